@@ -1,0 +1,151 @@
+/**
+ * The one seam between the public API and the engines (local, mpi, self).
+ *
+ * The API layer (comm.ts, request.ts, collective/) validates arguments, encodes values with the codec and
+ * chooses algorithms; an engine only moves bytes between ranks of a communicator and creates communicators.
+ * Everything an engine reports is in communicator ranks, never in world ranks, except `worldRanks`.
+ */
+
+/** What a message carries. Both kinds match the same receives (MPI matching ignores type); the kind lets the
+ * receiver report a value received into a buffer, or a buffer received as a value, clearly. */
+export const VALUE = 0;
+export const BUFFER = 1;
+export type PayloadKind = typeof VALUE | typeof BUFFER;
+
+/** A matched message, before its bytes are delivered. */
+export interface Envelope {
+  readonly source: number;
+  readonly tag: number;
+  readonly byteLength: number;
+  readonly kind: PayloadKind;
+}
+
+/**
+ * Chooses where a matched message's bytes go, once its envelope is known; called exactly once per delivered
+ * message. A sink that throws (a receive buffer too small, a value sent to a buffer receive) leaves the message
+ * where it was, unreceived, and the error surfaces from the receive call or its request.
+ */
+export type Sink = (envelope: Envelope) => Uint8Array;
+
+/** Send modes (MPI-4.0 §3.4): standard may buffer; synchronous completes only once a receive has matched. */
+export const STANDARD = 0;
+export const SYNCHRONOUS = 1;
+export type SendMode = typeof STANDARD | typeof SYNCHRONOUS;
+
+/** An operation in flight. Engines complete it during progress (any call into the engine). */
+export interface EngineRequest {
+  /** Makes progress, then tells whether the operation is complete (successfully, with an error, or cancelled). */
+  test(): boolean;
+  /** Blocks the calling thread until complete. Does not throw: the outcome is in `error`. */
+  wait(): void;
+  /** Tries to cancel; a receive not yet matched is cancelled, anything else completes normally (MPI-4.0 §3.8.4). */
+  cancel(): void;
+  readonly cancelled: boolean;
+  /** For receives, the envelope of the message delivered, once complete. */
+  readonly envelope: Envelope | undefined;
+  /** An error that ended the operation (an MPIError), if any. */
+  readonly error: unknown;
+}
+
+/** Point-to-point on one matching space (a communicator's context). Arguments are validated by the caller. */
+export interface PointToPoint {
+  readonly rank: number;
+  readonly size: number;
+  /** Sends `data` (the engine copies or finishes with it before returning). */
+  send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void;
+  /** Starts a send; `data` must not change until the request completes. */
+  isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest;
+  /** Receives the first matching message (source/tag may be wildcards); blocks until one arrives. */
+  recv(sink: Sink, source: number, tag: number): Envelope;
+  irecv(sink: Sink, source: number, tag: number): EngineRequest;
+  /** Blocks until a matching message is available and returns its envelope without receiving it. */
+  probe(source: number, tag: number): Envelope;
+  iprobe(source: number, tag: number): Envelope | undefined;
+}
+
+/** A communicator as an engine sees it. */
+export interface EngineComm extends PointToPoint {
+  /** The same group on a separate matching space, for collective traffic that must never match user receives. */
+  readonly internal: PointToPoint;
+  /** World rank (process index in the job) of each member, indexed by communicator rank. */
+  readonly worldRanks: readonly number[];
+  /** Collective: a new communicator on the same group. */
+  dup(): EngineComm;
+  /** Collective: MPI_Comm_split. `color` < 0 (UNDEFINED) yields null on that rank. */
+  split(color: number, key: number): EngineComm | null;
+  /** Collective over this communicator: a communicator of exactly these world ranks (in this order); null on ranks outside it. */
+  create(worldRanks: readonly number[]): EngineComm | null;
+  free(): void;
+  /**
+   * Engine-native collectives (the mpi engine's are MPI's own). Absent on engines where the generic algorithms of
+   * src/collective/ run over `internal`; both implement the same `Collectives` interface.
+   */
+  readonly native?: Collectives;
+}
+
+export type TypedArray =
+  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
+export type BuiltinOpName =
+  | "SUM" | "PROD" | "MAX" | "MIN" | "LAND" | "LOR" | "LXOR" | "BAND" | "BOR" | "BXOR" | "MAXLOC" | "MINLOC" | "REPLACE";
+
+/** A reduction on buffers: a predefined op, or a user function combining `invec` into `inoutvec` element-wise. */
+export type BufferOp =
+  | { readonly builtin: BuiltinOpName }
+  | { readonly fn: (invec: TypedArray, inoutvec: TypedArray) => void; readonly commute: boolean };
+
+/**
+ * Collective operations on bytes and typed arrays (MPI-4.0 chapter 6), already validated by the API layer.
+ * Counts and displacements are in BYTES for the data-movement collectives and in ELEMENTS for reductions.
+ * `send === null` means MPI_IN_PLACE (the data is in `recv`). Buffers that only matter at the root are null
+ * elsewhere. Every rank of the communicator calls the same operation in the same order.
+ */
+export interface Collectives {
+  barrier(): void;
+  bcast(buf: Uint8Array, root: number): void;
+  gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void;
+  scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void;
+  allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void;
+  alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void;
+  reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void;
+  allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
+  /** MPI_Reduce_scatter: element counts per rank; `recv` holds this rank's block. */
+  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void;
+  scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
+  /** On rank 0 `recv` is left unchanged (MPI leaves it undefined). */
+  exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
+  ibarrier(): EngineRequest;
+  ibcast(buf: Uint8Array, root: number): EngineRequest;
+  ireduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): EngineRequest;
+  iallreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
+  igatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): EngineRequest;
+  iscatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): EngineRequest;
+  iallgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): EngineRequest;
+  ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest;
+}
+
+export type EngineName = "local" | "mpi" | "self";
+
+export interface Engine {
+  readonly name: EngineName;
+  readonly world: EngineComm;
+  readonly self: EngineComm;
+  processorName(): string;
+  libraryVersion(): string;
+  /** MPI_Get_version of the library underneath, or the standard level mpi4ts implements. */
+  version(): [number, number];
+  wtime(): number;
+  wtick(): number;
+  /**
+   * Blocks until something may have changed for this rank's requests (a message arrived, a peer acknowledged),
+   * or until `timeoutMs` passes. Composite requests (nonblocking collectives) wait with it between tests.
+   */
+  waitForActivity(timeoutMs?: number): void;
+  /** The same without blocking the thread: resolves on activity or after `timeoutMs`. */
+  activity(timeoutMs?: number): Promise<void>;
+  /** Ends every rank of the job with `code` (MPI_Abort). */
+  abort(code: number, reason?: string): never;
+  finalize(): void;
+  readonly finalized: boolean;
+}

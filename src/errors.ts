@@ -1,0 +1,38 @@
+/**
+ * MPIError: every failure mpi4ts reports (MPI-4.0 §9.4, "Error codes and classes").
+ * `errorClass` is stable; the message names the call, the rank and the argument.
+ */
+export const ERROR_CLASSES = [
+  "ERR_RANK", "ERR_TAG", "ERR_ROOT", "ERR_COUNT", "ERR_TRUNCATE", "ERR_TYPE", "ERR_OP",
+  "ERR_COMM", "ERR_ARG", "ERR_BUFFER", "ERR_PENDING", "ERR_OTHER", "ERR_DEADLOCK", "ERR_ABORTED",
+  "ERR_GROUP", "ERR_TOPOLOGY", "ERR_DIMS", "ERR_INTERN",
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** Numeric codes, as `MPI.ERR_RANK` etc., for programs that compare codes like mpi4py's `Get_error_class()`. */
+export const ERROR_CODES: Readonly<Record<ErrorClass, number>> = Object.freeze(
+  Object.fromEntries(ERROR_CLASSES.map((name, i) => [name, i + 1])) as Record<ErrorClass, number>,
+);
+
+export class MPIError extends Error {
+  readonly errorClass: ErrorClass;
+  constructor(errorClass: ErrorClass, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.errorClass = errorClass;
+    this.name = `MPIError[${errorClass}]`;
+  }
+  /** mpi4py spelling: the numeric error class. */
+  Get_error_class(): number {
+    return ERROR_CODES[this.errorClass];
+  }
+  Get_error_code(): number {
+    return ERROR_CODES[this.errorClass];
+  }
+  Get_error_string(): string {
+    return this.message;
+  }
+}
+
+export function isMPIError(e: unknown): e is MPIError {
+  return e instanceof Error && typeof (e as MPIError).errorClass === "string" && e.name.startsWith("MPIError[");
+}
