@@ -1,0 +1,103 @@
+/*
+ * Point-to-point micro benchmarks (OSU style), C over Open MPI: the baseline mpi4ts is compared against.
+ *   pingpong-buffer: one-way latency (round trip / 2) for 0 B .. 16 MiB, MPI_Send/MPI_Recv of MPI_BYTE.
+ *   bandwidth:       64 MPI_Isend of 4 MiB in flight, MPI_Waitall, receiver pre-posts 64 MPI_Irecv, 4-byte ack.
+ * Run with 2 ranks: mpirun -n 2 bench/out/p2p [--quick] [--cases pingpong-buffer,bandwidth]
+ * Prints one JSON object per case on rank 0's stdout.
+ */
+#include "harness.h"
+
+#define TAG_DATA 1
+#define TAG_CTRL 99
+#define WINDOW 64
+
+static int rank;
+
+typedef struct { unsigned char *buf; size_t size; } pp_ctx;
+
+/* Rank 0's time becomes everyone's (sent to rank 1 only, the only other participant). */
+static double agree_p2p(void *ctx, double t) {
+  (void)ctx;
+  if (rank == 0) MPI_Send(&t, 1, MPI_DOUBLE, 1, TAG_CTRL, MPI_COMM_WORLD);
+  else MPI_Recv(&t, 1, MPI_DOUBLE, 0, TAG_CTRL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  return t;
+}
+
+static double run_pingpong(void *vctx, long iters) {
+  pp_ctx *c = vctx;
+  int n = (int)c->size;
+  double t0 = MPI_Wtime();
+  if (rank == 0) {
+    for (long i = 0; i < iters; i++) {
+      MPI_Send(c->buf, n, MPI_BYTE, 1, TAG_DATA, MPI_COMM_WORLD);
+      MPI_Recv(c->buf, n, MPI_BYTE, 1, TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    }
+  } else {
+    for (long i = 0; i < iters; i++) {
+      MPI_Recv(c->buf, n, MPI_BYTE, 0, TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Send(c->buf, n, MPI_BYTE, 0, TAG_DATA, MPI_COMM_WORLD);
+    }
+  }
+  return MPI_Wtime() - t0;
+}
+
+typedef struct { unsigned char *buf; size_t size; MPI_Request reqs[WINDOW]; } bw_ctx;
+
+static double run_bandwidth(void *vctx, long iters) {
+  bw_ctx *c = vctx;
+  int n = (int)c->size, ack = 0;
+  double t0 = MPI_Wtime();
+  for (long i = 0; i < iters; i++) {
+    if (rank == 0) {
+      for (int w = 0; w < WINDOW; w++) MPI_Isend(c->buf, n, MPI_BYTE, 1, TAG_DATA, MPI_COMM_WORLD, &c->reqs[w]);
+      MPI_Waitall(WINDOW, c->reqs, MPI_STATUSES_IGNORE);
+      MPI_Recv(&ack, 1, MPI_INT, 1, TAG_DATA + 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else {
+      for (int w = 0; w < WINDOW; w++) MPI_Irecv(c->buf, n, MPI_BYTE, 0, TAG_DATA, MPI_COMM_WORLD, &c->reqs[w]);
+      MPI_Waitall(WINDOW, c->reqs, MPI_STATUSES_IGNORE);
+      MPI_Send(&ack, 1, MPI_INT, 0, TAG_DATA + 1, MPI_COMM_WORLD);
+    }
+  }
+  return MPI_Wtime() - t0;
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  harness_args(argc, argv);
+  int size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size < 2) { if (rank == 0) fprintf(stderr, "p2p needs 2 ranks\n"); MPI_Abort(MPI_COMM_WORLD, 1); }
+
+  if (rank < 2) {
+    if (want("pingpong-buffer")) {
+      static const size_t sizes[] = {0, 8, 1024, 65536, 1048576, 16777216};
+      for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        pp_ctx c = {xmalloc(sizes[s]), sizes[s]};
+        long iters;
+        double per = measure(run_pingpong, agree_p2p, &c, &iters);
+        if (rank == 0) {
+          printf("{\"impl\":\"c\",\"case\":\"pingpong-buffer\",\"size\":%zu,\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n",
+                 sizes[s], size, per / 2 * 1e6, iters);
+          fflush(stdout);
+        }
+        free(c.buf);
+      }
+    }
+    if (want("bandwidth")) {
+      bw_ctx c;
+      c.size = 4u << 20;
+      c.buf = xmalloc(c.size);
+      long iters;
+      double per = measure(run_bandwidth, agree_p2p, &c, &iters);
+      if (rank == 0) {
+        printf("{\"impl\":\"c\",\"case\":\"bandwidth\",\"size\":%zu,\"ranks\":%d,\"window\":%d,\"usec\":%.4f,\"gbps\":%.4f,\"iters\":%ld}\n",
+               c.size, size, WINDOW, per / WINDOW * 1e6, (double)c.size * WINDOW / per / 1e9, iters);
+        fflush(stdout);
+      }
+      free(c.buf);
+    }
+  }
+  MPI_Finalize();
+  return 0;
+}

@@ -1,0 +1,128 @@
+"""Point-to-point micro benchmarks with mpi4py (buffer methods on numpy arrays, and pickled values).
+
+pingpong-buffer: Send/Recv of uint8 arrays, one-way latency = round trip / 2, 0 B .. 16 MiB.
+bandwidth:       64 Isend of 4 MiB in flight, Waitall; receiver pre-posts 64 Irecv, then a 4-byte ack.
+pingpong-value:  send/recv (pickle) of 42, a dict of 5, a list of 1000 floats, a 1 MiB str.
+mpirun -n 2 /usr/bin/python3 bench/py/p2p.py [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value]
+"""
+import json
+import sys
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mpi4py import MPI  # noqa: E402
+import numpy as np  # noqa: E402
+from harness import measure, want  # noqa: E402
+
+comm = MPI.COMM_WORLD
+rank = comm.Get_rank()
+size = comm.Get_size()
+Wtime = MPI.Wtime
+TAG_DATA, TAG_CTRL, WINDOW = 1, 99, 64
+ctrl = np.zeros(1, dtype=np.float64)
+
+
+def agree(t):
+    """Rank 0's time, shared with rank 1 (the only other participant)."""
+    if rank == 0:
+        ctrl[0] = t
+        comm.Send(ctrl, 1, TAG_CTRL)
+    else:
+        comm.Recv(ctrl, 0, TAG_CTRL)
+    return float(ctrl[0])
+
+
+def emit(**rec):
+    print(json.dumps(dict(impl="mpi4py", **rec)), flush=True)
+
+
+def pingpong_buffer(nbytes):
+    buf = np.ones(nbytes, dtype=np.uint8)
+    Send, Recv = comm.Send, comm.Recv
+
+    def run(iters):
+        t0 = Wtime()
+        if rank == 0:
+            for _ in range(iters):
+                Send(buf, 1, TAG_DATA)
+                Recv(buf, 1, TAG_DATA)
+        else:
+            for _ in range(iters):
+                Recv(buf, 0, TAG_DATA)
+                Send(buf, 0, TAG_DATA)
+        return Wtime() - t0
+
+    per, iters = measure(run, agree)
+    if rank == 0:
+        emit(case="pingpong-buffer", size=nbytes, ranks=size, usec=round(per / 2 * 1e6, 4), iters=iters)
+
+
+def bandwidth():
+    nbytes = 4 << 20
+    buf = np.ones(nbytes, dtype=np.uint8)
+    ack = np.zeros(1, dtype=np.int32)
+
+    def run(iters):
+        t0 = Wtime()
+        for _ in range(iters):
+            if rank == 0:
+                reqs = [comm.Isend(buf, 1, TAG_DATA) for _ in range(WINDOW)]
+                MPI.Request.Waitall(reqs)
+                comm.Recv(ack, 1, TAG_DATA + 1)
+            else:
+                reqs = [comm.Irecv(buf, 0, TAG_DATA) for _ in range(WINDOW)]
+                MPI.Request.Waitall(reqs)
+                comm.Send(ack, 0, TAG_DATA + 1)
+        return Wtime() - t0
+
+    per, iters = measure(run, agree)
+    if rank == 0:
+        emit(case="bandwidth", size=nbytes, ranks=size, window=WINDOW, usec=round(per / WINDOW * 1e6, 4),
+             gbps=round(nbytes * WINDOW / per / 1e9, 4), iters=iters)
+
+
+VALUES = [
+    ("int", 8, 42),
+    ("dict", 5, {"a": 1, "b": 2.5, "c": "hello", "d": [1, 2], "e": None}),
+    ("float[1000]", 8000, [i + 0.25 for i in range(1000)]),
+    ("str 1MiB", 1 << 20, "x" * (1 << 20)),
+]
+
+
+def pingpong_value(label, nominal, obj):
+    send, recv = comm.send, comm.recv
+
+    def run(iters):
+        t0 = Wtime()
+        if rank == 0:
+            for _ in range(iters):
+                send(obj, 1, TAG_DATA)
+                recv(source=1, tag=TAG_DATA)
+        else:
+            for _ in range(iters):
+                x = recv(source=0, tag=TAG_DATA)
+                send(x, 0, TAG_DATA)
+        return Wtime() - t0
+
+    per, iters = measure(run, agree)
+    if rank == 0:
+        emit(case="pingpong-value", value=label, size=nominal, ranks=size, usec=round(per / 2 * 1e6, 4), iters=iters)
+
+
+def main():
+    if size < 2:
+        sys.stderr.write("p2p needs 2 ranks\n")
+        comm.Abort(1)
+    if rank >= 2:
+        return
+    if want("pingpong-buffer"):
+        for n in (0, 8, 1024, 65536, 1 << 20, 16 << 20):
+            pingpong_buffer(n)
+    if want("bandwidth"):
+        bandwidth()
+    if want("pingpong-value"):
+        for label, nominal, obj in VALUES:
+            pingpong_value(label, nominal, obj)
+
+
+main()
