@@ -1,0 +1,116 @@
+/**
+ * Point-to-point micro benchmarks for mpi4ts (the same cases as bench/c/p2p.c and bench/py/p2p.py).
+ *
+ *   pingpong-buffer: Send/Recv of Uint8Arrays, one-way latency = round trip / 2, 0 B .. 16 MiB.
+ *   bandwidth:       64 Isend of 4 MiB in flight, Request.waitall; the receiver pre-posts 64 Irecv, then a 4-byte ack.
+ *   pingpong-value:  send/recv of 42, an object of 5 fields, an array of 1000 floats, a 1 MiB string.
+ *
+ * Run: node bin/mpi4ts.js run -n 2 bench/ts/p2p.ts [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value]
+ */
+import { MPI } from "mpi4ts";
+import { emit, measure, round4, want } from "./harness.js";
+
+const comm = MPI.COMM_WORLD;
+const rank = comm.Get_rank();
+const size = comm.Get_size();
+const TAG_DATA = 1;
+const TAG_CTRL = 99;
+const WINDOW = 64;
+const ctrl = new Float64Array(1);
+
+/** Rank 0's time, shared with rank 1 (the only other participant). */
+function agree(t: number): number {
+  if (rank === 0) {
+    ctrl[0] = t;
+    comm.Send(ctrl, 1, TAG_CTRL);
+  } else {
+    comm.Recv(ctrl, 0, TAG_CTRL);
+  }
+  return ctrl[0]!;
+}
+
+function pingpongBuffer(nbytes: number): void {
+  const buf = new Uint8Array(nbytes).fill(1);
+  const run = (iters: number): number => {
+    const t0 = MPI.Wtime();
+    if (rank === 0) {
+      for (let i = 0; i < iters; i++) {
+        comm.Send(buf, 1, TAG_DATA);
+        comm.Recv(buf, 1, TAG_DATA);
+      }
+    } else {
+      for (let i = 0; i < iters; i++) {
+        comm.Recv(buf, 0, TAG_DATA);
+        comm.Send(buf, 0, TAG_DATA);
+      }
+    }
+    return MPI.Wtime() - t0;
+  };
+  const { perIter, iters } = measure(run, agree);
+  if (rank === 0) emit({ case: "pingpong-buffer", size: nbytes, ranks: size, usec: round4((perIter / 2) * 1e6), iters });
+}
+
+function bandwidth(): void {
+  const nbytes = 4 << 20;
+  const buf = new Uint8Array(nbytes).fill(1);
+  const ack = new Int32Array(1);
+  const run = (iters: number): number => {
+    const t0 = MPI.Wtime();
+    for (let i = 0; i < iters; i++) {
+      const reqs: MPI.Request<void>[] = [];
+      if (rank === 0) {
+        for (let w = 0; w < WINDOW; w++) reqs.push(comm.Isend(buf, 1, TAG_DATA));
+        MPI.Request.waitall(reqs);
+        comm.Recv(ack, 1, TAG_DATA + 1);
+      } else {
+        for (let w = 0; w < WINDOW; w++) reqs.push(comm.Irecv(buf, 0, TAG_DATA));
+        MPI.Request.waitall(reqs);
+        comm.Send(ack, 0, TAG_DATA + 1);
+      }
+    }
+    return MPI.Wtime() - t0;
+  };
+  const { perIter, iters } = measure(run, agree);
+  if (rank === 0) {
+    emit({
+      case: "bandwidth", size: nbytes, ranks: size, window: WINDOW,
+      usec: round4((perIter / WINDOW) * 1e6), gbps: round4((nbytes * WINDOW) / perIter / 1e9), iters,
+    });
+  }
+}
+
+const VALUES: [label: string, nominal: number, value: unknown][] = [
+  ["int", 8, 42],
+  ["dict", 5, { a: 1, b: 2.5, c: "hello", d: [1, 2], e: null }],
+  ["float[1000]", 8000, Array.from({ length: 1000 }, (_, i) => i + 0.25)],
+  ["str 1MiB", 1 << 20, "x".repeat(1 << 20)],
+];
+
+function pingpongValue(label: string, nominal: number, obj: unknown): void {
+  const run = (iters: number): number => {
+    const t0 = MPI.Wtime();
+    if (rank === 0) {
+      for (let i = 0; i < iters; i++) {
+        comm.send(obj, 1, TAG_DATA);
+        comm.recv(1, TAG_DATA);
+      }
+    } else {
+      for (let i = 0; i < iters; i++) {
+        const x = comm.recv(0, TAG_DATA);
+        comm.send(x, 0, TAG_DATA);
+      }
+    }
+    return MPI.Wtime() - t0;
+  };
+  const { perIter, iters } = measure(run, agree);
+  if (rank === 0) {
+    emit({ case: "pingpong-value", value: label, size: nominal, ranks: size, usec: round4((perIter / 2) * 1e6), iters });
+  }
+}
+
+if (size < 2) throw new Error("p2p needs 2 ranks");
+if (rank < 2) {
+  if (want("pingpong-buffer")) for (const n of [0, 8, 1024, 65536, 1 << 20, 16 << 20]) pingpongBuffer(n);
+  if (want("bandwidth")) bandwidth();
+  if (want("pingpong-value")) for (const [label, nominal, obj] of VALUES) pingpongValue(label, nominal, obj);
+}
