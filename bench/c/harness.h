@@ -15,8 +15,8 @@
 #include <string.h>
 #include <math.h>
 
-static int    h_batches = 5;
-static double h_batch_target = 0.08; /* seconds per timed batch */
+static int    h_batches = 9;
+static double h_batch_target = 0.04; /* seconds per timed batch */
 static double h_cal_min = 0.01;      /* a calibration run must last at least this long */
 static const char *h_cases = NULL;   /* comma-separated case filter, NULL = all */
 

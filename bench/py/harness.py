@@ -7,8 +7,8 @@ seconds; `agree(t)` returns the time every participating rank agrees on, so all 
 import math
 import sys
 
-BATCHES = 5
-BATCH_TARGET = 0.08
+BATCHES = 9
+BATCH_TARGET = 0.04
 CAL_MIN = 0.01
 CASES = None
 

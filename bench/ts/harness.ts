@@ -16,8 +16,8 @@ function argValue(name: string): string | undefined {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : undefined;
 }
 
-export const BATCHES = quick ? 3 : 5;
-export const BATCH_TARGET = quick ? 0.01 : 0.08;
+export const BATCHES = quick ? 3 : 9;
+export const BATCH_TARGET = quick ? 0.01 : 0.04;
 export const CAL_MIN = quick ? 0.002 : 0.01;
 
 const casesArg = argValue("--cases");
