@@ -1,0 +1,419 @@
+/**
+ * Communicators (MPI-4.0 chapters 3 and 7): point-to-point on values (lowercase) and buffers (Capitalized),
+ * communicator management. Every method validates its arguments before anything is sent, then delegates to the
+ * engine; errors are MPIErrors whose message names the call, the rank and the argument.
+ */
+import { decodeValue, encodeValue } from "./codec.js";
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from "./constants.js";
+import {
+  BUFFER, STANDARD, SYNCHRONOUS, VALUE,
+  type EngineComm, type EngineRequest, type Envelope, type SendMode, type Sink,
+} from "./engine/engine.js";
+import { currentEngine } from "./engine/select.js";
+import { MPIError, isMPIError } from "./errors.js";
+import { type Buffer, bytesOf, checkBuffer, elementSize } from "./datatype.js";
+import { CompletedOperation, EngineOperation, Request } from "./request.js";
+import { Status } from "./status.js";
+
+/** Options form of the receive-side arguments, for mpi4py's keyword style: `comm.recv({ source: 0, tag: 11 })`. */
+export interface RecvOptions {
+  source?: number;
+  tag?: number;
+  status?: Status;
+}
+
+function isRecvOptions(x: unknown): x is RecvOptions {
+  return typeof x === "object" && x !== null && !(x instanceof Status);
+}
+
+export class Comm {
+  #engine: EngineComm | null;
+  /** COMM_WORLD and COMM_SELF bind to the engine at first use, so importing mpi4ts costs nothing until then. */
+  #bind: (() => EngineComm) | undefined;
+  #name: string;
+  #freed = false;
+
+  /** @internal Communicators are made by the library (COMM_WORLD, Dup, Split...), not with `new`. */
+  constructor(engineComm: EngineComm | null | (() => EngineComm), name: string) {
+    if (typeof engineComm === "function") {
+      this.#engine = null;
+      this.#bind = engineComm;
+    } else {
+      this.#engine = engineComm;
+    }
+    this.#name = name;
+  }
+
+  /** @internal The engine's communicator; throws ERR_COMM for COMM_NULL and freed communicators. */
+  engineComm(call: string): EngineComm {
+    if (!this.#engine && this.#bind) this.#engine = this.#bind();
+    if (this.#engine && !this.#freed) return this.#engine;
+    const what = this.#freed ? `${this.#name} was freed` : "COMM_NULL is not a communicator";
+    throw new MPIError("ERR_COMM", `${call}: ${what}`);
+  }
+
+  /** @internal "send on rank 2 of COMM_WORLD (size 4)", the start of every error message. */
+  where(call: string): string {
+    const c = this.engineComm(call);
+    return `${call} on rank ${c.rank} of ${this.#name} (size ${c.size})`;
+  }
+
+  get rank(): number { return this.engineComm("Get_rank").rank; }
+  get size(): number { return this.engineComm("Get_size").size; }
+  Get_rank(): number { return this.rank; }
+  Get_size(): number { return this.size; }
+  get name(): string { return this.#name; }
+  Get_name(): string { return this.#name; }
+  Set_name(name: string): void {
+    if (typeof name !== "string") throw new MPIError("ERR_ARG", `Set_name: name must be a string, got ${typeof name}`);
+    this.#name = name;
+  }
+  /** True for COMM_NULL and freed communicators (mpi4py: `comm == MPI.COMM_NULL`). */
+  get isNull(): boolean { return (this.#engine === null && !this.#bind) || this.#freed; }
+
+  // ---- argument checks -----------------------------------------------------------------------------------
+
+  /** @internal */
+  checkDest(call: string, dest: unknown, argName = "dest"): number {
+    const c = this.engineComm(call);
+    if (dest === PROC_NULL) return PROC_NULL;
+    if (!Number.isInteger(dest) || (dest as number) < 0 || (dest as number) >= c.size) {
+      throw new MPIError("ERR_RANK", `${this.where(call)}: ${argName} ${String(dest)} is not in 0..${c.size - 1} or PROC_NULL`);
+    }
+    return dest as number;
+  }
+
+  /** @internal */
+  checkSource(call: string, source: unknown): number {
+    const c = this.engineComm(call);
+    if (source === ANY_SOURCE || source === PROC_NULL) return source;
+    if (!Number.isInteger(source) || (source as number) < 0 || (source as number) >= c.size) {
+      throw new MPIError("ERR_RANK", `${this.where(call)}: source ${String(source)} is not in 0..${c.size - 1}, ANY_SOURCE or PROC_NULL`);
+    }
+    return source as number;
+  }
+
+  /** @internal */
+  checkTag(call: string, tag: unknown, wildcard: boolean, argName = "tag"): number {
+    if (wildcard && tag === ANY_TAG) return ANY_TAG;
+    if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > TAG_UB) {
+      throw new MPIError("ERR_TAG", `${this.where(call)}: ${argName} ${String(tag)} is not in 0..TAG_UB (${TAG_UB})${wildcard ? " or ANY_TAG" : ""}`);
+    }
+    return tag as number;
+  }
+
+  /** @internal */
+  checkStatus(call: string, status: unknown): Status | undefined {
+    if (status === undefined || status === null) return undefined;
+    if (!(status instanceof Status)) throw new MPIError("ERR_ARG", `${this.where(call)}: status must be an MPI.Status, got ${typeof status}`);
+    return status;
+  }
+
+  /** @internal Encodes a value, naming the call in the error if it cannot be sent. */
+  encode(call: string, value: unknown): Uint8Array {
+    try {
+      return encodeValue(value);
+    } catch (e) {
+      throw this.#rethrow(call, e, "ERR_TYPE");
+    }
+  }
+
+  #rethrow(call: string, e: unknown, fallback: "ERR_TYPE" | "ERR_OTHER"): MPIError {
+    if (isMPIError(e)) return new MPIError(e.errorClass, `${this.where(call)}: ${e.message}`, { cause: e });
+    return new MPIError(fallback, `${this.where(call)}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+
+  /** @internal A sink that receives a value message into fresh memory. */
+  valueSink(call: string, into: { bytes?: Uint8Array }): Sink {
+    return (env: Envelope) => {
+      if (env.kind !== VALUE) {
+        throw new MPIError("ERR_TYPE", `${this.where(call)}: the message from rank ${env.source} (tag ${env.tag}) is a buffer sent with a Capitalized method (Send...); receive it with Recv into a typed array`);
+      }
+      return (into.bytes = new Uint8Array(env.byteLength));
+    };
+  }
+
+  /** @internal A sink that receives a buffer message in place, refusing what does not fit. */
+  bufferSink(call: string, buf: Buffer): Sink {
+    const bytes = bytesOf(buf);
+    return (env: Envelope) => {
+      if (env.kind !== BUFFER) {
+        throw new MPIError("ERR_TYPE", `${this.where(call)}: the message from rank ${env.source} (tag ${env.tag}) is a value sent with a lowercase method (send...); receive it with recv()`);
+      }
+      if (env.byteLength > bytes.length) {
+        throw new MPIError("ERR_TRUNCATE", `${this.where(call)}: the message from rank ${env.source} (tag ${env.tag}) has ${env.byteLength} bytes but the receive buffer holds ${bytes.length}; the message was not received`);
+      }
+      return bytes;
+    };
+  }
+
+  /** @internal */
+  decode<T>(call: string, bytes: Uint8Array | undefined): T {
+    try {
+      return decodeValue<T>(bytes ?? new Uint8Array(0));
+    } catch (e) {
+      throw this.#rethrow(call, e, "ERR_OTHER");
+    }
+  }
+
+  // ---- point-to-point on values --------------------------------------------------------------------------
+
+  /** Sends a value (MPI_Send of its encoding). On the local engine it never waits for the receiver. */
+  send(obj: unknown, dest: number, tag = 0): void {
+    this.#sendValue("send", obj, dest, tag, STANDARD);
+  }
+
+  /** Sends a value and returns once a receive has matched it (MPI_Ssend). */
+  ssend(obj: unknown, dest: number, tag = 0): void {
+    this.#sendValue("ssend", obj, dest, tag, SYNCHRONOUS);
+  }
+
+  #sendValue(call: string, obj: unknown, dest: number, tag: number, mode: SendMode): void {
+    const c = this.engineComm(call);
+    dest = this.checkDest(call, dest);
+    tag = this.checkTag(call, tag, false);
+    const bytes = this.encode(call, obj);
+    if (dest === PROC_NULL) return;
+    this.#guard(call, () => c.send(bytes, VALUE, dest, tag, mode));
+  }
+
+  isend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return this.#isendValue("isend", obj, dest, tag, STANDARD);
+  }
+
+  issend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return this.#isendValue("issend", obj, dest, tag, SYNCHRONOUS);
+  }
+
+  #isendValue(call: string, obj: unknown, dest: number, tag: number, mode: SendMode): Request<void> {
+    const c = this.engineComm(call);
+    dest = this.checkDest(call, dest);
+    tag = this.checkTag(call, tag, false);
+    const bytes = this.encode(call, obj);
+    if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined));
+    const request = this.#guard(call, () => c.isend(bytes, VALUE, dest, tag, mode));
+    return new Request(new EngineOperation(request, () => undefined));
+  }
+
+  /** Receives a value (blocking). Returns undefined for PROC_NULL. */
+  recv<T = unknown>(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): T {
+    if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
+    const c = this.engineComm("recv");
+    const src = this.checkSource("recv", source ?? ANY_SOURCE);
+    tag = this.checkTag("recv", tag, true);
+    status = this.checkStatus("recv", status);
+    if (src === PROC_NULL) {
+      status?.fillEmpty(PROC_NULL);
+      return undefined as T;
+    }
+    const into: { bytes?: Uint8Array } = {};
+    const envelope = this.#guard("recv", () => c.recv(this.valueSink("recv", into), src, tag));
+    status?.fill(envelope);
+    return this.decode<T>("recv", into.bytes);
+  }
+
+  irecv<T = unknown>(source?: number | RecvOptions, tag: number = ANY_TAG): Request<T> {
+    if (isRecvOptions(source)) ({ source, tag = ANY_TAG } = source);
+    const c = this.engineComm("irecv");
+    const src = this.checkSource("irecv", source ?? ANY_SOURCE);
+    tag = this.checkTag("irecv", tag, true);
+    if (src === PROC_NULL) return new Request<T>(new CompletedOperation(undefined as T, (s) => s.fillEmpty(PROC_NULL)));
+    const into: { bytes?: Uint8Array } = {};
+    const request = this.#guard("irecv", () => c.irecv(this.valueSink("irecv", into), src, tag));
+    return new Request<T>(new EngineOperation(request, (r, status) => {
+      status?.fill(r.envelope!);
+      return this.decode<T>("irecv", into.bytes);
+    }));
+  }
+
+  /** Sends a value and receives one (MPI_Sendrecv); safe against the send/receive deadlock. */
+  sendrecv<T = unknown>(
+    sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
+  ): T {
+    const sendRequest = this.isend(sendobj, dest, sendtag);
+    const received = this.recv<T>(source, recvtag, status);
+    sendRequest.wait();
+    return received;
+  }
+
+  /** Blocks until a matching message is available; fills `status` (count in bytes). Returns true. */
+  probe(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): true {
+    if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
+    const c = this.engineComm("probe");
+    const src = this.checkSource("probe", source ?? ANY_SOURCE);
+    tag = this.checkTag("probe", tag, true);
+    status = this.checkStatus("probe", status);
+    if (src === PROC_NULL) {
+      status?.fillEmpty(PROC_NULL);
+      return true;
+    }
+    const envelope = this.#guard("probe", () => c.probe(src, tag));
+    status?.fill(envelope);
+    return true;
+  }
+
+  /** True if a matching message is available now; fills `status` when it is. */
+  iprobe(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): boolean {
+    if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
+    const c = this.engineComm("iprobe");
+    const src = this.checkSource("iprobe", source ?? ANY_SOURCE);
+    tag = this.checkTag("iprobe", tag, true);
+    status = this.checkStatus("iprobe", status);
+    if (src === PROC_NULL) {
+      status?.fillEmpty(PROC_NULL);
+      return true;
+    }
+    const envelope = this.#guard("iprobe", () => c.iprobe(src, tag));
+    if (envelope) status?.fill(envelope);
+    return envelope !== undefined;
+  }
+
+  // ---- point-to-point on buffers -------------------------------------------------------------------------
+
+  /** Sends a typed array's bytes (MPI_Send, standard mode). */
+  Send(buf: Buffer, dest: number, tag = 0): void {
+    this.#sendBuffer("Send", buf, dest, tag, STANDARD);
+  }
+
+  Ssend(buf: Buffer, dest: number, tag = 0): void {
+    this.#sendBuffer("Ssend", buf, dest, tag, SYNCHRONOUS);
+  }
+
+  #sendBuffer(call: string, buf: Buffer, dest: number, tag: number, mode: SendMode): void {
+    const c = this.engineComm(call);
+    const bytes = bytesOf(checkBuffer(this.where(call), "buf", buf));
+    dest = this.checkDest(call, dest);
+    tag = this.checkTag(call, tag, false);
+    if (dest === PROC_NULL) return;
+    this.#guard(call, () => c.send(bytes, BUFFER, dest, tag, mode));
+  }
+
+  Isend(buf: Buffer, dest: number, tag = 0): Request<void> {
+    return this.#isendBuffer("Isend", buf, dest, tag, STANDARD);
+  }
+
+  Issend(buf: Buffer, dest: number, tag = 0): Request<void> {
+    return this.#isendBuffer("Issend", buf, dest, tag, SYNCHRONOUS);
+  }
+
+  #isendBuffer(call: string, buf: Buffer, dest: number, tag: number, mode: SendMode): Request<void> {
+    const c = this.engineComm(call);
+    const bytes = bytesOf(checkBuffer(this.where(call), "buf", buf));
+    dest = this.checkDest(call, dest);
+    tag = this.checkTag(call, tag, false);
+    if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined));
+    const request = this.#guard(call, () => c.isend(bytes, BUFFER, dest, tag, mode));
+    return new Request(new EngineOperation(request, () => undefined));
+  }
+
+  /** Receives into a typed array in place; a longer message is ERR_TRUNCATE and stays unreceived. */
+  Recv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): void {
+    const c = this.engineComm("Recv");
+    checkBuffer(this.where("Recv"), "buf", buf);
+    const src = this.checkSource("Recv", source);
+    tag = this.checkTag("Recv", tag, true);
+    status = this.checkStatus("Recv", status);
+    if (src === PROC_NULL) {
+      status?.fillEmpty(PROC_NULL);
+      return;
+    }
+    const envelope = this.#guard("Recv", () => c.recv(this.bufferSink("Recv", buf), src, tag));
+    status?.fill(envelope, elementSize(buf));
+  }
+
+  Irecv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
+    const c = this.engineComm("Irecv");
+    checkBuffer(this.where("Irecv"), "buf", buf);
+    const src = this.checkSource("Irecv", source);
+    tag = this.checkTag("Irecv", tag, true);
+    if (src === PROC_NULL) return new Request<void>(new CompletedOperation(undefined, (s) => s.fillEmpty(PROC_NULL)));
+    const request = this.#guard("Irecv", () => c.irecv(this.bufferSink("Irecv", buf), src, tag));
+    const size = elementSize(buf);
+    return new Request<void>(new EngineOperation(request, (r, status) => {
+      status?.fill(r.envelope!, size);
+    }));
+  }
+
+  /** MPI_Sendrecv on buffers. */
+  Sendrecv(
+    sendbuf: Buffer, dest: number, sendtag = 0, recvbuf: Buffer | null = null,
+    source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
+  ): void {
+    checkBuffer(this.where("Sendrecv"), "recvbuf", recvbuf);
+    const sendRequest = this.#isendBuffer("Sendrecv", sendbuf, dest, sendtag, STANDARD);
+    this.Recv(recvbuf!, source, recvtag, status);
+    sendRequest.wait();
+  }
+
+  /** Sends and receives in one buffer (MPI_Sendrecv_replace). */
+  Sendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
+    const copy = bytesOf(checkBuffer(this.where("Sendrecv_replace"), "buf", buf)).slice();
+    const sendRequest = this.#isendBuffer("Sendrecv_replace", copy, dest, sendtag, STANDARD);
+    this.Recv(buf, source, recvtag, status);
+    sendRequest.wait();
+  }
+
+  /** Probe with a status (mpi4py's capitalized spellings, same semantics). */
+  Probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): true { return this.probe(source, tag, status); }
+  Iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean { return this.iprobe(source, tag, status); }
+
+  /** Runs an engine call, adding the call and rank to engine errors that lack them. */
+  #guard<R>(call: string, run: () => R): R {
+    try {
+      return run();
+    } catch (e) {
+      if (isMPIError(e) && !e.message.startsWith(call)) {
+        throw new MPIError(e.errorClass, `${this.where(call)}: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  // ---- communicator management ---------------------------------------------------------------------------
+
+  /** A new communicator with the same group and a separate matching space (collective). */
+  Dup(): Comm {
+    const c = this.engineComm("Dup");
+    return new Comm(this.#guard("Dup", () => c.dup()), `${this.#name}_dup`);
+  }
+  Clone(): Comm { return this.Dup(); }
+
+  /** Partitions by color, ordering each part by key then old rank; UNDEFINED color gives COMM_NULL (collective). */
+  Split(color = 0, key = 0): Comm {
+    const c = this.engineComm("Split");
+    if (color !== UNDEFINED && (!Number.isInteger(color) || color < 0)) {
+      throw new MPIError("ERR_ARG", `${this.where("Split")}: color ${String(color)} must be a non-negative integer or UNDEFINED`);
+    }
+    if (!Number.isInteger(key)) throw new MPIError("ERR_ARG", `${this.where("Split")}: key ${String(key)} must be an integer`);
+    const split = this.#guard("Split", () => c.split(color === UNDEFINED ? -1 : color, key));
+    return split ? new Comm(split, `${this.#name}_split`) : COMM_NULL;
+  }
+
+  /** Marks the communicator freed; any later use is ERR_COMM. */
+  Free(): void {
+    const c = this.engineComm("Free");
+    if (this.#bind) {
+      throw new MPIError("ERR_COMM", `${this.where("Free")}: ${this.#name} cannot be freed`);
+    }
+    c.free();
+    this.#freed = true;
+  }
+
+  /** Ends every rank of the job with `errorcode` (MPI_Abort). */
+  Abort(errorcode = 1): never {
+    const rank = this.isNull ? -1 : this.rank;
+    return currentEngine().abort(
+      Number.isInteger(errorcode) ? errorcode : 1,
+      `mpi4ts: rank ${rank} of ${this.#name} called Abort(${errorcode})`,
+    );
+  }
+
+  /** @internal Wraps an engine request of a collective into a public Request. */
+  static request<T>(engineRequest: EngineRequest, finish: () => T): Request<T> {
+    return new Request<T>(new EngineOperation(engineRequest, () => finish()));
+  }
+}
+
+export const COMM_WORLD: Comm = new Comm(() => currentEngine().world, "COMM_WORLD");
+export const COMM_SELF: Comm = new Comm(() => currentEngine().self, "COMM_SELF");
+export const COMM_NULL: Comm = new Comm(null, "COMM_NULL");

@@ -1,0 +1,48 @@
+/**
+ * Buffers and their MPI datatypes (MPI-4.0 §3.2.2): the datatype of a Capitalized call follows the typed array,
+ * so a buffer is sent as its raw bytes with no per-element work, and counts are in elements of its type.
+ */
+import type { TypedArray } from "./engine/engine.js";
+import { MPIError } from "./errors.js";
+
+/** What Capitalized methods accept: a typed array (or a subarray view), a DataView, or a whole ArrayBuffer. */
+export type Buffer = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
+
+export function isBuffer(value: unknown): value is Buffer {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer;
+}
+
+/** The bytes a buffer covers (a view onto the same memory, never a copy). */
+export function bytesOf(buf: Buffer): Uint8Array {
+  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return new Uint8Array(buf);
+}
+
+/** Bytes per element: the typed array's, 1 for DataView and ArrayBuffer (they count as bytes). */
+export function elementSize(buf: Buffer): number {
+  return ArrayBuffer.isView(buf) && "BYTES_PER_ELEMENT" in buf ? (buf as TypedArray).BYTES_PER_ELEMENT : 1;
+}
+
+export function isTypedArray(value: unknown): value is TypedArray {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
+/** A short description of a value's type, for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `a plain Array (length ${value.length})`;
+  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
+  return `a ${typeof value}`;
+}
+
+/** Checks a buffer argument; throws ERR_BUFFER naming the argument. */
+export function checkBuffer(prefix: string, name: string, value: unknown): Buffer {
+  if (!isBuffer(value)) {
+    throw new MPIError(
+      "ERR_BUFFER",
+      `${prefix}: ${name} must be a typed array, DataView or ArrayBuffer, got ${describe(value)}` +
+        (Array.isArray(value) ? " (use a typed array such as Float64Array.from(array), or the lowercase method for values)" : ""),
+    );
+  }
+  return value;
+}

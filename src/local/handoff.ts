@@ -1,0 +1,118 @@
+/**
+ * Large messages skip the inbox ring: the sender copies them into a SharedArrayBuffer and posts it on the
+ * MessagePort it shares with the receiver, and the ring carries only a small HANDOFF record naming it. The
+ * receiver pulls the buffer synchronously (receiveMessageOnPort works while its thread is blocked in a receive),
+ * copies the bytes out and posts the buffer back, so a sender soon reuses warm memory instead of fresh pages.
+ * A sender never waits for the receiver here: the port queues as many messages as are in flight.
+ */
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { MPIError } from "../errors.js";
+
+interface Delivery { id: number; sab: SharedArrayBuffer; length: number }
+interface Return { ret: SharedArrayBuffer }
+
+const MIN_CLASS = 1 << 16;
+const POOL_LIMIT_BYTES = 256 << 20;
+
+function sizeClass(bytes: number): number {
+  let c = MIN_CLASS;
+  while (c < bytes) c *= 2;
+  return c;
+}
+
+export class Handoffs {
+  readonly #ports: readonly (MessagePort | undefined)[];
+  readonly #self: number;
+  /** Deliveries pulled off a port before the receive that wants them (by peer, then id). */
+  readonly #arrived = new Map<number, Map<number, Delivery>>();
+  /** Handoffs to oneself need no port. */
+  readonly #toSelf = new Map<number, Uint8Array>();
+  /** Free buffers by size class, returned by receivers. */
+  readonly #pool = new Map<number, SharedArrayBuffer[]>();
+  #pooledBytes = 0;
+
+  constructor(ports: readonly (MessagePort | undefined)[], selfRank: number) {
+    this.#ports = ports;
+    this.#self = selfRank;
+  }
+
+  /** Copies `payload` to shared memory and posts it to world rank `peer` under `id`. */
+  post(peer: number, id: number, payload: Uint8Array): void {
+    if (peer === this.#self) {
+      this.#toSelf.set(id, payload.slice());
+      return;
+    }
+    const port = this.#port(peer);
+    this.#pull(peer, port);
+    const sab = this.#take(payload.length);
+    new Uint8Array(sab, 0, payload.length).set(payload);
+    port.postMessage({ id, sab, length: payload.length } satisfies Delivery);
+  }
+
+  /** Gives the bytes of handoff `id` from `peer` to `consume` (which copies what it keeps), then releases them. */
+  take(peer: number, id: number, consume: (bytes: Uint8Array) => void): void {
+    if (peer === this.#self) {
+      const bytes = this.#toSelf.get(id);
+      if (!bytes) throw new MPIError("ERR_INTERN", `handoff ${id} to self is missing`);
+      this.#toSelf.delete(id);
+      consume(bytes);
+      return;
+    }
+    const port = this.#port(peer);
+    let waiting = this.#arrived.get(peer)?.get(id);
+    while (!waiting) {
+      // The sender posts before it publishes the record that led us here, so the delivery is already queued.
+      if (!this.#pull(peer, port, id)) throw new MPIError("ERR_INTERN", `handoff ${id} from rank ${peer} never arrived`);
+      waiting = this.#arrived.get(peer)?.get(id);
+    }
+    this.#arrived.get(peer)!.delete(id);
+    try {
+      consume(new Uint8Array(waiting.sab, 0, waiting.length));
+    } finally {
+      port.postMessage({ ret: waiting.sab } satisfies Return);
+    }
+  }
+
+  #port(peer: number): MessagePort {
+    const port = this.#ports[peer];
+    if (!port) throw new MPIError("ERR_INTERN", `no channel to rank ${peer}`);
+    return port;
+  }
+
+  /** Drains a port: stores deliveries, pools returned buffers. Stops early once `until` has arrived. */
+  #pull(peer: number, port: MessagePort, until?: number): boolean {
+    for (;;) {
+      const got = receiveMessageOnPort(port);
+      if (!got) return false;
+      const message = got.message as Delivery | Return;
+      if ("ret" in message) {
+        this.#give(message.ret);
+        continue;
+      }
+      let byId = this.#arrived.get(peer);
+      if (!byId) this.#arrived.set(peer, (byId = new Map()));
+      byId.set(message.id, message);
+      if (message.id === until) return true;
+    }
+  }
+
+  #take(bytes: number): SharedArrayBuffer {
+    const cls = sizeClass(bytes);
+    const free = this.#pool.get(cls);
+    const sab = free?.pop();
+    if (sab) {
+      this.#pooledBytes -= cls;
+      return sab;
+    }
+    return new SharedArrayBuffer(cls);
+  }
+
+  #give(sab: SharedArrayBuffer): void {
+    const cls = sab.byteLength;
+    if (this.#pooledBytes + cls > POOL_LIMIT_BYTES) return;
+    let free = this.#pool.get(cls);
+    if (!free) this.#pool.set(cls, (free = []));
+    free.push(sab);
+    this.#pooledBytes += cls;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The shared memory of a local job, in one SharedArrayBuffer created by the launcher and handed to every rank.
+ *
+ *   [job header: JOB_BYTES]  [rank 0: control CONTROL_BYTES | inbox ring ringBytes]  [rank 1: ...] ...
+ *
+ * Every rank owns one inbox: a multi-producer, single-consumer byte ring. Senders append records under the
+ * inbox's lock; only the owning rank reads them. All offsets below are in Int32 words unless named *_BYTES.
+ *
+ * Ordering rules (JavaScript's memory model: Atomics operations are sequentially consistent, and plain reads and
+ * writes before an Atomics store are visible to a thread whose Atomics load observes that store):
+ *  - a sender writes a record's header and payload with plain stores, then publishes it with Atomics.store(TAIL);
+ *    the receiver reads TAIL with Atomics.load before reading the record;
+ *  - the receiver frees space with Atomics.store(HEAD) only after it has finished reading the record;
+ *  - wake-ups: a sender does Atomics.add(DOORBELL) after publishing, then Atomics.load(SLEEPING) and notifies if
+ *    set; a receiver loads DOORBELL, stores SLEEPING=1, re-checks TAIL, then Atomics.wait(DOORBELL, loaded value).
+ *    Either the receiver sees the record, or the sender sees SLEEPING=1, or the wait returns at once.
+ */
+
+/** Job header words. */
+export const JOB_ABORT = 0; // 0 = running; otherwise the abort exit code + 1
+export const JOB_BYTES = 256;
+
+/** Per-rank control words. Producer-written and consumer-written words sit on different cache lines. */
+export const LOCK = 0; // inbox lock: 0 free, 1 held, 2 held with waiters (futex mutex)
+export const TAIL = 16; // bytes appended so far (mod 2^32), written by senders under LOCK
+export const HEAD = 32; // bytes consumed so far (mod 2^32), written by the owner
+export const SPACE_SEQ = 33; // bumped by the owner when it frees space and someone waits for it
+export const SPACE_WAITERS = 34; // senders waiting for space
+export const DOORBELL = 48; // bumped by every sender after publishing
+export const SLEEPING = 49; // 1 while the owner may be waiting on DOORBELL
+/** What the rank is doing, for deadlock reports and for peers to notice a finished rank. */
+export const STATE = 56; // RUNNING | BLOCKED | FINISHED
+export const STATE_CALL = 57; // index into BLOCKING_CALLS while BLOCKED
+export const STATE_PEER = 58; // the peer (communicator rank) it waits for, or ANY_SOURCE
+export const STATE_TAG = 59;
+export const STATE_CONTEXT = 60;
+export const CONTROL_BYTES = 256;
+
+export const RUNNING = 0;
+export const BLOCKED = 1;
+export const FINISHED = 2;
+
+export const BLOCKING_CALLS = ["", "recv", "probe", "ssend", "send (inbox full)", "wait", "collective"] as const;
+
+/** Inbox record header: eight Int32 words, then the payload; records start 8-byte aligned and never wrap. */
+export const R_BYTES = 0; // the whole record's length, header included, multiple of 8
+export const R_TYPE = 1; // RECORD_* | kind << 4 | SYNC_FLAG
+export const R_CONTEXT = 2;
+export const R_SOURCE = 3; // sender's rank in the communicator
+export const R_TAG = 4;
+export const R_LENGTH = 5; // payload bytes (for handoffs: the handed-off message's bytes)
+export const R_ID = 6; // message id (per sender) for handoffs and synchronous-send acks
+export const R_SENDER = 7; // sender's world rank
+export const HEADER_BYTES = 32;
+
+export const RECORD_EAGER = 0; // payload inline
+export const RECORD_HANDOFF = 1; // payload in a SharedArrayBuffer posted on the pair's MessagePort
+export const RECORD_ACK = 2; // a synchronous send was matched (R_ID)
+export const RECORD_PAD = 3; // filler up to the end of the ring
+export const TYPE_MASK = 0xf;
+export const SYNC_FLAG = 0x100;
+
+export interface JobLayout {
+  readonly size: number;
+  readonly ringBytes: number;
+  /** Largest payload that travels inline in the ring; larger ones are handed off. */
+  readonly eagerLimit: number;
+}
+
+/** Ring size per rank: generous for few ranks, bounded for many (pages are only committed once touched). */
+export function planLayout(size: number): JobLayout {
+  const ringBytes = size <= 4 ? 4 << 20 : size <= 16 ? 2 << 20 : 1 << 20;
+  return { size, ringBytes, eagerLimit: Math.min(256 << 10, ringBytes / 8) };
+}
+
+export function jobBytes(layout: JobLayout): number {
+  return JOB_BYTES + layout.size * (CONTROL_BYTES + layout.ringBytes);
+}
+
+export function controlOffsetBytes(layout: JobLayout, rank: number): number {
+  return JOB_BYTES + rank * (CONTROL_BYTES + layout.ringBytes);
+}
+
+/** Views onto one rank's inbox. */
+export interface InboxView {
+  readonly control: Int32Array;
+  readonly ring: Uint8Array;
+  readonly ringWords: Int32Array;
+}
+
+export function inboxView(sab: SharedArrayBuffer, layout: JobLayout, rank: number): InboxView {
+  const base = controlOffsetBytes(layout, rank);
+  return {
+    control: new Int32Array(sab, base, CONTROL_BYTES / 4),
+    ring: new Uint8Array(sab, base + CONTROL_BYTES, layout.ringBytes),
+    ringWords: new Int32Array(sab, base + CONTROL_BYTES, layout.ringBytes / 4),
+  };
+}
+
+export function jobHeader(sab: SharedArrayBuffer): Int32Array {
+  return new Int32Array(sab, 0, JOB_BYTES / 4);
+}

@@ -1,0 +1,140 @@
+/**
+ * Inbox rings (see layout.ts for the memory and its ordering rules): senders append records under the inbox's
+ * lock, the owning rank drains them. Nothing here blocks for long: when a ring is full `tryAppend` says so and
+ * the caller decides how to wait (it must keep draining its own inbox meanwhile, or two full rings deadlock).
+ */
+import {
+  DOORBELL, HEAD, HEADER_BYTES, LOCK, R_BYTES, R_CONTEXT, R_ID, R_LENGTH, R_SENDER, R_SOURCE, R_TAG, R_TYPE,
+  RECORD_PAD, SLEEPING, SPACE_SEQ, SPACE_WAITERS, TAIL, TYPE_MASK, type InboxView,
+} from "./layout.js";
+
+const LOCK_SPINS = 200;
+
+/** A futex mutex (Drepper, "Futexes are tricky", mutex2): 0 free, 1 locked, 2 locked with possible waiters. */
+function lock(control: Int32Array): void {
+  if (Atomics.compareExchange(control, LOCK, 0, 1) === 0) return;
+  for (let i = 0; i < LOCK_SPINS; i++) {
+    if (Atomics.load(control, LOCK) === 0 && Atomics.compareExchange(control, LOCK, 0, 1) === 0) return;
+  }
+  while (Atomics.exchange(control, LOCK, 2) !== 0) Atomics.wait(control, LOCK, 2, 50);
+}
+
+function unlock(control: Int32Array): void {
+  if (Atomics.sub(control, LOCK, 1) !== 1) {
+    Atomics.store(control, LOCK, 0);
+    Atomics.notify(control, LOCK, 1);
+  }
+}
+
+export function recordBytes(payloadBytes: number): number {
+  return (HEADER_BYTES + payloadBytes + 7) & ~7;
+}
+
+/** The fields of a record, as a sender fills them in. */
+export interface RecordFields {
+  type: number;
+  context: number;
+  source: number;
+  tag: number;
+  length: number;
+  id: number;
+  sender: number;
+}
+
+/**
+ * Appends one record (with `payload` inline, if given) and rings the owner's doorbell.
+ * Returns false, having written nothing, when the ring has no room for it now.
+ */
+export function tryAppend(inbox: InboxView, fields: RecordFields, payload: Uint8Array | null): boolean {
+  const { control, ring, ringWords } = inbox;
+  const capacity = ring.length;
+  const need = recordBytes(payload ? payload.length : 0);
+  lock(control);
+  let tail = control[TAIL]!; // only written under the lock we hold
+  const used = (tail - Atomics.load(control, HEAD)) | 0;
+  let at = tail & (capacity - 1);
+  const untilEnd = capacity - at;
+  const padding = untilEnd < need ? untilEnd : 0;
+  if (capacity - used < need + padding) {
+    unlock(control);
+    return false;
+  }
+  if (padding) {
+    ringWords[at >> 2] = padding;
+    ringWords[(at >> 2) + 1] = RECORD_PAD;
+    tail = (tail + padding) | 0;
+    at = 0;
+  }
+  const w = at >> 2;
+  ringWords[w + R_BYTES] = need;
+  ringWords[w + R_TYPE] = fields.type;
+  ringWords[w + R_CONTEXT] = fields.context;
+  ringWords[w + R_SOURCE] = fields.source;
+  ringWords[w + R_TAG] = fields.tag;
+  ringWords[w + R_LENGTH] = fields.length;
+  ringWords[w + R_ID] = fields.id;
+  ringWords[w + R_SENDER] = fields.sender;
+  if (payload && payload.length) ring.set(payload, at + HEADER_BYTES);
+  Atomics.store(control, TAIL, (tail + need) | 0);
+  unlock(control);
+  Atomics.add(control, DOORBELL, 1);
+  if (Atomics.load(control, SLEEPING) !== 0) Atomics.notify(control, DOORBELL);
+  return true;
+}
+
+/** Whether `payloadBytes` could ever fit in this ring (with room for a wrap). */
+export function fitsRing(inbox: InboxView, payloadBytes: number): boolean {
+  return recordBytes(payloadBytes) <= inbox.ring.length / 2;
+}
+
+/** The owner's side of an inbox. */
+export class InboxReader {
+  #head: number;
+  readonly view: InboxView;
+  constructor(view: InboxView) {
+    this.view = view;
+    this.#head = Atomics.load(view.control, HEAD);
+  }
+
+  /** True when a published record waits (cheap: one atomic load). */
+  pending(): boolean {
+    return Atomics.load(this.view.control, TAIL) !== this.#head;
+  }
+
+  /**
+   * Hands each published record to `visit` (its byte offset in the ring), freeing its space as soon as `visit`
+   * returns: `visit` must copy out whatever it keeps. Returns how many records it visited.
+   */
+  drain(visit: (offset: number) => void): number {
+    const { control, ringWords } = this.view;
+    const mask = this.view.ring.length - 1;
+    let tail = Atomics.load(control, TAIL);
+    let visited = 0;
+    while (this.#head !== tail) {
+      const at = this.#head & mask;
+      const w = at >> 2;
+      const bytes = ringWords[w + R_BYTES]!;
+      if ((ringWords[w + R_TYPE]! & TYPE_MASK) !== RECORD_PAD) {
+        visit(at);
+        visited++;
+      }
+      this.#head = (this.#head + bytes) | 0;
+      Atomics.store(control, HEAD, this.#head);
+      if (Atomics.load(control, SPACE_WAITERS) !== 0) {
+        Atomics.add(control, SPACE_SEQ, 1);
+        Atomics.notify(control, SPACE_SEQ);
+      }
+      if (this.#head === tail) tail = Atomics.load(control, TAIL);
+    }
+    return visited;
+  }
+}
+
+/** Waits (bounded) for the owner of `inbox` to free space; the caller retries and drains its own inbox between. */
+export function waitForSpace(inbox: InboxView, timeoutMs: number): void {
+  const { control } = inbox;
+  const seq = Atomics.load(control, SPACE_SEQ);
+  Atomics.add(control, SPACE_WAITERS, 1);
+  Atomics.wait(control, SPACE_SEQ, seq, timeoutMs);
+  Atomics.sub(control, SPACE_WAITERS, 1);
+}

@@ -1,0 +1,22 @@
+/**
+ * A rank's thread (the worker script `mpi4ts run` starts once per rank): joins the job's shared memory, installs
+ * the local engine where `import { MPI } from "mpi4ts"` will find it, and runs the user's program.
+ */
+import { workerData } from "node:worker_threads";
+import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
+import { LocalEngine } from "./engine.js";
+import type { RankData } from "./world.js";
+
+const data = workerData as RankData;
+process.setSourceMapsEnabled(true);
+process.argv = [process.execPath, data.programPath, ...data.args];
+(globalThis as Record<symbol, unknown>)[LOCAL_ENGINE_SLOT] = new LocalEngine({
+  sab: data.sab,
+  layout: data.layout,
+  rank: data.rank,
+  ports: data.ports,
+  exit: (code) => process.exit(code),
+  name: "local",
+});
+for (const port of data.ports) port?.unref();
+await import(data.programUrl);

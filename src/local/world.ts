@@ -1,0 +1,214 @@
+/**
+ * The launcher's side of a local job: creates the shared memory and the ranks' threads, relays their output line
+ * by line, and supervises them. The launcher's thread never blocks, so it can always end the job: the first
+ * failure (an uncaught exception, an unhandled rejection, a non-zero exit, Abort) ends every rank within a second;
+ * a deadlock (every live rank blocked, no message in flight) is reported with what each rank waits for.
+ */
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { ANY_SOURCE, ANY_TAG } from "../constants.js";
+import {
+  BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
+  STATE_TAG, TAIL, inboxView, jobBytes, jobHeader, planLayout, type InboxView, type JobLayout,
+} from "./layout.js";
+import { LineRelay } from "./relay.js";
+
+/** What a rank's thread receives (workerData). */
+export interface RankData {
+  sab: SharedArrayBuffer;
+  layout: JobLayout;
+  rank: number;
+  ports: (MessagePort | undefined)[];
+  programUrl: string;
+  programPath: string;
+  args: string[];
+}
+
+export interface JobOptions {
+  size: number;
+  programUrl: string;
+  programPath: string;
+  args: string[];
+  tagOutput: boolean;
+  /** Seconds; undefined for no limit. */
+  timeout?: number;
+  deadlockCheck: boolean;
+}
+
+const ABORT_GRACE_MS = 1000;
+const DEADLOCK_POLL_MS = 400;
+
+/** Runs a job to the end and returns the exit code the launcher should exit with. */
+export function runLocalJob(options: JobOptions): Promise<number> {
+  const layout = planLayout(options.size);
+  const sab = new SharedArrayBuffer(jobBytes(layout));
+  const header = jobHeader(sab);
+  const inboxes = Array.from({ length: options.size }, (_, r) => inboxView(sab, layout, r));
+  const ports = pairChannels(options.size);
+  const workerUrl = new URL("./rank.js", import.meta.url);
+  const relays: LineRelay[] = [];
+  const workers: Worker[] = [];
+  let live = options.size;
+  let exitCode = 0;
+  let ending = false;
+
+  return new Promise<number>((resolve) => {
+    const timers: NodeJS.Timeout[] = [];
+    const finish = () => {
+      for (const t of timers) clearInterval(t);
+      for (const relay of relays) relay.flush();
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
+      resolve(exitCode);
+    };
+
+    /** Ends the whole job with `code` (the first reason wins). */
+    const endJob = (code: number, message?: string) => {
+      if (ending) return;
+      ending = true;
+      exitCode = code;
+      if (message) process.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
+      Atomics.compareExchange(header, JOB_ABORT, 0, (code & 0xff) + 1 + (0xffffff << 8));
+      for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
+      const grace = setTimeout(() => {
+        process.stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
+        for (const relay of relays) relay.flush();
+        process.exit(exitCode);
+      }, ABORT_GRACE_MS);
+      grace.unref();
+      for (const w of workers) void w.terminate();
+    };
+
+    const onSigint = () => endJob(130, "mpi4ts: interrupted (SIGINT); ending every rank");
+    const onSigterm = () => endJob(143, "mpi4ts: terminated (SIGTERM); ending every rank");
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+
+    for (let rank = 0; rank < options.size; rank++) {
+      const data: RankData = {
+        sab, layout, rank, ports: ports[rank]!,
+        programUrl: options.programUrl, programPath: options.programPath, args: options.args,
+      };
+      const worker = new Worker(workerUrl, {
+        workerData: data,
+        transferList: ports[rank]!.filter((p): p is MessagePort => p !== undefined),
+        stdout: true,
+        stderr: true,
+        stdin: false,
+        name: `rank ${rank}`,
+      });
+      workers.push(worker);
+      const prefix = options.tagOutput ? `[${rank}] ` : "";
+      const out = new LineRelay(worker.stdout, process.stdout, prefix);
+      const err = new LineRelay(worker.stderr, process.stderr, prefix);
+      relays.push(out, err);
+      let failed = false;
+      worker.on("error", (error: unknown) => {
+        failed = true;
+        if (ending) return;
+        out.flush();
+        err.flush();
+        endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${options.size} ranks)`);
+      });
+      worker.on("exit", (code) => {
+        out.flush();
+        err.flush();
+        const abortWord = Atomics.load(header, JOB_ABORT);
+        const control = inboxes[rank]!.control;
+        Atomics.store(control, STATE, FINISHED);
+        for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
+        if (!ending && abortWord !== 0) {
+          const aborter = abortWord >>> 8;
+          endJob((abortWord & 0xff) - 1, `mpi4ts: rank ${aborter} called Abort(${(abortWord & 0xff) - 1}); ending every rank`);
+        } else if (!ending && code !== 0 && !failed) {
+          endJob(code, `mpi4ts: rank ${rank} exited with code ${code}; ending the job`);
+        }
+        if (--live === 0) setImmediate(finish);
+      });
+    }
+
+    if (options.timeout !== undefined) {
+      const t = setTimeout(() => {
+        endJob(124, `mpi4ts: the job exceeded --timeout ${options.timeout} s${describeBlocked(inboxes)}`);
+      }, options.timeout * 1000);
+      t.unref();
+      timers.push(t);
+    }
+    if (options.deadlockCheck) timers.push(watchForDeadlock(inboxes, (report) => endJob(1, report)));
+  });
+}
+
+/** One MessageChannel per pair of ranks; ports[r][p] is rank r's end of its channel with rank p. */
+function pairChannels(size: number): (MessagePort | undefined)[][] {
+  const ports: (MessagePort | undefined)[][] = Array.from({ length: size }, () => new Array(size).fill(undefined));
+  for (let a = 0; a < size; a++) {
+    for (let b = a + 1; b < size; b++) {
+      const { port1, port2 } = new MessageChannel();
+      ports[a]![b] = port1;
+      ports[b]![a] = port2;
+    }
+  }
+  return ports;
+}
+
+interface Snapshot { states: number[]; bells: number[]; empty: boolean }
+
+function snapshot(inboxes: readonly InboxView[]): Snapshot {
+  const states: number[] = [];
+  const bells: number[] = [];
+  let empty = true;
+  for (const { control } of inboxes) {
+    states.push(Atomics.load(control, STATE), control[STATE_CALL]!, control[STATE_PEER]!, control[STATE_TAG]!);
+    bells.push(Atomics.load(control, DOORBELL));
+    if (Atomics.load(control, HEAD) !== Atomics.load(control, TAIL)) empty = false;
+  }
+  return { states, bells, empty };
+}
+
+/**
+ * Every live rank blocked, every inbox empty, and nothing rang a doorbell between two looks: no rank can ever be
+ * woken again, since only a message wakes a blocked rank.
+ */
+function watchForDeadlock(inboxes: readonly InboxView[], report: (message: string) => void): NodeJS.Timeout {
+  let previous: Snapshot | undefined;
+  const timer = setInterval(() => {
+    const now = snapshot(inboxes);
+    const stuck = (s: Snapshot) =>
+      s.empty && inboxes.every((_, r) => s.states[4 * r] === BLOCKED || s.states[4 * r] === FINISHED) &&
+      inboxes.some((_, r) => s.states[4 * r] === BLOCKED);
+    if (previous && stuck(previous) && stuck(now) &&
+        previous.states.every((v, i) => v === now.states[i]) && previous.bells.every((v, i) => v === now.bells[i])) {
+      clearInterval(timer);
+      report(`mpi4ts: deadlock: every rank is blocked and no message is in flight (MPI.ERR_DEADLOCK)${describeBlocked(inboxes)}`);
+      return;
+    }
+    previous = now;
+  }, DEADLOCK_POLL_MS);
+  timer.unref();
+  return timer;
+}
+
+function describeBlocked(inboxes: readonly InboxView[]): string {
+  const lines: string[] = [];
+  inboxes.forEach(({ control }, rank) => {
+    const state = Atomics.load(control, STATE);
+    if (state === FINISHED) lines.push(`  rank ${rank}: finished`);
+    else if (state !== BLOCKED) lines.push(`  rank ${rank}: running`);
+    else {
+      const call = BLOCKING_CALLS[control[STATE_CALL]!] ?? "wait";
+      const peer = control[STATE_PEER]!;
+      const tag = control[STATE_TAG]!;
+      const context = control[STATE_CONTEXT]!;
+      const who = call === "ssend" || call.startsWith("send") ? `dest=rank ${peer} of the job`
+        : `source=${peer === ANY_SOURCE ? "ANY_SOURCE" : peer}`;
+      const space = context < 0 ? "" : context <= 1 ? " on COMM_WORLD" : context <= 3 ? " on COMM_SELF" : ` on communicator #${context >> 1}`;
+      const internal = context >= 0 && context % 2 === 1 ? " (inside a collective)" : "";
+      lines.push(`  rank ${rank}: blocked in ${call}(${who}, tag=${tag === ANY_TAG ? "ANY_TAG" : tag})${space}${internal}`);
+    }
+  });
+  return `\n${lines.join("\n")}`;
+}
+
+function formatError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return `uncaught value: ${String(error)}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * The MPI namespace (`import { MPI } from "mpi4ts"`), mirroring mpi4py's `MPI` module: constants, the world
+ * communicators, and the environment functions of MPI-4.0 chapter 11.
+ */
+import { currentEngine } from "./engine/select.js";
+import { ERROR_CLASSES, MPIError } from "./errors.js";
+
+export * from "./constants.js";
+export { Comm, COMM_WORLD, COMM_SELF, COMM_NULL, type RecvOptions } from "./comm.js";
+export { Status } from "./status.js";
+export { Request } from "./request.js";
+export { MPIError, ERROR_CODES, type ErrorClass } from "./errors.js";
+export type { Buffer } from "./datatype.js";
+
+/** mpi4py's name for the error class. */
+export const Exception = MPIError;
+
+/** Error classes as constants, so `e.errorClass === MPI.ERR_RANK` reads like mpi4py's comparisons. */
+export const ERR_RANK = "ERR_RANK", ERR_TAG = "ERR_TAG", ERR_ROOT = "ERR_ROOT", ERR_COUNT = "ERR_COUNT",
+  ERR_TRUNCATE = "ERR_TRUNCATE", ERR_TYPE = "ERR_TYPE", ERR_OP = "ERR_OP", ERR_COMM = "ERR_COMM",
+  ERR_ARG = "ERR_ARG", ERR_BUFFER = "ERR_BUFFER", ERR_PENDING = "ERR_PENDING", ERR_OTHER = "ERR_OTHER",
+  ERR_DEADLOCK = "ERR_DEADLOCK", ERR_ABORTED = "ERR_ABORTED", ERR_GROUP = "ERR_GROUP",
+  ERR_TOPOLOGY = "ERR_TOPOLOGY", ERR_DIMS = "ERR_DIMS", ERR_INTERN = "ERR_INTERN";
+void ERROR_CLASSES;
+
+/** Seconds since an arbitrary point, monotonic, high resolution (MPI_Wtime). */
+export function Wtime(): number { return currentEngine().wtime(); }
+/** Resolution of Wtime in seconds (MPI_Wtick). */
+export function Wtick(): number { return currentEngine().wtick(); }
+/** This rank's host name (MPI_Get_processor_name). */
+export function Get_processor_name(): string { return currentEngine().processorName(); }
+/** The MPI standard version implemented: [major, minor] (MPI_Get_version). */
+export function Get_version(): [number, number] { return currentEngine().version(); }
+/** Which engine runs this rank, and on the native engine the MPI library's own version string. */
+export function Get_library_version(): string { return currentEngine().libraryVersion(); }
+/** mpi4py initializes MPI at import; so does mpi4ts (at first use), so this is always true. */
+export function Is_initialized(): boolean { return true; }
+export function Is_finalized(): boolean { return finalized; }
+/** Optional: the runtime finalizes at exit. Communication after Finalize is an error. */
+export function Finalize(): void {
+  if (finalized) return;
+  currentEngine().finalize();
+  finalized = true;
+}
+let finalized = false;
+/** Number of the MPI thread level (mpi4py's `Query_thread`): each rank is single-threaded. */
+export const THREAD_SINGLE = 0, THREAD_FUNNELED = 1, THREAD_SERIALIZED = 2, THREAD_MULTIPLE = 3;
+export function Query_thread(): number { return THREAD_SINGLE; }
