@@ -94,11 +94,20 @@ function run(cmd, args, { timeoutMs = 60_000, env } = {}) {
   });
 }
 
-function failureText(r) {
+/** Why a run failed, with the end of its output; `brief` keeps only the first error line. */
+function failureText(r, brief = false) {
   const why = r.timedOut ? `timed out after ${r.seconds.toFixed(0)} s` : r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`;
-  const tail = (r.stderr + "\n" + r.stdout.split("\n").filter((l) => !l.startsWith("{")).join("\n"))
-    .split("\n").map((l) => l.trimEnd()).filter((l) => l.length > 0).slice(-12);
-  return `${why}${tail.length ? "\n    " + tail.join("\n    ") : ""}`;
+  let lines = (r.stderr + "\n" + r.stdout.split("\n").filter((l) => !l.startsWith("{")).join("\n"))
+    .replace(/data:[a-z/]+;base64,[A-Za-z0-9+/=]+/g, "<bundle>") // stacks of bundled programs
+    .split("\n").map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  if (brief) {
+    const i = lines.findIndex((l) => /Error\b|MPIError/.test(l));
+    lines = i >= 0 ? [lines[i]] : lines.slice(-2);
+  } else {
+    lines = lines.slice(-12);
+  }
+  lines = lines.map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l));
+  return `${why}${lines.length ? "\n    " + lines.join("\n    ") : ""}`;
 }
 
 function parseResults(stdout) {
@@ -179,6 +188,7 @@ function tsLaunchers(engine) {
   ];
 }
 
+/** Returns the launcher that ran hello.ts on `engine`, or the list of errors. */
 async function probeTs(engine) {
   const errors = [];
   for (const launch of tsLaunchers(engine)) {
@@ -187,8 +197,7 @@ async function probeTs(engine) {
     if (r.code === 0 && /hello from rank 1 of 2/.test(r.stdout) && /hello from rank 0 of 2/.test(r.stdout)) return launch;
     errors.push(`\`${[relative(ROOT, cmd) || cmd, ...args.map((a) => relative(ROOT, a) || a)].join(" ")}\`: ${failureText(r)}`);
   }
-  note(`mpi4ts-${engine} skipped: hello.ts did not run:\n  ${errors.join("\n  ")}`);
-  return null;
+  return errors;
 }
 
 async function setupTs() {
@@ -213,13 +222,10 @@ async function setupTs() {
       continue;
     }
     if (quiet && (!which(MPIRUN))) continue;
-    const before = notes.length;
     const launch = await probeTs(engine);
-    if (!launch) {
-      if (quiet) {
-        notes.splice(before); // a quiet probe: one short line instead of the error
-        note("mpi4ts-mpi skipped: native addon not built (build/Release/mpi4ts_native.node) and `--engine mpi` did not run hello.ts");
-      }
+    if (Array.isArray(launch)) {
+      if (quiet) note("mpi4ts-mpi skipped: native addon not built (build/Release/mpi4ts_native.node) and `--engine mpi` did not run hello.ts");
+      else note(`mpi4ts-${engine} skipped: hello.ts did not run:\n  ${launch.join("\n  ")}`);
       continue;
     }
     const name = `mpi4ts-${engine}`;
@@ -260,7 +266,7 @@ async function runJob(impl, kind, ranks) {
     results.push(...ggot);
     const gok = gr.code === 0 && !gr.timedOut;
     log(`  ${label} --cases ${g}: ${ggot.length}/${c} cases in ${gr.seconds.toFixed(1)} s${gok ? "" : " -- FAILED"}`);
-    if (!gok) note(`${label} --cases ${g} failed: ${failureText(gr)}`);
+    if (!gok) note(`${label} --cases ${g} failed: ${failureText(gr, true)}`);
   }
 }
 
