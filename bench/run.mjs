@@ -267,6 +267,10 @@ async function runJob(impl, kind, ranks) {
     const gok = gr.code === 0 && !gr.timedOut;
     log(`  ${label} --cases ${g}: ${ggot.length}/${c} cases in ${gr.seconds.toFixed(1)} s${gok ? "" : " -- FAILED"}`);
     if (!gok) note(`${label} --cases ${g} failed: ${failureText(gr, true)}`);
+    if (gr.timedOut) {
+      note(`${label}: a rerun hung too; not rerunning its other cases`);
+      break;
+    }
   }
 }
 
