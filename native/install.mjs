@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+/**
+ * Builds the native MPI engine (the `mpi4ts_native` addon) when an MPI library is installed; run by
+ * `npm install` / `npm rebuild mpi4ts`. Never fails the install: without MPI (or when the build fails) it
+ * prints one line and exits 0, and the built-in engine works.
+ *
+ * Probing, in order: $MPI4TS_MPICC (a compiler wrapper such as `mpicc.mpich`), `mpicc`, `mpicc.openmpi`,
+ * `mpicc.mpich`, then pkg-config (`ompi`, `mpich`). Open MPI's wrapper answers `--showme:compile` /
+ * `--showme:link`; MPICH's answers `-compile_info` / `-link_info` (or `-show`).
+ *
+ * Environment:
+ *   MPI4TS_MPICC=mpicc.mpich    which MPI to build against
+ *   MPI4TS_BUILD_DIR=build/mpich where to put Release/mpi4ts_native.node (default: build); the loader looks in
+ *                               build/ and build/mpich/ and picks the one matching the launcher's MPI
+ *   MPI4TS_REQUIRE_NATIVE=1     exit 1 instead of 0 when MPI is missing or the build fails (CI)
+ *   MPI4TS_VERBOSE=1            show the compiler's output
+ *   MPI4TS_SKIP_NATIVE=1        do nothing
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..");
+const require = createRequire(import.meta.url);
+const env = process.env;
+const strict = env.MPI4TS_REQUIRE_NATIVE === "1";
+const verbose = env.MPI4TS_VERBOSE === "1";
+
+const NO_MPI =
+  "mpi4ts: native MPI engine not built (no mpicc found); the built-in engine works. For clusters: apt-get install libopenmpi-dev && npm rebuild mpi4ts";
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", ...options });
+  if (r.error || r.status !== 0) return undefined;
+  return r.stdout.trim();
+}
+
+/** Splits a shell-ish flag string (wrappers print no quotes in practice). */
+function words(text) {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+/** Asks a compiler wrapper for its flags; returns { flavour, compile, link } or undefined. */
+function probeWrapper(wrapper) {
+  const compile = run(wrapper, ["--showme:compile"]);
+  const link = compile !== undefined ? run(wrapper, ["--showme:link"]) : undefined;
+  if (compile !== undefined && link !== undefined) return { flavour: "openmpi", wrapper, compile: words(compile), link: words(link) };
+  // MPICH: the whole command line, starting with the underlying compiler's name.
+  let c = run(wrapper, ["-compile_info"]);
+  let l = run(wrapper, ["-link_info"]);
+  if (c === undefined || l === undefined) {
+    c = l = run(wrapper, ["-show"]);
+  }
+  if (c !== undefined && l !== undefined) {
+    return { flavour: "mpich", wrapper, compile: words(c).slice(1), link: words(l).slice(1) };
+  }
+  return undefined;
+}
+
+function probePkgConfig() {
+  for (const [pkg, flavour] of [["ompi", "openmpi"], ["mpich", "mpich"]]) {
+    const c = run("pkg-config", ["--cflags", pkg]);
+    const l = run("pkg-config", ["--libs", pkg]);
+    if (c !== undefined && l !== undefined) return { flavour, wrapper: `pkg-config ${pkg}`, compile: words(c), link: words(l) };
+  }
+  return undefined;
+}
+
+function probe() {
+  const chosen = env.MPI4TS_MPICC;
+  if (chosen) return probeWrapper(chosen);
+  for (const w of ["mpicc", "mpicc.openmpi", "mpicc.mpich"]) {
+    const found = probeWrapper(w);
+    if (found) return found;
+  }
+  return probePkgConfig();
+}
+
+/** Sorts wrapper flags into gyp's buckets; library directories also become rpaths. */
+function gypFlags(found) {
+  const includes = [], defines = [], cflags = [], libs = [], ldflags = [];
+  for (const w of found.compile) {
+    if (w.startsWith("-I")) includes.push(w.slice(2));
+    else if (w.startsWith("-D")) defines.push(w.slice(2));
+    else if (w === "-pthread" || w.startsWith("-f") || w.startsWith("-m")) cflags.push(w);
+  }
+  for (const w of found.link) {
+    if (w.startsWith("-L")) {
+      libs.push(w);
+      const dir = w.slice(2);
+      if (!["/usr/lib", "/lib", "/usr/lib64"].includes(dir) && !/^\/usr\/lib\/[^/]+-linux-gnu$/.test(dir)) {
+        ldflags.push(`-Wl,-rpath,${dir}`);
+      }
+    } else if (w.startsWith("-l") || w.endsWith(".so") || w.endsWith(".a")) libs.push(w);
+    else if (w.startsWith("-Wl,") || w === "-pthread") ldflags.push(w);
+  }
+  return { includes, defines, cflags, libs, ldflags };
+}
+
+function finish(message, ok) {
+  console.log(message);
+  process.exit(ok || !strict ? 0 : 1);
+}
+
+function main() {
+  if (env.MPI4TS_SKIP_NATIVE === "1") return;
+  const found = probe();
+  if (!found) finish(NO_MPI, false);
+
+  const outDir = resolve(root, env.MPI4TS_BUILD_DIR || "build");
+  const staging = join(outDir, `gyp-${found.flavour}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const f of ["binding.gyp", "mpi4ts_native.cc"]) copyFileSync(join(here, f), join(staging, f));
+
+  const flags = gypFlags(found);
+  let napiInclude;
+  try {
+    napiInclude = dirname(require.resolve("node-addon-api/package.json"));
+  } catch {
+    finish("mpi4ts: native MPI engine not built (node-addon-api is missing: run npm install); the built-in engine works.", false);
+  }
+  let nodeGyp;
+  try {
+    nodeGyp = require.resolve("node-gyp/bin/node-gyp.js");
+  } catch {
+    nodeGyp = env.npm_config_node_gyp;
+  }
+  if (!nodeGyp || !existsSync(nodeGyp)) {
+    finish("mpi4ts: native MPI engine not built (node-gyp is missing: run npm install); the built-in engine works.", false);
+  }
+  const args = [nodeGyp, "rebuild", "--release"];
+  // Build against the headers of the running Node when they are installed (no download needed).
+  const prefix = resolve(dirname(process.execPath), "..");
+  const nodedir = env.npm_config_nodedir && existsSync(join(env.npm_config_nodedir, "include", "node", "node_api.h"))
+    ? env.npm_config_nodedir
+    : existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;
+  if (nodedir) args.push(`--nodedir=${nodedir}`);
+  if (verbose) console.log(`mpi4ts: building the native engine against ${found.flavour} (${found.wrapper}): node ${args.join(" ")}`);
+  const r = spawnSync(process.execPath, args, {
+    cwd: staging,
+    encoding: "utf8",
+    stdio: verbose ? "inherit" : "pipe",
+    env: {
+      ...env,
+      MPI4TS_GYP_NAPI_INCLUDE: napiInclude,
+      MPI4TS_GYP_INCLUDES: flags.includes.join(" "),
+      MPI4TS_GYP_DEFINES: flags.defines.join(" "),
+      MPI4TS_GYP_CFLAGS: flags.cflags.join(" "),
+      MPI4TS_GYP_LIBS: flags.libs.join(" "),
+      MPI4TS_GYP_LDFLAGS: flags.ldflags.join(" "),
+    },
+  });
+  const built = join(staging, "build", "Release", "mpi4ts_native.node");
+  if (r.status !== 0 || !existsSync(built)) {
+    const log = join(outDir, `install-${found.flavour}.log`);
+    writeFileSync(log, `${r.stdout ?? ""}\n${r.stderr ?? ""}`);
+    finish(`mpi4ts: native MPI engine not built (${found.flavour} found via ${found.wrapper}, but the build failed: see ${log}); the built-in engine works.`, false);
+  }
+  const release = join(outDir, "Release");
+  mkdirSync(release, { recursive: true });
+  copyFileSync(built, join(release, "mpi4ts_native.node"));
+  writeFileSync(join(release, "mpi4ts_native.json"), JSON.stringify({
+    flavour: found.flavour,
+    wrapper: found.wrapper,
+    compile: found.compile,
+    link: found.link,
+    node: process.version,
+    napi: process.versions.napi,
+  }, null, 2) + "\n");
+  const shown = isAbsolute(env.MPI4TS_BUILD_DIR || "") ? release : join(env.MPI4TS_BUILD_DIR || "build", "Release");
+  console.log(`mpi4ts: native MPI engine built against ${found.flavour} (${found.wrapper}) in ${shown}`);
+}
+
+main();

@@ -1,0 +1,1103 @@
+// mpi4ts_native: a thin Node-API layer over the system MPI library (Open MPI 4.x, MPICH 4.x).
+//
+// Design (see docs in src/native/engine.ts, which is the only user of this addon):
+// - Handles are small integers indexing tables here (communicators, requests, matched messages), because
+//   MPI handle types differ between implementations (pointers in Open MPI, ints in MPICH).
+// - Buffers are the caller's typed arrays, passed to MPI in place (no copy). Nonblocking operations keep a
+//   reference to every JS buffer they use until they complete, so the GC cannot free memory MPI writes to.
+// - The status of the last probe/receive/test is written into a small Int32Array the JS side registers once
+//   (`setStatusArray`), so hot calls return plain numbers and allocate nothing.
+// - Errors are thrown as JS Errors carrying `errorClass` (mpi4ts's names, e.g. "ERR_TRUNCATE").
+// - User reduction ops call back into JS synchronously on this thread, through a pool of trampolines (MPI's
+//   user functions get no user-data pointer), each bound to one slot.
+#include <napi.h>
+
+#include <dlfcn.h>
+#include <mpi.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <unistd.h>
+
+#include <array>
+#include <memory>
+#include <utility>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---- status array --------------------------------------------------------------------------------------
+// [0] source, [1] tag, [2] count in bytes, [3] error class (0 = none), [4] cancelled, [5] message id
+enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_CANCELLED = 4, ST_MESSAGE = 5, ST_LEN = 8 };
+int32_t* g_status = nullptr;
+int32_t g_status_fallback[ST_LEN];
+Napi::Reference<Napi::Value> g_status_ref;
+
+bool g_initialized = false;
+bool g_finalized = false;
+
+// JS-facing constants for wildcards (src/constants.ts), mapped to this MPI's values.
+constexpr int JS_ANY_SOURCE = -1;
+constexpr int JS_ANY_TAG = -1;
+constexpr int JS_PROC_NULL = -2;
+
+inline int mapSource(int s) {
+  if (s == JS_ANY_SOURCE) return MPI_ANY_SOURCE;
+  if (s == JS_PROC_NULL) return MPI_PROC_NULL;
+  return s;
+}
+inline int mapDest(int d) { return d == JS_PROC_NULL ? MPI_PROC_NULL : d; }
+inline int mapTag(int t) { return t == JS_ANY_TAG ? MPI_ANY_TAG : t; }
+
+// ---- errors --------------------------------------------------------------------------------------------
+const char* errorClassName(int cls) {
+  switch (cls) {
+    case MPI_ERR_RANK: return "ERR_RANK";
+    case MPI_ERR_TAG: return "ERR_TAG";
+    case MPI_ERR_ROOT: return "ERR_ROOT";
+    case MPI_ERR_COUNT: return "ERR_COUNT";
+    case MPI_ERR_TRUNCATE: return "ERR_TRUNCATE";
+    case MPI_ERR_TYPE: return "ERR_TYPE";
+    case MPI_ERR_OP: return "ERR_OP";
+    case MPI_ERR_COMM: return "ERR_COMM";
+    case MPI_ERR_ARG: return "ERR_ARG";
+    case MPI_ERR_BUFFER: return "ERR_BUFFER";
+    case MPI_ERR_PENDING: return "ERR_PENDING";
+    case MPI_ERR_GROUP: return "ERR_GROUP";
+    case MPI_ERR_TOPOLOGY: return "ERR_TOPOLOGY";
+    case MPI_ERR_DIMS: return "ERR_DIMS";
+    case MPI_ERR_INTERN: return "ERR_INTERN";
+    default: return "ERR_OTHER";
+  }
+}
+
+Napi::Error makeError(Napi::Env env, const char* cls, const std::string& message) {
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("errorClass", Napi::String::New(env, cls));
+  return e;
+}
+
+[[noreturn]] void throwClass(Napi::Env env, const char* cls, const std::string& message) {
+  throw makeError(env, cls, message);
+}
+
+void check(Napi::Env env, int rc, const char* call) {
+  if (rc == MPI_SUCCESS) return;
+  int cls = MPI_ERR_OTHER;
+  MPI_Error_class(rc, &cls);
+  char text[MPI_MAX_ERROR_STRING + 1];
+  int len = 0;
+  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) len = 0;
+  text[len] = 0;
+  throwClass(env, errorClassName(cls), std::string(call) + ": " + text);
+}
+
+void requireInit(Napi::Env env) {
+  if (!g_initialized) throwClass(env, "ERR_OTHER", "mpi4ts native: MPI is not initialized");
+  if (g_finalized) throwClass(env, "ERR_OTHER", "mpi4ts native: MPI has been finalized");
+}
+
+// ---- handle tables -------------------------------------------------------------------------------------
+template <typename T>
+struct Table {
+  std::vector<T> items;
+  std::vector<int> free;
+  int add(T v) {
+    if (!free.empty()) {
+      int i = free.back();
+      free.pop_back();
+      items[i] = std::move(v);
+      return i;
+    }
+    items.push_back(std::move(v));
+    return static_cast<int>(items.size() - 1);
+  }
+  void remove(int i) {
+    items[i] = T();
+    free.push_back(i);
+  }
+};
+
+Table<MPI_Comm> g_comms;  // 0 = COMM_WORLD, 1 = COMM_SELF
+Table<MPI_Message> g_messages;
+
+MPI_Comm commArg(const Napi::CallbackInfo& info, size_t i) {
+  int id = info[i].As<Napi::Number>().Int32Value();
+  if (id < 0 || static_cast<size_t>(id) >= g_comms.items.size() || g_comms.items[id] == MPI_COMM_NULL) {
+    throwClass(info.Env(), "ERR_COMM", "mpi4ts native: invalid communicator handle");
+  }
+  return g_comms.items[id];
+}
+
+int intArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
+
+// ---- typed arrays --------------------------------------------------------------------------------------
+struct View {
+  void* data = nullptr;
+  size_t length = 0;  // elements
+  size_t bytes = 0;
+  napi_typedarray_type type = napi_uint8_array;
+  bool present = false;
+};
+
+View viewArg(const Napi::CallbackInfo& info, size_t i) {
+  View v;
+  napi_value value = info[i];
+  napi_valuetype t;
+  napi_typeof(info.Env(), value, &t);
+  if (t == napi_null || t == napi_undefined) return v;
+  bool is = false;
+  napi_is_typedarray(info.Env(), value, &is);
+  if (!is) throwClass(info.Env(), "ERR_BUFFER", "mpi4ts native: expected a typed array");
+  napi_value ab;
+  size_t offset;
+  napi_status s = napi_get_typedarray_info(info.Env(), value, &v.type, &v.length, &v.data, &ab, &offset);
+  if (s != napi_ok) throwClass(info.Env(), "ERR_BUFFER", "mpi4ts native: unreadable typed array");
+  v.present = true;
+  size_t elem = 1;
+  switch (v.type) {
+    case napi_int16_array: case napi_uint16_array: elem = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: elem = 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
+    default: elem = 1;
+  }
+  v.bytes = v.length * elem;
+  if (v.data == nullptr) {
+    static char empty[8];
+    v.data = empty;  // zero-length views may have no storage; MPI wants a valid pointer
+  }
+  return v;
+}
+
+int byteCount(Napi::Env env, size_t bytes) {
+  if (bytes > static_cast<size_t>(INT32_MAX)) {
+    throwClass(env, "ERR_COUNT", "mpi4ts native: messages above 2 GiB - 1 bytes are not supported");
+  }
+  return static_cast<int>(bytes);
+}
+
+MPI_Datatype datatypeOf(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: return MPI_INT8_T;
+    case napi_uint8_array: return MPI_UINT8_T;
+    case napi_uint8_clamped_array: return MPI_UINT8_T;
+    case napi_int16_array: return MPI_INT16_T;
+    case napi_uint16_array: return MPI_UINT16_T;
+    case napi_int32_array: return MPI_INT32_T;
+    case napi_uint32_array: return MPI_UINT32_T;
+    case napi_float32_array: return MPI_FLOAT;
+    case napi_float64_array: return MPI_DOUBLE;
+    case napi_bigint64_array: return MPI_INT64_T;
+    case napi_biguint64_array: return MPI_UINT64_T;
+    default: return MPI_BYTE;
+  }
+}
+
+std::vector<int> intsArg(const Napi::CallbackInfo& info, size_t i) {
+  std::vector<int> out;
+  napi_value value = info[i];
+  napi_valuetype t;
+  napi_typeof(info.Env(), value, &t);
+  if (t == napi_null || t == napi_undefined) return out;
+  View v = viewArg(info, i);
+  if (v.type != napi_int32_array) throwClass(info.Env(), "ERR_ARG", "mpi4ts native: expected an Int32Array of counts");
+  const int32_t* p = static_cast<const int32_t*>(v.data);
+  out.assign(p, p + v.length);
+  return out;
+}
+
+// ---- pair types for MAXLOC/MINLOC on typed arrays: [value, index] pairs of the array's own type ---------
+constexpr int N_TYPES = 12;  // napi_typedarray_type values 0..10 (+ spare)
+MPI_Datatype g_pairTypes[N_TYPES];
+MPI_Op g_maxloc = MPI_OP_NULL, g_minloc = MPI_OP_NULL;
+
+template <typename T>
+void locCombine(const void* in, void* inout, int n, bool max) {
+  const T* a = static_cast<const T*>(in);
+  T* b = static_cast<T*>(inout);
+  for (int i = 0; i < n; i++) {
+    T av = a[2 * i], bv = b[2 * i], ai = a[2 * i + 1], bi = b[2 * i + 1];
+    bool take = max ? (av > bv) : (av < bv);
+    if (take || (av == bv && ai < bi)) {
+      b[2 * i] = av;
+      b[2 * i + 1] = ai;
+    }
+  }
+}
+
+void locOp(void* in, void* inout, int* len, MPI_Datatype* dt, bool max) {
+  int k = -1;
+  for (int i = 0; i < N_TYPES; i++) {
+    if (g_pairTypes[i] != MPI_DATATYPE_NULL && g_pairTypes[i] == *dt) { k = i; break; }
+  }
+  switch (k) {
+    case napi_int8_array: locCombine<int8_t>(in, inout, *len, max); break;
+    case napi_uint8_array: case napi_uint8_clamped_array: locCombine<uint8_t>(in, inout, *len, max); break;
+    case napi_int16_array: locCombine<int16_t>(in, inout, *len, max); break;
+    case napi_uint16_array: locCombine<uint16_t>(in, inout, *len, max); break;
+    case napi_int32_array: locCombine<int32_t>(in, inout, *len, max); break;
+    case napi_uint32_array: locCombine<uint32_t>(in, inout, *len, max); break;
+    case napi_float32_array: locCombine<float>(in, inout, *len, max); break;
+    case napi_float64_array: locCombine<double>(in, inout, *len, max); break;
+    case napi_bigint64_array: locCombine<int64_t>(in, inout, *len, max); break;
+    case napi_biguint64_array: locCombine<uint64_t>(in, inout, *len, max); break;
+    default: break;
+  }
+}
+void maxlocFn(void* in, void* inout, int* len, MPI_Datatype* dt) { locOp(in, inout, len, dt, true); }
+void minlocFn(void* in, void* inout, int* len, MPI_Datatype* dt) { locOp(in, inout, len, dt, false); }
+
+// ---- user ops: JS functions called from MPI through slot-bound trampolines ------------------------------
+constexpr int N_SLOTS = 64;
+struct UserOp {
+  bool used = false;
+  napi_env env = nullptr;
+  Napi::FunctionReference fn;
+  napi_typedarray_type type = napi_uint8_array;
+  size_t elem = 1;
+  MPI_Op op = MPI_OP_NULL;
+  Napi::Reference<Napi::Value> error;  // the first exception the JS function threw
+  bool failed = false;
+};
+UserOp g_userOps[N_SLOTS];
+
+size_t elemSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
+void callUserOp(int slot, void* in, void* inout, int* len) {
+  UserOp& u = g_userOps[slot];
+  if (!u.used || u.failed) return;
+  napi_env env = u.env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  size_t n = static_cast<size_t>(*len);
+  size_t bytes = n * u.elem;
+  // Copies, not views over MPI's memory: a JS function may keep its arguments, MPI's buffers are temporary.
+  void* pin = nullptr;
+  void* pio = nullptr;
+  napi_value abIn, abIo, taIn, taIo, result;
+  bool ok = napi_create_arraybuffer(env, bytes, &pin, &abIn) == napi_ok &&
+            napi_create_arraybuffer(env, bytes, &pio, &abIo) == napi_ok;
+  if (ok) {
+    if (bytes) {
+      memcpy(pin, in, bytes);
+      memcpy(pio, inout, bytes);
+    }
+    ok = napi_create_typedarray(env, u.type, n, abIn, 0, &taIn) == napi_ok &&
+         napi_create_typedarray(env, u.type, n, abIo, 0, &taIo) == napi_ok;
+  }
+  if (ok) {
+    napi_value argv[2] = {taIn, taIo};
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    napi_status s = napi_call_function(env, undef, u.fn.Value(), 2, argv, &result);
+    if (s == napi_ok) {
+      // The function may have replaced elements of inoutvec (the copy); bring them back.
+      if (bytes) memcpy(inout, pio, bytes);
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    napi_value exc;
+    if (pending && napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
+      u.error = Napi::Persistent(Napi::Value(env, exc));
+    }
+    u.failed = true;
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+template <int I>
+void trampoline(void* in, void* inout, int* len, MPI_Datatype*) { callUserOp(I, in, inout, len); }
+
+using UserFn = void (*)(void*, void*, int*, MPI_Datatype*);
+template <int... Is>
+constexpr std::array<UserFn, sizeof...(Is)> makeTrampolines(std::integer_sequence<int, Is...>) {
+  return {{&trampoline<Is>...}};
+}
+const std::array<UserFn, N_SLOTS> g_trampolines = makeTrampolines(std::make_integer_sequence<int, N_SLOTS>{});
+
+// Resolves an op argument: a number (builtin index) or a function (user op; `commute` follows it).
+// Returns the MPI_Op and the user slot (-1 for builtins).
+const char* BUILTIN_NAMES[] = {"SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR", "MAXLOC", "MINLOC", "REPLACE"};
+
+MPI_Op builtinOp(int i) {
+  switch (i) {
+    case 0: return MPI_SUM;
+    case 1: return MPI_PROD;
+    case 2: return MPI_MAX;
+    case 3: return MPI_MIN;
+    case 4: return MPI_LAND;
+    case 5: return MPI_LOR;
+    case 6: return MPI_LXOR;
+    case 7: return MPI_BAND;
+    case 8: return MPI_BOR;
+    case 9: return MPI_BXOR;
+    case 10: return g_maxloc;
+    case 11: return g_minloc;
+    case 12: return MPI_REPLACE;
+    default: return MPI_OP_NULL;
+  }
+}
+
+struct OpUse {
+  MPI_Op op = MPI_OP_NULL;
+  int slot = -1;
+  MPI_Datatype type = MPI_DATATYPE_NULL;
+  int countDivisor = 1;  // 2 for MAXLOC/MINLOC (pairs)
+};
+
+OpUse opArg(const Napi::CallbackInfo& info, size_t i, size_t commuteIndex, napi_typedarray_type type) {
+  Napi::Env env = info.Env();
+  OpUse use;
+  use.type = datatypeOf(type);
+  if (info[i].IsNumber()) {
+    int k = info[i].As<Napi::Number>().Int32Value();
+    use.op = builtinOp(k);
+    if (use.op == MPI_OP_NULL) throwClass(env, "ERR_OP", "mpi4ts native: unknown reduction operation");
+    if (k == 10 || k == 11) {
+      use.type = g_pairTypes[type];
+      use.countDivisor = 2;
+    }
+    if (k == 12) throwClass(env, "ERR_OP", "mpi4ts native: REPLACE is not a reduction operation for collectives");
+    return use;
+  }
+  if (!info[i].IsFunction()) throwClass(env, "ERR_OP", "mpi4ts native: expected an op index or a function");
+  int slot = -1;
+  for (int s = 0; s < N_SLOTS; s++) {
+    if (!g_userOps[s].used) { slot = s; break; }
+  }
+  if (slot < 0) throwClass(env, "ERR_OP", "mpi4ts native: too many user reductions in flight (64)");
+  UserOp& u = g_userOps[slot];
+  u.used = true;
+  u.env = env;
+  u.fn = Napi::Persistent(info[i].As<Napi::Function>());
+  u.type = type;
+  u.elem = elemSize(type);
+  u.failed = false;
+  u.error.Reset();
+  bool commute = info[commuteIndex].ToBoolean().Value();
+  int rc = MPI_Op_create(g_trampolines[slot], commute ? 1 : 0, &u.op);
+  if (rc != MPI_SUCCESS) {
+    u.used = false;
+    u.fn.Reset();
+    check(env, rc, "MPI_Op_create");
+  }
+  use.op = u.op;
+  use.slot = slot;
+  return use;
+}
+
+// Frees a user op's slot; returns the exception its function threw, if any (empty otherwise).
+Napi::Value releaseOp(Napi::Env env, int slot) {
+  if (slot < 0) return Napi::Value();
+  UserOp& u = g_userOps[slot];
+  Napi::Value err;
+  if (u.failed && !u.error.IsEmpty()) err = u.error.Value();
+  u.error.Reset();
+  u.fn.Reset();
+  if (u.op != MPI_OP_NULL && !g_finalized) MPI_Op_free(&u.op);
+  u.op = MPI_OP_NULL;
+  u.used = false;
+  u.failed = false;
+  return err;
+}
+
+void releaseOpOrThrow(Napi::Env env, int slot) {
+  Napi::Value err = releaseOp(env, slot);
+  if (!err.IsEmpty()) throw Napi::Error(env, err);
+}
+
+// ---- requests ------------------------------------------------------------------------------------------
+struct Req {
+  MPI_Request req = MPI_REQUEST_NULL;
+  std::vector<Napi::Reference<Napi::Value>> keep;  // JS buffers MPI uses until completion
+  std::vector<int> ints[4];                         // counts/displacements of v-collectives
+  int opSlot = -1;
+  bool used = false;
+};
+Table<std::unique_ptr<Req>> g_requests;
+
+int addRequest(std::unique_ptr<Req> r) {
+  r->used = true;
+  return g_requests.add(std::move(r));
+}
+
+Req* requestArg(const Napi::CallbackInfo& info, size_t i, int* idOut) {
+  int id = intArg(info, i);
+  if (id < 0 || static_cast<size_t>(id) >= g_requests.items.size() || !g_requests.items[id]) {
+    throwClass(info.Env(), "ERR_ARG", "mpi4ts native: invalid request handle");
+  }
+  *idOut = id;
+  return g_requests.items[id].get();
+}
+
+void keep(Req& r, const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return;
+  r.keep.push_back(Napi::Persistent(info[i]));
+}
+
+void writeStatus(const MPI_Status& st) {
+  g_status[ST_SOURCE] = st.MPI_SOURCE;
+  g_status[ST_TAG] = st.MPI_TAG;
+  int count = 0;
+  MPI_Get_count(&st, MPI_BYTE, &count);
+  g_status[ST_COUNT] = count;
+  g_status[ST_ERROR] = 0;
+  int flag = 0;
+  MPI_Test_cancelled(&st, &flag);
+  g_status[ST_CANCELLED] = flag;
+}
+
+// Completes a request's bookkeeping: drops references and the op, then frees the slot.
+// Throws the user op's exception, if its function threw.
+void finishRequest(Napi::Env env, int id) {
+  std::unique_ptr<Req> r = std::move(g_requests.items[id]);
+  g_requests.remove(id);
+  r->keep.clear();
+  releaseOpOrThrow(env, r->opSlot);
+}
+
+// ---- environment ---------------------------------------------------------------------------------------
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (g_initialized) return Napi::Number::New(env, MPI_THREAD_FUNNELED);
+  // Open MPI loads its components (plugins) with dlopen and they expect libmpi's symbols to be global; Node
+  // loads addons (and so libmpi, their dependency) with RTLD_LOCAL. Promote libmpi to RTLD_GLOBAL first.
+  Dl_info dli;
+  if (dladdr(reinterpret_cast<void*>(&MPI_Init_thread), &dli) && dli.dli_fname) {
+    void* h = dlopen(dli.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+    if (!h) h = dlopen(dli.dli_fname, RTLD_NOW | RTLD_GLOBAL);
+    (void)h;  // kept open for the life of the process
+  }
+  int provided = 0;
+  int already = 0;
+  MPI_Initialized(&already);
+  if (!already) {
+    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    if (rc != MPI_SUCCESS) throwClass(env, "ERR_OTHER", "MPI_Init_thread failed");
+  } else {
+    MPI_Query_thread(&provided);
+  }
+  g_initialized = true;
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+  g_comms.items.clear();
+  g_comms.add(MPI_COMM_WORLD);
+  g_comms.add(MPI_COMM_SELF);
+  napi_typedarray_type kinds[] = {napi_int8_array, napi_uint8_array, napi_uint8_clamped_array, napi_int16_array,
+                                  napi_uint16_array, napi_int32_array, napi_uint32_array, napi_float32_array,
+                                  napi_float64_array, napi_bigint64_array, napi_biguint64_array};
+  for (int i = 0; i < N_TYPES; i++) g_pairTypes[i] = MPI_DATATYPE_NULL;
+  for (napi_typedarray_type k : kinds) {
+    MPI_Type_contiguous(2, datatypeOf(k), &g_pairTypes[k]);
+    MPI_Type_commit(&g_pairTypes[k]);
+  }
+  MPI_Op_create(&maxlocFn, 1, &g_maxloc);
+  MPI_Op_create(&minlocFn, 1, &g_minloc);
+  return Napi::Number::New(env, provided);
+}
+
+Napi::Value SetStatusArray(const Napi::CallbackInfo& info) {
+  View v = viewArg(info, 0);
+  if (v.type != napi_int32_array || v.length < ST_LEN) throwClass(info.Env(), "ERR_ARG", "status array: Int32Array(8) expected");
+  g_status_ref = Napi::Persistent(info[0]);
+  g_status = static_cast<int32_t*>(v.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Finalize(const Napi::CallbackInfo& info) {
+  if (g_initialized && !g_finalized) {
+    int fin = 0;
+    MPI_Finalized(&fin);
+    if (!fin) {
+      for (int i = 0; i < N_TYPES; i++) {
+        if (g_pairTypes[i] != MPI_DATATYPE_NULL) MPI_Type_free(&g_pairTypes[i]);
+      }
+      if (g_maxloc != MPI_OP_NULL) MPI_Op_free(&g_maxloc);
+      if (g_minloc != MPI_OP_NULL) MPI_Op_free(&g_minloc);
+      MPI_Finalize();
+    }
+    g_finalized = true;
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value IsFinalized(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), g_finalized); }
+
+Napi::Value Abort(const Napi::CallbackInfo& info) {
+  int code = intArg(info, 1);
+  MPI_Comm c = MPI_COMM_WORLD;
+  int id = intArg(info, 0);
+  if (id >= 0 && static_cast<size_t>(id) < g_comms.items.size() && g_comms.items[id] != MPI_COMM_NULL) c = g_comms.items[id];
+  if (!g_initialized || g_finalized) _exit(code);
+  MPI_Abort(c, code);
+  _exit(code);
+}
+
+Napi::Value Wtime(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), MPI_Wtime()); }
+Napi::Value Wtick(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), MPI_Wtick()); }
+
+Napi::Value ProcessorName(const Napi::CallbackInfo& info) {
+  char name[MPI_MAX_PROCESSOR_NAME + 1];
+  int len = 0;
+  MPI_Get_processor_name(name, &len);
+  return Napi::String::New(info.Env(), name, len);
+}
+
+Napi::Value LibraryVersion(const Napi::CallbackInfo& info) {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING + 1];
+  int len = 0;
+  MPI_Get_library_version(text, &len);
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == 0)) len--;
+  return Napi::String::New(info.Env(), text, len);
+}
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  int major = 0, minor = 0;
+  MPI_Get_version(&major, &minor);
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, major);
+  a.Set(1u, minor);
+  return a;
+}
+
+Napi::Value TagUb(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  int* ub = nullptr;
+  int flag = 0;
+  MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &ub, &flag);
+  return Napi::Number::New(info.Env(), flag && ub ? *ub : 32767);
+}
+
+// Lets other processes on oversubscribed cores run while this rank polls.
+Napi::Value Yield(const Napi::CallbackInfo& info) {
+  sched_yield();
+  return info.Env().Undefined();
+}
+
+// ---- communicators -------------------------------------------------------------------------------------
+Napi::Value CommRank(const Napi::CallbackInfo& info) {
+  int r = 0;
+  check(info.Env(), MPI_Comm_rank(commArg(info, 0), &r), "MPI_Comm_rank");
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value CommSize(const Napi::CallbackInfo& info) {
+  int s = 0;
+  check(info.Env(), MPI_Comm_size(commArg(info, 0), &s), "MPI_Comm_size");
+  return Napi::Number::New(info.Env(), s);
+}
+
+Napi::Value CommDup(const Napi::CallbackInfo& info) {
+  MPI_Comm out;
+  check(info.Env(), MPI_Comm_dup(commArg(info, 0), &out), "MPI_Comm_dup");
+  return Napi::Number::New(info.Env(), g_comms.add(out));
+}
+
+Napi::Value CommSplit(const Napi::CallbackInfo& info) {
+  MPI_Comm out;
+  int color = intArg(info, 1);
+  check(info.Env(), MPI_Comm_split(commArg(info, 0), color < 0 ? MPI_UNDEFINED : color, intArg(info, 2), &out), "MPI_Comm_split");
+  if (out == MPI_COMM_NULL) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), g_comms.add(out));
+}
+
+// Creates a communicator of the given WORLD ranks (in that order) over the members of comm.
+Napi::Value CommCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm comm = commArg(info, 0);
+  std::vector<int> ranks = intsArg(info, 1);
+  MPI_Group world, group;
+  check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
+  int rc = MPI_Group_incl(world, static_cast<int>(ranks.size()), ranks.data(), &group);
+  MPI_Group_free(&world);
+  check(env, rc, "MPI_Group_incl");
+  MPI_Comm out;
+  rc = MPI_Comm_create(comm, group, &out);
+  MPI_Group_free(&group);
+  check(env, rc, "MPI_Comm_create");
+  if (out == MPI_COMM_NULL) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, g_comms.add(out));
+}
+
+Napi::Value CommFree(const Napi::CallbackInfo& info) {
+  int id = intArg(info, 0);
+  if (id <= 1) return info.Env().Undefined();  // WORLD and SELF are never freed
+  MPI_Comm c = commArg(info, 0);
+  if (!g_finalized) check(info.Env(), MPI_Comm_free(&c), "MPI_Comm_free");
+  g_comms.items[id] = MPI_COMM_NULL;
+  g_comms.free.push_back(id);
+  return info.Env().Undefined();
+}
+
+// World rank of each member of comm, in comm rank order.
+Napi::Value CommWorldRanks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm comm = commArg(info, 0);
+  MPI_Group world, group;
+  int n = 0;
+  check(env, MPI_Comm_size(comm, &n), "MPI_Comm_size");
+  check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
+  check(env, MPI_Comm_group(comm, &group), "MPI_Comm_group");
+  std::vector<int> in(n), out(n);
+  for (int i = 0; i < n; i++) in[i] = i;
+  int rc = MPI_Group_translate_ranks(group, n, in.data(), world, out.data());
+  MPI_Group_free(&world);
+  MPI_Group_free(&group);
+  check(env, rc, "MPI_Group_translate_ranks");
+  Napi::Int32Array a = Napi::Int32Array::New(env, n);
+  for (int i = 0; i < n; i++) a[i] = out[i];
+  return a;
+}
+
+// ---- point-to-point ------------------------------------------------------------------------------------
+// send(comm, bytes, dest, tag, sync)
+Napi::Value Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View v = viewArg(info, 1);
+  int dest = mapDest(intArg(info, 2)), tag = intArg(info, 3);
+  bool sync = info[4].ToBoolean().Value();
+  int n = byteCount(env, v.bytes);
+  check(env, sync ? MPI_Ssend(v.data, n, MPI_BYTE, dest, tag, c) : MPI_Send(v.data, n, MPI_BYTE, dest, tag, c),
+        sync ? "MPI_Ssend" : "MPI_Send");
+  return env.Undefined();
+}
+
+// isend(comm, bytes, dest, tag, sync) -> request id
+Napi::Value Isend(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View v = viewArg(info, 1);
+  int dest = mapDest(intArg(info, 2)), tag = intArg(info, 3);
+  bool sync = info[4].ToBoolean().Value();
+  auto r = std::make_unique<Req>();
+  int n = byteCount(env, v.bytes);
+  check(env, sync ? MPI_Issend(v.data, n, MPI_BYTE, dest, tag, c, &r->req) : MPI_Isend(v.data, n, MPI_BYTE, dest, tag, c, &r->req),
+        sync ? "MPI_Issend" : "MPI_Isend");
+  keep(*r, info, 1);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// Matched probe for (source, tag) or, when tag2 >= 0, for either of two tags (the two payload kinds).
+// Returns the message id (status array filled) or -1 when nothing matched (nonblocking form).
+int improbeOnce(Napi::Env env, MPI_Comm c, int source, int tag, int tag2) {
+  MPI_Message m;
+  MPI_Status st;
+  int flag = 0;
+  check(env, MPI_Improbe(source, tag, c, &flag, &m, &st), "MPI_Improbe");
+  if (!flag && tag2 >= 0) check(env, MPI_Improbe(source, tag2, c, &flag, &m, &st), "MPI_Improbe");
+  if (!flag) return -1;
+  writeStatus(st);
+  int id = g_messages.add(m);
+  g_status[ST_MESSAGE] = id;
+  return id;
+}
+
+Napi::Value Improbe(const Napi::CallbackInfo& info) {
+  MPI_Comm c = commArg(info, 0);
+  int id = improbeOnce(info.Env(), c, mapSource(intArg(info, 1)), mapTag(intArg(info, 2)), intArg(info, 3));
+  return Napi::Number::New(info.Env(), id);
+}
+
+Napi::Value Mprobe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  int source = mapSource(intArg(info, 1)), tag = mapTag(intArg(info, 2)), tag2 = intArg(info, 3);
+  if (tag2 < 0) {
+    MPI_Message m;
+    MPI_Status st;
+    check(env, MPI_Mprobe(source, tag, c, &m, &st), "MPI_Mprobe");
+    writeStatus(st);
+    int id = g_messages.add(m);
+    g_status[ST_MESSAGE] = id;
+    return Napi::Number::New(env, id);
+  }
+  for (unsigned spins = 0;; spins++) {
+    int id = improbeOnce(env, c, source, tag, tag2);
+    if (id >= 0) return Napi::Number::New(env, id);
+    if ((spins & 1023) == 1023) sched_yield();
+  }
+}
+
+// Nonmatching probe; returns true and fills the status, or false (nonblocking form).
+bool iprobeOnce(Napi::Env env, MPI_Comm c, int source, int tag, int tag2) {
+  MPI_Status st;
+  int flag = 0;
+  check(env, MPI_Iprobe(source, tag, c, &flag, &st), "MPI_Iprobe");
+  if (!flag && tag2 >= 0) check(env, MPI_Iprobe(source, tag2, c, &flag, &st), "MPI_Iprobe");
+  if (flag) writeStatus(st);
+  return flag != 0;
+}
+
+Napi::Value Iprobe(const Napi::CallbackInfo& info) {
+  MPI_Comm c = commArg(info, 0);
+  return Napi::Boolean::New(info.Env(), iprobeOnce(info.Env(), c, mapSource(intArg(info, 1)), mapTag(intArg(info, 2)), intArg(info, 3)));
+}
+
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  int source = mapSource(intArg(info, 1)), tag = mapTag(intArg(info, 2)), tag2 = intArg(info, 3);
+  if (tag2 < 0) {
+    MPI_Status st;
+    check(env, MPI_Probe(source, tag, c, &st), "MPI_Probe");
+    writeStatus(st);
+    return env.Undefined();
+  }
+  for (unsigned spins = 0;; spins++) {
+    if (iprobeOnce(env, c, source, tag, tag2)) return env.Undefined();
+    if ((spins & 1023) == 1023) sched_yield();
+  }
+}
+
+MPI_Message takeMessage(const Napi::CallbackInfo& info, size_t i) {
+  int id = intArg(info, i);
+  if (id < 0 || static_cast<size_t>(id) >= g_messages.items.size() || g_messages.items[id] == MPI_MESSAGE_NULL) {
+    throwClass(info.Env(), "ERR_ARG", "mpi4ts native: invalid message handle");
+  }
+  MPI_Message m = g_messages.items[id];
+  g_messages.items[id] = MPI_MESSAGE_NULL;
+  g_messages.free.push_back(id);
+  return m;
+}
+
+// mrecv(message, bytes): receives a matched message into bytes (which must be large enough).
+Napi::Value Mrecv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View v = viewArg(info, 1);
+  MPI_Message m = takeMessage(info, 0);
+  MPI_Status st;
+  check(env, MPI_Mrecv(v.data, byteCount(env, v.bytes), MPI_BYTE, &m, &st), "MPI_Mrecv");
+  return env.Undefined();
+}
+
+// imrecv(message, bytes) -> request id
+Napi::Value Imrecv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View v = viewArg(info, 1);
+  MPI_Message m = takeMessage(info, 0);
+  auto r = std::make_unique<Req>();
+  check(env, MPI_Imrecv(v.data, byteCount(env, v.bytes), MPI_BYTE, &m, &r->req), "MPI_Imrecv");
+  keep(*r, info, 1);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// test(request) -> true when complete (the request is then freed; status array filled)
+Napi::Value Test(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int id;
+  Req* r = requestArg(info, 0, &id);
+  int flag = 0;
+  MPI_Status st;
+  int rc = MPI_Test(&r->req, &flag, &st);
+  if (rc != MPI_SUCCESS) {
+    finishRequest(env, id);
+    check(env, rc, "MPI_Test");
+  }
+  if (!flag) return Napi::Boolean::New(env, false);
+  writeStatus(st);
+  finishRequest(env, id);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value Wait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int id;
+  Req* r = requestArg(info, 0, &id);
+  MPI_Status st;
+  int rc = MPI_Wait(&r->req, &st);
+  if (rc != MPI_SUCCESS) {
+    finishRequest(env, id);
+    check(env, rc, "MPI_Wait");
+  }
+  writeStatus(st);
+  finishRequest(env, id);
+  return env.Undefined();
+}
+
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  int id;
+  Req* r = requestArg(info, 0, &id);
+  if (r->req != MPI_REQUEST_NULL) check(info.Env(), MPI_Cancel(&r->req), "MPI_Cancel");
+  return info.Env().Undefined();
+}
+
+// ---- collectives ---------------------------------------------------------------------------------------
+inline void* sendPtr(const View& v) { return v.present ? v.data : MPI_IN_PLACE; }
+inline void* recvPtr(const View& v) { return v.present ? v.data : nullptr; }
+
+Napi::Value Barrier(const Napi::CallbackInfo& info) {
+  check(info.Env(), MPI_Barrier(commArg(info, 0)), "MPI_Barrier");
+  return info.Env().Undefined();
+}
+
+Napi::Value Ibarrier(const Napi::CallbackInfo& info) {
+  auto r = std::make_unique<Req>();
+  check(info.Env(), MPI_Ibarrier(commArg(info, 0), &r->req), "MPI_Ibarrier");
+  return Napi::Number::New(info.Env(), addRequest(std::move(r)));
+}
+
+// bcast(comm, bytes, root)
+Napi::Value Bcast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View v = viewArg(info, 1);
+  check(env, MPI_Bcast(v.data, byteCount(env, v.bytes), MPI_BYTE, intArg(info, 2), commArg(info, 0)), "MPI_Bcast");
+  return env.Undefined();
+}
+
+Napi::Value Ibcast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View v = viewArg(info, 1);
+  auto r = std::make_unique<Req>();
+  check(env, MPI_Ibcast(v.data, byteCount(env, v.bytes), MPI_BYTE, intArg(info, 2), commArg(info, 0), &r->req), "MPI_Ibcast");
+  keep(*r, info, 1);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// gatherv(comm, send|null, recv|null, counts|null, displs|null, root, nonblocking)
+Napi::Value Gatherv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View s = viewArg(info, 1), rv = viewArg(info, 2);
+  auto r = std::make_unique<Req>();
+  r->ints[0] = intsArg(info, 3);
+  r->ints[1] = intsArg(info, 4);
+  int root = intArg(info, 5);
+  bool nb = info[6].ToBoolean().Value();
+  int rank;
+  MPI_Comm_rank(c, &rank);
+  int scount = s.present ? byteCount(env, s.bytes) : 0;
+  const int* counts = r->ints[0].empty() ? nullptr : r->ints[0].data();
+  const int* displs = r->ints[1].empty() ? nullptr : r->ints[1].data();
+  void* sp = sendPtr(s);
+  if (!s.present && rank != root) sp = nullptr;
+  if (!nb) {
+    check(env, MPI_Gatherv(sp, scount, MPI_BYTE, recvPtr(rv), counts, displs, MPI_BYTE, root, c), "MPI_Gatherv");
+    return env.Undefined();
+  }
+  check(env, MPI_Igatherv(sp, scount, MPI_BYTE, recvPtr(rv), counts, displs, MPI_BYTE, root, c, &r->req), "MPI_Igatherv");
+  keep(*r, info, 1);
+  keep(*r, info, 2);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// scatterv(comm, send|null, counts|null, displs|null, recv|null, root, nonblocking)
+Napi::Value Scatterv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View s = viewArg(info, 1), rv = viewArg(info, 4);
+  auto r = std::make_unique<Req>();
+  r->ints[0] = intsArg(info, 2);
+  r->ints[1] = intsArg(info, 3);
+  int root = intArg(info, 5);
+  bool nb = info[6].ToBoolean().Value();
+  int rank;
+  MPI_Comm_rank(c, &rank);
+  const int* counts = r->ints[0].empty() ? nullptr : r->ints[0].data();
+  const int* displs = r->ints[1].empty() ? nullptr : r->ints[1].data();
+  void* rp = rv.present ? rv.data : (rank == root ? MPI_IN_PLACE : nullptr);
+  int rcount = rv.present ? byteCount(env, rv.bytes) : 0;
+  if (!nb) {
+    check(env, MPI_Scatterv(recvPtr(s), counts, displs, MPI_BYTE, rp, rcount, MPI_BYTE, root, c), "MPI_Scatterv");
+    return env.Undefined();
+  }
+  check(env, MPI_Iscatterv(recvPtr(s), counts, displs, MPI_BYTE, rp, rcount, MPI_BYTE, root, c, &r->req), "MPI_Iscatterv");
+  keep(*r, info, 1);
+  keep(*r, info, 4);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// allgatherv(comm, send|null, recv, counts, displs, nonblocking)
+Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View s = viewArg(info, 1), rv = viewArg(info, 2);
+  auto r = std::make_unique<Req>();
+  r->ints[0] = intsArg(info, 3);
+  r->ints[1] = intsArg(info, 4);
+  bool nb = info[5].ToBoolean().Value();
+  int scount = s.present ? byteCount(env, s.bytes) : 0;
+  if (!nb) {
+    check(env, MPI_Allgatherv(sendPtr(s), scount, MPI_BYTE, rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c), "MPI_Allgatherv");
+    return env.Undefined();
+  }
+  check(env, MPI_Iallgatherv(sendPtr(s), scount, MPI_BYTE, rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c, &r->req), "MPI_Iallgatherv");
+  keep(*r, info, 1);
+  keep(*r, info, 2);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// alltoallv(comm, send, sendCounts, sendDispls, recv, recvCounts, recvDispls, nonblocking)
+Napi::Value Alltoallv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View s = viewArg(info, 1), rv = viewArg(info, 4);
+  auto r = std::make_unique<Req>();
+  for (int i = 0; i < 2; i++) r->ints[i] = intsArg(info, 2 + i);
+  for (int i = 0; i < 2; i++) r->ints[2 + i] = intsArg(info, 5 + i);
+  bool nb = info[7].ToBoolean().Value();
+  if (!nb) {
+    check(env, MPI_Alltoallv(sendPtr(s), r->ints[0].data(), r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c), "MPI_Alltoallv");
+    return env.Undefined();
+  }
+  check(env, MPI_Ialltoallv(sendPtr(s), r->ints[0].data(), r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c, &r->req), "MPI_Ialltoallv");
+  keep(*r, info, 1);
+  keep(*r, info, 4);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+enum RedKind { RK_REDUCE, RK_ALLREDUCE, RK_SCAN, RK_EXSCAN };
+
+int elementCount(Napi::Env env, const View& v, const OpUse& op) {
+  size_t n = v.length;
+  if (op.countDivisor == 2 && (n % 2) != 0) {
+    throwClass(env, "ERR_COUNT", "MAXLOC/MINLOC on a typed array take [value, index] pairs: the length must be even");
+  }
+  return byteCount(env, n / op.countDivisor);
+}
+
+// reduce-like(comm, send|null, recv|null, op, commute, root, nonblocking, kind)
+Napi::Value ReduceLike(const Napi::CallbackInfo& info, RedKind kind) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View s = viewArg(info, 1), rv = viewArg(info, 2);
+  const View& typed = rv.present ? rv : s;
+  OpUse op = opArg(info, 3, 4, typed.type);
+  int root = intArg(info, 5);
+  bool nb = info[6].ToBoolean().Value();
+  int count = elementCount(env, typed, op);
+  void* sp = sendPtr(s);
+  void* rp = recvPtr(rv);
+  auto r = std::make_unique<Req>();
+  r->opSlot = op.slot;
+  int rc = MPI_SUCCESS;
+  const char* name = "";
+  switch (kind) {
+    case RK_REDUCE:
+      name = nb ? "MPI_Ireduce" : "MPI_Reduce";
+      rc = nb ? MPI_Ireduce(sp, rp, count, op.type, op.op, root, c, &r->req) : MPI_Reduce(sp, rp, count, op.type, op.op, root, c);
+      break;
+    case RK_ALLREDUCE:
+      name = nb ? "MPI_Iallreduce" : "MPI_Allreduce";
+      rc = nb ? MPI_Iallreduce(sp, rp, count, op.type, op.op, c, &r->req) : MPI_Allreduce(sp, rp, count, op.type, op.op, c);
+      break;
+    case RK_SCAN:
+      name = "MPI_Scan";
+      rc = MPI_Scan(sp, rp, count, op.type, op.op, c);
+      break;
+    case RK_EXSCAN:
+      name = "MPI_Exscan";
+      rc = MPI_Exscan(sp, rp, count, op.type, op.op, c);
+      break;
+  }
+  if (rc != MPI_SUCCESS || !nb) {
+    r->opSlot = -1;
+    Napi::Value err = releaseOp(env, op.slot);
+    check(env, rc, name);
+    if (!err.IsEmpty()) throw Napi::Error(env, err);
+    return env.Undefined();
+  }
+  keep(*r, info, 1);
+  keep(*r, info, 2);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+Napi::Value Reduce(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_REDUCE); }
+Napi::Value Allreduce(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_ALLREDUCE); }
+Napi::Value Scan(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_SCAN); }
+Napi::Value Exscan(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_EXSCAN); }
+
+// reduceScatter(comm, send|null, recv, counts, op, commute)
+Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  View s = viewArg(info, 1), rv = viewArg(info, 2);
+  std::vector<int> counts = intsArg(info, 3);
+  const View& typed = s.present ? s : rv;
+  OpUse op = opArg(info, 4, 5, typed.type);
+  if (op.countDivisor == 2) {
+    for (int& n : counts) n /= 2;
+  }
+  int rc = MPI_Reduce_scatter(sendPtr(s), rv.data, counts.data(), op.type, op.op, c);
+  Napi::Value err = releaseOp(env, op.slot);
+  check(env, rc, "MPI_Reduce_scatter");
+  if (!err.IsEmpty()) throw Napi::Error(env, err);
+  return env.Undefined();
+}
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  g_status = g_status_fallback;
+  auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
+    exports.Set(name, Napi::Function::New(env, f, name));
+  };
+  fn("init", Init);
+  fn("setStatusArray", SetStatusArray);
+  fn("finalize", Finalize);
+  fn("isFinalized", IsFinalized);
+  fn("abort", Abort);
+  fn("wtime", Wtime);
+  fn("wtick", Wtick);
+  fn("processorName", ProcessorName);
+  fn("libraryVersion", LibraryVersion);
+  fn("version", Version);
+  fn("tagUb", TagUb);
+  fn("yield", Yield);
+  fn("commRank", CommRank);
+  fn("commSize", CommSize);
+  fn("commDup", CommDup);
+  fn("commSplit", CommSplit);
+  fn("commCreate", CommCreate);
+  fn("commFree", CommFree);
+  fn("commWorldRanks", CommWorldRanks);
+  fn("send", Send);
+  fn("isend", Isend);
+  fn("mprobe", Mprobe);
+  fn("improbe", Improbe);
+  fn("probe", Probe);
+  fn("iprobe", Iprobe);
+  fn("mrecv", Mrecv);
+  fn("imrecv", Imrecv);
+  fn("test", Test);
+  fn("wait", Wait);
+  fn("cancel", Cancel);
+  fn("barrier", Barrier);
+  fn("ibarrier", Ibarrier);
+  fn("bcast", Bcast);
+  fn("ibcast", Ibcast);
+  fn("gatherv", Gatherv);
+  fn("scatterv", Scatterv);
+  fn("allgatherv", Allgatherv);
+  fn("alltoallv", Alltoallv);
+  fn("reduce", Reduce);
+  fn("allreduce", Allreduce);
+  fn("scan", Scan);
+  fn("exscan", Exscan);
+  fn("reduceScatter", ReduceScatter);
+  // Which MPI this addon was compiled against, so the loader can refuse a mismatch with a clear message.
+#if defined(OPEN_MPI)
+  exports.Set("flavour", Napi::String::New(env, "openmpi"));
+#elif defined(MPICH_VERSION)
+  exports.Set("flavour", Napi::String::New(env, "mpich"));
+#else
+  exports.Set("flavour", Napi::String::New(env, "unknown"));
+#endif
+  exports.Set("mpiVersion", Napi::String::New(env, std::to_string(MPI_VERSION) + "." + std::to_string(MPI_SUBVERSION)));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(mpi4ts_native, InitModule)
