@@ -8,14 +8,20 @@
  * returns: a deadlock. MPI cannot "notice" and fix this; the program just
  * stops making progress.
  *
- * That is why its command carries a time limit: the launcher ends the job
- * after 5 seconds and reports a failure (non-zero exit code). Without
- * `--timeout` you would have to press Ctrl-C.
+ * That is why its command carries a time limit: `--timeout 5` ends the job
+ * after 5 seconds, reports where every rank is blocked, and exits with a
+ * non-zero code. Without it you would have to press Ctrl-C. (The built-in
+ * engine is kinder than a cluster: when every rank is blocked and no message
+ * is in flight, it ends the job at once with MPI.ERR_DEADLOCK. Under the mpi
+ * engine on a cluster nothing notices, and only the time limit, yours or the
+ * batch system's, ends the job.)
  *
  * Run:
  *   npx mpi4ts run -n 4 --timeout 5 examples/patternlets/04-deadlock.ts
  *
  * Try:
+ *   - Add --no-deadlock-check to see what a cluster does: the job just hangs
+ *     until the 5-second timeout ends it.
  *   - Read patternlet 05, which fixes it by ordering the calls: even ranks send
  *     first, odd ranks receive first.
  *   - Swap the two calls below so both send first. It may now seem to work,

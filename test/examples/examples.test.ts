@@ -62,11 +62,22 @@ const cases: Case[] = [
   { file: "examples/patternlets/02-parallel-loop-equal-chunks.ts", expect: (n) => range(n).map((r) => `Process ${r} performed iterations ${r * (8 / n)}`) },
   { file: "examples/patternlets/03-parallel-loop-chunks-of-one.ts", expect: (n) => range(n).map((r) => `Process ${r} performed iterations ${r}`) },
   {
+    // The hang itself: with the deadlock check off (as on a cluster), only the
+    // launcher's --timeout can end the job, and it must end it with an error.
     file: "examples/patternlets/04-deadlock.ts",
     sizes: [2, 4],
-    launch: ["--timeout", "3"],
+    launch: ["--no-deadlock-check", "--timeout", "3"],
     mustFail: true,
     expect: (n) => range(n).map((r) => `Process ${r}: waiting for a message`),
+    after: (_n, out) => assert.match(out.stderr, /timeout/i, "the job must end through its timeout"),
+  },
+  {
+    // The command in the header: ended by the deadlock check or by the timeout, but always an error.
+    file: "examples/patternlets/04-deadlock.ts",
+    sizes: [2],
+    launch: ["--timeout", "5"],
+    mustFail: true,
+    expect: () => ["Process 0: waiting for a message"],
   },
   {
     file: "examples/patternlets/05-message-passing.ts",
@@ -176,7 +187,8 @@ for (const engine of ["local", "mpi"]) {
         const launch = [...(engine === "mpi" ? ["--engine", "mpi"] : []), "-n", String(n), ...(c.launch ?? ["--timeout", "60"])];
         const argv = [launcher, "run", ...launch, c.file, ...args];
         const shown = `node bin/mpi4ts.js run ${launch.join(" ")} ${c.file} ${args.join(" ")}`.trim();
-        test(`${c.file.replace("examples/", "")} at ${n} rank(s)`, { skip, timeout: 120_000 }, async () => {
+        const name = `${c.file.replace("examples/", "")} at ${n} rank(s)${c.launch ? ` (${c.launch.join(" ")})` : ""}`;
+        test(name, { skip, timeout: 120_000 }, async () => {
           const out = await runJob(argv, 100_000);
           const context = `\n$ ${shown}\nexit ${out.code} ${out.signal ?? ""}\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`;
           if (c.mustFail) {
