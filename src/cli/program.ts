@@ -4,9 +4,10 @@
  * rank). Packages stay outside the bundle, pinned to the files they resolve to from the program's folder, and
  * `import.meta.url`/`dirname`/`filename` keep naming the original source files.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { builtinModules } from "node:module";
-import { dirname, extname, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
 
@@ -45,6 +46,10 @@ async function bundle(entry: string): Promise<string> {
       target: "node20",
       sourcemap: "inline",
       sourcesContent: false,
+      // Source paths in the map are relative to the entry's folder, wherever the bundle is written.
+      absWorkingDir: dirname(entry),
+      outfile: join(dirname(entry), "bundle.mjs"),
+      sourceRoot: `${pathToFileURL(dirname(entry)).href}/`,
       logLevel: "silent",
       plugins: [keepPackagesOutside, keepSourceLocations],
     });
@@ -53,8 +58,12 @@ async function bundle(entry: string): Promise<string> {
     const detail = errors?.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join("\n");
     throw new ProgramError(`cannot compile ${entry}:\n${detail ?? String(e)}`);
   }
-  const code = result.outputFiles[0]!.text;
-  return `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
+  // A file, not a data: URL, so that stack traces and source maps name the user's own files.
+  const dir = mkdtempSync(join(tmpdir(), "mpi4ts-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, `${basename(entry).replace(/\.[^.]+$/, "")}.mjs`);
+  writeFileSync(out, result.outputFiles[0]!.contents);
+  return pathToFileURL(out).href;
 }
 
 const builtins = new Set(builtinModules);

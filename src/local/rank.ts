@@ -5,9 +5,12 @@
 import { workerData } from "node:worker_threads";
 import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
 import { LocalEngine } from "./engine.js";
+import { captureOutput } from "./relay.js";
 import type { RankData } from "./world.js";
 
 const data = workerData as RankData;
+captureOutput(data.output);
+data.output.unref();
 process.setSourceMapsEnabled(true);
 process.argv = [process.execPath, data.programPath, ...data.args];
 (globalThis as Record<symbol, unknown>)[LOCAL_ENGINE_SLOT] = new LocalEngine({

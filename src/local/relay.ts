@@ -1,19 +1,38 @@
 /**
- * Relays a rank's output stream line by line: a line is written whole, never split or interleaved with another
+ * Rank output. A rank thread's process.stdout/stderr would wait for the launcher's acknowledgement before passing
+ * on more output, which a rank blocked in a receive never processes: its output would appear late or, if the job
+ * is then ended, never. So ranks post every write at once on a MessagePort of their own (`captureOutput`), and the
+ * launcher relays it line by line (`LineRelay`): a line is written whole, never split or interleaved with another
  * rank's, optionally prefixed with "[rank] ".
  */
-import type { Readable, Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import type { MessagePort } from "node:worker_threads";
+
+/** What a rank posts: [1 | 2, text]. */
+export type OutputMessage = [fd: 1 | 2, text: string];
+
+/** In a rank: sends everything written to process.stdout and process.stderr through `port`, synchronously. */
+export function captureOutput(port: MessagePort): void {
+  for (const [fd, stream] of [[1, process.stdout], [2, process.stderr]] as const) {
+    const decoder = new StringDecoder("utf8");
+    stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), callback?: (e?: Error | null) => void): boolean => {
+      const done = typeof encoding === "function" ? encoding : callback;
+      const text = typeof chunk === "string"
+        ? (typeof encoding === "string" && encoding !== "utf8" && encoding !== "utf-8" ? Buffer.from(chunk, encoding).toString("utf8") : chunk)
+        : decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (text) port.postMessage([fd, text] satisfies OutputMessage);
+      if (done) queueMicrotask(() => done(null));
+      return true;
+    }) as typeof stream.write;
+  }
+}
 
 export class LineRelay {
   #pending = "";
-  readonly #decoder = new StringDecoder("utf8");
-  constructor(source: Readable, private readonly sink: Writable, private readonly prefix: string) {
-    source.on("data", (chunk: Buffer) => this.#take(this.#decoder.write(chunk)));
-    source.on("end", () => this.flush());
-  }
+  constructor(private readonly sink: Writable, private readonly prefix: string) {}
 
-  #take(text: string): void {
+  push(text: string): void {
     const last = text.lastIndexOf("\n");
     if (last < 0) {
       this.#pending += text;
@@ -26,7 +45,7 @@ export class LineRelay {
 
   /** Writes a trailing partial line (with a newline) once the rank is done. */
   flush(): void {
-    const rest = this.#pending + this.#decoder.end();
+    const rest = this.#pending;
     this.#pending = "";
     if (rest) this.sink.write(`${this.prefix}${rest}\n`);
   }

@@ -4,13 +4,13 @@
  * failure (an uncaught exception, an unhandled rejection, a non-zero exit, Abort) ends every rank within a second;
  * a deadlock (every live rank blocked, no message in flight) is reported with what each rank waits for.
  */
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
   STATE_TAG, TAIL, inboxView, jobBytes, jobHeader, planLayout, type InboxView, type JobLayout,
 } from "./layout.js";
-import { LineRelay } from "./relay.js";
+import { LineRelay, type OutputMessage } from "./relay.js";
 
 /** What a rank's thread receives (workerData). */
 export interface RankData {
@@ -18,6 +18,8 @@ export interface RankData {
   layout: JobLayout;
   rank: number;
   ports: (MessagePort | undefined)[];
+  /** Where the rank posts its output (see relay.ts). */
+  output: MessagePort;
   programUrl: string;
   programPath: string;
   args: string[];
@@ -84,13 +86,14 @@ export function runLocalJob(options: JobOptions): Promise<number> {
     process.on("SIGTERM", onSigterm);
 
     for (let rank = 0; rank < options.size; rank++) {
+      const output = new MessageChannel();
       const data: RankData = {
-        sab, layout, rank, ports: ports[rank]!,
+        sab, layout, rank, ports: ports[rank]!, output: output.port2,
         programUrl: options.programUrl, programPath: options.programPath, args: options.args,
       };
       const worker = new Worker(workerUrl, {
         workerData: data,
-        transferList: ports[rank]!.filter((p): p is MessagePort => p !== undefined),
+        transferList: [output.port2, ...ports[rank]!.filter((p): p is MessagePort => p !== undefined)],
         stdout: true,
         stderr: true,
         stdin: false,
@@ -98,20 +101,29 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       });
       workers.push(worker);
       const prefix = options.tagOutput ? `[${rank}] ` : "";
-      const out = new LineRelay(worker.stdout, process.stdout, prefix);
-      const err = new LineRelay(worker.stderr, process.stderr, prefix);
+      const out = new LineRelay(process.stdout, prefix);
+      const err = new LineRelay(process.stderr, prefix);
       relays.push(out, err);
+      const relay = ([fd, text]: OutputMessage) => (fd === 1 ? out : err).push(text);
+      output.port1.on("message", relay);
+      // Whatever bypasses the captured streams (Node's own warnings) still arrives through the worker's streams.
+      worker.stdout.setEncoding("utf8").on("data", (text: string) => out.push(text));
+      worker.stderr.setEncoding("utf8").on("data", (text: string) => err.push(text));
+      const drainOutput = () => {
+        for (let m = receiveMessageOnPort(output.port1); m; m = receiveMessageOnPort(output.port1)) relay(m.message as OutputMessage);
+        out.flush();
+        err.flush();
+      };
       let failed = false;
       worker.on("error", (error: unknown) => {
         failed = true;
         if (ending) return;
-        out.flush();
-        err.flush();
+        drainOutput();
         endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${options.size} ranks)`);
       });
       worker.on("exit", (code) => {
-        out.flush();
-        err.flush();
+        drainOutput();
+        output.port1.close();
         const abortWord = Atomics.load(header, JOB_ABORT);
         const control = inboxes[rank]!.control;
         Atomics.store(control, STATE, FINISHED);
