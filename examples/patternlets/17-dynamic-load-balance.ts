@@ -93,8 +93,8 @@ if (rank === 0) {
   comm.send({ task: -1, result: null } satisfies Reply, 0, RESULTTAG); // "I am ready"
   for (;;) {
     const task = comm.recv<number | null>(0, MPI.ANY_TAG, status);
-    if (status.Get_tag() === DIETAG) break;
-    const reply: Reply = { task: task as number, result: doTask(task as number) };
+    if (status.Get_tag() === DIETAG || task === null) break; // the tag says which kind of message it is
+    const reply: Reply = { task, result: doTask(task) };
     comm.send(reply, 0, RESULTTAG); // the result doubles as the next request
   }
 }
