@@ -99,6 +99,19 @@ function allocOut(n: number): Uint8Array {
 
 // ---- Encoding ----------------------------------------------------------------------------
 
+/**
+ * Encodes a value for the lowercase (pickle-like) methods. Small and common values take
+ * tagged fast paths because `v8.serialize` alone would cost more than the whole message
+ * transfer; the rest is V8's structured clone, so the receiver sees what
+ * `structuredClone` would give (class instances arrive as plain objects, shared and
+ * cyclic references are kept). Typed-array views carry only their own bytes.
+ *
+ * The result is a fresh buffer the caller owns (never a view of shared scratch memory).
+ *
+ * @throws MPIError ERR_TYPE before anything is sent when the value holds something
+ * structured clone refuses (function, symbol, WeakMap, Promise, native handle...); the
+ * message says what and where, e.g. `a function at .task.run`.
+ */
 export function encodeValue(value: unknown): Uint8Array {
   switch (typeof value) {
     case "number":
@@ -245,6 +258,7 @@ let seen: object[] = [];
 let seenCount = 0;
 let seenSet: Set<object> | null = null;
 const SEEN_LINEAR = 16;
+const MAX_KEPT_SCRATCH = 4 << 20;
 const MAX_DEPTH = 200;
 /** Set while the tree encoder owns the scratch state; a re-entrant call (from a getter) then uses v8. */
 let busy = false;
@@ -270,6 +284,8 @@ function encodeTree(o: object): Uint8Array | undefined {
     for (let i = 0; i < seenCount; i++) seen[i] = undefined as unknown as object;
     seenCount = 0;
     seenSet = null;
+    // One huge message should not pin its scratch buffer for the life of the process.
+    if (buf.length > MAX_KEPT_SCRATCH) buf = new Uint8Array(4096);
     busy = false;
   }
 }
@@ -485,7 +501,6 @@ function writeObject(o: object, depth: number): void {
     pos += len;
     return;
   }
-  if (typeof o === "function") throw NOT_CLONEABLE;
   throw GIVE_UP;
 }
 
@@ -498,7 +513,8 @@ function encodeV8(value: unknown): Uint8Array {
   try {
     ser.writeValue(value);
   } catch (e) {
-    throw notCloneable(value, e);
+    // Errors thrown by the value's own getters pass through unchanged.
+    throw isCloneError(e) ? notCloneable(value, e) : e;
   }
   const b = ser.releaseBuffer();
   // A plain Uint8Array, so callers never meet Buffer#slice's aliasing.
@@ -534,6 +550,10 @@ function makeView(idx: number, bytes: Uint8Array, offset: number, byteLength: nu
 
 // ---- Error messages --------------------------------------------------------------------
 
+function isCloneError(e: unknown): boolean {
+  return e instanceof Error && /could not be cloned|host object/i.test(e.message);
+}
+
 /** Builds the ERR_TYPE error, naming the first non-cloneable thing and where it is. */
 function notCloneable(value: unknown, cause?: unknown): MPIError {
   let found: { what: string; path: string } | undefined;
@@ -543,7 +563,8 @@ function notCloneable(value: unknown, cause?: unknown): MPIError {
     found = undefined;
   }
   if (found === undefined) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    let detail = cause instanceof Error ? cause.message : String(cause);
+    if (detail.length > 200) detail = `${detail.slice(0, 200)}...`;
     return new MPIError("ERR_TYPE", `value cannot be sent (only structured-cloneable values can): ${detail}`, { cause });
   }
   const where = found.path === "" ? " (the value itself)" : ` at ${found.path}`;
@@ -623,6 +644,14 @@ function selfSerializes(v: object): boolean {
 
 // ---- Decoding ----------------------------------------------------------------------------
 
+/**
+ * Decodes what {@link encodeValue} produced. `bytes` is typically a view into a
+ * SharedArrayBuffer slot that is reused as soon as this returns, so nothing in the result
+ * aliases it: every typed array gets its own exactly-sized ArrayBuffer.
+ *
+ * @throws MPIError ERR_OTHER for bytes that are not a valid encoding (truncated,
+ * corrupted, from an incompatible version) instead of returning garbage or crashing.
+ */
 export function decodeValue<T = unknown>(bytes: Uint8Array): T {
   try {
     return decode(bytes) as T;

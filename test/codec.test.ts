@@ -284,6 +284,16 @@ test("getters that encode re-entrantly do not corrupt the outer encoding", () =>
   assert.deepEqual(rt(outer), { g: 5, tail: "tail" });
 });
 
+test("errors thrown by the value's getters pass through unchanged", () => {
+  const boom = new RangeError("boom");
+  const plain = { get bad(): number { throw boom; } };
+  assert.throws(() => encodeValue(plain), (e) => e === boom);
+  class Holder {}
+  const h = new Holder();
+  Object.defineProperty(h, "bad", { enumerable: true, get() { throw boom; } });
+  assert.throws(() => encodeValue({ h }), (e) => e === boom);
+});
+
 test("malformed input is an ERR_OTHER error, never a crash", () => {
   const bad: Uint8Array[] = [
     new Uint8Array(0), Uint8Array.of(250), Uint8Array.of(4, 1, 2), Uint8Array.of(5, 1), Uint8Array.of(0, 0), Uint8Array.of(8, 1, 2, 3),
