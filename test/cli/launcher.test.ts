@@ -1,0 +1,146 @@
+/** The launcher, black-box: exit codes, failure and abort propagation, signals, timeouts, output relaying. */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { describe, it } from "node:test";
+import { CLI, ROOT, explain, mpi4ts, runProcess } from "../support/jobs.js";
+
+const F = "test/cli/fixtures";
+
+describe("mpi4ts command line", () => {
+  it("prints help and version", async () => {
+    const help = await mpi4ts(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /mpi4ts run \[options\] program/);
+    const version = await mpi4ts(["--version"]);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^mpi4ts \d+\.\d+\.\d+/);
+  });
+
+  it("refuses bad invocations with one clear line and exit code 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [["run", "-n", "2", "no/such/file.ts"], /program not found: no\/such\/file\.ts/],
+      [["run", "-n", "0", `${F}/ring.ts`], /-n 0: the number of ranks must be a whole number of at least 1/],
+      [["run", "-n", "x", `${F}/ring.ts`], /-n x/],
+      [["run", "--bogus", `${F}/ring.ts`], /unknown option --bogus/],
+      [["run", "-n", "2"], /no program given/],
+      [["run", "--timeout", "-1", `${F}/ring.ts`], /--timeout/],
+      [["frobnicate"], /unknown command frobnicate/],
+      [["run", "package.json"], /expected a \.ts, \.mts, \.js or \.mjs file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await mpi4ts(args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split("\n").length, 1, `one line for ${args.join(" ")}: ${r.stderr}`);
+    }
+  });
+
+  it("reports a program that does not compile", async () => {
+    const r = await mpi4ts(["run", "-n", "2", `${F}/broken.ts`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot compile .*broken\.ts:\n.*broken\.ts:1:\d+/);
+  });
+
+  it("runs TypeScript and JavaScript programs with their arguments", async () => {
+    const ring = await mpi4ts(["run", "-n", "5", `${F}/ring.ts`]);
+    assert.equal(ring.code, 0, explain(ring));
+    assert.equal(ring.stdout.trim(), "ring ok 5");
+    const js = await mpi4ts(["run", "-n", "3", `${F}/plain.mjs`]);
+    assert.equal(js.code, 0, explain(js));
+    assert.deepEqual(js.stdout.trim().split("\n").sort(), ["js 0/3 local", "js 1/3 local", "js 2/3 local"]);
+  });
+
+  it("relays output line by line, never splitting or mixing lines, with [rank] tags on request", async () => {
+    for (const tagged of [false, true]) {
+      const r = await mpi4ts(["run", "-n", "4", ...(tagged ? ["--tag-output"] : []), `${F}/lines.ts`, "a b", "--x"]);
+      assert.equal(r.code, 0, explain(r));
+      const lines = r.stdout.split("\n").filter((l) => l.length > 0);
+      const perRank = new Map<number, number[]>();
+      for (const line of lines) {
+        const m = /^(\[(\d)\] )?(line rank=(\d) i=(\d+) (\d+) end|partial from (\d)|argv (.*) true)$/.exec(line);
+        assert.ok(m, `malformed line: ${line.slice(0, 120)}`);
+        if (tagged) assert.ok(m[2] !== undefined, `untagged line: ${line.slice(0, 60)}`);
+        else assert.equal(m[1], undefined);
+        if (m[4] !== undefined) {
+          assert.ok(/^(\d)\1*$/.test(m[6]!) && m[6]![0] === m[4], "the body of a line belongs to its rank");
+          if (tagged) assert.equal(m[2], m[4]);
+          const seen = perRank.get(Number(m[4])) ?? [];
+          seen.push(Number(m[5]));
+          perRank.set(Number(m[4]), seen);
+        }
+        if (m[8] !== undefined) assert.equal(m[8], JSON.stringify(["a b", "--x"]));
+      }
+      for (let rank = 0; rank < 4; rank++) {
+        assert.deepEqual(perRank.get(rank), Array.from({ length: 200 }, (_, i) => i), `rank ${rank}'s lines in order`);
+      }
+      assert.equal(r.stderr.split("\n").filter((l) => /stderr from \d/.test(l)).length, 4);
+    }
+  });
+
+  for (const [how, code, message] of [
+    ["throw", 1, /rank 1 failed:\n(.|\n)*Error: rank one gives up\n\s+at .*fails\.ts:\d+/],
+    ["reject", 1, /rank 1 failed:\n(.|\n)*rejected on purpose/],
+    ["exit", 3, /rank 1 exited with code 3/],
+    ["abort", 7, /rank 1 called Abort\(7\)/],
+  ] as const) {
+    it(`ends the whole job when a rank fails (${how}) while the others block in receives`, async () => {
+      const started = Date.now();
+      const r = await mpi4ts(["run", "-n", "4", `${F}/fails.ts`, how], { timeoutMs: 20_000 });
+      assert.equal(r.code, code, explain(r));
+      assert.match(r.stderr, message);
+      assert.ok(Date.now() - started < 10_000, "ended promptly");
+    });
+  }
+
+  it("lets a rank leave early with process.exit(0)", async () => {
+    const r = await mpi4ts(["run", "-n", "3", `${F}/fails.ts`, "exit0"]);
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout.split("\n").filter((l) => /done/.test(l)).length, 2);
+  });
+
+  it("reports a deadlock with what each rank waits for", async () => {
+    const r = await mpi4ts(["run", "-n", "2", `${F}/deadlock.ts`], { timeoutMs: 30_000 });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /deadlock/);
+    assert.match(r.stderr, /rank 0: blocked in recv\(source=1, tag=4\) on COMM_WORLD/);
+    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=4\) on COMM_WORLD/);
+  });
+
+  it("ends an overlong job at --timeout with a clear message", async () => {
+    const r = await mpi4ts(["run", "-n", "2", "--timeout", "1.5", `${F}/forever.ts`], { timeoutMs: 20_000 });
+    assert.equal(r.code, 124, explain(r));
+    assert.match(r.stderr, /exceeded --timeout 1\.5 s/);
+  });
+
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it(`ends every rank on ${signal} (exit ${code})`, async () => {
+      const child = spawn(process.execPath, [CLI, "run", "-n", "3", `${F}/forever.ts`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (out.split("started").length > 3) { clearInterval(poll); resolve(); }
+        }, 20);
+      });
+      child.kill(signal);
+      const exit = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      assert.equal(exit, code);
+    });
+  }
+
+  it("runs 64 ranks on this machine's few cores", async () => {
+    const r = await mpi4ts(["run", "-n", "64", `${F}/ring.ts`], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout.trim(), "ring ok 64");
+  });
+
+  it("runs a program started with plain node/tsx as a world of one (self engine)", async () => {
+    const r = await runProcess(process.execPath, ["--import", "tsx", `${F}/ring.ts`]);
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout.trim(), "ring ok 1");
+    const js = await runProcess(process.execPath, [`${F}/plain.mjs`]);
+    assert.equal(js.stdout.trim(), "js 0/1 self");
+    const deadlocked = await runProcess(process.execPath, ["--import", "tsx", `${F}/deadlock.ts`]);
+    assert.notEqual(deadlocked.code, 0);
+  });
+});

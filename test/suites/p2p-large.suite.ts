@@ -1,0 +1,32 @@
+// sizes: 2 3
+/** Very large messages: 64 MiB buffers and a 16 MiB value, exchanged intact in both directions. */
+import assert from "node:assert/strict";
+import { MPI } from "mpi4ts";
+
+const comm = MPI.COMM_WORLD;
+const { rank } = comm;
+const MiB = 1 << 20;
+if (rank < 2) {
+  const other = 1 - rank;
+  const out = new Uint32Array(16 * MiB); // 64 MiB
+  for (let i = 0; i < out.length; i += 4099) out[i] = i ^ rank;
+  out[out.length - 1] = 0xabcdef ^ rank;
+  const into = new Uint32Array(16 * MiB);
+  const status = new MPI.Status();
+  comm.Sendrecv(out, other, 1, into, other, 1, status);
+  assert.equal(status.Get_count(), 16 * MiB);
+  for (let i = 0; i < into.length; i += 4099) assert.equal(into[i], i ^ other);
+  assert.equal(into[into.length - 1], 0xabcdef ^ other);
+
+  const text = `${rank}`.repeat(16 * MiB);
+  const back = comm.sendrecv(text, other, 2, other, 2);
+  assert.equal(back.length, 16 * MiB);
+  assert.ok(back === `${other}`.repeat(16 * MiB));
+
+  // Isend of a large buffer, then change it: the receiver still gets what was sent.
+  const r = comm.Isend(out, other, 3);
+  r.wait();
+  out.fill(0);
+  comm.Recv(into, other, 3);
+  assert.equal(into[into.length - 1], 0xabcdef ^ other);
+}
