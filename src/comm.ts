@@ -174,7 +174,11 @@ export class Comm {
     tag = this.checkTag(call, tag, false);
     const bytes = this.encode(call, obj);
     if (dest === PROC_NULL) return;
-    this.#guard(call, () => c.send(bytes, VALUE, dest, tag, mode));
+    try {
+      c.send(bytes, VALUE, dest, tag, mode);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
   }
 
   isend(obj: unknown, dest: number, tag = 0): Request<void> {
@@ -191,7 +195,12 @@ export class Comm {
     tag = this.checkTag(call, tag, false);
     const bytes = this.encode(call, obj);
     if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined));
-    const request = this.#guard(call, () => c.isend(bytes, VALUE, dest, tag, mode));
+    let request;
+    try {
+      request = c.isend(bytes, VALUE, dest, tag, mode);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
     return new Request(new EngineOperation(request, () => undefined));
   }
 
@@ -207,7 +216,12 @@ export class Comm {
       return undefined as T;
     }
     const into: { bytes?: Uint8Array } = {};
-    const envelope = this.#guard("recv", () => c.recv(this.valueSink("recv", into), src, tag));
+    let envelope;
+    try {
+      envelope = c.recv(this.valueSink("recv", into), src, tag);
+    } catch (e) {
+      throw this.engineError("recv", e);
+    }
     status?.fill(envelope);
     return this.decode<T>("recv", into.bytes);
   }
@@ -219,7 +233,12 @@ export class Comm {
     tag = this.checkTag("irecv", tag, true);
     if (src === PROC_NULL) return new Request<T>(new CompletedOperation(undefined as T, (s) => s.fillEmpty(PROC_NULL)));
     const into: { bytes?: Uint8Array } = {};
-    const request = this.#guard("irecv", () => c.irecv(this.valueSink("irecv", into), src, tag));
+    let request;
+    try {
+      request = c.irecv(this.valueSink("irecv", into), src, tag);
+    } catch (e) {
+      throw this.engineError("irecv", e);
+    }
     return new Request<T>(new EngineOperation(request, (r, status) => {
       status?.fill(r.envelope!);
       return this.decode<T>("irecv", into.bytes);
@@ -247,7 +266,12 @@ export class Comm {
       status?.fillEmpty(PROC_NULL);
       return true;
     }
-    const envelope = this.#guard("probe", () => c.probe(src, tag));
+    let envelope;
+    try {
+      envelope = c.probe(src, tag);
+    } catch (e) {
+      throw this.engineError("probe", e);
+    }
     status?.fill(envelope);
     return true;
   }
@@ -263,7 +287,12 @@ export class Comm {
       status?.fillEmpty(PROC_NULL);
       return true;
     }
-    const envelope = this.#guard("iprobe", () => c.iprobe(src, tag));
+    let envelope;
+    try {
+      envelope = c.iprobe(src, tag);
+    } catch (e) {
+      throw this.engineError("iprobe", e);
+    }
     if (envelope) status?.fill(envelope);
     return envelope !== undefined;
   }
@@ -281,11 +310,15 @@ export class Comm {
 
   #sendBuffer(call: string, buf: Buffer, dest: number, tag: number, mode: SendMode): void {
     const c = this.engineComm(call);
-    const bytes = bytesOf(checkBuffer(this.where(call), "buf", buf));
+    const bytes = bytesOf(checkBuffer(() => this.where(call), "buf", buf));
     dest = this.checkDest(call, dest);
     tag = this.checkTag(call, tag, false);
     if (dest === PROC_NULL) return;
-    this.#guard(call, () => c.send(bytes, BUFFER, dest, tag, mode));
+    try {
+      c.send(bytes, BUFFER, dest, tag, mode);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
   }
 
   Isend(buf: Buffer, dest: number, tag = 0): Request<void> {
@@ -298,18 +331,23 @@ export class Comm {
 
   #isendBuffer(call: string, buf: Buffer, dest: number, tag: number, mode: SendMode): Request<void> {
     const c = this.engineComm(call);
-    const bytes = bytesOf(checkBuffer(this.where(call), "buf", buf));
+    const bytes = bytesOf(checkBuffer(() => this.where(call), "buf", buf));
     dest = this.checkDest(call, dest);
     tag = this.checkTag(call, tag, false);
     if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined));
-    const request = this.#guard(call, () => c.isend(bytes, BUFFER, dest, tag, mode));
+    let request;
+    try {
+      request = c.isend(bytes, BUFFER, dest, tag, mode);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
     return new Request(new EngineOperation(request, () => undefined));
   }
 
   /** Receives into a typed array in place; a longer message is ERR_TRUNCATE and stays unreceived. */
   Recv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): void {
     const c = this.engineComm("Recv");
-    checkBuffer(this.where("Recv"), "buf", buf);
+    checkBuffer(() => this.where("Recv"), "buf", buf);
     const src = this.checkSource("Recv", source);
     tag = this.checkTag("Recv", tag, true);
     status = this.checkStatus("Recv", status);
@@ -317,17 +355,27 @@ export class Comm {
       status?.fillEmpty(PROC_NULL);
       return;
     }
-    const envelope = this.#guard("Recv", () => c.recv(this.bufferSink("Recv", buf), src, tag));
+    let envelope;
+    try {
+      envelope = c.recv(this.bufferSink("Recv", buf), src, tag);
+    } catch (e) {
+      throw this.engineError("Recv", e);
+    }
     status?.fill(envelope, elementSize(buf));
   }
 
   Irecv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
     const c = this.engineComm("Irecv");
-    checkBuffer(this.where("Irecv"), "buf", buf);
+    checkBuffer(() => this.where("Irecv"), "buf", buf);
     const src = this.checkSource("Irecv", source);
     tag = this.checkTag("Irecv", tag, true);
     if (src === PROC_NULL) return new Request<void>(new CompletedOperation(undefined, (s) => s.fillEmpty(PROC_NULL)));
-    const request = this.#guard("Irecv", () => c.irecv(this.bufferSink("Irecv", buf), src, tag));
+    let request;
+    try {
+      request = c.irecv(this.bufferSink("Irecv", buf), src, tag);
+    } catch (e) {
+      throw this.engineError("Irecv", e);
+    }
     const size = elementSize(buf);
     return new Request<void>(new EngineOperation(request, (r, status) => {
       status?.fill(r.envelope!, size);
@@ -339,7 +387,7 @@ export class Comm {
     sendbuf: Buffer, dest: number, sendtag = 0, recvbuf: Buffer | null = null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
   ): void {
-    checkBuffer(this.where("Sendrecv"), "recvbuf", recvbuf);
+    checkBuffer(() => this.where("Sendrecv"), "recvbuf", recvbuf);
     const sendRequest = this.#isendBuffer("Sendrecv", sendbuf, dest, sendtag, STANDARD);
     this.Recv(recvbuf!, source, recvtag, status);
     sendRequest.wait();
@@ -347,7 +395,7 @@ export class Comm {
 
   /** Sends and receives in one buffer (MPI_Sendrecv_replace). */
   Sendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
-    const copy = bytesOf(checkBuffer(this.where("Sendrecv_replace"), "buf", buf)).slice();
+    const copy = bytesOf(checkBuffer(() => this.where("Sendrecv_replace"), "buf", buf)).slice();
     const sendRequest = this.#isendBuffer("Sendrecv_replace", copy, dest, sendtag, STANDARD);
     this.Recv(buf, source, recvtag, status);
     sendRequest.wait();
@@ -357,16 +405,12 @@ export class Comm {
   Probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): true { return this.probe(source, tag, status); }
   Iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean { return this.iprobe(source, tag, status); }
 
-  /** Runs an engine call, adding the call and rank to engine errors that lack them. */
-  #guard<R>(call: string, run: () => R): R {
-    try {
-      return run();
-    } catch (e) {
-      if (isMPIError(e) && !e.message.startsWith(call)) {
-        throw new MPIError(e.errorClass, `${this.where(call)}: ${e.message}`, { cause: e });
-      }
-      throw e;
+  /** @internal An engine's error with the call and rank added, unless it names them already. */
+  engineError(call: string, e: unknown): unknown {
+    if (isMPIError(e) && !e.message.startsWith(call)) {
+      return new MPIError(e.errorClass, `${this.where(call)}: ${e.message}`, { cause: e });
     }
+    return e;
   }
 
   // ---- communicator management ---------------------------------------------------------------------------
@@ -374,7 +418,11 @@ export class Comm {
   /** A new communicator with the same group and a separate matching space (collective). */
   Dup(): Comm {
     const c = this.engineComm("Dup");
-    return new Comm(this.#guard("Dup", () => c.dup()), `${this.#name}_dup`);
+    try {
+      return new Comm(c.dup(), `${this.#name}_dup`);
+    } catch (e) {
+      throw this.engineError("Dup", e);
+    }
   }
   Clone(): Comm { return this.Dup(); }
 
@@ -385,7 +433,12 @@ export class Comm {
       throw new MPIError("ERR_ARG", `${this.where("Split")}: color ${String(color)} must be a non-negative integer or UNDEFINED`);
     }
     if (!Number.isInteger(key)) throw new MPIError("ERR_ARG", `${this.where("Split")}: key ${String(key)} must be an integer`);
-    const split = this.#guard("Split", () => c.split(color === UNDEFINED ? -1 : color, key));
+    let split;
+    try {
+      split = c.split(color === UNDEFINED ? -1 : color, key);
+    } catch (e) {
+      throw this.engineError("Split", e);
+    }
     return split ? new Comm(split, `${this.#name}_split`) : COMM_NULL;
   }
 
@@ -407,6 +460,66 @@ export class Comm {
       `mpi4ts: rank ${rank} of ${this.#name} called Abort(${errorcode})`,
     );
   }
+
+  // ---- collectives (collective/) ----
+  // One line each: the checks and algorithms live in src/collective/ (values: api.ts over the internal channel;
+  // buffers: the engine's native collectives, else the generic ones), groups in group.ts, topologies in cartcomm.ts.
+
+  /** Blocks until every rank has called it (MPI_Barrier). */
+  barrier(): void { coll.barrier(this); }
+  Barrier(): void { coll.Barrier(this); }
+  /** A barrier as an awaitable Request (MPI_Ibarrier). */
+  ibarrier(): Request<void> { return coll.ibarrier(this); }
+  Ibarrier(): Request<void> { return coll.Ibarrier(this); }
+  /** The root's value, on every rank (MPI_Bcast of its encoding). */
+  bcast<T>(obj: T, root = 0): T { return coll.bcast(this, obj, root); }
+  /** Item `rank` of the root's array of `size` items. */
+  scatter<T>(seq: readonly T[] | null, root = 0): T { return coll.scatter(this, seq, root); }
+  /** Every rank's value, in rank order, at the root; null elsewhere. */
+  gather<T>(obj: T, root = 0): T[] | null { return coll.gather(this, obj, root); }
+  allgather<T>(obj: T): T[] { return coll.allgather(this, obj); }
+  /** Sends `seq[r]` to rank r; returns what each rank sent here. */
+  alltoall<T>(seq: readonly T[]): T[] { return coll.alltoall(this, seq); }
+  /** Combines every rank's value with `op`, in rank order; the result at the root, null elsewhere. */
+  reduce<T>(obj: T, op: Op = SUM, root = 0): T | null { return coll.reduce(this, obj, op, root); }
+  allreduce<T>(obj: T, op: Op = SUM): T { return coll.allreduce(this, obj, op); }
+  /** The reduction of ranks 0..rank (MPI_Scan). */
+  scan<T>(obj: T, op: Op = SUM): T { return coll.scan(this, obj, op, false) as T; }
+  /** The reduction of ranks 0..rank-1; undefined on rank 0 (MPI_Exscan). */
+  exscan<T>(obj: T, op: Op = SUM): T | undefined { return coll.scan(this, obj, op, true); }
+
+  Bcast(buf: Buffer, root = 0): void { coll.Bcast(this, buf, root); }
+  Ibcast(buf: Buffer, root = 0): Request<void> { return coll.Bcast(this, buf, root, true) as Request<void>; }
+  Scatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatter(this, sendbuf, recvbuf, root); }
+  Iscatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, true) as Request<void>; }
+  Scatterv(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatterv(this, sendbuf, recvbuf, root); }
+  Gather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): void { coll.Gather(this, sendbuf, recvbuf, root); }
+  Igather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, true) as Request<void>; }
+  Gatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): void { coll.Gatherv(this, sendbuf, recvbuf, root); }
+  Allgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Allgather(this, sendbuf, recvbuf); }
+  Iallgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, true) as Request<void>; }
+  Allgatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): void { coll.Allgatherv(this, sendbuf, recvbuf); }
+  Alltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Alltoall(this, sendbuf, recvbuf); }
+  Ialltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, true) as Request<void>; }
+  Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void { coll.Alltoallv(this, sendbuf, recvbuf); }
+  Reduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
+  Ireduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, true) as Request<void>; }
+  Allreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Allreduce(this, sendbuf, recvbuf, op); }
+  Iallreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, true) as Request<void>; }
+  Reduce_scatter_block(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, null, op); }
+  Reduce_scatter(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op); }
+  Scan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, false); }
+  Exscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, true); }
+
+  /** The group of this communicator (MPI_Comm_group). */
+  Get_group(): Group { const c = this.engineComm("Get_group"); return new Group(c.worldRanks, c.worldRanks[c.rank]!); }
+  /** A communicator of `group`'s members (collective over this one); COMM_NULL on the others (MPI_Comm_create). */
+  Create(group: Group): Comm { const c = createFromGroup(this, group); return c ? new Comm(c, `${this.#name}_create`) : COMM_NULL; }
+  /** IDENT (the same communicator), CONGRUENT (same ranks in order), SIMILAR (same members) or UNEQUAL. */
+  Compare(other: Comm): number { return this === other || this.engineComm("Compare") === other.engineComm("Compare") ? IDENT : compareRanks(this.engineComm("Compare").worldRanks, other.engineComm("Compare").worldRanks); }
+  /** A Cartesian grid over the first prod(dims) ranks (collective); COMM_NULL on the others (MPI_Cart_create). */
+  Create_cart(dims: readonly number[], periods?: readonly (boolean | number)[], reorder = false): Cartcomm { return hooks.createCart!(this, dims, periods, reorder) as Cartcomm; }
+  // ---- end collectives ----
 
   /** @internal Wraps an engine request of a collective into a public Request. */
   static request<T>(engineRequest: EngineRequest, finish: () => T): Request<T> {

@@ -14,6 +14,7 @@ export function isBuffer(value: unknown): value is Buffer {
 
 /** The bytes a buffer covers (a view onto the same memory, never a copy). */
 export function bytesOf(buf: Buffer): Uint8Array {
+  if (buf instanceof Uint8Array) return buf;
   if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   return new Uint8Array(buf);
 }
@@ -35,12 +36,12 @@ export function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Checks a buffer argument; throws ERR_BUFFER naming the argument. */
-export function checkBuffer(prefix: string, name: string, value: unknown): Buffer {
+/** Checks a buffer argument; throws ERR_BUFFER naming the argument (`where` says the call, rank and communicator). */
+export function checkBuffer(where: string | (() => string), name: string, value: unknown): Buffer {
   if (!isBuffer(value)) {
     throw new MPIError(
       "ERR_BUFFER",
-      `${prefix}: ${name} must be a typed array, DataView or ArrayBuffer, got ${describe(value)}` +
+      `${typeof where === "function" ? where() : where}: ${name} must be a typed array, DataView or ArrayBuffer, got ${describe(value)}` +
         (Array.isArray(value) ? " (use a typed array such as Float64Array.from(array), or the lowercase method for values)" : ""),
     );
   }

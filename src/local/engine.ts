@@ -20,7 +20,7 @@ import {
   STATE_CONTEXT, STATE_PEER, STATE_TAG, SYNC_FLAG, TYPE_MASK, inboxView, jobHeader,
   type InboxView, type JobLayout,
 } from "./layout.js";
-import { InboxReader, fitsRing, tryAppend, waitForSpace } from "./mailbox.js";
+import { InboxReader, copyBytes, fitsRing, tryAppend, waitForSpace } from "./mailbox.js";
 
 /** What a rank needs to join a job (built by the launcher, or by the self engine for a world of one). */
 export interface LocalJob {
@@ -42,7 +42,7 @@ const SELF_BASE = 2;
 const FIRST_FREE_BASE = 4;
 
 /** How long a waiting rank polls before it sleeps, when it has a core of its own (DESIGN.md §2). */
-const SPIN_NS = 20_000;
+const SPIN_MS = 0.02;
 const WAIT_SLICE_MS = 250;
 
 interface Unexpected {
@@ -250,19 +250,21 @@ export class LocalEngine implements Engine {
     const sync = mode === SYNCHRONOUS ? SYNC_FLAG : 0;
     const inline = data.length <= this.#job.layout.eagerLimit && fitsRing(inbox, data.length);
     if (!inline) this.#handoffs.post(destWorld, id, data);
-    const fields = {
-      type: (inline ? RECORD_EAGER : RECORD_HANDOFF) | (kind << 4) | sync,
-      context: channel.context, source: channel.rank, tag, length: data.length, id, sender: this.worldRank,
-    };
-    this.#append(inbox, destWorld, fields, inline ? data : null);
+    const type = (inline ? RECORD_EAGER : RECORD_HANDOFF) | (kind << 4) | sync;
+    const payload = inline ? data : null;
+    if (!tryAppend(inbox, type, channel.context, channel.rank, tag, data.length, id, this.worldRank, payload)) {
+      this.#appendWhenRoom(inbox, destWorld, type, channel.context, channel.rank, tag, data.length, id, payload);
+    }
     return id;
   }
 
-  #append(inbox: InboxView, destWorld: number, fields: Parameters<typeof tryAppend>[1], payload: Uint8Array | null): void {
-    if (tryAppend(inbox, fields, payload)) return;
-    this.#setState(BLOCKED, 4, destWorld, fields.tag, fields.context);
+  #appendWhenRoom(
+    inbox: InboxView, destWorld: number, type: number, context: number, source: number, tag: number, length: number,
+    id: number, payload: Uint8Array | null,
+  ): void {
+    this.#setState(BLOCKED, 4, destWorld, tag, context);
     try {
-      while (!tryAppend(inbox, fields, payload)) {
+      while (!tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, payload)) {
         // Keep our own inbox moving while we wait, or two ranks filling each other's rings would deadlock.
         this.progress();
         this.#checkAbort();
@@ -387,7 +389,7 @@ export class LocalEngine implements Engine {
         break;
       }
       if (handoff) this.#handoffs.take(sender, id, (bytes) => target.set(bytes));
-      else target.set(this.#mine.ring.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length));
+      else copyBytes(this.#mine.ring, at + HEADER_BYTES, target, 0, length);
       request.envelope = envelope;
       if (sync) this.#ack(sender, id);
       return;
@@ -403,8 +405,7 @@ export class LocalEngine implements Engine {
   #flushAcks(): void {
     const pending = this.#pendingAcks.splice(0);
     for (const ack of pending) {
-      const fields = { type: RECORD_ACK, context: -1, source: -1, tag: 0, length: 0, id: ack.id, sender: this.worldRank };
-      if (!tryAppend(this.#inboxes[ack.to]!, fields, null)) this.#pendingAcks.push(ack);
+      if (!tryAppend(this.#inboxes[ack.to]!, RECORD_ACK, -1, -1, 0, 0, ack.id, this.worldRank, null)) this.#pendingAcks.push(ack);
     }
   }
 
@@ -419,14 +420,14 @@ export class LocalEngine implements Engine {
     this.progress();
     if (done()) return;
     if (this.#spin) {
-      const until = process.hrtime.bigint() + BigInt(SPIN_NS);
+      const until = performance.now() + SPIN_MS;
       let n = 0;
       while (true) {
         if (this.#reader.pending()) {
           this.progress();
           if (done()) return;
         }
-        if ((++n & 63) === 0 && process.hrtime.bigint() > until) break;
+        if ((++n & 63) === 0 && performance.now() > until) break;
       }
     }
     const control = this.#mine.control;
