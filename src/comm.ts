@@ -14,6 +14,15 @@ import { MPIError, isMPIError } from "./errors.js";
 import { type Buffer, bytesOf, checkBuffer, elementSize } from "./datatype.js";
 import { CompletedOperation, EngineOperation, Request } from "./request.js";
 import { Status } from "./status.js";
+// collectives (collective/): the block at the end of class Comm
+import * as coll from "./collective/api.js";
+import type { BufferSpec } from "./collective/api.js";
+import { createFromGroup } from "./collective/api.js";
+import { hooks } from "./collective/hooks.js";
+import type { Cartcomm } from "./cartcomm.js";
+import { IDENT, type InPlace } from "./constants.js";
+import { Group, compareRanks } from "./group.js";
+import { SUM, type Op } from "./op.js";
 
 /** Options form of the receive-side arguments, for mpi4py's keyword style: `comm.recv({ source: 0, tag: 11 })`. */
 export interface RecvOptions {
@@ -461,6 +470,12 @@ export class Comm {
     );
   }
 
+
+  /** @internal Wraps an engine request of a collective into a public Request. */
+  static request<T>(engineRequest: EngineRequest, finish: () => T): Request<T> {
+    return new Request<T>(new EngineOperation(engineRequest, () => finish()));
+  }
+
   // ---- collectives (collective/) ----
   // One line each: the checks and algorithms live in src/collective/ (values: api.ts over the internal channel;
   // buffers: the engine's native collectives, else the generic ones), groups in group.ts, topologies in cartcomm.ts.
@@ -520,11 +535,6 @@ export class Comm {
   /** A Cartesian grid over the first prod(dims) ranks (collective); COMM_NULL on the others (MPI_Cart_create). */
   Create_cart(dims: readonly number[], periods?: readonly (boolean | number)[], reorder = false): Cartcomm { return hooks.createCart!(this, dims, periods, reorder) as Cartcomm; }
   // ---- end collectives ----
-
-  /** @internal Wraps an engine request of a collective into a public Request. */
-  static request<T>(engineRequest: EngineRequest, finish: () => T): Request<T> {
-    return new Request<T>(new EngineOperation(engineRequest, () => finish()));
-  }
 }
 
 export const COMM_WORLD: Comm = new Comm(() => currentEngine().world, "COMM_WORLD");

@@ -1,0 +1,197 @@
+/**
+ * Cartesian topologies (MPI-4.0 §8.5): `Compute_dims`, `comm.Create_cart(dims, periods, reorder)` and the
+ * Cartcomm communicator with its coordinates, shifts and sub-grids. Ranks are laid out in row-major order (the
+ * last dimension varies fastest), as in MPI.
+ */
+import { PROC_NULL, UNDEFINED } from "./constants.js";
+import { Comm, COMM_NULL } from "./comm.js";
+import type { EngineComm } from "./engine/engine.js";
+import { MPIError } from "./errors.js";
+import { describe } from "./datatype.js";
+import { hooks } from "./collective/hooks.js";
+
+/** mpi4py's topology kinds. */
+export const CART = 1;
+
+export class Cartcomm extends Comm {
+  readonly #dims: readonly number[];
+  readonly #periods: readonly boolean[];
+
+  /** @internal Made by `Create_cart` and `Sub`. */
+  constructor(engineComm: EngineComm, name: string, dims: readonly number[], periods: readonly boolean[]) {
+    super(engineComm, name);
+    this.#dims = Object.freeze([...dims]);
+    this.#periods = Object.freeze([...periods]);
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number { return this.#dims.length; }
+  get dims(): number[] { return [...this.#dims]; }
+  get periods(): boolean[] { return [...this.#periods]; }
+  /** This rank's coordinates. */
+  get coords(): number[] { return this.Get_coords(this.rank); }
+  /** `[dims, periods, coords]` (mpi4py's `topo`). */
+  get topo(): [number[], boolean[], number[]] { return this.Get_topo(); }
+  Get_dim(): number { return this.ndim; }
+  Get_topo(): [number[], boolean[], number[]] { return [this.dims, this.periods, this.coords]; }
+  Get_topology(): number { return CART; }
+
+  /** The coordinates of `rank` (MPI_Cart_coords). */
+  Get_coords(rank: number): number[] {
+    const size = this.size;
+    if (!Number.isInteger(rank) || rank < 0 || rank >= size) {
+      throw new MPIError("ERR_RANK", `${this.where("Get_coords")}: rank ${String(rank)} is not in 0..${size - 1}`);
+    }
+    const coords = new Array<number>(this.#dims.length);
+    let r = rank;
+    for (let d = this.#dims.length - 1; d >= 0; d--) {
+      coords[d] = r % this.#dims[d]!;
+      r = Math.floor(r / this.#dims[d]!);
+    }
+    return coords;
+  }
+
+  /** The rank at `coords` (MPI_Cart_rank); periodic dimensions wrap, open ones must be in range. */
+  Get_cart_rank(coords: readonly number[]): number {
+    const where = () => this.where("Get_cart_rank");
+    if (!Array.isArray(coords) || coords.length !== this.#dims.length) {
+      throw new MPIError("ERR_DIMS", `${where()}: coords must be an array of ${this.#dims.length} integers, got ${describe(coords)}`);
+    }
+    let rank = 0;
+    for (let d = 0; d < this.#dims.length; d++) {
+      let c = coords[d]!;
+      const n = this.#dims[d]!;
+      if (!Number.isInteger(c)) throw new MPIError("ERR_ARG", `${where()}: coords[${d}] is ${String(c)}, not an integer`);
+      if (this.#periods[d]) c = ((c % n) + n) % n;
+      else if (c < 0 || c >= n) {
+        throw new MPIError("ERR_RANK", `${where()}: coords[${d}] = ${c} is outside 0..${n - 1} on a non-periodic dimension`);
+      }
+      rank = rank * n + c;
+    }
+    return rank;
+  }
+
+  /** `[source, dest]`: the ranks `disp` steps back and forward along `direction`; PROC_NULL past open edges. */
+  Shift(direction: number, disp = 1): [number, number] {
+    if (!Number.isInteger(direction) || direction < 0 || direction >= this.#dims.length) {
+      throw new MPIError("ERR_DIMS", `${this.where("Shift")}: direction ${String(direction)} is not in 0..${this.#dims.length - 1}`);
+    }
+    if (!Number.isInteger(disp)) throw new MPIError("ERR_ARG", `${this.where("Shift")}: disp ${String(disp)} is not an integer`);
+    const coords = this.coords;
+    const n = this.#dims[direction]!;
+    const at = (c: number): number => {
+      if (this.#periods[direction]) c = ((c % n) + n) % n;
+      else if (c < 0 || c >= n) return PROC_NULL;
+      const cs = [...coords];
+      cs[direction] = c;
+      return this.Get_cart_rank(cs);
+    };
+    return [at(coords[direction]! - disp), at(coords[direction]! + disp)];
+  }
+
+  /** The sub-grid keeping the dimensions where `remain_dims` is true (MPI_Cart_sub; collective). */
+  Sub(remain_dims: readonly (boolean | number)[]): Cartcomm {
+    if (!Array.isArray(remain_dims) || remain_dims.length !== this.#dims.length) {
+      throw new MPIError("ERR_DIMS", `${this.where("Sub")}: remain_dims must be an array of ${this.#dims.length} booleans, got ${describe(remain_dims)}`);
+    }
+    const c = this.engineComm("Sub");
+    const coords = this.coords;
+    let color = 0;
+    this.#dims.forEach((n, d) => { if (!remain_dims[d]) color = color * n + coords[d]!; });
+    const sub = c.split(color, c.rank);
+    const keep = (_: unknown, d: number) => Boolean(remain_dims[d]);
+    return new Cartcomm(sub!, `${this.name}_sub`, this.#dims.filter(keep), this.#periods.filter(keep));
+  }
+
+  /** A duplicate keeps the topology. */
+  override Dup(): Cartcomm {
+    const dup = super.Dup();
+    return new Cartcomm(dup.engineComm("Dup"), dup.name, this.#dims, this.#periods);
+  }
+  override Clone(): Cartcomm { return this.Dup(); }
+}
+
+/** Creates the Cartesian communicator (collective); ranks beyond the grid get COMM_NULL. */
+function createCart(comm: Comm, dims: readonly number[], periods: readonly (boolean | number)[] | undefined, reorder: boolean): Comm {
+  const call = "Create_cart";
+  const c = comm.engineComm(call);
+  void reorder; // Rank order is kept: on one machine no placement is better than another.
+  if (!Array.isArray(dims) || !dims.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new MPIError("ERR_DIMS", `${comm.where(call)}: dims must be an array of positive integers, got ${describe(dims)}${Array.isArray(dims) ? ` [${dims.join(", ")}]` : ""}`);
+  }
+  const p = periods ?? dims.map(() => false);
+  if (!Array.isArray(p) || p.length !== dims.length) {
+    throw new MPIError("ERR_DIMS", `${comm.where(call)}: periods must have one entry per dimension (${dims.length}), got ${describe(periods)}`);
+  }
+  const nodes = dims.reduce((a, b) => a * b, 1);
+  if (nodes > c.size) {
+    throw new MPIError("ERR_DIMS", `${comm.where(call)}: the grid [${dims.join(", ")}] needs ${nodes} ranks but the communicator has ${c.size}`);
+  }
+  const sub = c.split(c.rank < nodes ? 0 : -1, c.rank);
+  if (!sub) return COMM_NULL;
+  return new Cartcomm(sub, `${comm.name}_cart`, dims, p.map(Boolean));
+}
+
+hooks.createCart = createCart;
+
+/**
+ * A balanced grid shape for `nnodes` processes (MPI_Dims_create): `dims` gives the number of dimensions or an
+ * array whose non-zero entries are kept; the zeros are filled as evenly as possible, in non-increasing order.
+ */
+export function Compute_dims(nnodes: number, dims: number | readonly number[]): number[] {
+  const call = "Compute_dims";
+  if (!Number.isInteger(nnodes) || nnodes < 1) throw new MPIError("ERR_ARG", `${call}: nnodes ${String(nnodes)} must be a positive integer`);
+  let out: number[];
+  if (typeof dims === "number") {
+    if (!Number.isInteger(dims) || dims < 0) throw new MPIError("ERR_DIMS", `${call}: ndims ${dims} must be a non-negative integer`);
+    out = new Array<number>(dims).fill(0);
+  } else if (Array.isArray(dims) && dims.every((n) => Number.isInteger(n) && n >= 0)) {
+    out = [...dims];
+  } else {
+    throw new MPIError("ERR_DIMS", `${call}: dims must be a number of dimensions or an array of non-negative integers, got ${describe(dims)}`);
+  }
+  const fixed = out.filter((n) => n > 0).reduce((a, b) => a * b, 1);
+  const free = out.filter((n) => n === 0).length;
+  if (nnodes % fixed !== 0) {
+    throw new MPIError("ERR_DIMS", `${call}: the given dimensions [${out.join(", ")}] (product ${fixed}) do not divide nnodes ${nnodes}`);
+  }
+  const rest = nnodes / fixed;
+  if (free === 0) {
+    if (rest !== 1) throw new MPIError("ERR_DIMS", `${call}: the dimensions [${out.join(", ")}] multiply to ${fixed}, not ${nnodes}`);
+    return out;
+  }
+  const factors = balanced(rest, free);
+  let i = 0;
+  return out.map((n) => (n === 0 ? factors[i++]! : n));
+}
+
+/** `k` factors of `n`, non-increasing, with the smallest spread between largest and smallest. */
+export function balanced(n: number, k: number): number[] {
+  const divisors: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d === 0) {
+      divisors.push(d);
+      if (d * d !== n) divisors.push(n / d);
+    }
+  }
+  divisors.sort((a, b) => b - a);
+  let best: number[] | null = null;
+  const search = (left: number, slots: number, max: number, acc: number[]): void => {
+    if (slots === 1) {
+      if (left <= max) {
+        const cand = [...acc, left];
+        if (!best || cand[0]! - left < best[0]! - best[best.length - 1]!) best = cand;
+      }
+      return;
+    }
+    for (const d of divisors) {
+      if (d > max || left % d !== 0) continue;
+      if (d ** slots < left) break; // d is too small to be the largest of `slots` factors
+      search(left / d, slots - 1, d, [...acc, d]);
+    }
+  };
+  search(n, k, n, []);
+  return best ?? [n, ...new Array<number>(k - 1).fill(1)];
+}
+
+export { UNDEFINED };

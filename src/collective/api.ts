@@ -1,0 +1,538 @@
+/**
+ * The public collectives of `Comm` (MPI-4.0 chapter 6), both families: argument checks with messages naming the
+ * call, the rank and the argument; values encoded with the codec and reduced with JavaScript ops over the
+ * internal channel; buffers handed to the engine's native collectives when it has them, else to the generic
+ * algorithms of this directory. Comm's methods delegate here in one line each.
+ */
+import { IN_PLACE, type InPlace } from "../constants.js";
+import type { BufferOp, Collectives, EngineComm, EngineRequest, Envelope, TypedArray } from "../engine/engine.js";
+import { MPIError } from "../errors.js";
+import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer, isTypedArray } from "../datatype.js";
+import { EngineOperation, Request } from "../request.js";
+import { Op } from "../op.js";
+import { Group } from "../group.js";
+import type { Comm } from "../comm.js";
+import { generic } from "./generic.js";
+import { bufferOpRefusal } from "./kernels.js";
+import * as move from "./movement.js";
+import * as red from "./reduction.js";
+import { Kind, VALUE_FAMILY, runBlocking, startCall, withWhere } from "./transport.js";
+
+/** `[buf, counts, displs?]`: a buffer with per-rank counts (and displacements), in elements of the buffer's type. */
+export type BufferSpec = readonly [Buffer, readonly number[], (readonly number[] | null | undefined)?];
+
+// ---- plumbing --------------------------------------------------------------------------------------------
+
+function engine(comm: Comm, call: string): EngineComm {
+  return comm.engineComm(call);
+}
+
+function collectivesOf(c: EngineComm): Collectives {
+  return c.native ?? generic(c.internal);
+}
+
+/** Runs `body`, adding "call on rank r of NAME (size p)" to any MPIError that lacks it. */
+function guard<R>(comm: Comm, call: string, body: () => R): R {
+  try {
+    return body();
+  } catch (e) {
+    throw withWhere(comm.where(call), e);
+  }
+}
+
+/** An engine request whose error names the call and rank. */
+class Named implements EngineRequest {
+  #error: unknown;
+  constructor(private readonly inner: EngineRequest, private readonly where: string) {}
+  test(): boolean { return this.inner.test(); }
+  wait(): void { this.inner.wait(); }
+  cancel(): void { this.inner.cancel(); }
+  get cancelled(): boolean { return this.inner.cancelled; }
+  get envelope(): Envelope | undefined { return this.inner.envelope; }
+  get error(): unknown {
+    if (this.inner.error === undefined) return undefined;
+    return (this.#error ??= withWhere(this.where, this.inner.error));
+  }
+}
+
+function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
+  const r = guard(comm, call, start);
+  return new Request<void>(new EngineOperation(new Named(r, comm.where(call)), () => undefined));
+}
+
+function checkRoot(comm: Comm, call: string, root: unknown): number {
+  const size = engine(comm, call).size;
+  if (!Number.isInteger(root) || (root as number) < 0 || (root as number) >= size) {
+    throw new MPIError("ERR_ROOT", `${comm.where(call)}: root ${String(root)} is not in 0..${size - 1}`);
+  }
+  return root as number;
+}
+
+function checkOp(comm: Comm, call: string, op: unknown): Op {
+  if (!(op instanceof Op)) {
+    throw new MPIError("ERR_OP", `${comm.where(call)}: op must be an MPI.Op (MPI.SUM, MPI.MAX, Op.Create(...)), got ${describe(op)}`);
+  }
+  op.check(comm.where(call));
+  return op;
+}
+
+function checkSeq(comm: Comm, call: string, seq: unknown, argName: string): unknown[] {
+  const size = engine(comm, call).size;
+  if (!Array.isArray(seq)) {
+    throw new MPIError("ERR_ARG", `${comm.where(call)}: ${argName} must be an array of ${size} items (one per rank), got ${describe(seq)}`);
+  }
+  if (seq.length !== size) {
+    throw new MPIError("ERR_COUNT", `${comm.where(call)}: ${argName} has ${seq.length} items but the communicator has ${size} ranks; it needs exactly one per rank`);
+  }
+  return seq;
+}
+
+/** A buffer argument as bytes. */
+function bufBytes(comm: Comm, call: string, name: string, buf: unknown): Uint8Array {
+  return bytesOf(checkBuffer(comm.where(call), name, buf));
+}
+
+/** A buffer argument as a typed array (DataView and ArrayBuffer count as bytes). */
+function typed(comm: Comm, call: string, name: string, buf: unknown): TypedArray {
+  checkBuffer(comm.where(call), name, buf);
+  if (isTypedArray(buf)) return buf;
+  return bytesOf(buf as Buffer);
+}
+
+/** The ops check for buffer reductions: returns the engine form or throws ERR_OP. */
+function bufferOp(comm: Comm, call: string, op: unknown, like: TypedArray): BufferOp {
+  const o = checkOp(comm, call, op).bufferOp();
+  const refusal = bufferOpRefusal(o, like);
+  if (refusal) throw new MPIError("ERR_OP", `${comm.where(call)}: ${refusal}`);
+  return o;
+}
+
+function sameType(comm: Comm, call: string, a: TypedArray, b: TypedArray): void {
+  if (a.constructor !== b.constructor) {
+    throw new MPIError("ERR_TYPE", `${comm.where(call)}: sendbuf is a ${a.constructor.name} but recvbuf is a ${b.constructor.name}; reductions need one element type`);
+  }
+}
+
+/** Parses `[buf, counts, displs?]` into bytes, byte counts and byte displacements. */
+function spec(comm: Comm, call: string, name: string, value: unknown): { buf: Uint8Array; counts: number[]; displs: number[] } {
+  const where = comm.where(call);
+  const size = engine(comm, call).size;
+  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !isBuffer(value[0])) {
+    throw new MPIError("ERR_ARG", `${where}: ${name} must be [buffer, counts] or [buffer, counts, displs], got ${describe(value)}`);
+  }
+  const buf = value[0] as Buffer;
+  const esize = elementSize(buf);
+  const length = bytesOf(buf).length / esize;
+  const counts = value[1] as unknown;
+  const displs = value[2] as unknown;
+  const ints = (x: unknown, what: string): number[] => {
+    if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) {
+      throw new MPIError("ERR_ARG", `${where}: ${name} ${what} must be an array of ${size} integers, got ${describe(x)}`);
+    }
+    const arr = Array.from(x as ArrayLike<number>, Number);
+    if (arr.length !== size) throw new MPIError("ERR_COUNT", `${where}: ${name} ${what} has ${arr.length} entries, the communicator has ${size} ranks`);
+    arr.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < 0) throw new MPIError("ERR_COUNT", `${where}: ${name} ${what}[${i}] is ${v}, not a non-negative integer`);
+    });
+    return arr;
+  };
+  const c = ints(counts, "counts");
+  let d: number[];
+  if (displs === undefined || displs === null) {
+    d = [];
+    let at = 0;
+    for (const n of c) { d.push(at); at += n; }
+  } else {
+    d = ints(displs, "displs");
+  }
+  for (let i = 0; i < size; i++) {
+    if (d[i]! + c[i]! > length) {
+      throw new MPIError("ERR_BUFFER", `${where}: ${name} block ${i} (displacement ${d[i]}, count ${c[i]}) runs past the end of the buffer (${length} elements)`);
+    }
+  }
+  return { buf: bytesOf(buf), counts: c.map((n) => n * esize), displs: d.map((n) => n * esize) };
+}
+
+function uniform(size: number, block: number): { counts: number[]; displs: number[] } {
+  return { counts: new Array<number>(size).fill(block), displs: Array.from({ length: size }, (_, i) => i * block) };
+}
+
+function divide(comm: Comm, call: string, name: string, bytes: number, size: number): number {
+  if (bytes % size !== 0) {
+    throw new MPIError("ERR_COUNT", `${comm.where(call)}: ${name} has ${bytes} bytes, which does not split into ${size} equal blocks (one per rank)`);
+  }
+  return bytes / size;
+}
+
+// ---- values (lowercase) ----------------------------------------------------------------------------------
+
+export function barrier(comm: Comm, call = "barrier"): void {
+  const c = engine(comm, call);
+  guard(comm, call, () => collectivesOf(c).barrier());
+}
+
+export function ibarrier(comm: Comm, call = "ibarrier"): Request<void> {
+  const c = engine(comm, call);
+  return request(comm, call, () => collectivesOf(c).ibarrier());
+}
+
+export function bcast<T>(comm: Comm, obj: T, root: number): T {
+  const call = "bcast";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const bytes = c.rank === root ? comm.encode(call, obj) : null;
+  if (c.size === 1) return obj;
+  const got = guard(comm, call, () => runBlocking(move.bcast(startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root), bytes)));
+  return c.rank === root ? obj : comm.decode<T>(call, got);
+}
+
+export function scatter<T>(comm: Comm, seq: readonly T[] | null, root: number): T {
+  const call = "scatter";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  let blocks: Uint8Array[] | null = null;
+  if (c.rank === root) blocks = checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item));
+  if (c.size === 1) return seq![0]!;
+  const mine = guard(comm, call, () => runBlocking(move.scatterBlocks(startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root), blocks)));
+  return c.rank === root ? seq![root]! : comm.decode<T>(call, mine);
+}
+
+export function gather<T>(comm: Comm, obj: T, root: number): T[] | null {
+  const call = "gather";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const bytes = comm.encode(call, obj);
+  if (c.size === 1) return [obj];
+  const blocks = guard(comm, call, () => runBlocking(move.gatherBlocks(startCall(c.internal, Kind.Gather | VALUE_FAMILY, root), bytes)));
+  if (!blocks) return null;
+  return blocks.map((b, r) => (r === root ? obj : comm.decode<T>(call, b)));
+}
+
+export function allgather<T>(comm: Comm, obj: T): T[] {
+  const call = "allgather";
+  const c = engine(comm, call);
+  const bytes = comm.encode(call, obj);
+  if (c.size === 1) return [obj];
+  const packed = guard(comm, call, () => runBlocking((function* () {
+    const k = startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0);
+    const blocks = yield* move.gatherBlocks(k, bytes);
+    return yield* move.bcast(k, blocks ? pack(blocks) : null);
+  })()));
+  return unpack(packed, c.size).map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
+}
+
+function pack(blocks: readonly Uint8Array[]): Uint8Array {
+  const total = blocks.reduce((a, b) => a + b.length, 0);
+  const out = new Uint8Array(4 * blocks.length + total);
+  const view = new DataView(out.buffer);
+  let at = 4 * blocks.length;
+  blocks.forEach((b, i) => {
+    view.setUint32(4 * i, b.length, true);
+    out.set(b, at);
+    at += b.length;
+  });
+  return out;
+}
+
+function unpack(packed: Uint8Array, n: number): Uint8Array[] {
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  const out: Uint8Array[] = [];
+  let at = 4 * n;
+  for (let i = 0; i < n; i++) {
+    const len = view.getUint32(4 * i, true);
+    out.push(packed.subarray(at, at + len));
+    at += len;
+  }
+  return out;
+}
+
+export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
+  const call = "alltoall";
+  const c = engine(comm, call);
+  const items = checkSeq(comm, call, seq, "seq") as T[];
+  const out = items.map((item) => comm.encode(call, item));
+  if (c.size === 1) return [items[0]!];
+  const got = guard(comm, call, () => runBlocking(move.exchange(startCall(c.internal, Kind.Alltoall | VALUE_FAMILY), out, null)));
+  return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
+}
+
+function valueAlgebra(comm: Comm, call: string, op: Op): red.ValueAlgebra {
+  const prefix = comm.where(call);
+  return new red.ValueAlgebra((a, b) => op.combineValues(a, b, prefix));
+}
+
+export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
+  const call = "reduce";
+  const c = engine(comm, call);
+  op = checkOp(comm, call, op);
+  root = checkRoot(comm, call, root);
+  if (c.size === 1) return obj;
+  const alg = valueAlgebra(comm, call, op);
+  const result = guard(comm, call, () => runBlocking(red.reduce(startCall(c.internal, Kind.Reduce | VALUE_FAMILY, root), alg, obj as unknown)));
+  return c.rank === root ? (result as T) : null;
+}
+
+export function allreduce<T>(comm: Comm, obj: T, op: Op): T {
+  const call = "allreduce";
+  const c = engine(comm, call);
+  op = checkOp(comm, call, op);
+  if (c.size === 1) return obj;
+  const alg = valueAlgebra(comm, call, op);
+  return guard(comm, call, () => runBlocking(red.allreduce(startCall(c.internal, Kind.Allreduce | VALUE_FAMILY), alg, obj as unknown))) as T;
+}
+
+export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | undefined {
+  const call = exclusive ? "exscan" : "scan";
+  const c = engine(comm, call);
+  op = checkOp(comm, call, op);
+  if (c.size === 1) return exclusive ? undefined : obj;
+  const alg = valueAlgebra(comm, call, op);
+  const kind = (exclusive ? Kind.Exscan : Kind.Scan) | VALUE_FAMILY;
+  return guard(comm, call, () => runBlocking(red.scan(startCall(c.internal, kind), alg, obj as unknown, exclusive))) as T | undefined;
+}
+
+// ---- buffers (Capitalized) -------------------------------------------------------------------------------
+
+type Runner = <R>(blocking: (k: Collectives) => void, nonblocking: (k: Collectives) => EngineRequest) => R;
+
+/** Runs a buffer collective blocking (returns undefined) or as a Request, on native or generic collectives. */
+function runner(comm: Comm, call: string, nonblocking: boolean): Runner {
+  const c = engine(comm, call);
+  const k = collectivesOf(c);
+  return (<R>(b: (k: Collectives) => void, nb: (k: Collectives) => EngineRequest): R => {
+    if (nonblocking) return request(comm, call, () => nb(k)) as R;
+    guard(comm, call, () => b(k));
+    return undefined as R;
+  }) as Runner;
+}
+
+export function Barrier(comm: Comm): void { barrier(comm, "Barrier"); }
+export function Ibarrier(comm: Comm): Request<void> { return ibarrier(comm, "Ibarrier"); }
+
+export function Bcast(comm: Comm, buf: Buffer, root: number, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Ibcast" : "Bcast";
+  const bytes = bufBytes(comm, call, "buf", buf);
+  root = checkRoot(comm, call, root);
+  return runner(comm, call, nonblocking)((k) => k.bcast(bytes, root), (k) => k.ibcast(bytes, root));
+}
+
+export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root: number, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Iscatter" : "Scatter";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const atRoot = c.rank === root;
+  if (recvbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as recvbuf at the root`);
+  const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
+  let send: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
+  if (atRoot) {
+    send = bufBytes(comm, call, "sendbuf", sendbuf);
+    const block = divide(comm, call, "sendbuf", send.length, c.size);
+    if (recv && recv.length < block) {
+      throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but each rank's block of sendbuf has ${block}`);
+    }
+    ({ counts, displs } = uniform(c.size, block));
+  }
+  return runner(comm, call, nonblocking)(
+    (k) => k.scatterv(send, counts, displs, recv, root), (k) => k.iscatterv(send, counts, displs, recv, root));
+}
+
+export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffer | InPlace, root: number): void {
+  const call = "Scatterv";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const atRoot = c.rank === root;
+  if (recvbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as recvbuf at the root`);
+  const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
+  let s: ReturnType<typeof spec> | null = null;
+  if (atRoot) {
+    s = spec(comm, call, "sendbuf", sendspec);
+    if (recv && recv.length < s.counts[root]!) {
+      throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but the root's own block has ${s.counts[root]}`);
+    }
+  }
+  runner(comm, call, false)((k) => k.scatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), () => { throw new Error("unreachable"); });
+}
+
+export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root: number, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Igather" : "Gather";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const atRoot = c.rank === root;
+  if (sendbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as sendbuf at the root`);
+  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
+  let recv: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
+  if (atRoot) {
+    recv = bufBytes(comm, call, "recvbuf", recvbuf);
+    const block = divide(comm, call, "recvbuf", recv.length, c.size);
+    if (send && send.length > block) {
+      throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
+    }
+    ({ counts, displs } = uniform(c.size, block));
+  }
+  return runner(comm, call, nonblocking)(
+    (k) => k.gatherv(send, recv, counts, displs, root), (k) => k.igatherv(send, recv, counts, displs, root));
+}
+
+export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec | null, root: number): void {
+  const call = "Gatherv";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const atRoot = c.rank === root;
+  if (sendbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as sendbuf at the root`);
+  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
+  const s = atRoot ? spec(comm, call, "recvbuf", recvspec) : null;
+  if (s && send && send.length > s.counts[root]!) {
+    throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${s.counts[root]}`);
+  }
+  runner(comm, call, false)((k) => k.gatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root), () => { throw new Error("unreachable"); });
+}
+
+export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Iallgather" : "Allgather";
+  const c = engine(comm, call);
+  const recv = bufBytes(comm, call, "recvbuf", recvbuf);
+  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
+  const block = divide(comm, call, "recvbuf", recv.length, c.size);
+  if (send && send.length !== block) {
+    throw new MPIError(send.length > block ? "ERR_TRUNCATE" : "ERR_COUNT",
+      `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has ${block} per rank (${recv.length} for ${c.size} ranks)`);
+  }
+  const { counts, displs } = uniform(c.size, block);
+  return runner(comm, call, nonblocking)(
+    (k) => k.allgatherv(send, recv, counts, displs), (k) => k.iallgatherv(send, recv, counts, displs));
+}
+
+export function Allgatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec): void {
+  const call = "Allgatherv";
+  const c = engine(comm, call);
+  const s = spec(comm, call, "recvbuf", recvspec);
+  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
+  if (send && send.length !== s.counts[c.rank]) {
+    throw new MPIError(send.length > s.counts[c.rank]! ? "ERR_TRUNCATE" : "ERR_COUNT",
+      `${comm.where(call)}: sendbuf has ${send.length} bytes but counts[${c.rank}] gives this rank ${s.counts[c.rank]}`);
+  }
+  runner(comm, call, false)((k) => k.allgatherv(send, s.buf, s.counts, s.displs), () => { throw new Error("unreachable"); });
+}
+
+export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Ialltoall" : "Alltoall";
+  const c = engine(comm, call);
+  const recv = bufBytes(comm, call, "recvbuf", recvbuf);
+  // IN_PLACE: the data to send is in recvbuf; send from a copy.
+  const send = sendbuf === IN_PLACE ? recv.slice() : bufBytes(comm, call, "sendbuf", sendbuf);
+  const sblock = divide(comm, call, "sendbuf", send.length, c.size);
+  const rblock = divide(comm, call, "recvbuf", recv.length, c.size);
+  if (sblock !== rblock) {
+    throw new MPIError(sblock > rblock ? "ERR_TRUNCATE" : "ERR_COUNT",
+      `${comm.where(call)}: sendbuf has ${sblock} bytes per rank but recvbuf has ${rblock}`);
+  }
+  const u = uniform(c.size, sblock);
+  return runner(comm, call, nonblocking)(
+    (k) => k.alltoallv(send, u.counts, u.displs, recv, u.counts, u.displs),
+    (k) => k.ialltoallv(send, u.counts, u.displs, recv, u.counts, u.displs));
+}
+
+export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: BufferSpec): void {
+  const call = "Alltoallv";
+  const r = spec(comm, call, "recvbuf", recvspec);
+  const s = sendspec === IN_PLACE ? { ...r, buf: r.buf.slice() } : spec(comm, call, "sendbuf", sendspec);
+  const rank = engine(comm, call).rank;
+  if (s.counts[rank]! > r.counts[rank]!) {
+    throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${s.counts[rank]} bytes but receives ${r.counts[rank]}`);
+  }
+  runner(comm, call, false)((k) => k.alltoallv(s.buf, s.counts, s.displs, r.buf, r.counts, r.displs), () => { throw new Error("unreachable"); });
+}
+
+export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op, root: number, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Ireduce" : "Reduce";
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const atRoot = c.rank === root;
+  if (sendbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as sendbuf at the root`);
+  const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
+  let recv: TypedArray | null = null;
+  if (atRoot) {
+    recv = typed(comm, call, "recvbuf", recvbuf);
+    if (send) {
+      sameType(comm, call, send, recv);
+      if (recv.length < send.length) {
+        throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} elements but sendbuf has ${send.length}`);
+      }
+      recv = recv.subarray(0, send.length);
+    }
+  }
+  const o = bufferOp(comm, call, op, (send ?? recv)!);
+  return runner(comm, call, nonblocking)((k) => k.reduce(send, recv, o, root), (k) => k.ireduce(send, recv, o, root));
+}
+
+/** sendbuf/recvbuf of the all-ranks reductions (recv required everywhere); `send` null means IN_PLACE. */
+function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op): { send: TypedArray | null; recv: TypedArray; o: BufferOp } {
+  const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
+  let recv = typed(comm, call, "recvbuf", recvbuf);
+  if (send) {
+    sameType(comm, call, send, recv);
+    if (recv.length < send.length) {
+      throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} elements but sendbuf has ${send.length}`);
+    }
+    recv = recv.subarray(0, send.length);
+  }
+  return { send, recv, o: bufferOp(comm, call, op, send ?? recv) };
+}
+
+export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Iallreduce" : "Allreduce";
+  const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
+  return runner(comm, call, nonblocking)((k) => k.allreduce(send, recv, o), (k) => k.iallreduce(send, recv, o));
+}
+
+export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, exclusive: boolean): void {
+  const call = exclusive ? "Exscan" : "Scan";
+  const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
+  runner(comm, call, false)((k) => (exclusive ? k.exscan(send, recv, o) : k.scan(send, recv, o)), () => { throw new Error("unreachable"); });
+}
+
+export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[] | null, op: Op): void {
+  const call = counts === null ? "Reduce_scatter_block" : "Reduce_scatter";
+  const c = engine(comm, call);
+  const where = comm.where(call);
+  const recv = typed(comm, call, "recvbuf", recvbuf);
+  const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
+  if (send) sameType(comm, call, send, recv);
+  let cs: number[];
+  if (counts === null) {
+    const block = send ? recv.length : recv.length / c.size;
+    if (!Number.isInteger(block)) throw new MPIError("ERR_COUNT", `${where}: with IN_PLACE, recvbuf (${recv.length} elements) must hold ${c.size} equal blocks`);
+    cs = new Array<number>(c.size).fill(block);
+  } else {
+    if (!Array.isArray(counts) || counts.length !== c.size || !counts.every((n) => Number.isInteger(n) && n >= 0)) {
+      throw new MPIError("ERR_COUNT", `${where}: counts must be ${c.size} non-negative integers (one per rank), got ${describe(counts)}`);
+    }
+    cs = [...counts];
+  }
+  const total = cs.reduce((a, b) => a + b, 0);
+  const input = send ?? recv;
+  if (input.length !== total) {
+    throw new MPIError("ERR_COUNT", `${where}: ${send ? "sendbuf" : "recvbuf (IN_PLACE)"} has ${input.length} elements but the counts add up to ${total}`);
+  }
+  if (recv.length < cs[c.rank]!) {
+    throw new MPIError("ERR_TRUNCATE", `${where}: recvbuf holds ${recv.length} elements but this rank's block has ${cs[c.rank]}`);
+  }
+  const o = bufferOp(comm, call, op, input);
+  runner(comm, call, false)((k) => k.reduceScatter(send, recv, cs, o), () => { throw new Error("unreachable"); });
+}
+
+/** MPI_Comm_create: validates the group against the communicator, then asks the engine (collective). */
+export function createFromGroup(comm: Comm, group: Group): EngineComm | null {
+  const call = "Create";
+  const c = engine(comm, call);
+  if (!(group instanceof Group)) throw new MPIError("ERR_GROUP", `${comm.where(call)}: group must be an MPI.Group, got ${describe(group)}`);
+  const members = new Set(c.worldRanks);
+  const ranks = group.worldRanks;
+  const outsider = ranks.find((w) => !members.has(w));
+  if (outsider !== undefined) {
+    throw new MPIError("ERR_GROUP", `${comm.where(call)}: the group contains process ${outsider} (a world rank), which is not in this communicator`);
+  }
+  return guard(comm, call, () => c.create(ranks));
+}
+
+export { IN_PLACE };

@@ -1,0 +1,319 @@
+/**
+ * Reductions (MPI-4.0 §6.9-6.11) written once over an `Algebra`: how to send, receive and combine partial
+ * results, for typed arrays (buffers) and for JavaScript values alike.
+ *
+ * Reproducibility: every combination is `lower ⊕ higher`, where `lower` covers a contiguous range of ranks just
+ * below `higher`'s, and the shape of every tree depends only on the communicator size. So results do not depend on
+ * timing, a non-commutative operation sees its operands in rank order, and both partners of an exchange compute
+ * bit for bit the same value.
+ */
+import type { BufferOp, EngineRequest, TypedArray } from "../engine/engine.js";
+import { decodeValue, encodeValue } from "../codec.js";
+import { combineInto, PAIR_OPS } from "./kernels.js";
+import { floorPow2, scatterBlocks } from "./movement.js";
+import { framedBuffer, receive, send, type Algorithm, type Call } from "./transport.js";
+import { MPIError } from "../errors.js";
+
+export interface Pending<P> {
+  readonly request: EngineRequest;
+  value(): P;
+}
+
+export interface Algebra<P> {
+  send(call: Call, dest: number, p: P): EngineRequest;
+  receive(call: Call, source: number): Pending<P>;
+  /** `lower ⊕ higher`. Buffers: written into `higher`'s memory, which is returned; `lower` is left unchanged. */
+  combine(lower: P, higher: P): P;
+  /** A copy the algorithm may overwrite. */
+  copy(p: P): P;
+}
+
+// ---- algebras --------------------------------------------------------------------------------------------
+
+type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
+
+/** Partial results as typed arrays of one type and length; scratch arrays carry header room for framing. */
+export class BufferAlgebra implements Algebra<TypedArray> {
+  readonly #ctor: TypedCtor;
+  readonly #count: number;
+  readonly #bytes: number;
+  readonly #framed = new WeakMap<TypedArray, Uint8Array>();
+
+  constructor(readonly op: BufferOp, like: TypedArray, count = like.length) {
+    this.#ctor = like.constructor as unknown as TypedCtor;
+    this.#count = count;
+    this.#bytes = count * like.BYTES_PER_ELEMENT;
+  }
+
+  /** A scratch array with room for a header in front. */
+  scratch(): TypedArray {
+    const { framed, payload } = framedBuffer(this.#bytes);
+    const a = new this.#ctor(payload.buffer, payload.byteOffset, this.#count);
+    this.#framed.set(a, framed);
+    return a;
+  }
+
+  send(call: Call, dest: number, p: TypedArray): EngineRequest {
+    return send(call, dest, bytes(p), this.#framed.get(p));
+  }
+
+  receive(call: Call, source: number): Pending<TypedArray> {
+    const a = this.scratch();
+    return { request: receive(call, source, bytes(a), this.#framed.get(a)), value: () => a };
+  }
+
+  combine(lower: TypedArray, higher: TypedArray): TypedArray {
+    combineInto(this.op, lower, higher, higher);
+    return higher;
+  }
+
+  copy(p: TypedArray): TypedArray {
+    const a = this.scratch();
+    a.set(p as never);
+    return a;
+  }
+}
+
+export function bytes(a: TypedArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Partial results as JavaScript values, encoded with the codec on the wire. */
+export class ValueAlgebra implements Algebra<unknown> {
+  constructor(private readonly combineValues: (a: unknown, b: unknown) => unknown) {}
+  send(call: Call, dest: number, p: unknown): EngineRequest {
+    return send(call, dest, encodeValue(p));
+  }
+  receive(call: Call, source: number): Pending<unknown> {
+    const incoming = receive(call, source);
+    return { request: incoming, value: () => decodeValue(incoming.data) };
+  }
+  combine(lower: unknown, higher: unknown): unknown {
+    return this.combineValues(lower, higher);
+  }
+  copy(p: unknown): unknown {
+    return p;
+  }
+}
+
+// ---- reduce ----------------------------------------------------------------------------------------------
+
+/**
+ * Binomial reduction to rank 0 in absolute ranks (rank r's subtree is the contiguous range [r, r + lowbit(r))),
+ * then a hop to the root: the combination order is the same for every root. Returns the result at the root.
+ */
+export function* reduce<P>(call: Call, alg: Algebra<P>, mine: P): Algorithm<P | undefined> {
+  const { rank, size } = call.p2p;
+  const root = call.root;
+  let acc = mine;
+  if (size > 1) {
+    const s = rank === 0 ? size : rank & -rank;
+    const children: Pending<P>[] = [];
+    for (let m = 1; m < s && rank + m < size; m <<= 1) children.push(alg.receive(call, rank + m));
+    for (const child of children) {
+      yield [child.request];
+      acc = alg.combine(acc, child.value());
+    }
+    if (rank !== 0) yield [alg.send(call, rank - s, acc)];
+  }
+  if (root === 0) return rank === 0 ? acc : undefined;
+  if (rank === 0) {
+    yield [alg.send(call, root, acc)];
+    return undefined;
+  }
+  if (rank === root) {
+    const result = alg.receive(call, 0);
+    yield [result.request];
+    return result.value();
+  }
+  return undefined;
+}
+
+// ---- allreduce -------------------------------------------------------------------------------------------
+
+/**
+ * Recursive doubling (with the usual fold of the ranks beyond the largest power of two into their neighbours):
+ * log2 p exchanges; every rank ends with the same bits. `mine` may be overwritten (pass a copy).
+ */
+export function* allreduce<P>(call: Call, alg: Algebra<P>, mine: P): Algorithm<P> {
+  const { rank, size } = call.p2p;
+  if (size === 1) return mine;
+  const pof2 = floorPow2(size);
+  const rem = size - pof2;
+  let acc = mine;
+  let newrank: number;
+  if (rank < 2 * rem) {
+    if (rank % 2 === 0) {
+      yield [alg.send(call, rank + 1, acc)];
+      newrank = -1;
+    } else {
+      const lower = alg.receive(call, rank - 1);
+      yield [lower.request];
+      acc = alg.combine(lower.value(), acc);
+      newrank = rank >> 1;
+    }
+  } else {
+    newrank = rank - rem;
+  }
+  if (newrank >= 0) {
+    for (let mask = 1; mask < pof2; mask <<= 1) {
+      const np = newrank ^ mask;
+      const partner = np < rem ? np * 2 + 1 : np + rem;
+      const theirs = alg.receive(call, partner);
+      yield [alg.send(call, partner, acc), theirs.request];
+      acc = np < newrank ? alg.combine(theirs.value(), acc) : alg.combine(acc, theirs.value());
+    }
+  }
+  if (rank < 2 * rem) {
+    if (rank % 2 === 0) {
+      const result = alg.receive(call, rank + 1);
+      yield [result.request];
+      acc = result.value();
+    } else {
+      yield [alg.send(call, rank - 1, acc)];
+    }
+  }
+  return acc;
+}
+
+/** Above this many bytes, buffer allreduce and reduce use reduce-scatter + allgather/gather (Rabenseifner). */
+export const LARGE_REDUCE = 64 << 10;
+
+/**
+ * Rabenseifner's allreduce on typed arrays: fold to a power of two, reduce-scatter by recursive halving with
+ * distances 1, 2, 4... (so every combination joins adjacent rank ranges, lower first), then allgather back in
+ * reverse. `acc` (this rank's contribution, overwritable) holds the result at the end; `unit` keeps pairs whole.
+ * With `gatherTo` set, the segments are gathered to that rank only (reduce) instead of allgathered.
+ */
+export function* rabenseifner(call: Call, op: BufferOp, acc: TypedArray, gatherTo: number | null): Algorithm<boolean> {
+  const { rank, size } = call.p2p;
+  const unit = "builtin" in op && PAIR_OPS.has(op.builtin) ? 2 : 1;
+  const pof2 = floorPow2(size);
+  const rem = size - pof2;
+  const n = acc.length / unit;
+  const seg = (i: number) => Math.floor((i * n) / pof2) * unit;
+  const alg = new BufferAlgebra(op, acc);
+  const tmp = alg.scratch();
+  const view = (a: TypedArray, from: number, to: number) => a.subarray(seg(from), seg(to));
+  let newrank: number;
+  if (rank < 2 * rem) {
+    if (rank % 2 === 0) {
+      yield [send(call, rank + 1, bytes(acc))];
+      newrank = -1;
+    } else {
+      yield [receive(call, rank - 1, bytes(tmp))];
+      combineInto(op, tmp, acc, acc);
+      newrank = rank >> 1;
+    }
+  } else {
+    newrank = rank - rem;
+  }
+  const real = (nr: number) => (nr < rem ? nr * 2 + 1 : nr + rem);
+  let lo = 0, hi = pof2;
+  const history: [number, number, number, number][] = [];
+  if (newrank >= 0) {
+    for (let mask = 1; mask < pof2; mask <<= 1) {
+      const np = newrank ^ mask;
+      const mid = (lo + hi) >> 1;
+      const keepLow = (newrank & mask) === 0;
+      const [keepFrom, keepTo, giveFrom, giveTo] = keepLow ? [lo, mid, mid, hi] : [mid, hi, lo, mid];
+      const mineKept = view(acc, keepFrom, keepTo);
+      const theirs = view(tmp, keepFrom, keepTo);
+      yield [receive(call, real(np), bytes(theirs)), send(call, real(np), bytes(view(acc, giveFrom, giveTo)))];
+      if (np < newrank) combineInto(op, theirs, mineKept, mineKept);
+      else combineInto(op, mineKept, theirs, mineKept);
+      history.push([keepFrom, keepTo, giveFrom, giveTo]);
+      lo = keepFrom;
+      hi = keepTo;
+    }
+    if (gatherTo === null) {
+      for (let i = history.length - 1; i >= 0; i--) {
+        const [keepFrom, keepTo, giveFrom, giveTo] = history[i]!;
+        const np = newrank ^ (1 << i);
+        yield [receive(call, real(np), bytes(view(acc, giveFrom, giveTo))), send(call, real(np), bytes(view(acc, keepFrom, keepTo)))];
+      }
+    } else {
+      // Binomial gather of the segments to newrank 0, mirroring the reduce-scatter.
+      for (let i = history.length - 1; i >= 0; i--) {
+        const [keepFrom, keepTo, giveFrom, giveTo] = history[i]!;
+        const np = newrank ^ (1 << i);
+        if ((newrank & (1 << i)) !== 0) {
+          // Our range goes to the partner, which has the lower bit pattern; then we are done.
+          yield [send(call, real(np), bytes(view(acc, keepFrom, keepTo)))];
+          newrank = -1;
+          break;
+        }
+        yield [receive(call, real(np), bytes(view(acc, giveFrom, giveTo)))];
+      }
+    }
+  }
+  if (gatherTo === null) {
+    if (rank < 2 * rem) {
+      if (rank % 2 === 0) yield [receive(call, rank + 1, bytes(acc))];
+      else yield [send(call, rank - 1, bytes(acc))];
+    }
+    return true;
+  }
+  // The full result is at real(0); move it to `gatherTo`.
+  const holder = real(0);
+  if (holder === gatherTo) return rank === holder;
+  if (rank === holder) yield [send(call, gatherTo, bytes(acc))];
+  if (rank === gatherTo) {
+    yield [receive(call, holder, bytes(acc))];
+    return true;
+  }
+  return false;
+}
+
+// ---- scan ------------------------------------------------------------------------------------------------
+
+/**
+ * Inclusive or exclusive prefix reduction by recursive doubling: at distance 2^k every rank passes on the
+ * reduction of the 2^k ranks ending at it. `mine` may be overwritten (pass a copy). Exclusive: undefined on rank 0.
+ */
+export function* scan<P>(call: Call, alg: Algebra<P>, mine: P, exclusive: boolean): Algorithm<P | undefined> {
+  const { rank, size } = call.p2p;
+  let partial = mine;
+  let result: P | undefined = exclusive ? undefined : alg.copy(mine);
+  for (let mask = 1; mask < size; mask <<= 1) {
+    const dst = rank + mask, src = rank - mask;
+    const step: EngineRequest[] = [];
+    if (dst < size) step.push(alg.send(call, dst, partial));
+    const lower = src >= 0 ? alg.receive(call, src) : undefined;
+    if (lower) step.push(lower.request);
+    yield step;
+    if (lower) {
+      const tmp = lower.value();
+      result = result === undefined ? alg.copy(tmp) : alg.combine(tmp, result);
+      // The last step needs no new partial (nothing is sent after it).
+      if (mask * 2 < size) partial = alg.combine(tmp, partial);
+    }
+  }
+  return result;
+}
+
+// ---- reduce-scatter --------------------------------------------------------------------------------------
+
+/** Reduce to rank 0 (fixed order) then binomial scatter of the blocks: `counts` in elements. Returns my block. */
+export function* reduceScatter(call: Call, alg: BufferAlgebra, mine: TypedArray, counts: readonly number[]): Algorithm<TypedArray> {
+  const { rank, size } = call.p2p;
+  const full = yield* reduce({ ...call, root: 0 }, alg, mine);
+  let blocks: Uint8Array[] | null = null;
+  if (rank === 0) {
+    const b = bytes(full!);
+    const esize = full!.BYTES_PER_ELEMENT;
+    blocks = [];
+    let at = 0;
+    for (let r = 0; r < size; r++) {
+      blocks.push(b.subarray(at * esize, (at + counts[r]!) * esize));
+      at += counts[r]!;
+    }
+  }
+  const block = yield* scatterBlocks({ ...call, root: 0 }, blocks);
+  if (block.length !== counts[rank]! * mine.BYTES_PER_ELEMENT) {
+    throw new MPIError("ERR_COUNT", `reduce_scatter: rank 0 sent a block of ${block.length} bytes, this rank expects ${counts[rank]! * mine.BYTES_PER_ELEMENT}; the counts given on the ranks differ`);
+  }
+  const Ctor = mine.constructor as unknown as TypedCtor;
+  const copy = new Uint8Array(block);
+  return new Ctor(copy.buffer, 0, counts[rank]!);
+}

@@ -1,0 +1,317 @@
+/**
+ * How the generic collectives use a communicator's internal channel (a `PointToPoint` whose messages never match
+ * user receives), and how an algorithm runs.
+ *
+ * Tags. Every collective call takes the next number of a per-communicator sequence, the same on every rank because
+ * MPI requires every rank to call the collectives of a communicator in the same order. All messages of that call
+ * use it as their tag, so calls in flight at once (nonblocking collectives) never take each other's messages.
+ * Tags stay below 0x7ffffff0, which is reserved for communicator management.
+ *
+ * Framing. A message of up to FRAME_LIMIT bytes is sent as a VALUE record whose first 8 bytes are a header
+ * naming the collective and its root; larger ones are sent raw as BUFFER records, checked by length only. So
+ * ranks that disagree (bcast with root 0 on one rank, root 1 on another; bcast against reduce; different counts)
+ * fail with an MPIError saying so, instead of silently mixing up data.
+ *
+ * Algorithms are generators that yield the engine requests they need completed before going on. `runBlocking`
+ * waits for each batch in turn; `Schedule` advances the generator from `test()`, which is what makes nonblocking
+ * collectives progress while the program waits on, tests or awaits their Request.
+ */
+import { BUFFER, STANDARD, VALUE, type EngineRequest, type Envelope, type PointToPoint } from "../engine/engine.js";
+import { MPIError, isMPIError } from "../errors.js";
+
+export type Step = readonly EngineRequest[];
+export type Algorithm<R = void> = Generator<Step, R, void>;
+
+/** Messages up to this many payload bytes carry a header (and are copied once to add it). */
+export const FRAME_LIMIT = 64 << 10;
+const HEADER = 8;
+const MAGIC = 0x4d500000;
+const TAG_SPACE = 0x08000000;
+
+/** Collective kinds, as carried in headers. */
+export const Kind = {
+  Barrier: 1, Bcast: 2, Gather: 3, Scatter: 4, Allgather: 5, Alltoall: 6, Reduce: 7, Allreduce: 8, ReduceScatter: 9,
+  Scan: 10, Exscan: 11,
+} as const;
+const KIND_NAMES = ["", "barrier", "bcast", "gather", "scatter", "allgather", "alltoall", "reduce", "allreduce", "reduce_scatter", "scan", "exscan"];
+/** Added to the kind for the value (lowercase) family, so bcast and Bcast do not mix either. */
+export const VALUE_FAMILY = 0x40;
+
+export function kindName(kind: number): string {
+  const base = KIND_NAMES[kind & 0x3f] ?? `collective #${kind & 0x3f}`;
+  return kind & VALUE_FAMILY ? base : base.charAt(0).toUpperCase() + base.slice(1);
+}
+
+/** What a call expects of every message it receives: the kind and root of the collective. */
+export interface Call {
+  readonly p2p: PointToPoint;
+  readonly tag: number;
+  readonly kind: number;
+  readonly root: number;
+}
+
+const sequences = new WeakMap<PointToPoint, { next: number }>();
+
+/** Starts a collective call: takes the next tag of the communicator's sequence. */
+export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
+  let seq = sequences.get(p2p);
+  if (!seq) sequences.set(p2p, (seq = { next: 0 }));
+  const tag = seq.next;
+  seq.next = (seq.next + 1) % TAG_SPACE;
+  return { p2p, tag, kind, root };
+}
+
+/** A buffer of `n` payload bytes with room for a header before it. */
+export function framedBuffer(n: number): { framed: Uint8Array; payload: Uint8Array } {
+  const framed = new Uint8Array(HEADER + n);
+  return { framed, payload: framed.subarray(HEADER) };
+}
+
+function writeHeader(framed: Uint8Array, call: Call): void {
+  const w0 = MAGIC | call.kind, w1 = call.root;
+  framed[0] = w0; framed[1] = w0 >>> 8; framed[2] = w0 >>> 16; framed[3] = w0 >>> 24;
+  framed[4] = w1; framed[5] = w1 >>> 8; framed[6] = w1 >>> 16; framed[7] = w1 >>> 24;
+}
+
+function readWord(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+}
+
+/** A message ready to send to one or more peers: the framed bytes, or the raw payload. */
+export interface Packet {
+  readonly bytes: Uint8Array;
+  readonly framed: boolean;
+}
+
+/**
+ * Prepares `payload` for sending. When `framed` is given it must be the same memory with HEADER bytes in front
+ * (from `framedBuffer`, or a received framed message of the same call) and no copy is made.
+ */
+export function packet(call: Call, payload: Uint8Array, framed?: Uint8Array): Packet {
+  if (payload.length > FRAME_LIMIT) return { bytes: payload, framed: false };
+  let bytes = framed;
+  if (!bytes) {
+    bytes = new Uint8Array(HEADER + payload.length);
+    bytes.set(payload, HEADER);
+  }
+  writeHeader(bytes, call);
+  return { bytes, framed: true };
+}
+
+export function sendPacket(call: Call, dest: number, p: Packet): EngineRequest {
+  return call.p2p.isend(p.bytes, p.framed ? VALUE : BUFFER, dest, call.tag, STANDARD);
+}
+
+export function send(call: Call, dest: number, payload: Uint8Array, framed?: Uint8Array): EngineRequest {
+  return sendPacket(call, dest, packet(call, payload, framed));
+}
+
+/**
+ * A receive of one message of a collective call. With a `target` the message must have exactly its length and
+ * lands in it (through a scratch copy when framed, unless `framedTarget` gives header room in front of it);
+ * without one, memory is allocated for whatever arrives. After completion `data` is the payload and, when the
+ * message was framed, `framed` the whole message (to forward without copying).
+ */
+export class Incoming implements EngineRequest {
+  data: Uint8Array = EMPTY;
+  framed: Uint8Array | undefined;
+  error: unknown;
+  #request: EngineRequest;
+  #done = false;
+  #scratch: Uint8Array | undefined;
+
+  constructor(
+    private readonly call: Call,
+    private readonly source: number,
+    private readonly target?: Uint8Array,
+    private readonly framedTarget?: Uint8Array,
+  ) {
+    this.#request = call.p2p.irecv(this.#sink, source, call.tag);
+  }
+
+  get cancelled(): boolean { return false; }
+  get envelope(): Envelope | undefined { return this.#request.envelope; }
+
+  readonly #sink = (env: Envelope): Uint8Array => {
+    const target = this.target;
+    if (env.kind === VALUE) {
+      if (env.byteLength < HEADER) throw this.#mismatch(`a ${env.byteLength}-byte message that is not a collective's`);
+      if (target) {
+        if (env.byteLength - HEADER !== target.length) throw this.#lengthMismatch(env.byteLength - HEADER);
+        if (this.framedTarget) return (this.framed = this.framedTarget);
+        return (this.#scratch = this.framed = new Uint8Array(env.byteLength));
+      }
+      return (this.framed = new Uint8Array(env.byteLength));
+    }
+    if (target) {
+      if (env.byteLength !== target.length) throw this.#lengthMismatch(env.byteLength);
+      return target;
+    }
+    return (this.data = new Uint8Array(env.byteLength));
+  };
+
+  test(): boolean {
+    if (this.#done) return true;
+    if (!this.#request.test()) return false;
+    this.#complete();
+    return true;
+  }
+
+  wait(): void {
+    if (this.#done) return;
+    this.#request.wait();
+    this.#complete();
+  }
+
+  cancel(): void {}
+
+  #complete(): void {
+    this.#done = true;
+    if (this.#request.error !== undefined) {
+      this.error = this.#request.error;
+      return;
+    }
+    const framed = this.framed;
+    if (framed) {
+      const w0 = readWord(framed, 0), root = readWord(framed, 4);
+      if ((w0 & 0xfff00000) !== MAGIC) {
+        this.error = this.#mismatch("a message that is not a collective's");
+        return;
+      }
+      const kind = w0 & 0xff;
+      if (kind !== this.call.kind || root !== this.call.root) {
+        const theirs = `${kindName(kind)}${root >= 0 ? ` with root ${root}` : ""}`;
+        this.error = this.#mismatch(`${theirs}`);
+        return;
+      }
+      this.data = framed.subarray(HEADER);
+      if (this.#scratch) this.target!.set(this.data);
+    } else if (this.target) {
+      this.data = this.target;
+    }
+  }
+
+  #ours(): string {
+    return `${kindName(this.call.kind)}${this.call.root >= 0 ? ` with root ${this.call.root}` : ""}`;
+  }
+
+  #mismatch(theirs: string): MPIError {
+    return new MPIError("ERR_OTHER",
+      `collective mismatch: this rank called ${this.#ours()} but rank ${this.source} sent it ${theirs} at the same point; ` +
+      "every rank must call the same collectives in the same order, with the same root");
+  }
+
+  #lengthMismatch(got: number): MPIError {
+    return new MPIError("ERR_COUNT",
+      `collective mismatch in ${this.#ours()}: rank ${this.source} sent ${got} bytes where this rank expects ` +
+      `${this.target!.length}; the counts (or buffer sizes) given on the ranks do not agree`);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Receives one message of the call from `source` (see Incoming). */
+export function receive(call: Call, source: number, target?: Uint8Array, framedTarget?: Uint8Array): Incoming {
+  return new Incoming(call, source, target, framedTarget);
+}
+
+function failed(step: Step): unknown {
+  for (const r of step) if (r.error !== undefined) return r.error;
+  return undefined;
+}
+
+/** Runs an algorithm to completion, blocking the rank; returns its result or throws its first error. */
+export function runBlocking<R>(algorithm: Algorithm<R>): R {
+  for (;;) {
+    const next = algorithm.next();
+    if (next.done) return next.value;
+    const step = next.value;
+    for (let i = 0; i < step.length; i++) step[i]!.wait();
+    const error = failed(step);
+    if (error !== undefined) {
+      algorithm.return(undefined as R);
+      throw error;
+    }
+  }
+}
+
+/** An algorithm run as an engine request: progresses in `test()` and `wait()`; `result` once complete. */
+export class Schedule<R = void> implements EngineRequest {
+  readonly cancelled = false;
+  readonly envelope = undefined;
+  error: unknown;
+  result: R | undefined;
+  #algorithm: Algorithm<R>;
+  #step: Step = [];
+  #done = false;
+
+  constructor(algorithm: Algorithm<R>) {
+    this.#algorithm = algorithm;
+    this.#advance();
+  }
+
+  get done(): boolean { return this.#done; }
+
+  #advance(): void {
+    try {
+      const next = this.#algorithm.next();
+      if (next.done) {
+        this.#done = true;
+        this.result = next.value;
+        this.#step = [];
+      } else {
+        this.#step = next.value;
+      }
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #fail(e: unknown): void {
+    this.error = e;
+    this.#done = true;
+    this.#step = [];
+  }
+
+  /** True once the step in hand is complete (and its errors handled). */
+  #stepDone(block: boolean): boolean {
+    const step = this.#step;
+    for (let i = 0; i < step.length; i++) {
+      const r = step[i]!;
+      if (block) r.wait();
+      else if (!r.test()) return false;
+    }
+    const error = failed(step);
+    if (error !== undefined) {
+      try { this.#algorithm.return(undefined as R); } catch { /* already failing */ }
+      this.#fail(error);
+    }
+    return true;
+  }
+
+  test(): boolean {
+    while (!this.#done) {
+      if (!this.#stepDone(false)) return false;
+      if (!this.#done) this.#advance();
+    }
+    return true;
+  }
+
+  wait(): void {
+    while (!this.#done) {
+      this.#stepDone(true);
+      if (!this.#done) this.#advance();
+    }
+  }
+
+  /** Collective operations cannot be cancelled (MPI-4.0 §6.12). */
+  cancel(): void {}
+}
+
+/** Adds the call, rank and communicator to an algorithm's error (the Comm layer's `where`). */
+export function withWhere(where: string, e: unknown): unknown {
+  if (isMPIError(e) && !e.message.startsWith(where)) {
+    return new MPIError(e.errorClass, `${where}: ${e.message}`, { cause: e });
+  }
+  return e;
+}

@@ -1,0 +1,241 @@
+/**
+ * Reduction operations (MPI-4.0 §6.9): the predefined ones and user operations made with `Op.Create`.
+ *
+ * On values (lowercase collectives) an op combines two JavaScript values, the lower ranks' first: numbers and
+ * BigInts arithmetically, LAND/LOR/LXOR by truthiness (booleans), strings concatenated in rank order under SUM,
+ * arrays and typed arrays element-wise and recursively, MAXLOC/MINLOC on [value, index] pairs (ties: smallest
+ * index). On buffers (Capitalized collectives) it is an engine `BufferOp`, applied element-wise by
+ * collective/kernels.ts or by the MPI library.
+ */
+import type { BufferOp, BuiltinOpName, TypedArray } from "./engine/engine.js";
+import { MPIError } from "./errors.js";
+import { describe, isTypedArray } from "./datatype.js";
+import { isBigIntArray } from "./collective/kernels.js";
+
+/** A user operation on values: returns `a op b`, `a` from the lower ranks. */
+export type ValueOpFunction = (a: any, b: any) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A user operation on buffers: `inoutvec[i] = invec[i] op inoutvec[i]`, `invec` from the lower ranks. */
+export type BufferOpFunction = (invec: any, inoutvec: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class Op {
+  readonly #name: string;
+  readonly #builtin: BuiltinOpName | undefined;
+  readonly #fn: ((a: unknown, b: unknown) => unknown) | undefined;
+  readonly #commute: boolean;
+  #freed = false;
+  #bufferOp: BufferOp | undefined;
+
+  /** @internal Ops are the predefined constants or made with `Op.Create`. */
+  constructor(name: string, builtin: BuiltinOpName | undefined, fn: ((a: unknown, b: unknown) => unknown) | undefined, commute: boolean) {
+    this.#name = name;
+    this.#builtin = builtin;
+    this.#fn = fn;
+    this.#commute = commute;
+  }
+
+  /**
+   * A user operation (MPI_Op_create). For values, `fn(a, b)` returns the combination; for buffers,
+   * `fn(invec, inoutvec)` writes `invec op inoutvec` into `inoutvec`. A non-commutative op (`commute = false`)
+   * is always applied in rank order; mpi4ts applies every op in rank order, so results never depend on timing.
+   */
+  static Create(fn: ValueOpFunction | BufferOpFunction, commute = true): Op {
+    if (typeof fn !== "function") throw new MPIError("ERR_OP", `Op.Create: fn must be a function, got ${describe(fn)}`);
+    return new Op(fn.name ? `Op(${fn.name})` : "Op(user)", undefined, fn as (a: unknown, b: unknown) => unknown, Boolean(commute));
+  }
+
+  get name(): string { return this.#name; }
+  /** True for the predefined ops. */
+  get isPredefined(): boolean { return this.#builtin !== undefined; }
+  get is_predefined(): boolean { return this.isPredefined; }
+  /** Whether the op was declared commutative (predefined ops: all but REPLACE). */
+  get commute(): boolean { return this.#commute; }
+  get is_commutative(): boolean { return this.#commute; }
+  Is_commutative(): boolean { return this.#commute; }
+  get freed(): boolean { return this.#freed; }
+
+  /** Frees a user operation (MPI_Op_free); using it afterwards is ERR_OP. Predefined ops cannot be freed. */
+  Free(): void {
+    if (this.#builtin !== undefined) throw new MPIError("ERR_OP", `Op.Free: ${this.#name} is predefined and cannot be freed`);
+    if (this.#freed) throw new MPIError("ERR_OP", `Op.Free: ${this.#name} was already freed`);
+    this.#freed = true;
+  }
+
+  /** Applies the op to two values as a reduction would (mpi4py's `op(x, y)`): `a` is the lower rank's. */
+  apply<T>(a: T, b: T): T {
+    return this.combineValues(a, b, "Op.apply") as T;
+  }
+
+  /** @internal Throws ERR_OP for a freed op; `prefix` names the call. */
+  check(prefix: string): void {
+    if (this.#freed) throw new MPIError("ERR_OP", `${prefix}: op ${this.#name} was freed`);
+  }
+
+  /** @internal The value combination `a op b` (a from lower ranks). */
+  combineValues(a: unknown, b: unknown, prefix: string): unknown {
+    this.check(prefix);
+    if (this.#fn) return this.#fn(a, b);
+    return combineValue(this.#builtin!, a, b, prefix, "");
+  }
+
+  /** @internal The engine form, for buffer reductions. */
+  bufferOp(): BufferOp {
+    if (this.#bufferOp) return this.#bufferOp;
+    if (this.#builtin !== undefined) return (this.#bufferOp = { builtin: this.#builtin });
+    const fn = this.#fn!;
+    return (this.#bufferOp = { fn: (invec: TypedArray, inoutvec: TypedArray) => void fn(invec, inoutvec), commute: this.#commute });
+  }
+
+  toString(): string { return this.#name; }
+}
+
+function builtin(name: BuiltinOpName, commute = true): Op {
+  return new Op(name, name, undefined, commute);
+}
+
+export const SUM = builtin("SUM");
+export const PROD = builtin("PROD");
+export const MAX = builtin("MAX");
+export const MIN = builtin("MIN");
+export const LAND = builtin("LAND");
+export const LOR = builtin("LOR");
+export const LXOR = builtin("LXOR");
+export const BAND = builtin("BAND");
+export const BOR = builtin("BOR");
+export const BXOR = builtin("BXOR");
+export const MAXLOC = builtin("MAXLOC");
+export const MINLOC = builtin("MINLOC");
+export const REPLACE = builtin("REPLACE", false);
+
+// ---- value semantics -------------------------------------------------------------------------------------
+
+function fail(errorClass: "ERR_OP" | "ERR_COUNT", prefix: string, path: string, message: string): never {
+  throw new MPIError(errorClass, `${prefix}: ${path ? `at ${path}: ` : ""}${message}`);
+}
+
+function truthy(x: unknown): boolean {
+  return Boolean(x);
+}
+
+/** `a op b` for a predefined op on values; `path` locates nested elements in error messages. */
+export function combineValue(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string): unknown {
+  switch (op) {
+    case "REPLACE":
+      return b;
+    case "MAXLOC":
+    case "MINLOC":
+      return combineLoc(op, a, b, prefix, path);
+    default:
+      break;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b)) {
+      fail("ERR_OP", prefix, path, `${op} cannot combine ${describe(a)} with ${describe(b)}`);
+    }
+    if (a.length !== b.length) {
+      fail("ERR_COUNT", prefix, path, `${op} combines arrays element-wise, but their lengths differ (${a.length} and ${b.length})`);
+    }
+    const out = new Array<unknown>(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = combineValue(op, a[i], b[i], prefix, `${path}[${i}]`);
+    return out;
+  }
+  if (isTypedArray(a) || isTypedArray(b)) return combineTyped(op, a, b, prefix, path);
+  return combineScalar(op, a, b, prefix, path);
+}
+
+function combineTyped(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string): TypedArray {
+  if (!isTypedArray(a) || !isTypedArray(b) || a.constructor !== b.constructor) {
+    fail("ERR_OP", prefix, path, `${op} cannot combine ${describe(a)} with ${describe(b)}`);
+  }
+  if (a.length !== b.length) {
+    fail("ERR_COUNT", prefix, path, `${op} combines typed arrays element-wise, but their lengths differ (${a.length} and ${b.length})`);
+  }
+  const Ctor = a.constructor as new (n: number) => TypedArray;
+  const out = new Ctor(a.length) as unknown as { [i: number]: unknown; length: number };
+  const x = a as unknown as ArrayLike<unknown>, y = b as unknown as ArrayLike<unknown>;
+  const big = isBigIntArray(a);
+  const logical = op === "LAND" || op === "LOR" || op === "LXOR";
+  for (let i = 0; i < a.length; i++) {
+    const v = combineScalar(op, x[i], y[i], prefix, `${path}[${i}]`);
+    out[i] = logical ? (big ? (v ? 1n : 0n) : v ? 1 : 0) : v;
+  }
+  return out as unknown as TypedArray;
+}
+
+function combineScalar(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string): unknown {
+  switch (op) {
+    case "LAND": return truthy(a) && truthy(b);
+    case "LOR": return truthy(a) || truthy(b);
+    case "LXOR": return truthy(a) !== truthy(b);
+    default: break;
+  }
+  const ta = typeof a, tb = typeof b;
+  if (ta === "number" && tb === "number") {
+    const x = a as number, y = b as number;
+    switch (op) {
+      case "SUM": return x + y;
+      case "PROD": return x * y;
+      case "MAX": return x !== x ? x : y > x || y !== y ? y : x;
+      case "MIN": return x !== x ? x : y < x || y !== y ? y : x;
+      case "BAND": case "BOR": case "BXOR": return bitwiseNumbers(op, x, y, prefix, path);
+      default: break;
+    }
+  } else if (ta === "bigint" && tb === "bigint") {
+    const x = a as bigint, y = b as bigint;
+    switch (op) {
+      case "SUM": return x + y;
+      case "PROD": return x * y;
+      case "MAX": return y > x ? y : x;
+      case "MIN": return y < x ? y : x;
+      case "BAND": return x & y;
+      case "BOR": return x | y;
+      case "BXOR": return x ^ y;
+      default: break;
+    }
+  } else if (ta === "string" && tb === "string") {
+    const x = a as string, y = b as string;
+    switch (op) {
+      case "SUM": return x + y;
+      case "MAX": return y > x ? y : x;
+      case "MIN": return y < x ? y : x;
+      default: break;
+    }
+  } else if (ta === "boolean" && tb === "boolean") {
+    switch (op) {
+      case "BAND": return (a as boolean) && (b as boolean);
+      case "BOR": return (a as boolean) || (b as boolean);
+      case "BXOR": return a !== b;
+      default: break;
+    }
+  }
+  const hint = (ta === "number" && tb === "bigint") || (ta === "bigint" && tb === "number")
+    ? " (mixing number and BigInt: convert one of them)" : "";
+  return fail("ERR_OP", prefix, path, `${op} is not defined on ${describe(a)} and ${describe(b)}${hint}`);
+}
+
+function bitwiseNumbers(op: "BAND" | "BOR" | "BXOR", x: number, y: number, prefix: string, path: string): number {
+  if (!Number.isSafeInteger(x) || !Number.isSafeInteger(y)) {
+    fail("ERR_OP", prefix, path, `${op} is defined on integers only, got ${x} and ${y}`);
+  }
+  if ((x | 0) === x && (y | 0) === y) return op === "BAND" ? x & y : op === "BOR" ? x | y : x ^ y;
+  const X = BigInt(x), Y = BigInt(y);
+  return Number(op === "BAND" ? X & Y : op === "BOR" ? X | Y : X ^ Y);
+}
+
+function isPair(x: unknown): x is [unknown, unknown] {
+  return Array.isArray(x) && x.length === 2;
+}
+
+function combineLoc(op: "MAXLOC" | "MINLOC", a: unknown, b: unknown, prefix: string, path: string): unknown {
+  if (!isPair(a) || !isPair(b)) {
+    fail("ERR_OP", prefix, path, `${op} takes [value, index] pairs, got ${describe(a)} and ${describe(b)}`);
+  }
+  const [va, ia] = a, [vb, ib] = b;
+  const comparable = (v: unknown) => typeof v === "number" || typeof v === "bigint" || typeof v === "string";
+  if (!comparable(va) || typeof va !== typeof vb) {
+    fail("ERR_OP", prefix, path, `${op} compares numbers, BigInts or strings, got ${describe(va)} and ${describe(vb)}`);
+  }
+  const x = va as number, y = vb as number;
+  const better = op === "MAXLOC" ? y > x : y < x;
+  const takeB = better || (x === y && (ib as number) < (ia as number));
+  return takeB ? [vb, ib] : [va, ia];
+}

@@ -1,0 +1,15 @@
+import { MPI } from "mpi4ts";
+const comm = MPI.COMM_WORLD;
+const rank = comm.rank, size = comm.size;
+comm.Barrier();
+const x = comm.bcast({ a: 1, r: rank }, 0);
+if (x.r !== 0) throw new Error("bcast");
+const g = comm.gather(rank * 10, 0);
+if (rank === 0 && g!.join() !== Array.from({ length: size }, (_, i) => i * 10).join()) throw new Error("gather " + g);
+const s = comm.allreduce(rank + 1);
+if (s !== size * (size + 1) / 2) throw new Error("allreduce " + s);
+const buf = new Float64Array(8).fill(rank);
+const out = new Float64Array(8);
+comm.Allreduce(buf, out, MPI.SUM);
+if (out[0] !== size * (size - 1) / 2) throw new Error("Allreduce " + out[0]);
+console.log(rank, "ok", comm.allgather(rank).join(), comm.scan(1), comm.exscan(1));
