@@ -23,14 +23,24 @@ export interface PreparedProgram {
   url: string;
 }
 
-export async function prepareProgram(file: string): Promise<PreparedProgram> {
+/** Checks at once that the program exists and is of a kind we run; returns its absolute path. */
+export function locateProgram(file: string): string {
   const path = resolve(file);
   if (!existsSync(path)) throw new ProgramError(`program not found: ${file}`);
   if (!statSync(path).isFile()) throw new ProgramError(`not a file: ${file}`);
   const ext = extname(path);
-  if (JS.has(ext)) return { path, url: pathToFileURL(path).href };
-  if (!TS.has(ext)) throw new ProgramError(`cannot run ${file}: expected a .ts, .mts, .js or .mjs file`);
-  return { path, url: await bundle(path) };
+  if (!JS.has(ext) && !TS.has(ext)) throw new ProgramError(`cannot run ${file}: expected a .ts, .mts, .js or .mjs file`);
+  return path;
+}
+
+/** The URL to import for a located program: compiling TypeScript can take a moment, so callers overlap it. */
+export async function compileProgram(path: string): Promise<string> {
+  return JS.has(extname(path)) ? pathToFileURL(path).href : bundle(path);
+}
+
+export async function prepareProgram(file: string): Promise<PreparedProgram> {
+  const path = locateProgram(file);
+  return { path, url: await compileProgram(path) };
 }
 
 async function bundle(entry: string): Promise<string> {

@@ -1,6 +1,6 @@
 /** `mpi4ts run`: a local job on worker threads, or a job on the system MPI through mpiexec. */
 import { runLocalJob } from "../local/world.js";
-import { prepareProgram } from "./program.js";
+import { compileProgram, locateProgram } from "./program.js";
 
 export interface RunOptions {
   size: number;
@@ -25,9 +25,10 @@ export async function runCommand(options: RunOptions): Promise<number> {
       oversubscribe: options.oversubscribe,
     });
   }
-  const program = await prepareProgram(options.program);
+  const programPath = locateProgram(options.program);
+  // The ranks' threads start while the program compiles; they receive its URL when it is ready.
   return runLocalJob({
-    size: options.size, programUrl: program.url, programPath: program.path, args: options.args,
+    size: options.size, programUrl: compileProgram(programPath), programPath, args: options.args,
     tagOutput: options.tagOutput, timeout: options.timeout, deadlockCheck: options.deadlockCheck,
   });
 }

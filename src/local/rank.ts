@@ -6,7 +6,7 @@ import { workerData } from "node:worker_threads";
 import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
 import { LocalEngine } from "./engine.js";
 import { captureOutput } from "./relay.js";
-import type { RankData } from "./world.js";
+import type { RankData, StartMessage } from "./world.js";
 
 const data = workerData as RankData;
 captureOutput(data.output);
@@ -22,4 +22,6 @@ process.argv = [process.execPath, data.programPath, ...data.args];
   name: "local",
 });
 for (const port of data.ports) port?.unref();
-await import(data.programUrl);
+const { programUrl } = await new Promise<StartMessage>((resolve) => data.output.once("message", resolve));
+data.output.unref();
+await import(programUrl);

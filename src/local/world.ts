@@ -18,16 +18,19 @@ export interface RankData {
   layout: JobLayout;
   rank: number;
   ports: (MessagePort | undefined)[];
-  /** Where the rank posts its output (see relay.ts). */
+  /** Where the rank posts its output (see relay.ts), and hears the program's URL once it is compiled. */
   output: MessagePort;
-  programUrl: string;
   programPath: string;
   args: string[];
 }
 
+/** The launcher's first message on a rank's output port. */
+export interface StartMessage { programUrl: string }
+
 export interface JobOptions {
   size: number;
-  programUrl: string;
+  /** Resolves when the program is ready to import; a rejection ends the job and rejects runLocalJob. */
+  programUrl: Promise<string>;
   programPath: string;
   args: string[];
   tagOutput: boolean;
@@ -49,11 +52,12 @@ export function runLocalJob(options: JobOptions): Promise<number> {
   const workerUrl = new URL("./rank.js", import.meta.url);
   const relays: LineRelay[] = [];
   const workers: Worker[] = [];
+  const outputs: MessagePort[] = [];
   let live = options.size;
   let exitCode = 0;
   let ending = false;
 
-  return new Promise<number>((resolve) => {
+  return new Promise<number>((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
     const finish = () => {
       for (const t of timers) clearInterval(t);
@@ -87,9 +91,10 @@ export function runLocalJob(options: JobOptions): Promise<number> {
 
     for (let rank = 0; rank < options.size; rank++) {
       const output = new MessageChannel();
+      outputs.push(output.port1);
       const data: RankData = {
         sab, layout, rank, ports: ports[rank]!, output: output.port2,
-        programUrl: options.programUrl, programPath: options.programPath, args: options.args,
+        programPath: options.programPath, args: options.args,
       };
       const worker = new Worker(workerUrl, {
         workerData: data,
@@ -137,6 +142,19 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         if (--live === 0) setImmediate(finish);
       });
     }
+
+    const starts = workers.map((_, rank) => outputs[rank]!);
+    options.programUrl.then(
+      (programUrl) => { for (const port of starts) port.postMessage({ programUrl } satisfies StartMessage); },
+      (error: unknown) => {
+        ending = true;
+        for (const w of workers) void w.terminate();
+        for (const t of timers) clearInterval(t);
+        process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigterm);
+        reject(error);
+      },
+    );
 
     if (options.timeout !== undefined) {
       const t = setTimeout(() => {
