@@ -62,6 +62,8 @@ static double measure(run_fn run, agree_fn agree, void *ctx, long *iters_out) {
     if (grow < 2.0) grow = 2.0;
     k = (long)ceil(k * grow);
   }
+  double t2 = agree(ctx, run(ctx, k)); /* a second look: one preemption must not shrink every batch */
+  if (t2 < t) t = t2;
   double per = t / (double)k;
   long iters = per > 0 ? (long)ceil(h_batch_target / per) : k;
   if (iters < 1) iters = 1;

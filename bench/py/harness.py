@@ -34,6 +34,7 @@ def measure(run, agree):
             break
         grow = min(16.0, max(2.0, CAL_MIN * 1.5 / t)) if t > 0 else 16.0
         k = int(math.ceil(k * grow))
+    t = min(t, agree(run(k)))  # a second look: one preemption must not shrink every batch
     per = t / k
     iters = max(1, int(math.ceil(BATCH_TARGET / per))) if per > 0 else k
     agree(run(max(1, iters // 5)))

@@ -47,6 +47,7 @@ export function measure(run: (iters: number) => number, agree: (t: number) => nu
     const grow = t > 0 ? Math.min(16, Math.max(2, (CAL_MIN * 1.5) / t)) : 16;
     k = Math.ceil(k * grow);
   }
+  t = Math.min(t, agree(run(k))); // a second look: one preemption must not shrink every batch
   const per = t / k;
   const iters = per > 0 ? Math.max(1, Math.ceil(BATCH_TARGET / per)) : k;
   agree(run(Math.max(1, Math.floor(iters / 5))));
