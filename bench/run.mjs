@@ -388,7 +388,9 @@ function buildTables() {
   for (const [title, pred] of sections) {
     const sectionRows = [...rows.values()].filter(pred);
     if (sectionRows.length === 0) continue;
-    const header = ["case", ...cols];
+    const loadAfter = os.loadavg()[0];
+  const busy = loadBefore > os.cpus().length * 0.75; // the benchmark's own ranks raise the load after
+  const header = ["case", ...cols];
     for (const t of tsCols) {
       if (cols.includes("c")) header.push(`${short(t)}/C`);
       if (cols.includes("mpi4py")) header.push(`${short(t)}/py`);
@@ -445,6 +447,7 @@ function buildTables() {
 // ---------------------------------------------------------------- main
 async function main() {
   const t0 = Date.now();
+  const loadBefore = os.loadavg()[0];
   log(`bench: ${QUICK ? "quick " : ""}run${ONLY ? ` (only ${ONLY})` : ""}; setting up`);
   await setupC();
   await setupPy();
@@ -469,11 +472,14 @@ async function main() {
   writeFileSync(join(OUT, "results.jsonl"), results.map((r) => JSON.stringify(r)).join("\n") + (results.length ? "\n" : ""));
   const mpiVersion = which(MPIRUN) ? (spawnSync(MPIRUN, ["--version"], { encoding: "utf8" }).stdout ?? "").split("\n")[0] : "no mpirun";
   const pyVersion = spawnSync(PYTHON, ["-c", "import mpi4py; print(mpi4py.__version__)"], { encoding: "utf8" });
+  const loadAfter = os.loadavg()[0];
+  const busy = loadBefore > os.cpus().length * 0.75; // the benchmark's own ranks raise the load after
   const header = [
     `## mpi4ts micro benchmarks${QUICK ? " (--quick: short batches, rough numbers)" : ""}`,
     "",
-    `${new Date().toISOString()} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}) · Node ${process.version} · ${mpiVersion} · mpi4py ${pyVersion.status === 0 ? pyVersion.stdout.trim() : "–"}`,
+    `${new Date().toISOString()} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}) · Node ${process.version} · ${mpiVersion} · mpi4py ${pyVersion.status === 0 ? pyVersion.stdout.trim() : "–"} · load ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
     "",
+    ...(busy ? [`**Warning: the machine was busy before the run started (1-minute load ${loadBefore.toFixed(1)} on ${os.cpus().length} CPUs); latencies are unreliable, rerun on a quiet machine.**`, ""] : []),
   ];
   const report = [...header, buildTables(), ...(notes.length ? ["", "Notes:", ...notes.map((n) => `- ${n.split("\n")[0]}`)] : [])].join("\n");
   writeFileSync(join(OUT, "results.md"), report + "\n");
