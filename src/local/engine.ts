@@ -130,10 +130,8 @@ class Channel implements PointToPoint {
     return new SendRequest(this.engine, mode === SYNCHRONOUS ? id : 0, this.worldRanks[dest]!);
   }
   recv(sink: Sink, source: number, tag: number): Envelope {
-    const early = this.engine.takeUnexpected(this.context, source, tag, sink);
-    if (early) return early;
     const request = this.engine.post(this.context, source, tag, sink);
-    this.engine.block(() => request.done, 1, source, tag, this.context, this);
+    if (!request.done) this.engine.block(() => request.done, 1, source, tag, this.context, this);
     if (request.error !== undefined) throw request.error;
     return request.envelope!;
   }
@@ -299,16 +297,6 @@ export class LocalEngine implements Engine {
     if (i < 0) return false;
     this.#posted.splice(i, 1);
     return true;
-  }
-
-  /** Receives an already-arrived matching message, or returns undefined. Sink errors propagate; the message stays. */
-  takeUnexpected(context: number, source: number, tag: number, sink: Sink): Envelope | undefined {
-    const i = this.#findUnexpected(context, source, tag);
-    if (i < 0) return undefined;
-    const message = this.#unexpected[i]!;
-    const envelope = this.#deliverUnexpected(message, sink);
-    this.#unexpected.splice(i, 1);
-    return envelope;
   }
 
   peek(context: number, source: number, tag: number): Envelope | undefined {

@@ -12,8 +12,8 @@ interface Delivery { id: number; sab: SharedArrayBuffer; length: number }
 interface Return { ret: SharedArrayBuffer }
 
 const MIN_CLASS = 1 << 16;
-/** Per rank: enough to keep a 64-deep window of 4 MiB messages warm without hoarding memory. */
-const POOL_LIMIT_BYTES = 64 << 20;
+/** Per rank: enough to keep a 64-deep window of 4 MiB messages warm (it only keeps what was in flight at once). */
+const POOL_LIMIT_BYTES = 256 << 20;
 
 function sizeClass(bytes: number): number {
   let c = MIN_CLASS;
