@@ -995,12 +995,12 @@ Napi::Value ReduceLike(const Napi::CallbackInfo& info, RedKind kind) {
       rc = nb ? MPI_Iallreduce(sp, rp, count, op.type, op.op, c, &r->req) : MPI_Allreduce(sp, rp, count, op.type, op.op, c);
       break;
     case RK_SCAN:
-      name = "MPI_Scan";
-      rc = MPI_Scan(sp, rp, count, op.type, op.op, c);
+      name = nb ? "MPI_Iscan" : "MPI_Scan";
+      rc = nb ? MPI_Iscan(sp, rp, count, op.type, op.op, c, &r->req) : MPI_Scan(sp, rp, count, op.type, op.op, c);
       break;
     case RK_EXSCAN:
-      name = "MPI_Exscan";
-      rc = MPI_Exscan(sp, rp, count, op.type, op.op, c);
+      name = nb ? "MPI_Iexscan" : "MPI_Exscan";
+      rc = nb ? MPI_Iexscan(sp, rp, count, op.type, op.op, c, &r->req) : MPI_Exscan(sp, rp, count, op.type, op.op, c);
       break;
   }
   if (rc != MPI_SUCCESS || !nb) {
@@ -1020,22 +1020,31 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) { return ReduceLike(info, 
 Napi::Value Scan(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_SCAN); }
 Napi::Value Exscan(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_EXSCAN); }
 
-// reduceScatter(comm, send|null, recv, counts, op, commute)
+// reduceScatter(comm, send|null, recv, counts, op, commute, nonblocking)
 Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 2);
-  std::vector<int> counts = intsArg(info, 3);
+  auto r = std::make_unique<Req>();
+  r->ints[0] = intsArg(info, 3);
   const View& typed = s.present ? s : rv;
   OpUse op = opArg(info, 4, 5, typed.type);
+  bool nb = info[6].ToBoolean().Value();
   if (op.countDivisor == 2) {
-    for (int& n : counts) n /= 2;
+    for (int& n : r->ints[0]) n /= 2;
   }
-  int rc = MPI_Reduce_scatter(sendPtr(s), rv.data, counts.data(), op.type, op.op, c);
-  Napi::Value err = releaseOp(env, op.slot);
-  check(env, rc, "MPI_Reduce_scatter");
-  if (!err.IsEmpty()) throw Napi::Error(env, err);
-  return env.Undefined();
+  int rc = nb ? MPI_Ireduce_scatter(sendPtr(s), rv.data, r->ints[0].data(), op.type, op.op, c, &r->req)
+              : MPI_Reduce_scatter(sendPtr(s), rv.data, r->ints[0].data(), op.type, op.op, c);
+  if (rc != MPI_SUCCESS || !nb) {
+    Napi::Value err = releaseOp(env, op.slot);
+    check(env, rc, nb ? "MPI_Ireduce_scatter" : "MPI_Reduce_scatter");
+    if (!err.IsEmpty()) throw Napi::Error(env, err);
+    return env.Undefined();
+  }
+  r->opSlot = op.slot;
+  keep(*r, info, 1);
+  keep(*r, info, 2);
+  return Napi::Number::New(env, addRequest(std::move(r)));
 }
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {

@@ -1,0 +1,158 @@
+/**
+ * Finds and loads the native addon (`mpi4ts_native.node`, built by native/install.mjs at install time) and
+ * fails with ONE clear MPIError when it is missing or was built against a different MPI than the launcher's.
+ *
+ * Where it looks, in order: `$MPI4TS_NATIVE` (the .node file, or a build directory holding Release/), then
+ * `<package>/build/` (the default build) and `<package>/build/mpich/` (a second build, e.g. made with
+ * `MPI4TS_MPICC=mpicc.mpich MPI4TS_BUILD_DIR=build/mpich npm rebuild mpi4ts`). When several exist, the one
+ * built against the MPI that launched this process (Open MPI's or MPICH's environment) wins.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MPIError } from "../errors.js";
+
+export type MpiFlavour = "openmpi" | "mpich" | "unknown";
+
+/** The functions of native/mpi4ts_native.cc. Handles are small integers; see the C++ file for each call. */
+export interface NativeAddon {
+  readonly flavour: MpiFlavour;
+  readonly mpiVersion: string;
+  init(): number;
+  setStatusArray(status: Int32Array): void;
+  finalize(): void;
+  isFinalized(): boolean;
+  abort(comm: number, code: number): never;
+  wtime(): number;
+  wtick(): number;
+  processorName(): string;
+  libraryVersion(): string;
+  version(): [number, number];
+  tagUb(): number;
+  yield(): void;
+  commRank(comm: number): number;
+  commSize(comm: number): number;
+  commDup(comm: number): number;
+  commSplit(comm: number, color: number, key: number): number;
+  commCreate(comm: number, worldRanks: Int32Array): number;
+  commFree(comm: number): void;
+  commWorldRanks(comm: number): Int32Array;
+  send(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean): void;
+  isend(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean): number;
+  mprobe(comm: number, source: number, tag: number, tag2: number): number;
+  improbe(comm: number, source: number, tag: number, tag2: number): number;
+  probe(comm: number, source: number, tag: number, tag2: number): void;
+  iprobe(comm: number, source: number, tag: number, tag2: number): boolean;
+  mrecv(message: number, data: Uint8Array): void;
+  imrecv(message: number, data: Uint8Array): number;
+  test(request: number): boolean;
+  wait(request: number): void;
+  cancel(request: number): void;
+  barrier(comm: number): void;
+  ibarrier(comm: number): number;
+  bcast(comm: number, data: Uint8Array, root: number): void;
+  ibcast(comm: number, data: Uint8Array, root: number): number;
+  gatherv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, root: number, nonblocking: boolean): number | undefined;
+  scatterv(comm: number, send: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, recv: Uint8Array | null, root: number, nonblocking: boolean): number | undefined;
+  allgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array, nonblocking: boolean): number | undefined;
+  alltoallv(comm: number, send: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array, recv: Uint8Array, recvCounts: Int32Array, recvDispls: Int32Array, nonblocking: boolean): number | undefined;
+  reduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
+  allreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
+  scan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
+  exscan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
+  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array, op: number | Function, commute: boolean, nonblocking: boolean): number | undefined;
+}
+
+export interface LoadedAddon {
+  readonly addon: NativeAddon;
+  readonly path: string;
+}
+
+const FIX = "install an MPI library with its headers (e.g. `apt-get install libopenmpi-dev`) and run `npm rebuild mpi4ts`";
+
+/** The package root: this file is <root>/src/native/load.ts or <root>/dist/native/load.js. */
+export function packageRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+}
+
+/** Which MPI started this process, judged from its launcher's environment. */
+export function launcherFlavour(env: NodeJS.ProcessEnv = process.env): MpiFlavour {
+  if (env.OMPI_COMM_WORLD_SIZE !== undefined || env.OMPI_COMM_WORLD_RANK !== undefined) return "openmpi";
+  if (env.PMI_RANK !== undefined || env.PMI_SIZE !== undefined || env.HYDI_CONTROL_FD !== undefined || env.MPI_LOCALNRANKS !== undefined) return "mpich";
+  return "unknown";
+}
+
+interface Candidate {
+  readonly path: string;
+  readonly flavour: MpiFlavour;
+}
+
+function candidateIn(dir: string): Candidate | undefined {
+  const path = dir.endsWith(".node") ? dir : join(dir, "Release", "mpi4ts_native.node");
+  if (!existsSync(path)) return undefined;
+  let flavour: MpiFlavour = "unknown";
+  try {
+    const meta = JSON.parse(readFileSync(path.replace(/\.node$/, ".json"), "utf8")) as { flavour?: MpiFlavour };
+    if (meta.flavour === "openmpi" || meta.flavour === "mpich") flavour = meta.flavour;
+  } catch {
+    // No metadata: judged by the addon's own report once loaded.
+  }
+  return { path, flavour };
+}
+
+function describe(flavour: MpiFlavour): string {
+  return flavour === "openmpi" ? "Open MPI" : flavour === "mpich" ? "MPICH" : "an unknown MPI";
+}
+
+/** Loads the addon, or throws one MPIError saying what is wrong and how to fix it. */
+export function loadAddon(env: NodeJS.ProcessEnv = process.env): LoadedAddon {
+  const root = packageRoot();
+  const wanted = launcherFlavour(env);
+  const candidates: Candidate[] = [];
+  const explicit = env.MPI4TS_NATIVE;
+  if (explicit) {
+    const c = existsSync(explicit) && statSync(explicit).isFile() ? { path: resolve(explicit), flavour: "unknown" as MpiFlavour } : candidateIn(resolve(explicit));
+    if (!c) throw new MPIError("ERR_OTHER", `mpi4ts: MPI4TS_NATIVE=${explicit} holds no mpi4ts_native.node; build it with \`node native/install.mjs\` or unset MPI4TS_NATIVE`);
+    candidates.push(c);
+  } else {
+    for (const dir of [join(root, "build"), join(root, "build", "mpich"), join(root, "build", "openmpi")]) {
+      const c = candidateIn(dir);
+      if (c) candidates.push(c);
+    }
+  }
+  if (candidates.length === 0) {
+    throw new MPIError(
+      "ERR_OTHER",
+      `mpi4ts: this program was started by an MPI launcher, but the native MPI engine is not built (no ${join(root, "build", "Release", "mpi4ts_native.node")}): ${FIX}`,
+    );
+  }
+  const chosen =
+    candidates.find((c) => wanted !== "unknown" && c.flavour === wanted) ??
+    (wanted === "unknown" ? candidates[0]! : candidates.find((c) => c.flavour === "unknown"));
+  if (!chosen) {
+    const built = candidates.map((c) => describe(c.flavour)).join(" and ");
+    const how = wanted === "mpich"
+      ? "`apt-get install libmpich-dev`, then `MPI4TS_MPICC=mpicc.mpich MPI4TS_BUILD_DIR=build/mpich npm rebuild mpi4ts`"
+      : "`apt-get install libopenmpi-dev`, then `MPI4TS_MPICC=mpicc.openmpi MPI4TS_BUILD_DIR=build/openmpi npm rebuild mpi4ts`";
+    throw new MPIError(
+      "ERR_OTHER",
+      `mpi4ts: this program was launched by ${describe(wanted)}'s mpiexec, but the native engine was built against ${built}; launch it with that MPI's mpiexec, or build for ${describe(wanted)}: ${how}`,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  let addon: NativeAddon;
+  try {
+    addon = require(chosen.path) as NativeAddon;
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new MPIError("ERR_OTHER", `mpi4ts: the native MPI engine (${chosen.path}) could not be loaded (${why}); ${FIX}`, { cause: e });
+  }
+  if (wanted !== "unknown" && addon.flavour !== "unknown" && addon.flavour !== wanted) {
+    throw new MPIError(
+      "ERR_OTHER",
+      `mpi4ts: this program was launched by ${describe(wanted)}'s mpiexec, but ${chosen.path} was built against ${describe(addon.flavour)}; rebuild with the matching mpicc (MPI4TS_MPICC=...) and \`npm rebuild mpi4ts\``,
+    );
+  }
+  return { addon, path: chosen.path };
+}
