@@ -152,7 +152,7 @@ async function setupC() {
     name: "c",
     cmd: (kind, ranks, extra) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), join(OUT, kind), ...progArgs, ...extra]],
     hello: (ranks) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), join(OUT, "hello")]],
-    helloLabel: `${MPIRUN} -n 4 (C hello)`,
+    helloLabel: showCommand(MPIRUN, ["-n", "4", join(OUT, "hello")]),
   });
 }
 
@@ -170,7 +170,7 @@ async function setupPy() {
     name: "mpi4py",
     cmd: (kind, ranks, extra) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), PYTHON, join(BENCH, "py", `${kind}.py`), ...progArgs, ...extra]],
     hello: (ranks) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), PYTHON, join(BENCH, "py", "hello.py")]],
-    helloLabel: `${MPIRUN} -n 4 python3 (mpi4py hello)`,
+    helloLabel: showCommand(MPIRUN, ["-n", "4", PYTHON, join(BENCH, "py", "hello.py")]),
   });
 }
 
@@ -188,6 +188,11 @@ function tsLaunchers(engine) {
   ];
 }
 
+function showCommand(cmd, args) {
+  const show = (a) => (a === process.execPath ? "node" : a.startsWith(ROOT) ? relative(ROOT, a) : a);
+  return [show(cmd), ...args.map(show)].join(" ");
+}
+
 /** Returns the launcher that ran hello.ts on `engine`, or the list of errors. */
 async function probeTs(engine) {
   const errors = [];
@@ -195,7 +200,7 @@ async function probeTs(engine) {
     const [cmd, args] = launch(2, tsFile("hello"), []);
     const r = await run(cmd, args, { timeoutMs: 30_000 });
     if (r.code === 0 && /hello from rank 1 of 2/.test(r.stdout) && /hello from rank 0 of 2/.test(r.stdout)) return launch;
-    errors.push(`\`${[relative(ROOT, cmd) || cmd, ...args.map((a) => relative(ROOT, a) || a)].join(" ")}\`: ${failureText(r)}`);
+    errors.push(`\`${showCommand(cmd, args)}\`: ${failureText(r)}`);
   }
   return errors;
 }
@@ -233,7 +238,7 @@ async function setupTs() {
       name,
       cmd: (kind, ranks, extra) => launch(ranks, tsFile(kind), [...progArgs, "--impl", name, ...extra]),
       hello: (ranks) => launch(ranks, tsFile("hello"), []),
-      helloLabel: `mpi4ts run -n 4 hello.ts (${engine} engine)`,
+      helloLabel: showCommand(...launch(4, tsFile("hello"), [])),
       env: { MPI4TS_BENCH_IMPL: name },
     });
   }
@@ -388,9 +393,7 @@ function buildTables() {
   for (const [title, pred] of sections) {
     const sectionRows = [...rows.values()].filter(pred);
     if (sectionRows.length === 0) continue;
-    const loadAfter = os.loadavg()[0];
-  const busy = loadBefore > os.cpus().length * 0.75; // the benchmark's own ranks raise the load after
-  const header = ["case", ...cols];
+    const header = ["case", ...cols];
     for (const t of tsCols) {
       if (cols.includes("c")) header.push(`${short(t)}/C`);
       if (cols.includes("mpi4py")) header.push(`${short(t)}/py`);
@@ -435,6 +438,8 @@ function buildTables() {
     }
     lines.push("");
   }
+  const startups = results.filter((r) => r.case === "startup" && r.command);
+  if (startups.length) lines.push(`Start-up commands: ${startups.map((r) => `${r.impl} \`${r.command}\``).join(" · ")}`, "");
   if (lines.length === 0) lines.push("(no results)", "");
   lines.push(
     "Ratios are time ratios, mpi4ts / baseline: below 1.00× mpi4ts is faster (for bandwidth, the inverse of the GB/s ratio).",
