@@ -182,7 +182,7 @@ export function bcast<T>(comm: Comm, obj: T, root: number): T {
   root = checkRoot(comm, call, root);
   const bytes = c.rank === root ? comm.encode(call, obj) : null;
   if (c.size === 1) return obj;
-  const got = guard(comm, call, () => runBlocking(move.bcast(startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root), bytes)));
+  const got = guard(comm, call, () => runBlocking(move.bcast(startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root), bytes, false)));
   return c.rank === root ? obj : comm.decode<T>(call, got);
 }
 
@@ -216,7 +216,7 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
   const packed = guard(comm, call, () => runBlocking((function* () {
     const k = startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0);
     const blocks = yield* move.gatherBlocks(k, bytes);
-    return yield* move.bcast(k, blocks ? pack(blocks) : null);
+    return yield* move.bcast(k, blocks ? pack(blocks) : null, false);
   })()));
   return unpack(packed, c.size).map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
 }

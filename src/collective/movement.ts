@@ -54,13 +54,14 @@ export const LARGE_BCAST = 512 << 10;
 
 /**
  * Broadcast from `call.root`. `buf` is the data at the root and the destination elsewhere; null on a non-root
- * means "whatever size the root sends" (values), and the received bytes are returned.
+ * means "whatever size the root sends" (values), and the received bytes are returned. `sized`: every rank knows
+ * the length (buffers), which allows the large-message algorithm.
  */
-export function* bcast(call: Call, buf: Uint8Array | null): Algorithm<Uint8Array> {
+export function* bcast(call: Call, buf: Uint8Array | null, sized = true): Algorithm<Uint8Array> {
   const { rank, size } = call.p2p;
   const root = call.root;
   if (size === 1) return buf!;
-  if (buf && buf.length >= LARGE_BCAST && size >= 4) {
+  if (sized && buf && buf.length >= LARGE_BCAST && size >= 4) {
     yield* bcastScatterAllgather(call, buf);
     return buf;
   }
