@@ -225,7 +225,11 @@ class Channel implements PointToPoint {
 
   send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void {
     const wire = this.#wireTag(tag, kind);
-    if (this.engine.hasPosted || (dest === this.rank && (mode === SYNCHRONOUS || data.length > EAGER_BYTES))) {
+    if (dest === this.rank) {
+      this.#sendToSelf(data, kind, tag, mode);
+      return;
+    }
+    if (this.engine.hasPosted) {
       // Our own posted receives (maybe the one this message is for) must keep matching while we wait.
       const request = this.isend(data, kind, dest, tag, mode);
       this.engine.pollUntil(() => request.test());
@@ -237,6 +241,26 @@ class Channel implements PointToPoint {
     } catch (e) {
       throw converted(e);
     }
+  }
+
+  /**
+   * A blocking send to oneself can only complete through one of our own receives. Standard mode is buffered
+   * (a copy goes out as a nonblocking send, completed later by progress), as MPI implementations do for small
+   * messages; synchronous mode waits for a posted nonblocking receive, and with none posted it could never
+   * complete, so it fails at once.
+   */
+  #sendToSelf(data: Uint8Array, kind: PayloadKind, tag: number, mode: SendMode): void {
+    if (mode === SYNCHRONOUS) {
+      if (this.posted.length === 0) {
+        throw new MPIError("ERR_DEADLOCK", `ssend on rank ${this.rank}: a synchronous send to oneself can never be matched while blocked (no receive is posted)`);
+      }
+      const request = this.isend(data, kind, this.rank, tag, mode);
+      this.engine.pollUntil(() => request.test());
+      if (request.error !== undefined) throw request.error;
+      return;
+    }
+    const request = this.isend(data.slice(), kind, this.rank, tag, mode);
+    if (!request.test()) this.engine.detach(request);
   }
 
   isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest {
@@ -664,9 +688,17 @@ export class NativeEngine implements Engine {
     this.self = new NativeComm(this, SELF);
   }
 
-  /** True while some nonblocking receive of this process is posted but unmatched. */
+  /** Buffered sends to oneself, completed by progress. */
+  readonly #detached: EngineRequest[] = [];
+  #progressing = false;
+
+  /** True while some nonblocking receive of this process is posted but unmatched (or a self-send is pending). */
   get hasPosted(): boolean {
-    return this.#watched.size > 0;
+    return this.#watched.size > 0 || this.#detached.length > 0;
+  }
+
+  detach(request: EngineRequest): void {
+    this.#detached.push(request);
   }
 
   watch(channel: Channel): void {
@@ -685,7 +717,16 @@ export class NativeEngine implements Engine {
 
   /** Matches every channel's posted receives against arrived messages (posting order within a channel). */
   progressPosted(): void {
-    for (const c of this.#watched) c.progressPosted();
+    if (this.#progressing) return;
+    this.#progressing = true;
+    try {
+      for (const c of this.#watched) c.progressPosted();
+      if (this.#detached.length > 0) {
+        for (let i = this.#detached.length - 1; i >= 0; i--) if (this.#detached[i]!.test()) this.#detached.splice(i, 1);
+      }
+    } finally {
+      this.#progressing = false;
+    }
   }
 
   /** Polls (matching posted receives) until `done()`; yields the core now and then for oversubscribed jobs. */
