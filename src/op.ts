@@ -77,6 +77,15 @@ export class Op {
     return combineValue(this.#builtin!, a, b, prefix, "");
   }
 
+  /**
+   * @internal The result of reducing a single value: the value itself, except that LAND/LOR/LXOR always return
+   * booleans (element-wise in arrays), whatever the number of ranks.
+   */
+  single(x: unknown): unknown {
+    const b = this.#builtin;
+    return b === "LAND" || b === "LOR" || b === "LXOR" ? toLogical(x) : x;
+  }
+
   /** @internal The engine form, for buffer reductions. */
   bufferOp(): BufferOp {
     if (this.#bufferOp) return this.#bufferOp;
@@ -112,6 +121,15 @@ function fail(errorClass: "ERR_OP" | "ERR_COUNT", prefix: string, path: string, 
   throw new MPIError(errorClass, `${prefix}: ${path ? `at ${path}: ` : ""}${message}`);
 }
 
+function toLogical(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(toLogical);
+  if (isTypedArray(x)) {
+    const big = isBigIntArray(x);
+    return (x as unknown as { map(f: (v: unknown) => unknown): unknown }).map((v) => (big ? (v ? 1n : 0n) : v ? 1 : 0));
+  }
+  return Boolean(x);
+}
+
 function truthy(x: unknown): boolean {
   return Boolean(x);
 }
@@ -126,6 +144,11 @@ export function combineValue(op: BuiltinOpName, a: unknown, b: unknown, prefix: 
       return combineLoc(op, a, b, prefix, path);
     default:
       break;
+  }
+  const logical = op === "LAND" || op === "LOR" || op === "LXOR";
+  // Logical ops take any values by truthiness; they go element-wise only when both sides are arrays.
+  if (logical && !(Array.isArray(a) && Array.isArray(b)) && !(isTypedArray(a) && isTypedArray(b))) {
+    return combineScalar(op, a, b, prefix, path);
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b)) {

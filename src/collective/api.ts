@@ -258,7 +258,7 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
 
 function valueAlgebra(comm: Comm, call: string, op: Op): red.ValueAlgebra {
   const prefix = comm.where(call);
-  return new red.ValueAlgebra((a, b) => op.combineValues(a, b, prefix));
+  return new red.ValueAlgebra((a, b) => op.combineValues(a, b, prefix), (x) => op.single(x));
 }
 
 export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
@@ -266,7 +266,7 @@ export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
   const c = engine(comm, call);
   op = checkOp(comm, call, op);
   root = checkRoot(comm, call, root);
-  if (c.size === 1) return obj;
+  if (c.size === 1) return op.single(obj) as T;
   const alg = valueAlgebra(comm, call, op);
   const result = guard(comm, call, () => runBlocking(red.reduce(startCall(c.internal, Kind.Reduce | VALUE_FAMILY, root), alg, obj as unknown)));
   return c.rank === root ? (result as T) : null;
@@ -276,7 +276,7 @@ export function allreduce<T>(comm: Comm, obj: T, op: Op): T {
   const call = "allreduce";
   const c = engine(comm, call);
   op = checkOp(comm, call, op);
-  if (c.size === 1) return obj;
+  if (c.size === 1) return op.single(obj) as T;
   const alg = valueAlgebra(comm, call, op);
   return guard(comm, call, () => runBlocking(red.allreduce(startCall(c.internal, Kind.Allreduce | VALUE_FAMILY), alg, obj as unknown))) as T;
 }
@@ -285,7 +285,7 @@ export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | und
   const call = exclusive ? "exscan" : "scan";
   const c = engine(comm, call);
   op = checkOp(comm, call, op);
-  if (c.size === 1) return exclusive ? undefined : obj;
+  if (c.size === 1) return exclusive ? undefined : (op.single(obj) as T);
   const alg = valueAlgebra(comm, call, op);
   const kind = (exclusive ? Kind.Exscan : Kind.Scan) | VALUE_FAMILY;
   return guard(comm, call, () => runBlocking(red.scan(startCall(c.internal, kind), alg, obj as unknown, exclusive))) as T | undefined;

@@ -80,7 +80,10 @@ export function bytes(a: TypedArray): Uint8Array {
 
 /** Partial results as JavaScript values, encoded with the codec on the wire. */
 export class ValueAlgebra implements Algebra<unknown> {
-  constructor(private readonly combineValues: (a: unknown, b: unknown) => unknown) {}
+  constructor(
+    private readonly combineValues: (a: unknown, b: unknown) => unknown,
+    private readonly single: (x: unknown) => unknown = (x) => x,
+  ) {}
   send(call: Call, dest: number, p: unknown): EngineRequest {
     return send(call, dest, encodeValue(p));
   }
@@ -91,8 +94,9 @@ export class ValueAlgebra implements Algebra<unknown> {
   combine(lower: unknown, higher: unknown): unknown {
     return this.combineValues(lower, higher);
   }
+  /** Values are never modified in place; a lone contribution becomes a result as the op defines it. */
   copy(p: unknown): unknown {
-    return p;
+    return this.single(p);
   }
 }
 
