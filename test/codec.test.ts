@@ -214,10 +214,19 @@ test("decoded values are independent copies", () => {
   assert.deepEqual([...tout], [1.5, 2.5]);
 });
 
+test("encodings never share bytes with each other and are plain Uint8Arrays", () => {
+  const vals = Array.from({ length: 2000 }, (_, i) => (i % 2 ? { i, s: "x".repeat(i % 300) } : Array.from({ length: i % 90 }, (_, j) => j + 0.5)));
+  const enc = vals.map((v) => encodeValue(v));
+  enc.forEach((b, i) => assert.deepEqual(decodeValue(b), vals[i]));
+  assert.ok(enc.every((b) => Object.getPrototypeOf(b) === Uint8Array.prototype));
+  enc[0]!.fill(0xee);
+  enc.slice(1).forEach((b, i) => assert.deepEqual(decodeValue(b), vals[i + 1]));
+});
+
 test("decoding from shared memory at every offset never aliases it", () => {
   const values: unknown[] = [
     [1.5, 2.5, 3.5], new Float64Array([1, 2, 3]), new BigInt64Array([1n, -2n]), new Uint8Array([4, 5]).buffer,
-    { t: new Int16Array([1, 2, 3]), n: [0.5, 1.5] }, new Map([["k", new Float32Array([1, 2])]]), new Set([new Uint32Array([9])]),
+    { t: new Int16Array([1, 2, 3]), n: [0.5, 1.5, 2.5, NaN, -0], m: [[1, 2, 3, 4, 5], "x", [6, 7, 8, 9]] }, new Map([["k", new Float32Array([1, 2])]]), new Set([new Uint32Array([9])]),
     LONG_ASCII, "中文".repeat(100), { s: LONG_ASCII },
   ];
   for (const v of values) {
