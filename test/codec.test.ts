@@ -161,6 +161,10 @@ test("typed arrays of every type, subarray views, ArrayBuffer, DataView, Buffer"
   assert.ok(Buffer.isBuffer(rb));
   assert.equal(rb.toString(), "buffer bytes");
   assert.equal(rb.buffer.byteLength, b.length, "not a slice of Node's pool");
+  const rbv = rt(new Map([[1, b]])).get(1)!;
+  assert.ok(Buffer.isBuffer(rbv));
+  assert.equal(rbv.toString(), "buffer bytes");
+  assert.equal(rbv.buffer.byteLength, b.length);
   // A typed array over shared memory is sent by value like any other.
   const onShared = new Int32Array(new SharedArrayBuffer(16)).fill(7);
   const ros = rt(onShared);
