@@ -183,7 +183,7 @@ function tsLaunchers(engine) {
     return [(ranks, file, args) => [process.execPath, [LAUNCHER, "run", "-n", String(ranks), file, ...args]]];
   }
   return [
-    (ranks, file, args) => [process.execPath, [LAUNCHER, "run", "--engine", "mpi", "-n", String(ranks), file, ...args]],
+    (ranks, file, args) => [process.execPath, [LAUNCHER, "run", "--engine", "mpi", "--oversubscribe", "-n", String(ranks), file, ...args]],
     (ranks, file, args) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), process.execPath, LAUNCHER, "exec", file, ...args]],
   ];
 }
