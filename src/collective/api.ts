@@ -182,7 +182,8 @@ export function bcast<T>(comm: Comm, obj: T, root: number): T {
   root = checkRoot(comm, call, root);
   const bytes = c.rank === root ? comm.encode(call, obj) : null;
   if (c.size === 1) return obj;
-  const got = guard(comm, call, () => runBlocking(move.bcast(startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root), bytes, false)));
+  const k = guard(comm, call, () => startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root));
+  const got = guard(comm, call, () => runBlocking(move.bcast(k, bytes, false), k));
   return c.rank === root ? obj : comm.decode<T>(call, got);
 }
 
@@ -193,7 +194,8 @@ export function scatter<T>(comm: Comm, seq: readonly T[] | null, root: number): 
   let blocks: Uint8Array[] | null = null;
   if (c.rank === root) blocks = checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item));
   if (c.size === 1) return seq![0]!;
-  const mine = guard(comm, call, () => runBlocking(move.scatterBlocks(startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root), blocks)));
+  const k = guard(comm, call, () => startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root));
+  const mine = guard(comm, call, () => runBlocking(move.scatterBlocks(k, blocks), k));
   return c.rank === root ? seq![root]! : comm.decode<T>(call, mine);
 }
 
@@ -203,7 +205,8 @@ export function gather<T>(comm: Comm, obj: T, root: number): T[] | null {
   root = checkRoot(comm, call, root);
   const bytes = comm.encode(call, obj);
   if (c.size === 1) return [obj];
-  const blocks = guard(comm, call, () => runBlocking(move.gatherBlocks(startCall(c.internal, Kind.Gather | VALUE_FAMILY, root), bytes)));
+  const k = guard(comm, call, () => startCall(c.internal, Kind.Gather | VALUE_FAMILY, root));
+  const blocks = guard(comm, call, () => runBlocking(move.gatherBlocks(k, bytes), k));
   if (!blocks) return null;
   return blocks.map((b, r) => (r === root ? obj : comm.decode<T>(call, b)));
 }
@@ -213,11 +216,11 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
   const c = engine(comm, call);
   const bytes = comm.encode(call, obj);
   if (c.size === 1) return [obj];
+  const k = guard(comm, call, () => startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0));
   const packed = guard(comm, call, () => runBlocking((function* () {
-    const k = startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0);
     const blocks = yield* move.gatherBlocks(k, bytes);
     return yield* move.bcast(k, blocks ? pack(blocks) : null, false);
-  })()));
+  })(), k));
   return unpack(packed, c.size).map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
 }
 
@@ -252,7 +255,8 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
   const items = checkSeq(comm, call, seq, "seq") as T[];
   const out = items.map((item) => comm.encode(call, item));
   if (c.size === 1) return [items[0]!];
-  const got = guard(comm, call, () => runBlocking(move.exchange(startCall(c.internal, Kind.Alltoall | VALUE_FAMILY), out, null)));
+  const k = guard(comm, call, () => startCall(c.internal, Kind.Alltoall | VALUE_FAMILY));
+  const got = guard(comm, call, () => runBlocking(move.exchange(k, out, null), k));
   return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
 }
 
@@ -268,7 +272,8 @@ export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
   root = checkRoot(comm, call, root);
   if (c.size === 1) return op.single(obj) as T;
   const alg = valueAlgebra(comm, call, op);
-  const result = guard(comm, call, () => runBlocking(red.reduce(startCall(c.internal, Kind.Reduce | VALUE_FAMILY, root), alg, obj as unknown)));
+  const k = guard(comm, call, () => startCall(c.internal, Kind.Reduce | VALUE_FAMILY, root));
+  const result = guard(comm, call, () => runBlocking(red.reduce(k, alg, obj as unknown), k));
   return c.rank === root ? (result as T) : null;
 }
 
@@ -278,7 +283,8 @@ export function allreduce<T>(comm: Comm, obj: T, op: Op): T {
   op = checkOp(comm, call, op);
   if (c.size === 1) return op.single(obj) as T;
   const alg = valueAlgebra(comm, call, op);
-  return guard(comm, call, () => runBlocking(red.allreduce(startCall(c.internal, Kind.Allreduce | VALUE_FAMILY), alg, obj as unknown))) as T;
+  const k = guard(comm, call, () => startCall(c.internal, Kind.Allreduce | VALUE_FAMILY));
+  return guard(comm, call, () => runBlocking(red.allreduce(k, alg, obj as unknown), k)) as T;
 }
 
 export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | undefined {
@@ -288,7 +294,8 @@ export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | und
   if (c.size === 1) return exclusive ? undefined : (op.single(obj) as T);
   const alg = valueAlgebra(comm, call, op);
   const kind = (exclusive ? Kind.Exscan : Kind.Scan) | VALUE_FAMILY;
-  return guard(comm, call, () => runBlocking(red.scan(startCall(c.internal, kind), alg, obj as unknown, exclusive))) as T | undefined;
+  const k = guard(comm, call, () => startCall(c.internal, kind));
+  return guard(comm, call, () => runBlocking(red.scan(k, alg, obj as unknown, exclusive), k)) as T | undefined;
 }
 
 // ---- buffers (Capitalized) -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { MPIError } from "../errors.js";
 import * as move from "./movement.js";
 import * as red from "./reduction.js";
 import { BufferAlgebra, bytes } from "./reduction.js";
-import { Kind, Schedule, runBlocking, startCall, type Algorithm } from "./transport.js";
+import { Kind, Schedule, checkLeftovers, runBlocking, startCall, type Algorithm, type Call } from "./transport.js";
 
 function blocksOf(buf: Uint8Array, counts: readonly number[], displs: readonly number[]): Uint8Array[] {
   return counts.map((c, i) => buf.subarray(displs[i]!, displs[i]! + c));
@@ -22,6 +22,7 @@ function* gatherv(p2p: PointToPoint, send: Uint8Array | null, recv: Uint8Array |
   const atRoot = p2p.rank === root;
   const mine = send ?? (atRoot ? recv!.subarray(displs![root]!, displs![root]! + counts![root]!) : new Uint8Array(0));
   const blocks = yield* move.gatherBlocks(call, mine);
+  checkLeftovers(call);
   if (!atRoot) return;
   for (let r = 0; r < p2p.size; r++) {
     const b = blocks![r]!;
@@ -38,6 +39,7 @@ function* scatterv(p2p: PointToPoint, send: Uint8Array | null, counts: readonly 
   const call = startCall(p2p, Kind.Scatter, root);
   const blocks = p2p.rank === root ? blocksOf(send!, counts!, displs!) : null;
   const mine = yield* move.scatterBlocks(call, blocks);
+  checkLeftovers(call);
   if (recv === null) return; // IN_PLACE at the root
   if (mine.length > recv.length) {
     throw new MPIError("ERR_TRUNCATE", `the root sends this rank ${mine.length} bytes but the receive buffer holds ${recv.length}`);
@@ -49,12 +51,14 @@ function* allgatherv(p2p: PointToPoint, send: Uint8Array | null, recv: Uint8Arra
   const call = startCall(p2p, Kind.Allgather);
   if (send) recv.set(send, displs[p2p.rank]!);
   yield* move.allgatherv(call, recv, counts, displs);
+  checkLeftovers(call);
 }
 
 function* alltoallv(p2p: PointToPoint, send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[],
   recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): Algorithm {
   const call = startCall(p2p, Kind.Alltoall);
   yield* move.exchange(call, blocksOf(send, sendCounts, sendDispls), blocksOf(recv, recvCounts, recvDispls));
+  checkLeftovers(call);
 }
 
 function* reduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): Algorithm {
@@ -64,10 +68,12 @@ function* reduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray | 
     const alg = new BufferAlgebra(op, mine);
     const acc = alg.copy(mine);
     const holds = yield* red.rabenseifner(call, op, acc, root);
+    checkLeftovers(call);
     if (holds) recv!.set(acc as never);
     return;
   }
   const result = yield* red.reduce(call, new BufferAlgebra(op, mine), mine);
+  checkLeftovers(call);
   if (p2p.rank === root && result !== recv) recv!.set(result as never);
 }
 
@@ -83,9 +89,11 @@ function* allreduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray
     // Works in place in recv: no scratch copy of the whole vector.
     if (send) recv.set(send as never);
     yield* red.rabenseifner(call, op, recv, null);
+    checkLeftovers(call);
     return;
   }
   const result = yield* red.allreduce(call, alg, alg.copy(mine));
+  checkLeftovers(call);
   recv.set(result as never);
 }
 
@@ -94,6 +102,7 @@ function* reduceScatter(p2p: PointToPoint, send: TypedArray | null, recv: TypedA
   const total = counts.reduce((a, b) => a + b, 0);
   const mine = send ?? recv.subarray(0, total);
   const block = yield* red.reduceScatter(call, new BufferAlgebra(op, mine), mine, counts);
+  checkLeftovers(call);
   recv.set(block as never);
 }
 
@@ -102,7 +111,14 @@ function* scan(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op:
   const mine = send ?? recv;
   const alg = new BufferAlgebra(op, mine);
   const result = yield* red.scan(call, alg, alg.copy(mine), exclusive);
+  checkLeftovers(call);
   if (result !== undefined) recv.set(result as never);
+}
+
+function* checked<R>(call: Call, algorithm: Algorithm<R>): Algorithm<R> {
+  const result = yield* algorithm;
+  checkLeftovers(call);
+  return result;
 }
 
 // ---- the interface ---------------------------------------------------------------------------------------
@@ -110,11 +126,11 @@ function* scan(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op:
 class GenericCollectives implements Collectives {
   constructor(private readonly p2p: PointToPoint) {}
 
-  barrier(): void { runBlocking(move.barrier(startCall(this.p2p, Kind.Barrier))); }
-  ibarrier(): EngineRequest { return new Schedule(move.barrier(startCall(this.p2p, Kind.Barrier))); }
+  barrier(): void { const k = startCall(this.p2p, Kind.Barrier); runBlocking(move.barrier(k), k); }
+  ibarrier(): EngineRequest { const k = startCall(this.p2p, Kind.Barrier); return new Schedule(checked(k, move.barrier(k))); }
 
-  bcast(buf: Uint8Array, root: number): void { runBlocking(move.bcast(startCall(this.p2p, Kind.Bcast, root), buf)); }
-  ibcast(buf: Uint8Array, root: number): EngineRequest { return new Schedule(move.bcast(startCall(this.p2p, Kind.Bcast, root), buf)); }
+  bcast(buf: Uint8Array, root: number): void { const k = startCall(this.p2p, Kind.Bcast, root); runBlocking(move.bcast(k, buf), k); }
+  ibcast(buf: Uint8Array, root: number): EngineRequest { const k = startCall(this.p2p, Kind.Bcast, root); return new Schedule(checked(k, move.bcast(k, buf))); }
 
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
     runBlocking(gatherv(this.p2p, send, recv, counts, displs, root));

@@ -18,6 +18,7 @@
  */
 import { BUFFER, STANDARD, VALUE, type EngineRequest, type Envelope, type PointToPoint } from "../engine/engine.js";
 import { MPIError, isMPIError } from "../errors.js";
+import { ANY_SOURCE } from "../constants.js";
 
 export type Step = readonly EngineRequest[];
 export type Algorithm<R = void> = Generator<Step, R, void>;
@@ -50,15 +51,26 @@ export interface Call {
   readonly root: number;
 }
 
-const sequences = new WeakMap<PointToPoint, { next: number }>();
+interface Sequence {
+  next: number;
+  /** Calls started and not yet completed (nonblocking ones may overlap). */
+  open: number;
+  last: Call | undefined;
+}
+const sequences = new WeakMap<PointToPoint, Sequence>();
 
-/** Starts a collective call: takes the next tag of the communicator's sequence. */
+/**
+ * Starts a collective call: takes the next tag of the communicator's sequence. When no call is in flight, first
+ * looks for late messages of the previous call (see checkLeftovers).
+ */
 export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
   let seq = sequences.get(p2p);
-  if (!seq) sequences.set(p2p, (seq = { next: 0 }));
+  if (!seq) sequences.set(p2p, (seq = { next: 0, open: 0, last: undefined }));
+  if (seq.open === 0 && seq.last) leftovers(seq.last);
   const tag = seq.next;
   seq.next = (seq.next + 1) % TAG_SPACE;
-  return { p2p, tag, kind, root };
+  seq.open++;
+  return (seq.last = { p2p, tag, kind, root });
 }
 
 /** A buffer of `n` payload bytes with room for a header before it. */
@@ -210,6 +222,29 @@ export class Incoming implements EngineRequest {
 
 const EMPTY = new Uint8Array(0);
 
+function describeCall(call: Call): string {
+  return `${kindName(call.kind)}${call.root >= 0 ? ` with root ${call.root}` : ""}`;
+}
+
+/**
+ * Run when a call is complete on this rank: by then it has received every message of the call addressed to it, so
+ * any other message with the call's tag comes from a rank that disagrees about the root or the collective (one
+ * rank in bcast with root 0, another with root 1). Catches the mismatches that would otherwise pass unnoticed.
+ */
+export function checkLeftovers(call: Call): void {
+  const seq = sequences.get(call.p2p);
+  if (seq && seq.open > 0) seq.open--;
+  leftovers(call);
+}
+
+function leftovers(call: Call): void {
+  const env = call.p2p.iprobe(ANY_SOURCE, call.tag);
+  if (!env) return;
+  throw new MPIError("ERR_OTHER",
+    `collective mismatch: rank ${env.source} sent this rank a ${env.byteLength}-byte message in ${describeCall(call)} that this ` +
+    "rank does not expect; every rank must call the same collectives in the same order, with the same root");
+}
+
 /** Receives one message of the call from `source` (see Incoming). */
 export function receive(call: Call, source: number, target?: Uint8Array, framedTarget?: Uint8Array): Incoming {
   return new Incoming(call, source, target, framedTarget);
@@ -221,10 +256,13 @@ function failed(step: Step): unknown {
 }
 
 /** Runs an algorithm to completion, blocking the rank; returns its result or throws its first error. */
-export function runBlocking<R>(algorithm: Algorithm<R>): R {
+export function runBlocking<R>(algorithm: Algorithm<R>, call?: Call): R {
   for (;;) {
     const next = algorithm.next();
-    if (next.done) return next.value;
+    if (next.done) {
+      if (call) checkLeftovers(call);
+      return next.value;
+    }
     const step = next.value;
     for (let i = 0; i < step.length; i++) step[i]!.wait();
     const error = failed(step);

@@ -1,0 +1,27 @@
+// Small timing program (OSU-style): Barrier and Allreduce of 8 doubles; run with -n 2 and -n 4.
+import { MPI } from "mpi4ts";
+const comm = MPI.COMM_WORLD;
+const rank = comm.rank, size = comm.size;
+function time(name: string, iters: number, body: () => void): void {
+  for (let i = 0; i < Math.min(1000, iters); i++) body();
+  comm.Barrier();
+  const t0 = MPI.Wtime();
+  for (let i = 0; i < iters; i++) body();
+  const t = (MPI.Wtime() - t0) / iters;
+  const all = comm.gather(t, 0);
+  if (rank === 0) console.log(`${name.padEnd(28)} ${size} ranks: ${(all!.reduce((a, b) => a + b, 0) / size * 1e6).toFixed(2)} us`);
+}
+const cases = (process.argv[2] ?? "all").split(",");
+const want = (c: string) => cases.includes("all") || cases.includes(c);
+const N = Number(process.argv[3] ?? 20000);
+const s = new Float64Array(8).fill(rank), r = new Float64Array(8);
+if (want("barrier")) time("Barrier", N, () => comm.Barrier());
+if (want("allreduce")) time("Allreduce 8 doubles", N, () => comm.Allreduce(s, r, MPI.SUM));
+if (want("value")) time("allreduce(number)", N, () => comm.allreduce(rank + 1.5));
+if (want("bcast8")) { const b = new Uint8Array(8); time("Bcast 8 B", N, () => comm.Bcast(b, 0)); }
+if (want("pingpong")) {
+  const b = new Float64Array(1);
+  time("Send/Recv round trip 8 B", N, () => {
+    if (rank === 0) { comm.Send(b, 1); comm.Recv(b, 1); } else if (rank === 1) { comm.Recv(b, 0); comm.Send(b, 0); }
+  });
+}
