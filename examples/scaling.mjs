@@ -27,15 +27,15 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const launcher = join(root, "bin", "mpi4ts.js");
 
-/** Each exemplar, with sizes that take about a second at 1 rank here, and small ones for --quick. */
+/** Each exemplar, with sizes that take about a second at 1 rank on a quiet 2-core machine, and small ones for --quick. */
 const exemplars = [
-  { name: "monte-carlo-pi", file: "examples/exemplars/monte-carlo-pi/pi.ts", args: ["100000000"], quick: ["2000000"] },
-  { name: "trapezoid", file: "examples/exemplars/trapezoid/trapezoid.ts", args: ["100000000"], quick: ["2000000"] },
-  { name: "drug-design", file: "examples/exemplars/drug-design/drug-design.ts", args: ["120", "5"], quick: ["30", "4"] },
-  { name: "forest-fire", file: "examples/exemplars/forest-fire/forest-fire.ts", args: ["80", "200", "20", "SVG"], quick: ["30", "20", "10", "SVG"] },
-  { name: "heat-diffusion", file: "examples/exemplars/heat-diffusion/heat.ts", args: ["800", "800", "500"], quick: ["100", "100", "50"] },
-  { name: "odd-even-sort", file: "examples/exemplars/odd-even-sort/odd-even-sort.ts", args: ["8000000"], quick: ["200000"] },
-  { name: "matrix-vector", file: "examples/exemplars/matrix-vector/matvec.ts", args: ["4096", "4096", "40"], quick: ["512", "512", "10"] },
+  { name: "monte-carlo-pi", file: "examples/exemplars/monte-carlo-pi/pi.ts", args: ["50000000"], quick: ["2000000"] },
+  { name: "trapezoid", file: "examples/exemplars/trapezoid/trapezoid.ts", args: ["50000000"], quick: ["2000000"] },
+  { name: "drug-design", file: "examples/exemplars/drug-design/drug-design.ts", args: ["100", "5"], quick: ["30", "4"] },
+  { name: "forest-fire", file: "examples/exemplars/forest-fire/forest-fire.ts", args: ["60", "150", "20", "SVG"], quick: ["30", "20", "10", "SVG"] },
+  { name: "heat-diffusion", file: "examples/exemplars/heat-diffusion/heat.ts", args: ["600", "600", "400"], quick: ["100", "100", "50"] },
+  { name: "odd-even-sort", file: "examples/exemplars/odd-even-sort/odd-even-sort.ts", args: ["4000000"], quick: ["200000"] },
+  { name: "matrix-vector", file: "examples/exemplars/matrix-vector/matvec.ts", args: ["3072", "3072", "30"], quick: ["512", "512", "10"] },
 ];
 
 // ---- command line ---------------------------------------------------------
