@@ -20,6 +20,7 @@
 // then share the same cores.
 
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,7 +68,9 @@ const svgPath = join(process.env.TMPDIR ?? "/tmp", `mpi4ts-scaling-forest-fire-$
 /** Runs one exemplar at n ranks; returns { label: seconds }. */
 function run(exemplar, n) {
   const args = (quick ? exemplar.quick : exemplar.args).map((a) => (a === "SVG" ? svgPath : a));
-  const cmd = [launcher, "run", ...(engine ? ["--engine", engine] : []), "-n", String(n), exemplar.file, ...args];
+  // Open MPI refuses more ranks than cores unless told to oversubscribe; the built-in engine always allows it.
+  const engineOptions = engine ? ["--engine", engine, ...(engine === "mpi" && n > availableParallelism() ? ["--oversubscribe"] : [])] : [];
+  const cmd = [launcher, "run", ...engineOptions, "-n", String(n), exemplar.file, ...args];
   const result = spawnSync(process.execPath, cmd, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
   if (result.status !== 0) {
     console.error(`\n${exemplar.name} at ${n} ranks failed (exit ${result.status ?? result.signal}):`);
@@ -138,6 +141,7 @@ if (summary.length > 1) {
     console.log(`  ${name.padEnd(width)} ${speedups.map((s) => pad(s === null ? "-" : s.toFixed(2), 7)).join(" ")}`);
   }
 }
+rmSync(svgPath, { force: true });
 if (failures > 0) {
   console.error(`\n${failures} run(s) failed`);
   process.exit(1);
