@@ -16,7 +16,7 @@
  * Plain Node ESM, no dependencies, no build step.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
@@ -28,12 +28,13 @@ const OUT = join(BENCH, "out");
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
+const REPORT_ONLY = argv.includes("--report");
 let ONLY = null;
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--only") ONLY = argv[++i];
   else if (argv[i].startsWith("--only=")) ONLY = argv[i].slice(7);
   else if (argv[i] === "--help" || argv[i] === "-h") {
-    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|startup]");
+    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|startup] | --report  (tables from bench/out/results.jsonl)");
     process.exit(0);
   }
 }
@@ -451,6 +452,13 @@ function buildTables() {
 
 // ---------------------------------------------------------------- main
 async function main() {
+  if (REPORT_ONLY) {
+    const file = join(OUT, "results.jsonl");
+    if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} does not exist: run the benchmarks first`);
+    results.push(...parseResults(readFileSync(file, "utf8")));
+    console.log(`## mpi4ts micro benchmarks (from ${relative(ROOT, file)})\n\n${buildTables()}`);
+    return;
+  }
   const t0 = Date.now();
   const loadBefore = os.loadavg()[0];
   log(`bench: ${QUICK ? "quick " : ""}run${ONLY ? ` (only ${ONLY})` : ""}; setting up`);
