@@ -27,7 +27,9 @@ function engine(comm: Comm, call: string): EngineComm {
   return comm.engineComm(call);
 }
 
-function collectivesOf(c: EngineComm): Collectives {
+function collectivesOf(c: EngineComm, op?: BufferOp): Collectives {
+  // MPI's collectives refuse MPI_REPLACE (it is for one-sided accumulates); mpi4ts defines it for reductions.
+  if (op && "builtin" in op && op.builtin === "REPLACE") return generic(c.internal);
   return c.native ?? generic(c.internal);
 }
 
@@ -303,9 +305,9 @@ export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | und
 type Runner = <R>(blocking: (k: Collectives) => void, nonblocking: (k: Collectives) => EngineRequest) => R;
 
 /** Runs a buffer collective blocking (returns undefined) or as a Request, on native or generic collectives. */
-function runner(comm: Comm, call: string, nonblocking: boolean): Runner {
+function runner(comm: Comm, call: string, nonblocking: boolean, op?: BufferOp): Runner {
   const c = engine(comm, call);
-  const k = collectivesOf(c);
+  const k = collectivesOf(c, op);
   return (<R>(b: (k: Collectives) => void, nb: (k: Collectives) => EngineRequest): R => {
     if (nonblocking) return request(comm, call, () => nb(k)) as R;
     guard(comm, call, () => b(k));
@@ -469,7 +471,7 @@ export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
     }
   }
   const o = bufferOp(comm, call, op, (send ?? recv)!);
-  return runner(comm, call, nonblocking)((k) => k.reduce(send, recv, o, root), (k) => k.ireduce(send, recv, o, root));
+  return runner(comm, call, nonblocking, o)((k) => k.reduce(send, recv, o, root), (k) => k.ireduce(send, recv, o, root));
 }
 
 /** sendbuf/recvbuf of the all-ranks reductions (recv required everywhere); `send` null means IN_PLACE. */
@@ -489,13 +491,13 @@ function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recv
 export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Iallreduce" : "Allreduce";
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
-  return runner(comm, call, nonblocking)((k) => k.allreduce(send, recv, o), (k) => k.iallreduce(send, recv, o));
+  return runner(comm, call, nonblocking, o)((k) => k.allreduce(send, recv, o), (k) => k.iallreduce(send, recv, o));
 }
 
 export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, exclusive: boolean): void {
   const call = exclusive ? "Exscan" : "Scan";
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
-  runner(comm, call, false)((k) => (exclusive ? k.exscan(send, recv, o) : k.scan(send, recv, o)), () => { throw new Error("unreachable"); });
+  runner(comm, call, false, o)((k) => (exclusive ? k.exscan(send, recv, o) : k.scan(send, recv, o)), () => { throw new Error("unreachable"); });
 }
 
 export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[] | null, op: Op): void {
@@ -525,7 +527,7 @@ export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: B
     throw new MPIError("ERR_TRUNCATE", `${where}: recvbuf holds ${recv.length} elements but this rank's block has ${cs[c.rank]}`);
   }
   const o = bufferOp(comm, call, op, input);
-  runner(comm, call, false)((k) => k.reduceScatter(send, recv, cs, o), () => { throw new Error("unreachable"); });
+  runner(comm, call, false, o)((k) => k.reduceScatter(send, recv, cs, o), () => { throw new Error("unreachable"); });
 }
 
 /** MPI_Comm_create: validates the group against the communicator, then asks the engine (collective). */

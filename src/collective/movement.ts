@@ -4,7 +4,7 @@
  * rank sends and receives O(log p) messages and no root loops over all ranks.
  */
 import {
-  FRAME_LIMIT, framedBuffer, receive, send, sendPacket, packet,
+  FRAME_LIMIT, framedBuffer, receive, receiveFollowUp, send, sendFollowUp, sendPacket, packet,
   type Algorithm, type Call, type Incoming, type Packet,
 } from "./transport.js";
 import { MPIError } from "../errors.js";
@@ -169,12 +169,12 @@ function sendSubtree(call: Call, dest: number, lengths: readonly number[], data:
   }
   const requests = [send(call, dest, payload, framed)];
   if (chunks.length === 1) {
-    requests.push(send(call, dest, chunks[0]!));
+    requests.push(sendFollowUp(call, dest, chunks[0]!));
   } else {
     const joined = new Uint8Array(total);
     let at = 0;
     for (const c of chunks) { joined.set(c, at); at += c.length; }
-    requests.push(send(call, dest, joined));
+    requests.push(sendFollowUp(call, dest, joined));
   }
   return requests;
 }
@@ -207,7 +207,7 @@ export function* gatherBlocks(call: Call, mine: Uint8Array): Algorithm<Uint8Arra
       let data = st.inline;
       if (!data) {
         data = new Uint8Array(st.total);
-        pending.push(receive(call, abs(children[i]!), data));
+        pending.push(receiveFollowUp(call, abs(children[i]!), data));
       }
       let at = 0;
       st.lengths.forEach((len, j) => {
@@ -234,7 +234,7 @@ export function* gatherBlocks(call: Call, mine: Uint8Array): Algorithm<Uint8Arra
   for (let i = 0; i < subtrees.length; i++) {
     const st = subtrees[i]!;
     if (st.inline) assembly.set(st.inline, at);
-    else pending.push(receive(call, abs(children[i]!), assembly.subarray(at, at + st.total)));
+    else pending.push(receiveFollowUp(call, abs(children[i]!), assembly.subarray(at, at + st.total)));
     at += st.total;
   }
   if (pending.length) yield pending;
@@ -269,7 +269,7 @@ export function* scatterBlocks(call: Call, blocks: readonly Uint8Array[] | null)
     data = st.inline;
     if (!data) {
       data = new Uint8Array(st.total);
-      yield [receive(call, parent, data)];
+      yield [receiveFollowUp(call, parent, data)];
     }
   }
   const offsets = [0];

@@ -119,6 +119,15 @@ export function send(call: Call, dest: number, payload: Uint8Array, framed?: Uin
 }
 
 /**
+ * Sends bytes whose length the receiver already knows (from an earlier message of the same call), with no header
+ * but as the same payload kind as framed messages: engines that keep kinds on separate wires (the mpi engine's
+ * tag bit) then still deliver it after that earlier message. Receive it with `receiveFollowUp`.
+ */
+export function sendFollowUp(call: Call, dest: number, payload: Uint8Array): EngineRequest {
+  return call.p2p.isend(payload, VALUE, dest, call.tag, STANDARD);
+}
+
+/**
  * A receive of one message of a collective call. With a `target` the message must have exactly its length and
  * lands in it (through a scratch copy when framed, unless `framedTarget` gives header room in front of it);
  * without one, memory is allocated for whatever arrives. After completion `data` is the payload and, when the
@@ -137,6 +146,7 @@ export class Incoming implements EngineRequest {
     private readonly source: number,
     private readonly target?: Uint8Array,
     private readonly framedTarget?: Uint8Array,
+    private readonly followUp = false,
   ) {
     this.#request = call.p2p.irecv(this.#sink, source, call.tag);
   }
@@ -146,6 +156,10 @@ export class Incoming implements EngineRequest {
 
   readonly #sink = (env: Envelope): Uint8Array => {
     const target = this.target;
+    if (this.followUp && target) {
+      if (env.byteLength !== target.length) throw this.#lengthMismatch(env.byteLength);
+      return target;
+    }
     if (env.kind === VALUE) {
       if (env.byteLength < HEADER) throw this.#mismatch(`a ${env.byteLength}-byte message that is not a collective's`);
       if (target) {
@@ -248,6 +262,11 @@ function leftovers(call: Call): void {
 /** Receives one message of the call from `source` (see Incoming). */
 export function receive(call: Call, source: number, target?: Uint8Array, framedTarget?: Uint8Array): Incoming {
   return new Incoming(call, source, target, framedTarget);
+}
+
+/** Receives what `sendFollowUp` sent: exactly `target.length` bytes, no header. */
+export function receiveFollowUp(call: Call, source: number, target: Uint8Array): Incoming {
+  return new Incoming(call, source, target, undefined, true);
 }
 
 function failed(step: Step): unknown {

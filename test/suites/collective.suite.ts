@@ -261,7 +261,8 @@ async function run(): Promise<void> {
       const nb = new Float64Array(count);
       const r = comm.Iallreduce(send, nb, MPI.SUM);
       await r;
-      assert.deepEqual(nb, recv, ctx(`Iallreduce count ${count}`));
+      // (MPI libraries may use another algorithm for the nonblocking call: equal up to rounding.)
+      assert.ok(nb.every((v, i) => Math.abs(v - recv[i]!) <= 1e-12 * Math.abs(recv[i]!)), ctx(`Iallreduce count ${count}`));
       const mx = new Float64Array(count);
       comm.Allreduce(send, mx, MPI.MIN);
       assert.equal(mx[count - 1], count - 1, ctx("Allreduce MIN"));
