@@ -65,16 +65,19 @@ function* reduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray | 
   const call = startCall(p2p, Kind.Reduce, root);
   const mine = send ?? recv!;
   if (mine.byteLength >= red.LARGE_REDUCE && p2p.size > 1 && mine.length >= 2 * p2p.size) {
-    const alg = new BufferAlgebra(op, mine);
+    const alg = new BufferAlgebra(op, mine, mine.length, p2p);
     const acc = alg.copy(mine);
     const holds = yield* red.rabenseifner(call, op, acc, root);
     checkLeftovers(call);
     if (holds) recv!.set(acc as never);
+    alg.release();
     return;
   }
-  const result = yield* red.reduce(call, new BufferAlgebra(op, mine), mine);
+  const alg = new BufferAlgebra(op, mine, mine.length, p2p);
+  const result = yield* red.reduce(call, alg, mine);
   checkLeftovers(call);
   if (p2p.rank === root && result !== recv) recv!.set(result as never);
+  alg.release();
 }
 
 function* allreduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op: BufferOp): Algorithm {
@@ -84,7 +87,7 @@ function* allreduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray
     if (send) recv.set(send as never);
     return;
   }
-  const alg = new BufferAlgebra(op, mine);
+  const alg = new BufferAlgebra(op, mine, mine.length, p2p);
   if (mine.byteLength >= red.LARGE_REDUCE && mine.length >= 2 * p2p.size) {
     // Works in place in recv: no scratch copy of the whole vector.
     if (send) recv.set(send as never);
@@ -95,6 +98,7 @@ function* allreduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray
   const result = yield* red.allreduce(call, alg, alg.copy(mine));
   checkLeftovers(call);
   recv.set(result as never);
+  alg.release();
 }
 
 function* reduceScatter(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): Algorithm {
@@ -109,10 +113,11 @@ function* reduceScatter(p2p: PointToPoint, send: TypedArray | null, recv: TypedA
 function* scan(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op: BufferOp, exclusive: boolean): Algorithm {
   const call = startCall(p2p, exclusive ? Kind.Exscan : Kind.Scan);
   const mine = send ?? recv;
-  const alg = new BufferAlgebra(op, mine);
+  const alg = new BufferAlgebra(op, mine, mine.length, p2p);
   const result = yield* red.scan(call, alg, alg.copy(mine), exclusive);
   checkLeftovers(call);
   if (result !== undefined) recv.set(result as never);
+  alg.release();
 }
 
 function* checked<R>(call: Call, algorithm: Algorithm<R>): Algorithm<R> {

@@ -32,25 +32,61 @@ export interface Algebra<P> {
 
 type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
 
+/** Free scratch arrays by channel, then by element type and length: reductions reuse memory call after call. */
+const pools = new WeakMap<object, Map<string, Scratch[]>>();
+const POOL_DEPTH = 4;
+const POOL_MAX_BYTES = 16 << 20;
+
+interface Scratch {
+  readonly array: TypedArray;
+  readonly framed: Uint8Array;
+}
+
 /** Partial results as typed arrays of one type and length; scratch arrays carry header room for framing. */
 export class BufferAlgebra implements Algebra<TypedArray> {
   readonly #ctor: TypedCtor;
   readonly #count: number;
   readonly #bytes: number;
-  readonly #framed = new WeakMap<TypedArray, Uint8Array>();
+  readonly #framed = new Map<TypedArray, Uint8Array>();
+  readonly #pool: Scratch[] | undefined;
 
-  constructor(readonly op: BufferOp, like: TypedArray, count = like.length) {
+  constructor(readonly op: BufferOp, like: TypedArray, count = like.length, owner?: object) {
     this.#ctor = like.constructor as unknown as TypedCtor;
     this.#count = count;
     this.#bytes = count * like.BYTES_PER_ELEMENT;
+    if (owner && this.#bytes <= POOL_MAX_BYTES) {
+      let byKey = pools.get(owner);
+      if (!byKey) pools.set(owner, (byKey = new Map()));
+      const key = `${this.#ctor.name}:${count}`;
+      let pool = byKey.get(key);
+      if (!pool) byKey.set(key, (pool = []));
+      this.#pool = pool;
+    }
   }
 
   /** A scratch array with room for a header in front. */
   scratch(): TypedArray {
+    const reused = this.#pool?.pop();
+    if (reused) {
+      this.#framed.set(reused.array, reused.framed);
+      return reused.array;
+    }
     const { framed, payload } = framedBuffer(this.#bytes);
     const a = new this.#ctor(payload.buffer, payload.byteOffset, this.#count);
     this.#framed.set(a, framed);
     return a;
+  }
+
+  /** Gives every scratch array back to the pool: call once the call's results have been copied out. */
+  release(): void {
+    const pool = this.#pool;
+    if (pool) {
+      for (const [array, framed] of this.#framed) {
+        if (pool.length >= POOL_DEPTH) break;
+        pool.push({ array, framed });
+      }
+    }
+    this.#framed.clear();
   }
 
   send(call: Call, dest: number, p: TypedArray): EngineRequest {
