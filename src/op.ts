@@ -118,7 +118,7 @@ export const REPLACE = builtin("REPLACE", false);
 // ---- value semantics -------------------------------------------------------------------------------------
 
 function fail(errorClass: "ERR_OP" | "ERR_COUNT", prefix: string, path: string, message: string): never {
-  throw new MPIError(errorClass, `${prefix}: ${path ? `at ${path}: ` : ""}${message}`);
+  throw new MPIError(errorClass, `${prefix ? `${prefix}: ` : ""}${path ? `at ${path}: ` : ""}${message}`);
 }
 
 function toLogical(x: unknown): unknown {

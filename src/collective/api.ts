@@ -45,7 +45,7 @@ function guard<R>(comm: Comm, call: string, body: () => R): R {
 /** An engine request whose error names the call and rank. */
 class Named implements EngineRequest {
   #error: unknown;
-  constructor(private readonly inner: EngineRequest, private readonly where: string) {}
+  constructor(private readonly inner: EngineRequest, private readonly where: () => string) {}
   test(): boolean { return this.inner.test(); }
   wait(): void { this.inner.wait(); }
   cancel(): void { this.inner.cancel(); }
@@ -53,13 +53,13 @@ class Named implements EngineRequest {
   get envelope(): Envelope | undefined { return this.inner.envelope; }
   get error(): unknown {
     if (this.inner.error === undefined) return undefined;
-    return (this.#error ??= withWhere(this.where, this.inner.error));
+    return (this.#error ??= withWhere(this.where(), this.inner.error));
   }
 }
 
 function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
   const r = guard(comm, call, start);
-  return new Request<void>(new EngineOperation(new Named(r, comm.where(call)), () => undefined));
+  return new Request<void>(new EngineOperation(new Named(r, () => comm.where(call)), () => undefined));
 }
 
 function checkRoot(comm: Comm, call: string, root: unknown): number {
@@ -74,7 +74,7 @@ function checkOp(comm: Comm, call: string, op: unknown): Op {
   if (!(op instanceof Op)) {
     throw new MPIError("ERR_OP", `${comm.where(call)}: op must be an MPI.Op (MPI.SUM, MPI.MAX, Op.Create(...)), got ${describe(op)}`);
   }
-  op.check(comm.where(call));
+  if (op.freed) op.check(comm.where(call));
   return op;
 }
 
@@ -91,13 +91,13 @@ function checkSeq(comm: Comm, call: string, seq: unknown, argName: string): unkn
 
 /** A buffer argument as bytes. */
 function bufBytes(comm: Comm, call: string, name: string, buf: unknown): Uint8Array {
-  return bytesOf(checkBuffer(comm.where(call), name, buf));
+  return bytesOf(isBuffer(buf) ? buf : checkBuffer(comm.where(call), name, buf));
 }
 
 /** A buffer argument as a typed array (DataView and ArrayBuffer count as bytes). */
 function typed(comm: Comm, call: string, name: string, buf: unknown): TypedArray {
-  checkBuffer(comm.where(call), name, buf);
   if (isTypedArray(buf)) return buf;
+  checkBuffer(comm.where(call), name, buf);
   return bytesOf(buf as Buffer);
 }
 
@@ -263,8 +263,9 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
 }
 
 function valueAlgebra(comm: Comm, call: string, op: Op): red.ValueAlgebra {
-  const prefix = comm.where(call);
-  return new red.ValueAlgebra((a, b) => op.combineValues(a, b, prefix), (x) => op.single(x));
+  // Errors get "call on rank r of NAME" from guard(); no prefix here, so no string is built per call.
+  void comm; void call;
+  return new red.ValueAlgebra((a, b) => op.combineValues(a, b, ""), (x) => op.single(x));
 }
 
 export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
