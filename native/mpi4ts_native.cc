@@ -920,6 +920,17 @@ Napi::Value Scatterv(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, addRequest(std::move(r)));
 }
 
+// True when every block has the same size and block i starts at i * size (then the v-variant equals the plain one).
+bool uniformBlocks(const std::vector<int>& counts, const std::vector<int>& displs, int* each) {
+  if (counts.empty() || counts.size() != displs.size()) return false;
+  int n = counts[0];
+  for (size_t i = 0; i < counts.size(); i++) {
+    if (counts[i] != n || displs[i] != static_cast<int>(i) * n) return false;
+  }
+  *each = n;
+  return true;
+}
+
 // allgatherv(comm, send|null, recv, counts, displs, nonblocking)
 Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -930,6 +941,19 @@ Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   r->ints[1] = intsArg(info, 4);
   bool nb = info[5].ToBoolean().Value();
   int scount = s.present ? byteCount(env, s.bytes) : 0;
+  // Equal blocks in rank order: MPI_Allgather, which C or Python peers calling MPI_Allgather can join.
+  int each = 0;
+  if (uniformBlocks(r->ints[0], r->ints[1], &each) && (!s.present || scount == each)) {
+    void* sp = s.present ? s.data : MPI_IN_PLACE;
+    if (!nb) {
+      check(env, MPI_Allgather(sp, each, MPI_BYTE, rv.data, each, MPI_BYTE, c), "MPI_Allgather");
+      return env.Undefined();
+    }
+    check(env, MPI_Iallgather(sp, each, MPI_BYTE, rv.data, each, MPI_BYTE, c, &r->req), "MPI_Iallgather");
+    keep(*r, info, 1);
+    keep(*r, info, 2);
+    return Napi::Number::New(env, addRequest(std::move(r)));
+  }
   if (!nb) {
     check(env, MPI_Allgatherv(sendPtr(s), scount, MPI_BYTE, rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c), "MPI_Allgatherv");
     return env.Undefined();
@@ -949,6 +973,18 @@ Napi::Value Alltoallv(const Napi::CallbackInfo& info) {
   for (int i = 0; i < 2; i++) r->ints[i] = intsArg(info, 2 + i);
   for (int i = 0; i < 2; i++) r->ints[2 + i] = intsArg(info, 5 + i);
   bool nb = info[7].ToBoolean().Value();
+  int sEach = 0, rEach = 0;
+  if (s.present && uniformBlocks(r->ints[0], r->ints[1], &sEach) && uniformBlocks(r->ints[2], r->ints[3], &rEach) && sEach == rEach) {
+    // Equal blocks in rank order: MPI_Alltoall, which C or Python peers calling MPI_Alltoall can join.
+    if (!nb) {
+      check(env, MPI_Alltoall(s.data, sEach, MPI_BYTE, rv.data, rEach, MPI_BYTE, c), "MPI_Alltoall");
+      return env.Undefined();
+    }
+    check(env, MPI_Ialltoall(s.data, sEach, MPI_BYTE, rv.data, rEach, MPI_BYTE, c, &r->req), "MPI_Ialltoall");
+    keep(*r, info, 1);
+    keep(*r, info, 4);
+    return Napi::Number::New(env, addRequest(std::move(r)));
+  }
   if (!nb) {
     check(env, MPI_Alltoallv(sendPtr(s), r->ints[0].data(), r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c), "MPI_Alltoallv");
     return env.Undefined();

@@ -20,8 +20,8 @@
  * (send, receive, probe, wait, collective) runs as its nonblocking form and polls while any nonblocking receive
  * of this process is unmatched; with none posted, blocking calls are MPI's blocking calls.
  *
- * Communicators map one to one onto MPI's; each has a duplicate (`internal`) for traffic that must never match
- * user receives. The collectives are MPI's own (`native`).
+ * Communicators map one to one onto MPI's; each has a duplicate (`internal`, made at first use) for traffic
+ * that must never match user receives. The collectives on buffers are MPI's own (`native`).
  */
 import { ANY_TAG } from "../constants.js";
 import {
@@ -501,14 +501,29 @@ class Channel implements PointToPoint {
 }
 
 class NativeComm extends Channel implements EngineComm {
-  readonly internal: Channel;
   readonly native: Collectives;
+  #internal: Channel | undefined;
   #worldRanks: readonly number[] | undefined;
 
   constructor(engine: NativeEngine, handle: number) {
     super(engine, handle);
-    this.internal = new Channel(engine, engine.addon.commDup(handle));
     this.native = new NativeCollectives(engine, handle);
+  }
+
+  /**
+   * The duplicate communicator for internal traffic, made (MPI_Comm_dup, collective) at first use. It is made
+   * lazily because the API uses it only inside collectives, which every rank of the communicator enters, while
+   * a duplicate made up front would be a collective that C or Python ranks sharing MPI_COMM_WORLD never join.
+   */
+  get internal(): Channel {
+    if (!this.#internal) {
+      try {
+        this.#internal = new Channel(this.engine, this.engine.addon.commDup(this.handle));
+      } catch (e) {
+        throw converted(e);
+      }
+    }
+    return this.#internal;
   }
 
   get worldRanks(): readonly number[] {
@@ -530,7 +545,7 @@ class NativeComm extends Channel implements EngineComm {
   free(): void {
     if (this.handle === WORLD || this.handle === SELF || this.engine.finalized) return;
     try {
-      this.engine.addon.commFree(this.internal.handle);
+      if (this.#internal) this.engine.addon.commFree(this.#internal.handle);
       this.engine.addon.commFree(this.handle);
     } catch (e) {
       throw converted(e);

@@ -1,0 +1,55 @@
+/**
+ * TypeScript ranks of the MPMD interoperability job (test/native/interop.test.ts): world ranks 1..n-2, beside a C
+ * rank (0) and an mpi4py rank (n-1), all on the same MPI. Started as `node bin/mpi4ts.js exec prog.ts`.
+ */
+import assert from "node:assert/strict";
+import { MPI } from "../../../src/index.js";
+
+const comm = MPI.COMM_WORLD;
+const rank = comm.Get_rank();
+const size = comm.Get_size();
+assert.ok(rank >= 1 && rank <= size - 2, `TypeScript ranks are 1..${size - 2}, got ${rank}`);
+
+// 1. Bcast of four doubles from the C rank.
+const b = new Float64Array(4);
+comm.Bcast(b, 0);
+assert.deepEqual([...b], [1.5, 2.5, 3.5, 4.5]);
+
+// 2. Allreduce SUM of int32 [rank+1, 10*rank] and MAX of a double.
+const sum = new Int32Array(2);
+comm.Allreduce(Int32Array.of(rank + 1, 10 * rank), sum, MPI.SUM);
+assert.deepEqual([...sum], [(size * (size + 1)) / 2, (10 * size * (size - 1)) / 2]);
+const dmax = new Float64Array(1);
+comm.Allreduce(Float64Array.of(0.25 * rank), dmax, MPI.MAX);
+assert.equal(dmax[0], 0.25 * (size - 1));
+
+// 3. Ring of typed buffers.
+const next = (rank + 1) % size, prev = (rank + size - 1) % size;
+const inRing = new Float64Array(3);
+comm.Sendrecv(Float64Array.of(rank, 2 * rank, 3 * rank), next, 11, inRing, prev, 11);
+assert.deepEqual([...inRing], [prev, 2 * prev, 3 * prev]);
+
+// 4. int64 from the C rank (to the first TS rank) and from the Python rank (to the last TS rank), doubled back.
+if (rank === 1) {
+  const big = new BigInt64Array(3);
+  const status = new MPI.Status();
+  comm.Recv(big, 0, 5, status);
+  assert.equal(status.Get_source(), 0);
+  assert.deepEqual([...big], [1n << 40n, -7n, 123456789012345n]);
+  comm.Send(big.map((v) => v * 2n), 0, 6);
+}
+if (rank === size - 2) {
+  const fromPy = new Uint16Array(4);
+  comm.Recv(fromPy, size - 1, 7);
+  assert.deepEqual([...fromPy], [1, 2, 65535, 40000]);
+  comm.Send(Float32Array.from(fromPy, (v) => v / 2), size - 1, 8);
+}
+
+// 5. Gather of one int32 (rank*rank) to the C rank (MPI_Gatherv there), Allgather of one double.
+comm.Gather(Int32Array.of(rank * rank), null, 0);
+const halves = new Float64Array(size);
+comm.Allgather(Float64Array.of(rank / 2), halves);
+assert.deepEqual([...halves], Array.from({ length: size }, (_, i) => i / 2));
+
+comm.Barrier();
+console.log(`interop ts rank ${rank} ok`);
