@@ -33,9 +33,16 @@ export interface Algebra<P> {
 type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
 
 /** Free scratch arrays by channel, then by element type and length: reductions reuse memory call after call. */
-const pools = new WeakMap<object, Map<string, Scratch[]>>();
+const pools = new WeakMap<object, Pool>();
 const POOL_DEPTH = 4;
+/** Largest array pooled, and the most memory a communicator keeps pooled. */
 const POOL_MAX_BYTES = 16 << 20;
+const POOL_BUDGET = 64 << 20;
+
+interface Pool {
+  readonly byKey: Map<string, Scratch[]>;
+  bytes: number;
+}
 
 interface Scratch {
   readonly array: TypedArray;
@@ -49,18 +56,20 @@ export class BufferAlgebra implements Algebra<TypedArray> {
   readonly #bytes: number;
   readonly #framed = new Map<TypedArray, Uint8Array>();
   readonly #pool: Scratch[] | undefined;
+  readonly #owner: Pool | undefined;
 
   constructor(readonly op: BufferOp, like: TypedArray, count = like.length, owner?: object) {
     this.#ctor = like.constructor as unknown as TypedCtor;
     this.#count = count;
     this.#bytes = count * like.BYTES_PER_ELEMENT;
     if (owner && this.#bytes <= POOL_MAX_BYTES) {
-      let byKey = pools.get(owner);
-      if (!byKey) pools.set(owner, (byKey = new Map()));
+      let p = pools.get(owner);
+      if (!p) pools.set(owner, (p = { byKey: new Map(), bytes: 0 }));
       const key = `${this.#ctor.name}:${count}`;
-      let pool = byKey.get(key);
-      if (!pool) byKey.set(key, (pool = []));
+      let pool = p.byKey.get(key);
+      if (!pool) p.byKey.set(key, (pool = []));
       this.#pool = pool;
+      this.#owner = p;
     }
   }
 
@@ -68,6 +77,7 @@ export class BufferAlgebra implements Algebra<TypedArray> {
   scratch(): TypedArray {
     const reused = this.#pool?.pop();
     if (reused) {
+      this.#owner!.bytes -= this.#bytes;
       this.#framed.set(reused.array, reused.framed);
       return reused.array;
     }
@@ -81,9 +91,11 @@ export class BufferAlgebra implements Algebra<TypedArray> {
   release(): void {
     const pool = this.#pool;
     if (pool) {
+      const owner = this.#owner!;
       for (const [array, framed] of this.#framed) {
-        if (pool.length >= POOL_DEPTH) break;
+        if (pool.length >= POOL_DEPTH || owner.bytes + this.#bytes > POOL_BUDGET) break;
         pool.push({ array, framed });
+        owner.bytes += this.#bytes;
       }
     }
     this.#framed.clear();
