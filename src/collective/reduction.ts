@@ -40,7 +40,7 @@ const POOL_MAX_BYTES = 16 << 20;
 const POOL_BUDGET = 64 << 20;
 
 interface Pool {
-  readonly byKey: Map<string, Scratch[]>;
+  readonly byType: Map<unknown, Map<number, Scratch[]>>;
   bytes: number;
 }
 
@@ -64,10 +64,11 @@ export class BufferAlgebra implements Algebra<TypedArray> {
     this.#bytes = count * like.BYTES_PER_ELEMENT;
     if (owner && this.#bytes <= POOL_MAX_BYTES) {
       let p = pools.get(owner);
-      if (!p) pools.set(owner, (p = { byKey: new Map(), bytes: 0 }));
-      const key = `${this.#ctor.name}:${count}`;
-      let pool = p.byKey.get(key);
-      if (!pool) p.byKey.set(key, (pool = []));
+      if (!p) pools.set(owner, (p = { byType: new Map(), bytes: 0 }));
+      let byCount = p.byType.get(this.#ctor);
+      if (!byCount) p.byType.set(this.#ctor, (byCount = new Map()));
+      let pool = byCount.get(count);
+      if (!pool) byCount.set(count, (pool = []));
       this.#pool = pool;
       this.#owner = p;
     }
