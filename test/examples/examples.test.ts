@@ -44,6 +44,8 @@ interface Case {
   expect: (n: number) => string[];
   /** Launcher options before the file (default `--timeout 60`). */
   launch?: string[];
+  /** Launcher options on the mpi engine, if they differ (mpiexec starts processes more slowly). */
+  mpiLaunch?: string[];
   /** The job must fail (patternlet 04). */
   mustFail?: boolean;
   /** Extra checks after a run. */
@@ -67,6 +69,7 @@ const cases: Case[] = [
     file: "examples/patternlets/04-deadlock.ts",
     sizes: [2, 4],
     launch: ["--no-deadlock-check", "--timeout", "3"],
+    mpiLaunch: ["--no-deadlock-check", "--timeout", "10"],
     mustFail: true,
     expect: (n) => range(n).map((r) => `Process ${r}: waiting for a message`),
     after: (_n, out) => assert.match(out.stderr, /timeout/i, "the job must end through its timeout"),
@@ -190,10 +193,11 @@ for (const engine of ["local", "mpi"]) {
         const args = (c.args ?? []).map((a) => (a === "SVG" ? svgFile(n, engine) : a));
         // Open MPI refuses more ranks than cores unless told to oversubscribe (the built-in engine always allows it).
         const mpiOptions = engine === "mpi" ? ["--engine", "mpi", ...(n > availableParallelism() ? ["--oversubscribe"] : [])] : [];
-        const launch = [...mpiOptions, "-n", String(n), ...(c.launch ?? ["--timeout", "60"])];
+        const options = (engine === "mpi" ? c.mpiLaunch : undefined) ?? c.launch ?? ["--timeout", "60"];
+        const launch = [...mpiOptions, "-n", String(n), ...options];
         const argv = [launcher, "run", ...launch, c.file, ...args];
         const shown = `node bin/mpi4ts.js run ${launch.join(" ")} ${c.file} ${args.join(" ")}`.trim();
-        const name = `${c.file.replace("examples/", "")} at ${n} rank(s)${c.launch ? ` (${c.launch.join(" ")})` : ""}`;
+        const name = `${c.file.replace("examples/", "")} at ${n} rank(s)${c.launch ? ` (${options.join(" ")})` : ""}`;
         test(name, { skip, timeout: 120_000 }, async () => {
           const out = await runJob(argv, 100_000);
           const context = `\n$ ${shown}\nexit ${out.code} ${out.signal ?? ""}\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`;
