@@ -219,12 +219,20 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
   const bytes = comm.encode(call, obj);
   if (c.size === 1) return [obj];
   const k = guard(comm, call, () => startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0));
+  if (c.size <= DIRECT_ALLGATHER) {
+    // Few ranks: everyone sends its value to everyone, one step.
+    const got = guard(comm, call, () => runBlocking(move.exchange(k, new Array<Uint8Array>(c.size).fill(bytes), null), k));
+    return got.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
+  }
   const packed = guard(comm, call, () => runBlocking((function* () {
     const blocks = yield* move.gatherBlocks(k, bytes);
     return yield* move.bcast(k, blocks ? pack(blocks) : null, false);
   })(), k));
   return unpack(packed, c.size).map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
 }
+
+/** Up to this many ranks, value allgather sends directly to every rank instead of gather + bcast. */
+const DIRECT_ALLGATHER = 4;
 
 function pack(blocks: readonly Uint8Array[]): Uint8Array {
   const total = blocks.reduce((a, b) => a + b.length, 0);
