@@ -12,7 +12,8 @@
  *
  * Try:
  *   - Pass a length: `... 11-broadcast-array.ts 1000000` and time both ways.
- *   - Make a worker's buffer shorter than the root's: you get ERR_TRUNCATE.
+ *   - Make a worker's buffer shorter than the root's: you get an MPIError, since
+ *     the buffers of a collective must agree in size on every rank.
  */
 import { MPI } from "mpi4ts";
 
