@@ -12,8 +12,10 @@
  * Try:
  *   - Broadcast from another root: `comm.bcast(data, 2)` (make rank 2 build it).
  *   - Comment out the `bcast` line and see what the workers print.
- *   - Put the bcast inside `if (rank === 0)`: the job hangs, because a
- *     collective needs every rank (end it with Ctrl-C, or run with --timeout 5).
+ *   - Put the bcast inside `if (rank === 0)`: the workers never get the object
+ *     (they keep null), and nothing warns you. A collective must be called by
+ *     every rank of the communicator; with a collective that has to wait for
+ *     the others (try `comm.barrier()` on rank 0 only) the job hangs instead.
  */
 import { MPI } from "mpi4ts";
 
