@@ -12,10 +12,11 @@
  * Try:
  *   - Broadcast from another root: `comm.bcast(data, 2)` (make rank 2 build it).
  *   - Comment out the `bcast` line and see what the workers print.
- *   - Put the bcast inside `if (rank === 0)`: the workers never get the object
- *     (they keep null; MPI does not notice, the self-check does). A collective must be called by
- *     every rank of the communicator; with a collective that has to wait for
- *     the others (try `comm.barrier()` on rank 0 only) the job hangs instead.
+ *   - Put the bcast inside `if (rank === 0)`: the workers never get the
+ *     object (they keep null; MPI does not notice, the self-check does).
+ *     A collective must be called by every rank of the communicator; with one
+ *     that has to wait for the others (try `comm.barrier()` on rank 0 only)
+ *     the job hangs instead.
  */
 import { MPI } from "mpi4ts";
 
