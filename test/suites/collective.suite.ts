@@ -151,6 +151,14 @@ async function run(): Promise<void> {
         const big = new Float64Array(100_000).map((_, i) => (rank === root ? i * 0.5 + root : 0));
         comm.Bcast(big, root);
         assert.ok(big.every((v, i) => v === i * 0.5 + root), ctx(`Bcast large root ${root}`));
+        const ibig = new Float64Array(100_000).map((_, i) => (rank === root ? -i : 0));
+        const ireq = comm.Ibcast(ibig, root);
+        let spins = 0;
+        while (!ireq.test()[0]) spins++;
+        assert.ok(ibig.every((v, i) => v === -i || (v === 0 && i === 0)), ctx(`Ibcast large root ${root} (${spins} tests)`));
+        const ired = rank === root ? new Float64Array(100_000) : null;
+        await comm.Ireduce(ibig, ired, MPI.MAX, root);
+        if (rank === root) assert.ok(ired!.every((v, i) => v === -i || (v === 0 && i === 0)), ctx(`Ireduce large root ${root}`));
         const bigRecv = rank === root ? new Float64Array(100_000) : null;
         comm.Reduce(Float64Array.from(big, (v) => v + rank), bigRecv, MPI.SUM, root);
         if (rank === root) assert.ok(bigRecv!.every((v, i) => v === size * (i * 0.5 + root) + triangle(size)), ctx(`Reduce large root ${root}`));
