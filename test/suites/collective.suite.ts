@@ -40,6 +40,9 @@ const HILO = MPI.Op.Create((invec: Int32Array, inout: Int32Array) => {
   for (let i = 0; i < inout.length; i++) inout[i] = (invec[i]! & ~0xffff) | (inout[i]! & 0xffff);
 }, false);
 
+/** Lets other ranks run between polls (busy polling starves them when ranks outnumber cores). */
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
+
 async function run(): Promise<void> {
   for (const [label, comm] of comms) {
     const rank = comm.rank;
@@ -133,7 +136,7 @@ async function run(): Promise<void> {
       if (rank === root) assert.deepEqual([...rrecv!], range(4).map((i) => 16 * triangle(size) / 4 + i * size), ctx(`Reduce root ${root}`));
       const rrecv2 = rank === root ? new Float64Array(4) : null;
       const req = comm.Ireduce(rsend, rrecv2, MPI.MAX, root);
-      while (!req.test()[0]) { /* polling drives the schedule */ }
+      while (!req.test()[0]) await pause(); // polling drives the schedule
       if (rank === root) assert.deepEqual([...rrecv2!], range(4).map((i) => (size - 1) * 4 + i), ctx(`Ireduce root ${root}`));
       if (rank === root) {
         const inplace = rsend.slice();
@@ -154,7 +157,7 @@ async function run(): Promise<void> {
         const ibig = new Float64Array(100_000).map((_, i) => (rank === root ? -i : 0));
         const ireq = comm.Ibcast(ibig, root);
         let spins = 0;
-        while (!ireq.test()[0]) spins++;
+        while (!ireq.test()[0]) { spins++; await pause(); }
         assert.ok(ibig.every((v, i) => v === -i || (v === 0 && i === 0)), ctx(`Ibcast large root ${root} (${spins} tests)`));
         const ired = rank === root ? new Float64Array(100_000) : null;
         await comm.Ireduce(ibig, ired, MPI.MAX, root);
