@@ -19,6 +19,11 @@ if (want("barrier")) time("Barrier", N, () => comm.Barrier());
 if (want("allreduce")) time("Allreduce 8 doubles", N, () => comm.Allreduce(s, r, MPI.SUM));
 if (want("value")) time("allreduce(number)", N, () => comm.allreduce(rank + 1.5));
 if (want("bcast8")) { const b = new Uint8Array(8); time("Bcast 8 B", N, () => comm.Bcast(b, 0)); }
+if (want("exchange")) {
+  const b = new Float64Array(1), c = new Float64Array(1);
+  const other = rank ^ 1;
+  if (other < size) time("Sendrecv exchange 8 B", N, () => comm.Sendrecv(b, other, 0, c, other, 0));
+}
 if (want("pingpong")) {
   const b = new Float64Array(1);
   time("Send/Recv round trip 8 B", N, () => {
