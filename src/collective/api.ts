@@ -270,9 +270,8 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
   return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
 }
 
-function valueAlgebra(comm: Comm, call: string, op: Op): red.ValueAlgebra {
+function valueAlgebra(op: Op): red.ValueAlgebra {
   // Errors get "call on rank r of NAME" from guard(); no prefix here, so no string is built per call.
-  void comm; void call;
   return new red.ValueAlgebra((a, b) => op.combineValues(a, b, ""), (x) => op.single(x));
 }
 
@@ -282,7 +281,7 @@ export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
   op = checkOp(comm, call, op);
   root = checkRoot(comm, call, root);
   if (c.size === 1) return op.single(obj) as T;
-  const alg = valueAlgebra(comm, call, op);
+  const alg = valueAlgebra(op);
   const k = guard(comm, call, () => startCall(c.internal, Kind.Reduce | VALUE_FAMILY, root));
   const result = guard(comm, call, () => runBlocking(red.reduce(k, alg, obj as unknown), k));
   return c.rank === root ? (result as T) : null;
@@ -293,7 +292,7 @@ export function allreduce<T>(comm: Comm, obj: T, op: Op): T {
   const c = engine(comm, call);
   op = checkOp(comm, call, op);
   if (c.size === 1) return op.single(obj) as T;
-  const alg = valueAlgebra(comm, call, op);
+  const alg = valueAlgebra(op);
   const k = guard(comm, call, () => startCall(c.internal, Kind.Allreduce | VALUE_FAMILY));
   return guard(comm, call, () => runBlocking(red.allreduce(k, alg, obj as unknown), k)) as T;
 }
@@ -303,7 +302,7 @@ export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | und
   const c = engine(comm, call);
   op = checkOp(comm, call, op);
   if (c.size === 1) return exclusive ? undefined : (op.single(obj) as T);
-  const alg = valueAlgebra(comm, call, op);
+  const alg = valueAlgebra(op);
   const kind = (exclusive ? Kind.Exscan : Kind.Scan) | VALUE_FAMILY;
   const k = guard(comm, call, () => startCall(c.internal, kind));
   return guard(comm, call, () => runBlocking(red.scan(k, alg, obj as unknown, exclusive), k)) as T | undefined;
