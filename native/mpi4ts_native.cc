@@ -16,6 +16,7 @@
 #include <mpi.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unistd.h>
@@ -485,7 +486,10 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   int already = 0;
   MPI_Initialized(&already);
   if (!already) {
-    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    // Only the main thread calls MPI (FUNNELED); MPI4TS_MPI_THREAD=single asks for MPI_THREAD_SINGLE instead.
+    const char* level = getenv("MPI4TS_MPI_THREAD");
+    int required = level && strcmp(level, "single") == 0 ? MPI_THREAD_SINGLE : MPI_THREAD_FUNNELED;
+    int rc = MPI_Init_thread(nullptr, nullptr, required, &provided);
     if (rc != MPI_SUCCESS) throwClass(env, "ERR_OTHER", "MPI_Init_thread failed");
   } else {
     MPI_Query_thread(&provided);
