@@ -805,7 +805,18 @@ let created: NativeEngine | undefined;
  */
 export function createMpiEngine(): Engine {
   if (created) return created;
-  const engine = new NativeEngine();
+  let engine: NativeEngine;
+  try {
+    engine = new NativeEngine();
+  } catch (e) {
+    // The addon is missing, built for another MPI, or MPI would not start: one line, and this rank ends
+    // (its launcher then ends the job), rather than a stack trace from deep inside an import.
+    if (isMPIError(e)) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
   created = engine;
   const rank = engine.world.rank;
   const fail = (what: string, error: unknown): void => {
