@@ -491,7 +491,7 @@ function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recv
     if (recv.length < send.length) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} elements but sendbuf has ${send.length}`);
     }
-    recv = recv.subarray(0, send.length);
+    if (recv.length !== send.length) recv = recv.subarray(0, send.length);
   }
   return { send, recv, o: bufferOp(comm, call, op, send ?? recv) };
 }

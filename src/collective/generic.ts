@@ -65,7 +65,7 @@ function* reduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray | 
   const call = startCall(p2p, Kind.Reduce, root);
   const mine = send ?? recv!;
   if (mine.byteLength >= red.LARGE_REDUCE && p2p.size > 1 && mine.length >= 2 * p2p.size) {
-    const alg = new BufferAlgebra(op, mine, mine.length, p2p);
+    const alg = BufferAlgebra.acquire(op, mine, p2p);
     const acc = alg.copy(mine);
     const holds = yield* red.rabenseifner(call, op, acc, root);
     checkLeftovers(call);
@@ -73,7 +73,7 @@ function* reduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray | 
     alg.release();
     return;
   }
-  const alg = new BufferAlgebra(op, mine, mine.length, p2p);
+  const alg = BufferAlgebra.acquire(op, mine, p2p);
   const result = yield* red.reduce(call, alg, mine);
   checkLeftovers(call);
   if (p2p.rank === root && result !== recv) recv!.set(result as never);
@@ -87,7 +87,7 @@ function* allreduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray
     if (send) recv.set(send as never);
     return;
   }
-  const alg = new BufferAlgebra(op, mine, mine.length, p2p);
+  const alg = BufferAlgebra.acquire(op, mine, p2p);
   if (mine.byteLength >= red.LARGE_REDUCE && mine.length >= 2 * p2p.size) {
     // Works in place in recv: no scratch copy of the whole vector.
     if (send) recv.set(send as never);
@@ -97,7 +97,7 @@ function* allreduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray
   }
   const result = yield* red.allreduce(call, alg, alg.copy(mine));
   checkLeftovers(call);
-  recv.set(result as never);
+  red.copyElements(result, recv);
   alg.release();
 }
 
@@ -113,7 +113,7 @@ function* reduceScatter(p2p: PointToPoint, send: TypedArray | null, recv: TypedA
 function* scan(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op: BufferOp, exclusive: boolean): Algorithm {
   const call = startCall(p2p, exclusive ? Kind.Exscan : Kind.Scan);
   const mine = send ?? recv;
-  const alg = new BufferAlgebra(op, mine, mine.length, p2p);
+  const alg = BufferAlgebra.acquire(op, mine, p2p);
   const result = yield* red.scan(call, alg, alg.copy(mine), exclusive);
   checkLeftovers(call);
   if (result !== undefined) recv.set(result as never);

@@ -34,6 +34,8 @@ type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: numbe
 
 /** Free scratch arrays by channel, then by element type and length: reductions reuse memory call after call. */
 const pools = new WeakMap<object, Pool>();
+/** The algebra each channel released last, ready for the next call of the same shape. */
+const idle = new WeakMap<object, BufferAlgebra>();
 const POOL_DEPTH = 4;
 /** Largest array pooled, and the most memory a communicator keeps pooled. */
 const POOL_MAX_BYTES = 16 << 20;
@@ -57,8 +59,20 @@ export class BufferAlgebra implements Algebra<TypedArray> {
   readonly #framed = new Map<TypedArray, Uint8Array>();
   readonly #pool: Scratch[] | undefined;
   readonly #owner: Pool | undefined;
+  readonly #ownerKey: object | undefined;
+
+  /** An algebra for `op` on arrays like `like`, reusing the one `owner` (a channel) released last when it fits. */
+  static acquire(op: BufferOp, like: TypedArray, owner: object): BufferAlgebra {
+    const a = idle.get(owner);
+    if (a && a.op === op && a.#ctor === (like.constructor as unknown) && a.#count === like.length) {
+      idle.delete(owner);
+      return a;
+    }
+    return new BufferAlgebra(op, like, like.length, owner);
+  }
 
   constructor(readonly op: BufferOp, like: TypedArray, count = like.length, owner?: object) {
+    this.#ownerKey = owner;
     this.#ctor = like.constructor as unknown as TypedCtor;
     this.#count = count;
     this.#bytes = count * like.BYTES_PER_ELEMENT;
@@ -100,15 +114,18 @@ export class BufferAlgebra implements Algebra<TypedArray> {
       }
     }
     this.#framed.clear();
+    if (this.#ownerKey) idle.set(this.#ownerKey, this);
   }
 
   send(call: Call, dest: number, p: TypedArray): EngineRequest {
-    return send(call, dest, bytes(p), this.#framed.get(p));
+    const framed = this.#framed.get(p);
+    return send(call, dest, framed ? framed.subarray(HEADER_BYTES) : bytes(p), framed);
   }
 
   receive(call: Call, source: number): Pending<TypedArray> {
     const a = this.scratch();
-    return { request: receive(call, source, bytes(a), this.#framed.get(a)), value: () => a };
+    const framed = this.#framed.get(a)!;
+    return { request: receive(call, source, framed.subarray(HEADER_BYTES), framed), value: () => a };
   }
 
   combine(lower: TypedArray, higher: TypedArray): TypedArray {
@@ -118,9 +135,23 @@ export class BufferAlgebra implements Algebra<TypedArray> {
 
   copy(p: TypedArray): TypedArray {
     const a = this.scratch();
-    a.set(p as never);
+    copyElements(p, a);
     return a;
   }
+}
+
+/** Header bytes in front of a scratch array's payload (transport.ts's framing). */
+const HEADER_BYTES = 8;
+
+/** Copies `from` into `to` (same length): a loop for short arrays, where TypedArray#set's fixed cost dominates. */
+export function copyElements(from: TypedArray, to: TypedArray): void {
+  const n = from.length;
+  if (n > 32 || from.constructor !== to.constructor) {
+    to.set(from as never);
+    return;
+  }
+  const f = from as unknown as number[], t = to as unknown as number[];
+  for (let i = 0; i < n; i++) t[i] = f[i]!;
 }
 
 export function bytes(a: TypedArray): Uint8Array {
