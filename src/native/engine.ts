@@ -15,6 +15,9 @@
  * small a buffer, the wrong kind) is kept in a per-communicator stash and is offered to later receives and
  * probes first, so it stays receivable. Nonblocking receives are matched in the order they were posted.
  *
+ * Sends follow MPI's standard mode (buffers go straight to MPI_Send), except that a large VALUE message is sent
+ * nonblocking and completed by later progress, i.e. values are buffered as on the local engine.
+ *
  * A posted nonblocking receive lives here, not in MPI, until a matched probe finds its message. So that a
  * large (rendezvous) message for it can never wait on a rank that is blocked elsewhere, every blocking call
  * (send, receive, probe, wait, collective) runs as its nonblocking form and polls while any nonblocking receive
@@ -25,7 +28,7 @@
  */
 import { ANY_TAG } from "../constants.js";
 import {
-  BUFFER, SYNCHRONOUS, VALUE,
+  BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
   type PayloadKind, type PointToPoint, type SendMode, type Sink, type TypedArray,
 } from "../engine/engine.js";
@@ -227,6 +230,15 @@ class Channel implements PointToPoint {
     const wire = this.#wireTag(tag, kind);
     if (dest === this.rank) {
       this.#sendToSelf(data, kind, tag, mode);
+      return;
+    }
+    if (kind === VALUE && mode === STANDARD && data.length > EAGER_BYTES) {
+      // A large value goes out as a nonblocking send that progress completes later: values are buffered, as on
+      // the local engine, so value traffic never deadlocks on two ranks sending to each other. (`data` is the
+      // codec's fresh encoding, never touched again by the caller.)
+      const request = this.isend(data, kind, dest, tag, mode);
+      if (!request.test()) this.engine.detach(request);
+      else if (request.error !== undefined) throw request.error;
       return;
     }
     if (this.engine.hasPosted) {
