@@ -1,4 +1,5 @@
 /** `mpi4ts run`: a local job on worker threads, or a job on the system MPI through mpiexec. */
+import { availableParallelism } from "node:os";
 import { runLocalJob } from "../local/world.js";
 import { compileProgram, locateProgram } from "./program.js";
 
@@ -22,7 +23,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
       mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
-      oversubscribe: options.oversubscribe,
+      // On this machine alone, like the local engine, more ranks than cores is allowed without asking.
+      oversubscribe: options.oversubscribe || (options.hostfile === undefined && options.size > availableParallelism()),
     });
   }
   const programPath = locateProgram(options.program);
