@@ -248,6 +248,25 @@ void locOp(void* in, void* inout, int* len, MPI_Datatype* dt, bool max) {
   }
 }
 void maxlocFn(void* in, void* inout, int* len, MPI_Datatype* dt) { locOp(in, inout, len, dt, true); }
+
+// Uint8ClampedArray arithmetic saturates at 255 (as storing into the array does), which MPI_UINT8_T does not.
+MPI_Op g_clampedSum = MPI_OP_NULL, g_clampedProd = MPI_OP_NULL;
+void clampedSumFn(void* in, void* inout, int* len, MPI_Datatype*) {
+  const uint8_t* a = static_cast<const uint8_t*>(in);
+  uint8_t* b = static_cast<uint8_t*>(inout);
+  for (int i = 0; i < *len; i++) {
+    unsigned v = static_cast<unsigned>(a[i]) + b[i];
+    b[i] = static_cast<uint8_t>(v > 255 ? 255 : v);
+  }
+}
+void clampedProdFn(void* in, void* inout, int* len, MPI_Datatype*) {
+  const uint8_t* a = static_cast<const uint8_t*>(in);
+  uint8_t* b = static_cast<uint8_t*>(inout);
+  for (int i = 0; i < *len; i++) {
+    unsigned v = static_cast<unsigned>(a[i]) * b[i];
+    b[i] = static_cast<uint8_t>(v > 255 ? 255 : v);
+  }
+}
 void minlocFn(void* in, void* inout, int* len, MPI_Datatype* dt) { locOp(in, inout, len, dt, false); }
 
 // ---- user ops: JS functions called from MPI through slot-bound trampolines ------------------------------
@@ -372,6 +391,8 @@ OpUse opArg(const Napi::CallbackInfo& info, size_t i, size_t commuteIndex, napi_
       use.countDivisor = 2;
     }
     if (k == 12) throwClass(env, "ERR_OP", "mpi4ts native: REPLACE is not a reduction operation for collectives");
+    if (type == napi_uint8_clamped_array && k == 0) use.op = g_clampedSum;
+    if (type == napi_uint8_clamped_array && k == 1) use.op = g_clampedProd;
     return use;
   }
   if (!info[i].IsFunction()) throwClass(env, "ERR_OP", "mpi4ts native: expected an op index or a function");
@@ -510,6 +531,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   }
   MPI_Op_create(&maxlocFn, 1, &g_maxloc);
   MPI_Op_create(&minlocFn, 1, &g_minloc);
+  MPI_Op_create(&clampedSumFn, 1, &g_clampedSum);
+  MPI_Op_create(&clampedProdFn, 1, &g_clampedProd);
   return Napi::Number::New(env, provided);
 }
 
@@ -531,6 +554,8 @@ Napi::Value Finalize(const Napi::CallbackInfo& info) {
       }
       if (g_maxloc != MPI_OP_NULL) MPI_Op_free(&g_maxloc);
       if (g_minloc != MPI_OP_NULL) MPI_Op_free(&g_minloc);
+      if (g_clampedSum != MPI_OP_NULL) MPI_Op_free(&g_clampedSum);
+      if (g_clampedProd != MPI_OP_NULL) MPI_Op_free(&g_clampedProd);
       MPI_Finalize();
     }
     g_finalized = true;
