@@ -40,6 +40,15 @@ const HILO = MPI.Op.Create((invec: Int32Array, inout: Int32Array) => {
   for (let i = 0; i < inout.length; i++) inout[i] = (invec[i]! & ~0xffff) | (inout[i]! & 0xffff);
 }, false);
 
+function add2(a: Float64Array, b: Float64Array): Float64Array {
+  return a.map((x, i) => x + b[i]!);
+}
+
+/** The engine under test (reproducibility is checked against mpi4ts's own trees, not an MPI library's). */
+function engineName(): string {
+  return MPI.Get_library_version().split(" ")[1] ?? "";
+}
+
 /** Lets other ranks run between polls (busy polling starves them when ranks outnumber cores). */
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
 
@@ -284,6 +293,43 @@ async function run(): Promise<void> {
         comm.Allreduce(hs, hr, HILO);
         assert.ok(hr.every((v) => v === (size - 1)), ctx(`Allreduce HILO count ${count}`));
       }
+    }
+
+    // Reproducibility across runs: the result is a fixed function of the inputs, the combination tree that
+    // recursive doubling (small counts) and reduce-scatter + allgather (large counts) share, simulated here.
+    // Inputs span magnitudes, so another order would round differently.
+    if (engineName() === "local" || engineName() === "self") {
+      const contribution = (r: number, n: number) => Float64Array.from(range(n), (i) => Math.sin(r * 977 + i) * 10 ** ((r + i) % 7));
+      const allreduceTree = (n: number): Float64Array => {
+        const pof2 = 2 ** Math.floor(Math.log2(size)), rem = size - pof2;
+        const parts: Float64Array[] = [];
+        for (let r = 0; r < size; r++) {
+          if (r < 2 * rem) { if (r % 2 === 1) parts.push(add2(contribution(r - 1, n), contribution(r, n))); }
+          else parts.push(contribution(r, n));
+        }
+        let level = parts;
+        while (level.length > 1) {
+          const next: Float64Array[] = [];
+          for (let j = 0; j < level.length; j += 2) next.push(add2(level[j]!, level[j + 1]!));
+          level = next;
+        }
+        return level[0]!;
+      };
+      const reduceTree = (n: number, r = 0, span = 2 ** Math.ceil(Math.log2(size))): Float64Array => {
+        let acc = contribution(r, n);
+        for (let m = 1; m < span && r + m < size; m <<= 1) acc = add2(acc, reduceTree(n, r + m, m));
+        return acc;
+      };
+      for (const n of [8, 50_000]) {
+        const out = new Float64Array(n);
+        comm.Allreduce(contribution(rank, n), out, MPI.SUM);
+        assert.deepEqual(out, allreduceTree(n), ctx(`Allreduce of ${n} doubles equals the documented tree bit for bit`));
+      }
+      const red = rank === size - 1 ? new Float64Array(8) : null;
+      comm.Reduce(contribution(rank, 8), red, MPI.SUM, size - 1);
+      if (red) assert.deepEqual(red, reduceTree(8), ctx("Reduce equals the documented binomial tree bit for bit"));
+      const vsum = comm.allreduce(contribution(rank, 1)[0]!, MPI.SUM);
+      assert.equal(vsum, allreduceTree(1)[0], ctx("allreduce of numbers follows the same tree"));
     }
 
     // Reduce_scatter_block and Reduce_scatter.
