@@ -167,7 +167,8 @@ function sendSubtree(call: Call, dest: number, lengths: readonly number[], data:
     for (const c of chunks) { payload.set(c, at); at += c.length; }
     return [send(call, dest, payload, framed)];
   }
-  const requests = [send(call, dest, payload, framed)];
+  // The table is always framed, so the follow-up (same payload kind) stays behind it on every engine.
+  const requests = [send(call, dest, payload, framed, true)];
   if (chunks.length === 1) {
     requests.push(sendFollowUp(call, dest, chunks[0]!));
   } else {

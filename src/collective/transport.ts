@@ -23,8 +23,11 @@ import { ANY_SOURCE } from "../constants.js";
 export type Step = readonly EngineRequest[];
 export type Algorithm<R = void> = Generator<Step, R, void>;
 
-/** Messages up to this many payload bytes carry a header (and are copied once to add it). */
-export const FRAME_LIMIT = 64 << 10;
+/**
+ * Messages up to this many payload bytes carry a header (and are copied once to add it); bigger ones go raw, with
+ * no copy, checked by length (and by the leftover check).
+ */
+export const FRAME_LIMIT = 16 << 10;
 const HEADER = 8;
 const MAGIC = 0x4d500000;
 const TAG_SPACE = 0x08000000;
@@ -99,8 +102,8 @@ export interface Packet {
  * Prepares `payload` for sending. When `framed` is given it must be the same memory with HEADER bytes in front
  * (from `framedBuffer`, or a received framed message of the same call) and no copy is made.
  */
-export function packet(call: Call, payload: Uint8Array, framed?: Uint8Array): Packet {
-  if (payload.length > FRAME_LIMIT) return { bytes: payload, framed: false };
+export function packet(call: Call, payload: Uint8Array, framed?: Uint8Array, always = false): Packet {
+  if (payload.length > FRAME_LIMIT && !always) return { bytes: payload, framed: false };
   let bytes = framed;
   if (!bytes) {
     bytes = new Uint8Array(HEADER + payload.length);
@@ -114,8 +117,8 @@ export function sendPacket(call: Call, dest: number, p: Packet): EngineRequest {
   return call.p2p.isend(p.bytes, p.framed ? VALUE : BUFFER, dest, call.tag, STANDARD);
 }
 
-export function send(call: Call, dest: number, payload: Uint8Array, framed?: Uint8Array): EngineRequest {
-  return sendPacket(call, dest, packet(call, payload, framed));
+export function send(call: Call, dest: number, payload: Uint8Array, framed?: Uint8Array, always = false): EngineRequest {
+  return sendPacket(call, dest, packet(call, payload, framed, always));
 }
 
 /**
