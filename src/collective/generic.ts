@@ -8,7 +8,7 @@ import { MPIError } from "../errors.js";
 import * as move from "./movement.js";
 import * as red from "./reduction.js";
 import { BufferAlgebra, bytes } from "./reduction.js";
-import { Kind, Schedule, checkLeftovers, runBlocking, startCall, type Algorithm, type Call } from "./transport.js";
+import { Kind, Schedule, checkLeftovers, checkStale, runBlocking, startCall, type Algorithm, type Call } from "./transport.js";
 
 function blocksOf(buf: Uint8Array, counts: readonly number[], displs: readonly number[]): Uint8Array[] {
   return counts.map((c, i) => buf.subarray(displs[i]!, displs[i]! + c));
@@ -120,9 +120,10 @@ function* scan(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op:
   alg.release();
 }
 
-function* checked<R>(call: Call, algorithm: Algorithm<R>): Algorithm<R> {
+function* checked<R>(call: Call, algorithm: Algorithm<R>, stale = false): Algorithm<R> {
   const result = yield* algorithm;
   checkLeftovers(call);
+  if (stale) checkStale(call);
   return result;
 }
 
@@ -131,8 +132,8 @@ function* checked<R>(call: Call, algorithm: Algorithm<R>): Algorithm<R> {
 class GenericCollectives implements Collectives {
   constructor(private readonly p2p: PointToPoint) {}
 
-  barrier(): void { const k = startCall(this.p2p, Kind.Barrier); runBlocking(move.barrier(k), k); }
-  ibarrier(): EngineRequest { const k = startCall(this.p2p, Kind.Barrier); return new Schedule(checked(k, move.barrier(k))); }
+  barrier(): void { const k = startCall(this.p2p, Kind.Barrier); runBlocking(move.barrier(k), k); checkStale(k); }
+  ibarrier(): EngineRequest { const k = startCall(this.p2p, Kind.Barrier); return new Schedule(checked(k, move.barrier(k), true)); }
 
   bcast(buf: Uint8Array, root: number): void { const k = startCall(this.p2p, Kind.Bcast, root); runBlocking(move.bcast(k, buf), k); }
   ibcast(buf: Uint8Array, root: number): EngineRequest { const k = startCall(this.p2p, Kind.Bcast, root); return new Schedule(checked(k, move.bcast(k, buf))); }

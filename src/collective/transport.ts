@@ -18,7 +18,7 @@
  */
 import { BUFFER, STANDARD, VALUE, type EngineRequest, type Envelope, type PointToPoint } from "../engine/engine.js";
 import { MPIError, isMPIError } from "../errors.js";
-import { ANY_SOURCE } from "../constants.js";
+import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 
 export type Step = readonly EngineRequest[];
 export type Algorithm<R = void> = Generator<Step, R, void>;
@@ -260,6 +260,32 @@ function leftovers(call: Call): void {
   throw new MPIError("ERR_OTHER",
     `collective mismatch: rank ${env.source} sent this rank a ${env.byteLength}-byte message in ${describeCall(call)} that this ` +
     "rank does not expect; every rank must call the same collectives in the same order, with the same root");
+}
+
+/** Up to this many ranks, a completed barrier also looks for stale messages from every rank (see checkStale). */
+const STALE_SCAN_LIMIT = 64;
+
+/**
+ * After a barrier: every rank has finished its earlier collectives, so a message of an earlier call still waiting
+ * here (the first message from its sender, by the per-pair order) was never going to be received: its sender
+ * disagreed about that call. One iprobe per rank, so only on small communicators.
+ */
+export function checkStale(call: Call): void {
+  const { p2p } = call;
+  // Calls still in flight here (nonblocking ones) may legitimately have older messages waiting.
+  if (p2p.size > STALE_SCAN_LIMIT || (sequences.get(p2p)?.open ?? 0) > 0) return;
+  for (let src = 0; src < p2p.size; src++) {
+    if (src === p2p.rank) continue;
+    const env = p2p.iprobe(src, ANY_TAG);
+    if (!env || env.tag >= TAG_SPACE) continue; // (communicator management uses tags above the sequence)
+    const age = (call.tag - env.tag + TAG_SPACE) % TAG_SPACE;
+    if (age > 0 && age < TAG_SPACE / 2) {
+      throw new MPIError("ERR_OTHER",
+        `collective mismatch: rank ${src} sent this rank a ${env.byteLength}-byte message in a collective ${age} call(s) before ` +
+        `this ${describeCall(call)} that this rank never received; every rank must call the same collectives in the ` +
+        "same order, with the same root");
+    }
+  }
 }
 
 /** Receives one message of the call from `source` (see Incoming). */

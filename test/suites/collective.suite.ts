@@ -361,6 +361,15 @@ async function run(): Promise<void> {
     comm.Scan(Int32Array.of(rank << 16 | rank), hl, HILO);
     assert.equal(hl[0], rank, ctx("Scan non-commutative"));
 
+    // A blocking collective while a nonblocking one is in flight (its messages may wait here meanwhile).
+    const early = new Float64Array(2).fill(rank === 0 ? 7 : 0);
+    const pendingBcast = comm.Ibcast(early, 0);
+    comm.Barrier();
+    assert.equal(comm.allreduce(1), size, ctx("allreduce while an Ibcast is in flight"));
+    comm.Barrier();
+    pendingBcast.wait();
+    assert.deepEqual([...early], [7, 7], ctx("Ibcast completed after blocking collectives"));
+
     // Several nonblocking collectives in flight at once, completed out of order.
     const reqA = new Float64Array(2);
     const reqB = new Int32Array(size);
