@@ -58,22 +58,17 @@ interface Sequence {
   next: number;
   /** Calls started and not yet completed (nonblocking ones may overlap). */
   open: number;
-  last: Call | undefined;
 }
 const sequences = new WeakMap<PointToPoint, Sequence>();
 
-/**
- * Starts a collective call: takes the next tag of the communicator's sequence. When no call is in flight, first
- * looks for late messages of the previous call (see checkLeftovers).
- */
+/** Starts a collective call: takes the next tag of the communicator's sequence. */
 export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
   let seq = sequences.get(p2p);
-  if (!seq) sequences.set(p2p, (seq = { next: 0, open: 0, last: undefined }));
-  if (seq.open === 0 && seq.last) leftovers(seq.last);
+  if (!seq) sequences.set(p2p, (seq = { next: 0, open: 0 }));
   const tag = seq.next;
   seq.next = (seq.next + 1) % TAG_SPACE;
   seq.open++;
-  return (seq.last = { p2p, tag, kind, root });
+  return { p2p, tag, kind, root };
 }
 
 /** A buffer of `n` payload bytes with room for a header before it. */
@@ -246,7 +241,8 @@ function describeCall(call: Call): string {
 /**
  * Run when a call is complete on this rank: by then it has received every message of the call addressed to it, so
  * any other message with the call's tag comes from a rank that disagrees about the root or the collective (one
- * rank in bcast with root 0, another with root 1). Catches the mismatches that would otherwise pass unnoticed.
+ * rank in bcast with root 0, another with root 1). Catches the mismatches that would otherwise pass unnoticed,
+ * when the stray message has already arrived; later arrivals are caught by the next barrier (checkStale).
  */
 export function checkLeftovers(call: Call): void {
   const seq = sequences.get(call.p2p);
