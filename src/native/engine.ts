@@ -26,6 +26,7 @@
  * Communicators map one to one onto MPI's; each has a duplicate (`internal`, made at first use) for traffic
  * that must never match user receives. The collectives on buffers are MPI's own (`native`).
  */
+import { availableParallelism } from "node:os";
 import { ANY_TAG } from "../constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
@@ -149,7 +150,7 @@ class RecvRequest implements EngineRequest {
       if (engine.postedCount() === 1) {
         // The only receive posted: block in MPI for its message (no other receive can be starved).
         this.channel.blockForHead(this);
-      } else if ((spins & 63) === 63) {
+      } else if ((spins & engine.yieldMask) === engine.yieldMask) {
         engine.addon.yield();
       }
     }
@@ -303,7 +304,7 @@ class Channel implements PointToPoint {
             this.#deliver(found.message, found.envelope, sink);
             return found.envelope;
           }
-          if ((spins & 63) === 63) addon.yield();
+          if ((spins & this.engine.yieldMask) === this.engine.yieldMask) addon.yield();
         }
       } else {
         message = addon.mprobe(this.handle, source, tag, this.#altTag(tag));
@@ -490,7 +491,7 @@ class Channel implements PointToPoint {
           this.engine.progressPosted();
           const found = this.iprobe(source, tag);
           if (found) return found;
-          if ((spins & 255) === 255) this.engine.addon.yield();
+          if ((spins & this.engine.yieldMask) === this.engine.yieldMask) this.engine.addon.yield();
         }
       }
       this.engine.addon.probe(this.handle, source, tag, this.#altTag(tag));
@@ -690,6 +691,11 @@ export class NativeEngine implements Engine {
   readonly world: NativeComm;
   readonly self: NativeComm;
   finalized = false;
+  /**
+   * Polling loops yield the core every (yieldMask + 1) turns: every turn when this host runs more ranks than it
+   * has cores (the others need the core to make the progress we poll for), every 64 turns otherwise.
+   */
+  readonly yieldMask: number;
   /** Channels with unmatched nonblocking receives. */
   readonly #watched = new Set<Channel>();
   /** Counts completed requests, so `activity()` knows whether things are moving. */
@@ -711,6 +717,8 @@ export class NativeEngine implements Engine {
     let bit = 1;
     while (bit * 2 <= Math.floor((this.tagUb + 1) / 2)) bit *= 2;
     this.valueBit = bit;
+    const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? 1);
+    this.yieldMask = local > availableParallelism() ? 0 : 63;
     this.world = new NativeComm(this, WORLD);
     this.self = new NativeComm(this, SELF);
   }
@@ -761,7 +769,7 @@ export class NativeEngine implements Engine {
     for (let spins = 0; ; spins++) {
       this.progressPosted();
       if (done()) return;
-      if ((spins & 63) === 63) this.addon.yield();
+      if ((spins & this.yieldMask) === this.yieldMask) this.addon.yield();
     }
   }
 
