@@ -704,6 +704,12 @@ export class NativeEngine implements Engine {
   #idleTurns = 0;
 
   constructor() {
+    // UCX (under MPICH, and Open MPI's UCX components) patches mmap and malloc to track memory; inside Node
+    // that crashed V8's compiler now and then (SIGSEGV in ReusableUnoptimizedCompileState). UCX reads these
+    // when libmpi loads, so they are set first; a user's own settings win.
+    for (const [name, value] of [["UCX_MEM_MMAP_HOOK_MODE", "none"], ["UCX_MEM_MALLOC_HOOKS", "no"], ["UCX_MEM_EVENTS", "no"]]) {
+      process.env[name] ??= value;
+    }
     const { addon, path } = loadAddon();
     this.addon = addon;
     this.addonPath = path;

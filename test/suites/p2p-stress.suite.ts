@@ -69,12 +69,14 @@ while (received < total) {
   }
 }
 for (const [key, n] of expected) assert.equal(nextSeq.get(key) ?? 0, n, `all of ${key} arrived`);
-// Everyone is done receiving before anyone checks for strays from slower ranks.
-comm.send("done", 0, 99);
+// Everyone is done receiving before anyone checks for strays from slower ranks. The handshake runs on
+// COMM_WORLD so that it can never be taken by the wildcard receives above.
+const world = MPI.COMM_WORLD;
+world.send("done", 0, 99);
 if (rank === 0) {
-  for (let i = 0; i < size; i++) comm.recv(MPI.ANY_SOURCE, 99);
-  for (let i = 1; i < size; i++) comm.send("finish", i, 98);
+  for (let i = 0; i < size; i++) world.recv(MPI.ANY_SOURCE, 99);
+  for (let i = 1; i < size; i++) world.send("finish", i, 98);
 } else {
-  comm.recv(0, 98);
+  world.recv(0, 98);
 }
 assert.equal(comm.iprobe(MPI.ANY_SOURCE, MPI.ANY_TAG), false, "no duplicates");
