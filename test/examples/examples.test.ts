@@ -7,8 +7,8 @@
  *
  *   npm run build && npx tsx --test test/examples/examples.test.ts
  *
- * Engines: always the built-in (local) engine; also the native mpi engine when
- * MPI4TS_TEST_ENGINES includes "mpi" (e.g. MPI4TS_TEST_ENGINES=local,mpi).
+ * Engines: the built-in (local) engine, and the native mpi engine when its addon is built (as for every
+ * suite: test/support/jobs.ts; MPI4TS_TEST_ENGINES=local,mpi chooses explicitly).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { enginesUnderTest } from "../support/jobs.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const launcher = join(root, "bin", "mpi4ts.js");
@@ -182,8 +183,8 @@ function runJob(argv: string[], limitMs: number): Promise<Outcome> {
   });
 }
 
-const engines = (process.env.MPI4TS_TEST_ENGINES ?? "local").split(/[\s,]+/).filter(Boolean);
-const mpiReason = "the native mpi engine is not enabled (set MPI4TS_TEST_ENGINES=local,mpi once it is built)";
+const engines: string[] = enginesUnderTest();
+const mpiReason = "the native mpi engine is not built here (npm rebuild mpi4ts after installing libopenmpi-dev), or MPI4TS_TEST_ENGINES leaves it out";
 
 for (const engine of ["local", "mpi"]) {
   const skip = engine === "mpi" && !engines.includes("mpi") ? mpiReason : false;
