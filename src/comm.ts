@@ -487,7 +487,7 @@ export class Comm {
   ibarrier(): Request<void> { return coll.ibarrier(this); }
   Ibarrier(): Request<void> { return coll.Ibarrier(this); }
   /** The root's value, on every rank (MPI_Bcast of its encoding). */
-  bcast<T>(obj: T, root = 0): T { return coll.bcast(this, obj, root); }
+  bcast<T>(obj: T | null | undefined, root = 0): T { return coll.bcast(this, obj, root) as T; }
   /** Item `rank` of the root's array of `size` items. */
   scatter<T>(seq: readonly T[] | null, root = 0): T { return coll.scatter(this, seq, root); }
   /** Every rank's value, in rank order, at the root; null elsewhere. */

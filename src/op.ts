@@ -61,8 +61,11 @@ export class Op {
   }
 
   /** Applies the op to two values as a reduction would (mpi4py's `op(x, y)`): `a` is the lower rank's. */
-  apply<T>(a: T, b: T): T {
-    return this.combineValues(a, b, "Op.apply") as T;
+  apply<T>(a: T, b: T): T;
+  /** Operands of different kinds (LAND on a string and a number...) give what the op makes of them. */
+  apply(a: unknown, b: unknown): unknown;
+  apply(a: unknown, b: unknown): unknown {
+    return this.combineValues(a, b, "Op.apply");
   }
 
   /** @internal Throws ERR_OP for a freed op; `prefix` names the call. */

@@ -7,6 +7,7 @@ import { Compute_dims, balanced } from "../../src/cartcomm.js";
 import { Group, compareRanks } from "../../src/group.js";
 import { CONGRUENT, IDENT, SIMILAR, UNDEFINED, UNEQUAL } from "../../src/constants.js";
 import { MPIError } from "../../src/errors.js";
+import type { TypedArray } from "../../src/engine/engine.js";
 
 function err(cls: string, f: () => unknown): void {
   assert.throws(f, (e: unknown) => e instanceof MPIError && e.errorClass === cls);
@@ -39,7 +40,14 @@ test("buffer kernels combine lower ⊕ higher into either operand", () => {
   combineInto({ builtin: "REPLACE" }, r, s, r);
   assert.equal(r[0], 2);
   const calls: string[] = [];
-  const user = { fn: (a: Int32Array, b: Int32Array) => { calls.push(`${a[0]}>${b[0]}`); b[0] = a[0]! * 10 + b[0]!; }, commute: false };
+  const user = {
+    fn: (a: TypedArray, b: TypedArray) => {
+      const [x, y] = [a as Int32Array, b as Int32Array];
+      calls.push(`${x[0]}>${y[0]}`);
+      y[0] = x[0]! * 10 + y[0]!;
+    },
+    commute: false,
+  };
   const x = Int32Array.of(1), y = Int32Array.of(2);
   combineInto(user, x, y, x);
   assert.deepEqual(calls, ["1>2"]);

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
+import { expectError } from "../support/expect-error.js";
 
 const world = MPI.COMM_WORLD;
 const comms: [string, MPI.Comm][] = [
@@ -13,15 +14,6 @@ const comms: [string, MPI.Comm][] = [
   ["Dup", world.Dup()],
   ["Split", world.Split(world.rank % 2, -world.rank)],
 ];
-
-function expectError(errorClass: string, run: () => unknown, mentions?: RegExp): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(e instanceof MPI.MPIError, `expected MPIError, got ${String(e)}`);
-    assert.equal(e.errorClass, errorClass, e.message);
-    if (mentions) assert.match(e.message, mentions);
-    return true;
-  });
-}
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const triangle = (n: number) => (n * (n - 1)) / 2;
@@ -315,8 +307,8 @@ async function run(): Promise<void> {
         }
         return level[0]!;
       };
-      const reduceTree = (n: number, r = 0, span = 2 ** Math.ceil(Math.log2(size))): Float64Array => {
-        let acc = contribution(r, n);
+      const reduceTree = (n: number, r = 0, span = 2 ** Math.ceil(Math.log2(size))): Float64Array<ArrayBufferLike> => {
+        let acc: Float64Array<ArrayBufferLike> = contribution(r, n);
         for (let m = 1; m < span && r + m < size; m <<= 1) acc = add2(acc, reduceTree(n, r + m, m));
         return acc;
       };

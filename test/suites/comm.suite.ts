@@ -5,19 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
+import { expectError } from "../support/expect-error.js";
 
 const world = MPI.COMM_WORLD;
 const rank = world.rank, size = world.size;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-function expectError(errorClass: string, run: () => unknown, mentions?: RegExp): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(e instanceof MPI.MPIError, `expected MPIError, got ${String(e)}`);
-    assert.equal(e.errorClass, errorClass, e.message);
-    if (mentions) assert.match(e.message, mentions);
-    return true;
-  });
-}
 
 // ---- Compare ----
 const dup = world.Dup();

@@ -6,17 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
+import { expectError } from "../support/expect-error.js";
 
 const world = MPI.COMM_WORLD;
-
-function expectError(errorClass: string, run: () => unknown, mentions?: RegExp): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(e instanceof MPI.MPIError, `expected MPIError, got ${String(e)}`);
-    assert.equal(e.errorClass, errorClass, e.message);
-    if (mentions) assert.match(e.message, mentions);
-    return true;
-  });
-}
 
 type Ctor = { new (n: number): any; name: string; of(...x: any[]): any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const INT_TYPES: Ctor[] = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];

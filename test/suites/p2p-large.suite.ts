@@ -19,7 +19,7 @@ if (rank < 2) {
   assert.equal(into[into.length - 1], 0xabcdef ^ other);
 
   const text = `${rank}`.repeat(16 * MiB);
-  const back = comm.sendrecv(text, other, 2, other, 2);
+  const back = comm.sendrecv<string>(text, other, 2, other, 2);
   assert.equal(back.length, 16 * MiB);
   assert.ok(back === `${other}`.repeat(16 * MiB));
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
+import { expectError } from "../support/expect-error.js";
 
 const world = MPI.COMM_WORLD;
 const comms: [string, MPI.Comm][] = [
@@ -13,15 +14,6 @@ const comms: [string, MPI.Comm][] = [
   ["Split", world.Split(world.rank % 2, -world.rank)],
   ["COMM_SELF", MPI.COMM_SELF],
 ];
-
-function expectError(errorClass: string, run: () => unknown, mentions?: RegExp): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(e instanceof MPI.MPIError, `expected MPIError, got ${String(e)}`);
-    assert.equal(e.errorClass, errorClass, e.message);
-    if (mentions) assert.match(e.message, mentions);
-    return true;
-  });
-}
 
 const SAMPLE_VALUES: unknown[] = [
   42, -0, 3.25, NaN, "hé ✓ 𝄞", "", true, null, undefined, 12345678901234567890n,
