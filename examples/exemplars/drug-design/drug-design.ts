@@ -29,6 +29,7 @@
  * Output: best score and ligands, and `TIME static|dynamic|sequential <s>`.
  */
 import { MPI } from "mpi4ts";
+import { blockRange, intArg, mulberry32, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
@@ -49,27 +50,7 @@ interface Best {
   ligands: string[];
 }
 
-/** A positive integer from the command line (argument `index`), or `fallback` if absent. */
-function intArg(index: number, fallback: number, name: string): number {
-  const value = Number(process.argv[index] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${process.argv[index]}"`);
-  }
-  return value;
-}
-
-/** A small seedable generator (mulberry32), so every run screens the same ligands. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** `count` random ligands of 2..maxLength letters; seeded, so every run screens the same ligands. */
 function makeLigands(count: number, maxLength: number, seed: number): string[] {
   const random = mulberry32(seed);
   const letters = "abcdefghijklmnopqrstuvwxyz";
@@ -123,10 +104,7 @@ const { ligands, protein } = input;
 // ---- strategy 1: static, equal contiguous chunks ----------------------------
 comm.barrier();
 let start = MPI.Wtime();
-const q = Math.floor(ligands.length / size);
-const extra = ligands.length % size;
-const first = rank * q + Math.min(rank, extra);
-const count = q + (rank < extra ? 1 : 0);
+const [first, count] = blockRange(ligands.length, size, rank); // sizes differ by at most one
 let myBest = NONE;
 for (let i = first; i < first + count; i++) myBest = merge(myBest, single(ligands[i], score(ligands[i], protein)));
 const busy = MPI.Wtime() - start;
@@ -182,13 +160,14 @@ if (rank === 0) {
   console.log(`Dynamic best ${show(dynamicBest)}`);
   console.log(`Static busy time per rank (s): ${busyTimes.map((t) => t.toFixed(3)).join(" ")}`);
   if (size > 1) console.log(`Dynamic tasks per worker: ${tasksPerWorker.slice(1).join(" ")}`);
-  console.log(`TIME static ${staticTime.toFixed(6)}`);
-  console.log(`TIME dynamic ${dynamicTime.toFixed(6)}`);
+  reportTime("static", staticTime);
+  reportTime("dynamic", dynamicTime);
 
-  const seqStart = MPI.Wtime();
-  let sequentialBest = NONE;
-  for (const ligand of ligands) sequentialBest = merge(sequentialBest, single(ligand, score(ligand, protein)));
-  console.log(`TIME sequential ${(MPI.Wtime() - seqStart).toFixed(6)}`);
+  const sequentialBest = timed("sequential", () => {
+    let best = NONE;
+    for (const ligand of ligands) best = merge(best, single(ligand, score(ligand, protein)));
+    return best;
+  });
 
   const expected = show(sequentialBest);
   if (show(staticBest) !== expected || show(dynamicBest) !== expected) {

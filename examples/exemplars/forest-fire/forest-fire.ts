@@ -28,19 +28,11 @@
  */
 import { writeFileSync } from "node:fs";
 import { MPI } from "mpi4ts";
+import { intArg, mulberry32, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
 const size = comm.Get_size();
-
-/** A positive integer from the command line (argument `index`), or `fallback` if absent. */
-function intArg(index: number, fallback: number, name: string): number {
-  const value = Number(process.argv[index] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${process.argv[index]}"`);
-  }
-  return value;
-}
 
 const n = intArg(2, 60, "the forest size");
 const trials = intArg(3, 100, "trials");
@@ -50,17 +42,6 @@ const seed = intArg(6, 1, "seed");
 
 /** Probabilities 0, 1/steps, ..., 1. */
 const probabilities = Array.from({ length: steps + 1 }, (_, k) => k / steps);
-
-function mulberry32(s: number): () => number {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The generator of one trial: fixed by (seed, probability index, trial). */
 function trialRandom(pIndex: number, trial: number): () => number {
@@ -153,12 +134,10 @@ if (totals !== null) {
   });
   writeFileSync(svgPath, plot(percent));
   console.log(`Wrote the plot to ${svgPath}`);
-  console.log(`TIME parallel ${(elapsed ?? NaN).toFixed(6)}`);
+  reportTime("parallel", elapsed ?? NaN);
 
   // ---- sequential baseline ------------------------------------------------
-  const seqStart = MPI.Wtime();
-  const sequential = sweep(0, 1);
-  console.log(`TIME sequential ${(MPI.Wtime() - seqStart).toFixed(6)}`);
+  const sequential = timed("sequential", () => sweep(0, 1));
 
   // ---- self-check ---------------------------------------------------------
   // Same seeds per trial: the counts must be identical, whatever the ranks.

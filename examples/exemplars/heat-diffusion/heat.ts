@@ -27,19 +27,11 @@
  * Output: a few temperatures, `TIME parallel <s>`, `TIME sequential <s>`.
  */
 import { MPI } from "mpi4ts";
+import { blockRange, intArg, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
 const size = comm.Get_size();
-
-/** A positive integer from the command line (argument `index`), or `fallback` if absent. */
-function intArg(index: number, fallback: number, name: string): number {
-  const value = Number(process.argv[index] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${process.argv[index]}"`);
-  }
-  return value;
-}
 
 const rows = intArg(2, 400, "rows");
 const cols = intArg(3, 400, "cols");
@@ -69,20 +61,14 @@ function newBlock(h: number, w: number, topValue: number): Float64Array {
   return block;
 }
 
-/** [start, length] of part k when n points are split into p blocks differing by at most one. */
-function split(n: number, p: number, k: number): [number, number] {
-  const q = Math.floor(n / p);
-  const r = n % p;
-  return [k * q + Math.min(k, r), q + (k < r ? 1 : 0)];
-}
-
 // ---- the rank grid and my tile ------------------------------------------------
 const dims = MPI.Compute_dims(size, 2); // e.g. 4 ranks -> [2, 2]
 if (dims[0] > rows || dims[1] > cols) throw new Error(`a ${rows}x${cols} plate is too small for a ${dims.join("x")} rank grid`);
 const cart = comm.Create_cart(dims, [false, false]); // open edges: PROC_NULL beyond them
 const [myRow, myCol] = cart.Get_coords(cart.Get_rank());
-const [row0, h] = split(rows, dims[0], myRow);
-const [col0, w] = split(cols, dims[1], myCol);
+// My rows and columns of the plate: blocks differing by at most one.
+const [row0, h] = blockRange(rows, dims[0], myRow);
+const [col0, w] = blockRange(cols, dims[1], myCol);
 const W = w + 2; // row length of my block, border included
 
 const [up, down] = cart.Shift(0, 1); // neighbours above (source) and below (dest)
@@ -131,17 +117,18 @@ if (tiles !== null) {
   const at = (i: number, j: number) => plate[i * cols + j].toFixed(4);
   console.log(`Plate ${rows}x${cols}, ${steps} steps, ranks in a ${dims.join("x")} grid`);
   console.log(`Temperature near the top middle: ${at(0, cols >> 1)}, at the center: ${at(rows >> 1, cols >> 1)}`);
-  console.log(`TIME parallel ${(elapsed ?? NaN).toFixed(6)}`);
+  reportTime("parallel", elapsed ?? NaN);
 
   // ---- sequential baseline: the whole plate as one block ----------------------
-  const seqStart = MPI.Wtime();
-  let s = newBlock(rows, cols, TOP);
-  let sNext = newBlock(rows, cols, TOP);
-  for (let step = 0; step < steps; step++) {
-    jacobiStep(s, sNext, rows, cols);
-    [s, sNext] = [sNext, s];
-  }
-  console.log(`TIME sequential ${(MPI.Wtime() - seqStart).toFixed(6)}`);
+  const s = timed("sequential", () => {
+    let cur = newBlock(rows, cols, TOP);
+    let nxt = newBlock(rows, cols, TOP);
+    for (let step = 0; step < steps; step++) {
+      jacobiStep(cur, nxt, rows, cols);
+      [cur, nxt] = [nxt, cur];
+    }
+    return cur;
+  });
 
   // ---- self-check: identical, value for value -----------------------------------
   for (let i = 0; i < rows; i++) {

@@ -23,19 +23,11 @@
  * Output: the dominant eigenvalue estimate, `TIME parallel <s>`, `TIME sequential <s>`.
  */
 import { MPI } from "mpi4ts";
+import { intArg, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
 const size = comm.Get_size();
-
-/** A positive integer from the command line (argument `index`), or `fallback` if absent. */
-function intArg(index: number, fallback: number, name: string): number {
-  const value = Number(process.argv[index] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${process.argv[index]}"`);
-  }
-  return value;
-}
 
 const rows = intArg(2, 2048, "rows");
 const cols = intArg(3, rows, "cols");
@@ -96,18 +88,19 @@ const elapsed = comm.reduce(MPI.Wtime() - start, MPI.MAX, 0);
 
 if (rank === 0 && A !== null && y !== null) {
   console.log(`${rows}x${cols} matrix, ${iterations} iterations on ${size} rank(s): dominant eigenvalue ~ ${lambda.toFixed(6)}`);
-  console.log(`TIME parallel ${(elapsed ?? NaN).toFixed(6)}`);
+  reportTime("parallel", elapsed ?? NaN);
 
   // ---- sequential baseline ---------------------------------------------------------
-  const seqStart = MPI.Wtime();
   const sx = new Float64Array(cols).fill(1);
   const sy = new Float64Array(rows);
-  let sLambda = 0;
-  for (let it = 0; it < iterations; it++) {
-    multiply(A, rows, sx, sy);
-    sLambda = normalize(sy, sx);
-  }
-  console.log(`TIME sequential ${(MPI.Wtime() - seqStart).toFixed(6)}`);
+  const sLambda = timed("sequential", () => {
+    let estimate = 0;
+    for (let it = 0; it < iterations; it++) {
+      multiply(A, rows, sx, sy);
+      estimate = normalize(sy, sx);
+    }
+    return estimate;
+  });
 
   // ---- self-check: same rows, same arithmetic, so identical results -----------------
   for (let i = 0; i < rows; i++) {

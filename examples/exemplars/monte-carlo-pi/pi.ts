@@ -21,40 +21,15 @@
  * `TIME parallel <seconds>` and `TIME sequential <seconds>`.
  */
 import { MPI } from "mpi4ts";
+import { blockRange, intArg, reportTime, streamFor, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
 const size = comm.Get_size();
 
-/** A positive integer from the command line (argument `index`), or `fallback` if absent. */
-function intArg(index: number, fallback: number, name: string): number {
-  const value = Number(process.argv[index] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${process.argv[index]}"`);
-  }
-  return value;
-}
-
-/** A small, fast, seedable generator (mulberry32): uniform numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Every rank gets its own stream: mix the rank into the seed. */
-function streamFor(seed: number, r: number): () => number {
-  return mulberry32(seed ^ Math.imul(r + 1, 0x9e3779b9));
-}
-
 /** How many of rank r's tosses: the total split in blocks differing by at most one. */
 function tossesOf(total: number, r: number): number {
-  return Math.floor(total / size) + (r < total % size ? 1 : 0);
+  return blockRange(total, size, r)[1];
 }
 
 /** Throw `count` darts with `random`; return how many land inside the quarter circle. */
@@ -90,13 +65,14 @@ if (rank === 0) {
   if (hits === null || elapsed === null) throw new Error("reduce gave the root nothing");
   const pi = (4 * hits) / tosses;
   console.log(`Estimate of pi from ${tosses} tosses on ${size} rank(s): ${pi.toFixed(8)} (error ${(pi - Math.PI).toExponential(2)})`);
-  console.log(`TIME parallel ${elapsed.toFixed(6)}`);
+  reportTime("parallel", elapsed);
 
   // ---- sequential baseline: the same streams, one after the other ----------
-  const seqStart = MPI.Wtime();
-  let seqHits = 0;
-  for (let r = 0; r < size; r++) seqHits += countHits(tossesOf(tosses, r), streamFor(seed, r));
-  console.log(`TIME sequential ${(MPI.Wtime() - seqStart).toFixed(6)}`);
+  const seqHits = timed("sequential", () => {
+    let sum = 0;
+    for (let r = 0; r < size; r++) sum += countHits(tossesOf(tosses, r), streamFor(seed, r));
+    return sum;
+  });
 
   // ---- self-check ----------------------------------------------------------
   // 1) Parallel and sequential counted exactly the same hits.

@@ -28,34 +28,15 @@
  * Output: `TIME parallel <s>`, `TIME sequential <s>`, and the check.
  */
 import { MPI } from "mpi4ts";
+import { intArg, mulberry32, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
 const size = comm.Get_size();
 
-/** A positive integer from the command line (argument `index`), or `fallback` if absent. */
-function intArg(index: number, fallback: number, name: string): number {
-  const value = Number(process.argv[index] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${process.argv[index]}"`);
-  }
-  return value;
-}
-
 const n = intArg(2, 2_000_000, "n");
 const seed = intArg(3, 42, "seed");
 const blockLength = Math.ceil(n / size); // every rank knows this without being told
-
-function mulberry32(s: number): () => number {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Merge two sorted blocks and keep the lowest (keepLow) or highest
@@ -111,12 +92,10 @@ const elapsed = comm.reduce(MPI.Wtime() - start, MPI.MAX, 0);
 if (rank === 0 && input !== null && padded !== null) {
   const result = padded.subarray(0, n); // the padding sorted to the end
   console.log(`Smallest ${result[0]}, largest ${result[n - 1]}`);
-  console.log(`TIME parallel ${(elapsed ?? NaN).toFixed(6)}`);
+  reportTime("parallel", elapsed ?? NaN);
 
   // ---- sequential baseline --------------------------------------------------------
-  const seqStart = MPI.Wtime();
-  const expected = Float64Array.from(input).sort();
-  console.log(`TIME sequential ${(MPI.Wtime() - seqStart).toFixed(6)}`);
+  const expected = timed("sequential", () => Float64Array.from(input).sort());
 
   // ---- self-check: the result is the sorted input ------------------------------------
   for (let i = 0; i < n; i++) {

@@ -20,19 +20,11 @@
  * Output: the result and its error, and `TIME parallel <s>` / `TIME sequential <s>`.
  */
 import { MPI } from "mpi4ts";
+import { blockRange, intArg, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
 const size = comm.Get_size();
-
-/** A positive integer from the command line (argument `index`), or `fallback` if absent. */
-function intArg(index: number, fallback: number, name: string): number {
-  const value = Number(process.argv[index] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${process.argv[index]}"`);
-  }
-  return value;
-}
 
 const f = (x: number): number => Math.sin(x);
 const a = 0;
@@ -53,10 +45,7 @@ function trapezoids(first: number, count: number): number {
 }
 
 // My block of trapezoids: sizes differ by at most one (patternlet 21).
-const q = Math.floor(n / size);
-const extra = n % size;
-const myFirst = rank * q + Math.min(rank, extra);
-const myCount = q + (rank < extra ? 1 : 0);
+const [myFirst, myCount] = blockRange(n, size, rank);
 
 // ---- parallel version -------------------------------------------------------
 comm.barrier();
@@ -69,12 +58,10 @@ if (rank === 0) {
   if (total === null || elapsed === null) throw new Error("reduce gave the root nothing");
   console.log(`With n = ${n} trapezoids on ${size} rank(s), the integral of sin over [0, pi] is ${total.toFixed(15)}`);
   console.log(`Difference from the exact value 2: ${(total - exact).toExponential(3)}`);
-  console.log(`TIME parallel ${elapsed.toFixed(6)}`);
+  reportTime("parallel", elapsed);
 
   // ---- sequential baseline ---------------------------------------------------
-  const seqStart = MPI.Wtime();
-  const sequential = trapezoids(0, n);
-  console.log(`TIME sequential ${(MPI.Wtime() - seqStart).toFixed(6)}`);
+  const sequential = timed("sequential", () => trapezoids(0, n));
 
   // ---- self-check --------------------------------------------------------------
   // The trapezoid rule's error is at most (b-a) h² max|f''| / 12 = pi h² / 12;
