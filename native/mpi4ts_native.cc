@@ -350,7 +350,6 @@ const std::array<UserFn, N_SLOTS> g_trampolines = makeTrampolines(std::make_inte
 
 // Resolves an op argument: a number (builtin index) or a function (user op; `commute` follows it).
 // Returns the MPI_Op and the user slot (-1 for builtins).
-const char* BUILTIN_NAMES[] = {"SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR", "MAXLOC", "MINLOC", "REPLACE"};
 
 MPI_Op builtinOp(int i) {
   switch (i) {
@@ -489,6 +488,50 @@ void finishRequest(Napi::Env env, int id) {
   g_requests.remove(id);
   r->keep.clear();
   releaseOpOrThrow(env, r->opSlot);
+}
+
+// ---- blocking or nonblocking calls ---------------------------------------------------------------------
+// One MPI operation in its two forms, MPI_X(args...) and MPI_IX(args..., &request), with their names for errors.
+template <typename... A>
+struct MpiCall {
+  int (*blocking)(A...);
+  int (*nonblocking)(A..., MPI_Request*);
+  const char* blockingName;
+  const char* nonblockingName;
+};
+
+template <typename T>
+struct NotDeduced { using type = T; };
+
+// The arguments' types come from the blocking form; the nonblocking form must take them too, then a request.
+template <typename... A>
+MpiCall<A...> mpiCall(int (*blocking)(A...), typename NotDeduced<int (*)(A..., MPI_Request*)>::type nonblocking,
+                      const char* blockingName, const char* nonblockingName) {
+  return {blocking, nonblocking, blockingName, nonblockingName};
+}
+#define MPI_CALL(blocking, nonblocking) mpiCall(blocking, nonblocking, #blocking, #nonblocking)
+
+// A request for the nonblocking form, nothing for the blocking one (which then allocates nothing).
+std::unique_ptr<Req> requestIf(bool nb) { return nb ? std::make_unique<Req>() : nullptr; }
+
+// Runs `call` on args: blocking (returns undefined), or when nb starts it on r's request and returns the
+// request's id; the request then holds the JS buffers at argument indices `kept` and the user op `opSlot`
+// (-1: none) until it completes. A user op is released when the call ends here (blocking, or failed to start),
+// and an exception its JS function threw is rethrown after any MPI error.
+template <typename... A, typename... Args>
+Napi::Value callOrStart(const Napi::CallbackInfo& info, bool nb, std::unique_ptr<Req>& r, const MpiCall<A...>& call,
+                        std::initializer_list<size_t> kept, int opSlot, Args... args) {
+  Napi::Env env = info.Env();
+  int rc = nb ? call.nonblocking(args..., &r->req) : call.blocking(args...);
+  if (rc != MPI_SUCCESS || !nb) {
+    Napi::Value err = releaseOp(env, opSlot);
+    check(env, rc, nb ? call.nonblockingName : call.blockingName);
+    if (!err.IsEmpty()) throw Napi::Error(env, err);
+    return env.Undefined();
+  }
+  r->opSlot = opSlot;
+  for (size_t i : kept) keep(*r, info, i);
+  return Napi::Number::New(env, addRequest(std::move(r)));
 }
 
 // ---- environment ---------------------------------------------------------------------------------------
@@ -692,104 +735,103 @@ Napi::Value CommWorldRanks(const Napi::CallbackInfo& info) {
 }
 
 // ---- point-to-point ------------------------------------------------------------------------------------
-// send(comm, bytes, dest, tag, sync)
-Napi::Value Send(const Napi::CallbackInfo& info) {
+// send(comm, bytes, dest, tag, sync); isend(...) the same -> request id
+Napi::Value SendLike(const Napi::CallbackInfo& info, bool nb) {
   Napi::Env env = info.Env();
   MPI_Comm c = commArg(info, 0);
   View v = viewArg(info, 1);
   int dest = mapDest(intArg(info, 2)), tag = intArg(info, 3);
   bool sync = info[4].ToBoolean().Value();
+  auto r = requestIf(nb);
   int n = byteCount(env, v.bytes);
-  check(env, sync ? MPI_Ssend(v.data, n, MPI_BYTE, dest, tag, c) : MPI_Send(v.data, n, MPI_BYTE, dest, tag, c),
-        sync ? "MPI_Ssend" : "MPI_Send");
-  return env.Undefined();
+  auto call = sync ? MPI_CALL(MPI_Ssend, MPI_Issend) : MPI_CALL(MPI_Send, MPI_Isend);
+  return callOrStart(info, nb, r, call, {1}, -1, v.data, n, MPI_BYTE, dest, tag, c);
 }
 
-// isend(comm, bytes, dest, tag, sync) -> request id
-Napi::Value Isend(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  MPI_Comm c = commArg(info, 0);
-  View v = viewArg(info, 1);
-  int dest = mapDest(intArg(info, 2)), tag = intArg(info, 3);
-  bool sync = info[4].ToBoolean().Value();
-  auto r = std::make_unique<Req>();
-  int n = byteCount(env, v.bytes);
-  check(env, sync ? MPI_Issend(v.data, n, MPI_BYTE, dest, tag, c, &r->req) : MPI_Isend(v.data, n, MPI_BYTE, dest, tag, c, &r->req),
-        sync ? "MPI_Issend" : "MPI_Isend");
-  keep(*r, info, 1);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+Napi::Value Send(const Napi::CallbackInfo& info) { return SendLike(info, false); }
+Napi::Value Isend(const Napi::CallbackInfo& info) { return SendLike(info, true); }
+
+// probe-like(comm, source, tag, tag2): tag2 >= 0 asks for either of two tags (the two payload kinds).
+struct ProbeArgs {
+  MPI_Comm comm;
+  int source, tag, tag2;
+};
+
+ProbeArgs probeArgs(const Napi::CallbackInfo& info) {
+  return {commArg(info, 0), mapSource(intArg(info, 1)), mapTag(intArg(info, 2)), intArg(info, 3)};
 }
 
-// Matched probe for (source, tag) or, when tag2 >= 0, for either of two tags (the two payload kinds).
-// Returns the message id (status array filled) or -1 when nothing matched (nonblocking form).
-int improbeOnce(Napi::Env env, MPI_Comm c, int source, int tag, int tag2) {
-  MPI_Message m;
-  MPI_Status st;
-  int flag = 0;
-  check(env, MPI_Improbe(source, tag, c, &flag, &m, &st), "MPI_Improbe");
-  if (!flag && tag2 >= 0) check(env, MPI_Improbe(source, tag2, c, &flag, &m, &st), "MPI_Improbe");
-  if (!flag) return -1;
+// Keeps a matched message: fills the status array (with the message's id) and returns the id.
+int addMessage(MPI_Message m, const MPI_Status& st) {
   writeStatus(st);
   int id = g_messages.add(m);
   g_status[ST_MESSAGE] = id;
   return id;
 }
 
-Napi::Value Improbe(const Napi::CallbackInfo& info) {
-  MPI_Comm c = commArg(info, 0);
-  int id = improbeOnce(info.Env(), c, mapSource(intArg(info, 1)), mapTag(intArg(info, 2)), intArg(info, 3));
-  return Napi::Number::New(info.Env(), id);
-}
-
-Napi::Value Mprobe(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  MPI_Comm c = commArg(info, 0);
-  int source = mapSource(intArg(info, 1)), tag = mapTag(intArg(info, 2)), tag2 = intArg(info, 3);
-  if (tag2 < 0) {
-    MPI_Message m;
-    MPI_Status st;
-    check(env, MPI_Mprobe(source, tag, c, &m, &st), "MPI_Mprobe");
-    writeStatus(st);
-    int id = g_messages.add(m);
-    g_status[ST_MESSAGE] = id;
-    return Napi::Number::New(env, id);
-  }
+// Polls until `matched()` is true (no blocking MPI probe waits on two tags), yielding the core now and then.
+template <typename Poll>
+void pollUntil(Poll matched) {
   for (unsigned spins = 0;; spins++) {
-    int id = improbeOnce(env, c, source, tag, tag2);
-    if (id >= 0) return Napi::Number::New(env, id);
+    if (matched()) return;
     if ((spins & 1023) == 1023) sched_yield();
   }
 }
 
-// Nonmatching probe; returns true and fills the status, or false (nonblocking form).
-bool iprobeOnce(Napi::Env env, MPI_Comm c, int source, int tag, int tag2) {
+// Matched probe, nonblocking: the message id (status array filled) or -1 when nothing matched.
+int improbeOnce(Napi::Env env, const ProbeArgs& a) {
+  MPI_Message m;
   MPI_Status st;
   int flag = 0;
-  check(env, MPI_Iprobe(source, tag, c, &flag, &st), "MPI_Iprobe");
-  if (!flag && tag2 >= 0) check(env, MPI_Iprobe(source, tag2, c, &flag, &st), "MPI_Iprobe");
+  check(env, MPI_Improbe(a.source, a.tag, a.comm, &flag, &m, &st), "MPI_Improbe");
+  if (!flag && a.tag2 >= 0) check(env, MPI_Improbe(a.source, a.tag2, a.comm, &flag, &m, &st), "MPI_Improbe");
+  return flag ? addMessage(m, st) : -1;
+}
+
+Napi::Value Improbe(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), improbeOnce(info.Env(), probeArgs(info)));
+}
+
+Napi::Value Mprobe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ProbeArgs a = probeArgs(info);
+  int id = -1;
+  if (a.tag2 < 0) {
+    MPI_Message m;
+    MPI_Status st;
+    check(env, MPI_Mprobe(a.source, a.tag, a.comm, &m, &st), "MPI_Mprobe");
+    id = addMessage(m, st);
+  } else {
+    pollUntil([&] { return (id = improbeOnce(env, a)) >= 0; });
+  }
+  return Napi::Number::New(env, id);
+}
+
+// Nonmatching probe, nonblocking: true (status array filled) or false.
+bool iprobeOnce(Napi::Env env, const ProbeArgs& a) {
+  MPI_Status st;
+  int flag = 0;
+  check(env, MPI_Iprobe(a.source, a.tag, a.comm, &flag, &st), "MPI_Iprobe");
+  if (!flag && a.tag2 >= 0) check(env, MPI_Iprobe(a.source, a.tag2, a.comm, &flag, &st), "MPI_Iprobe");
   if (flag) writeStatus(st);
   return flag != 0;
 }
 
 Napi::Value Iprobe(const Napi::CallbackInfo& info) {
-  MPI_Comm c = commArg(info, 0);
-  return Napi::Boolean::New(info.Env(), iprobeOnce(info.Env(), c, mapSource(intArg(info, 1)), mapTag(intArg(info, 2)), intArg(info, 3)));
+  return Napi::Boolean::New(info.Env(), iprobeOnce(info.Env(), probeArgs(info)));
 }
 
 Napi::Value Probe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MPI_Comm c = commArg(info, 0);
-  int source = mapSource(intArg(info, 1)), tag = mapTag(intArg(info, 2)), tag2 = intArg(info, 3);
-  if (tag2 < 0) {
+  ProbeArgs a = probeArgs(info);
+  if (a.tag2 < 0) {
     MPI_Status st;
-    check(env, MPI_Probe(source, tag, c, &st), "MPI_Probe");
+    check(env, MPI_Probe(a.source, a.tag, a.comm, &st), "MPI_Probe");
     writeStatus(st);
-    return env.Undefined();
+  } else {
+    pollUntil([&] { return iprobeOnce(env, a); });
   }
-  for (unsigned spins = 0;; spins++) {
-    if (iprobeOnce(env, c, source, tag, tag2)) return env.Undefined();
-    if ((spins & 1023) == 1023) sched_yield();
-  }
+  return env.Undefined();
 }
 
 MPI_Message takeMessage(const Napi::CallbackInfo& info, size_t i) {
@@ -867,86 +909,72 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
 // ---- collectives ---------------------------------------------------------------------------------------
 inline void* sendPtr(const View& v) { return v.present ? v.data : MPI_IN_PLACE; }
 inline void* recvPtr(const View& v) { return v.present ? v.data : nullptr; }
+inline const int* intsOrNull(const std::vector<int>& v) { return v.empty() ? nullptr : v.data(); }
+bool nonblockingArg(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
 
-Napi::Value Barrier(const Napi::CallbackInfo& info) {
-  check(info.Env(), MPI_Barrier(commArg(info, 0)), "MPI_Barrier");
-  return info.Env().Undefined();
+Napi::Value BarrierLike(const Napi::CallbackInfo& info, bool nb) {
+  auto r = requestIf(nb);
+  return callOrStart(info, nb, r, MPI_CALL(MPI_Barrier, MPI_Ibarrier), {}, -1, commArg(info, 0));
 }
+Napi::Value Barrier(const Napi::CallbackInfo& info) { return BarrierLike(info, false); }
+Napi::Value Ibarrier(const Napi::CallbackInfo& info) { return BarrierLike(info, true); }
 
-Napi::Value Ibarrier(const Napi::CallbackInfo& info) {
-  auto r = std::make_unique<Req>();
-  check(info.Env(), MPI_Ibarrier(commArg(info, 0), &r->req), "MPI_Ibarrier");
-  return Napi::Number::New(info.Env(), addRequest(std::move(r)));
-}
-
-// bcast(comm, bytes, root)
-Napi::Value Bcast(const Napi::CallbackInfo& info) {
+// bcast(comm, bytes, root); ibcast(...) the same -> request id
+Napi::Value BcastLike(const Napi::CallbackInfo& info, bool nb) {
   Napi::Env env = info.Env();
   View v = viewArg(info, 1);
-  check(env, MPI_Bcast(v.data, byteCount(env, v.bytes), MPI_BYTE, intArg(info, 2), commArg(info, 0)), "MPI_Bcast");
-  return env.Undefined();
+  auto r = requestIf(nb);
+  return callOrStart(info, nb, r, MPI_CALL(MPI_Bcast, MPI_Ibcast), {1}, -1, v.data, byteCount(env, v.bytes), MPI_BYTE,
+                     intArg(info, 2), commArg(info, 0));
 }
+Napi::Value Bcast(const Napi::CallbackInfo& info) { return BcastLike(info, false); }
+Napi::Value Ibcast(const Napi::CallbackInfo& info) { return BcastLike(info, true); }
 
-Napi::Value Ibcast(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  View v = viewArg(info, 1);
-  auto r = std::make_unique<Req>();
-  check(env, MPI_Ibcast(v.data, byteCount(env, v.bytes), MPI_BYTE, intArg(info, 2), commArg(info, 0), &r->req), "MPI_Ibcast");
-  keep(*r, info, 1);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+// The arguments of gatherv and scatterv: (comm, ..., root, nonblocking) at 0, 5 and 6, the two buffers and the
+// counts/displacements where each puts them. The request holds the counts and displacements.
+struct RootedV {
+  MPI_Comm comm;
+  View send, recv;
+  std::unique_ptr<Req> r;
+  const int* counts;
+  const int* displs;
+  int root;
+  bool nb;
+  int rank;
+};
+
+RootedV rootedVArgs(const Napi::CallbackInfo& info, size_t sendAt, size_t recvAt, size_t countsAt) {
+  RootedV a;
+  a.comm = commArg(info, 0);
+  a.send = viewArg(info, sendAt);
+  a.recv = viewArg(info, recvAt);
+  a.r = std::make_unique<Req>();
+  a.r->ints[0] = intsArg(info, countsAt);
+  a.r->ints[1] = intsArg(info, countsAt + 1);
+  a.counts = intsOrNull(a.r->ints[0]);
+  a.displs = intsOrNull(a.r->ints[1]);
+  a.root = intArg(info, 5);
+  a.nb = nonblockingArg(info, 6);
+  MPI_Comm_rank(a.comm, &a.rank);
+  return a;
 }
 
 // gatherv(comm, send|null, recv|null, counts|null, displs|null, root, nonblocking)
 Napi::Value Gatherv(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  MPI_Comm c = commArg(info, 0);
-  View s = viewArg(info, 1), rv = viewArg(info, 2);
-  auto r = std::make_unique<Req>();
-  r->ints[0] = intsArg(info, 3);
-  r->ints[1] = intsArg(info, 4);
-  int root = intArg(info, 5);
-  bool nb = info[6].ToBoolean().Value();
-  int rank;
-  MPI_Comm_rank(c, &rank);
-  int scount = s.present ? byteCount(env, s.bytes) : 0;
-  const int* counts = r->ints[0].empty() ? nullptr : r->ints[0].data();
-  const int* displs = r->ints[1].empty() ? nullptr : r->ints[1].data();
-  void* sp = sendPtr(s);
-  if (!s.present && rank != root) sp = nullptr;
-  if (!nb) {
-    check(env, MPI_Gatherv(sp, scount, MPI_BYTE, recvPtr(rv), counts, displs, MPI_BYTE, root, c), "MPI_Gatherv");
-    return env.Undefined();
-  }
-  check(env, MPI_Igatherv(sp, scount, MPI_BYTE, recvPtr(rv), counts, displs, MPI_BYTE, root, c, &r->req), "MPI_Igatherv");
-  keep(*r, info, 1);
-  keep(*r, info, 2);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+  RootedV a = rootedVArgs(info, 1, 2, 3);
+  int scount = a.send.present ? byteCount(info.Env(), a.send.bytes) : 0;
+  void* sp = a.send.present || a.rank == a.root ? sendPtr(a.send) : nullptr;
+  return callOrStart(info, a.nb, a.r, MPI_CALL(MPI_Gatherv, MPI_Igatherv), {1, 2}, -1, sp, scount, MPI_BYTE,
+                     recvPtr(a.recv), a.counts, a.displs, MPI_BYTE, a.root, a.comm);
 }
 
 // scatterv(comm, send|null, counts|null, displs|null, recv|null, root, nonblocking)
 Napi::Value Scatterv(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  MPI_Comm c = commArg(info, 0);
-  View s = viewArg(info, 1), rv = viewArg(info, 4);
-  auto r = std::make_unique<Req>();
-  r->ints[0] = intsArg(info, 2);
-  r->ints[1] = intsArg(info, 3);
-  int root = intArg(info, 5);
-  bool nb = info[6].ToBoolean().Value();
-  int rank;
-  MPI_Comm_rank(c, &rank);
-  const int* counts = r->ints[0].empty() ? nullptr : r->ints[0].data();
-  const int* displs = r->ints[1].empty() ? nullptr : r->ints[1].data();
-  void* rp = rv.present ? rv.data : (rank == root ? MPI_IN_PLACE : nullptr);
-  int rcount = rv.present ? byteCount(env, rv.bytes) : 0;
-  if (!nb) {
-    check(env, MPI_Scatterv(recvPtr(s), counts, displs, MPI_BYTE, rp, rcount, MPI_BYTE, root, c), "MPI_Scatterv");
-    return env.Undefined();
-  }
-  check(env, MPI_Iscatterv(recvPtr(s), counts, displs, MPI_BYTE, rp, rcount, MPI_BYTE, root, c, &r->req), "MPI_Iscatterv");
-  keep(*r, info, 1);
-  keep(*r, info, 4);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+  RootedV a = rootedVArgs(info, 1, 4, 2);
+  void* rp = a.recv.present ? a.recv.data : (a.rank == a.root ? MPI_IN_PLACE : nullptr);
+  int rcount = a.recv.present ? byteCount(info.Env(), a.recv.bytes) : 0;
+  return callOrStart(info, a.nb, a.r, MPI_CALL(MPI_Scatterv, MPI_Iscatterv), {1, 4}, -1, recvPtr(a.send), a.counts,
+                     a.displs, MPI_BYTE, rp, rcount, MPI_BYTE, a.root, a.comm);
 }
 
 // True when every block has the same size and block i starts at i * size (then the v-variant equals the plain one).
@@ -968,63 +996,35 @@ Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   auto r = std::make_unique<Req>();
   r->ints[0] = intsArg(info, 3);
   r->ints[1] = intsArg(info, 4);
-  bool nb = info[5].ToBoolean().Value();
+  bool nb = nonblockingArg(info, 5);
   int scount = s.present ? byteCount(env, s.bytes) : 0;
   // Equal blocks in rank order: MPI_Allgather, which C or Python peers calling MPI_Allgather can join.
   int each = 0;
   if (uniformBlocks(r->ints[0], r->ints[1], &each) && (!s.present || scount == each)) {
-    void* sp = s.present ? s.data : MPI_IN_PLACE;
-    if (!nb) {
-      check(env, MPI_Allgather(sp, each, MPI_BYTE, rv.data, each, MPI_BYTE, c), "MPI_Allgather");
-      return env.Undefined();
-    }
-    check(env, MPI_Iallgather(sp, each, MPI_BYTE, rv.data, each, MPI_BYTE, c, &r->req), "MPI_Iallgather");
-    keep(*r, info, 1);
-    keep(*r, info, 2);
-    return Napi::Number::New(env, addRequest(std::move(r)));
+    return callOrStart(info, nb, r, MPI_CALL(MPI_Allgather, MPI_Iallgather), {1, 2}, -1, sendPtr(s), each, MPI_BYTE,
+                       rv.data, each, MPI_BYTE, c);
   }
-  if (!nb) {
-    check(env, MPI_Allgatherv(sendPtr(s), scount, MPI_BYTE, rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c), "MPI_Allgatherv");
-    return env.Undefined();
-  }
-  check(env, MPI_Iallgatherv(sendPtr(s), scount, MPI_BYTE, rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c, &r->req), "MPI_Iallgatherv");
-  keep(*r, info, 1);
-  keep(*r, info, 2);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+  return callOrStart(info, nb, r, MPI_CALL(MPI_Allgatherv, MPI_Iallgatherv), {1, 2}, -1, sendPtr(s), scount, MPI_BYTE,
+                     rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c);
 }
 
 // alltoallv(comm, send, sendCounts, sendDispls, recv, recvCounts, recvDispls, nonblocking)
 Napi::Value Alltoallv(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 4);
   auto r = std::make_unique<Req>();
   for (int i = 0; i < 2; i++) r->ints[i] = intsArg(info, 2 + i);
   for (int i = 0; i < 2; i++) r->ints[2 + i] = intsArg(info, 5 + i);
-  bool nb = info[7].ToBoolean().Value();
+  bool nb = nonblockingArg(info, 7);
   int sEach = 0, rEach = 0;
   if (s.present && uniformBlocks(r->ints[0], r->ints[1], &sEach) && uniformBlocks(r->ints[2], r->ints[3], &rEach) && sEach == rEach) {
     // Equal blocks in rank order: MPI_Alltoall, which C or Python peers calling MPI_Alltoall can join.
-    if (!nb) {
-      check(env, MPI_Alltoall(s.data, sEach, MPI_BYTE, rv.data, rEach, MPI_BYTE, c), "MPI_Alltoall");
-      return env.Undefined();
-    }
-    check(env, MPI_Ialltoall(s.data, sEach, MPI_BYTE, rv.data, rEach, MPI_BYTE, c, &r->req), "MPI_Ialltoall");
-    keep(*r, info, 1);
-    keep(*r, info, 4);
-    return Napi::Number::New(env, addRequest(std::move(r)));
+    return callOrStart(info, nb, r, MPI_CALL(MPI_Alltoall, MPI_Ialltoall), {1, 4}, -1, s.data, sEach, MPI_BYTE, rv.data,
+                       rEach, MPI_BYTE, c);
   }
-  if (!nb) {
-    check(env, MPI_Alltoallv(sendPtr(s), r->ints[0].data(), r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c), "MPI_Alltoallv");
-    return env.Undefined();
-  }
-  check(env, MPI_Ialltoallv(sendPtr(s), r->ints[0].data(), r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c, &r->req), "MPI_Ialltoallv");
-  keep(*r, info, 1);
-  keep(*r, info, 4);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+  return callOrStart(info, nb, r, MPI_CALL(MPI_Alltoallv, MPI_Ialltoallv), {1, 4}, -1, sendPtr(s), r->ints[0].data(),
+                     r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c);
 }
-
-enum RedKind { RK_REDUCE, RK_ALLREDUCE, RK_SCAN, RK_EXSCAN };
 
 int elementCount(Napi::Env env, const View& v, const OpUse& op) {
   size_t n = v.length;
@@ -1034,82 +1034,63 @@ int elementCount(Napi::Env env, const View& v, const OpUse& op) {
   return byteCount(env, n / op.countDivisor);
 }
 
-// reduce-like(comm, send|null, recv|null, op, commute, root, nonblocking, kind)
-Napi::Value ReduceLike(const Napi::CallbackInfo& info, RedKind kind) {
-  Napi::Env env = info.Env();
-  MPI_Comm c = commArg(info, 0);
-  View s = viewArg(info, 1), rv = viewArg(info, 2);
-  const View& typed = rv.present ? rv : s;
-  OpUse op = opArg(info, 3, 4, typed.type);
-  int root = intArg(info, 5);
-  bool nb = info[6].ToBoolean().Value();
-  int count = elementCount(env, typed, op);
-  void* sp = sendPtr(s);
-  void* rp = recvPtr(rv);
-  auto r = std::make_unique<Req>();
-  r->opSlot = op.slot;
-  int rc = MPI_SUCCESS;
-  const char* name = "";
-  switch (kind) {
-    case RK_REDUCE:
-      name = nb ? "MPI_Ireduce" : "MPI_Reduce";
-      rc = nb ? MPI_Ireduce(sp, rp, count, op.type, op.op, root, c, &r->req) : MPI_Reduce(sp, rp, count, op.type, op.op, root, c);
-      break;
-    case RK_ALLREDUCE:
-      name = nb ? "MPI_Iallreduce" : "MPI_Allreduce";
-      rc = nb ? MPI_Iallreduce(sp, rp, count, op.type, op.op, c, &r->req) : MPI_Allreduce(sp, rp, count, op.type, op.op, c);
-      break;
-    case RK_SCAN:
-      name = nb ? "MPI_Iscan" : "MPI_Scan";
-      rc = nb ? MPI_Iscan(sp, rp, count, op.type, op.op, c, &r->req) : MPI_Scan(sp, rp, count, op.type, op.op, c);
-      break;
-    case RK_EXSCAN:
-      name = nb ? "MPI_Iexscan" : "MPI_Exscan";
-      rc = nb ? MPI_Iexscan(sp, rp, count, op.type, op.op, c, &r->req) : MPI_Exscan(sp, rp, count, op.type, op.op, c);
-      break;
-  }
-  if (rc != MPI_SUCCESS || !nb) {
-    r->opSlot = -1;
-    Napi::Value err = releaseOp(env, op.slot);
-    check(env, rc, name);
-    if (!err.IsEmpty()) throw Napi::Error(env, err);
-    return env.Undefined();
-  }
-  keep(*r, info, 1);
-  keep(*r, info, 2);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+// The arguments of reduce, allreduce, scan and exscan: (comm, send|null, recv|null, op, commute, root,
+// nonblocking); the op's datatype and count follow recv (send when recv is null).
+struct Reduction {
+  MPI_Comm comm;
+  View send, recv;
+  OpUse op;
+  int root;
+  bool nb;
+  int count;
+  std::unique_ptr<Req> r;
+};
+
+Reduction reductionArgs(const Napi::CallbackInfo& info) {
+  Reduction a;
+  a.comm = commArg(info, 0);
+  a.send = viewArg(info, 1);
+  a.recv = viewArg(info, 2);
+  const View& typed = a.recv.present ? a.recv : a.send;
+  a.op = opArg(info, 3, 4, typed.type);
+  a.root = intArg(info, 5);
+  a.nb = nonblockingArg(info, 6);
+  a.count = elementCount(info.Env(), typed, a.op);
+  a.r = std::make_unique<Req>();
+  return a;
 }
 
-Napi::Value Reduce(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_REDUCE); }
-Napi::Value Allreduce(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_ALLREDUCE); }
-Napi::Value Scan(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_SCAN); }
-Napi::Value Exscan(const Napi::CallbackInfo& info) { return ReduceLike(info, RK_EXSCAN); }
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  Reduction a = reductionArgs(info);
+  return callOrStart(info, a.nb, a.r, MPI_CALL(MPI_Reduce, MPI_Ireduce), {1, 2}, a.op.slot, sendPtr(a.send),
+                     recvPtr(a.recv), a.count, a.op.type, a.op.op, a.root, a.comm);
+}
+
+// allreduce, scan and exscan: the same arguments as reduce, whose root they ignore.
+template <typename Call>
+Napi::Value RootlessReduction(const Napi::CallbackInfo& info, const Call& call) {
+  Reduction a = reductionArgs(info);
+  return callOrStart(info, a.nb, a.r, call, {1, 2}, a.op.slot, sendPtr(a.send), recvPtr(a.recv), a.count, a.op.type,
+                     a.op.op, a.comm);
+}
+Napi::Value Allreduce(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_CALL(MPI_Allreduce, MPI_Iallreduce)); }
+Napi::Value Scan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_CALL(MPI_Scan, MPI_Iscan)); }
+Napi::Value Exscan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_CALL(MPI_Exscan, MPI_Iexscan)); }
 
 // reduceScatter(comm, send|null, recv, counts, op, commute, nonblocking)
 Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 2);
   auto r = std::make_unique<Req>();
   r->ints[0] = intsArg(info, 3);
   const View& typed = s.present ? s : rv;
   OpUse op = opArg(info, 4, 5, typed.type);
-  bool nb = info[6].ToBoolean().Value();
+  bool nb = nonblockingArg(info, 6);
   if (op.countDivisor == 2) {
     for (int& n : r->ints[0]) n /= 2;
   }
-  int rc = nb ? MPI_Ireduce_scatter(sendPtr(s), rv.data, r->ints[0].data(), op.type, op.op, c, &r->req)
-              : MPI_Reduce_scatter(sendPtr(s), rv.data, r->ints[0].data(), op.type, op.op, c);
-  if (rc != MPI_SUCCESS || !nb) {
-    Napi::Value err = releaseOp(env, op.slot);
-    check(env, rc, nb ? "MPI_Ireduce_scatter" : "MPI_Reduce_scatter");
-    if (!err.IsEmpty()) throw Napi::Error(env, err);
-    return env.Undefined();
-  }
-  r->opSlot = op.slot;
-  keep(*r, info, 1);
-  keep(*r, info, 2);
-  return Napi::Number::New(env, addRequest(std::move(r)));
+  return callOrStart(info, nb, r, MPI_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter), {1, 2}, op.slot, sendPtr(s),
+                     rv.data, r->ints[0].data(), op.type, op.op, c);
 }
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
