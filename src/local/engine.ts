@@ -196,6 +196,12 @@ export class LocalEngine implements Engine {
   readonly #spin: boolean;
   readonly #posted: RecvRequest[] = [];
   readonly #unexpected: Unexpected[] = [];
+  /**
+   * How many unexpected messages each (context, tag) and (context, source) has, so that a search with nothing to
+   * find (a collective checking for strays, a probe) costs a lookup instead of a scan of every waiting message.
+   */
+  readonly #waitingByTag = new Map<number, number>();
+  readonly #waitingBySource = new Map<number, number>();
   readonly #acks = new Set<number>();
   readonly #pendingAcks: { to: number; id: number }[] = [];
   #nextId = 1;
@@ -308,6 +314,12 @@ export class LocalEngine implements Engine {
 
   #findUnexpected(context: number, source: number, tag: number): number {
     const list = this.#unexpected;
+    if (list.length === 0) return -1;
+    if (source !== ANY_SOURCE) {
+      if (!this.#waitingBySource.get(pairKey(context, source))) return -1;
+    } else if (tag !== ANY_TAG && !this.#waitingByTag.get(pairKey(context, tag))) {
+      return -1;
+    }
     for (let i = 0; i < list.length; i++) {
       const m = list[i]!;
       if (matches(context, source, tag, m.context, m.source, m.tag)) return i;
@@ -315,12 +327,18 @@ export class LocalEngine implements Engine {
     return -1;
   }
 
+  #removeUnexpected(i: number): void {
+    const [m] = i === 0 ? [this.#unexpected.shift()!] : this.#unexpected.splice(i, 1);
+    count(this.#waitingByTag, pairKey(m!.context, m!.tag), -1);
+    count(this.#waitingBySource, pairKey(m!.context, m!.source), -1);
+  }
+
   #matchUnexpected(request: RecvRequest): boolean {
     const i = this.#findUnexpected(request.context, request.source, request.tag);
     if (i < 0) return false;
     try {
       request.envelope = this.#deliverUnexpected(this.#unexpected[i]!, request.sink);
-      this.#unexpected.splice(i, 1);
+      this.#removeUnexpected(i);
     } catch (e) {
       request.error = e;
     }
@@ -384,6 +402,8 @@ export class LocalEngine implements Engine {
     }
     const data = handoff ? null : this.#mine.ring.slice(at + HEADER_BYTES, at + HEADER_BYTES + length);
     this.#unexpected.push({ context, source, tag, kind, length, data, sender, id, handoff, sync });
+    count(this.#waitingByTag, pairKey(context, tag), 1);
+    count(this.#waitingBySource, pairKey(context, source), 1);
   };
 
   #ack(to: number, id: number): void {
@@ -563,6 +583,17 @@ export class LocalEngine implements Engine {
     this.#setState(FINISHED, 0, 0, 0, 0);
     for (const inbox of this.#inboxes) if (Atomics.load(inbox.control, SLEEPING)) Atomics.notify(inbox.control, DOORBELL);
   }
+}
+
+/** One number for a (context, source) or (context, tag) pair; both are below 2^31 (tags may be -1). */
+function pairKey(context: number, value: number): number {
+  return context * 4294967296 + (value >>> 0);
+}
+
+function count(counts: Map<number, number>, key: number, delta: number): void {
+  const n = (counts.get(key) ?? 0) + delta;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
 }
 
 function checkedTarget(target: Uint8Array, length: number): Uint8Array {
