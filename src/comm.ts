@@ -7,7 +7,7 @@ import { decodeValue, encodeValue } from "./codec.js";
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from "./constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
-  type EngineComm, type EngineRequest, type Envelope, type SendMode, type Sink,
+  type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type SendMode, type Sink,
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError, isMPIError } from "./errors.js";
@@ -165,93 +165,129 @@ export class Comm {
     }
   }
 
-  // ---- point-to-point on values --------------------------------------------------------------------------
+  // ---- point-to-point: one path for both families ---------------------------------------------------------
 
-  /** Sends a value (MPI_Send of its encoding). On the local engine it never waits for the receiver. */
-  send(obj: unknown, dest: number, tag = 0): void {
-    this.#sendValue("send", obj, dest, tag, STANDARD);
-  }
-
-  /** Sends a value and returns once a receive has matched it (MPI_Ssend). */
-  ssend(obj: unknown, dest: number, tag = 0): void {
-    this.#sendValue("ssend", obj, dest, tag, SYNCHRONOUS);
-  }
-
-  #sendValue(call: string, obj: unknown, dest: number, tag: number, mode: SendMode): void {
+  /** Validates, then sends `payload()` (encoded value or buffer bytes; made only once the arguments are valid). */
+  #send(call: string, dest: number, tag: number, mode: SendMode, kind: PayloadKind, payload: () => Uint8Array): void {
     const c = this.engineComm(call);
     dest = this.checkDest(call, dest);
     tag = this.checkTag(call, tag, false);
-    const bytes = this.encode(call, obj);
+    const bytes = payload();
     if (dest === PROC_NULL) return;
     try {
-      c.send(bytes, VALUE, dest, tag, mode);
+      c.send(bytes, kind, dest, tag, mode);
     } catch (e) {
       throw this.engineError(call, e);
     }
   }
 
-  isend(obj: unknown, dest: number, tag = 0): Request<void> {
-    return this.#isendValue("isend", obj, dest, tag, STANDARD);
-  }
-
-  issend(obj: unknown, dest: number, tag = 0): Request<void> {
-    return this.#isendValue("issend", obj, dest, tag, SYNCHRONOUS);
-  }
-
-  #isendValue(call: string, obj: unknown, dest: number, tag: number, mode: SendMode): Request<void> {
+  #isend(call: string, dest: number, tag: number, mode: SendMode, kind: PayloadKind, payload: () => Uint8Array): Request<void> {
     const c = this.engineComm(call);
     dest = this.checkDest(call, dest);
     tag = this.checkTag(call, tag, false);
-    const bytes = this.encode(call, obj);
+    const bytes = payload();
     if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined));
     let request;
     try {
-      request = c.isend(bytes, VALUE, dest, tag, mode);
+      request = c.isend(bytes, kind, dest, tag, mode);
     } catch (e) {
       throw this.engineError(call, e);
     }
     return new Request(new EngineOperation(request, () => undefined));
   }
 
+  /** Validates a receive's source and tag; null for PROC_NULL (nothing to receive). */
+  #receiveFrom(call: string, source: unknown, tag: unknown): { c: EngineComm; source: number; tag: number } | null {
+    const c = this.engineComm(call);
+    const src = this.checkSource(call, source ?? ANY_SOURCE);
+    const t = this.checkTag(call, tag, true);
+    return src === PROC_NULL ? null : { c, source: src, tag: t };
+  }
+
+  /** A blocking receive through `sink`; `finish` turns the delivered message into the result. */
+  #recv<T>(call: string, source: unknown, tag: unknown, status: unknown, sink: () => Sink, finish: (envelope: Envelope, status: Status | undefined) => T): T | undefined {
+    const from = this.#receiveFrom(call, source, tag);
+    const st = this.checkStatus(call, status);
+    if (!from) {
+      st?.fillEmpty(PROC_NULL);
+      return undefined;
+    }
+    let envelope;
+    try {
+      envelope = from.c.recv(sink(), from.source, from.tag);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
+    return finish(envelope, st);
+  }
+
+  #irecv<T>(call: string, source: unknown, tag: unknown, sink: () => Sink, finish: (envelope: Envelope, status: Status | undefined) => T): Request<T> {
+    const from = this.#receiveFrom(call, source, tag);
+    if (!from) return new Request<T>(new CompletedOperation(undefined as T, (s) => s.fillEmpty(PROC_NULL)));
+    let request;
+    try {
+      request = from.c.irecv(sink(), from.source, from.tag);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
+    return new Request<T>(new EngineOperation(request, (r, status) => finish(r.envelope!, status)));
+  }
+
+  /** A probe; fills `status` (count in bytes) when a message is there. */
+  #probe(call: string, source: unknown, tag: unknown, status: unknown, blocking: boolean): boolean {
+    const from = this.#receiveFrom(call, source, tag);
+    const st = this.checkStatus(call, status);
+    if (!from) {
+      st?.fillEmpty(PROC_NULL);
+      return true;
+    }
+    let envelope;
+    try {
+      envelope = blocking ? from.c.probe(from.source, from.tag) : from.c.iprobe(from.source, from.tag);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
+    if (envelope) st?.fill(envelope);
+    return envelope !== undefined;
+  }
+
+  // ---- point-to-point on values --------------------------------------------------------------------------
+
+  /** Sends a value (MPI_Send of its encoding). On the local engine it never waits for the receiver. */
+  send(obj: unknown, dest: number, tag = 0): void {
+    this.#send("send", dest, tag, STANDARD, VALUE, () => this.encode("send", obj));
+  }
+
+  /** Sends a value and returns once a receive has matched it (MPI_Ssend). */
+  ssend(obj: unknown, dest: number, tag = 0): void {
+    this.#send("ssend", dest, tag, SYNCHRONOUS, VALUE, () => this.encode("ssend", obj));
+  }
+
+  isend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return this.#isend("isend", dest, tag, STANDARD, VALUE, () => this.encode("isend", obj));
+  }
+
+  issend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return this.#isend("issend", dest, tag, SYNCHRONOUS, VALUE, () => this.encode("issend", obj));
+  }
+
   /** Receives a value (blocking). Returns undefined for PROC_NULL. */
   recv<T = unknown>(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): T {
     if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
-    const c = this.engineComm("recv");
-    const src = this.checkSource("recv", source ?? ANY_SOURCE);
-    tag = this.checkTag("recv", tag, true);
-    status = this.checkStatus("recv", status);
-    if (src === PROC_NULL) {
-      status?.fillEmpty(PROC_NULL);
-      return undefined as T;
-    }
     const into: { bytes?: Uint8Array } = {};
-    let envelope;
-    try {
-      envelope = c.recv(this.valueSink("recv", into), src, tag);
-    } catch (e) {
-      throw this.engineError("recv", e);
-    }
-    status?.fill(envelope);
-    return this.decode<T>("recv", into.bytes);
+    return this.#recv("recv", source, tag, status, () => this.valueSink("recv", into), (envelope, st) => {
+      st?.fill(envelope);
+      return this.decode<T>("recv", into.bytes);
+    }) as T;
   }
 
   irecv<T = unknown>(source?: number | RecvOptions, tag: number = ANY_TAG): Request<T> {
     if (isRecvOptions(source)) ({ source, tag = ANY_TAG } = source);
-    const c = this.engineComm("irecv");
-    const src = this.checkSource("irecv", source ?? ANY_SOURCE);
-    tag = this.checkTag("irecv", tag, true);
-    if (src === PROC_NULL) return new Request<T>(new CompletedOperation(undefined as T, (s) => s.fillEmpty(PROC_NULL)));
     const into: { bytes?: Uint8Array } = {};
-    let request;
-    try {
-      request = c.irecv(this.valueSink("irecv", into), src, tag);
-    } catch (e) {
-      throw this.engineError("irecv", e);
-    }
-    return new Request<T>(new EngineOperation(request, (r, status) => {
-      status?.fill(r.envelope!);
+    return this.#irecv("irecv", source, tag, () => this.valueSink("irecv", into), (envelope, st) => {
+      st?.fill(envelope);
       return this.decode<T>("irecv", into.bytes);
-    }));
+    });
   }
 
   /** Sends a value and receives one (MPI_Sendrecv); safe against the send/receive deadlock. */
@@ -267,128 +303,50 @@ export class Comm {
   /** Blocks until a matching message is available; fills `status` (count in bytes). Returns true. */
   probe(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): true {
     if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
-    const c = this.engineComm("probe");
-    const src = this.checkSource("probe", source ?? ANY_SOURCE);
-    tag = this.checkTag("probe", tag, true);
-    status = this.checkStatus("probe", status);
-    if (src === PROC_NULL) {
-      status?.fillEmpty(PROC_NULL);
-      return true;
-    }
-    let envelope;
-    try {
-      envelope = c.probe(src, tag);
-    } catch (e) {
-      throw this.engineError("probe", e);
-    }
-    status?.fill(envelope);
+    this.#probe("probe", source, tag, status, true);
     return true;
   }
 
   /** True if a matching message is available now; fills `status` when it is. */
   iprobe(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): boolean {
     if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
-    const c = this.engineComm("iprobe");
-    const src = this.checkSource("iprobe", source ?? ANY_SOURCE);
-    tag = this.checkTag("iprobe", tag, true);
-    status = this.checkStatus("iprobe", status);
-    if (src === PROC_NULL) {
-      status?.fillEmpty(PROC_NULL);
-      return true;
-    }
-    let envelope;
-    try {
-      envelope = c.iprobe(src, tag);
-    } catch (e) {
-      throw this.engineError("iprobe", e);
-    }
-    if (envelope) status?.fill(envelope);
-    return envelope !== undefined;
+    return this.#probe("iprobe", source, tag, status, false);
   }
 
   // ---- point-to-point on buffers -------------------------------------------------------------------------
 
+  #bytes(call: string, buf: Buffer): () => Uint8Array {
+    return () => bytesOf(checkBuffer(() => this.where(call), "buf", buf));
+  }
+
   /** Sends a typed array's bytes (MPI_Send, standard mode). */
   Send(buf: Buffer, dest: number, tag = 0): void {
-    this.#sendBuffer("Send", buf, dest, tag, STANDARD);
+    this.#send("Send", dest, tag, STANDARD, BUFFER, this.#bytes("Send", buf));
   }
 
   Ssend(buf: Buffer, dest: number, tag = 0): void {
-    this.#sendBuffer("Ssend", buf, dest, tag, SYNCHRONOUS);
-  }
-
-  #sendBuffer(call: string, buf: Buffer, dest: number, tag: number, mode: SendMode): void {
-    const c = this.engineComm(call);
-    const bytes = bytesOf(checkBuffer(() => this.where(call), "buf", buf));
-    dest = this.checkDest(call, dest);
-    tag = this.checkTag(call, tag, false);
-    if (dest === PROC_NULL) return;
-    try {
-      c.send(bytes, BUFFER, dest, tag, mode);
-    } catch (e) {
-      throw this.engineError(call, e);
-    }
+    this.#send("Ssend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Ssend", buf));
   }
 
   Isend(buf: Buffer, dest: number, tag = 0): Request<void> {
-    return this.#isendBuffer("Isend", buf, dest, tag, STANDARD);
+    return this.#isend("Isend", dest, tag, STANDARD, BUFFER, this.#bytes("Isend", buf));
   }
 
   Issend(buf: Buffer, dest: number, tag = 0): Request<void> {
-    return this.#isendBuffer("Issend", buf, dest, tag, SYNCHRONOUS);
-  }
-
-  #isendBuffer(call: string, buf: Buffer, dest: number, tag: number, mode: SendMode): Request<void> {
-    const c = this.engineComm(call);
-    const bytes = bytesOf(checkBuffer(() => this.where(call), "buf", buf));
-    dest = this.checkDest(call, dest);
-    tag = this.checkTag(call, tag, false);
-    if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined));
-    let request;
-    try {
-      request = c.isend(bytes, BUFFER, dest, tag, mode);
-    } catch (e) {
-      throw this.engineError(call, e);
-    }
-    return new Request(new EngineOperation(request, () => undefined));
+    return this.#isend("Issend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Issend", buf));
   }
 
   /** Receives into a typed array in place; a longer message is ERR_TRUNCATE and stays unreceived. */
   Recv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): void {
-    const c = this.engineComm("Recv");
     checkBuffer(() => this.where("Recv"), "buf", buf);
-    const src = this.checkSource("Recv", source);
-    tag = this.checkTag("Recv", tag, true);
-    status = this.checkStatus("Recv", status);
-    if (src === PROC_NULL) {
-      status?.fillEmpty(PROC_NULL);
-      return;
-    }
-    let envelope;
-    try {
-      envelope = c.recv(this.bufferSink("Recv", buf), src, tag);
-    } catch (e) {
-      throw this.engineError("Recv", e);
-    }
-    status?.fill(envelope, elementSize(buf));
+    this.#recv("Recv", source, tag, status, () => this.bufferSink("Recv", buf), (envelope, st) => st?.fill(envelope, elementSize(buf)));
   }
 
   Irecv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
-    const c = this.engineComm("Irecv");
     checkBuffer(() => this.where("Irecv"), "buf", buf);
-    const src = this.checkSource("Irecv", source);
-    tag = this.checkTag("Irecv", tag, true);
-    if (src === PROC_NULL) return new Request<void>(new CompletedOperation(undefined, (s) => s.fillEmpty(PROC_NULL)));
-    let request;
-    try {
-      request = c.irecv(this.bufferSink("Irecv", buf), src, tag);
-    } catch (e) {
-      throw this.engineError("Irecv", e);
-    }
-    const size = elementSize(buf);
-    return new Request<void>(new EngineOperation(request, (r, status) => {
-      status?.fill(r.envelope!, size);
-    }));
+    return this.#irecv("Irecv", source, tag, () => this.bufferSink("Irecv", buf), (envelope, st) => {
+      st?.fill(envelope, elementSize(buf));
+    });
   }
 
   /** MPI_Sendrecv on buffers. */
@@ -397,7 +355,7 @@ export class Comm {
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
   ): void {
     checkBuffer(() => this.where("Sendrecv"), "recvbuf", recvbuf);
-    const sendRequest = this.#isendBuffer("Sendrecv", sendbuf, dest, sendtag, STANDARD);
+    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, this.#bytes("Sendrecv", sendbuf));
     this.Recv(recvbuf!, source, recvtag, status);
     sendRequest.wait();
   }
@@ -405,7 +363,7 @@ export class Comm {
   /** Sends and receives in one buffer (MPI_Sendrecv_replace). */
   Sendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
     const copy = bytesOf(checkBuffer(() => this.where("Sendrecv_replace"), "buf", buf)).slice();
-    const sendRequest = this.#isendBuffer("Sendrecv_replace", copy, dest, sendtag, STANDARD);
+    const sendRequest = this.#isend("Sendrecv_replace", dest, sendtag, STANDARD, BUFFER, () => copy);
     this.Recv(buf, source, recvtag, status);
     sendRequest.wait();
   }
