@@ -195,7 +195,9 @@ export class LocalEngine implements Engine {
   readonly #handoffs: Handoffs;
   readonly #spin: boolean;
   readonly #posted: RecvRequest[] = [];
-  readonly #unexpected: Unexpected[] = [];
+  /** Arrival order from #unexpectedHead on; taken entries before it are cleared, and dropped in batches. */
+  #unexpected: (Unexpected | undefined)[] = [];
+  #unexpectedHead = 0;
   /**
    * How many unexpected messages each (context, tag) and (context, source) has, so that a search with nothing to
    * find (a collective checking for strays, a probe) costs a lookup instead of a scan of every waiting message.
@@ -314,23 +316,38 @@ export class LocalEngine implements Engine {
 
   #findUnexpected(context: number, source: number, tag: number): number {
     const list = this.#unexpected;
-    if (list.length === 0) return -1;
+    if (list.length === this.#unexpectedHead) return -1;
     if (source !== ANY_SOURCE) {
       if (!this.#waitingBySource.get(pairKey(context, source))) return -1;
     } else if (tag !== ANY_TAG && !this.#waitingByTag.get(pairKey(context, tag))) {
       return -1;
     }
-    for (let i = 0; i < list.length; i++) {
+    for (let i = this.#unexpectedHead; i < list.length; i++) {
       const m = list[i]!;
       if (matches(context, source, tag, m.context, m.source, m.tag)) return i;
     }
     return -1;
   }
 
+  /** Takes entry i out: the oldest in O(1) (the common case: receives in arrival order), others by splicing. */
   #removeUnexpected(i: number): void {
-    const [m] = i === 0 ? [this.#unexpected.shift()!] : this.#unexpected.splice(i, 1);
-    count(this.#waitingByTag, pairKey(m!.context, m!.tag), -1);
-    count(this.#waitingBySource, pairKey(m!.context, m!.source), -1);
+    const list = this.#unexpected;
+    const m = list[i]!;
+    if (i === this.#unexpectedHead) {
+      list[i] = undefined;
+      this.#unexpectedHead++;
+      if (this.#unexpectedHead === list.length) {
+        this.#unexpected = [];
+        this.#unexpectedHead = 0;
+      } else if (this.#unexpectedHead >= 1024 && this.#unexpectedHead * 2 >= list.length) {
+        this.#unexpected = list.slice(this.#unexpectedHead);
+        this.#unexpectedHead = 0;
+      }
+    } else {
+      list.splice(i, 1);
+    }
+    count(this.#waitingByTag, pairKey(m.context, m.tag), -1);
+    count(this.#waitingBySource, pairKey(m.context, m.source), -1);
   }
 
   #matchUnexpected(request: RecvRequest): boolean {
