@@ -8,7 +8,7 @@ import { availableParallelism, hostname } from "node:os";
 import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
-  BUFFER, STANDARD, SYNCHRONOUS, VALUE,
+  BUFFER, STANDARD, SYNCHRONOUS,
   type Engine, type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type PointToPoint, type SendMode,
   type Sink,
 } from "../engine/engine.js";
@@ -90,23 +90,30 @@ class RecvRequest implements EngineRequest {
   }
 }
 
+/** A send: complete at once in standard mode (the data is already in the receiver's inbox), or once acked. */
 class SendRequest implements EngineRequest {
   readonly cancelled = false;
   readonly envelope = undefined;
   error: unknown;
-  constructor(private readonly engine: LocalEngine, private readonly ackId: number, private readonly destWorld: number) {}
+  #done: boolean;
+  constructor(private readonly engine: LocalEngine, private readonly ackId: number, private readonly destWorld: number) {
+    this.#done = ackId === 0;
+  }
   test(): boolean {
-    if (this.ackId === 0) return true;
-    this.engine.progress();
-    return this.engine.acked(this.ackId, false);
+    if (!this.#done) {
+      this.engine.progress();
+      this.#done = this.engine.takeAck(this.ackId);
+    }
+    return this.#done;
   }
   wait(): void {
-    if (this.ackId === 0) return;
+    if (this.#done) return;
     try {
       this.engine.awaitAck(this.ackId, this.destWorld);
     } catch (e) {
       this.error = e;
     }
+    this.#done = true;
   }
   cancel(): void {}
 }
@@ -281,10 +288,9 @@ export class LocalEngine implements Engine {
     }
   }
 
-  acked(id: number, consume: boolean): boolean {
-    const has = this.#acks.has(id);
-    if (has && consume) this.#acks.delete(id);
-    return has;
+  /** True (once) when the synchronous send `id` has been matched. */
+  takeAck(id: number): boolean {
+    return this.#acks.delete(id);
   }
 
   awaitAck(id: number, destWorld: number): void {
@@ -595,11 +601,6 @@ export class LocalEngine implements Engine {
     this.nextBase = base + 2;
     return base;
   }
-
-  markFinished(): void {
-    this.#setState(FINISHED, 0, 0, 0, 0);
-    for (const inbox of this.#inboxes) if (Atomics.load(inbox.control, SLEEPING)) Atomics.notify(inbox.control, DOORBELL);
-  }
 }
 
 /** One number for a (context, source) or (context, tag) pair; both are below 2^31 (tags may be -1). */
@@ -620,4 +621,3 @@ function checkedTarget(target: Uint8Array, length: number): Uint8Array {
   return target.length === length ? target : target.subarray(0, length);
 }
 
-export { VALUE, BUFFER };

@@ -30,7 +30,6 @@ import { MPI } from "mpi4ts";
 import { blockRange, intArg, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
 const comm = MPI.COMM_WORLD;
-const rank = comm.Get_rank();
 const size = comm.Get_size();
 
 const rows = intArg(2, 400, "rows");
