@@ -17,7 +17,7 @@ import { Handoffs } from "./handoff.js";
 import {
   BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
   R_SOURCE, R_TAG, R_TYPE, RECORD_ACK, RECORD_EAGER, RECORD_HANDOFF, RUNNING, SLEEPING, STATE, STATE_CALL,
-  STATE_CONTEXT, STATE_PEER, STATE_TAG, SYNC_FLAG, TYPE_MASK, inboxView, jobHeader,
+  STATE_CONTEXT, STATE_PEER, STATE_TAG, SYNC_FLAG, TYPE_MASK, abortWord, inboxView, jobHeader, readAbortWord,
   type InboxView, type JobLayout,
 } from "./layout.js";
 import { InboxReader, copyBytes, fitsRing, tryAppend, waitForSpace } from "./mailbox.js";
@@ -244,7 +244,7 @@ export class LocalEngine implements Engine {
   abort(code: number, reason?: string): never {
     const exitCode = Number.isInteger(code) && code > 0 && code < 256 ? code : code === 0 ? 0 : 1;
     if (reason) process.stderr.write(`${reason}\n`);
-    if (Atomics.compareExchange(this.#header, JOB_ABORT, 0, exitCode + 1 + (this.worldRank << 8)) === 0) {
+    if (Atomics.compareExchange(this.#header, JOB_ABORT, 0, abortWord(this.worldRank, exitCode)) === 0) {
       for (const inbox of this.#inboxes) Atomics.notify(inbox.control, DOORBELL);
     }
     return this.#job.exit(exitCode);
@@ -532,8 +532,10 @@ export class LocalEngine implements Engine {
   #checkAbort(): void {
     const word = Atomics.load(this.#header, JOB_ABORT);
     if (word !== 0) {
-      const code = (word & 0xff) - 1;
-      throw new MPIError("ERR_ABORTED", `the job is being aborted (rank ${word >> 8} called Abort(${code}) or failed)`);
+      const { aborter, code } = readAbortWord(word); // aborter -1: the launcher (a failure, a signal, a timeout)
+      throw new MPIError("ERR_ABORTED", aborter >= 0
+        ? `the job is being aborted: rank ${aborter} called Abort(${code})`
+        : `the job is being ended by the launcher (exit code ${code})`);
     }
   }
 

@@ -17,8 +17,17 @@
  */
 
 /** Job header words. */
-export const JOB_ABORT = 0; // 0 = running; otherwise the abort exit code + 1
+export const JOB_ABORT = 0; // 0 = running; otherwise abortWord(aborter, code)
 export const JOB_BYTES = 256;
+
+/** The JOB_ABORT word: who ends the job (a world rank, or -1 for the launcher) and the exit code (0..255). */
+export function abortWord(aborter: number, code: number): number {
+  return ((aborter + 2) << 8) | (code & 0xff);
+}
+
+export function readAbortWord(word: number): { aborter: number; code: number } {
+  return { aborter: (word >> 8) - 2, code: word & 0xff };
+}
 
 /** Per-rank control words. Producer-written and consumer-written words sit on different cache lines. */
 export const LOCK = 0; // inbox lock: 0 free, 1 held, 2 held with waiters (futex mutex)

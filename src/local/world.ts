@@ -8,7 +8,7 @@ import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
-  STATE_TAG, TAIL, inboxView, jobBytes, jobHeader, planLayout, type InboxView, type JobLayout,
+  STATE_TAG, TAIL, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { LineRelay, type OutputMessage } from "./relay.js";
 
@@ -73,7 +73,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       ending = true;
       exitCode = code;
       if (message) process.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
-      Atomics.compareExchange(header, JOB_ABORT, 0, (code & 0xff) + 1 + (0xffffff << 8));
+      Atomics.compareExchange(header, JOB_ABORT, 0, abortWord(-1, code));
       for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
       const grace = setTimeout(() => {
         process.stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
@@ -129,13 +129,13 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       worker.on("exit", (code) => {
         drainOutput();
         output.port1.close();
-        const abortWord = Atomics.load(header, JOB_ABORT);
+        const abortState = Atomics.load(header, JOB_ABORT);
         const control = inboxes[rank]!.control;
         Atomics.store(control, STATE, FINISHED);
         for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
-        if (!ending && abortWord !== 0) {
-          const aborter = abortWord >>> 8;
-          endJob((abortWord & 0xff) - 1, `mpi4ts: rank ${aborter} called Abort(${(abortWord & 0xff) - 1}); ending every rank`);
+        if (!ending && abortState !== 0) {
+          const { aborter, code: abortCode } = readAbortWord(abortState);
+          endJob(abortCode, `mpi4ts: rank ${aborter} called Abort(${abortCode}); ending every rank`);
         } else if (!ending && code !== 0 && !failed) {
           endJob(code, `mpi4ts: rank ${rank} exited with code ${code}; ending the job`);
         }
