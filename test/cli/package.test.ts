@@ -1,0 +1,48 @@
+/**
+ * mpi4ts as a dependency of someone else's project: `npm pack`, install the tarball into a fresh project, and run
+ * a TypeScript program that imports "mpi4ts" with `npx mpi4ts run` (local engine) and with plain tsx (self).
+ * Catches what a checkout hides: files missing from the package, paths that only resolve inside the repository.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { ROOT, explain, runProcess } from "../support/jobs.js";
+
+const work = mkdtempSync(join(tmpdir(), "mpi4ts-package-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** npm, from the cache `npm ci` filled where it can. */
+const npm = (args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) =>
+  runProcess("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, env, timeoutMs: 300_000 });
+
+const PROGRAM = `import { MPI } from "mpi4ts";
+const comm = MPI.COMM_WORLD;
+const total = comm.allreduce(comm.rank + 1);
+const data = comm.bcast<number[]>(comm.rank === 0 ? [1, 2, 3] : null);
+console.log(\`rank \${comm.rank}/\${comm.size} total \${total} data \${data.join(",")}\`);
+`;
+
+describe("mpi4ts installed as a dependency", () => {
+  it("runs a TypeScript program of another project, on the local and self engines", async () => {
+    const pack = await npm(["pack", "--pack-destination", work], ROOT);
+    assert.equal(pack.code, 0, explain(pack));
+    const tarball = pack.stdout.trim().split("\n").pop()!;
+    const app = join(work, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+    writeFileSync(join(app, "app.ts"), PROGRAM);
+    // The native addon is built by the dependency's own install script where MPI is present; not needed here.
+    const install = await npm(["install", join(work, tarball)], app, { ...process.env, MPI4TS_SKIP_NATIVE: "1", MPI4TS_REQUIRE_NATIVE: "" });
+    assert.equal(install.code, 0, explain(install));
+
+    const run = await runProcess("npx", ["mpi4ts", "run", "-n", "3", "app.ts"], { cwd: app });
+    assert.equal(run.code, 0, explain(run));
+    assert.deepEqual(run.stdout.trim().split("\n").sort(), [0, 1, 2].map((r) => `rank ${r}/3 total 6 data 1,2,3`));
+
+    const self = await runProcess("npx", ["tsx", "app.ts"], { cwd: app });
+    assert.equal(self.code, 0, explain(self));
+    assert.equal(self.stdout.trim(), "rank 0/1 total 1 data 1,2,3");
+  });
+});
