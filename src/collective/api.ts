@@ -326,6 +326,18 @@ function runner(comm: Comm, call: string, nonblocking: boolean, op?: BufferOp): 
 export function Barrier(comm: Comm): void { barrier(comm, "Barrier"); }
 export function Ibarrier(comm: Comm): Request<void> { return ibarrier(comm, "Ibarrier"); }
 
+/**
+ * What every rooted collective checks first: the root, whether this rank is it, and that IN_PLACE (in `name`) is
+ * used only at the root.
+ */
+function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sendbuf" | "recvbuf"): { c: EngineComm; root: number; atRoot: boolean } {
+  const c = engine(comm, call);
+  root = checkRoot(comm, call, root);
+  const atRoot = c.rank === root;
+  if (own === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as ${name} at the root`);
+  return { c, root, atRoot };
+}
+
 export function Bcast(comm: Comm, buf: Buffer, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Ibcast" : "Bcast";
   const bytes = bufBytes(comm, call, "buf", buf);
@@ -335,10 +347,8 @@ export function Bcast(comm: Comm, buf: Buffer, root: number, nonblocking = false
 
 export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Iscatter" : "Scatter";
-  const c = engine(comm, call);
-  root = checkRoot(comm, call, root);
-  const atRoot = c.rank === root;
-  if (recvbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as recvbuf at the root`);
+  let c: EngineComm, atRoot: boolean;
+  ({ c, root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
   const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
   let send: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
@@ -355,10 +365,8 @@ export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | In
 
 export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffer | InPlace, root: number): void {
   const call = "Scatterv";
-  const c = engine(comm, call);
-  root = checkRoot(comm, call, root);
-  const atRoot = c.rank === root;
-  if (recvbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as recvbuf at the root`);
+  let atRoot: boolean;
+  ({ root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
   const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
   let s: ReturnType<typeof spec> | null = null;
   if (atRoot) {
@@ -372,10 +380,8 @@ export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffe
 
 export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Igather" : "Gather";
-  const c = engine(comm, call);
-  root = checkRoot(comm, call, root);
-  const atRoot = c.rank === root;
-  if (sendbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as sendbuf at the root`);
+  let c: EngineComm, atRoot: boolean;
+  ({ c, root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
   let recv: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
@@ -392,10 +398,8 @@ export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
 
 export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec | null, root: number): void {
   const call = "Gatherv";
-  const c = engine(comm, call);
-  root = checkRoot(comm, call, root);
-  const atRoot = c.rank === root;
-  if (sendbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as sendbuf at the root`);
+  let atRoot: boolean;
+  ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
   const s = atRoot ? spec(comm, call, "recvbuf", recvspec) : null;
   if (s && send && send.length > s.counts[root]!) {
@@ -462,10 +466,8 @@ export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: 
 
 export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Ireduce" : "Reduce";
-  const c = engine(comm, call);
-  root = checkRoot(comm, call, root);
-  const atRoot = c.rank === root;
-  if (sendbuf === IN_PLACE && !atRoot) throw new MPIError("ERR_ARG", `${comm.where(call)}: IN_PLACE is only valid as sendbuf at the root`);
+  let atRoot: boolean;
+  ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
   let recv: TypedArray | null = null;
   if (atRoot) {
