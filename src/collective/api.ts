@@ -13,6 +13,8 @@ import { Op } from "../op.js";
 import { Group } from "../group.js";
 import type { Comm } from "../comm.js";
 import { generic } from "./generic.js";
+import { allgatherBytes, bcastBytes, gatherBytes, mark, sharedCollectives } from "./shared.js";
+import { opCode, signature } from "./signature.js";
 import { bufferOpRefusal } from "./kernels.js";
 import * as move from "./movement.js";
 import * as red from "./reduction.js";
@@ -28,6 +30,7 @@ function engine(comm: Comm, call: string): EngineComm {
 }
 
 function collectivesOf(c: EngineComm, op?: BufferOp): Collectives {
+  if (c.shared) return sharedCollectives(c);
   // MPI's collectives refuse MPI_REPLACE (it is for one-sided accumulates); mpi4ts defines it for reductions.
   if (op && "builtin" in op && op.builtin === "REPLACE") return generic(c.internal);
   return c.native ?? generic(c.internal);
@@ -184,6 +187,11 @@ export function bcast<T>(comm: Comm, obj: T, root: number): T {
   root = checkRoot(comm, call, root);
   const bytes = c.rank === root ? comm.encode(call, obj) : null;
   if (c.size === 1) return obj;
+  if (c.shared) {
+    const area = c.shared;
+    const got = guard(comm, call, () => bcastBytes(area, signature(Kind.Bcast | VALUE_FAMILY, root), root, bytes));
+    if (got) return c.rank === root ? obj : comm.decode<T>(call, got);
+  }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root));
   const got = guard(comm, call, () => runBlocking(move.bcast(k, bytes, false), k));
   return c.rank === root ? obj : comm.decode<T>(call, got);
@@ -196,6 +204,7 @@ export function scatter<T>(comm: Comm, seq: readonly T[] | null, root: number): 
   let blocks: Uint8Array[] | null = null;
   if (c.rank === root) blocks = checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item));
   if (c.size === 1) return seq![0]!;
+  meet(comm, call, c, Kind.Scatter | VALUE_FAMILY, root);
   const k = guard(comm, call, () => startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root));
   const mine = guard(comm, call, () => runBlocking(move.scatterBlocks(k, blocks), k));
   return c.rank === root ? seq![root]! : comm.decode<T>(call, mine);
@@ -207,6 +216,11 @@ export function gather<T>(comm: Comm, obj: T, root: number): T[] | null {
   root = checkRoot(comm, call, root);
   const bytes = comm.encode(call, obj);
   if (c.size === 1) return [obj];
+  if (c.shared) {
+    const area = c.shared;
+    const all = guard(comm, call, () => gatherBytes(area, c.internal, signature(Kind.Gather | VALUE_FAMILY, root), bytes, root));
+    return all && all.map((b, r) => (r === root ? obj : comm.decode<T>(call, b)));
+  }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Gather | VALUE_FAMILY, root));
   const blocks = guard(comm, call, () => runBlocking(move.gatherBlocks(k, bytes), k));
   if (!blocks) return null;
@@ -218,6 +232,11 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
   const c = engine(comm, call);
   const bytes = comm.encode(call, obj);
   if (c.size === 1) return [obj];
+  if (c.shared) {
+    const area = c.shared;
+    const all = guard(comm, call, () => allgatherBytes(area, signature(Kind.Allgather | VALUE_FAMILY), bytes));
+    if (all) return all.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
+  }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0));
   if (c.size <= DIRECT_ALLGATHER) {
     // Few ranks: everyone sends its value to everyone, one step.
@@ -265,9 +284,29 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
   const items = checkSeq(comm, call, seq, "seq") as T[];
   const out = items.map((item) => comm.encode(call, item));
   if (c.size === 1) return [items[0]!];
+  meet(comm, call, c, Kind.Alltoall | VALUE_FAMILY);
   const k = guard(comm, call, () => startCall(c.internal, Kind.Alltoall | VALUE_FAMILY));
   const got = guard(comm, call, () => runBlocking(move.exchange(k, out, null), k));
   return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
+}
+
+/**
+ * v0 ⊕ (v1 ⊕ (… ⊕ vp-1)) of every rank's encoded value, in the same order on every rank (so the same result
+ * everywhere). Decodes each operand: ops may modify or keep what they are given.
+ */
+function foldValues(comm: Comm, call: string, op: Op, all: readonly Uint8Array[]): unknown {
+  let acc = comm.decode<unknown>(call, all[all.length - 1]!);
+  for (let r = all.length - 2; r >= 0; r--) {
+    const lower = comm.decode<unknown>(call, all[r]!);
+    acc = guard(comm, call, () => op.combineValues(lower, acc, ""));
+  }
+  return acc;
+}
+
+/** A round of the shared area for a value collective whose data goes by messages (its signature is checked). */
+function meet(comm: Comm, call: string, c: EngineComm, kind: number, root = -1): void {
+  const area = c.shared;
+  if (area) guard(comm, call, () => mark(area, signature(kind, root)));
 }
 
 function valueAlgebra(op: Op): red.ValueAlgebra {
@@ -281,6 +320,12 @@ export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
   op = checkOp(comm, call, op);
   root = checkRoot(comm, call, root);
   if (c.size === 1) return op.single(obj) as T;
+  if (c.shared) {
+    const area = c.shared;
+    const sig = signature(Kind.Reduce | VALUE_FAMILY, root, -1, 0, opCode(op.bufferOp()));
+    const all = guard(comm, call, () => gatherBytes(area, c.internal, sig, comm.encode(call, obj), root));
+    return all && (foldValues(comm, call, op, all) as T);
+  }
   const alg = valueAlgebra(op);
   const k = guard(comm, call, () => startCall(c.internal, Kind.Reduce | VALUE_FAMILY, root));
   const result = guard(comm, call, () => runBlocking(red.reduce(k, alg, obj as unknown), k));
@@ -292,6 +337,12 @@ export function allreduce<T>(comm: Comm, obj: T, op: Op): T {
   const c = engine(comm, call);
   op = checkOp(comm, call, op);
   if (c.size === 1) return op.single(obj) as T;
+  if (c.shared) {
+    const area = c.shared;
+    const sig = signature(Kind.Allreduce | VALUE_FAMILY, -1, -1, 0, opCode(op.bufferOp()));
+    const all = guard(comm, call, () => allgatherBytes(area, sig, comm.encode(call, obj)));
+    if (all) return foldValues(comm, call, op, all) as T;
+  }
   const alg = valueAlgebra(op);
   const k = guard(comm, call, () => startCall(c.internal, Kind.Allreduce | VALUE_FAMILY));
   return guard(comm, call, () => runBlocking(red.allreduce(k, alg, obj as unknown), k)) as T;
@@ -304,6 +355,7 @@ export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | und
   if (c.size === 1) return exclusive ? undefined : (op.single(obj) as T);
   const alg = valueAlgebra(op);
   const kind = (exclusive ? Kind.Exscan : Kind.Scan) | VALUE_FAMILY;
+  meet(comm, call, c, kind);
   const k = guard(comm, call, () => startCall(c.internal, kind));
   return guard(comm, call, () => runBlocking(red.scan(k, alg, obj as unknown, exclusive), k)) as T | undefined;
 }

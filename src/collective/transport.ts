@@ -267,18 +267,27 @@ const STALE_SCAN_LIMIT = 64;
  * disagreed about that call. One iprobe per rank, so only on small communicators.
  */
 export function checkStale(call: Call): void {
-  const { p2p } = call;
+  staleScan(call.p2p, call.tag, describeCall(call));
+}
+
+/** The same after a barrier that sent no messages (one that met in shared memory): every tag so far is older. */
+export function checkStaleAfter(p2p: PointToPoint, call: string): void {
+  const seq = sequences.get(p2p);
+  if (seq) staleScan(p2p, seq.next, call);
+}
+
+function staleScan(p2p: PointToPoint, now: number, call: string): void {
   // Calls still in flight here (nonblocking ones) may legitimately have older messages waiting.
   if (p2p.size > STALE_SCAN_LIMIT || (sequences.get(p2p)?.open ?? 0) > 0) return;
   for (let src = 0; src < p2p.size; src++) {
     if (src === p2p.rank) continue;
     const env = p2p.iprobe(src, ANY_TAG);
     if (!env || env.tag >= TAG_SPACE) continue; // (communicator management uses tags above the sequence)
-    const age = (call.tag - env.tag + TAG_SPACE) % TAG_SPACE;
+    const age = (now - env.tag + TAG_SPACE) % TAG_SPACE;
     if (age > 0 && age < TAG_SPACE / 2) {
       throw new MPIError("ERR_OTHER",
         `collective mismatch: rank ${src} sent this rank a ${env.byteLength}-byte message in a collective ${age} call(s) before ` +
-        `this ${describeCall(call)} that this rank never received; every rank must call the same collectives in the ` +
+        `this ${call} that this rank never received; every rank must call the same collectives in the ` +
         "same order, with the same root");
     }
   }

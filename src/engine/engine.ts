@@ -81,7 +81,54 @@ export interface EngineComm extends PointToPoint {
    * src/collective/ run over `internal`; both implement the same `Collectives` interface.
    */
   readonly native?: Collectives;
+  /**
+   * Memory shared by the members (the local engine's, for communicators of up to SHARED_MAX_RANKS ranks), where
+   * blocking collectives meet and small ones move their data directly (src/collective/shared.ts).
+   */
+  readonly shared?: SharedArea;
 }
+
+/**
+ * What identifies a collective call, so ranks that disagree can be told apart: every rank of a correct program
+ * calls the same kind with the same root, and, where marked, the same byte count, element type and operation.
+ */
+export interface Signature {
+  /** transport.ts's Kind, plus VALUE_FAMILY for the value (lowercase) family. */
+  readonly kind: number;
+  /** The root, or -1. */
+  readonly root: number;
+  /** Bytes every rank must agree on, or -1 where ranks may differ (values, the v-variants). */
+  readonly bytes: number;
+  /** Element type and reduction op, as small codes every rank must agree on; 0 where not applicable. */
+  readonly type: number;
+  readonly op: number;
+}
+
+/**
+ * A communicator's meeting place in shared memory. Each blocking collective call is one round: every rank
+ * `begin`s it with the call's signature, `publish`es once (a contribution of up to `capacity` bytes, or none),
+ * and may wait for other ranks' contributions of the same round and read them until its next `begin`.
+ * Disagreeing signatures fail with an MPIError (ERR_OTHER, ERR_COUNT, ERR_TYPE or ERR_OP) naming both calls.
+ */
+export interface SharedArea {
+  readonly rank: number;
+  readonly size: number;
+  /** The most bytes one rank can publish in a round. */
+  readonly capacity: number;
+  /** Starts this rank's next round (waits until every rank has joined the previous one). */
+  begin(sig: Signature): void;
+  /** The memory this rank publishes from, to fill in place before `publish(length)`: `capacity` bytes. */
+  outbox(): Uint8Array;
+  /** Publishes this round's contribution: `length` bytes of the outbox, or -1 for none. */
+  publish(length: number): void;
+  /** Blocks until ranks `from` .. `to - 1` have published in this round (checking their signatures). */
+  await(from: number, to: number): void;
+  /** What `rank` published in this round (after `await`ing it): its bytes, or null for none. */
+  contribution(rank: number): Uint8Array | null;
+}
+
+/** Communicators larger than this meet over messages instead (each rank's waits read every member's word). */
+export const SHARED_MAX_RANKS = 64;
 
 export type TypedArray =
   | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array

@@ -8,7 +8,7 @@ import { availableParallelism, hostname } from "node:os";
 import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
-  BUFFER, STANDARD, SYNCHRONOUS,
+  BUFFER, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
   type Engine, type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type PointToPoint, type SendMode,
   type Sink,
 } from "../engine/engine.js";
@@ -20,7 +20,8 @@ import {
   STATE_CONTEXT, STATE_PEER, STATE_TAG, SYNC_FLAG, TYPE_MASK, abortWord, inboxView, jobHeader, readAbortWord,
   type InboxView, type JobLayout,
 } from "./layout.js";
-import { InboxReader, copyBytes, fitsRing, tryAppend, waitForSpace } from "./mailbox.js";
+import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell, waitForSpace, wakeIfSleeping } from "./mailbox.js";
+import { Arena, arenaBytes } from "./arena.js";
 
 /** What a rank needs to join a job (built by the launcher, or by the self engine for a world of one). */
 export interface LocalJob {
@@ -158,9 +159,11 @@ class Channel implements PointToPoint {
 
 export class LocalComm extends Channel implements EngineComm {
   readonly internal: Channel;
+  readonly shared: Arena | undefined;
   constructor(engine: LocalEngine, base: number, rank: number, worldRanks: readonly number[]) {
     super(engine, base, rank, worldRanks);
     this.internal = new Channel(engine, base + 1, rank, worldRanks);
+    this.shared = engine.arenaFor(this.internal);
   }
   dup(): EngineComm {
     const base = this.engine.agreeOnBase(this.internal);
@@ -447,17 +450,18 @@ export class LocalEngine implements Engine {
    * Publishes what it waits for (call, peer, tag) so the launcher can report deadlocks, and fails with
    * ERR_DEADLOCK when the awaited peer has already finished, and ERR_ABORTED when the job is aborting.
    */
-  block(done: () => boolean, call: number, peer: number, tag: number, context: number, channel: Channel | null, peerWorld = -1): void {
+  block(
+    done: () => boolean, call: number, peer: number, tag: number, context: number, channel: Channel | null, peerWorld = -1,
+    hopeless = (): void => this.#checkPeers(call, peer, channel, peerWorld, tag),
+  ): void {
     this.progress();
     if (done()) return;
     if (this.#spin) {
       const until = performance.now() + SPIN_MS;
       let n = 0;
       while (true) {
-        if (this.#reader.pending()) {
-          this.progress();
-          if (done()) return;
-        }
+        if (this.#reader.pending()) this.progress();
+        if (done()) return;
         if ((++n & 63) === 0 && performance.now() > until) break;
       }
     }
@@ -470,7 +474,7 @@ export class LocalEngine implements Engine {
         this.progress();
         if (done()) return;
         this.#checkAbort();
-        this.#checkPeers(call, peer, channel, peerWorld, tag);
+        hopeless();
         Atomics.wait(control, DOORBELL, bell, WAIT_SLICE_MS);
       }
     } finally {
@@ -564,6 +568,52 @@ export class LocalEngine implements Engine {
     if (others.every(finished)) {
       const from = peer === ANY_SOURCE ? "any rank (all others have finished)" : `rank ${peer}, which has finished`;
       throw new MPIError("ERR_DEADLOCK", `${what} on rank ${this.worldRank}: waiting for a message (tag ${tag === ANY_TAG ? "ANY_TAG" : tag}) from ${from}`);
+    }
+  }
+
+  // ---- shared areas --------------------------------------------------------------------------------------
+
+  /**
+   * The shared area of the communicator whose internal channel is `internal` (collective over its members when
+   * the communicator is new): COMM_WORLD's lies in the job's memory; any other's is allocated by its rank 0 and
+   * given to the others over their ports. None for one rank, or for more than SHARED_MAX_RANKS.
+   */
+  arenaFor(internal: Channel): Arena | undefined {
+    const { size, rank, worldRanks, context } = internal;
+    if (size < 2 || size > SHARED_MAX_RANKS) return undefined;
+    const others = worldRanks.filter((w) => w !== this.worldRank);
+    const controls = others.map((w) => this.#inboxes[w]!.control);
+    const host = {
+      waitFor: (done: () => boolean, member: number): void => {
+        this.block(done, 6, member, -1, context, null, -1, () => this.#checkMember(worldRanks[member]!, member));
+      },
+      wake: (): void => {
+        for (let i = 0; i < controls.length; i++) wakeIfSleeping(controls[i]!);
+      },
+    };
+    let sab: SharedArrayBuffer | undefined;
+    let offset = 0;
+    if (context === WORLD_BASE + 1) {
+      sab = this.#job.sab;
+      offset = this.#job.layout.arenaOffset;
+      if (offset < 0) return undefined;
+    } else if (rank === 0) {
+      sab = new SharedArrayBuffer(arenaBytes(size));
+      for (const w of others) {
+        this.#handoffs.give(w, context, sab);
+        ringDoorbell(this.#inboxes[w]!.control);
+      }
+    } else {
+      const leader = worldRanks[0]!;
+      this.block(() => (sab ??= this.#handoffs.takeGift(leader, context)) !== undefined, 6, 0, -1, context, null, leader);
+    }
+    return new Arena(sab!, offset, rank, size, host);
+  }
+
+  #checkMember(world: number, member: number): void {
+    if (Atomics.load(this.#inboxes[world]!.control, STATE) === FINISHED) {
+      throw new MPIError("ERR_DEADLOCK",
+        `collective on rank ${this.worldRank}: rank ${member} of the communicator (rank ${world} of the job) has finished without joining it`);
     }
   }
 

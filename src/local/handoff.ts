@@ -10,6 +10,8 @@ import { MPIError } from "../errors.js";
 
 interface Delivery { id: number; sab: SharedArrayBuffer; length: number }
 interface Return { ret: SharedArrayBuffer }
+/** Memory given to a peer for good (a communicator's shared area), under a key both sides know. */
+interface Gift { key: number; gift: SharedArrayBuffer }
 
 const MIN_CLASS = 1 << 16;
 /** Per rank: enough to keep a 64-deep window of 4 MiB messages warm (it only keeps what was in flight at once). */
@@ -28,6 +30,8 @@ export class Handoffs {
   readonly #arrived = new Map<number, Map<number, Delivery>>();
   /** Handoffs to oneself need no port. */
   readonly #toSelf = new Map<number, Uint8Array>();
+  /** Gifts pulled off a port, by peer, then key. */
+  readonly #gifts = new Map<number, Map<number, SharedArrayBuffer>>();
   /** Free buffers by size class, returned by receivers. */
   readonly #pool = new Map<number, SharedArrayBuffer[]>();
   #pooledBytes = 0;
@@ -74,6 +78,20 @@ export class Handoffs {
     }
   }
 
+  /** Gives `sab` to world rank `peer` under `key` (the peer takes it with `takeGift`). */
+  give(peer: number, key: number, sab: SharedArrayBuffer): void {
+    this.#port(peer).postMessage({ key, gift: sab } satisfies Gift);
+  }
+
+  /** The memory `peer` gave under `key`, once it has arrived (undefined until then). */
+  takeGift(peer: number, key: number): SharedArrayBuffer | undefined {
+    this.#pull(peer, this.#port(peer));
+    const byKey = this.#gifts.get(peer);
+    const sab = byKey?.get(key);
+    if (sab) byKey!.delete(key);
+    return sab;
+  }
+
   #port(peer: number): MessagePort {
     const port = this.#ports[peer];
     if (!port) throw new MPIError("ERR_INTERN", `no channel to rank ${peer}`);
@@ -85,9 +103,15 @@ export class Handoffs {
     for (;;) {
       const got = receiveMessageOnPort(port);
       if (!got) return false;
-      const message = got.message as Delivery | Return;
+      const message = got.message as Delivery | Return | Gift;
       if ("ret" in message) {
-        this.#give(message.ret);
+        this.#recycle(message.ret);
+        continue;
+      }
+      if ("gift" in message) {
+        let byKey = this.#gifts.get(peer);
+        if (!byKey) this.#gifts.set(peer, (byKey = new Map()));
+        byKey.set(message.key, message.gift);
         continue;
       }
       let byId = this.#arrived.get(peer);
@@ -108,7 +132,7 @@ export class Handoffs {
     return new SharedArrayBuffer(cls);
   }
 
-  #give(sab: SharedArrayBuffer): void {
+  #recycle(sab: SharedArrayBuffer): void {
     const cls = sab.byteLength;
     if (this.#pooledBytes + cls > POOL_LIMIT_BYTES) return;
     let free = this.#pool.get(cls);

@@ -2,6 +2,7 @@
  * The shared memory of a local job, in one SharedArrayBuffer created by the launcher and handed to every rank.
  *
  *   [job header: JOB_BYTES]  [rank 0: control CONTROL_BYTES | inbox ring ringBytes]  [rank 1: ...] ...
+ *   [COMM_WORLD's shared area (arena.ts), for jobs of up to SHARED_MAX_RANKS ranks]
  *
  * Every rank owns one inbox: a multi-producer, single-consumer byte ring. Senders append records under the
  * inbox's lock; only the owning rank reads them. All offsets below are in Int32 words unless named *_BYTES.
@@ -15,6 +16,8 @@
  *    set; a receiver loads DOORBELL, stores SLEEPING=1, re-checks TAIL, then Atomics.wait(DOORBELL, loaded value).
  *    Either the receiver sees the record, or the sender sees SLEEPING=1, or the wait returns at once.
  */
+import { SHARED_MAX_RANKS } from "../engine/engine.js";
+import { arenaBytes } from "./arena.js";
 
 /** Job header words. */
 export const JOB_ABORT = 0; // 0 = running; otherwise abortWord(aborter, code)
@@ -74,16 +77,21 @@ export interface JobLayout {
   readonly ringBytes: number;
   /** Largest payload that travels inline in the ring; larger ones are handed off. */
   readonly eagerLimit: number;
+  /** Where COMM_WORLD's shared area starts, in bytes; -1 when the job is too big (or too small) to have one. */
+  readonly arenaOffset: number;
 }
 
 /** Ring size per rank: generous for few ranks, bounded for many (pages are only committed once touched). */
 export function planLayout(size: number): JobLayout {
   const ringBytes = size <= 4 ? 4 << 20 : size <= 16 ? 2 << 20 : 1 << 20;
-  return { size, ringBytes, eagerLimit: Math.min(256 << 10, ringBytes / 8) };
+  const inboxesEnd = JOB_BYTES + size * (CONTROL_BYTES + ringBytes);
+  const arenaOffset = size > 1 && size <= SHARED_MAX_RANKS ? inboxesEnd : -1;
+  return { size, ringBytes, eagerLimit: Math.min(256 << 10, ringBytes / 8), arenaOffset };
 }
 
 export function jobBytes(layout: JobLayout): number {
-  return JOB_BYTES + layout.size * (CONTROL_BYTES + layout.ringBytes);
+  const inboxesEnd = JOB_BYTES + layout.size * (CONTROL_BYTES + layout.ringBytes);
+  return inboxesEnd + (layout.arenaOffset < 0 ? 0 : arenaBytes(layout.size));
 }
 
 export function controlOffsetBytes(layout: JobLayout, rank: number): number {

@@ -81,8 +81,7 @@ export function tryAppend(
   if (payload) copyBytes(payload, 0, ring, at + HEADER_BYTES, payload.length);
   Atomics.store(control, TAIL, (tail + need) | 0);
   unlock(control);
-  Atomics.add(control, DOORBELL, 1);
-  if (Atomics.load(control, SLEEPING) !== 0) Atomics.notify(control, DOORBELL);
+  ringDoorbell(control);
   return true;
 }
 
@@ -141,4 +140,18 @@ export function waitForSpace(inbox: InboxView, timeoutMs: number): void {
   Atomics.add(control, SPACE_WAITERS, 1);
   Atomics.wait(control, SPACE_SEQ, seq, timeoutMs);
   Atomics.sub(control, SPACE_WAITERS, 1);
+}
+
+/** Rings an inbox's doorbell (the launcher's deadlock watcher counts rings as activity) and wakes its sleeper. */
+export function ringDoorbell(control: Int32Array): void {
+  Atomics.add(control, DOORBELL, 1);
+  if (Atomics.load(control, SLEEPING) !== 0) Atomics.notify(control, DOORBELL);
+}
+
+/** Rings only if the owner may be asleep: for wake-ups the owner also checks for by itself before sleeping. */
+export function wakeIfSleeping(control: Int32Array): void {
+  if (Atomics.load(control, SLEEPING) !== 0) {
+    Atomics.add(control, DOORBELL, 1);
+    Atomics.notify(control, DOORBELL);
+  }
 }

@@ -228,9 +228,13 @@ function describeBlocked(inboxes: readonly InboxView[]): string {
       const peer = control[STATE_PEER]!;
       const tag = control[STATE_TAG]!;
       const context = control[STATE_CONTEXT]!;
+      const space = context < 0 ? "" : context <= 1 ? " on COMM_WORLD" : context <= 3 ? " on COMM_SELF" : ` on communicator #${context >> 1}`;
+      if (call === "collective") {
+        lines.push(`  rank ${rank}: blocked in a collective${space}, waiting for its rank ${peer} to join`);
+        return;
+      }
       const who = call === "ssend" || call.startsWith("send") ? `dest=rank ${peer} of the job`
         : `source=${peer === ANY_SOURCE ? "ANY_SOURCE" : peer}`;
-      const space = context < 0 ? "" : context <= 1 ? " on COMM_WORLD" : context <= 3 ? " on COMM_SELF" : ` on communicator #${context >> 1}`;
       const internal = context >= 0 && context % 2 === 1 ? " (inside a collective)" : "";
       lines.push(`  rank ${rank}: blocked in ${call}(${who}, tag=${tag === ANY_TAG ? "ANY_TAG" : tag})${space}${internal}`);
     }

@@ -287,9 +287,10 @@ async function run(): Promise<void> {
       }
     }
 
-    // Reproducibility across runs: the result is a fixed function of the inputs, the combination tree that
-    // recursive doubling (small counts) and reduce-scatter + allgather (large counts) share, simulated here.
-    // Inputs span magnitudes, so another order would round differently.
+    // Reproducibility across runs: the result is a fixed function of the inputs, simulated here: small counts
+    // meet in shared memory and fold right to left, c0 + (c1 + (... + cp-1)); large counts use the combination
+    // tree that recursive doubling and reduce-scatter + allgather share. Inputs span magnitudes, so another order
+    // would round differently.
     if (engineName() === "local" || engineName() === "self") {
       const contribution = (r: number, n: number) => Float64Array.from(range(n), (i) => Math.sin(r * 977 + i) * 10 ** ((r + i) % 7));
       const allreduceTree = (n: number): Float64Array => {
@@ -307,21 +308,26 @@ async function run(): Promise<void> {
         }
         return level[0]!;
       };
-      const reduceTree = (n: number, r = 0, span = 2 ** Math.ceil(Math.log2(size))): Float64Array<ArrayBufferLike> => {
-        let acc: Float64Array<ArrayBufferLike> = contribution(r, n);
-        for (let m = 1; m < span && r + m < size; m <<= 1) acc = add2(acc, reduceTree(n, r + m, m));
+      const rightFold = (n: number): Float64Array<ArrayBufferLike> => {
+        let acc: Float64Array<ArrayBufferLike> = contribution(size - 1, n);
+        for (let r = size - 2; r >= 0; r--) acc = add2(contribution(r, n), acc);
         return acc;
       };
-      for (const n of [8, 50_000]) {
+      for (const [n, expected] of [[8, rightFold], [50_000, allreduceTree]] as const) {
         const out = new Float64Array(n);
         comm.Allreduce(contribution(rank, n), out, MPI.SUM);
-        assert.deepEqual(out, allreduceTree(n), ctx(`Allreduce of ${n} doubles equals the documented tree bit for bit`));
+        assert.deepEqual(out, expected(n), ctx(`Allreduce of ${n} doubles equals the documented order bit for bit`));
       }
       const red = rank === size - 1 ? new Float64Array(8) : null;
       comm.Reduce(contribution(rank, 8), red, MPI.SUM, size - 1);
-      if (red) assert.deepEqual(red, reduceTree(8), ctx("Reduce equals the documented binomial tree bit for bit"));
+      if (red) assert.deepEqual(red, rightFold(8), ctx("Reduce equals the documented order bit for bit"));
       const vsum = comm.allreduce(contribution(rank, 1)[0]!, MPI.SUM);
-      assert.equal(vsum, allreduceTree(1)[0], ctx("allreduce of numbers follows the same tree"));
+      assert.equal(vsum, rightFold(1)[0], ctx("allreduce of numbers follows the same order"));
+      const scanned = new Float64Array(8);
+      comm.Scan(contribution(rank, 8), scanned, MPI.SUM);
+      let prefix: Float64Array<ArrayBufferLike> = contribution(rank, 8);
+      for (let r = rank - 1; r >= 0; r--) prefix = add2(contribution(r, 8), prefix);
+      assert.deepEqual(scanned, prefix, ctx("Scan folds the same way over ranks 0..rank"));
     }
 
     // Reduce_scatter_block and Reduce_scatter.

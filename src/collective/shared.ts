@@ -1,0 +1,237 @@
+/**
+ * Collectives that meet in shared memory (engine.ts's SharedArea), for engines whose ranks share it (the local
+ * engine). Every blocking collective is one round of the area, so every call's signature is checked against every
+ * other rank's (mismatches fail instead of hanging or mixing data). Small calls move their data through the area:
+ * each rank publishes its contribution once and reads the others' directly, so a barrier or an allreduce of a few
+ * numbers costs one publish and one look at each peer instead of log2(p) message exchanges. Calls too big for the
+ * area, and every nonblocking call, use the generic algorithms over messages.
+ *
+ * Reductions fold the contributions right to left, v0 ⊕ (v1 ⊕ (… ⊕ vp-1)), from the copies in shared memory: the
+ * same operands in the same order on every rank, so results are bit-identical everywhere and every run, and a
+ * non-commutative op sees its operands in rank order.
+ */
+import {
+  BUFFER, STANDARD,
+  type BufferOp, type Collectives, type EngineComm, type EngineRequest, type PointToPoint, type SharedArea, type Signature,
+  type TypedArray,
+} from "../engine/engine.js";
+import { generic } from "./generic.js";
+import { combineInto } from "./kernels.js";
+import { bytes } from "./reduction.js";
+import { opCode, signature, typeCode } from "./signature.js";
+import { Kind, checkStaleAfter } from "./transport.js";
+
+/** Tag on the internal channel for values too big for the area, sent straight to the rank that needs them. */
+const TAG_OVERFLOW = 0x7fffffe0;
+
+type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
+
+/** A round that moves no data here: the call's data goes by messages, its signature is still checked. */
+export function mark(area: SharedArea, sig: Signature): void {
+  area.begin(sig);
+  area.publish(-1);
+}
+
+function publishBytes(area: SharedArea, data: Uint8Array): boolean {
+  if (data.length > area.capacity) {
+    area.publish(-1);
+    return false;
+  }
+  area.outbox().set(data);
+  area.publish(data.length);
+  return true;
+}
+
+/**
+ * Bcast of bytes: the root's `data` on every rank, or undefined on every rank when it is too big for the area
+ * (then the caller broadcasts it by messages). The bytes returned are shared memory: copy before the next call.
+ */
+export function bcastBytes(area: SharedArea, sig: Signature, root: number, data: Uint8Array | null): Uint8Array | undefined {
+  area.begin(sig);
+  if (area.rank === root) return publishBytes(area, data!) ? data! : undefined;
+  area.await(root, root + 1);
+  const got = area.contribution(root) ?? undefined;
+  area.publish(-1);
+  return got;
+}
+
+/** Every rank's bytes on every rank, or undefined on every rank when some rank's were too big for the area. */
+export function allgatherBytes(area: SharedArea, sig: Signature, data: Uint8Array): Uint8Array[] | undefined {
+  area.begin(sig);
+  publishBytes(area, data);
+  area.await(0, area.size);
+  const all: Uint8Array[] = [];
+  for (let r = 0; r < area.size; r++) {
+    const got = area.contribution(r);
+    if (!got) return undefined;
+    all.push(got);
+  }
+  return all;
+}
+
+/** Every rank's bytes at the root (null elsewhere); bytes too big for the area go to the root by message. */
+export function gatherBytes(area: SharedArea, internal: PointToPoint, sig: Signature, data: Uint8Array, root: number): Uint8Array[] | null {
+  area.begin(sig);
+  if (!publishBytes(area, data) && area.rank !== root) internal.send(data, BUFFER, root, TAG_OVERFLOW, STANDARD);
+  if (area.rank !== root) return null;
+  area.await(0, area.size);
+  const all: Uint8Array[] = [];
+  for (let r = 0; r < area.size; r++) {
+    let got = r === root ? data : area.contribution(r);
+    if (!got) {
+      let received = new Uint8Array(0);
+      internal.recv((env) => (received = new Uint8Array(env.byteLength)), r, TAG_OVERFLOW);
+      got = received;
+    }
+    all.push(got);
+  }
+  return all;
+}
+
+class SharedCollectives implements Collectives {
+  readonly #area: SharedArea;
+  readonly #internal: PointToPoint;
+  readonly #generic: Collectives;
+
+  constructor(comm: EngineComm) {
+    this.#area = comm.shared!;
+    this.#internal = comm.internal;
+    this.#generic = generic(comm.internal);
+  }
+
+  barrier(): void {
+    const area = this.#area;
+    area.begin(BARRIER);
+    area.publish(-1);
+    area.await(0, area.size);
+    checkStaleAfter(this.#internal, "Barrier");
+  }
+
+  bcast(buf: Uint8Array, root: number): void {
+    const area = this.#area;
+    const sig = signature(Kind.Bcast, root, buf.length);
+    if (buf.length > area.capacity) {
+      mark(area, sig);
+      this.#generic.bcast(buf, root);
+      return;
+    }
+    const got = bcastBytes(area, sig, root, buf);
+    if (area.rank !== root) buf.set(got!);
+  }
+
+  gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
+    mark(this.#area, signature(Kind.Gather, root));
+    this.#generic.gatherv(send, recv, counts, displs, root);
+  }
+
+  scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
+    mark(this.#area, signature(Kind.Scatter, root));
+    this.#generic.scatterv(send, counts, displs, recv, root);
+  }
+
+  allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
+    mark(this.#area, signature(Kind.Allgather));
+    this.#generic.allgatherv(send, recv, counts, displs);
+  }
+
+  alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
+    mark(this.#area, signature(Kind.Alltoall));
+    this.#generic.alltoallv(send, sendCounts, sendDispls, recv, recvCounts, recvDispls);
+  }
+
+  reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {
+    const mine = send ?? recv!;
+    if (!this.#contribute(Kind.Reduce, root, mine, op)) {
+      this.#generic.reduce(send, recv, op, root);
+      return;
+    }
+    if (this.#area.rank !== root) return;
+    this.#area.await(0, this.#area.size);
+    this.#fold(op, 0, this.#area.size, recv!);
+  }
+
+  allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
+    if (!this.#contribute(Kind.Allreduce, -1, send ?? recv, op)) {
+      this.#generic.allreduce(send, recv, op);
+      return;
+    }
+    this.#area.await(0, this.#area.size);
+    this.#fold(op, 0, this.#area.size, recv);
+  }
+
+  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void {
+    const mine = send ?? recv;
+    mark(this.#area, signature(Kind.ReduceScatter, -1, -1, typeCode(mine), opCode(op)));
+    this.#generic.reduceScatter(send, recv, counts, op);
+  }
+
+  scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
+    this.#scan(send, recv, op, false);
+  }
+
+  exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
+    this.#scan(send, recv, op, true);
+  }
+
+  #scan(send: TypedArray | null, recv: TypedArray, op: BufferOp, exclusive: boolean): void {
+    const kind = exclusive ? Kind.Exscan : Kind.Scan;
+    if (!this.#contribute(kind, -1, send ?? recv, op)) {
+      if (exclusive) this.#generic.exscan(send, recv, op);
+      else this.#generic.scan(send, recv, op);
+      return;
+    }
+    const upTo = exclusive ? this.#area.rank : this.#area.rank + 1;
+    if (upTo === 0) return; // rank 0 of an exscan: recv is left as it is
+    this.#area.await(0, upTo);
+    this.#fold(op, 0, upTo, recv);
+  }
+
+  /** Begins a reduction's round and publishes this rank's operand; false when it is too big for the area. */
+  #contribute(kind: number, root: number, mine: TypedArray, op: BufferOp): boolean {
+    const area = this.#area;
+    area.begin(signature(kind, root, mine.byteLength, typeCode(mine), opCode(op)));
+    return publishBytes(area, bytes(mine));
+  }
+
+  /** out = v[from] ⊕ (… ⊕ v[to-1]), from the operands published in this round. */
+  #fold(op: BufferOp, from: number, to: number, out: TypedArray): void {
+    const ctor = out.constructor as unknown as TypedCtor;
+    const n = out.length;
+    const operand = (r: number): TypedArray => {
+      const b = this.#area.contribution(r)!;
+      return new ctor(b.buffer, b.byteOffset, n);
+    };
+    out.set(operand(to - 1) as never);
+    for (let r = to - 2; r >= from; r--) combineInto(op, operand(r), out, out);
+  }
+
+  // Nonblocking collectives run over messages: a round of the area would have to wait inside the call.
+  ibarrier(): EngineRequest { return this.#generic.ibarrier(); }
+  ibcast(buf: Uint8Array, root: number): EngineRequest { return this.#generic.ibcast(buf, root); }
+  ireduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): EngineRequest {
+    return this.#generic.ireduce(send, recv, op, root);
+  }
+  iallreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest { return this.#generic.iallreduce(send, recv, op); }
+  igatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): EngineRequest {
+    return this.#generic.igatherv(send, recv, counts, displs, root);
+  }
+  iscatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): EngineRequest {
+    return this.#generic.iscatterv(send, counts, displs, recv, root);
+  }
+  iallgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): EngineRequest {
+    return this.#generic.iallgatherv(send, recv, counts, displs);
+  }
+  ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest {
+    return this.#generic.ialltoallv(send, sendCounts, sendDispls, recv, recvCounts, recvDispls);
+  }
+}
+
+const BARRIER = signature(Kind.Barrier);
+const cache = new WeakMap<SharedArea, Collectives>();
+
+/** The collectives of a communicator with a shared area; one instance per communicator. */
+export function sharedCollectives(comm: EngineComm): Collectives {
+  let c = cache.get(comm.shared!);
+  if (!c) cache.set(comm.shared!, (c = new SharedCollectives(comm)));
+  return c;
+}

@@ -1,0 +1,72 @@
+/**
+ * Call signatures (engine.ts's Signature): how a collective call is identified in shared memory, packed into
+ * three Int32 words, and the errors that say how two ranks disagree.
+ */
+import type { BufferOp, Signature, TypedArray } from "../engine/engine.js";
+import { MPIError } from "../errors.js";
+import { kindName } from "./transport.js";
+
+const TYPES = [
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
+  Float64Array, BigInt64Array, BigUint64Array,
+] as const;
+const OPS = ["SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR", "MAXLOC", "MINLOC", "REPLACE"];
+/** A user-defined op: functions cannot be compared across ranks, so any two user ops agree. */
+const USER_OP = 0xff;
+
+/** The code of an element type (1-based; 0 means none). */
+export function typeCode(a: TypedArray): number {
+  return TYPES.indexOf(a.constructor as never) + 1;
+}
+
+export function opCode(op: BufferOp): number {
+  return "builtin" in op ? OPS.indexOf(op.builtin) + 1 : USER_OP;
+}
+
+export function signature(kind: number, root = -1, bytes = -1, type = 0, op = 0): Signature {
+  return { kind, root, bytes, type, op };
+}
+
+/** Word 0 of a packed signature: kind, type and op, one byte each. */
+export function packHead(sig: Signature): number {
+  return (sig.kind & 0xff) | ((sig.type & 0xff) << 8) | ((sig.op & 0xff) << 16);
+}
+
+export function unpack(head: number, root: number, bytes: number): Signature {
+  return { kind: head & 0xff, type: (head >> 8) & 0xff, op: (head >> 16) & 0xff, root, bytes };
+}
+
+function describe(sig: Signature): string {
+  return `${kindName(sig.kind)}${sig.root >= 0 ? ` with root ${sig.root}` : ""}`;
+}
+
+function typeName(code: number): string {
+  return TYPES[code - 1]?.name ?? "no buffer";
+}
+
+function opName(code: number): string {
+  return code === USER_OP ? "a user-defined op" : OPS[code - 1] ?? "no op";
+}
+
+/** Why `theirs` (rank `rank`'s call) cannot be the same collective as `mine`, or undefined when they agree. */
+export function disagreement(mine: Signature, theirs: Signature, rank: number): MPIError | undefined {
+  const tail = "; every rank must call the same collectives in the same order, with the same root";
+  if (mine.kind !== theirs.kind || mine.root !== theirs.root) {
+    return new MPIError("ERR_OTHER",
+      `collective mismatch: this rank called ${describe(mine)} but rank ${rank} called ${describe(theirs)} at the same point${tail}`);
+  }
+  if (mine.bytes >= 0 && theirs.bytes >= 0 && mine.bytes !== theirs.bytes) {
+    return new MPIError("ERR_COUNT",
+      `collective mismatch in ${describe(mine)}: rank ${rank} sent ${theirs.bytes} bytes where this rank expects ${mine.bytes}; ` +
+      "the counts (or buffer sizes) given on the ranks do not agree");
+  }
+  if (mine.type !== theirs.type) {
+    return new MPIError("ERR_TYPE",
+      `collective mismatch in ${describe(mine)}: rank ${rank} passed a ${typeName(theirs.type)} where this rank passed a ${typeName(mine.type)}`);
+  }
+  if (mine.op !== theirs.op) {
+    return new MPIError("ERR_OP",
+      `collective mismatch in ${describe(mine)}: rank ${rank} reduces with ${opName(theirs.op)} where this rank reduces with ${opName(mine.op)}`);
+  }
+  return undefined;
+}

@@ -1,0 +1,130 @@
+/**
+ * A communicator's shared area (engine.ts's SharedArea) on the local engine: one SharedArrayBuffer region that
+ * every member maps, laid out as
+ *
+ *   [member 0: control line, 64 bytes] ... [member p-1: control line]
+ *   [member 0: slot for even rounds | slot for odd rounds] ... [member p-1: ...]
+ *
+ * A member's control line holds ARRIVE (the last round it has published), and per round parity its signature
+ * (three words) and the length it published. Rounds are numbered from 1 by every member alike (MPI requires the
+ * same collectives in the same order), and a member publishes with plain stores followed by Atomics.store(ARRIVE),
+ * so whoever sees ARRIVE ≥ round through Atomics.load also sees that round's signature, length and bytes.
+ *
+ * Why two slots are enough: a member overwrites its slot of round k only in round k + 2, and `begin` of a round
+ * first waits until every member has joined the previous round, which each does only after it has finished
+ * reading everything of the round before that. The same wait checks each member's signature of the previous
+ * round, so ranks that disagree are told apart even when no rank waited for another during that round (a bcast
+ * root does not wait).
+ */
+import type { Signature, SharedArea } from "../engine/engine.js";
+import { disagreement, packHead, unpack } from "../collective/signature.js";
+
+const LINE_WORDS = 16;
+const ARRIVE = 0;
+const SIG = 1; // + 3 * parity: head, root, bytes
+const LENGTH = 7; // + parity
+
+/** Bytes of a member's slot: room for small collectives, bounded so that big communicators stay small. */
+function slotBytes(size: number): number {
+  return size <= 4 ? 64 << 10 : size <= 16 ? 16 << 10 : 4 << 10;
+}
+
+export function arenaBytes(size: number): number {
+  return size * (LINE_WORDS * 4 + 2 * slotBytes(size));
+}
+
+/**
+ * How an arena waits: `waitFor(done, rank)` blocks (spinning or sleeping like any blocking call of the engine)
+ * until `done()`, where `rank` is the member waited for; `wake()` rings the doorbells of sleeping members.
+ */
+export interface ArenaHost {
+  waitFor(done: () => boolean, rank: number): void;
+  wake(): void;
+}
+
+export class Arena implements SharedArea {
+  readonly capacity: number;
+  readonly #words: Int32Array;
+  readonly #slots: Uint8Array[];
+  readonly #host: ArenaHost;
+  #round = 0;
+  /** The last round in which this rank checked every member's signature. */
+  #checked = 0;
+  readonly #sigs: [Signature | undefined, Signature | undefined] = [undefined, undefined];
+
+  constructor(sab: SharedArrayBuffer, byteOffset: number, readonly rank: number, readonly size: number, host: ArenaHost) {
+    this.capacity = slotBytes(size);
+    this.#host = host;
+    this.#words = new Int32Array(sab, byteOffset, size * LINE_WORDS);
+    const data = byteOffset + size * LINE_WORDS * 4;
+    this.#slots = Array.from({ length: 2 * size }, (_, i) => new Uint8Array(sab, data + i * this.capacity, this.capacity));
+  }
+
+  begin(sig: Signature): void {
+    const previous = this.#round;
+    if (previous > 0 && this.#checked !== previous) this.#join(previous);
+    this.#round = previous + 1;
+    this.#sigs[this.#round & 1] = sig;
+  }
+
+  outbox(): Uint8Array {
+    return this.#slots[2 * this.rank + (this.#round & 1)]!;
+  }
+
+  publish(length: number): void {
+    const words = this.#words;
+    const line = this.rank * LINE_WORDS;
+    const parity = this.#round & 1;
+    const sig = this.#sigs[parity]!;
+    words[line + SIG + 3 * parity] = packHead(sig);
+    words[line + SIG + 3 * parity + 1] = sig.root;
+    words[line + SIG + 3 * parity + 2] = sig.bytes;
+    words[line + LENGTH + parity] = length;
+    Atomics.store(words, line + ARRIVE, this.#round);
+    this.#host.wake();
+  }
+
+  await(from: number, to: number): void {
+    const round = this.#round;
+    for (let r = from; r < to; r++) {
+      if (r === this.rank) continue;
+      this.#reach(r, round);
+      this.#check(r, round);
+    }
+    if (from === 0 && to === this.size) this.#checked = round;
+  }
+
+  contribution(rank: number): Uint8Array | null {
+    const parity = this.#round & 1;
+    const length = this.#words[rank * LINE_WORDS + LENGTH + parity]!;
+    return length < 0 ? null : this.#slots[2 * rank + parity]!.subarray(0, length);
+  }
+
+  /** Waits until every member has joined `round` and checks its signature there. */
+  #join(round: number): void {
+    for (let r = 0; r < this.size; r++) {
+      if (r === this.rank) continue;
+      this.#reach(r, round);
+      this.#check(r, round);
+    }
+    this.#checked = round;
+  }
+
+  #reach(r: number, round: number): void {
+    const words = this.#words;
+    const at = r * LINE_WORDS + ARRIVE;
+    if (((Atomics.load(words, at) - round) | 0) >= 0) return;
+    this.#host.waitFor(() => ((Atomics.load(words, at) - round) | 0) >= 0, r);
+  }
+
+  #check(r: number, round: number): void {
+    const words = this.#words;
+    const parity = round & 1;
+    const mine = this.#sigs[parity]!;
+    const at = r * LINE_WORDS + SIG + 3 * parity;
+    const head = words[at]!, root = words[at + 1]!, bytes = words[at + 2]!;
+    if (head === packHead(mine) && root === mine.root && (bytes === mine.bytes || bytes < 0 || mine.bytes < 0)) return;
+    const error = disagreement(mine, unpack(head, root, bytes), r);
+    if (error) throw error;
+  }
+}
