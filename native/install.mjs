@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
- * Builds the native MPI engine (the `mpi4ts_native` addon) when an MPI library is installed; run by
- * `npm install` / `npm rebuild mpi4ts`. Never fails the install: without MPI (or when the build fails) it
- * prints one line and exits 0, and the built-in engine works.
+ * Builds the native addons; run by `npm install` / `npm rebuild mpi4ts`. Never fails the install: a build that
+ * cannot be done prints one line and exits 0, and the built-in engine works.
+ *
+ *  - `mpi4ts_yield` (native/yield/): sched_yield for ranks waiting on an oversubscribed machine (more ranks than
+ *    cores). Needs only a C compiler; without it, waiting ranks sleep instead (slower, same results).
+ *  - `mpi4ts_native` (this directory): the native MPI engine, when an MPI library is installed.
  *
  * Probing, in order: $MPI4TS_MPICC (a compiler wrapper such as `mpicc.mpich`), `mpicc`, `mpicc.openmpi`,
  * `mpicc.mpich`, then pkg-config (`ompi`, `mpich`). Open MPI's wrapper answers `--showme:compile` /
@@ -105,17 +108,65 @@ function finish(message, ok) {
   process.exit(ok || !strict ? 0 : 1);
 }
 
+/** node-gyp itself, or undefined. */
+function findNodeGyp() {
+  let nodeGyp;
+  try {
+    nodeGyp = require.resolve("node-gyp/bin/node-gyp.js");
+  } catch {
+    nodeGyp = env.npm_config_node_gyp;
+  }
+  return nodeGyp && existsSync(nodeGyp) ? nodeGyp : undefined;
+}
+
+/**
+ * Copies `files` from `from` to a fresh `staging` directory and runs `node-gyp rebuild` there; returns the
+ * node-gyp result. Builds against the headers of the running Node when they are installed (no download).
+ */
+function gypRebuild(nodeGyp, from, files, staging, extraEnv) {
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const f of files) copyFileSync(join(from, f), join(staging, f));
+  const args = [nodeGyp, "rebuild", "--release"];
+  const prefix = resolve(dirname(process.execPath), "..");
+  const nodedir = env.npm_config_nodedir && existsSync(join(env.npm_config_nodedir, "include", "node", "node_api.h"))
+    ? env.npm_config_nodedir
+    : existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;
+  if (nodedir) args.push(`--nodedir=${nodedir}`);
+  if (verbose) console.log(`mpi4ts: node ${args.join(" ")} (in ${staging})`);
+  return spawnSync(process.execPath, args, {
+    cwd: staging,
+    encoding: "utf8",
+    stdio: verbose ? "inherit" : "pipe",
+    env: { ...env, ...extraEnv },
+  });
+}
+
+/** The yield helper, into build/Release; a failure only costs speed on oversubscribed machines. */
+function buildYield(nodeGyp) {
+  const outDir = resolve(root, "build");
+  const staging = join(outDir, "gyp-yield");
+  const r = gypRebuild(nodeGyp, join(here, "yield"), ["binding.gyp", "yield.c"], staging, {});
+  const built = join(staging, "build", "Release", "mpi4ts_yield.node");
+  if (r.status !== 0 || !existsSync(built)) {
+    const log = join(outDir, "install-yield.log");
+    writeFileSync(log, `${r.stdout ?? ""}\n${r.stderr ?? ""}`);
+    console.log(`mpi4ts: yield helper not built (see ${log}); with more ranks than cores, waiting ranks sleep instead (slower).`);
+    return;
+  }
+  mkdirSync(join(outDir, "Release"), { recursive: true });
+  copyFileSync(built, join(outDir, "Release", "mpi4ts_yield.node"));
+}
+
 function main() {
   if (env.MPI4TS_SKIP_NATIVE === "1") return;
+  const nodeGyp = findNodeGyp();
+  if (nodeGyp && !env.MPI4TS_BUILD_DIR) buildYield(nodeGyp);
   const found = probe();
   if (!found) finish(NO_MPI, false);
 
   const outDir = resolve(root, env.MPI4TS_BUILD_DIR || "build");
   const staging = join(outDir, `gyp-${found.flavour}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  for (const f of ["binding.gyp", "mpi4ts_native.cc"]) copyFileSync(join(here, f), join(staging, f));
-
   const flags = gypFlags(found);
   let napiInclude;
   try {
@@ -123,36 +174,17 @@ function main() {
   } catch {
     finish("mpi4ts: native MPI engine not built (node-addon-api is missing: run npm install); the built-in engine works.", false);
   }
-  let nodeGyp;
-  try {
-    nodeGyp = require.resolve("node-gyp/bin/node-gyp.js");
-  } catch {
-    nodeGyp = env.npm_config_node_gyp;
-  }
-  if (!nodeGyp || !existsSync(nodeGyp)) {
+  if (!nodeGyp) {
     finish("mpi4ts: native MPI engine not built (node-gyp is missing: run npm install); the built-in engine works.", false);
   }
-  const args = [nodeGyp, "rebuild", "--release"];
-  // Build against the headers of the running Node when they are installed (no download needed).
-  const prefix = resolve(dirname(process.execPath), "..");
-  const nodedir = env.npm_config_nodedir && existsSync(join(env.npm_config_nodedir, "include", "node", "node_api.h"))
-    ? env.npm_config_nodedir
-    : existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;
-  if (nodedir) args.push(`--nodedir=${nodedir}`);
-  if (verbose) console.log(`mpi4ts: building the native engine against ${found.flavour} (${found.wrapper}): node ${args.join(" ")}`);
-  const r = spawnSync(process.execPath, args, {
-    cwd: staging,
-    encoding: "utf8",
-    stdio: verbose ? "inherit" : "pipe",
-    env: {
-      ...env,
-      MPI4TS_GYP_NAPI_INCLUDE: napiInclude,
-      MPI4TS_GYP_INCLUDES: flags.includes.join(" "),
-      MPI4TS_GYP_DEFINES: flags.defines.join(" "),
-      MPI4TS_GYP_CFLAGS: flags.cflags.join(" "),
-      MPI4TS_GYP_LIBS: flags.libs.join(" "),
-      MPI4TS_GYP_LDFLAGS: flags.ldflags.join(" "),
-    },
+  if (verbose) console.log(`mpi4ts: building the native engine against ${found.flavour} (${found.wrapper})`);
+  const r = gypRebuild(nodeGyp, here, ["binding.gyp", "mpi4ts_native.cc"], staging, {
+    MPI4TS_GYP_NAPI_INCLUDE: napiInclude,
+    MPI4TS_GYP_INCLUDES: flags.includes.join(" "),
+    MPI4TS_GYP_DEFINES: flags.defines.join(" "),
+    MPI4TS_GYP_CFLAGS: flags.cflags.join(" "),
+    MPI4TS_GYP_LIBS: flags.libs.join(" "),
+    MPI4TS_GYP_LDFLAGS: flags.ldflags.join(" "),
   });
   const built = join(staging, "build", "Release", "mpi4ts_native.node");
   if (r.status !== 0 || !existsSync(built)) {

@@ -17,7 +17,6 @@ import {
 } from "../engine/engine.js";
 import { generic } from "./generic.js";
 import { combineInto } from "./kernels.js";
-import { bytes } from "./reduction.js";
 import { opCode, signature, typeCode } from "./signature.js";
 import { Kind, checkStaleAfter } from "./transport.js";
 
@@ -92,6 +91,9 @@ class SharedCollectives implements Collectives {
   readonly #area: SharedArea;
   readonly #internal: PointToPoint;
   readonly #generic: Collectives;
+  readonly #views = new Map<Uint8Array, TypedArray>();
+  #viewType: TypedCtor | undefined;
+  #viewLength = 0;
 
   constructor(comm: EngineComm) {
     this.#area = comm.shared!;
@@ -190,19 +192,36 @@ class SharedCollectives implements Collectives {
   #contribute(kind: number, root: number, mine: TypedArray, op: BufferOp): boolean {
     const area = this.#area;
     area.begin(signature(kind, root, mine.byteLength, typeCode(mine), opCode(op)));
-    return publishBytes(area, bytes(mine));
+    if (mine.byteLength > area.capacity) {
+      area.publish(-1);
+      return false;
+    }
+    this.#operand(area.rank, mine).set(mine as never);
+    area.publish(mine.byteLength);
+    return true;
   }
 
   /** out = v[from] ⊕ (… ⊕ v[to-1]), from the operands published in this round. */
   #fold(op: BufferOp, from: number, to: number, out: TypedArray): void {
-    const ctor = out.constructor as unknown as TypedCtor;
-    const n = out.length;
-    const operand = (r: number): TypedArray => {
-      const b = this.#area.contribution(r)!;
-      return new ctor(b.buffer, b.byteOffset, n);
-    };
-    out.set(operand(to - 1) as never);
-    for (let r = to - 2; r >= from; r--) combineInto(op, operand(r), out, out);
+    out.set(this.#operand(to - 1, out) as never);
+    for (let r = to - 2; r >= from; r--) combineInto(op, this.#operand(r, out), out, out);
+  }
+
+  /**
+   * Rank r's operand of this round as an array like `like`. Views are kept per slot (two per rank), for the
+   * element type and length of the latest call: a loop of the same reduction creates none.
+   */
+  #operand(r: number, like: TypedArray): TypedArray {
+    const ctor = like.constructor as unknown as TypedCtor;
+    if (ctor !== this.#viewType || like.length !== this.#viewLength) {
+      this.#views.clear();
+      this.#viewType = ctor;
+      this.#viewLength = like.length;
+    }
+    const slot = this.#area.slot(r);
+    let view = this.#views.get(slot);
+    if (!view) this.#views.set(slot, (view = new ctor(slot.buffer, slot.byteOffset, like.length)));
+    return view;
   }
 
   // Nonblocking collectives run over messages: a round of the area would have to wait inside the call.

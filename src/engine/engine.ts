@@ -125,6 +125,8 @@ export interface SharedArea {
   await(from: number, to: number): void;
   /** What `rank` published in this round (after `await`ing it): its bytes, or null for none. */
   contribution(rank: number): Uint8Array | null;
+  /** The whole slot `rank` publishes from in this round: the same object every other round, for cached views. */
+  slot(rank: number): Uint8Array;
 }
 
 /** Communicators larger than this meet over messages instead (each rank's waits read every member's word). */

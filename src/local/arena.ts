@@ -2,9 +2,12 @@
  * A communicator's shared area (engine.ts's SharedArea) on the local engine: one SharedArrayBuffer region that
  * every member maps, laid out as
  *
- *   [member 0: control line, 64 bytes] ... [member p-1: control line]
+ *   [header line: ARRIVALS, 64 bytes] [member 0: control line, 64 bytes] ... [member p-1: control line]
  *   [member 0: slot for even rounds | slot for odd rounds] ... [member p-1: ...]
  *
+ * ARRIVALS counts every member's publishes: it reaches round·p exactly when every member has published that round
+ * (nobody publishes round k + 1 before everyone has published round k), so waiting for everyone is one word to
+ * watch, and only the last member to arrive wakes those who sleep until everyone has.
  * A member's control line holds ARRIVE (the last round it has published), and per round parity its signature
  * (three words) and the length it published. Rounds are numbered from 1 by every member alike (MPI requires the
  * same collectives in the same order), and a member publishes with plain stores followed by Atomics.store(ARRIVE),
@@ -20,6 +23,7 @@ import type { Signature, SharedArea } from "../engine/engine.js";
 import { disagreement, packHead, unpack } from "../collective/signature.js";
 
 const LINE_WORDS = 16;
+const ARRIVALS = 0; // in the header line
 const ARRIVE = 0;
 const SIG = 1; // + 3 * parity: head, root, bytes
 const LENGTH = 7; // + parity
@@ -30,20 +34,26 @@ function slotBytes(size: number): number {
 }
 
 export function arenaBytes(size: number): number {
-  return size * (LINE_WORDS * 4 + 2 * slotBytes(size));
+  return (size + 1) * LINE_WORDS * 4 + size * 2 * slotBytes(size);
 }
 
+/** What a sleeping member waits for, besides one member's arrival: every member's. */
+export const EVERYONE = -2;
+
 /**
- * How an arena waits: `waitFor(done, rank)` blocks (spinning or sleeping like any blocking call of the engine)
- * until `done()`, where `rank` is the member waited for; `wake()` rings the doorbells of sleeping members.
+ * How an arena waits: `waitFor(done, awaited, missing)` blocks (spinning or sleeping like any blocking call of the
+ * engine) until `done()`, where `awaited` is the member waited for or EVERYONE, and `missing()` names a member not
+ * there yet (to report it if it has finished). `wake(rank, last)` wakes the members asleep waiting for `rank`, and,
+ * when `last`, those waiting for everyone.
  */
 export interface ArenaHost {
-  waitFor(done: () => boolean, rank: number): void;
-  wake(): void;
+  waitFor(done: () => boolean, awaited: number, missing: () => number): void;
+  wake(rank: number, last: boolean): void;
 }
 
 export class Arena implements SharedArea {
   readonly capacity: number;
+  readonly #header: Int32Array;
   readonly #words: Int32Array;
   readonly #slots: Uint8Array[];
   readonly #host: ArenaHost;
@@ -55,14 +65,15 @@ export class Arena implements SharedArea {
   constructor(sab: SharedArrayBuffer, byteOffset: number, readonly rank: number, readonly size: number, host: ArenaHost) {
     this.capacity = slotBytes(size);
     this.#host = host;
-    this.#words = new Int32Array(sab, byteOffset, size * LINE_WORDS);
-    const data = byteOffset + size * LINE_WORDS * 4;
+    this.#header = new Int32Array(sab, byteOffset, LINE_WORDS);
+    this.#words = new Int32Array(sab, byteOffset + LINE_WORDS * 4, size * LINE_WORDS);
+    const data = byteOffset + (size + 1) * LINE_WORDS * 4;
     this.#slots = Array.from({ length: 2 * size }, (_, i) => new Uint8Array(sab, data + i * this.capacity, this.capacity));
   }
 
   begin(sig: Signature): void {
     const previous = this.#round;
-    if (previous > 0 && this.#checked !== previous) this.#join(previous);
+    if (previous > 0 && this.#checked !== previous) this.#everyone(previous);
     this.#round = previous + 1;
     this.#sigs[this.#round & 1] = sig;
   }
@@ -81,17 +92,25 @@ export class Arena implements SharedArea {
     words[line + SIG + 3 * parity + 2] = sig.bytes;
     words[line + LENGTH + parity] = length;
     Atomics.store(words, line + ARRIVE, this.#round);
-    this.#host.wake();
+    const arrived = Atomics.add(this.#header, ARRIVALS, 1) + 1;
+    this.#host.wake(this.rank, arrived === Math.imul(this.#round, this.size));
   }
 
   await(from: number, to: number): void {
+    if (from === 0 && to === this.size) {
+      this.#everyone(this.#round);
+      return;
+    }
     const round = this.#round;
     for (let r = from; r < to; r++) {
       if (r === this.rank) continue;
       this.#reach(r, round);
       this.#check(r, round);
     }
-    if (from === 0 && to === this.size) this.#checked = round;
+  }
+
+  slot(rank: number): Uint8Array {
+    return this.#slots[2 * rank + (this.#round & 1)]!;
   }
 
   contribution(rank: number): Uint8Array | null {
@@ -100,21 +119,29 @@ export class Arena implements SharedArea {
     return length < 0 ? null : this.#slots[2 * rank + parity]!.subarray(0, length);
   }
 
-  /** Waits until every member has joined `round` and checks its signature there. */
-  #join(round: number): void {
-    for (let r = 0; r < this.size; r++) {
-      if (r === this.rank) continue;
-      this.#reach(r, round);
-      this.#check(r, round);
+  /** Waits until every member has published `round` and checks their signatures there. */
+  #everyone(round: number): void {
+    const header = this.#header;
+    const all = Math.imul(round, this.size);
+    if (((Atomics.load(header, ARRIVALS) - all) | 0) < 0) {
+      this.#host.waitFor(() => ((Atomics.load(header, ARRIVALS) - all) | 0) >= 0, EVERYONE, () => this.#missing(round));
     }
+    for (let r = 0; r < this.size; r++) if (r !== this.rank) this.#check(r, round);
     this.#checked = round;
   }
 
+  #arrived(r: number, round: number): boolean {
+    return ((Atomics.load(this.#words, r * LINE_WORDS + ARRIVE) - round) | 0) >= 0;
+  }
+
+  #missing(round: number): number {
+    for (let r = 0; r < this.size; r++) if (!this.#arrived(r, round)) return r;
+    return this.rank;
+  }
+
   #reach(r: number, round: number): void {
-    const words = this.#words;
-    const at = r * LINE_WORDS + ARRIVE;
-    if (((Atomics.load(words, at) - round) | 0) >= 0) return;
-    this.#host.waitFor(() => ((Atomics.load(words, at) - round) | 0) >= 0, r);
+    if (this.#arrived(r, round)) return;
+    this.#host.waitFor(() => this.#arrived(r, round), r, () => r);
   }
 
   #check(r: number, round: number): void {

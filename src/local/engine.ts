@@ -20,8 +20,9 @@ import {
   STATE_CONTEXT, STATE_PEER, STATE_TAG, SYNC_FLAG, TYPE_MASK, abortWord, inboxView, jobHeader, readAbortWord,
   type InboxView, type JobLayout,
 } from "./layout.js";
-import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell, waitForSpace, wakeIfSleeping } from "./mailbox.js";
-import { Arena, arenaBytes } from "./arena.js";
+import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell, waitForSpace } from "./mailbox.js";
+import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
+import { loadYield } from "./yield.js";
 
 /** What a rank needs to join a job (built by the launcher, or by the self engine for a world of one). */
 export interface LocalJob {
@@ -44,6 +45,8 @@ const FIRST_FREE_BASE = 4;
 
 /** How long a waiting rank polls before it sleeps, when it has a core of its own (DESIGN.md §2). */
 const SPIN_MS = 0.02;
+/** How long it yields its core before it sleeps, when ranks outnumber cores (and the yield helper is built). */
+const YIELD_MS = 0.2;
 const WAIT_SLICE_MS = 250;
 
 interface Unexpected {
@@ -204,6 +207,7 @@ export class LocalEngine implements Engine {
   readonly #header: Int32Array;
   readonly #handoffs: Handoffs;
   readonly #spin: boolean;
+  readonly #yield: (() => void) | undefined;
   readonly #posted: RecvRequest[] = [];
   /** Arrival order from #unexpectedHead on; taken entries before it are cleared, and dropped in batches. */
   #unexpected: (Unexpected | undefined)[] = [];
@@ -230,6 +234,7 @@ export class LocalEngine implements Engine {
     this.#header = jobHeader(job.sab);
     this.#handoffs = new Handoffs(job.ports, job.rank);
     this.#spin = job.layout.size <= availableParallelism();
+    this.#yield = this.#spin ? undefined : loadYield();
     this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
     this.world = new LocalComm(this, WORLD_BASE, job.rank, Array.from({ length: job.layout.size }, (_, r) => r));
     this.self = new LocalComm(this, SELF_BASE, 0, [job.rank]);
@@ -464,6 +469,16 @@ export class LocalEngine implements Engine {
         if (done()) return;
         if ((++n & 63) === 0 && performance.now() > until) break;
       }
+    } else if (this.#yield) {
+      const until = performance.now() + YIELD_MS;
+      const yieldCore = this.#yield;
+      let n = 0;
+      while (true) {
+        if (this.#reader.pending()) this.progress();
+        if (done()) return;
+        yieldCore();
+        if ((++n & 7) === 0 && performance.now() > until) break;
+      }
     }
     const control = this.#mine.control;
     this.#setState(BLOCKED, call, peer, tag, context);
@@ -583,12 +598,21 @@ export class LocalEngine implements Engine {
     if (size < 2 || size > SHARED_MAX_RANKS) return undefined;
     const others = worldRanks.filter((w) => w !== this.worldRank);
     const controls = others.map((w) => this.#inboxes[w]!.control);
-    const host = {
-      waitFor: (done: () => boolean, member: number): void => {
-        this.block(done, 6, member, -1, context, null, -1, () => this.#checkMember(worldRanks[member]!, member));
+    const host: ArenaHost = {
+      waitFor: (done, awaited, missing) => {
+        this.block(done, 6, awaited, -1, context, null, -1, () => {
+          const member = missing();
+          this.#checkMember(worldRanks[member]!, member);
+        });
       },
-      wake: (): void => {
-        for (let i = 0; i < controls.length; i++) wakeIfSleeping(controls[i]!);
+      // Wakes only members asleep in this communicator's collective waiting for what just happened.
+      wake: (member, last) => {
+        for (let i = 0; i < controls.length; i++) {
+          const control = controls[i]!;
+          if (Atomics.load(control, SLEEPING) === 0 || control[STATE_CONTEXT] !== context) continue;
+          const awaited = control[STATE_PEER];
+          if (awaited === member || (last && awaited === EVERYONE)) ringDoorbell(control);
+        }
       },
     };
     let sab: SharedArrayBuffer | undefined;

@@ -147,11 +147,3 @@ export function ringDoorbell(control: Int32Array): void {
   Atomics.add(control, DOORBELL, 1);
   if (Atomics.load(control, SLEEPING) !== 0) Atomics.notify(control, DOORBELL);
 }
-
-/** Rings only if the owner may be asleep: for wake-ups the owner also checks for by itself before sleeping. */
-export function wakeIfSleeping(control: Int32Array): void {
-  if (Atomics.load(control, SLEEPING) !== 0) {
-    Atomics.add(control, DOORBELL, 1);
-    Atomics.notify(control, DOORBELL);
-  }
-}

@@ -230,7 +230,8 @@ function describeBlocked(inboxes: readonly InboxView[]): string {
       const context = control[STATE_CONTEXT]!;
       const space = context < 0 ? "" : context <= 1 ? " on COMM_WORLD" : context <= 3 ? " on COMM_SELF" : ` on communicator #${context >> 1}`;
       if (call === "collective") {
-        lines.push(`  rank ${rank}: blocked in a collective${space}, waiting for its rank ${peer} to join`);
+        const awaited = peer >= 0 ? `its rank ${peer}` : "every rank";
+        lines.push(`  rank ${rank}: blocked in a collective${space}, waiting for ${awaited} to join`);
         return;
       }
       const who = call === "ssend" || call.startsWith("send") ? `dest=rank ${peer} of the job`
