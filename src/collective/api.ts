@@ -13,7 +13,7 @@ import { Op } from "../op.js";
 import { Group } from "../group.js";
 import type { Comm } from "../comm.js";
 import { generic } from "./generic.js";
-import { allgatherBytes, bcastBytes, gatherBytes, mark, sharedCollectives } from "./shared.js";
+import { allgatherBytes, alltoallBytes, bcastBytes, gatherBytes, mark, scatterBytes, sharedCollectives } from "./shared.js";
 import { opCode, signature } from "./signature.js";
 import { bufferOpRefusal } from "./kernels.js";
 import * as move from "./movement.js";
@@ -204,7 +204,11 @@ export function scatter<T>(comm: Comm, seq: readonly T[] | null, root: number): 
   let blocks: Uint8Array[] | null = null;
   if (c.rank === root) blocks = checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item));
   if (c.size === 1) return seq![0]!;
-  meet(comm, call, c, Kind.Scatter | VALUE_FAMILY, root);
+  if (c.shared) {
+    const area = c.shared;
+    const got = guard(comm, call, () => scatterBytes(area, signature(Kind.Scatter | VALUE_FAMILY, root), root, blocks));
+    if (got) return c.rank === root ? seq![root]! : comm.decode<T>(call, got);
+  }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root));
   const mine = guard(comm, call, () => runBlocking(move.scatterBlocks(k, blocks), k));
   return c.rank === root ? seq![root]! : comm.decode<T>(call, mine);
@@ -284,7 +288,11 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
   const items = checkSeq(comm, call, seq, "seq") as T[];
   const out = items.map((item) => comm.encode(call, item));
   if (c.size === 1) return [items[0]!];
-  meet(comm, call, c, Kind.Alltoall | VALUE_FAMILY);
+  if (c.shared) {
+    const area = c.shared;
+    const got = guard(comm, call, () => alltoallBytes(area, signature(Kind.Alltoall | VALUE_FAMILY), out));
+    if (got) return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
+  }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Alltoall | VALUE_FAMILY));
   const got = guard(comm, call, () => runBlocking(move.exchange(k, out, null), k));
   return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));

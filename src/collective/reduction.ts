@@ -270,14 +270,23 @@ export const LARGE_REDUCE = 64 << 10;
  * With `gatherTo` set, the segments are gathered to that rank only (reduce) instead of allgathered.
  */
 export function* rabenseifner(call: Call, op: BufferOp, acc: TypedArray, gatherTo: number | null): Algorithm<boolean> {
+  // The scratch vector comes from the channel's pool: allocating (and zeroing) megabytes per call costs more
+  // than the reduction itself.
+  const alg = new BufferAlgebra(op, acc, acc.length, call.p2p);
+  try {
+    return yield* halveAndDouble(call, op, acc, gatherTo, alg.scratch());
+  } finally {
+    alg.release();
+  }
+}
+
+function* halveAndDouble(call: Call, op: BufferOp, acc: TypedArray, gatherTo: number | null, tmp: TypedArray): Algorithm<boolean> {
   const { rank, size } = call.p2p;
   const unit = "builtin" in op && PAIR_OPS.has(op.builtin) ? 2 : 1;
   const pof2 = floorPow2(size);
   const rem = size - pof2;
   const n = acc.length / unit;
   const seg = (i: number) => Math.floor((i * n) / pof2) * unit;
-  const alg = new BufferAlgebra(op, acc);
-  const tmp = alg.scratch();
   const view = (a: TypedArray, from: number, to: number) => a.subarray(seg(from), seg(to));
   let newrank: number;
   if (rank < 2 * rem) {

@@ -19,6 +19,10 @@ import { generic } from "./generic.js";
 import { combineInto } from "./kernels.js";
 import { opCode, signature, typeCode } from "./signature.js";
 import { Kind, checkStaleAfter } from "./transport.js";
+import { readInt } from "./movement.js";
+import { MPIError } from "../errors.js";
+
+const EMPTY = new Uint8Array(0);
 
 /** Tag on the internal channel for values too big for the area, sent straight to the rank that needs them. */
 const TAG_OVERFLOW = 0x7fffffe0;
@@ -87,6 +91,80 @@ export function gatherBytes(area: SharedArea, internal: PointToPoint, sig: Signa
   return all;
 }
 
+/**
+ * Publishes `blocks` as one contribution: a table of (offset, length) pairs, one per block, then their bytes.
+ * False (having published nothing) when they do not fit the area.
+ */
+function publishBlocks(area: SharedArea, blocks: readonly Uint8Array[]): boolean {
+  let total = 8 * blocks.length;
+  for (const b of blocks) total += b.length;
+  if (total > area.capacity) {
+    area.publish(-1);
+    return false;
+  }
+  const out = area.outbox();
+  let at = 8 * blocks.length;
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    writeInt(out, 8 * i, at);
+    writeInt(out, 8 * i + 4, b.length);
+    out.set(b, at);
+    at += b.length;
+  }
+  area.publish(total);
+  return true;
+}
+
+/** Block i of what `publishBlocks` published. */
+function blockOf(packed: Uint8Array, i: number): Uint8Array {
+  const at = readInt(packed, 8 * i);
+  return packed.subarray(at, at + readInt(packed, 8 * i + 4));
+}
+
+function writeInt(b: Uint8Array, at: number, v: number): void {
+  b[at] = v; b[at + 1] = v >>> 8; b[at + 2] = v >>> 16; b[at + 3] = v >>> 24;
+}
+
+/**
+ * Scatter of bytes: block `rank` of the root's `blocks` on every rank (the root gets its own), or undefined on
+ * every rank when the blocks are too big for the area (then the caller scatters them by messages).
+ */
+export function scatterBytes(area: SharedArea, sig: Signature, root: number, blocks: readonly Uint8Array[] | null): Uint8Array | undefined {
+  area.begin(sig);
+  if (area.rank === root) return publishBlocks(area, blocks!) ? blocks![root] : undefined;
+  area.await(root, root + 1);
+  const packed = area.contribution(root);
+  area.publish(-1);
+  return packed ? blockOf(packed, area.rank) : undefined;
+}
+
+/**
+ * All-to-all of bytes: what every rank sends this one (block `rank` of each rank's `blocks`), by source; or
+ * undefined on every rank when some rank's blocks are too big for the area.
+ */
+export function alltoallBytes(area: SharedArea, sig: Signature, blocks: readonly Uint8Array[]): Uint8Array[] | undefined {
+  area.begin(sig);
+  publishBlocks(area, blocks);
+  area.await(0, area.size);
+  const got: Uint8Array[] = [];
+  for (let r = 0; r < area.size; r++) {
+    const packed = area.contribution(r);
+    if (!packed) return undefined;
+    got.push(blockOf(packed, area.rank));
+  }
+  return got;
+}
+
+function blocksOf(buf: Uint8Array, counts: readonly number[], displs: readonly number[]): Uint8Array[] {
+  return counts.map((c, i) => buf.subarray(displs[i]!, displs[i]! + c));
+}
+
+function lengthMismatch(call: string, from: number, got: number, expected: number): MPIError {
+  return new MPIError("ERR_COUNT",
+    `collective mismatch in ${call}: rank ${from} sent ${got} bytes where this rank expects ${expected}; ` +
+    "the counts (or buffer sizes) given on the ranks do not agree");
+}
+
 class SharedCollectives implements Collectives {
   readonly #area: SharedArea;
   readonly #internal: PointToPoint;
@@ -122,23 +200,71 @@ class SharedCollectives implements Collectives {
   }
 
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
-    mark(this.#area, signature(Kind.Gather, root));
-    this.#generic.gatherv(send, recv, counts, displs, root);
+    const area = this.#area;
+    if (area.rank !== root) {
+      gatherBytes(area, this.#internal, signature(Kind.Gather, root), send!, root);
+      return;
+    }
+    // The root's own block is in place already (IN_PLACE), or copied from send.
+    const all = gatherBytes(area, this.#internal, signature(Kind.Gather, root), send ?? EMPTY, root)!;
+    let refused: MPIError | undefined;
+    for (let r = 0; r < area.size; r++) {
+      const b = all[r]!;
+      if (r === root && send === null) continue;
+      if (b.length > counts![r]!) {
+        refused ??= new MPIError("ERR_TRUNCATE", `rank ${r} sent ${b.length} bytes but the root receives ${counts![r]!} from it`);
+        continue;
+      }
+      recv!.set(b, displs![r]!);
+    }
+    if (refused) throw refused;
   }
 
   scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
-    mark(this.#area, signature(Kind.Scatter, root));
-    this.#generic.scatterv(send, counts, displs, recv, root);
+    const area = this.#area;
+    const blocks = area.rank === root ? blocksOf(send!, counts!, displs!) : null;
+    const mine = scatterBytes(area, signature(Kind.Scatter, root), root, blocks);
+    if (mine === undefined) {
+      this.#generic.scatterv(send, counts, displs, recv, root);
+      return;
+    }
+    if (recv === null) return; // IN_PLACE at the root
+    if (mine.length > recv.length) {
+      throw new MPIError("ERR_TRUNCATE", `the root sends this rank ${mine.length} bytes but the receive buffer holds ${recv.length}`);
+    }
+    recv.set(mine);
   }
 
   allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
-    mark(this.#area, signature(Kind.Allgather));
-    this.#generic.allgatherv(send, recv, counts, displs);
+    const area = this.#area;
+    const rank = area.rank;
+    const all = allgatherBytes(area, signature(Kind.Allgather), send ?? recv.subarray(displs[rank]!, displs[rank]! + counts[rank]!));
+    if (!all) {
+      this.#generic.allgatherv(send, recv, counts, displs);
+      return;
+    }
+    for (let r = 0; r < area.size; r++) {
+      if (r === rank && send === null) continue;
+      if (all[r]!.length !== counts[r]) throw lengthMismatch("Allgather", r, all[r]!.length, counts[r]!);
+    }
+    for (let r = 0; r < area.size; r++) if (r !== rank || send !== null) recv.set(all[r]!, displs[r]!);
   }
 
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
-    mark(this.#area, signature(Kind.Alltoall));
-    this.#generic.alltoallv(send, sendCounts, sendDispls, recv, recvCounts, recvDispls);
+    const got = alltoallBytes(this.#area, signature(Kind.Alltoall), blocksOf(send, sendCounts, sendDispls));
+    if (!got) {
+      this.#generic.alltoallv(send, sendCounts, sendDispls, recv, recvCounts, recvDispls);
+      return;
+    }
+    for (let r = 0; r < got.length; r++) {
+      if (got[r]!.length !== recvCounts[r]) {
+        if (r === this.#area.rank && got[r]!.length > recvCounts[r]!) {
+          throw new MPIError("ERR_TRUNCATE", `this rank sends itself ${got[r]!.length} bytes but receives ${recvCounts[r]}`);
+        }
+        throw lengthMismatch("Alltoall", r, got[r]!.length, recvCounts[r]!);
+      }
+    }
+    for (let r = 0; r < got.length; r++) recv.set(got[r]!, recvDispls[r]!);
   }
 
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {

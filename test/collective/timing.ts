@@ -30,3 +30,15 @@ if (want("pingpong")) {
     if (rank === 0) { comm.Send(b, 1); comm.Recv(b, 1); } else if (rank === 1) { comm.Recv(b, 0); comm.Send(b, 0); }
   });
 }
+if (want("gather")) {
+  const s1 = new Uint8Array(1024), g = new Uint8Array(1024 * size);
+  time("Gather 1 KiB/rank", N, () => comm.Gather(s1, rank === 0 ? g : null, 0));
+}
+if (want("alltoall")) {
+  const s1 = new Uint8Array(1024 * size), g = new Uint8Array(1024 * size);
+  time("Alltoall 1 KiB/rank", N, () => comm.Alltoall(s1, g));
+}
+if (want("allreduce1m")) {
+  const big = new Float64Array(1 << 20).fill(rank), out = new Float64Array(1 << 20);
+  time("Allreduce 1M doubles", Math.max(1, N / 1000), () => comm.Allreduce(big, out, MPI.SUM));
+}

@@ -193,6 +193,29 @@ async function run(): Promise<void> {
     else assert.equal(comm.exscan(mat(rank), MATMUL), undefined);
     assert.equal(comm.scan("abcdefghijklmnopqrstuvwxyz"[rank % 26]), range(rank + 1).map((r) => "abcdefghijklmnopqrstuvwxyz"[r % 26]).join(""), ctx("scan strings"));
 
+    // ---- values of mixed sizes: some ranks' fit the shared area of the local engine, others' do not ----
+    {
+      const item = (r: number, d = 0) => ((r + d) % 3 === 1 ? `${r}:${d}:` + "z".repeat(90_000) : `${r}:${d}`);
+      const root = size - 1;
+      const gathered = comm.gather(item(rank), root);
+      if (rank === root) assert.deepEqual(gathered, range(size).map((r) => item(r)), ctx("gather of mixed sizes"));
+      assert.deepEqual(comm.allgather(item(rank)), range(size).map((r) => item(r)), ctx("allgather of mixed sizes"));
+      const scattered = comm.scatter(rank === root ? range(size).map((d) => item(root, d)) : null, root);
+      assert.equal(scattered, item(root, rank), ctx("scatter of mixed sizes"));
+      assert.deepEqual(comm.alltoall(range(size).map((d) => item(rank, d))), range(size).map((s) => item(s, rank)), ctx("alltoall of mixed sizes"));
+      const joined = range(size).map((r) => item(r)).join("");
+      assert.equal(comm.reduce(item(rank), MPI.SUM, root), rank === root ? joined : null, ctx("reduce of mixed sizes"));
+      assert.equal(comm.allreduce(item(rank), MPI.SUM), joined, ctx("allreduce of mixed sizes"));
+      assert.equal(comm.bcast(rank === root ? item(1) : null, root), item(1), ctx("bcast of a value too big for the area"));
+      const blocks = Int32Array.from(range(size * 20_000), (i) => i * (rank + 1));
+      const swapped = new Int32Array(size * 20_000);
+      comm.Alltoall(blocks, swapped);
+      assert.ok(range(size).every((s) => swapped[s * 20_000 + 7] === (rank * 20_000 + 7) * (s + 1)), ctx("Alltoall of blocks too big for the area"));
+      const gathers = new Int32Array(size * 20_000);
+      comm.Allgather(blocks.subarray(0, 20_000), gathers);
+      assert.ok(range(size).every((s) => gathers[s * 20_000 + 3] === 3 * (s + 1)), ctx("Allgather of blocks too big for the area"));
+    }
+
     // ---- all-to-all family, buffers ----
     const ag = new Int32Array(2 * size);
     comm.Allgather(Int32Array.from([rank, -rank]), ag);
