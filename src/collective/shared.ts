@@ -24,6 +24,13 @@ import { MPIError } from "../errors.js";
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Up to this many ranks, a Bcast too big for the area goes by messages (one copy into a handed-off buffer, one
+ * copy out); above, through the area in rounds (one copy in, one out per rank, pipelined) instead of a tree in
+ * which inner ranks copy again.
+ */
+const PIPELINE_BCAST_MIN_RANKS = 2;
+
 /** Tag on the internal channel for values too big for the area, sent straight to the rank that needs them. */
 const TAG_OVERFLOW = 0x7fffffe0;
 
@@ -190,13 +197,18 @@ class SharedCollectives implements Collectives {
   bcast(buf: Uint8Array, root: number): void {
     const area = this.#area;
     const sig = signature(Kind.Bcast, root, buf.length);
-    if (buf.length > area.capacity) {
+    if (buf.length > area.capacity && area.size <= PIPELINE_BCAST_MIN_RANKS) {
       mark(area, sig);
       this.#generic.bcast(buf, root);
       return;
     }
-    const got = bcastBytes(area, sig, root, buf);
-    if (area.rank !== root) buf.set(got!);
+    // In rounds of at most `capacity` bytes: a non-root joins round k as soon as it sees the data and copies it
+    // while the root fills round k + 1's slot, so copying in and copying out overlap.
+    for (let at = 0; at < buf.length || at === 0; at += area.capacity) {
+      const chunk = buf.subarray(at, Math.min(at + area.capacity, buf.length));
+      const got = bcastBytes(area, sig, root, chunk);
+      if (area.rank !== root) chunk.set(got!);
+    }
   }
 
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {

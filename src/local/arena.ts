@@ -28,9 +28,14 @@ const ARRIVE = 0;
 const SIG = 1; // + 3 * parity: head, root, bytes
 const LENGTH = 7; // + parity
 
-/** Bytes of a member's slot: room for small collectives, bounded so that big communicators stay small. */
+/**
+ * Bytes of a member's slot: 1 MiB shared by the members, 256 KiB at most (pages are only committed once
+ * touched). Big enough that a pipelined Bcast's rounds cost little beside its copying.
+ */
 function slotBytes(size: number): number {
-  return size <= 4 ? 64 << 10 : size <= 16 ? 16 << 10 : 4 << 10;
+  let bytes = 256 << 10;
+  while (bytes > 16 << 10 && bytes * size > 1 << 20) bytes >>= 1;
+  return bytes;
 }
 
 export function arenaBytes(size: number): number {

@@ -42,3 +42,11 @@ if (want("allreduce1m")) {
   const big = new Float64Array(1 << 20).fill(rank), out = new Float64Array(1 << 20);
   time("Allreduce 1M doubles", Math.max(1, N / 1000), () => comm.Allreduce(big, out, MPI.SUM));
 }
+if (want("bcast1m")) {
+  const b = new Uint8Array(1 << 20);
+  time("Bcast 1 MiB", Math.max(1, N / 100), () => comm.Bcast(b, 0));
+}
+if (want("allreduce16k")) {
+  const big = new Float64Array(16 << 10).fill(rank), out = new Float64Array(16 << 10);
+  time("Allreduce 16K doubles", Math.max(1, N / 100), () => comm.Allreduce(big, out, MPI.SUM));
+}
