@@ -69,6 +69,11 @@ export function bcastBytes(area: SharedArea, sig: Signature, root: number, data:
 export function allgatherBytes(area: SharedArea, sig: Signature, data: Uint8Array): Uint8Array[] | undefined {
   area.begin(sig);
   publishBytes(area, data);
+  return everyContribution(area);
+}
+
+/** Once every rank has published: all contributions of the round, or undefined when some rank's did not fit. */
+function everyContribution(area: SharedArea): Uint8Array[] | undefined {
   area.await(0, area.size);
   const all: Uint8Array[] = [];
   for (let r = 0; r < area.size; r++) {
@@ -152,14 +157,7 @@ export function scatterBytes(area: SharedArea, sig: Signature, root: number, blo
 export function alltoallBytes(area: SharedArea, sig: Signature, blocks: readonly Uint8Array[]): Uint8Array[] | undefined {
   area.begin(sig);
   publishBlocks(area, blocks);
-  area.await(0, area.size);
-  const got: Uint8Array[] = [];
-  for (let r = 0; r < area.size; r++) {
-    const packed = area.contribution(r);
-    if (!packed) return undefined;
-    got.push(blockOf(packed, area.rank));
-  }
-  return got;
+  return everyContribution(area)?.map((packed) => blockOf(packed, area.rank));
 }
 
 function blocksOf(buf: Uint8Array, counts: readonly number[], displs: readonly number[]): Uint8Array[] {

@@ -9,5 +9,8 @@ switch (process.argv[2]) {
   case "Kind": if (rank === 0) comm.Bcast(new Int32Array(4), 0); else comm.Allreduce(new Int32Array(4), new Int32Array(4)); break;
   case "count": comm.Bcast(new Int32Array(rank === 0 ? 4 : 5), 0); break;
   case "family": if (rank === 0) comm.Bcast(new Int32Array(4), 0); else comm.bcast(null, 0); break;
+  case "type": if (rank === 0) comm.Allreduce(new Float64Array(4), new Float64Array(4)); else comm.Allreduce(new Int32Array(8), new Int32Array(8)); break;
+  case "op": comm.Allreduce(new Int32Array(4), new Int32Array(4), rank === 0 ? MPI.SUM : MPI.MAX); break;
+  case "value-op": comm.allreduce(rank, rank === 0 ? MPI.SUM : MPI.MAX); break;
 }
 comm.Barrier();
