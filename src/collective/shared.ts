@@ -29,7 +29,7 @@ const EMPTY = new Uint8Array(0);
  * copy out); above, through the area in rounds (one copy in, one out per rank, pipelined) instead of a tree in
  * which inner ranks copy again.
  */
-const PIPELINE_BCAST_MIN_RANKS = 2;
+const MESSAGE_BCAST_MAX_RANKS = 2;
 
 /** Tag on the internal channel for values too big for the area, sent straight to the rank that needs them. */
 const TAG_OVERFLOW = 0x7fffffe0;
@@ -195,7 +195,7 @@ class SharedCollectives implements Collectives {
   bcast(buf: Uint8Array, root: number): void {
     const area = this.#area;
     const sig = signature(Kind.Bcast, root, buf.length);
-    if (buf.length > area.capacity && area.size <= PIPELINE_BCAST_MIN_RANKS) {
+    if (buf.length > area.capacity && area.size <= MESSAGE_BCAST_MAX_RANKS) {
       mark(area, sig);
       this.#generic.bcast(buf, root);
       return;
