@@ -14,13 +14,16 @@ const OPS = ["SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", 
 /** A user-defined op: functions cannot be compared across ranks, so any two user ops agree. */
 const USER_OP = 0xff;
 
+const TYPE_CODES = new Map<unknown, number>(TYPES.map((t, i) => [t, i + 1]));
+const OP_CODES = new Map<string, number>(OPS.map((o, i) => [o, i + 1]));
+
 /** The code of an element type (1-based; 0 means none). */
 export function typeCode(a: TypedArray): number {
-  return TYPES.indexOf(a.constructor as never) + 1;
+  return TYPE_CODES.get(a.constructor) ?? 0;
 }
 
 export function opCode(op: BufferOp): number {
-  return "builtin" in op ? OPS.indexOf(op.builtin) + 1 : USER_OP;
+  return "builtin" in op ? OP_CODES.get(op.builtin)! : USER_OP;
 }
 
 export function signature(kind: number, root = -1, bytes = -1, type = 0, op = 0): Signature {

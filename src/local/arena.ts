@@ -66,6 +66,8 @@ export class Arena implements SharedArea {
   /** The last round in which this rank checked every member's signature. */
   #checked = 0;
   readonly #sigs: [Signature | undefined, Signature | undefined] = [undefined, undefined];
+  /** Word 0 of each round parity's signature, packed once. */
+  readonly #heads: [number, number] = [0, 0];
 
   constructor(sab: SharedArrayBuffer, byteOffset: number, readonly rank: number, readonly size: number, host: ArenaHost) {
     this.capacity = slotBytes(size);
@@ -81,6 +83,7 @@ export class Arena implements SharedArea {
     if (previous > 0 && this.#checked !== previous) this.#everyone(previous);
     this.#round = previous + 1;
     this.#sigs[this.#round & 1] = sig;
+    this.#heads[this.#round & 1] = packHead(sig);
   }
 
   outbox(): Uint8Array {
@@ -92,7 +95,7 @@ export class Arena implements SharedArea {
     const line = this.rank * LINE_WORDS;
     const parity = this.#round & 1;
     const sig = this.#sigs[parity]!;
-    words[line + SIG + 3 * parity] = packHead(sig);
+    words[line + SIG + 3 * parity] = this.#heads[parity];
     words[line + SIG + 3 * parity + 1] = sig.root;
     words[line + SIG + 3 * parity + 2] = sig.bytes;
     words[line + LENGTH + parity] = length;
@@ -155,7 +158,7 @@ export class Arena implements SharedArea {
     const mine = this.#sigs[parity]!;
     const at = r * LINE_WORDS + SIG + 3 * parity;
     const head = words[at]!, root = words[at + 1]!, bytes = words[at + 2]!;
-    if (head === packHead(mine) && root === mine.root && (bytes === mine.bytes || bytes < 0 || mine.bytes < 0)) return;
+    if (head === this.#heads[parity] && root === mine.root && (bytes === mine.bytes || bytes < 0 || mine.bytes < 0)) return;
     const error = disagreement(mine, unpack(head, root, bytes), r);
     if (error) throw error;
   }
