@@ -2,44 +2,54 @@
  * A communicator's shared area (engine.ts's SharedArea) on the local engine: one SharedArrayBuffer region that
  * every member maps, laid out as
  *
- *   [header line: ARRIVALS, 64 bytes] [member 0: control line, 64 bytes] ... [member p-1: control line]
- *   [member 0: slot for even rounds | slot for odd rounds] ... [member p-1: ...]
+ *   [header: ARRIVALS, one counter per slot, 64 bytes] [member 0: control, 128 bytes] ... [member p-1: control]
+ *   [member 0: DEPTH slots] ... [member p-1: DEPTH slots]
  *
- * ARRIVALS counts every member's publishes: it reaches round·p exactly when every member has published that round
- * (nobody publishes round k + 1 before everyone has published round k), so waiting for everyone is one word to
- * watch, and only the last member to arrive wakes those who sleep until everyone has.
- * A member's control line holds ARRIVE (the last round it has published), and per round parity its signature
- * (three words) and the length it published. Rounds are numbered from 1 by every member alike (MPI requires the
- * same collectives in the same order), and a member publishes with plain stores followed by Atomics.store(ARRIVE),
- * so whoever sees ARRIVE ≥ round through Atomics.load also sees that round's signature, length and bytes.
+ * Rounds are numbered from 1 by every member alike (MPI requires the same collectives in the same order); round k
+ * uses slot k mod DEPTH. A member's control lines hold ARRIVE (the last round it has published) and, per slot, the
+ * signature (three words) and the length it published. A member publishes with plain stores followed by
+ * Atomics.store(ARRIVE), so whoever sees ARRIVE ≥ k through Atomics.load also sees round k's signature, length and
+ * bytes.
  *
- * Why two slots are enough: a member overwrites its slot of round k only in round k + 2, and `begin` of a round
- * first waits until every member has joined the previous round, which each does only after it has finished
- * reading everything of the round before that. The same wait checks each member's signature of the previous
- * round, so ranks that disagree are told apart even when no rank waited for another during that round (a bcast
- * root does not wait).
+ * Reusing slots. A member joins round j only after it has finished reading round j - 1. So `begin` of round k,
+ * which overwrites this member's slot of round k - DEPTH, first waits until every member has joined round
+ * k - DEPTH + 1. A rank may thus run up to DEPTH - 1 rounds ahead of the slowest (a bcast root does not wait for
+ * its readers), and a round's signature and bytes stay in place until every member has joined the next round.
+ *
+ * ARRIVALS[k mod DEPTH] counts the publishes of rounds k, k - DEPTH, k - 2·DEPTH ...: by the rule above nobody
+ * publishes round k + DEPTH before everyone has published round k, so the counter reaches its target for round k
+ * exactly when every member has published it. Waiting for everyone is one word to watch, and only the last member
+ * to arrive wakes those who sleep until everyone has.
+ *
+ * Signatures. A rank checks the signature of every member it waits for in a round, and at the start of the next
+ * round those of every member already there; a member not there yet checks this rank's when it starts its next
+ * round (it is still in place then). So two ranks that disagree about a round are told apart by the later of
+ * them, even when neither waited for the other (a bcast root does not wait).
  */
 import type { Signature, SharedArea } from "../engine/engine.js";
 import { disagreement, packHead, unpack } from "../collective/signature.js";
 
-const LINE_WORDS = 16;
-const ARRIVALS = 0; // in the header line
+/** Slots per member: how many rounds a member may run ahead of the slowest, plus one. */
+const DEPTH = 4;
+const HEADER_WORDS = 16;
+const LINE_WORDS = 32;
+const ARRIVALS = 0; // + slot, in the header
 const ARRIVE = 0;
-const SIG = 1; // + 3 * parity: head, root, bytes
-const LENGTH = 7; // + parity
+const SIG = 1; // + 3 * slot: head, root, bytes
+const LENGTH = 1 + 3 * DEPTH; // + slot
 
 /**
- * Bytes of a member's slot: 1 MiB shared by the members, 256 KiB at most (pages are only committed once
- * touched). Big enough that a pipelined Bcast's rounds cost little beside its copying.
+ * Bytes of one slot: 2 MiB shared by the members' slots, 256 KiB at most and 16 KiB at least (pages are only
+ * committed once touched). Big enough that a pipelined Bcast's rounds cost little beside its copying.
  */
 function slotBytes(size: number): number {
   let bytes = 256 << 10;
-  while (bytes > 16 << 10 && bytes * size > 1 << 20) bytes >>= 1;
+  while (bytes > 16 << 10 && bytes * size * DEPTH > 2 << 20) bytes >>= 1;
   return bytes;
 }
 
 export function arenaBytes(size: number): number {
-  return (size + 1) * LINE_WORDS * 4 + size * 2 * slotBytes(size);
+  return HEADER_WORDS * 4 + size * LINE_WORDS * 4 + size * DEPTH * slotBytes(size);
 }
 
 /** What a sleeping member waits for, besides one member's arrival: every member's. */
@@ -63,53 +73,66 @@ export class Arena implements SharedArea {
   readonly #slots: Uint8Array[];
   readonly #host: ArenaHost;
   #round = 0;
-  /** The last round in which this rank checked every member's signature. */
+  /** The last round every member is known to have joined. */
+  #joined = 0;
+  /** The last round whose signatures this rank has checked (of every member, or of those it had to). */
   #checked = 0;
-  readonly #sigs: [Signature | undefined, Signature | undefined] = [undefined, undefined];
-  /** Word 0 of each round parity's signature, packed once. */
-  readonly #heads: [number, number] = [0, 0];
+  readonly #sigs: (Signature | undefined)[] = new Array<Signature | undefined>(DEPTH).fill(undefined);
+  /** Word 0 of each slot's signature, packed once. */
+  readonly #heads: number[] = new Array<number>(DEPTH).fill(0);
 
   constructor(sab: SharedArrayBuffer, byteOffset: number, readonly rank: number, readonly size: number, host: ArenaHost) {
     this.capacity = slotBytes(size);
     this.#host = host;
-    this.#header = new Int32Array(sab, byteOffset, LINE_WORDS);
-    this.#words = new Int32Array(sab, byteOffset + LINE_WORDS * 4, size * LINE_WORDS);
-    const data = byteOffset + (size + 1) * LINE_WORDS * 4;
-    this.#slots = Array.from({ length: 2 * size }, (_, i) => new Uint8Array(sab, data + i * this.capacity, this.capacity));
+    this.#header = new Int32Array(sab, byteOffset, HEADER_WORDS);
+    this.#words = new Int32Array(sab, byteOffset + HEADER_WORDS * 4, size * LINE_WORDS);
+    const data = byteOffset + HEADER_WORDS * 4 + size * LINE_WORDS * 4;
+    this.#slots = Array.from({ length: DEPTH * size }, (_, i) => new Uint8Array(sab, data + i * this.capacity, this.capacity));
   }
 
   begin(sig: Signature): void {
-    const previous = this.#round;
-    if (previous > 0 && this.#checked !== previous) this.#everyone(previous);
-    this.#round = previous + 1;
-    this.#sigs[this.#round & 1] = sig;
-    this.#heads[this.#round & 1] = packHead(sig);
+    const round = this.#round + 1;
+    const reuse = round - DEPTH + 1;
+    if (reuse > this.#joined) this.#everyone(reuse, false);
+    const previous = round - 1;
+    if (previous > this.#checked) {
+      for (let r = 0; r < this.size; r++) if (r !== this.rank && this.#arrived(r, previous)) this.#check(r, previous);
+      this.#checked = previous;
+    }
+    this.#round = round;
+    this.#sigs[round % DEPTH] = sig;
+    this.#heads[round % DEPTH] = packHead(sig);
   }
 
   outbox(): Uint8Array {
-    return this.#slots[2 * this.rank + (this.#round & 1)]!;
+    return this.slot(this.rank);
+  }
+
+  slot(rank: number): Uint8Array {
+    return this.#slots[DEPTH * rank + (this.#round % DEPTH)]!;
   }
 
   publish(length: number): void {
     const words = this.#words;
     const line = this.rank * LINE_WORDS;
-    const parity = this.#round & 1;
-    const sig = this.#sigs[parity]!;
-    words[line + SIG + 3 * parity] = this.#heads[parity];
-    words[line + SIG + 3 * parity + 1] = sig.root;
-    words[line + SIG + 3 * parity + 2] = sig.bytes;
-    words[line + LENGTH + parity] = length;
-    Atomics.store(words, line + ARRIVE, this.#round);
-    const arrived = Atomics.add(this.#header, ARRIVALS, 1) + 1;
-    this.#host.wake(this.rank, arrived === Math.imul(this.#round, this.size));
+    const round = this.#round;
+    const s = round % DEPTH;
+    const sig = this.#sigs[s]!;
+    words[line + SIG + 3 * s] = this.#heads[s]!;
+    words[line + SIG + 3 * s + 1] = sig.root;
+    words[line + SIG + 3 * s + 2] = sig.bytes;
+    words[line + LENGTH + s] = length;
+    Atomics.store(words, line + ARRIVE, round);
+    const arrived = Atomics.add(this.#header, ARRIVALS + s, 1) + 1;
+    this.#host.wake(this.rank, arrived === this.#everyoneAt(round));
   }
 
   await(from: number, to: number): void {
+    const round = this.#round;
     if (from === 0 && to === this.size) {
-      this.#everyone(this.#round);
+      this.#everyone(round, true);
       return;
     }
-    const round = this.#round;
     for (let r = from; r < to; r++) {
       if (r === this.rank) continue;
       this.#reach(r, round);
@@ -117,23 +140,27 @@ export class Arena implements SharedArea {
     }
   }
 
-  slot(rank: number): Uint8Array {
-    return this.#slots[2 * rank + (this.#round & 1)]!;
-  }
-
   contribution(rank: number): Uint8Array | null {
-    const parity = this.#round & 1;
-    const length = this.#words[rank * LINE_WORDS + LENGTH + parity]!;
-    return length < 0 ? null : this.#slots[2 * rank + parity]!.subarray(0, length);
+    const s = this.#round % DEPTH;
+    const length = this.#words[rank * LINE_WORDS + LENGTH + s]!;
+    return length < 0 ? null : this.#slots[DEPTH * rank + s]!.subarray(0, length);
   }
 
-  /** Waits until every member has published `round` and checks their signatures there. */
-  #everyone(round: number): void {
+  /** ARRIVALS[round mod DEPTH] once every member has published `round`. */
+  #everyoneAt(round: number): number {
+    return Math.imul(Math.floor((round - 1) / DEPTH) + 1, this.size);
+  }
+
+  /** Waits until every member has published `round`; with `check`, checks their signatures there. */
+  #everyone(round: number, check: boolean): void {
     const header = this.#header;
-    const all = Math.imul(round, this.size);
-    if (((Atomics.load(header, ARRIVALS) - all) | 0) < 0) {
-      this.#host.waitFor(() => ((Atomics.load(header, ARRIVALS) - all) | 0) >= 0, EVERYONE, () => this.#missing(round));
+    const at = ARRIVALS + (round % DEPTH);
+    const target = this.#everyoneAt(round);
+    if (((Atomics.load(header, at) - target) | 0) < 0) {
+      this.#host.waitFor(() => ((Atomics.load(header, at) - target) | 0) >= 0, EVERYONE, () => this.#missing(round));
     }
+    if (round > this.#joined) this.#joined = round;
+    if (!check) return;
     for (let r = 0; r < this.size; r++) if (r !== this.rank) this.#check(r, round);
     this.#checked = round;
   }
@@ -154,11 +181,11 @@ export class Arena implements SharedArea {
 
   #check(r: number, round: number): void {
     const words = this.#words;
-    const parity = round & 1;
-    const mine = this.#sigs[parity]!;
-    const at = r * LINE_WORDS + SIG + 3 * parity;
+    const s = round % DEPTH;
+    const mine = this.#sigs[s]!;
+    const at = r * LINE_WORDS + SIG + 3 * s;
     const head = words[at]!, root = words[at + 1]!, bytes = words[at + 2]!;
-    if (head === this.#heads[parity] && root === mine.root && (bytes === mine.bytes || bytes < 0 || mine.bytes < 0)) return;
+    if (head === this.#heads[s] && root === mine.root && (bytes === mine.bytes || bytes < 0 || mine.bytes < 0)) return;
     const error = disagreement(mine, unpack(head, root, bytes), r);
     if (error) throw error;
   }
