@@ -17,6 +17,7 @@ import {
 } from "../engine/engine.js";
 import { generic } from "./generic.js";
 import { combineInto } from "./kernels.js";
+import { copyElements } from "./reduction.js";
 import { opCode, signature, typeCode } from "./signature.js";
 import { Kind, checkStaleAfter } from "./transport.js";
 import { readInt } from "./movement.js";
@@ -332,14 +333,14 @@ class SharedCollectives implements Collectives {
       area.publish(-1);
       return false;
     }
-    this.#operand(area.rank, mine).set(mine as never);
+    copyElements(mine, this.#operand(area.rank, mine));
     area.publish(mine.byteLength);
     return true;
   }
 
   /** out = v[from] ⊕ (… ⊕ v[to-1]), from the operands published in this round. */
   #fold(op: BufferOp, from: number, to: number, out: TypedArray): void {
-    out.set(this.#operand(to - 1, out) as never);
+    copyElements(this.#operand(to - 1, out), out);
     for (let r = to - 2; r >= from; r--) combineInto(op, this.#operand(r, out), out, out);
   }
 
