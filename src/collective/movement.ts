@@ -33,7 +33,7 @@ export function readInt(b: Uint8Array, at: number): number {
   return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
 }
 
-function writeInt(b: Uint8Array, at: number, v: number): void {
+export function writeInt(b: Uint8Array, at: number, v: number): void {
   b[at] = v; b[at + 1] = v >>> 8; b[at + 2] = v >>> 16; b[at + 3] = v >>> 24;
 }
 

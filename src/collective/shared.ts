@@ -20,7 +20,7 @@ import { combineInto } from "./kernels.js";
 import { copyElements } from "./reduction.js";
 import { opCode, signature, typeCode } from "./signature.js";
 import { Kind, checkStaleAfter } from "./transport.js";
-import { readInt } from "./movement.js";
+import { readInt, writeInt } from "./movement.js";
 import { MPIError } from "../errors.js";
 
 const EMPTY = new Uint8Array(0);
@@ -106,7 +106,7 @@ export function gatherBytes(area: SharedArea, internal: PointToPoint, sig: Signa
 
 /**
  * Publishes `blocks` as one contribution: a table of (offset, length) pairs, one per block, then their bytes.
- * False (having published nothing) when they do not fit the area.
+ * False (having published "none") when they do not fit the area.
  */
 function publishBlocks(area: SharedArea, blocks: readonly Uint8Array[]): boolean {
   let total = 8 * blocks.length;
@@ -132,10 +132,6 @@ function publishBlocks(area: SharedArea, blocks: readonly Uint8Array[]): boolean
 function blockOf(packed: Uint8Array, i: number): Uint8Array {
   const at = readInt(packed, 8 * i);
   return packed.subarray(at, at + readInt(packed, 8 * i + 4));
-}
-
-function writeInt(b: Uint8Array, at: number, v: number): void {
-  b[at] = v; b[at + 1] = v >>> 8; b[at + 2] = v >>> 16; b[at + 3] = v >>> 24;
 }
 
 /**
