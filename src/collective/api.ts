@@ -189,7 +189,8 @@ export function bcast<T>(comm: Comm, obj: T, root: number): T {
   if (c.size === 1) return obj;
   if (c.shared) {
     const area = c.shared;
-    const got = guard(comm, call, () => bcastBytes(area, signature(Kind.Bcast | VALUE_FAMILY, root), root, bytes));
+    let got: Uint8Array | undefined;
+    try { got = bcastBytes(area, signature(Kind.Bcast | VALUE_FAMILY, root), root, bytes); } catch (e) { throw named(comm, call, e); }
     if (got) return c.rank === root ? obj : comm.decode<T>(call, got);
   }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root));
@@ -222,7 +223,8 @@ export function gather<T>(comm: Comm, obj: T, root: number): T[] | null {
   if (c.size === 1) return [obj];
   if (c.shared) {
     const area = c.shared;
-    const all = guard(comm, call, () => gatherBytes(area, c.internal, signature(Kind.Gather | VALUE_FAMILY, root), bytes, root));
+    let all: Uint8Array[] | null;
+    try { all = gatherBytes(area, c.internal, signature(Kind.Gather | VALUE_FAMILY, root), bytes, root); } catch (e) { throw named(comm, call, e); }
     return all && all.map((b, r) => (r === root ? obj : comm.decode<T>(call, b)));
   }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Gather | VALUE_FAMILY, root));
@@ -238,7 +240,8 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
   if (c.size === 1) return [obj];
   if (c.shared) {
     const area = c.shared;
-    const all = guard(comm, call, () => allgatherBytes(area, signature(Kind.Allgather | VALUE_FAMILY), bytes));
+    let all: Uint8Array[] | undefined;
+    try { all = allgatherBytes(area, signature(Kind.Allgather | VALUE_FAMILY), bytes); } catch (e) { throw named(comm, call, e); }
     if (all) return all.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
   }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0));
@@ -304,9 +307,10 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
  */
 function foldValues(comm: Comm, call: string, op: Op, all: readonly Uint8Array[]): unknown {
   let acc = comm.decode<unknown>(call, all[all.length - 1]!);
-  for (let r = all.length - 2; r >= 0; r--) {
-    const lower = comm.decode<unknown>(call, all[r]!);
-    acc = guard(comm, call, () => op.combineValues(lower, acc, ""));
+  try {
+    for (let r = all.length - 2; r >= 0; r--) acc = op.combineValues(comm.decode<unknown>(call, all[r]!), acc, "");
+  } catch (e) {
+    throw named(comm, call, e);
   }
   return acc;
 }
@@ -331,7 +335,9 @@ export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
   if (c.shared) {
     const area = c.shared;
     const sig = signature(Kind.Reduce | VALUE_FAMILY, root, -1, 0, opCode(op.bufferOp()));
-    const all = guard(comm, call, () => gatherBytes(area, c.internal, sig, comm.encode(call, obj), root));
+    const mine = comm.encode(call, obj);
+    let all: Uint8Array[] | null;
+    try { all = gatherBytes(area, c.internal, sig, mine, root); } catch (e) { throw named(comm, call, e); }
     return all && (foldValues(comm, call, op, all) as T);
   }
   const alg = valueAlgebra(op);
@@ -348,7 +354,9 @@ export function allreduce<T>(comm: Comm, obj: T, op: Op): T {
   if (c.shared) {
     const area = c.shared;
     const sig = signature(Kind.Allreduce | VALUE_FAMILY, -1, -1, 0, opCode(op.bufferOp()));
-    const all = guard(comm, call, () => allgatherBytes(area, sig, comm.encode(call, obj)));
+    const mine = comm.encode(call, obj);
+    let all: Uint8Array[] | undefined;
+    try { all = allgatherBytes(area, sig, mine); } catch (e) { throw named(comm, call, e); }
     if (all) return foldValues(comm, call, op, all) as T;
   }
   const alg = valueAlgebra(op);
