@@ -174,6 +174,7 @@ class SharedCollectives implements Collectives {
   readonly #views = new Map<Uint8Array, TypedArray>();
   #viewType: TypedCtor | undefined;
   #viewLength = 0;
+  readonly #lastMovement: (Signature | undefined)[] = [];
   #lastReduction: { kind: number; root: number; bytes: number; op: BufferOp; type: unknown; sig: Signature } | undefined;
 
   constructor(comm: EngineComm) {
@@ -192,15 +193,20 @@ class SharedCollectives implements Collectives {
 
   bcast(buf: Uint8Array, root: number): void {
     const area = this.#area;
-    const sig = signature(Kind.Bcast, root, buf.length);
+    const sig = this.#movementSignature(Kind.Bcast, root, buf.length);
     if (buf.length > area.capacity && area.size <= MESSAGE_BCAST_MAX_RANKS) {
       mark(area, sig);
       this.#generic.bcast(buf, root);
       return;
     }
+    if (buf.length <= area.capacity) {
+      const got = bcastBytes(area, sig, root, buf);
+      if (area.rank !== root) buf.set(got!);
+      return;
+    }
     // In rounds of at most `capacity` bytes: a non-root joins round k as soon as it sees the data and copies it
     // while the root fills round k + 1's slot, so copying in and copying out overlap.
-    for (let at = 0; at < buf.length || at === 0; at += area.capacity) {
+    for (let at = 0; at < buf.length; at += area.capacity) {
       const chunk = buf.subarray(at, Math.min(at + area.capacity, buf.length));
       const got = bcastBytes(area, sig, root, chunk);
       if (area.rank !== root) chunk.set(got!);
@@ -210,11 +216,11 @@ class SharedCollectives implements Collectives {
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
     const area = this.#area;
     if (area.rank !== root) {
-      gatherBytes(area, this.#internal, signature(Kind.Gather, root), send!, root);
+      gatherBytes(area, this.#internal, this.#movementSignature(Kind.Gather, root, -1), send!, root);
       return;
     }
     // The root's own block is in place already (IN_PLACE), or copied from send.
-    const all = gatherBytes(area, this.#internal, signature(Kind.Gather, root), send ?? EMPTY, root)!;
+    const all = gatherBytes(area, this.#internal, this.#movementSignature(Kind.Gather, root, -1), send ?? EMPTY, root)!;
     let refused: MPIError | undefined;
     for (let r = 0; r < area.size; r++) {
       const b = all[r]!;
@@ -231,7 +237,7 @@ class SharedCollectives implements Collectives {
   scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
     const area = this.#area;
     const blocks = area.rank === root ? blocksOf(send!, counts!, displs!) : null;
-    const mine = scatterBytes(area, signature(Kind.Scatter, root), root, blocks);
+    const mine = scatterBytes(area, this.#movementSignature(Kind.Scatter, root, -1), root, blocks);
     if (mine === undefined) {
       this.#generic.scatterv(send, counts, displs, recv, root);
       return;
@@ -246,7 +252,7 @@ class SharedCollectives implements Collectives {
   allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
     const area = this.#area;
     const rank = area.rank;
-    const all = allgatherBytes(area, signature(Kind.Allgather), send ?? recv.subarray(displs[rank]!, displs[rank]! + counts[rank]!));
+    const all = allgatherBytes(area, this.#movementSignature(Kind.Allgather, -1, -1), send ?? recv.subarray(displs[rank]!, displs[rank]! + counts[rank]!));
     if (!all) {
       this.#generic.allgatherv(send, recv, counts, displs);
       return;
@@ -259,7 +265,7 @@ class SharedCollectives implements Collectives {
   }
 
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
-    const got = alltoallBytes(this.#area, signature(Kind.Alltoall), blocksOf(send, sendCounts, sendDispls));
+    const got = alltoallBytes(this.#area, this.#movementSignature(Kind.Alltoall, -1, -1), blocksOf(send, sendCounts, sendDispls));
     if (!got) {
       this.#generic.alltoallv(send, sendCounts, sendDispls, recv, recvCounts, recvDispls);
       return;
@@ -347,6 +353,13 @@ class SharedCollectives implements Collectives {
     const sig = signature(kind, root, mine.byteLength, typeCode(mine), opCode(op));
     this.#lastReduction = { kind, root, bytes: mine.byteLength, op, type: mine.constructor, sig };
     return sig;
+  }
+
+  /** The signature of a data-movement collective, the same object while calls keep their kind, root and size. */
+  #movementSignature(kind: number, root: number, bytes: number): Signature {
+    const last = this.#lastMovement[kind];
+    if (last && last.root === root && last.bytes === bytes) return last;
+    return (this.#lastMovement[kind] = signature(kind, root, bytes));
   }
 
   /** out = v[from] ⊕ (… ⊕ v[to-1]), from the operands published in this round. */
