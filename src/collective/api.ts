@@ -36,12 +36,17 @@ function collectivesOf(c: EngineComm, op?: BufferOp): Collectives {
   return c.native ?? generic(c.internal);
 }
 
+/** Adds "call on rank r of NAME (size p)" to an error of a collective, unless it has it already. */
+function named(comm: Comm, call: string, e: unknown): unknown {
+  return withWhere(comm.where(call), e);
+}
+
 /** Runs `body`, adding "call on rank r of NAME (size p)" to any MPIError that lacks it. */
 function guard<R>(comm: Comm, call: string, body: () => R): R {
   try {
     return body();
   } catch (e) {
-    throw withWhere(comm.where(call), e);
+    throw named(comm, call, e);
   }
 }
 
@@ -207,7 +212,8 @@ export function scatter<T>(comm: Comm, seq: readonly T[] | null, root: number): 
   if (c.size === 1) return seq![0]!;
   if (c.shared) {
     const area = c.shared;
-    const got = guard(comm, call, () => scatterBytes(area, signature(Kind.Scatter | VALUE_FAMILY, root), root, blocks));
+    let got: Uint8Array | undefined;
+    try { got = scatterBytes(area, signature(Kind.Scatter | VALUE_FAMILY, root), root, blocks); } catch (e) { throw named(comm, call, e); }
     if (got) return c.rank === root ? seq![root]! : comm.decode<T>(call, got);
   }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root));
@@ -293,7 +299,8 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
   if (c.size === 1) return [items[0]!];
   if (c.shared) {
     const area = c.shared;
-    const got = guard(comm, call, () => alltoallBytes(area, signature(Kind.Alltoall | VALUE_FAMILY), out));
+    let got: Uint8Array[] | undefined;
+    try { got = alltoallBytes(area, signature(Kind.Alltoall | VALUE_FAMILY), out); } catch (e) { throw named(comm, call, e); }
     if (got) return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
   }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Alltoall | VALUE_FAMILY));
@@ -386,11 +393,6 @@ function collectivesFor(comm: Comm, call: string, op?: BufferOp): Collectives {
 // Blocking buffer collectives call their Collectives directly inside try/catch (with `named` on the way out)
 // rather than through a shared runner of closures: a call site shared by every collective goes megamorphic, and
 // that indirection cost a small Allreduce a tenth of its time.
-
-/** Adds "call on rank r of NAME (size p)" to an error of a blocking collective. */
-function named(comm: Comm, call: string, e: unknown): unknown {
-  return withWhere(comm.where(call), e);
-}
 
 export function Barrier(comm: Comm): void { barrier(comm, "Barrier"); }
 export function Ibarrier(comm: Comm): Request<void> { return ibarrier(comm, "Ibarrier"); }

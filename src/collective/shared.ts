@@ -174,8 +174,8 @@ class SharedCollectives implements Collectives {
   readonly #views = new Map<Uint8Array, TypedArray>();
   #viewType: TypedCtor | undefined;
   #viewLength = 0;
-  readonly #lastMovement: (Signature | undefined)[] = [];
-  #lastReduction: { kind: number; root: number; bytes: number; op: BufferOp; type: unknown; sig: Signature } | undefined;
+  /** The latest signature of each kind of call, with what it was built from. */
+  readonly #lastByKind: ({ root: number; bytes: number; type: unknown; op: BufferOp | undefined; sig: Signature } | undefined)[] = [];
 
   constructor(comm: EngineComm) {
     this.#area = comm.shared!;
@@ -193,7 +193,7 @@ class SharedCollectives implements Collectives {
 
   bcast(buf: Uint8Array, root: number): void {
     const area = this.#area;
-    const sig = this.#movementSignature(Kind.Bcast, root, buf.length);
+    const sig = this.#signature(Kind.Bcast, root, buf.length);
     if (buf.length > area.capacity && area.size <= MESSAGE_BCAST_MAX_RANKS) {
       mark(area, sig);
       this.#generic.bcast(buf, root);
@@ -216,11 +216,11 @@ class SharedCollectives implements Collectives {
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
     const area = this.#area;
     if (area.rank !== root) {
-      gatherBytes(area, this.#internal, this.#movementSignature(Kind.Gather, root, -1), send!, root);
+      gatherBytes(area, this.#internal, this.#signature(Kind.Gather, root, -1), send!, root);
       return;
     }
     // The root's own block is in place already (IN_PLACE), or copied from send.
-    const all = gatherBytes(area, this.#internal, this.#movementSignature(Kind.Gather, root, -1), send ?? EMPTY, root)!;
+    const all = gatherBytes(area, this.#internal, this.#signature(Kind.Gather, root, -1), send ?? EMPTY, root)!;
     let refused: MPIError | undefined;
     for (let r = 0; r < area.size; r++) {
       const b = all[r]!;
@@ -237,7 +237,7 @@ class SharedCollectives implements Collectives {
   scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
     const area = this.#area;
     const blocks = area.rank === root ? blocksOf(send!, counts!, displs!) : null;
-    const mine = scatterBytes(area, this.#movementSignature(Kind.Scatter, root, -1), root, blocks);
+    const mine = scatterBytes(area, this.#signature(Kind.Scatter, root, -1), root, blocks);
     if (mine === undefined) {
       this.#generic.scatterv(send, counts, displs, recv, root);
       return;
@@ -252,7 +252,7 @@ class SharedCollectives implements Collectives {
   allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
     const area = this.#area;
     const rank = area.rank;
-    const all = allgatherBytes(area, this.#movementSignature(Kind.Allgather, -1, -1), send ?? recv.subarray(displs[rank]!, displs[rank]! + counts[rank]!));
+    const all = allgatherBytes(area, this.#signature(Kind.Allgather, -1, -1), send ?? recv.subarray(displs[rank]!, displs[rank]! + counts[rank]!));
     if (!all) {
       this.#generic.allgatherv(send, recv, counts, displs);
       return;
@@ -265,7 +265,7 @@ class SharedCollectives implements Collectives {
   }
 
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
-    const got = alltoallBytes(this.#area, this.#movementSignature(Kind.Alltoall, -1, -1), blocksOf(send, sendCounts, sendDispls));
+    const got = alltoallBytes(this.#area, this.#signature(Kind.Alltoall, -1, -1), blocksOf(send, sendCounts, sendDispls));
     if (!got) {
       this.#generic.alltoallv(send, sendCounts, sendDispls, recv, recvCounts, recvDispls);
       return;
@@ -303,7 +303,7 @@ class SharedCollectives implements Collectives {
 
   reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void {
     const mine = send ?? recv;
-    mark(this.#area, signature(Kind.ReduceScatter, -1, -1, typeCode(mine), opCode(op)));
+    mark(this.#area, this.#signature(Kind.ReduceScatter, -1, -1, mine, op));
     this.#generic.reduceScatter(send, recv, counts, op);
   }
 
@@ -331,7 +331,7 @@ class SharedCollectives implements Collectives {
   /** Begins a reduction's round and publishes this rank's operand; false when it is too big for the area. */
   #contribute(kind: number, root: number, mine: TypedArray, op: BufferOp): boolean {
     const area = this.#area;
-    area.begin(this.#reductionSignature(kind, root, mine, op));
+    area.begin(this.#signature(kind, root, mine.byteLength, mine, op));
     if (mine.byteLength > area.capacity) {
       area.publish(-1);
       return false;
@@ -342,24 +342,17 @@ class SharedCollectives implements Collectives {
   }
 
   /**
-   * The signature of a reduction, the same object while calls keep their shape: a loop of Allreduces then builds
-   * none (building one, with its type and op lookups, cost a quarter of a small Allreduce's own work).
+   * The signature of a call, the same object while calls of a kind keep their root, size, element type and op:
+   * a loop of Allreduces then builds none (building one, with its type and op lookups, cost a quarter of a small
+   * Allreduce's own work). `like` and `op` only for reductions.
    */
-  #reductionSignature(kind: number, root: number, mine: TypedArray, op: BufferOp): Signature {
-    const last = this.#lastReduction;
-    if (last && last.kind === kind && last.root === root && last.bytes === mine.byteLength && last.op === op && last.type === mine.constructor) {
-      return last.sig;
-    }
-    const sig = signature(kind, root, mine.byteLength, typeCode(mine), opCode(op));
-    this.#lastReduction = { kind, root, bytes: mine.byteLength, op, type: mine.constructor, sig };
+  #signature(kind: number, root: number, bytes: number, like?: TypedArray, op?: BufferOp): Signature {
+    const last = this.#lastByKind[kind];
+    const type = like?.constructor;
+    if (last && last.root === root && last.bytes === bytes && last.type === type && last.op === op) return last.sig;
+    const sig = signature(kind, root, bytes, like ? typeCode(like) : 0, op ? opCode(op) : 0);
+    this.#lastByKind[kind] = { root, bytes, type, op, sig };
     return sig;
-  }
-
-  /** The signature of a data-movement collective, the same object while calls keep their kind, root and size. */
-  #movementSignature(kind: number, root: number, bytes: number): Signature {
-    const last = this.#lastMovement[kind];
-    if (last && last.root === root && last.bytes === bytes) return last;
-    return (this.#lastMovement[kind] = signature(kind, root, bytes));
   }
 
   /** out = v[from] ⊕ (… ⊕ v[to-1]), from the operands published in this round. */

@@ -461,23 +461,17 @@ export class LocalEngine implements Engine {
   ): void {
     this.progress();
     if (done()) return;
-    if (this.#spin) {
-      const until = performance.now() + SPIN_MS;
+    // Poll before sleeping: spinning on a core of our own, or yielding the core when ranks outnumber cores.
+    const yieldCore = this.#yield;
+    if (this.#spin || yieldCore) {
+      const until = performance.now() + (yieldCore ? YIELD_MS : SPIN_MS);
+      const clockEvery = yieldCore ? 7 : 63;
       let n = 0;
       while (true) {
         if (this.#reader.pending()) this.progress();
         if (done()) return;
-        if ((++n & 63) === 0 && performance.now() > until) break;
-      }
-    } else if (this.#yield) {
-      const until = performance.now() + YIELD_MS;
-      const yieldCore = this.#yield;
-      let n = 0;
-      while (true) {
-        if (this.#reader.pending()) this.progress();
-        if (done()) return;
-        yieldCore();
-        if ((++n & 7) === 0 && performance.now() > until) break;
+        if (yieldCore) yieldCore();
+        if ((++n & clockEvery) === 0 && performance.now() > until) break;
       }
     }
     const control = this.#mine.control;
