@@ -64,16 +64,15 @@ function* alltoallv(p2p: PointToPoint, send: Uint8Array, sendCounts: readonly nu
 function* reduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): Algorithm {
   const call = startCall(p2p, Kind.Reduce, root);
   const mine = send ?? recv!;
+  const alg = BufferAlgebra.acquire(op, mine, p2p);
   if (mine.byteLength >= red.LARGE_REDUCE && p2p.size > 1 && mine.length >= 2 * p2p.size) {
-    const alg = BufferAlgebra.acquire(op, mine, p2p);
     const acc = alg.copy(mine);
-    const holds = yield* red.rabenseifner(call, op, acc, root);
+    const holds = yield* red.rabenseifner(call, alg, acc, root);
     checkLeftovers(call);
     if (holds) recv!.set(acc as never);
     alg.release();
     return;
   }
-  const alg = BufferAlgebra.acquire(op, mine, p2p);
   const result = yield* red.reduce(call, alg, mine);
   checkLeftovers(call);
   if (p2p.rank === root && result !== recv) recv!.set(result as never);
@@ -91,8 +90,9 @@ function* allreduce(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray
   if (mine.byteLength >= red.LARGE_REDUCE && mine.length >= 2 * p2p.size) {
     // Works in place in recv: no scratch copy of the whole vector.
     if (send) recv.set(send as never);
-    yield* red.rabenseifner(call, op, recv, null);
+    yield* red.rabenseifner(call, alg, recv, null);
     checkLeftovers(call);
+    alg.release();
     return;
   }
   const result = yield* red.allreduce(call, alg, alg.copy(mine));
@@ -105,9 +105,11 @@ function* reduceScatter(p2p: PointToPoint, send: TypedArray | null, recv: TypedA
   const call = startCall(p2p, Kind.ReduceScatter);
   const total = counts.reduce((a, b) => a + b, 0);
   const mine = send ?? recv.subarray(0, total);
-  const block = yield* red.reduceScatter(call, new BufferAlgebra(op, mine), mine, counts);
+  const alg = BufferAlgebra.acquire(op, mine, p2p);
+  const block = yield* red.reduceScatter(call, alg, mine, counts);
   checkLeftovers(call);
-  recv.set(block as never);
+  bytes(recv).set(block);
+  alg.release();
 }
 
 function* scan(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op: BufferOp, exclusive: boolean): Algorithm {
@@ -200,4 +202,3 @@ export function generic(internal: PointToPoint): Collectives {
   return c;
 }
 
-export { bytes };

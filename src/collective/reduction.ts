@@ -269,19 +269,12 @@ export const LARGE_REDUCE = 64 << 10;
  * reverse. `acc` (this rank's contribution, overwritable) holds the result at the end; `unit` keeps pairs whole.
  * With `gatherTo` set, the segments are gathered to that rank only (reduce) instead of allgathered.
  */
-export function* rabenseifner(call: Call, op: BufferOp, acc: TypedArray, gatherTo: number | null): Algorithm<boolean> {
-  // The scratch vector comes from the channel's pool: allocating (and zeroing) megabytes per call costs more
-  // than the reduction itself.
-  const alg = new BufferAlgebra(op, acc, acc.length, call.p2p);
-  try {
-    return yield* halveAndDouble(call, op, acc, gatherTo, alg.scratch());
-  } finally {
-    alg.release();
-  }
-}
-
-function* halveAndDouble(call: Call, op: BufferOp, acc: TypedArray, gatherTo: number | null, tmp: TypedArray): Algorithm<boolean> {
+export function* rabenseifner(call: Call, alg: BufferAlgebra, acc: TypedArray, gatherTo: number | null): Algorithm<boolean> {
   const { rank, size } = call.p2p;
+  const op = alg.op;
+  // The scratch vector comes from the caller's algebra, pooled per channel: allocating (and zeroing) megabytes
+  // per call costs more than the reduction itself. The caller releases it.
+  const tmp = alg.scratch();
   const unit = "builtin" in op && PAIR_OPS.has(op.builtin) ? 2 : 1;
   const pof2 = floorPow2(size);
   const rem = size - pof2;
@@ -387,10 +380,14 @@ export function* scan<P>(call: Call, alg: Algebra<P>, mine: P, exclusive: boolea
 
 // ---- reduce-scatter --------------------------------------------------------------------------------------
 
-/** Reduce to rank 0 (fixed order) then binomial scatter of the blocks: `counts` in elements. Returns my block. */
-export function* reduceScatter(call: Call, alg: BufferAlgebra, mine: TypedArray, counts: readonly number[]): Algorithm<TypedArray> {
+/**
+ * Reduce to rank 0 (fixed order) then binomial scatter of the blocks: `counts` in elements. Returns my block's
+ * bytes (to be copied before `alg` is released).
+ */
+export function* reduceScatter(call: Call, alg: BufferAlgebra, mine: TypedArray, counts: readonly number[]): Algorithm<Uint8Array> {
   const { rank, size } = call.p2p;
-  const full = yield* reduce({ ...call, root: 0 }, alg, mine);
+  const toRoot = { ...call, root: 0 };
+  const full = yield* reduce(toRoot, alg, mine);
   let blocks: Uint8Array[] | null = null;
   if (rank === 0) {
     const b = bytes(full!);
@@ -402,11 +399,9 @@ export function* reduceScatter(call: Call, alg: BufferAlgebra, mine: TypedArray,
       at += counts[r]!;
     }
   }
-  const block = yield* scatterBlocks({ ...call, root: 0 }, blocks);
+  const block = yield* scatterBlocks(toRoot, blocks);
   if (block.length !== counts[rank]! * mine.BYTES_PER_ELEMENT) {
     throw new MPIError("ERR_COUNT", `reduce_scatter: rank 0 sent a block of ${block.length} bytes, this rank expects ${counts[rank]! * mine.BYTES_PER_ELEMENT}; the counts given on the ranks differ`);
   }
-  const Ctor = mine.constructor as unknown as TypedCtor;
-  const copy = new Uint8Array(block);
-  return new Ctor(copy.buffer, 0, counts[rank]!);
+  return block;
 }
