@@ -4,7 +4,7 @@
  * rank sends and receives O(log p) messages and no root loops over all ranks.
  */
 import {
-  FRAME_LIMIT, framedBuffer, receive, receiveFollowUp, send, sendFollowUp, sendPacket, packet,
+  FRAME_LIMIT, framedBuffer, readInt, receive, receiveFollowUp, send, sendFollowUp, sendPacket, packet, writeInt,
   type Algorithm, type Call, type Incoming, type Packet,
 } from "./transport.js";
 import { MPIError } from "../errors.js";
@@ -29,13 +29,6 @@ export function span(v: number, size: number): number {
   return v === 0 ? ceilPow2(size) : v & -v;
 }
 
-export function readInt(b: Uint8Array, at: number): number {
-  return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
-}
-
-export function writeInt(b: Uint8Array, at: number, v: number): void {
-  b[at] = v; b[at + 1] = v >>> 8; b[at + 2] = v >>> 16; b[at + 3] = v >>> 24;
-}
 
 // ---- barrier ---------------------------------------------------------------------------------------------
 

@@ -19,8 +19,7 @@ import { generic } from "./generic.js";
 import { combineInto } from "./kernels.js";
 import { copyElements } from "./reduction.js";
 import { opCode, signature, typeCode } from "./signature.js";
-import { Kind, checkStaleAfter } from "./transport.js";
-import { readInt, writeInt } from "./movement.js";
+import { Kind, checkStaleAfter, readInt, writeInt } from "./transport.js";
 import { MPIError } from "../errors.js";
 
 const EMPTY = new Uint8Array(0);

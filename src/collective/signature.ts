@@ -4,7 +4,7 @@
  */
 import type { BufferOp, Signature, TypedArray } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
-import { kindName } from "./transport.js";
+import { describeKind } from "./transport.js";
 
 const TYPES = [
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
@@ -40,7 +40,7 @@ export function unpack(head: number, root: number, bytes: number): Signature {
 }
 
 function describe(sig: Signature): string {
-  return `${kindName(sig.kind)}${sig.root >= 0 ? ` with root ${sig.root}` : ""}`;
+  return describeKind(sig.kind, sig.root);
 }
 
 function typeName(code: number): string {

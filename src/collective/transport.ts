@@ -41,6 +41,11 @@ const KIND_NAMES = ["", "barrier", "bcast", "gather", "scatter", "allgather", "a
 /** Added to the kind for the value (lowercase) family, so bcast and Bcast do not mix either. */
 export const VALUE_FAMILY = 0x40;
 
+/** "Bcast with root 2", "allreduce": a collective as error messages name it. */
+export function describeKind(kind: number, root: number): string {
+  return `${kindName(kind)}${root >= 0 ? ` with root ${root}` : ""}`;
+}
+
 export function kindName(kind: number): string {
   const base = KIND_NAMES[kind & 0x3f] ?? `collective #${kind & 0x3f}`;
   return kind & VALUE_FAMILY ? base : base.charAt(0).toUpperCase() + base.slice(1);
@@ -78,13 +83,17 @@ export function framedBuffer(n: number): { framed: Uint8Array; payload: Uint8Arr
 }
 
 function writeHeader(framed: Uint8Array, call: Call): void {
-  const w0 = MAGIC | call.kind, w1 = call.root;
-  framed[0] = w0; framed[1] = w0 >>> 8; framed[2] = w0 >>> 16; framed[3] = w0 >>> 24;
-  framed[4] = w1; framed[5] = w1 >>> 8; framed[6] = w1 >>> 16; framed[7] = w1 >>> 24;
+  writeInt(framed, 0, MAGIC | call.kind);
+  writeInt(framed, 4, call.root);
 }
 
-function readWord(b: Uint8Array, at: number): number {
+/** Little-endian 32-bit integers inside byte buffers (headers, block tables). */
+export function readInt(b: Uint8Array, at: number): number {
   return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+}
+
+export function writeInt(b: Uint8Array, at: number, v: number): void {
+  b[at] = v; b[at + 1] = v >>> 8; b[at + 2] = v >>> 16; b[at + 3] = v >>> 24;
 }
 
 /** A message ready to send to one or more peers: the framed bytes, or the raw payload. */
@@ -197,15 +206,14 @@ export class Incoming implements EngineRequest {
     }
     const framed = this.framed;
     if (framed) {
-      const w0 = readWord(framed, 0), root = readWord(framed, 4);
+      const w0 = readInt(framed, 0), root = readInt(framed, 4);
       if ((w0 & 0xfff00000) !== MAGIC) {
         this.error = this.#mismatch("a message that is not a collective's");
         return;
       }
       const kind = w0 & 0xff;
       if (kind !== this.call.kind || root !== this.call.root) {
-        const theirs = `${kindName(kind)}${root >= 0 ? ` with root ${root}` : ""}`;
-        this.error = this.#mismatch(`${theirs}`);
+        this.error = this.#mismatch(describeKind(kind, root));
         return;
       }
       this.data = framed.subarray(HEADER);
@@ -215,19 +223,15 @@ export class Incoming implements EngineRequest {
     }
   }
 
-  #ours(): string {
-    return `${kindName(this.call.kind)}${this.call.root >= 0 ? ` with root ${this.call.root}` : ""}`;
-  }
-
   #mismatch(theirs: string): MPIError {
     return new MPIError("ERR_OTHER",
-      `collective mismatch: this rank called ${this.#ours()} but rank ${this.source} sent it ${theirs} at the same point; ` +
+      `collective mismatch: this rank called ${describeCall(this.call)} but rank ${this.source} sent it ${theirs} at the same point; ` +
       "every rank must call the same collectives in the same order, with the same root");
   }
 
   #lengthMismatch(got: number): MPIError {
     return new MPIError("ERR_COUNT",
-      `collective mismatch in ${this.#ours()}: rank ${this.source} sent ${got} bytes where this rank expects ` +
+      `collective mismatch in ${describeCall(this.call)}: rank ${this.source} sent ${got} bytes where this rank expects ` +
       `${this.target!.length}; the counts (or buffer sizes) given on the ranks do not agree`);
   }
 }
@@ -235,7 +239,7 @@ export class Incoming implements EngineRequest {
 const EMPTY = new Uint8Array(0);
 
 function describeCall(call: Call): string {
-  return `${kindName(call.kind)}${call.root >= 0 ? ` with root ${call.root}` : ""}`;
+  return describeKind(call.kind, call.root);
 }
 
 /**
@@ -326,12 +330,11 @@ export function runBlocking<R>(algorithm: Algorithm<R>, call?: Call): R {
   }
 }
 
-/** An algorithm run as an engine request: progresses in `test()` and `wait()`; `result` once complete. */
+/** An algorithm run as an engine request: progresses in `test()` and `wait()`. */
 export class Schedule<R = void> implements EngineRequest {
   readonly cancelled = false;
   readonly envelope = undefined;
   error: unknown;
-  result: R | undefined;
   #algorithm: Algorithm<R>;
   #step: Step = [];
   #done = false;
@@ -341,14 +344,11 @@ export class Schedule<R = void> implements EngineRequest {
     this.#advance();
   }
 
-  get done(): boolean { return this.#done; }
-
   #advance(): void {
     try {
       const next = this.#algorithm.next();
       if (next.done) {
         this.#done = true;
-        this.result = next.value;
         this.#step = [];
       } else {
         this.#step = next.value;
