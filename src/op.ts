@@ -120,6 +120,14 @@ export const REPLACE = builtin("REPLACE", false);
 
 // ---- value semantics -------------------------------------------------------------------------------------
 
+/**
+ * Where an element sits: `path`, then `[index]` when index ≥ 0. Element loops pass the index instead of building
+ * a string per element, so the location is only spelled out when it goes into an error message.
+ */
+function at(path: string, index: number): string {
+  return index >= 0 ? `${path}[${index}]` : path;
+}
+
 function fail(errorClass: "ERR_OP" | "ERR_COUNT", prefix: string, path: string, message: string): never {
   throw new MPIError(errorClass, `${prefix ? `${prefix}: ` : ""}${path ? `at ${path}: ` : ""}${message}`);
 }
@@ -138,56 +146,58 @@ function truthy(x: unknown): boolean {
 }
 
 /** `a op b` for a predefined op on values; `path` locates nested elements in error messages. */
-export function combineValue(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string): unknown {
+function combineValue(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string, index = -1): unknown {
   switch (op) {
     case "REPLACE":
       return b;
     case "MAXLOC":
     case "MINLOC":
-      return combineLoc(op, a, b, prefix, path);
+      return combineLoc(op, a, b, prefix, path, index);
     default:
       break;
   }
   const logical = op === "LAND" || op === "LOR" || op === "LXOR";
   // Logical ops take any values by truthiness; they go element-wise only when both sides are arrays.
   if (logical && !(Array.isArray(a) && Array.isArray(b)) && !(isTypedArray(a) && isTypedArray(b))) {
-    return combineScalar(op, a, b, prefix, path);
+    return combineScalar(op, a, b, prefix, path, index);
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b)) {
-      fail("ERR_OP", prefix, path, `${op} cannot combine ${describe(a)} with ${describe(b)}`);
+      fail("ERR_OP", prefix, at(path, index), `${op} cannot combine ${describe(a)} with ${describe(b)}`);
     }
     if (a.length !== b.length) {
-      fail("ERR_COUNT", prefix, path, `${op} combines arrays element-wise, but their lengths differ (${a.length} and ${b.length})`);
+      fail("ERR_COUNT", prefix, at(path, index), `${op} combines arrays element-wise, but their lengths differ (${a.length} and ${b.length})`);
     }
     const out = new Array<unknown>(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = combineValue(op, a[i], b[i], prefix, `${path}[${i}]`);
+    const here = at(path, index);
+    for (let i = 0; i < a.length; i++) out[i] = combineValue(op, a[i], b[i], prefix, here, i);
     return out;
   }
-  if (isTypedArray(a) || isTypedArray(b)) return combineTyped(op, a, b, prefix, path);
-  return combineScalar(op, a, b, prefix, path);
+  if (isTypedArray(a) || isTypedArray(b)) return combineTyped(op, a, b, prefix, path, index);
+  return combineScalar(op, a, b, prefix, path, index);
 }
 
-function combineTyped(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string): TypedArray {
+function combineTyped(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string, index: number): TypedArray {
   if (!isTypedArray(a) || !isTypedArray(b) || a.constructor !== b.constructor) {
-    fail("ERR_OP", prefix, path, `${op} cannot combine ${describe(a)} with ${describe(b)}`);
+    fail("ERR_OP", prefix, at(path, index), `${op} cannot combine ${describe(a)} with ${describe(b)}`);
   }
   if (a.length !== b.length) {
-    fail("ERR_COUNT", prefix, path, `${op} combines typed arrays element-wise, but their lengths differ (${a.length} and ${b.length})`);
+    fail("ERR_COUNT", prefix, at(path, index), `${op} combines typed arrays element-wise, but their lengths differ (${a.length} and ${b.length})`);
   }
   const Ctor = a.constructor as new (n: number) => TypedArray;
   const out = new Ctor(a.length) as unknown as { [i: number]: unknown; length: number };
   const x = a as unknown as ArrayLike<unknown>, y = b as unknown as ArrayLike<unknown>;
   const big = isBigIntArray(a);
   const logical = op === "LAND" || op === "LOR" || op === "LXOR";
+  const here = at(path, index);
   for (let i = 0; i < a.length; i++) {
-    const v = combineScalar(op, x[i], y[i], prefix, `${path}[${i}]`);
+    const v = combineScalar(op, x[i], y[i], prefix, here, i);
     out[i] = logical ? (big ? (v ? 1n : 0n) : v ? 1 : 0) : v;
   }
   return out as unknown as TypedArray;
 }
 
-function combineScalar(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string): unknown {
+function combineScalar(op: BuiltinOpName, a: unknown, b: unknown, prefix: string, path: string, index: number): unknown {
   switch (op) {
     case "LAND": return truthy(a) && truthy(b);
     case "LOR": return truthy(a) || truthy(b);
@@ -202,7 +212,7 @@ function combineScalar(op: BuiltinOpName, a: unknown, b: unknown, prefix: string
       case "PROD": return x * y;
       case "MAX": return x !== x ? x : y > x || y !== y ? y : x;
       case "MIN": return x !== x ? x : y < x || y !== y ? y : x;
-      case "BAND": case "BOR": case "BXOR": return bitwiseNumbers(op, x, y, prefix, path);
+      case "BAND": case "BOR": case "BXOR": return bitwiseNumbers(op, x, y, prefix, path, index);
       default: break;
     }
   } else if (ta === "bigint" && tb === "bigint") {
@@ -235,12 +245,12 @@ function combineScalar(op: BuiltinOpName, a: unknown, b: unknown, prefix: string
   }
   const hint = (ta === "number" && tb === "bigint") || (ta === "bigint" && tb === "number")
     ? " (mixing number and BigInt: convert one of them)" : "";
-  return fail("ERR_OP", prefix, path, `${op} is not defined on ${describe(a)} and ${describe(b)}${hint}`);
+  return fail("ERR_OP", prefix, at(path, index), `${op} is not defined on ${describe(a)} and ${describe(b)}${hint}`);
 }
 
-function bitwiseNumbers(op: "BAND" | "BOR" | "BXOR", x: number, y: number, prefix: string, path: string): number {
+function bitwiseNumbers(op: "BAND" | "BOR" | "BXOR", x: number, y: number, prefix: string, path: string, index: number): number {
   if (!Number.isSafeInteger(x) || !Number.isSafeInteger(y)) {
-    fail("ERR_OP", prefix, path, `${op} is defined on integers only, got ${x} and ${y}`);
+    fail("ERR_OP", prefix, at(path, index), `${op} is defined on integers only, got ${x} and ${y}`);
   }
   if ((x | 0) === x && (y | 0) === y) return op === "BAND" ? x & y : op === "BOR" ? x | y : x ^ y;
   const X = BigInt(x), Y = BigInt(y);
@@ -251,14 +261,14 @@ function isPair(x: unknown): x is [unknown, unknown] {
   return Array.isArray(x) && x.length === 2;
 }
 
-function combineLoc(op: "MAXLOC" | "MINLOC", a: unknown, b: unknown, prefix: string, path: string): unknown {
+function combineLoc(op: "MAXLOC" | "MINLOC", a: unknown, b: unknown, prefix: string, path: string, index: number): unknown {
   if (!isPair(a) || !isPair(b)) {
-    fail("ERR_OP", prefix, path, `${op} takes [value, index] pairs, got ${describe(a)} and ${describe(b)}`);
+    fail("ERR_OP", prefix, at(path, index), `${op} takes [value, index] pairs, got ${describe(a)} and ${describe(b)}`);
   }
   const [va, ia] = a, [vb, ib] = b;
   const comparable = (v: unknown) => typeof v === "number" || typeof v === "bigint" || typeof v === "string";
   if (!comparable(va) || typeof va !== typeof vb) {
-    fail("ERR_OP", prefix, path, `${op} compares numbers, BigInts or strings, got ${describe(va)} and ${describe(vb)}`);
+    fail("ERR_OP", prefix, at(path, index), `${op} compares numbers, BigInts or strings, got ${describe(va)} and ${describe(vb)}`);
   }
   const x = va as number, y = vb as number;
   const better = op === "MAXLOC" ? y > x : y < x;
