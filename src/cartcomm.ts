@@ -3,7 +3,7 @@
  * Cartcomm communicator with its coordinates, shifts and sub-grids. Ranks are laid out in row-major order (the
  * last dimension varies fastest), as in MPI.
  */
-import { PROC_NULL, UNDEFINED } from "./constants.js";
+import { PROC_NULL } from "./constants.js";
 import { Comm, COMM_NULL } from "./comm.js";
 import type { EngineComm } from "./engine/engine.js";
 import { MPIError } from "./errors.js";
@@ -194,4 +194,3 @@ export function balanced(n: number, k: number): number[] {
   return best ?? [n, ...new Array<number>(k - 1).fill(1)];
 }
 
-export { UNDEFINED };

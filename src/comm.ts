@@ -7,7 +7,7 @@ import { decodeValue, encodeValue } from "./codec.js";
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from "./constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
-  type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type SendMode, type Sink,
+  type EngineComm, type Envelope, type PayloadKind, type SendMode, type Sink,
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError, isMPIError } from "./errors.js";
@@ -428,11 +428,6 @@ export class Comm {
     );
   }
 
-
-  /** @internal Wraps an engine request of a collective into a public Request. */
-  static request<T>(engineRequest: EngineRequest, finish: () => T): Request<T> {
-    return new Request<T>(new EngineOperation(engineRequest, () => finish()));
-  }
 
   // ---- collectives (collective/) ----
   // One line each: the checks and algorithms live in src/collective/ (values: api.ts over the internal channel;

@@ -3,7 +3,7 @@
  * communicators, and the environment functions of MPI-4.0 chapter 11.
  */
 import { currentEngine } from "./engine/select.js";
-import { ERROR_CLASSES, MPIError } from "./errors.js";
+import { MPIError } from "./errors.js";
 
 export * from "./constants.js";
 export { Comm, COMM_WORLD, COMM_SELF, COMM_NULL, type RecvOptions } from "./comm.js";
@@ -24,7 +24,6 @@ export const ERR_RANK = "ERR_RANK", ERR_TAG = "ERR_TAG", ERR_ROOT = "ERR_ROOT", 
   ERR_ARG = "ERR_ARG", ERR_BUFFER = "ERR_BUFFER", ERR_PENDING = "ERR_PENDING", ERR_OTHER = "ERR_OTHER",
   ERR_DEADLOCK = "ERR_DEADLOCK", ERR_ABORTED = "ERR_ABORTED", ERR_GROUP = "ERR_GROUP",
   ERR_TOPOLOGY = "ERR_TOPOLOGY", ERR_DIMS = "ERR_DIMS", ERR_INTERN = "ERR_INTERN";
-void ERROR_CLASSES;
 
 /** Seconds since an arbitrary point, monotonic, high resolution (MPI_Wtime). */
 export function Wtime(): number { return currentEngine().wtime(); }
