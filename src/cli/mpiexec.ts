@@ -7,9 +7,9 @@
  * `mpiexec`/`mpirun` (its flavour read from `--version`).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { builtFlavour, packageRoot } from "../native/load.js";
 
 export interface MpiexecOptions {
   np: number; program: string; args: string[]; hostfile?: string; mpiArgs: string[]; verbose: boolean;
@@ -22,8 +22,6 @@ export interface Launcher {
   readonly command: string;
   readonly flavour: LauncherFlavour;
 }
-
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function onPath(command: string): boolean {
   if (command.includes("/")) return existsSync(command);
@@ -39,15 +37,6 @@ function flavourOf(command: string): LauncherFlavour | undefined {
   return undefined;
 }
 
-function builtFlavour(): LauncherFlavour | undefined {
-  try {
-    const meta = JSON.parse(readFileSync(join(PACKAGE_ROOT, "build", "Release", "mpi4ts_native.json"), "utf8")) as { flavour?: string };
-    return meta.flavour === "openmpi" || meta.flavour === "mpich" ? meta.flavour : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Finds the mpiexec to use, or undefined when there is none. */
 export function findLauncher(env: NodeJS.ProcessEnv = process.env): Launcher | undefined {
   const chosen = env.MPI4TS_MPIEXEC;
@@ -55,17 +44,21 @@ export function findLauncher(env: NodeJS.ProcessEnv = process.env): Launcher | u
     const flavour = flavourOf(chosen);
     return flavour ? { command: chosen, flavour } : undefined;
   }
-  const wanted = builtFlavour();
+  const wanted = builtFlavour(join(packageRoot(), "build", "Release", "mpi4ts_native.node"));
   const named: Record<LauncherFlavour, string[]> = {
     openmpi: ["mpirun.openmpi", "mpiexec.openmpi"],
     mpich: ["mpiexec.mpich", "mpiexec.hydra", "mpirun.mpich"],
   };
   const order: LauncherFlavour[] = wanted === "mpich" ? ["mpich", "openmpi"] : ["openmpi", "mpich"];
+  // The generic names are asked their flavour once each, whichever flavour is being looked for.
+  const generic = new Map<string, LauncherFlavour | undefined>();
+  const genericFlavour = (command: string) => {
+    if (!generic.has(command)) generic.set(command, onPath(command) ? flavourOf(command) : undefined);
+    return generic.get(command);
+  };
   for (const flavour of order) {
     for (const command of named[flavour]) if (onPath(command)) return { command, flavour };
-    for (const command of ["mpiexec", "mpirun"]) {
-      if (onPath(command) && flavourOf(command) === flavour) return { command, flavour };
-    }
+    for (const command of ["mpiexec", "mpirun"]) if (genericFlavour(command) === flavour) return { command, flavour };
   }
   return undefined;
 }
@@ -88,7 +81,7 @@ export function mpiexecCommand(options: MpiexecOptions, launcher: Launcher): { a
     argv.push("-n", String(options.np));
   }
   argv.push(...options.mpiArgs);
-  argv.push(process.execPath, join(PACKAGE_ROOT, "bin", "mpi4ts.js"), "exec", options.program, ...options.args);
+  argv.push(process.execPath, join(packageRoot(), "bin", "mpi4ts.js"), "exec", options.program, ...options.args);
   return { argv, env };
 }
 

@@ -88,17 +88,20 @@ interface Candidate {
   readonly flavour: MpiFlavour;
 }
 
-function candidateIn(dir: string): Candidate | undefined {
-  const path = dir.endsWith(".node") ? dir : join(dir, "Release", "mpi4ts_native.node");
-  if (!existsSync(path)) return undefined;
-  let flavour: MpiFlavour = "unknown";
+/** The MPI an addon was built against, from the metadata install.mjs writes beside it ("unknown" without it). */
+export function builtFlavour(addonPath: string): MpiFlavour {
   try {
-    const meta = JSON.parse(readFileSync(path.replace(/\.node$/, ".json"), "utf8")) as { flavour?: MpiFlavour };
-    if (meta.flavour === "openmpi" || meta.flavour === "mpich") flavour = meta.flavour;
+    const meta = JSON.parse(readFileSync(addonPath.replace(/\.node$/, ".json"), "utf8")) as { flavour?: MpiFlavour };
+    if (meta.flavour === "openmpi" || meta.flavour === "mpich") return meta.flavour;
   } catch {
     // No metadata: judged by the addon's own report once loaded.
   }
-  return { path, flavour };
+  return "unknown";
+}
+
+function candidateIn(dir: string): Candidate | undefined {
+  const path = dir.endsWith(".node") ? dir : join(dir, "Release", "mpi4ts_native.node");
+  return existsSync(path) ? { path, flavour: builtFlavour(path) } : undefined;
 }
 
 function describe(flavour: MpiFlavour): string {
