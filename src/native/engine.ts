@@ -520,7 +520,7 @@ class NativeComm extends Channel implements EngineComm {
 
   constructor(engine: NativeEngine, handle: number) {
     super(engine, handle);
-    this.native = new NativeCollectives(engine, handle);
+    this.native = new NativeCollectives(engine, handle, this.rank);
   }
 
   /**
@@ -578,7 +578,7 @@ class NativeComm extends Channel implements EngineComm {
 
 /** MPI's own collectives (MPI-4.0 chapter 6) on one communicator. */
 class NativeCollectives implements Collectives {
-  constructor(private readonly engine: NativeEngine, private readonly handle: number) {}
+  constructor(private readonly engine: NativeEngine, private readonly handle: number, private readonly rank: number) {}
 
   #run<T>(f: (addon: NativeAddon) => T): T {
     try {
@@ -636,7 +636,7 @@ class NativeCollectives implements Collectives {
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     // MPI leaves rank 0's buffer undefined; the interface promises it unchanged.
-    const keep = this.engine.addon.commRank(this.handle) === 0 ? recv.slice() : undefined;
+    const keep = this.rank === 0 ? recv.slice() : undefined;
     this.#blocking((a) => a.exscan(this.handle, send, recv, o, c, 0, false), (a) => a.exscan(this.handle, send, recv, o, c, 0, true));
     if (keep) (recv as Uint8Array).set(keep as Uint8Array);
   }
