@@ -120,10 +120,12 @@ function findNodeGyp() {
 }
 
 /**
- * Copies `files` from `from` to a fresh `staging` directory and runs `node-gyp rebuild` there; returns the
- * node-gyp result. Builds against the headers of the running Node when they are installed (no download).
+ * Builds addon `target` with node-gyp: copies `files` from `from` to a fresh `<outDir>/gyp-<name>`, runs
+ * `node-gyp rebuild` there (against the running Node's headers when they are installed: no download), and copies
+ * the result to `<outDir>/Release`. Returns `{ release }`, or `{ log }` with node-gyp's output when it failed.
  */
-function gypRebuild(nodeGyp, from, files, staging, extraEnv) {
+function gypBuild(nodeGyp, name, from, files, target, outDir, extraEnv) {
+  const staging = join(outDir, `gyp-${name}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   for (const f of files) copyFileSync(join(from, f), join(staging, f));
@@ -134,28 +136,28 @@ function gypRebuild(nodeGyp, from, files, staging, extraEnv) {
     : existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;
   if (nodedir) args.push(`--nodedir=${nodedir}`);
   if (verbose) console.log(`mpi4ts: node ${args.join(" ")} (in ${staging})`);
-  return spawnSync(process.execPath, args, {
+  const r = spawnSync(process.execPath, args, {
     cwd: staging,
     encoding: "utf8",
     stdio: verbose ? "inherit" : "pipe",
     env: { ...env, ...extraEnv },
   });
+  const built = join(staging, "build", "Release", `${target}.node`);
+  if (r.status !== 0 || !existsSync(built)) {
+    const log = join(outDir, `install-${name}.log`);
+    writeFileSync(log, `${r.stdout ?? ""}\n${r.stderr ?? ""}`);
+    return { log };
+  }
+  const release = join(outDir, "Release");
+  mkdirSync(release, { recursive: true });
+  copyFileSync(built, join(release, `${target}.node`));
+  return { release };
 }
 
 /** The yield helper, into build/Release; a failure only costs speed on oversubscribed machines. */
 function buildYield(nodeGyp) {
-  const outDir = resolve(root, "build");
-  const staging = join(outDir, "gyp-yield");
-  const r = gypRebuild(nodeGyp, join(here, "yield"), ["binding.gyp", "yield.c"], staging, {});
-  const built = join(staging, "build", "Release", "mpi4ts_yield.node");
-  if (r.status !== 0 || !existsSync(built)) {
-    const log = join(outDir, "install-yield.log");
-    writeFileSync(log, `${r.stdout ?? ""}\n${r.stderr ?? ""}`);
-    console.log(`mpi4ts: yield helper not built (see ${log}); with more ranks than cores, waiting ranks sleep instead (slower).`);
-    return;
-  }
-  mkdirSync(join(outDir, "Release"), { recursive: true });
-  copyFileSync(built, join(outDir, "Release", "mpi4ts_yield.node"));
+  const { log } = gypBuild(nodeGyp, "yield", join(here, "yield"), ["binding.gyp", "yield.c"], "mpi4ts_yield", resolve(root, "build"), {});
+  if (log) console.log(`mpi4ts: yield helper not built (see ${log}); with more ranks than cores, waiting ranks sleep instead (slower).`);
 }
 
 function main() {
@@ -166,7 +168,6 @@ function main() {
   if (!found) finish(NO_MPI, false);
 
   const outDir = resolve(root, env.MPI4TS_BUILD_DIR || "build");
-  const staging = join(outDir, `gyp-${found.flavour}`);
   const flags = gypFlags(found);
   let napiInclude;
   try {
@@ -178,7 +179,7 @@ function main() {
     finish("mpi4ts: native MPI engine not built (node-gyp is missing: run npm install); the built-in engine works.", false);
   }
   if (verbose) console.log(`mpi4ts: building the native engine against ${found.flavour} (${found.wrapper})`);
-  const r = gypRebuild(nodeGyp, here, ["binding.gyp", "mpi4ts_native.cc"], staging, {
+  const { release, log } = gypBuild(nodeGyp, found.flavour, here, ["binding.gyp", "mpi4ts_native.cc"], "mpi4ts_native", outDir, {
     MPI4TS_GYP_NAPI_INCLUDE: napiInclude,
     MPI4TS_GYP_INCLUDES: flags.includes.join(" "),
     MPI4TS_GYP_DEFINES: flags.defines.join(" "),
@@ -186,15 +187,9 @@ function main() {
     MPI4TS_GYP_LIBS: flags.libs.join(" "),
     MPI4TS_GYP_LDFLAGS: flags.ldflags.join(" "),
   });
-  const built = join(staging, "build", "Release", "mpi4ts_native.node");
-  if (r.status !== 0 || !existsSync(built)) {
-    const log = join(outDir, `install-${found.flavour}.log`);
-    writeFileSync(log, `${r.stdout ?? ""}\n${r.stderr ?? ""}`);
+  if (log) {
     finish(`mpi4ts: native MPI engine not built (${found.flavour} found via ${found.wrapper}, but the build failed: see ${log}); the built-in engine works.`, false);
   }
-  const release = join(outDir, "Release");
-  mkdirSync(release, { recursive: true });
-  copyFileSync(built, join(release, "mpi4ts_native.node"));
   writeFileSync(join(release, "mpi4ts_native.json"), JSON.stringify({
     flavour: found.flavour,
     wrapper: found.wrapper,
