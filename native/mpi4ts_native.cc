@@ -15,12 +15,14 @@
 #include <dlfcn.h>
 #include <mpi.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <utility>
@@ -30,8 +32,9 @@
 namespace {
 
 // ---- status array --------------------------------------------------------------------------------------
-// [0] source, [1] tag, [2] count in bytes, [3] error class (0 = none), [4] cancelled, [5] message id
-enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_CANCELLED = 4, ST_MESSAGE = 5, ST_LEN = 8 };
+// [0] source, [1] tag, [2] count in bytes, [3] error class (0 = none), [4] cancelled, [5] message id (or landed
+// id), [6] 1 when a landed message starts with the value header
+enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_CANCELLED = 4, ST_MESSAGE = 5, ST_VALUE = 6, ST_LEN = 8 };
 int32_t* g_status = nullptr;
 int32_t g_status_fallback[ST_LEN];
 Napi::Reference<Napi::Value> g_status_ref;
@@ -123,6 +126,68 @@ struct Table {
 
 Table<MPI_Comm> g_comms;  // 0 = COMM_WORLD, 1 = COMM_SELF
 Table<MPI_Message> g_messages;
+
+// ---- value messages and landings -----------------------------------------------------------------------
+// A VALUE message is the codec's bytes behind this header, with the user's own tag: the kind travels inside the
+// message, never in a tag bit, so every tag up to MPI_TAG_UB is the user's, and C or Python ranks see one
+// ordinary MPI_BYTE message.
+constexpr size_t kHeaderBytes = 8;
+const uint8_t kValueHeader[kHeaderBytes] = {0xA7, 'm', 'p', 'i', '4', 't', 's', 0x01};
+inline bool startsWithHeader(const void* p, size_t n) {
+  return n >= kHeaderBytes && memcmp(p, kValueHeader, kHeaderBytes) == 0;
+}
+
+// A posted nonblocking receive is a real MPI_Irecv, so that MPI matches it while this rank sits in any blocking
+// MPI call (a receive kept outside MPI made rendezvous senders, and so blocking collectives, hang). Its size is
+// not known when it is posted, so it lands in address space reserved for the largest message: MAP_NORESERVE,
+// so only the pages a message touches use memory. The JS side copies the message out (takeLanded); landings
+// are pooled, their touched pages given back after large messages.
+size_t landingBytes() {
+  static size_t bytes = 0;
+  if (bytes == 0) {
+    const char* env = getenv("MPI4TS_LANDING_BYTES");
+    long long want = env ? atoll(env) : 0;
+    // 64-bit address space holds thousands of 2 GiB reservations; a 32-bit one holds one, so stay small there.
+    if (want <= 0) want = sizeof(void*) >= 8 ? (1LL << 31) : (64LL << 20);
+    bytes = static_cast<size_t>(want);
+  }
+  return bytes;
+}
+inline int landingCount() { return static_cast<int>(std::min<size_t>(landingBytes(), INT32_MAX)); }
+
+constexpr size_t kLandingPool = 16;
+constexpr size_t kLandingKeepTouched = 256 << 10;
+std::vector<void*> g_landingPool;
+
+void* acquireLanding(Napi::Env env) {
+  if (!g_landingPool.empty()) {
+    void* p = g_landingPool.back();
+    g_landingPool.pop_back();
+    return p;
+  }
+  void* p = mmap(nullptr, landingBytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    throwClass(env, "ERR_NO_MEM", "mpi4ts native: cannot reserve address space for a posted receive (" +
+                                      std::to_string(landingBytes()) + " bytes; set MPI4TS_LANDING_BYTES lower)");
+  }
+  return p;
+}
+
+void releaseLanding(void* p, size_t used) {
+  if (used > kLandingKeepTouched) {
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    madvise(p, (used + page - 1) / page * page, MADV_DONTNEED);
+  }
+  if (g_landingPool.size() < kLandingPool) g_landingPool.push_back(p);
+  else munmap(p, landingBytes());
+}
+
+// A message that landed, until the JS side takes it.
+struct Landed {
+  void* base = nullptr;
+  size_t bytes = 0;
+};
+Table<Landed> g_landed;
 
 MPI_Comm commArg(const Napi::CallbackInfo& info, size_t i) {
   int id = info[i].As<Napi::Number>().Int32Value();
@@ -447,6 +512,8 @@ struct Req {
   std::vector<int> ints[4];                         // counts/displacements of v-collectives
   int opSlot = -1;
   bool used = false;
+  void* landing = nullptr;       // a posted receive's landing, until its message is handed to g_landed
+  std::vector<uint8_t> staged;   // a small value message's header and bytes, for a nonblocking send
 };
 Table<std::unique_ptr<Req>> g_requests;
 
@@ -487,6 +554,7 @@ void finishRequest(Napi::Env env, int id) {
   std::unique_ptr<Req> r = std::move(g_requests.items[id]);
   g_requests.remove(id);
   r->keep.clear();
+  if (r->landing) releaseLanding(r->landing, 0);
   releaseOpOrThrow(env, r->opSlot);
 }
 
@@ -735,30 +803,60 @@ Napi::Value CommWorldRanks(const Napi::CallbackInfo& info) {
 }
 
 // ---- point-to-point ------------------------------------------------------------------------------------
-// send(comm, bytes, dest, tag, sync); isend(...) the same -> request id
+// Value messages up to this size are staged (header and bytes copied together); larger ones go out as one
+// two-block datatype over the header and the caller's bytes, without a copy.
+constexpr size_t kStagedValueBytes = 4096;
+
+// send(comm, bytes, dest, tag, sync, value); isend(...) the same -> request id. With `value` the message is the
+// value header followed by the bytes.
 Napi::Value SendLike(const Napi::CallbackInfo& info, bool nb) {
   Napi::Env env = info.Env();
   MPI_Comm c = commArg(info, 0);
   View v = viewArg(info, 1);
   int dest = mapDest(intArg(info, 2)), tag = intArg(info, 3);
   bool sync = info[4].ToBoolean().Value();
+  bool value = info[5].ToBoolean().Value();
   auto r = requestIf(nb);
-  int n = byteCount(env, v.bytes);
   auto call = sync ? MPI_CALL(MPI_Ssend, MPI_Issend) : MPI_CALL(MPI_Send, MPI_Isend);
-  return callOrStart(info, nb, r, call, {1}, -1, v.data, n, MPI_BYTE, dest, tag, c);
+  if (!value) return callOrStart(info, nb, r, call, {1}, -1, v.data, byteCount(env, v.bytes), MPI_BYTE, dest, tag, c);
+  int total = byteCount(env, v.bytes + kHeaderBytes);
+  if (v.bytes + kHeaderBytes <= kStagedValueBytes) {
+    uint8_t onStack[kStagedValueBytes];
+    uint8_t* staged = onStack;
+    if (nb) {
+      r->staged.resize(total);
+      staged = r->staged.data();
+    }
+    memcpy(staged, kValueHeader, kHeaderBytes);
+    memcpy(staged + kHeaderBytes, v.data, v.bytes);
+    return callOrStart(info, nb, r, call, {}, -1, static_cast<void*>(staged), total, MPI_BYTE, dest, tag, c);
+  }
+  MPI_Aint at[2];
+  MPI_Get_address(kValueHeader, &at[0]);
+  MPI_Get_address(v.data, &at[1]);
+  int lengths[2] = {static_cast<int>(kHeaderBytes), static_cast<int>(v.bytes)};
+  MPI_Datatype framed;
+  MPI_Type_create_hindexed(2, lengths, at, MPI_BYTE, &framed);
+  MPI_Type_commit(&framed);
+  // Freeing a datatype while a nonblocking send uses it is allowed: MPI keeps it until the send completes.
+  struct FreeType {
+    MPI_Datatype* t;
+    ~FreeType() { MPI_Type_free(t); }
+  } freeType{&framed};
+  return callOrStart(info, nb, r, call, {1}, -1, MPI_BOTTOM, 1, framed, dest, tag, c);
 }
 
 Napi::Value Send(const Napi::CallbackInfo& info) { return SendLike(info, false); }
 Napi::Value Isend(const Napi::CallbackInfo& info) { return SendLike(info, true); }
 
-// probe-like(comm, source, tag, tag2): tag2 >= 0 asks for either of two tags (the two payload kinds).
+// probe-like(comm, source, tag)
 struct ProbeArgs {
   MPI_Comm comm;
-  int source, tag, tag2;
+  int source, tag;
 };
 
 ProbeArgs probeArgs(const Napi::CallbackInfo& info) {
-  return {commArg(info, 0), mapSource(intArg(info, 1)), mapTag(intArg(info, 2)), intArg(info, 3)};
+  return {commArg(info, 0), mapSource(intArg(info, 1)), mapTag(intArg(info, 2))};
 }
 
 // Keeps a matched message: fills the status array (with the message's id) and returns the id.
@@ -769,69 +867,24 @@ int addMessage(MPI_Message m, const MPI_Status& st) {
   return id;
 }
 
-// Polls until `matched()` is true (no blocking MPI probe waits on two tags), yielding the core now and then.
-template <typename Poll>
-void pollUntil(Poll matched) {
-  for (unsigned spins = 0;; spins++) {
-    if (matched()) return;
-    if ((spins & 1023) == 1023) sched_yield();
-  }
+Napi::Value Mprobe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ProbeArgs a = probeArgs(info);
+  MPI_Message m;
+  MPI_Status st;
+  check(env, MPI_Mprobe(a.source, a.tag, a.comm, &m, &st), "MPI_Mprobe");
+  return Napi::Number::New(env, addMessage(m, st));
 }
 
-// Matched probe, nonblocking: the message id (status array filled) or -1 when nothing matched.
-int improbeOnce(Napi::Env env, const ProbeArgs& a) {
+// improbe(comm, source, tag) -> the matched message's id (status array filled), or -1 when none is there.
+Napi::Value Improbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ProbeArgs a = probeArgs(info);
   MPI_Message m;
   MPI_Status st;
   int flag = 0;
   check(env, MPI_Improbe(a.source, a.tag, a.comm, &flag, &m, &st), "MPI_Improbe");
-  if (!flag && a.tag2 >= 0) check(env, MPI_Improbe(a.source, a.tag2, a.comm, &flag, &m, &st), "MPI_Improbe");
-  return flag ? addMessage(m, st) : -1;
-}
-
-Napi::Value Improbe(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), improbeOnce(info.Env(), probeArgs(info)));
-}
-
-Napi::Value Mprobe(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ProbeArgs a = probeArgs(info);
-  int id = -1;
-  if (a.tag2 < 0) {
-    MPI_Message m;
-    MPI_Status st;
-    check(env, MPI_Mprobe(a.source, a.tag, a.comm, &m, &st), "MPI_Mprobe");
-    id = addMessage(m, st);
-  } else {
-    pollUntil([&] { return (id = improbeOnce(env, a)) >= 0; });
-  }
-  return Napi::Number::New(env, id);
-}
-
-// Nonmatching probe, nonblocking: true (status array filled) or false.
-bool iprobeOnce(Napi::Env env, const ProbeArgs& a) {
-  MPI_Status st;
-  int flag = 0;
-  check(env, MPI_Iprobe(a.source, a.tag, a.comm, &flag, &st), "MPI_Iprobe");
-  if (!flag && a.tag2 >= 0) check(env, MPI_Iprobe(a.source, a.tag2, a.comm, &flag, &st), "MPI_Iprobe");
-  if (flag) writeStatus(st);
-  return flag != 0;
-}
-
-Napi::Value Iprobe(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), iprobeOnce(info.Env(), probeArgs(info)));
-}
-
-Napi::Value Probe(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ProbeArgs a = probeArgs(info);
-  if (a.tag2 < 0) {
-    MPI_Status st;
-    check(env, MPI_Probe(a.source, a.tag, a.comm, &st), "MPI_Probe");
-    writeStatus(st);
-  } else {
-    pollUntil([&] { return iprobeOnce(env, a); });
-  }
-  return env.Undefined();
+  return Napi::Number::New(env, flag ? addMessage(m, st) : -1);
 }
 
 MPI_Message takeMessage(const Napi::CallbackInfo& info, size_t i) {
@@ -855,15 +908,56 @@ Napi::Value Mrecv(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// imrecv(message, bytes) -> request id
-Napi::Value Imrecv(const Napi::CallbackInfo& info) {
+// irecvLanded(comm, source, tag) -> request id: a posted receive into a landing (see acquireLanding).
+Napi::Value IrecvLanded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  View v = viewArg(info, 1);
-  MPI_Message m = takeMessage(info, 0);
+  MPI_Comm c = commArg(info, 0);
+  int source = mapSource(intArg(info, 1)), tag = mapTag(intArg(info, 2));
   auto r = std::make_unique<Req>();
-  check(env, MPI_Imrecv(v.data, byteCount(env, v.bytes), MPI_BYTE, &m, &r->req), "MPI_Imrecv");
-  keep(*r, info, 1);
+  r->landing = acquireLanding(env);
+  check(env, MPI_Irecv(r->landing, landingCount(), MPI_BYTE, source, tag, c, &r->req), "MPI_Irecv");
   return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// A completed receive's landing becomes a landed message (its id in the status array, -1 when cancelled).
+void land(Req& r) {
+  if (!r.landing) return;
+  if (g_status[ST_CANCELLED]) {
+    releaseLanding(r.landing, 0);
+    g_status[ST_MESSAGE] = -1;
+  } else {
+    size_t bytes = static_cast<size_t>(g_status[ST_COUNT]);
+    g_status[ST_VALUE] = startsWithHeader(r.landing, bytes) ? 1 : 0;
+    g_status[ST_MESSAGE] = g_landed.add({r.landing, bytes});
+  }
+  r.landing = nullptr;
+}
+
+// takeLanded(id, target, offset): copies the landed message's bytes from `offset` on into target (null: none
+// wanted) and releases the landing.
+Napi::Value TakeLanded(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int id = intArg(info, 0);
+  if (id < 0 || static_cast<size_t>(id) >= g_landed.items.size() || !g_landed.items[id].base) {
+    throwClass(env, "ERR_ARG", "mpi4ts native: invalid landed message handle");
+  }
+  Landed landed = g_landed.items[id];
+  g_landed.remove(id);
+  View target = viewArg(info, 1);
+  size_t offset = static_cast<size_t>(intArg(info, 2));
+  if (target.present && offset + target.bytes <= landed.bytes) {
+    memcpy(target.data, static_cast<uint8_t*>(landed.base) + offset, target.bytes);
+  }
+  releaseLanding(landed.base, landed.bytes);
+  if (target.present && offset + target.bytes > landed.bytes) throwClass(env, "ERR_ARG", "mpi4ts native: landed message is shorter than its target");
+  return env.Undefined();
+}
+
+// valueHeader() -> a copy of the header that starts every value message.
+Napi::Value ValueHeader(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array a = Napi::Uint8Array::New(info.Env(), kHeaderBytes);
+  memcpy(a.Data(), kValueHeader, kHeaderBytes);
+  return a;
 }
 
 // test(request) -> true when complete (the request is then freed; status array filled)
@@ -880,6 +974,7 @@ Napi::Value Test(const Napi::CallbackInfo& info) {
   }
   if (!flag) return Napi::Boolean::New(env, false);
   writeStatus(st);
+  land(*r);
   finishRequest(env, id);
   return Napi::Boolean::New(env, true);
 }
@@ -895,6 +990,7 @@ Napi::Value Wait(const Napi::CallbackInfo& info) {
     check(env, rc, "MPI_Wait");
   }
   writeStatus(st);
+  land(*r);
   finishRequest(env, id);
   return env.Undefined();
 }
@@ -1121,10 +1217,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("isend", Isend);
   fn("mprobe", Mprobe);
   fn("improbe", Improbe);
-  fn("probe", Probe);
-  fn("iprobe", Iprobe);
   fn("mrecv", Mrecv);
-  fn("imrecv", Imrecv);
+  fn("irecvLanded", IrecvLanded);
+  fn("takeLanded", TakeLanded);
+  fn("valueHeader", ValueHeader);
   fn("test", Test);
   fn("wait", Wait);
   fn("cancel", Cancel);

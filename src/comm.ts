@@ -134,12 +134,13 @@ export class Comm {
 
   /** @internal A sink that receives a value message into fresh memory. */
   valueSink(call: string, into: { bytes?: Uint8Array }): Sink {
-    return (env: Envelope) => {
+    const sink = (env: Envelope, received?: Uint8Array): Uint8Array => {
       if (env.kind !== VALUE) {
         throw new MPIError("ERR_TYPE", `${this.where(call)}: the message from rank ${env.source} (tag ${env.tag}) is a buffer sent with a Capitalized method (Send...); receive it with Recv into a typed array`);
       }
-      return (into.bytes = new Uint8Array(env.byteLength));
+      return (into.bytes = received ?? new Uint8Array(env.byteLength));
     };
+    return Object.assign(sink, { expects: VALUE as PayloadKind });
   }
 
   /** @internal A sink that receives a buffer message in place, refusing what does not fit. */

@@ -21,11 +21,20 @@ export interface Envelope {
 }
 
 /**
- * Chooses where a matched message's bytes go, once its envelope is known; called exactly once per delivered
- * message. A sink that throws (a receive buffer too small, a value sent to a buffer receive) leaves the message
- * where it was, unreceived, and the error surfaces from the receive call or its request.
+ * Chooses where a matched message's bytes go, once its envelope is known. A sink that throws (a receive buffer too
+ * small, a value sent to a buffer receive) leaves the message receivable, and the error surfaces from the receive
+ * call or its request.
+ *
+ * An engine that already holds the message's bytes (`received`, exactly `envelope.byteLength` long) passes them:
+ * a sink that only wants fresh memory may return `received` itself, otherwise the engine copies the bytes into
+ * what it returns. An engine that must know where a message goes before it can tell its kind may first ask with a
+ * provisional BUFFER envelope, unless the sink `expects` VALUE messages; it then asks again with the real
+ * envelope before delivering anything else.
  */
-export type Sink = (envelope: Envelope) => Uint8Array;
+export interface Sink {
+  (envelope: Envelope, received?: Uint8Array): Uint8Array;
+  readonly expects?: PayloadKind;
+}
 
 /** Send modes (MPI-4.0 §3.4): standard may buffer; synchronous completes only once a receive has matched. */
 export const STANDARD = 0;

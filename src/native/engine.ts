@@ -1,32 +1,30 @@
 /**
  * The mpi engine: the Engine interface on the system MPI library, through the native addon (native/).
  *
- * Wire format (what other MPI programs see):
- * - A BUFFER message is exactly the user's bytes with the user's tag, sent as MPI_BYTE, so C and mpi4py ranks
- *   exchange typed buffers with mpi4ts ranks directly (MPI-4.0 §3.2).
- * - A VALUE message (codec bytes) carries its kind in one tag bit: tag | VALUE_BIT, where VALUE_BIT is the
- *   highest power of two not above (MPI_TAG_UB + 1) / 2 (2^30 on Open MPI, 2^27 on MPICH). User tags are
- *   therefore below VALUE_BIT on this engine. A receive for a specific tag t probes both t and t | VALUE_BIT;
- *   ANY_TAG probes everything. (Order between a value and a buffer sent by the same rank with the same tag is
- *   not kept when both are waiting; every other MPI ordering rule holds.)
+ * Wire format (what other MPI programs see): every message is one MPI_BYTE message with the user's tag, so C and
+ * mpi4py ranks exchange typed buffers with mpi4ts ranks directly (MPI-4.0 §3.2), and every tag up to MPI_TAG_UB
+ * is the user's. A BUFFER message is exactly the user's bytes; a VALUE message is the codec's bytes behind an
+ * 8-byte header (the addon's valueHeader()), which is how a receive tells the two kinds apart. (A buffer whose
+ * first 8 bytes equal that header would be taken for a value: the header is chosen to be unlikely data.)
  *
- * Receives use matched probes (MPI_Mprobe/MPI_Improbe, then MPI_Mrecv/MPI_Imrecv), so the Sink chooses the
- * destination once the size is known and wildcards stay correct. A matched message whose Sink refuses it (too
- * small a buffer, the wrong kind) is kept in a per-communicator stash and is offered to later receives and
- * probes first, so it stays receivable. Nonblocking receives are matched in the order they were posted.
+ * Every posted nonblocking receive is a real MPI_Irecv, so MPI matches it while this rank sits in any blocking MPI
+ * call; blocking calls (send, receive, probe, wait, collectives, communicator creation) are therefore always MPI's
+ * blocking calls, as a C or mpi4py rank in the same job makes them. (Choosing a blocking or a nonblocking
+ * collective from local state hung jobs: MPI never matches one with the other.) A posted receive does not know the
+ * size of its message, so it lands in a reserved region of address space that only the message's pages occupy
+ * (see acquireLanding in the addon) and is copied out on completion.
+ *
+ * Blocking receives use matched probes (MPI_Mprobe, then MPI_Mrecv), so a buffer receive lands in the user's
+ * buffer directly. A message that a receive refuses (too small a buffer, the wrong kind) has been taken from MPI
+ * by then; it is kept in a per-communicator stash, offered to later receives and probes first, so it stays
+ * receivable.
  *
  * Sends follow MPI's standard mode (buffers go straight to MPI_Send), except that a large VALUE message is sent
  * nonblocking and completed by later progress, i.e. values are buffered as on the local engine.
  *
- * A posted nonblocking receive lives here, not in MPI, until a matched probe finds its message. So that a
- * large (rendezvous) message for it can never wait on a rank that is blocked elsewhere, every blocking call
- * (send, receive, probe, wait, collective) runs as its nonblocking form and polls while any nonblocking receive
- * of this process is unmatched; with none posted, blocking calls are MPI's blocking calls.
- *
  * Communicators map one to one onto MPI's; each has a duplicate (`internal`, made at first use) for traffic
  * that must never match user receives. The collectives on buffers are MPI's own (`native`).
  */
-import { availableParallelism } from "node:os";
 import { ANY_TAG } from "../constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
@@ -38,12 +36,17 @@ import { loadAddon, type NativeAddon } from "./load.js";
 
 const WORLD = 0;
 const SELF = 1;
-/** Matched messages up to this size are received with blocking MPI_Mrecv (their data is already here: eager). */
+/** Sends up to this size usually complete inside MPI_Isend (eager): testing once frees them at once. */
 const EAGER_BYTES = 4096;
 /** Status array slots, as written by the addon. */
 const S_SOURCE = 0;
 const S_TAG = 1;
 const S_COUNT = 2;
+const S_CANCELLED = 4;
+const S_MESSAGE = 5;
+const S_VALUE = 6;
+/** Bytes of the header in front of a VALUE message's codec bytes. */
+const VALUE_HEADER = 8;
 
 const BUILTIN_INDEX: Readonly<Record<BuiltinOpName, number>> = {
   SUM: 0, PROD: 1, MAX: 2, MIN: 3, LAND: 4, LOR: 5, LXOR: 6, BAND: 7, BOR: 8, BXOR: 9, MAXLOC: 10, MINLOC: 11, REPLACE: 12,
@@ -65,13 +68,17 @@ function checkedTarget(target: Uint8Array, length: number): Uint8Array {
   return target.length === length ? target : target.subarray(0, length);
 }
 
-interface Stashed {
-  readonly message: number;
-  readonly envelope: Envelope;
+function matches(envelope: Envelope, source: number, tag: number): boolean {
+  return (source < 0 || envelope.source === source) && (tag === ANY_TAG || envelope.tag === tag);
 }
-type Found = Stashed;
 
-/** A request over one MPI request handle (sends, Imrecv, nonblocking collectives). */
+/** A message taken from MPI whose bytes are here: one a receive refused (in the stash), or one being delivered. */
+interface Held {
+  readonly envelope: Envelope;
+  readonly bytes: Uint8Array;
+}
+
+/** A request over one MPI request handle (sends, nonblocking collectives). */
 class MpiRequest implements EngineRequest {
   done = false;
   cancelled = false;
@@ -80,7 +87,6 @@ class MpiRequest implements EngineRequest {
   constructor(protected readonly engine: NativeEngine, protected id: number) {}
   test(): boolean {
     if (this.done) return true;
-    if (this.engine.hasPosted) this.engine.progressPosted();
     try {
       if (!this.engine.addon.test(this.id)) return false;
     } catch (e) {
@@ -91,10 +97,6 @@ class MpiRequest implements EngineRequest {
   }
   wait(): void {
     if (this.done) return;
-    if (this.engine.hasPosted) {
-      this.engine.pollUntil(() => this.test());
-      return;
-    }
     try {
       this.engine.addon.wait(this.id);
     } catch (e) {
@@ -114,121 +116,116 @@ const COMPLETED_SEND: EngineRequest = {
   test: () => true, wait: () => {}, cancel: () => {}, cancelled: false, envelope: undefined, error: undefined,
 };
 
-const enum RecvState { POSTED, RECEIVING, DONE }
-
-/** A nonblocking receive: posted (unmatched, in its channel's queue), then receiving (Imrecv), then done. */
+/** A nonblocking receive: an MPI_Irecv into a landing; on completion its message goes to the sink (or the stash). */
 class RecvRequest implements EngineRequest {
-  state = RecvState.POSTED;
+  done = false;
   cancelled = false;
   envelope: Envelope | undefined;
   error: unknown;
-  mpiRequest = -1;
   constructor(
     private readonly channel: Channel,
-    readonly sink: Sink,
+    private readonly sink: Sink,
     readonly source: number,
     readonly tag: number,
+    private readonly id: number,
   ) {}
   test(): boolean {
-    if (this.state === RecvState.POSTED) this.channel.progressPosted();
-    if (this.state === RecvState.RECEIVING) {
-      const addon = this.channel.engine.addon;
-      try {
-        if (!addon.test(this.mpiRequest)) return false;
-      } catch (e) {
-        this.error = converted(e);
-      }
-      this.finish();
+    if (this.done) return true;
+    let complete: boolean;
+    try {
+      complete = this.channel.engine.addon.test(this.id);
+    } catch (e) {
+      return this.#fail(e);
     }
-    return this.state === RecvState.DONE;
+    if (complete) this.#landed();
+    return complete;
   }
   wait(): void {
-    const engine = this.channel.engine;
-    for (let spins = 0; this.state === RecvState.POSTED; spins++) {
-      engine.progressPosted();
-      if (this.state !== RecvState.POSTED) break;
-      if (engine.postedCount() === 1) {
-        // The only receive posted: block in MPI for its message (no other receive can be starved).
-        this.channel.blockForHead(this);
-      } else if ((spins & engine.yieldMask) === engine.yieldMask) {
-        engine.addon.yield();
-      }
+    if (this.done) return;
+    try {
+      this.channel.engine.addon.wait(this.id);
+    } catch (e) {
+      this.#fail(e);
+      return;
     }
-    if (this.state === RecvState.RECEIVING && engine.hasPosted) engine.pollUntil(() => this.test());
-    if (this.state === RecvState.RECEIVING) {
+    this.#landed();
+  }
+  /** MPI_Cancel, then MPI_Wait, which returns at once for a cancelled receive: cancelled, or matched just before. */
+  cancel(): void {
+    if (this.done) return;
+    try {
+      this.channel.engine.addon.cancel(this.id);
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    this.wait();
+  }
+  #fail(e: unknown): true {
+    this.error = converted(e);
+    this.#finish();
+    return true;
+  }
+  #landed(): void {
+    const status = this.channel.engine.status;
+    if (status[S_CANCELLED]) {
+      this.cancelled = true;
+    } else {
       try {
-        engine.addon.wait(this.mpiRequest);
+        this.envelope = this.channel.deliverLanded(this.sink, status[S_MESSAGE]!);
       } catch (e) {
         this.error = converted(e);
       }
-      this.finish();
     }
+    this.#finish();
   }
-  cancel(): void {
-    if (this.state === RecvState.POSTED) {
-      this.channel.unpost(this);
-      this.cancelled = true;
-      this.finish();
-    }
-  }
-  get done(): boolean {
-    return this.state === RecvState.DONE;
-  }
-  finish(): void {
-    this.state = RecvState.DONE;
+  #finish(): void {
+    this.done = true;
+    this.channel.open.delete(this);
     this.channel.engine.completions++;
   }
+}
+
+/** A nonblocking receive satisfied from the stash when it was posted. */
+class HeldRecv implements EngineRequest {
+  readonly cancelled = false;
+  envelope: Envelope | undefined;
+  error: unknown;
+  constructor(deliver: () => Envelope) {
+    try {
+      this.envelope = deliver();
+    } catch (e) {
+      this.error = converted(e);
+    }
+  }
+  test(): boolean { return true; }
+  wait(): void {}
+  cancel(): void {}
 }
 
 /** One matching space: an MPI communicator. */
 class Channel implements PointToPoint {
   readonly rank: number;
   readonly size: number;
-  /** Nonblocking receives not yet matched, in posting order. */
-  readonly posted: RecvRequest[] = [];
-  /** Matched messages refused by a sink, oldest first; offered to receives and probes before MPI's queue. */
-  readonly stash: Stashed[] = [];
+  /** Messages taken from MPI that a receive refused, oldest first; offered to receives and probes before MPI's queue. */
+  readonly stash: Held[] = [];
+  /** Nonblocking receives posted here and not yet complete. */
+  readonly open = new Set<RecvRequest>();
   readonly #status: Int32Array;
-  readonly #valueBit: number;
 
   constructor(readonly engine: NativeEngine, readonly handle: number) {
     this.rank = engine.addon.commRank(handle);
     this.size = engine.addon.commSize(handle);
     this.#status = engine.status;
-    this.#valueBit = engine.valueBit;
   }
 
-  #wireTag(tag: number, kind: PayloadKind): number {
-    if (kind === VALUE) {
-      if (tag >= this.#valueBit) {
-        throw new MPIError("ERR_TAG", `tag ${tag} is too large for a value message on the mpi engine (largest: ${this.#valueBit - 1})`);
-      }
-      return tag | this.#valueBit;
-    }
+  #checkTag(tag: number): void {
     if (tag > this.engine.tagUb) throw new MPIError("ERR_TAG", `tag ${tag} is above this MPI's MPI_TAG_UB (${this.engine.tagUb})`);
-    return tag;
-  }
-
-  /** The second tag a receive for `tag` must also match (-1: none, for ANY_TAG). */
-  #altTag(tag: number): number {
-    return tag === ANY_TAG ? -1 : tag | this.#valueBit;
-  }
-
-  /** The envelope of the message the addon just reported in the status array. */
-  envelopeFromStatus(): Envelope {
-    const st = this.#status;
-    const raw = st[S_TAG]!;
-    const isValue = raw >= 0 && (raw & this.#valueBit) !== 0;
-    return {
-      source: st[S_SOURCE]!,
-      tag: isValue ? raw & ~this.#valueBit : raw,
-      byteLength: st[S_COUNT]!,
-      kind: isValue ? VALUE : BUFFER,
-    };
   }
 
   send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void {
-    const wire = this.#wireTag(tag, kind);
+    this.#checkTag(tag);
+    this.engine.reapDetached();
     if (dest === this.rank) {
       this.#sendToSelf(data, kind, tag, mode);
       return;
@@ -242,15 +239,8 @@ class Channel implements PointToPoint {
       else if (request.error !== undefined) throw request.error;
       return;
     }
-    if (this.engine.hasPosted) {
-      // Our own posted receives (maybe the one this message is for) must keep matching while we wait.
-      const request = this.isend(data, kind, dest, tag, mode);
-      this.engine.pollUntil(() => request.test());
-      if (request.error !== undefined) throw request.error;
-      return;
-    }
     try {
-      this.engine.addon.send(this.handle, data, dest, wire, mode === SYNCHRONOUS);
+      this.engine.addon.send(this.handle, data, dest, tag, mode === SYNCHRONOUS, kind === VALUE);
     } catch (e) {
       throw converted(e);
     }
@@ -259,16 +249,17 @@ class Channel implements PointToPoint {
   /**
    * A blocking send to oneself can only complete through one of our own receives. Standard mode is buffered
    * (a copy goes out as a nonblocking send, completed later by progress), as MPI implementations do for small
-   * messages; synchronous mode waits for a posted nonblocking receive, and with none posted it could never
-   * complete, so it fails at once.
+   * messages; synchronous mode needs a posted nonblocking receive that matches it, and without one it could
+   * never complete, so it fails at once.
    */
   #sendToSelf(data: Uint8Array, kind: PayloadKind, tag: number, mode: SendMode): void {
     if (mode === SYNCHRONOUS) {
-      if (this.posted.length === 0) {
-        throw new MPIError("ERR_DEADLOCK", `ssend on rank ${this.rank}: a synchronous send to oneself can never be matched while blocked (no receive is posted)`);
+      const envelope: Envelope = { source: this.rank, tag, byteLength: data.length, kind };
+      if (![...this.open].some((r) => matches(envelope, r.source, r.tag))) {
+        throw new MPIError("ERR_DEADLOCK", `ssend on rank ${this.rank}: a synchronous send to oneself can never be matched while blocked (no matching receive is posted)`);
       }
       const request = this.isend(data, kind, this.rank, tag, mode);
-      this.engine.pollUntil(() => request.test());
+      request.wait();
       if (request.error !== undefined) throw request.error;
       return;
     }
@@ -277,10 +268,10 @@ class Channel implements PointToPoint {
   }
 
   isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest {
-    const wire = this.#wireTag(tag, kind);
+    this.#checkTag(tag);
     let id: number;
     try {
-      id = this.engine.addon.isend(this.handle, data, dest, wire, mode === SYNCHRONOUS);
+      id = this.engine.addon.isend(this.handle, data, dest, tag, mode === SYNCHRONOUS, kind === VALUE);
     } catch (e) {
       throw converted(e);
     }
@@ -290,226 +281,136 @@ class Channel implements PointToPoint {
   }
 
   recv(sink: Sink, source: number, tag: number): Envelope {
-    const stashed = this.#takeStashed(source, tag);
-    if (stashed) return this.#deliverStashed(stashed, sink);
+    const held = this.#heldIndex(source, tag);
+    if (held >= 0) return this.#offer(sink, this.stash[held]!);
     const addon = this.engine.addon;
-    let message: number;
     try {
-      if (this.engine.hasPosted) {
-        // Posted nonblocking receives come first: poll them, then take only what none of them matches.
-        for (let spins = 0; ; spins++) {
-          this.engine.progressPosted();
-          const found = this.find(source, tag, this.posted.length);
-          if (found !== undefined && typeof found !== "number") {
-            this.#deliver(found.message, found.envelope, sink);
-            return found.envelope;
-          }
-          if ((spins & this.engine.yieldMask) === this.engine.yieldMask) addon.yield();
-        }
-      } else {
-        message = addon.mprobe(this.handle, source, tag, this.#altTag(tag));
+      const message = addon.mprobe(this.handle, source, tag);
+      const st = this.#status;
+      const from = st[S_SOURCE]!, wireTag = st[S_TAG]!, length = st[S_COUNT]!;
+      if (sink.expects === VALUE) {
+        const bytes = new Uint8Array(length);
+        addon.mrecv(message, bytes);
+        return this.#offer(sink, this.#held(from, wireTag, bytes));
       }
+      // A buffer receive: the message lands in the caller's buffer, and only then can it be told from a value.
+      let target: Uint8Array;
+      try {
+        target = checkedTarget(sink({ source: from, tag: wireTag, byteLength: length, kind: BUFFER }), length);
+      } catch (refusal) {
+        const bytes = new Uint8Array(length);
+        addon.mrecv(message, bytes);
+        const taken = this.#held(from, wireTag, bytes);
+        if (taken.envelope.kind === BUFFER) {
+          this.stash.push(taken);
+          throw refusal;
+        }
+        return this.#offer(sink, taken);
+      }
+      addon.mrecv(message, target);
+      if (!this.engine.isValueMessage(target)) return { source: from, tag: wireTag, byteLength: length, kind: BUFFER };
+      return this.#offer(sink, this.#held(from, wireTag, target.slice()));
     } catch (e) {
       throw converted(e);
     }
-    const envelope = this.envelopeFromStatus();
-    this.#deliver(message, envelope, sink);
-    return envelope;
   }
 
-  /** Calls the sink and receives the matched message into its target; a refused message goes to the stash. */
-  #deliver(message: number, envelope: Envelope, sink: Sink): void {
+  /** A message's bytes as taken from MPI, classified by its header. */
+  #held(source: number, tag: number, bytes: Uint8Array): Held {
+    if (this.engine.isValueMessage(bytes)) {
+      return { envelope: { source, tag, byteLength: bytes.length - VALUE_HEADER, kind: VALUE }, bytes: bytes.subarray(VALUE_HEADER) };
+    }
+    return { envelope: { source, tag, byteLength: bytes.length, kind: BUFFER }, bytes };
+  }
+
+  /** Gives a held message to a sink; a refused one is (or stays) in the stash, and the refusal is thrown. */
+  #offer(sink: Sink, held: Held): Envelope {
     let target: Uint8Array;
     try {
-      target = checkedTarget(sink(envelope), envelope.byteLength);
+      target = checkedTarget(sink(held.envelope, held.bytes), held.bytes.length);
     } catch (e) {
-      this.stash.push({ message, envelope });
+      if (!this.stash.includes(held)) this.stash.push(held);
       throw e;
     }
-    try {
-      this.engine.addon.mrecv(message, target);
-    } catch (e) {
-      throw converted(e);
-    }
+    if (target !== held.bytes) target.set(held.bytes);
+    const i = this.stash.indexOf(held);
+    if (i >= 0) this.stash.splice(i, 1);
+    return held.envelope;
   }
 
-  #deliverStashed(entry: { index: number; item: Stashed }, sink: Sink): Envelope {
-    const { envelope, message } = entry.item;
-    const target = checkedTarget(sink(envelope), envelope.byteLength); // throws: stays stashed
-    this.stash.splice(entry.index, 1);
-    try {
-      this.engine.addon.mrecv(message, target);
-    } catch (e) {
-      throw converted(e);
-    }
-    return envelope;
-  }
-
-  #takeStashed(source: number, tag: number): { index: number; item: Stashed } | undefined {
+  #heldIndex(source: number, tag: number): number {
     const stash = this.stash;
-    for (let i = 0; i < stash.length; i++) {
-      const e = stash[i]!.envelope;
-      if ((source < 0 || e.source === source) && (tag === ANY_TAG || e.tag === tag)) return { index: i, item: stash[i]! };
-    }
-    return undefined;
-  }
-
-  irecv(sink: Sink, source: number, tag: number): EngineRequest {
-    const request = new RecvRequest(this, sink, source, tag);
-    this.posted.push(request);
-    this.engine.watch(this);
-    try {
-      this.progressPosted();
-    } catch (e) {
-      throw converted(e);
-    }
-    return request;
-  }
-
-  /**
-   * Matches posted nonblocking receives, in posting order, against stashed and arrived messages. A message is
-   * given to the earliest posted receive it matches, even if it arrived while later ones were being probed.
-   */
-  progressPosted(): void {
-    const posted = this.posted;
-    let i = 0;
-    while (i < posted.length) {
-      const r = posted[i]!;
-      let found: Found | number | undefined;
-      try {
-        found = this.find(r.source, r.tag, i);
-      } catch (e) {
-        r.error = converted(e);
-        posted.splice(i, 1);
-        r.finish();
-        continue;
-      }
-      if (found === undefined) {
-        i++;
-      } else if (typeof found === "number") {
-        i = found; // an earlier receive matches what just arrived: it goes first
-      } else {
-        posted.splice(i, 1);
-        this.#start(r, found.message, found.envelope);
-      }
-    }
-    if (posted.length === 0) this.engine.unwatch(this);
-  }
-
-  /**
-   * Takes the first message matching (source, tag) that no posted receive before index `before` matches.
-   * Returns the matched message, or the index of an earlier posted receive that matches what is waiting (it
-   * must be served first), or undefined when nothing is waiting.
-   */
-  find(source: number, tag: number, before: number): Found | number | undefined {
-    const stashed = this.#takeStashed(source, tag);
-    if (stashed) {
-      const k = this.#earlierMatch(stashed.item.envelope, before);
-      if (k >= 0) return k;
-      this.stash.splice(stashed.index, 1);
-      return stashed.item;
-    }
-    const addon = this.engine.addon;
-    if (before === 0) {
-      const message = addon.improbe(this.handle, source, tag, this.#altTag(tag));
-      return message < 0 ? undefined : { message, envelope: this.envelopeFromStatus() };
-    }
-    if (!addon.iprobe(this.handle, source, tag, this.#altTag(tag))) return undefined;
-    const seen = this.envelopeFromStatus();
-    const k = this.#earlierMatch(seen, before);
-    if (k >= 0) return k;
-    // The earliest message from that source with that wire tag is the one just seen.
-    const message = addon.improbe(this.handle, seen.source, this.#wireTag(seen.tag, seen.kind), -1);
-    if (message < 0) return undefined;
-    return { message, envelope: this.envelopeFromStatus() };
-  }
-
-  #earlierMatch(envelope: Envelope, before: number): number {
-    const posted = this.posted;
-    for (let k = 0; k < before && k < posted.length; k++) {
-      const r = posted[k]!;
-      if ((r.source < 0 || r.source === envelope.source) && (r.tag === ANY_TAG || r.tag === envelope.tag)) return k;
-    }
+    for (let i = 0; i < stash.length; i++) if (matches(stash[i]!.envelope, source, tag)) return i;
     return -1;
   }
 
-  /** Blocks until the head posted receive matches (it is first in line, so this starves nobody). */
-  blockForHead(r: RecvRequest): void {
-    let message: number;
+  irecv(sink: Sink, source: number, tag: number): EngineRequest {
+    const held = this.#heldIndex(source, tag);
+    if (held >= 0) return new HeldRecv(() => this.#offer(sink, this.stash[held]!));
+    let id: number;
     try {
-      message = this.engine.addon.mprobe(this.handle, r.source, r.tag, this.#altTag(r.tag));
-    } catch (e) {
-      this.unpost(r);
-      r.error = converted(e);
-      r.finish();
-      return;
-    }
-    this.unpost(r);
-    this.#start(r, message, this.envelopeFromStatus());
-  }
-
-  /** A matched message for a nonblocking receive: ask its sink, then receive (blocking when already here). */
-  #start(r: RecvRequest, message: number, envelope: Envelope): void {
-    let target: Uint8Array;
-    try {
-      target = checkedTarget(r.sink(envelope), envelope.byteLength);
-    } catch (e) {
-      // Refused: this receive fails, the message stays receivable.
-      this.stash.push({ message, envelope });
-      r.error = e;
-      r.finish();
-      return;
-    }
-    r.envelope = envelope;
-    const addon = this.engine.addon;
-    try {
-      if (envelope.byteLength <= EAGER_BYTES) {
-        addon.mrecv(message, target);
-        r.finish();
-      } else {
-        r.mpiRequest = addon.imrecv(message, target);
-        r.state = RecvState.RECEIVING;
-      }
-    } catch (e) {
-      r.error = converted(e);
-      r.finish();
-    }
-  }
-
-  unpost(r: RecvRequest): void {
-    const i = this.posted.indexOf(r);
-    if (i >= 0) this.posted.splice(i, 1);
-    if (this.posted.length === 0) this.engine.unwatch(this);
-  }
-
-  probe(source: number, tag: number): Envelope {
-    const early = this.iprobe(source, tag);
-    if (early) return early;
-    try {
-      if (this.engine.hasPosted) {
-        for (let spins = 0; ; spins++) {
-          this.engine.progressPosted();
-          const found = this.iprobe(source, tag);
-          if (found) return found;
-          if ((spins & this.engine.yieldMask) === this.engine.yieldMask) this.engine.addon.yield();
-        }
-      }
-      this.engine.addon.probe(this.handle, source, tag, this.#altTag(tag));
+      id = this.engine.addon.irecvLanded(this.handle, source, tag);
     } catch (e) {
       throw converted(e);
     }
-    return this.envelopeFromStatus();
+    const request = new RecvRequest(this, sink, source, tag, id);
+    this.open.add(request);
+    return request;
+  }
+
+  /** Hands a landed message (the status array describes it) to its sink: copied out of the landing once. */
+  deliverLanded(sink: Sink, landed: number): Envelope {
+    const st = this.#status;
+    const isValue = st[S_VALUE] === 1;
+    const offset = isValue ? VALUE_HEADER : 0;
+    const envelope: Envelope = { source: st[S_SOURCE]!, tag: st[S_TAG]!, byteLength: st[S_COUNT]! - offset, kind: isValue ? VALUE : BUFFER };
+    const addon = this.engine.addon;
+    let target: Uint8Array;
+    try {
+      target = checkedTarget(sink(envelope), envelope.byteLength);
+    } catch (refusal) {
+      const bytes = new Uint8Array(envelope.byteLength);
+      addon.takeLanded(landed, bytes, offset);
+      this.stash.push({ envelope, bytes });
+      throw refusal;
+    }
+    addon.takeLanded(landed, target, offset);
+    return envelope;
+  }
+
+  /**
+   * Probes take the message from MPI into the stash (where the next matching receive finds it first, as MPI's
+   * queue would give it): only its bytes tell a value from a buffer, and so the exact length of a value.
+   */
+  probe(source: number, tag: number): Envelope {
+    const held = this.#heldIndex(source, tag);
+    if (held >= 0) return this.stash[held]!.envelope;
+    try {
+      return this.#stashProbed(this.engine.addon.mprobe(this.handle, source, tag));
+    } catch (e) {
+      throw converted(e);
+    }
   }
 
   iprobe(source: number, tag: number): Envelope | undefined {
+    const held = this.#heldIndex(source, tag);
+    if (held >= 0) return this.stash[held]!.envelope;
     try {
-      if (this.posted.length > 0) this.progressPosted();
-      const stashed = this.#takeStashed(source, tag);
-      if (stashed) return stashed.item.envelope;
-      return this.engine.addon.iprobe(this.handle, source, tag, this.#altTag(tag)) ? this.envelopeFromStatus() : undefined;
+      const message = this.engine.addon.improbe(this.handle, source, tag);
+      return message < 0 ? undefined : this.#stashProbed(message);
     } catch (e) {
       throw converted(e);
     }
+  }
+
+  #stashProbed(message: number): Envelope {
+    const st = this.#status;
+    const from = st[S_SOURCE]!, tag = st[S_TAG]!;
+    const bytes = new Uint8Array(st[S_COUNT]!);
+    this.engine.addon.mrecv(message, bytes);
+    const held = this.#held(from, tag, bytes);
+    this.stash.push(held);
+    return held.envelope;
   }
 }
 
@@ -580,6 +481,10 @@ class NativeComm extends Channel implements EngineComm {
 class NativeCollectives implements Collectives {
   constructor(private readonly engine: NativeEngine, private readonly handle: number, private readonly rank: number) {}
 
+  /**
+   * Calls the addon. A blocking collective is MPI's blocking call on every rank alike, as C and mpi4py ranks make
+   * it: MPI matches this rank's posted receives meanwhile, so no peer is left waiting on us.
+   */
   #run<T>(f: (addon: NativeAddon) => T): T {
     try {
       return f(this.engine.addon);
@@ -587,57 +492,47 @@ class NativeCollectives implements Collectives {
       throw converted(e);
     }
   }
-  /** A blocking collective: MPI's blocking call, or its nonblocking form polled while receives are posted. */
-  #blocking(blocking: (addon: NativeAddon) => unknown, nonblocking: (addon: NativeAddon) => number | undefined): void {
-    if (!this.engine.hasPosted) {
-      this.#run(blocking);
-      return;
-    }
-    const request = this.#request(nonblocking);
-    this.engine.pollUntil(() => request.test());
-    if (request.error !== undefined) throw request.error;
-  }
   #request(f: (addon: NativeAddon) => number | undefined): EngineRequest {
     return new MpiRequest(this.engine, this.#run(f)!);
   }
 
-  barrier(): void { this.#blocking((a) => a.barrier(this.handle), (a) => a.ibarrier(this.handle)); }
-  bcast(buf: Uint8Array, root: number): void { this.#blocking((a) => a.bcast(this.handle, buf, root), (a) => a.ibcast(this.handle, buf, root)); }
+  barrier(): void { this.#run((a) => a.barrier(this.handle)); }
+  bcast(buf: Uint8Array, root: number): void { this.#run((a) => a.bcast(this.handle, buf, root)); }
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
-    this.#blocking((a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false), (a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, true));
+    this.#run((a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false));
   }
   scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
-    this.#blocking((a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, false), (a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, true));
+    this.#run((a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, false));
   }
   allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
-    this.#blocking((a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), false), (a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), true));
+    this.#run((a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), false));
   }
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
     const sc = Int32Array.from(sendCounts), sd = Int32Array.from(sendDispls), rc = Int32Array.from(recvCounts), rd = Int32Array.from(recvDispls);
-    this.#blocking((a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, false), (a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, true));
+    this.#run((a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, false));
   }
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {
     const [o, c] = opArgs(op);
-    this.#blocking((a) => a.reduce(this.handle, send, recv, o, c, root, false), (a) => a.reduce(this.handle, send, recv, o, c, root, true));
+    this.#run((a) => a.reduce(this.handle, send, recv, o, c, root, false));
   }
   allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
-    this.#blocking((a) => a.allreduce(this.handle, send, recv, o, c, 0, false), (a) => a.allreduce(this.handle, send, recv, o, c, 0, true));
+    this.#run((a) => a.allreduce(this.handle, send, recv, o, c, 0, false));
   }
   reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void {
     const [o, c] = opArgs(op);
     const n = Int32Array.from(counts);
-    this.#blocking((a) => a.reduceScatter(this.handle, send, recv, n, o, c, false), (a) => a.reduceScatter(this.handle, send, recv, n, o, c, true));
+    this.#run((a) => a.reduceScatter(this.handle, send, recv, n, o, c, false));
   }
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
-    this.#blocking((a) => a.scan(this.handle, send, recv, o, c, 0, false), (a) => a.scan(this.handle, send, recv, o, c, 0, true));
+    this.#run((a) => a.scan(this.handle, send, recv, o, c, 0, false));
   }
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     // MPI leaves rank 0's buffer undefined; the interface promises it unchanged.
     const keep = this.rank === 0 ? recv.slice() : undefined;
-    this.#blocking((a) => a.exscan(this.handle, send, recv, o, c, 0, false), (a) => a.exscan(this.handle, send, recv, o, c, 0, true));
+    this.#run((a) => a.exscan(this.handle, send, recv, o, c, 0, false));
     if (keep) (recv as Uint8Array).set(keep as Uint8Array);
   }
   ibarrier(): EngineRequest { return this.#request((a) => a.ibarrier(this.handle)); }
@@ -686,18 +581,11 @@ export class NativeEngine implements Engine {
   readonly addonPath: string;
   readonly status = new Int32Array(8);
   readonly tagUb: number;
-  /** The tag bit that marks VALUE messages (see the header comment). */
-  readonly valueBit: number;
+  /** The header in front of every VALUE message's bytes (the addon's). */
+  readonly #valueHeader: Uint8Array;
   readonly world: NativeComm;
   readonly self: NativeComm;
   finalized = false;
-  /**
-   * Polling loops yield the core every (yieldMask + 1) turns: every turn when this host runs more ranks than it
-   * has cores (the others need the core to make the progress we poll for), every 64 turns otherwise.
-   */
-  readonly yieldMask: number;
-  /** Channels with unmatched nonblocking receives. */
-  readonly #watched = new Set<Channel>();
   /** Counts completed requests, so `activity()` knows whether things are moving. */
   completions = 0;
   #seenCompletions = 0;
@@ -720,63 +608,30 @@ export class NativeEngine implements Engine {
     }
     addon.setStatusArray(this.status);
     this.tagUb = addon.tagUb();
-    let bit = 1;
-    while (bit * 2 <= Math.floor((this.tagUb + 1) / 2)) bit *= 2;
-    this.valueBit = bit;
-    const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? 1);
-    this.yieldMask = local > availableParallelism() ? 0 : 63;
+    this.#valueHeader = addon.valueHeader();
     this.world = new NativeComm(this, WORLD);
     this.self = new NativeComm(this, SELF);
   }
 
-  /** Buffered sends to oneself, completed by progress. */
+  /** Buffered sends (large values, sends to oneself), completed by later progress. */
   readonly #detached: EngineRequest[] = [];
-  #progressing = false;
-
-  /** True while some nonblocking receive of this process is posted but unmatched (or a self-send is pending). */
-  get hasPosted(): boolean {
-    return this.#watched.size > 0 || this.#detached.length > 0;
-  }
 
   detach(request: EngineRequest): void {
     this.#detached.push(request);
   }
 
-  watch(channel: Channel): void {
-    this.#watched.add(channel);
+  /** Frees the buffered sends that have completed. */
+  reapDetached(): void {
+    const detached = this.#detached;
+    for (let i = detached.length - 1; i >= 0; i--) if (detached[i]!.test()) detached.splice(i, 1);
   }
 
-  unwatch(channel: Channel): void {
-    this.#watched.delete(channel);
-  }
-
-  postedCount(): number {
-    let n = 0;
-    for (const c of this.#watched) n += c.posted.length;
-    return n;
-  }
-
-  /** Matches every channel's posted receives against arrived messages (posting order within a channel). */
-  progressPosted(): void {
-    if (this.#progressing) return;
-    this.#progressing = true;
-    try {
-      for (const c of this.#watched) c.progressPosted();
-      if (this.#detached.length > 0) {
-        for (let i = this.#detached.length - 1; i >= 0; i--) if (this.#detached[i]!.test()) this.#detached.splice(i, 1);
-      }
-    } finally {
-      this.#progressing = false;
-    }
-  }
-
-  /** Polls (matching posted receives) until `done()`; yields the core now and then for oversubscribed jobs. */
-  pollUntil(done: () => boolean): void {
-    for (let spins = 0; ; spins++) {
-      this.progressPosted();
-      if (done()) return;
-      if ((spins & this.yieldMask) === this.yieldMask) this.addon.yield();
-    }
+  /** Whether received bytes are a VALUE message (they start with the value header). */
+  isValueMessage(bytes: Uint8Array): boolean {
+    const header = this.#valueHeader;
+    if (bytes.length < header.length) return false;
+    for (let i = 0; i < header.length; i++) if (bytes[i] !== header[i]) return false;
+    return true;
   }
 
   processorName(): string { return this.addon.processorName(); }
@@ -793,7 +648,7 @@ export class NativeEngine implements Engine {
   waitForActivity(_timeoutMs?: number): void {
     // MPI has no "something arrived" signal to sleep on; the callers test their requests between calls.
     // Yielding the core keeps oversubscribed jobs moving.
-    if (this.hasPosted) this.progressPosted();
+    this.reapDetached();
     this.addon.yield();
   }
 
@@ -817,6 +672,8 @@ export class NativeEngine implements Engine {
 
   finalize(): void {
     if (this.finalized) return;
+    // MPI_Finalize wants every send complete: buffered ones finish once their receivers take them.
+    for (const request of this.#detached.splice(0)) request.wait();
     this.finalized = true;
     this.addon.finalize();
   }

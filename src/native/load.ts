@@ -38,14 +38,18 @@ export interface NativeAddon {
   commCreate(comm: number, worldRanks: Int32Array): number;
   commFree(comm: number): void;
   commWorldRanks(comm: number): Int32Array;
-  send(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean): void;
-  isend(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean): number;
-  mprobe(comm: number, source: number, tag: number, tag2: number): number;
-  improbe(comm: number, source: number, tag: number, tag2: number): number;
-  probe(comm: number, source: number, tag: number, tag2: number): void;
-  iprobe(comm: number, source: number, tag: number, tag2: number): boolean;
+  /** `value`: the message is the value header followed by `data`. */
+  send(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean, value: boolean): void;
+  isend(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean, value: boolean): number;
+  mprobe(comm: number, source: number, tag: number): number;
+  /** A matched message's id (status array filled), or -1 when none is there. */
+  improbe(comm: number, source: number, tag: number): number;
   mrecv(message: number, data: Uint8Array): void;
-  imrecv(message: number, data: Uint8Array): number;
+  /** Posts an MPI_Irecv into a landing; on completion the status array names the landed message. */
+  irecvLanded(comm: number, source: number, tag: number): number;
+  /** Copies a landed message's bytes from `offset` into `target` and releases its landing. */
+  takeLanded(landed: number, target: Uint8Array | null, offset: number): void;
+  valueHeader(): Uint8Array;
   test(request: number): boolean;
   wait(request: number): void;
   cancel(request: number): void;

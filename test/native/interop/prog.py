@@ -34,5 +34,7 @@ halves = np.zeros(size, dtype=np.float64)
 comm.Allgather(np.array([rank / 2]), halves)
 assert list(halves) == [i / 2 for i in range(size)], halves
 
+# 6. A large buffer for a receive the first TS rank posted before the final Barrier.
+comm.Send(np.full(200_000, 3.0), 1, 13)
 comm.Barrier()
 print(f"interop py rank {rank} ok", flush=True)

@@ -51,5 +51,17 @@ const halves = new Float64Array(size);
 comm.Allgather(Float64Array.of(rank / 2), halves);
 assert.deepEqual([...halves], Array.from({ length: size }, (_, i) => i / 2));
 
+// 6. Receives posted across the final Barrier, which the C and Python ranks make with a blocking MPI_Barrier:
+//    the first TS rank awaits large buffers (rendezvous) from the Python rank and from the last TS rank.
+const LARGE = 200_000;
+const fromPeers = [new Float64Array(LARGE), new Float64Array(LARGE)];
+const lastTs = size - 2;
+const posted = rank !== 1 ? [] : [comm.Irecv(fromPeers[0]!, size - 1, 13), ...(lastTs > 1 ? [comm.Irecv(fromPeers[1]!, lastTs, 14)] : [])];
+if (rank === lastTs && rank !== 1) comm.Send(new Float64Array(LARGE).fill(rank), 1, 14);
 comm.Barrier();
+for (const r of posted) r.wait();
+if (rank === 1) {
+  assert.ok(fromPeers[0]!.every((v) => v === 3));
+  if (lastTs > 1) assert.ok(fromPeers[1]!.every((v) => v === lastTs));
+}
 console.log(`interop ts rank ${rank} ok`);
