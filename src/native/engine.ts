@@ -513,23 +513,31 @@ class NativeCollectives implements Collectives {
   }
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {
     const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
     this.#run((a) => a.reduce(this.handle, send, recv, o, c, root, false));
   }
   allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
     this.#run((a) => a.allreduce(this.handle, send, recv, o, c, 0, false));
   }
   reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void {
     const [o, c] = opArgs(op);
     const n = Int32Array.from(counts);
+    send = unaliased(send, recv);
+    // With IN_PLACE MPI may use the whole buffer as scratch; the interface promises all past this rank's block kept.
+    const tail = send === null ? recv.slice(counts[this.rank]) : undefined;
     this.#run((a) => a.reduceScatter(this.handle, send, recv, n, o, c, false));
+    if (tail) (recv as Uint8Array).set(tail as Uint8Array, counts[this.rank]);
   }
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
     this.#run((a) => a.scan(this.handle, send, recv, o, c, 0, false));
   }
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
     // MPI leaves rank 0's buffer undefined; the interface promises it unchanged.
     const keep = this.rank === 0 ? recv.slice() : undefined;
     this.#run((a) => a.exscan(this.handle, send, recv, o, c, 0, false));
@@ -557,6 +565,19 @@ class NativeCollectives implements Collectives {
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest {
     return this.#request((a) => a.alltoallv(this.handle, send, Int32Array.from(sendCounts), Int32Array.from(sendDispls), recv, Int32Array.from(recvCounts), Int32Array.from(recvDispls), true));
   }
+}
+
+/**
+ * A reduction's send buffer that MPI may take: MPI forbids a send buffer that overlaps the receive buffer (it fails
+ * with an aliasing error, on the root alone for Reduce, leaving the others waiting). The very same memory is
+ * IN_PLACE (as mpi4py treats it); any other overlap is read from a copy, as the buffer was before the call.
+ */
+function unaliased(send: TypedArray | null, recv: TypedArray | null): TypedArray | null {
+  if (send === null || recv === null || send.buffer !== recv.buffer) return send;
+  const start = send.byteOffset, end = start + send.byteLength;
+  if (end <= recv.byteOffset || recv.byteOffset + recv.byteLength <= start) return send;
+  if (start === recv.byteOffset && send.byteLength === recv.byteLength) return null;
+  return send.slice();
 }
 
 function ints(values: readonly number[] | null): Int32Array | null {
