@@ -513,6 +513,8 @@ struct Req {
   int opSlot = -1;
   bool used = false;
   void* landing = nullptr;       // a posted receive's landing, until its message is handed to g_landed
+  void* direct = nullptr;        // a posted receive's own target, in front of its landing
+  size_t directBytes = 0;
   std::vector<uint8_t> staged;   // a small value message's header and bytes, for a nonblocking send
 };
 Table<std::unique_ptr<Req>> g_requests;
@@ -919,16 +921,50 @@ Napi::Value IrecvLanded(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, addRequest(std::move(r)));
 }
 
-// A completed receive's landing becomes a landed message (its id in the status array, -1 when cancelled).
+// irecvInto(comm, source, tag, target) -> request id: a posted receive straight into target, with a landing
+// behind it (one two-block datatype) for whatever a longer message brings, so that the message is never lost.
+Napi::Value IrecvInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm c = commArg(info, 0);
+  int source = mapSource(intArg(info, 1)), tag = mapTag(intArg(info, 2));
+  View target = viewArg(info, 3);
+  int direct = byteCount(env, target.bytes);
+  auto r = std::make_unique<Req>();
+  r->landing = acquireLanding(env);
+  r->direct = target.data;
+  r->directBytes = target.bytes;
+  MPI_Aint at[2];
+  MPI_Get_address(target.data, &at[0]);
+  MPI_Get_address(r->landing, &at[1]);
+  int lengths[2] = {direct, static_cast<int>(std::min<size_t>(landingBytes(), static_cast<size_t>(INT32_MAX - direct)))};
+  MPI_Datatype both;
+  MPI_Type_create_hindexed(2, lengths, at, MPI_BYTE, &both);
+  MPI_Type_commit(&both);
+  int rc = MPI_Irecv(MPI_BOTTOM, 1, both, source, tag, c, &r->req);
+  MPI_Type_free(&both);  // MPI keeps it until the receive completes
+  if (rc != MPI_SUCCESS) releaseLanding(r->landing, 0);
+  check(env, rc, "MPI_Irecv");
+  keep(*r, info, 3);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
+// A completed receive's landing becomes a landed message (its id in the status array, -1 when cancelled). For a
+// receive into a target, the status counts the whole message and the landed part is what came past the target.
 void land(Req& r) {
   if (!r.landing) return;
   if (g_status[ST_CANCELLED]) {
     releaseLanding(r.landing, 0);
     g_status[ST_MESSAGE] = -1;
   } else {
-    size_t bytes = static_cast<size_t>(g_status[ST_COUNT]);
-    g_status[ST_VALUE] = startsWithHeader(r.landing, bytes) ? 1 : 0;
-    g_status[ST_MESSAGE] = g_landed.add({r.landing, bytes});
+    if (r.direct) {
+      size_t bytes = static_cast<size_t>(g_status[ST_COUNT]);
+      g_status[ST_VALUE] = startsWithHeader(r.direct, std::min(bytes, r.directBytes)) ? 1 : 0;
+      g_status[ST_MESSAGE] = g_landed.add({r.landing, bytes > r.directBytes ? bytes - r.directBytes : 0});
+    } else {
+      size_t bytes = static_cast<size_t>(g_status[ST_COUNT]);
+      g_status[ST_VALUE] = startsWithHeader(r.landing, bytes) ? 1 : 0;
+      g_status[ST_MESSAGE] = g_landed.add({r.landing, bytes});
+    }
   }
   r.landing = nullptr;
 }
@@ -1219,6 +1255,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("improbe", Improbe);
   fn("mrecv", Mrecv);
   fn("irecvLanded", IrecvLanded);
+  fn("irecvInto", IrecvInto);
   fn("takeLanded", TakeLanded);
   fn("valueHeader", ValueHeader);
   fn("test", Test);

@@ -146,7 +146,7 @@ export class Comm {
   /** @internal A sink that receives a buffer message in place, refusing what does not fit. */
   bufferSink(call: string, buf: Buffer): Sink {
     const bytes = bytesOf(buf);
-    return (env: Envelope) => {
+    const sink = (env: Envelope): Uint8Array => {
       if (env.kind !== BUFFER) {
         throw new MPIError("ERR_TYPE", `${this.where(call)}: the message from rank ${env.source} (tag ${env.tag}) is a value sent with a lowercase method (send...); receive it with recv()`);
       }
@@ -155,6 +155,7 @@ export class Comm {
       }
       return bytes;
     };
+    return Object.assign(sink, { into: bytes });
   }
 
   /** @internal */

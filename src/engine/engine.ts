@@ -34,6 +34,8 @@ export interface Envelope {
 export interface Sink {
   (envelope: Envelope, received?: Uint8Array): Uint8Array;
   readonly expects?: PayloadKind;
+  /** The buffer a sink for one buffer always receives into, so an engine may post its receive straight into it. */
+  readonly into?: Uint8Array;
 }
 
 /** Send modes (MPI-4.0 §3.4): standard may buffer; synchronous completes only once a receive has matched. */

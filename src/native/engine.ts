@@ -47,6 +47,8 @@ const S_MESSAGE = 5;
 const S_VALUE = 6;
 /** Bytes of the header in front of a VALUE message's codec bytes. */
 const VALUE_HEADER = 8;
+/** Buffer receives from this size on are posted straight into the buffer (below it, one copy out of a landing is cheaper than making a datatype). */
+const DIRECT_BYTES = 64 << 10;
 
 const BUILTIN_INDEX: Readonly<Record<BuiltinOpName, number>> = {
   SUM: 0, PROD: 1, MAX: 2, MIN: 3, LAND: 4, LOR: 5, LXOR: 6, BAND: 7, BOR: 8, BXOR: 9, MAXLOC: 10, MINLOC: 11, REPLACE: 12,
@@ -128,6 +130,7 @@ class RecvRequest implements EngineRequest {
     readonly source: number,
     readonly tag: number,
     private readonly id: number,
+    private readonly direct: Uint8Array | undefined,
   ) {}
   test(): boolean {
     if (this.done) return true;
@@ -172,7 +175,7 @@ class RecvRequest implements EngineRequest {
       this.cancelled = true;
     } else {
       try {
-        this.envelope = this.channel.deliverLanded(this.sink, status[S_MESSAGE]!);
+        this.envelope = this.channel.deliverLanded(this.sink, status[S_MESSAGE]!, this.direct);
       } catch (e) {
         this.error = converted(e);
       }
@@ -347,24 +350,41 @@ class Channel implements PointToPoint {
   irecv(sink: Sink, source: number, tag: number): EngineRequest {
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return new HeldRecv(() => this.#offer(sink, this.stash[held]!));
+    const direct = sink.into !== undefined && sink.into.length >= DIRECT_BYTES ? sink.into : undefined;
     let id: number;
     try {
-      id = this.engine.addon.irecvLanded(this.handle, source, tag);
+      id = direct ? this.engine.addon.irecvInto(this.handle, source, tag, direct) : this.engine.addon.irecvLanded(this.handle, source, tag);
     } catch (e) {
       throw converted(e);
     }
-    const request = new RecvRequest(this, sink, source, tag, id);
+    const request = new RecvRequest(this, sink, source, tag, id, direct);
     this.open.add(request);
     return request;
   }
 
-  /** Hands a landed message (the status array describes it) to its sink: copied out of the landing once. */
-  deliverLanded(sink: Sink, landed: number): Envelope {
+  /**
+   * Hands a landed message (the status array describes it) to its sink: copied out of the landing once, or, for a
+   * receive posted into the sink's buffer (`direct`), already there unless it was longer or a value.
+   */
+  deliverLanded(sink: Sink, landed: number, direct?: Uint8Array): Envelope {
     const st = this.#status;
     const isValue = st[S_VALUE] === 1;
+    const addon = this.engine.addon;
+    if (direct) {
+      const length = st[S_COUNT]!;
+      if (!isValue && length <= direct.length) {
+        addon.takeLanded(landed, null, 0);
+        return { source: st[S_SOURCE]!, tag: st[S_TAG]!, byteLength: length, kind: BUFFER };
+      }
+      // Not for this buffer after all: the whole message, from the buffer and the landing behind it, is offered
+      // as a blocking receive's would be (refused, it stays receivable from the stash).
+      const bytes = new Uint8Array(length);
+      bytes.set(direct.subarray(0, Math.min(length, direct.length)));
+      addon.takeLanded(landed, length > direct.length ? bytes.subarray(direct.length) : null, 0);
+      return this.#offer(sink, this.#held(st[S_SOURCE]!, st[S_TAG]!, bytes));
+    }
     const offset = isValue ? VALUE_HEADER : 0;
     const envelope: Envelope = { source: st[S_SOURCE]!, tag: st[S_TAG]!, byteLength: st[S_COUNT]! - offset, kind: isValue ? VALUE : BUFFER };
-    const addon = this.engine.addon;
     let target: Uint8Array;
     try {
       target = checkedTarget(sink(envelope), envelope.byteLength);

@@ -47,6 +47,8 @@ export interface NativeAddon {
   mrecv(message: number, data: Uint8Array): void;
   /** Posts an MPI_Irecv into a landing; on completion the status array names the landed message. */
   irecvLanded(comm: number, source: number, tag: number): number;
+  /** Posts an MPI_Irecv into `target` with a landing behind it for what a longer message brings. */
+  irecvInto(comm: number, source: number, tag: number, target: Uint8Array): number;
   /** Copies a landed message's bytes from `offset` into `target` and releases its landing. */
   takeLanded(landed: number, target: Uint8Array | null, offset: number): void;
   valueHeader(): Uint8Array;

@@ -70,5 +70,23 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
+// 7. A large posted receive that its message does not fit, or that gets a value, fails; the message stays
+//    receivable (on the mpi engine such receives are posted straight into the buffer).
+{
+  const next = (rank + 1) % size, prev = (rank - 1 + size) % size;
+  const small = new Float64Array(BIG / 2);
+  const tooSmall = world.Irecv(small, prev, 7);
+  world.Send(new Float64Array(BIG).fill(rank + 0.25), next, 7);
+  assert.throws(() => tooSmall.wait(), (e: MPI.MPIError) => e.errorClass === "ERR_TRUNCATE");
+  const fits = new Float64Array(BIG);
+  world.Recv(fits, prev, 7);
+  assert.ok(fits.every((v) => v === prev + 0.25));
+
+  const wrongKind = world.Irecv(new Float64Array(BIG), prev, 8);
+  world.send({ from: rank }, next, 8);
+  assert.throws(() => wrongKind.wait(), (e: MPI.MPIError) => e.errorClass === "ERR_TYPE");
+  assert.deepEqual(world.recv(prev, 8), { from: prev });
+}
+
 world.barrier();
 if (rank === 0) console.log(`p2p-pending ok ${size}`);
