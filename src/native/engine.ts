@@ -125,7 +125,7 @@ class RecvRequest implements EngineRequest {
   envelope: Envelope | undefined;
   error: unknown;
   constructor(
-    private readonly channel: Channel,
+    readonly channel: Channel,
     private readonly sink: Sink,
     readonly source: number,
     readonly tag: number,
@@ -184,7 +184,7 @@ class RecvRequest implements EngineRequest {
   }
   #finish(): void {
     this.done = true;
-    this.channel.open.delete(this);
+    this.channel.engine.openReceives.delete(this);
     this.channel.engine.completions++;
   }
 }
@@ -212,8 +212,6 @@ class Channel implements PointToPoint {
   readonly size: number;
   /** Messages taken from MPI that a receive refused, oldest first; offered to receives and probes before MPI's queue. */
   readonly stash: Held[] = [];
-  /** Nonblocking receives posted here and not yet complete. */
-  readonly open = new Set<RecvRequest>();
   readonly #status: Int32Array;
 
   constructor(readonly engine: NativeEngine, readonly handle: number) {
@@ -258,7 +256,7 @@ class Channel implements PointToPoint {
   #sendToSelf(data: Uint8Array, kind: PayloadKind, tag: number, mode: SendMode): void {
     if (mode === SYNCHRONOUS) {
       const envelope: Envelope = { source: this.rank, tag, byteLength: data.length, kind };
-      if (![...this.open].some((r) => matches(envelope, r.source, r.tag))) {
+      if (![...this.engine.openReceives].some((r) => r.channel === this && matches(envelope, r.source, r.tag))) {
         throw new MPIError("ERR_DEADLOCK", `ssend on rank ${this.rank}: a synchronous send to oneself can never be matched while blocked (no matching receive is posted)`);
       }
       const request = this.isend(data, kind, this.rank, tag, mode);
@@ -358,7 +356,7 @@ class Channel implements PointToPoint {
       throw converted(e);
     }
     const request = new RecvRequest(this, sink, source, tag, id, direct);
-    this.open.add(request);
+    this.engine.openReceives.add(request);
     return request;
   }
 
@@ -654,6 +652,8 @@ export class NativeEngine implements Engine {
     this.self = new NativeComm(this, SELF);
   }
 
+  /** Nonblocking receives posted and not yet complete (MPI_Irecvs: cancelled at finalize). */
+  readonly openReceives = new Set<RecvRequest>();
   /** Buffered sends (large values, sends to oneself), completed by later progress. */
   readonly #detached: EngineRequest[] = [];
 
@@ -713,8 +713,10 @@ export class NativeEngine implements Engine {
 
   finalize(): void {
     if (this.finalized) return;
-    // MPI_Finalize wants every send complete: buffered ones finish once their receivers take them.
+    // MPI_Finalize wants all communication complete: buffered sends finish once their receivers take them, and
+    // receives nobody waited for are cancelled.
     for (const request of this.#detached.splice(0)) request.wait();
+    for (const request of [...this.openReceives]) request.cancel();
     this.finalized = true;
     this.addon.finalize();
   }
