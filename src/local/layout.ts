@@ -46,13 +46,27 @@ export const STATE_CALL = 57; // index into BLOCKING_CALLS while BLOCKED
 export const STATE_PEER = 58; // the peer (communicator rank) it waits for, or ANY_SOURCE
 export const STATE_TAG = 59;
 export const STATE_CONTEXT = 60;
+/** While BLOCKED in a wait over requests (Request.waitall, `await`...): that call, an index into WAIT_CALLS. */
+export const STATE_VIA = 61;
 export const CONTROL_BYTES = 256;
 
 export const RUNNING = 0;
 export const BLOCKED = 1;
 export const FINISHED = 2;
 
-export const BLOCKING_CALLS = ["", "recv", "probe", "ssend", "send (inbox full)", "wait", "collective"] as const;
+export const BLOCKING_CALLS = [
+  "", "recv", "probe", "ssend", "send (inbox full)", "wait", "collective", "irecv", "issend",
+] as const;
+export const CALL_RECV = 1;
+export const CALL_PROBE = 2;
+export const CALL_SSEND = 3;
+export const CALL_SEND_FULL = 4;
+export const CALL_WAIT = 5;
+export const CALL_COLLECTIVE = 6;
+export const CALL_IRECV = 7;
+export const CALL_ISSEND = 8;
+/** How a rank waits for requests (STATE_VIA); 0: it waits in the call STATE_CALL names itself. */
+export const WAIT_CALLS = ["", "waitall", "waitany", "waitsome", "await"] as const;
 
 /** Inbox record header: eight Int32 words, then the payload; records start 8-byte aligned and never wrap. */
 export const R_BYTES = 0; // the whole record's length, header included, multiple of 8
