@@ -49,6 +49,8 @@ const SPIN_MS = 0.02;
 /** How long it yields its core before it sleeps, when ranks outnumber cores (and the yield helper is built). */
 const YIELD_MS = 0.2;
 const WAIT_SLICE_MS = 250;
+/** The largest message: its record's length word (R_LENGTH) is an Int32. */
+export const MAX_MESSAGE_BYTES = 0x7fffffff;
 
 interface Unexpected {
   readonly context: number;
@@ -299,6 +301,12 @@ export class LocalEngine implements Engine {
 
   /** Puts a message into the destination's inbox (inline or as a handoff) and returns its id. */
   deposit(channel: Channel, data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): number {
+    if (data.length > MAX_MESSAGE_BYTES) {
+      // Checked before anything is sent: the record's length word would wrap, and the receiver fail instead.
+      throw new MPIError("ERR_COUNT",
+        `send on rank ${this.worldRank}: a message of ${data.length} bytes is larger than the local engine carries ` +
+        `(at most ${MAX_MESSAGE_BYTES} bytes, 2 GiB - 1: a message's length is one Int32 word of its record)`);
+    }
     const destWorld = channel.worldRanks[dest]!;
     const inbox = this.#inboxes[destWorld]!;
     const id = this.#nextId;
