@@ -21,7 +21,7 @@ import {
   STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, SYNC_FLAG, TYPE_MASK, WAIT_CALLS, abortWord, inboxView,
   jobHeader, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
-import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell, waitForSpace } from "./mailbox.js";
+import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell } from "./mailbox.js";
 import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
 import { loadYield } from "./yield.js";
 
@@ -49,6 +49,8 @@ const SPIN_MS = 0.02;
 /** How long it yields its core before it sleeps, when ranks outnumber cores (and the yield helper is built). */
 const YIELD_MS = 0.2;
 const WAIT_SLICE_MS = 250;
+/** How soon a blocked rank with backlogged records looks whether their inboxes have room. */
+const BACKLOG_POLL_MS = 1;
 /** The largest message: its record's length word (R_LENGTH) is an Int32. */
 export const MAX_MESSAGE_BYTES = 0x7fffffff;
 
@@ -256,6 +258,12 @@ export class LocalEngine implements Engine {
   readonly #waitingByTag = new Map<number, number>();
   readonly #waitingBySource = new Map<number, number>();
   readonly #acks = new Set<number>();
+  /**
+   * Per destination world rank: records that found its ring full, in send order, appended by progress once it has
+   * room. While a destination has a backlog, every later message to it joins the backlog (non-overtaking).
+   */
+  readonly #backlogs: (Backlogged[] | undefined)[] = [];
+  #backlogged = 0;
   readonly #pendingAcks: { to: number; id: number }[] = [];
   #nextId = 1;
   readonly #clockOffsetMs: number;
@@ -273,6 +281,7 @@ export class LocalEngine implements Engine {
     this.#spin = job.layout.size <= availableParallelism();
     this.#yield = this.#spin ? undefined : loadYield();
     this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+    process.on("exit", this.#flushBacklogsBeforeExit);
     this.world = new LocalComm(this, WORLD_BASE, job.rank, Array.from({ length: job.layout.size }, (_, r) => r));
     this.self = new LocalComm(this, SELF_BASE, 0, [job.rank]);
   }
@@ -312,32 +321,65 @@ export class LocalEngine implements Engine {
     const id = this.#nextId;
     this.#nextId = this.#nextId === 0x7fffffff ? 1 : this.#nextId + 1;
     const sync = mode === SYNCHRONOUS ? SYNC_FLAG : 0;
-    const inline = data.length <= this.#job.layout.eagerLimit && fitsRing(inbox, data.length);
-    if (!inline) this.#handoffs.post(destWorld, id, data);
-    const type = (inline ? RECORD_EAGER : RECORD_HANDOFF) | (kind << 4) | sync;
-    const payload = inline ? data : null;
-    if (!tryAppend(inbox, type, channel.context, channel.rank, tag, data.length, id, this.worldRank, payload)) {
-      this.#appendWhenRoom(inbox, destWorld, type, channel.context, channel.rank, tag, data.length, id, payload);
+    const { context, rank: source } = channel;
+    const flags = (kind << 4) | sync;
+    const backlog = this.#backlogs[destWorld];
+    const inline = !backlog && data.length <= this.#job.layout.eagerLimit && fitsRing(inbox, data.length);
+    if (inline && tryAppend(inbox, RECORD_EAGER | flags, context, source, tag, data.length, id, this.worldRank, data)) {
+      return id;
     }
+    // Too big for the ring, or no room in it now: the bytes go to the port (which queues without limit), and the
+    // small HANDOFF record to the ring, or, when even that does not fit or records wait already, to the backlog.
+    this.#handoffs.post(destWorld, id, data);
+    const type = RECORD_HANDOFF | flags;
+    if (!backlog && tryAppend(inbox, type, context, source, tag, data.length, id, this.worldRank, null)) return id;
+    const record: Backlogged = { type, context, source, tag, length: data.length, id };
+    if (backlog) backlog.push(record);
+    else this.#backlogs[destWorld] = [record];
+    this.#backlogged++;
     return id;
   }
 
-  #appendWhenRoom(
-    inbox: InboxView, destWorld: number, type: number, context: number, source: number, tag: number, length: number,
-    id: number, payload: Uint8Array | null,
-  ): void {
-    this.#setState(BLOCKED, CALL_SEND_FULL, destWorld, tag, context);
-    try {
-      while (!tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, payload)) {
-        // Keep our own inbox moving while we wait, or two ranks filling each other's rings would deadlock.
-        this.progress();
-        this.#checkAbort();
-        if (destWorld !== this.worldRank) waitForSpace(inbox, 1);
+  /** Appends backlogged records in order, as long as their inboxes have room (progress calls it). */
+  #flushBacklogs(): void {
+    const backlogs = this.#backlogs;
+    for (let dest = 0; dest < backlogs.length; dest++) {
+      const backlog = backlogs[dest];
+      if (!backlog) continue;
+      const inbox = this.#inboxes[dest]!;
+      let sent = 0;
+      while (sent < backlog.length) {
+        const r = backlog[sent]!;
+        if (!tryAppend(inbox, r.type, r.context, r.source, r.tag, r.length, r.id, this.worldRank, null)) break;
+        sent++;
       }
-    } finally {
-      this.#setState(RUNNING, 0, 0, 0, 0);
+      if (sent === 0) continue;
+      this.#backlogged -= sent;
+      if (sent === backlog.length) backlogs[dest] = undefined;
+      else backlog.splice(0, sent);
     }
   }
+
+  /**
+   * Before the thread ends: waits until every backlogged record is in its inbox (the receiver drains it while it
+   * lives). Records for a rank that has finished are dropped: nobody can receive them any more.
+   */
+  #flushBacklogsBeforeExit = (): void => {
+    if (this.#backlogged === 0 || Atomics.load(this.#header, JOB_ABORT) !== 0) return;
+    const first = this.#backlogs.findIndex((b) => b !== undefined);
+    try {
+      this.block(() => this.#backlogged === 0, CALL_SEND_FULL, first, 0, -1, null, first, () => {
+        for (let dest = 0; dest < this.#backlogs.length; dest++) {
+          const backlog = this.#backlogs[dest];
+          if (!backlog || Atomics.load(this.#inboxes[dest]!.control, STATE) !== FINISHED) continue;
+          this.#backlogged -= backlog.length;
+          this.#backlogs[dest] = undefined;
+        }
+      });
+    } catch {
+      // The job is being aborted: nothing is to be delivered any more.
+    }
+  };
 
   /** True (once) when the synchronous send `id` has been matched. */
   takeAck(id: number): boolean {
@@ -433,6 +475,7 @@ export class LocalEngine implements Engine {
   progress(): void {
     if (this.#reader.pending()) this.#reader.drain(this.#visit);
     if (this.#pendingAcks.length) this.#flushAcks();
+    if (this.#backlogged) this.#flushBacklogs();
   }
 
   readonly #visit = (at: number): void => {
@@ -528,7 +571,8 @@ export class LocalEngine implements Engine {
         this.#checkAbort();
         hopeless();
         if (done()) return; // `hopeless` may have settled what we wait for (awaits it rejected)
-        Atomics.wait(control, DOORBELL, bell, WAIT_SLICE_MS);
+        // A receiver freeing ring space does not ring our doorbell: with a backlog, look again soon.
+        Atomics.wait(control, DOORBELL, bell, this.#backlogged ? BACKLOG_POLL_MS : WAIT_SLICE_MS);
       }
     } finally {
       Atomics.sub(control, SLEEPING, 1);
@@ -863,6 +907,16 @@ export class LocalEngine implements Engine {
     this.nextBase = base + 2;
     return base;
   }
+}
+
+/** A record waiting for room in its destination's ring (its bytes are handed off already). */
+interface Backlogged {
+  readonly type: number;
+  readonly context: number;
+  readonly source: number;
+  readonly tag: number;
+  readonly length: number;
+  readonly id: number;
 }
 
 interface Awaiting {

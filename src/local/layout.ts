@@ -36,8 +36,6 @@ export function readAbortWord(word: number): { aborter: number; code: number } {
 export const LOCK = 0; // inbox lock: 0 free, 1 held, 2 held with waiters (futex mutex)
 export const TAIL = 16; // bytes appended so far (mod 2^32), written by senders under LOCK
 export const HEAD = 32; // bytes consumed so far (mod 2^32), written by the owner
-export const SPACE_SEQ = 33; // bumped by the owner when it frees space and someone waits for it
-export const SPACE_WAITERS = 34; // senders waiting for space
 export const DOORBELL = 48; // bumped by every sender after publishing
 export const SLEEPING = 49; // 1 while the owner may be waiting on DOORBELL
 /** What the rank is doing, for deadlock reports and for peers to notice a finished rank. */
