@@ -1,4 +1,4 @@
-import type { EngineRequest } from "./engine/engine.js";
+import type { Engine, EngineRequest, WaitCall, Waitable } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError } from "./errors.js";
 import { Status } from "./status.js";
@@ -14,6 +14,8 @@ export interface Operation<T> {
   wait(): void;
   cancel(): void;
   finish(status: Status | undefined): T;
+  /** While incomplete: what it waits for (see EngineRequest.blockedOn). */
+  blockedOn?(): object | undefined;
 }
 
 /** An Operation over one engine request, finished by `deliver` (decode a value, fill a status...). */
@@ -25,6 +27,7 @@ export class EngineOperation<T> implements Operation<T> {
   test(): boolean { return this.request.test(); }
   wait(): void { this.request.wait(); }
   cancel(): void { this.request.cancel(); }
+  blockedOn(): object | undefined { return this.request.blockedOn?.(); }
   finish(status: Status | undefined): T {
     if (this.request.cancelled) {
       if (status) { status.fillEmpty(status.source); status.cancelled = true; }
@@ -101,8 +104,16 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   async #drive(): Promise<T> {
     const engine = currentEngine();
-    while (!this.#outcome && !this.#operation.test()) await engine.activity(100);
+    if (engine.settle) {
+      if (!this.#outcome) await engine.settle(this.#operation);
+    } else {
+      while (!this.#outcome && !this.#operation.test()) await engine.activity(100);
+    }
     return this.#settle(undefined);
+  }
+
+  #complete(): boolean {
+    return this.#outcome !== undefined || this.#operation.test();
   }
 
   #settle(status: Status | undefined): T {
@@ -123,13 +134,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
   /** Waits for all; returns their values in order (MPI_Waitall). The first error is thrown after all completed. */
   static waitall<T>(requests: readonly Request<T>[], statuses?: Status[]): T[] {
     checkList("waitall", requests);
-    const engine = currentEngine();
-    for (;;) {
+    Request.#waitFor(currentEngine(), "waitall", requests, true, () => {
       let all = true;
-      for (const r of requests) if (!r.#outcome && !r.#operation.test()) all = false;
-      if (all) break;
-      engine.waitForActivity(100);
-    }
+      for (const r of requests) if (!r.#complete()) all = false;
+      return all;
+    });
     let firstError: unknown;
     const values = requests.map((r, i) => {
       const st = statuses ? (statuses[i] ??= new Status()) : undefined;
@@ -143,24 +152,17 @@ export class Request<T = unknown> implements PromiseLike<T> {
   static waitany<T>(requests: readonly Request<T>[], status?: Status): [number, T | undefined] {
     checkList("waitany", requests);
     if (requests.length === 0) return [-32766, undefined];
-    const engine = currentEngine();
-    for (;;) {
-      const i = requests.findIndex((r) => r.#outcome !== undefined || r.#operation.test());
-      if (i >= 0) return [i, requests[i]!.#settle(status)];
-      engine.waitForActivity(100);
-    }
+    let i = -1;
+    Request.#waitFor(currentEngine(), "waitany", requests, false, () => (i = requests.findIndex((r) => r.#complete())) >= 0);
+    return [i, requests[i]!.#settle(status)];
   }
 
   /** Waits until at least one completes; returns the indices and values of all completed (MPI_Waitsome). */
   static waitsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
     checkList("waitsome", requests);
     if (requests.length === 0) return [[], []];
-    const engine = currentEngine();
-    for (;;) {
-      const [indices, values] = Request.testsome(requests, statuses);
-      if (indices.length > 0) return [indices, values];
-      engine.waitForActivity(100);
-    }
+    Request.#waitFor(currentEngine(), "waitsome", requests, false, () => requests.some((r) => r.#complete()));
+    return Request.testsome(requests, statuses);
   }
 
   static testsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
@@ -190,6 +192,16 @@ export class Request<T = unknown> implements PromiseLike<T> {
     const i = requests.findIndex((r) => r.#outcome !== undefined || r.#operation.test());
     if (i < 0) return [-32766, requests.length === 0, undefined];
     return [i, true, requests[i]!.#settle(status)];
+  }
+
+  /** Blocks until `done()`: through the engine's waitUntil where it has one, else a loop of waitForActivity. */
+  static #waitFor(engine: Engine, call: WaitCall, requests: readonly Request<unknown>[], all: boolean, done: () => boolean): void {
+    if (engine.waitUntil) {
+      const pending = (): Waitable[] => requests.filter((r) => !r.#outcome).map((r) => r.#operation);
+      engine.waitUntil(call, done, pending, all);
+      return;
+    }
+    while (!done()) engine.waitForActivity(100);
   }
 
   static Waitall = Request.waitall;

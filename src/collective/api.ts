@@ -57,6 +57,7 @@ class Named implements EngineRequest {
   test(): boolean { return this.inner.test(); }
   wait(): void { this.inner.wait(); }
   cancel(): void { this.inner.cancel(); }
+  blockedOn(): object | undefined { return this.inner.blockedOn?.(); }
   get cancelled(): boolean { return this.inner.cancelled; }
   get envelope(): Envelope | undefined { return this.inner.envelope; }
   get error(): unknown {

@@ -36,10 +36,15 @@ const TAG_OVERFLOW = 0x7fffffe0;
 
 type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
 
-/** A round that moves no data here: the call's data goes by messages, its signature is still checked. */
+/**
+ * A round that moves no data here: the call's data goes by messages. It waits for every rank's signature before
+ * any message is sent, so ranks that disagree all fail here, and none is left waiting for a message the others
+ * will never send (or finds a stray one in a later call).
+ */
 export function mark(area: SharedArea, sig: Signature): void {
   area.begin(sig);
   area.publish(-1);
+  area.await(0, area.size);
 }
 
 function publishBytes(area: SharedArea, data: Uint8Array): boolean {

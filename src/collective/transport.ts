@@ -196,6 +196,10 @@ export class Incoming implements EngineRequest {
     this.#complete();
   }
 
+  blockedOn(): object | undefined {
+    return this.#done ? undefined : this.#request.blockedOn?.();
+  }
+
   cancel(): void {}
 
   #complete(): void {
@@ -397,6 +401,16 @@ export class Schedule<R = void> implements EngineRequest {
 
   /** Collective operations cannot be cancelled (MPI-4.0 §6.12). */
   cancel(): void {}
+
+  /** What the step in hand waits for: its first request that is still waiting. */
+  blockedOn(): object | undefined {
+    if (this.#done) return undefined;
+    for (const r of this.#step) {
+      const blocker = r.blockedOn?.();
+      if (blocker) return blocker;
+    }
+    return undefined;
+  }
 }
 
 /** Adds the call, rank and communicator to an algorithm's error (the Comm layer's `where`). */

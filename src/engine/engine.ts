@@ -56,7 +56,17 @@ export interface EngineRequest {
   readonly envelope: Envelope | undefined;
   /** An error that ended the operation (an MPIError), if any. */
   readonly error: unknown;
+  /**
+   * While incomplete: what it waits for, in a form only its engine reads (the local engine's deadlock reports
+   * and its checks for waits that can never end). Engines that cannot tell leave it out.
+   */
+  blockedOn?(): object | undefined;
 }
+
+/** How a rank waits for requests (Request.waitall and friends, or `await`), for engines that report it. */
+export type WaitCall = "waitall" | "waitany" | "waitsome" | "await";
+/** What those waits need of a request (a Request's operation offers the same as an engine request). */
+export type Waitable = Pick<EngineRequest, "test" | "blockedOn">;
 
 /** Point-to-point on one matching space (a communicator's context). Arguments are validated by the caller. */
 export interface PointToPoint {
@@ -204,6 +214,20 @@ export interface Engine {
   waitForActivity(timeoutMs?: number): void;
   /** The same without blocking the thread: resolves on activity or after `timeoutMs`. */
   activity(timeoutMs?: number): Promise<void>;
+  /**
+   * Blocks until `done()`, where `pending()` lists the incomplete requests waited for: all of them must
+   * complete (`all`), or any one. Unlike a loop of waitForActivity, the rank counts as blocked meanwhile (so a
+   * deadlock is reported with what it waits for), and a wait that can never end fails with ERR_DEADLOCK.
+   * Optional: without it, callers loop on waitForActivity.
+   */
+  waitUntil?(call: WaitCall, done: () => boolean, pending: () => readonly Waitable[], all: boolean): void;
+  /**
+   * Resolves once `request` completes, without blocking the thread while the program has other work (timers,
+   * I/O). Once the event loop has nothing left but such awaits, the rank is blocked like a waitany over them:
+   * it reports as blocked, and an await that can never end rejects with ERR_DEADLOCK. Optional: without it,
+   * callers loop on `activity`.
+   */
+  settle?(request: Waitable): Promise<void>;
   /** Ends every rank of the job with `code` (MPI_Abort). */
   abort(code: number, reason?: string): never;
   finalize(): void;

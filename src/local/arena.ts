@@ -21,10 +21,14 @@
  * exactly when every member has published it. Waiting for everyone is one word to watch, and only the last member
  * to arrive wakes those who sleep until everyone has.
  *
- * Signatures. A rank checks the signature of every member it waits for in a round, and at the start of the next
- * round those of every member already there; a member not there yet checks this rank's when it starts its next
- * round (it is still in place then). So two ranks that disagree about a round are told apart by the later of
- * them, even when neither waited for the other (a bcast root does not wait).
+ * Signatures. A rank checks the signature of every member it waits for in a round and, right after publishing,
+ * of every member that has already published the round. Of two members, at least one sees the other's publish
+ * (both are sequentially consistent Atomics), so two ranks that disagree about a round are told apart in that
+ * round, by the later of them at least, even when neither waits for the other (a bcast root does not wait).
+ *
+ * Failed rounds. A mismatch fails the call, but the round still counts on every rank: a rank that fails before
+ * publishing publishes "nothing" first. So rounds stay numbered alike, nothing is checked twice, and ranks that
+ * caught the error go on with matching collectives in the next round.
  */
 import type { Signature, SharedArea } from "../engine/engine.js";
 import { disagreement, packHead, unpack } from "../collective/signature.js";
@@ -75,8 +79,8 @@ export class Arena implements SharedArea {
   #round = 0;
   /** The last round every member is known to have joined. */
   #joined = 0;
-  /** The last round whose signatures this rank has checked (of every member, or of those it had to). */
-  #checked = 0;
+  /** The last round this rank has published. */
+  #published = 0;
   readonly #sigs: (Signature | undefined)[] = new Array<Signature | undefined>(DEPTH).fill(undefined);
   /** Word 0 of each slot's signature, packed once. */
   readonly #heads: number[] = new Array<number>(DEPTH).fill(0);
@@ -94,11 +98,6 @@ export class Arena implements SharedArea {
     const round = this.#round + 1;
     const reuse = round - DEPTH + 1;
     if (reuse > this.#joined) this.#everyone(reuse, false);
-    const previous = round - 1;
-    if (previous > this.#checked) {
-      for (let r = 0; r < this.size; r++) if (r !== this.rank && this.#arrived(r, previous)) this.#check(r, previous);
-      this.#checked = previous;
-    }
     this.#round = round;
     this.#sigs[round % DEPTH] = sig;
     this.#heads[round % DEPTH] = packHead(sig);
@@ -123,20 +122,30 @@ export class Arena implements SharedArea {
     words[line + SIG + 3 * s + 2] = sig.bytes;
     words[line + LENGTH + s] = length;
     Atomics.store(words, line + ARRIVE, round);
+    this.#published = round;
     const arrived = Atomics.add(this.#header, ARRIVALS + s, 1) + 1;
     this.#host.wake(this.rank, arrived === this.#everyoneAt(round));
+    for (let r = 0; r < this.size; r++) if (r !== this.rank && this.#arrived(r, round)) this.#check(r, round);
   }
 
   await(from: number, to: number): void {
     const round = this.#round;
-    if (from === 0 && to === this.size) {
-      this.#everyone(round, true);
-      return;
-    }
-    for (let r = from; r < to; r++) {
-      if (r === this.rank) continue;
-      this.#reach(r, round);
-      this.#check(r, round);
+    try {
+      if (from === 0 && to === this.size) {
+        this.#everyone(round, true);
+        return;
+      }
+      for (let r = from; r < to; r++) {
+        if (r === this.rank) continue;
+        this.#reach(r, round);
+        this.#check(r, round);
+      }
+    } catch (e) {
+      // The round still counts (see "Failed rounds"): the others must not wait for this rank in it.
+      if (this.#published !== round) {
+        try { this.publish(-1); } catch { /* the same disagreement, seen again */ }
+      }
+      throw e;
     }
   }
 
@@ -162,7 +171,6 @@ export class Arena implements SharedArea {
     if (round > this.#joined) this.#joined = round;
     if (!check) return;
     for (let r = 0; r < this.size; r++) if (r !== this.rank) this.#check(r, round);
-    this.#checked = round;
   }
 
   #arrived(r: number, round: number): boolean {

@@ -10,17 +10,18 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BUFFER, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
   type Engine, type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type PointToPoint, type SendMode,
-  type Sink,
+  type Sink, type WaitCall, type Waitable,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
 import {
-  BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
+  BLOCKED, BLOCKING_CALLS, CALL_COLLECTIVE, CALL_IRECV, CALL_ISSEND, CALL_PROBE, CALL_RECV, CALL_SEND_FULL,
+  CALL_SSEND, CALL_WAIT, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
   R_SOURCE, R_TAG, R_TYPE, RECORD_ACK, RECORD_EAGER, RECORD_HANDOFF, RUNNING, SLEEPING, STATE, STATE_CALL,
-  STATE_CONTEXT, STATE_PEER, STATE_TAG, SYNC_FLAG, TYPE_MASK, abortWord, inboxView, jobHeader, readAbortWord,
-  type InboxView, type JobLayout,
+  STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, SYNC_FLAG, TYPE_MASK, WAIT_CALLS, abortWord, inboxView,
+  jobHeader, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
-import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell, waitForSpace } from "./mailbox.js";
+import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell } from "./mailbox.js";
 import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
 import { loadYield } from "./yield.js";
 
@@ -48,6 +49,10 @@ const SPIN_MS = 0.02;
 /** How long it yields its core before it sleeps, when ranks outnumber cores (and the yield helper is built). */
 const YIELD_MS = 0.2;
 const WAIT_SLICE_MS = 250;
+/** How soon a blocked rank with backlogged records looks whether their inboxes have room. */
+const BACKLOG_POLL_MS = 1;
+/** The largest message: its record's length word (R_LENGTH) is an Int32. */
+export const MAX_MESSAGE_BYTES = 0x7fffffff;
 
 interface Unexpected {
   readonly context: number;
@@ -63,28 +68,54 @@ interface Unexpected {
   readonly sync: boolean;
 }
 
+/**
+ * What a waiting operation waits for: published while its rank is blocked (the launcher's deadlock reports), and
+ * checked for waits that can never end (the peer has finished).
+ */
+interface Blocker {
+  /** CALL_* of layout.ts. */
+  readonly call: number;
+  /** Receives: the source (a rank of `channel`, or ANY_SOURCE). Sends: the destination's world rank. */
+  readonly peer: number;
+  readonly tag: number;
+  readonly context: number;
+  /** Receives: the channel whose ranks `peer` names; null for sends. */
+  readonly channel: Channel | null;
+  /** Sends: the destination's world rank; -1 for receives. */
+  readonly peerWorld: number;
+}
+
 function matches(context: number, source: number, tag: number, c: number, s: number, t: number): boolean {
   return c === context && (source === ANY_SOURCE || s === source) && (tag === ANY_TAG || t === tag);
 }
 
-class RecvRequest implements EngineRequest {
+class RecvRequest implements EngineRequest, Blocker {
   done = false;
   cancelled = false;
   envelope: Envelope | undefined;
   error: unknown;
+  readonly context: number;
+  readonly call = CALL_IRECV;
+  readonly peerWorld = -1;
   constructor(
     private readonly engine: LocalEngine,
-    readonly context: number,
+    readonly channel: Channel,
     readonly source: number,
     readonly tag: number,
     readonly sink: Sink,
-  ) {}
+  ) {
+    this.context = channel.context;
+  }
+  get peer(): number { return this.source; }
   test(): boolean {
     if (!this.done) this.engine.progress();
     return this.done;
   }
   wait(): void {
-    this.engine.block(() => this.done, 5, this.source, this.tag, this.context, null);
+    this.engine.block(() => this.done, CALL_WAIT, this.source, this.tag, this.context, this.channel);
+  }
+  blockedOn(): Blocker | undefined {
+    return this.done ? undefined : this;
   }
   cancel(): void {
     if (!this.done && this.engine.unpost(this)) {
@@ -100,8 +131,16 @@ class SendRequest implements EngineRequest {
   readonly envelope = undefined;
   error: unknown;
   #done: boolean;
-  constructor(private readonly engine: LocalEngine, private readonly ackId: number, private readonly destWorld: number) {
+  constructor(
+    private readonly engine: LocalEngine, private readonly ackId: number, private readonly destWorld: number,
+    private readonly tag: number, private readonly context: number,
+  ) {
     this.#done = ackId === 0;
+  }
+  blockedOn(): Blocker | undefined {
+    if (this.#done) return undefined;
+    const dest = this.destWorld;
+    return { call: CALL_ISSEND, peer: dest, tag: this.tag, context: this.context, channel: null, peerWorld: dest };
   }
   test(): boolean {
     if (!this.#done) {
@@ -113,7 +152,7 @@ class SendRequest implements EngineRequest {
   wait(): void {
     if (this.#done) return;
     try {
-      this.engine.awaitAck(this.ackId, this.destWorld);
+      this.engine.awaitAck(this.ackId, this.destWorld, this.tag, this.context);
     } catch (e) {
       this.error = e;
     }
@@ -134,24 +173,24 @@ class Channel implements PointToPoint {
 
   send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void {
     const id = this.engine.deposit(this, data, kind, dest, tag, mode);
-    if (mode === SYNCHRONOUS) this.engine.awaitAck(id, this.worldRanks[dest]!);
+    if (mode === SYNCHRONOUS) this.engine.awaitAck(id, this.worldRanks[dest]!, tag, this.context);
   }
   isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest {
     const id = this.engine.deposit(this, data, kind, dest, tag, mode);
-    return new SendRequest(this.engine, mode === SYNCHRONOUS ? id : 0, this.worldRanks[dest]!);
+    return new SendRequest(this.engine, mode === SYNCHRONOUS ? id : 0, this.worldRanks[dest]!, tag, this.context);
   }
   recv(sink: Sink, source: number, tag: number): Envelope {
-    const request = this.engine.post(this.context, source, tag, sink);
-    if (!request.done) this.engine.block(() => request.done, 1, source, tag, this.context, this);
+    const request = this.engine.post(this, source, tag, sink);
+    if (!request.done) this.engine.block(() => request.done, CALL_RECV, source, tag, this.context, this);
     if (request.error !== undefined) throw request.error;
     return request.envelope!;
   }
   irecv(sink: Sink, source: number, tag: number): EngineRequest {
-    return this.engine.post(this.context, source, tag, sink);
+    return this.engine.post(this, source, tag, sink);
   }
   probe(source: number, tag: number): Envelope {
     let found: Envelope | undefined;
-    this.engine.block(() => (found = this.engine.peek(this.context, source, tag)) !== undefined, 2, source, tag, this.context, this);
+    this.engine.block(() => (found = this.engine.peek(this.context, source, tag)) !== undefined, CALL_PROBE, source, tag, this.context, this);
     return found!;
   }
   iprobe(source: number, tag: number): Envelope | undefined {
@@ -219,6 +258,12 @@ export class LocalEngine implements Engine {
   readonly #waitingByTag = new Map<number, number>();
   readonly #waitingBySource = new Map<number, number>();
   readonly #acks = new Set<number>();
+  /**
+   * Per destination world rank: records that found its ring full, in send order, appended by progress once it has
+   * room. While a destination has a backlog, every later message to it joins the backlog (non-overtaking).
+   */
+  readonly #backlogs: (Backlogged[] | undefined)[] = [];
+  #backlogged = 0;
   readonly #pendingAcks: { to: number; id: number }[] = [];
   #nextId = 1;
   readonly #clockOffsetMs: number;
@@ -236,6 +281,7 @@ export class LocalEngine implements Engine {
     this.#spin = job.layout.size <= availableParallelism();
     this.#yield = this.#spin ? undefined : loadYield();
     this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+    process.on("exit", this.#flushBacklogsBeforeExit);
     this.world = new LocalComm(this, WORLD_BASE, job.rank, Array.from({ length: job.layout.size }, (_, r) => r));
     this.self = new LocalComm(this, SELF_BASE, 0, [job.rank]);
   }
@@ -264,52 +310,91 @@ export class LocalEngine implements Engine {
 
   /** Puts a message into the destination's inbox (inline or as a handoff) and returns its id. */
   deposit(channel: Channel, data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): number {
+    if (data.length > MAX_MESSAGE_BYTES) {
+      // Checked before anything is sent: the record's length word would wrap, and the receiver fail instead.
+      throw new MPIError("ERR_COUNT",
+        `send on rank ${this.worldRank}: a message of ${data.length} bytes is larger than the local engine carries ` +
+        `(at most ${MAX_MESSAGE_BYTES} bytes, 2 GiB - 1: a message's length is one Int32 word of its record)`);
+    }
     const destWorld = channel.worldRanks[dest]!;
     const inbox = this.#inboxes[destWorld]!;
     const id = this.#nextId;
     this.#nextId = this.#nextId === 0x7fffffff ? 1 : this.#nextId + 1;
     const sync = mode === SYNCHRONOUS ? SYNC_FLAG : 0;
-    const inline = data.length <= this.#job.layout.eagerLimit && fitsRing(inbox, data.length);
-    if (!inline) this.#handoffs.post(destWorld, id, data);
-    const type = (inline ? RECORD_EAGER : RECORD_HANDOFF) | (kind << 4) | sync;
-    const payload = inline ? data : null;
-    if (!tryAppend(inbox, type, channel.context, channel.rank, tag, data.length, id, this.worldRank, payload)) {
-      this.#appendWhenRoom(inbox, destWorld, type, channel.context, channel.rank, tag, data.length, id, payload);
+    const { context, rank: source } = channel;
+    const flags = (kind << 4) | sync;
+    const backlog = this.#backlogs[destWorld];
+    const inline = !backlog && data.length <= this.#job.layout.eagerLimit && fitsRing(inbox, data.length);
+    if (inline && tryAppend(inbox, RECORD_EAGER | flags, context, source, tag, data.length, id, this.worldRank, data)) {
+      return id;
     }
+    // Too big for the ring, or no room in it now: the bytes go to the port (which queues without limit), and the
+    // small HANDOFF record to the ring, or, when even that does not fit or records wait already, to the backlog.
+    this.#handoffs.post(destWorld, id, data);
+    const type = RECORD_HANDOFF | flags;
+    if (!backlog && tryAppend(inbox, type, context, source, tag, data.length, id, this.worldRank, null)) return id;
+    const record: Backlogged = { type, context, source, tag, length: data.length, id };
+    if (backlog) backlog.push(record);
+    else this.#backlogs[destWorld] = [record];
+    this.#backlogged++;
     return id;
   }
 
-  #appendWhenRoom(
-    inbox: InboxView, destWorld: number, type: number, context: number, source: number, tag: number, length: number,
-    id: number, payload: Uint8Array | null,
-  ): void {
-    this.#setState(BLOCKED, 4, destWorld, tag, context);
-    try {
-      while (!tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, payload)) {
-        // Keep our own inbox moving while we wait, or two ranks filling each other's rings would deadlock.
-        this.progress();
-        this.#checkAbort();
-        if (destWorld !== this.worldRank) waitForSpace(inbox, 1);
+  /** Appends backlogged records in order, as long as their inboxes have room (progress calls it). */
+  #flushBacklogs(): void {
+    const backlogs = this.#backlogs;
+    for (let dest = 0; dest < backlogs.length; dest++) {
+      const backlog = backlogs[dest];
+      if (!backlog) continue;
+      const inbox = this.#inboxes[dest]!;
+      let sent = 0;
+      while (sent < backlog.length) {
+        const r = backlog[sent]!;
+        if (!tryAppend(inbox, r.type, r.context, r.source, r.tag, r.length, r.id, this.worldRank, null)) break;
+        sent++;
       }
-    } finally {
-      this.#setState(RUNNING, 0, 0, 0, 0);
+      if (sent === 0) continue;
+      this.#backlogged -= sent;
+      if (sent === backlog.length) backlogs[dest] = undefined;
+      else backlog.splice(0, sent);
     }
   }
+
+  /**
+   * Before the thread ends: waits until every backlogged record is in its inbox (the receiver drains it while it
+   * lives). Records for a rank that has finished are dropped: nobody can receive them any more.
+   */
+  #flushBacklogsBeforeExit = (): void => {
+    if (this.#backlogged === 0 || Atomics.load(this.#header, JOB_ABORT) !== 0) return;
+    const first = this.#backlogs.findIndex((b) => b !== undefined);
+    try {
+      this.block(() => this.#backlogged === 0, CALL_SEND_FULL, first, 0, -1, null, first, () => {
+        for (let dest = 0; dest < this.#backlogs.length; dest++) {
+          const backlog = this.#backlogs[dest];
+          if (!backlog || Atomics.load(this.#inboxes[dest]!.control, STATE) !== FINISHED) continue;
+          this.#backlogged -= backlog.length;
+          this.#backlogs[dest] = undefined;
+        }
+      });
+    } catch {
+      // The job is being aborted: nothing is to be delivered any more.
+    }
+  };
 
   /** True (once) when the synchronous send `id` has been matched. */
   takeAck(id: number): boolean {
     return this.#acks.delete(id);
   }
 
-  awaitAck(id: number, destWorld: number): void {
-    this.block(() => this.#acks.has(id), 3, destWorld, 0, -1, null, destWorld);
+  awaitAck(id: number, destWorld: number, tag: number, context: number): void {
+    this.block(() => this.#acks.has(id), CALL_SSEND, destWorld, tag, context, null, destWorld);
     this.#acks.delete(id);
   }
 
   // ---- receiving -----------------------------------------------------------------------------------------
 
-  post(context: number, source: number, tag: number, sink: Sink): RecvRequest {
-    const request = new RecvRequest(this, context, source, tag, sink);
+  post(channel: Channel, source: number, tag: number, sink: Sink): RecvRequest {
+    const request = new RecvRequest(this, channel, source, tag, sink);
     if (!this.#matchUnexpected(request)) this.#posted.push(request);
     return request;
   }
@@ -390,6 +475,7 @@ export class LocalEngine implements Engine {
   progress(): void {
     if (this.#reader.pending()) this.#reader.drain(this.#visit);
     if (this.#pendingAcks.length) this.#flushAcks();
+    if (this.#backlogged) this.#flushBacklogs();
   }
 
   readonly #visit = (at: number): void => {
@@ -457,7 +543,7 @@ export class LocalEngine implements Engine {
    */
   block(
     done: () => boolean, call: number, peer: number, tag: number, context: number, channel: Channel | null, peerWorld = -1,
-    hopeless = (): void => this.#checkPeers(call, peer, channel, peerWorld, tag),
+    hopeless = (): void => this.#checkPeers(call, peer, channel, peerWorld, tag), via = 0,
   ): void {
     this.progress();
     if (done()) return;
@@ -475,7 +561,7 @@ export class LocalEngine implements Engine {
       }
     }
     const control = this.#mine.control;
-    this.#setState(BLOCKED, call, peer, tag, context);
+    this.#setState(BLOCKED, call, peer, tag, context, via);
     Atomics.add(control, SLEEPING, 1);
     try {
       for (;;) {
@@ -484,7 +570,9 @@ export class LocalEngine implements Engine {
         if (done()) return;
         this.#checkAbort();
         hopeless();
-        Atomics.wait(control, DOORBELL, bell, WAIT_SLICE_MS);
+        if (done()) return; // `hopeless` may have settled what we wait for (awaits it rejected)
+        // A receiver freeing ring space does not ring our doorbell: with a backlog, look again soon.
+        Atomics.wait(control, DOORBELL, bell, this.#backlogged ? BACKLOG_POLL_MS : WAIT_SLICE_MS);
       }
     } finally {
       Atomics.sub(control, SLEEPING, 1);
@@ -507,6 +595,11 @@ export class LocalEngine implements Engine {
   }
 
   activity(timeoutMs = WAIT_SLICE_MS): Promise<void> {
+    return this.#activity(timeoutMs, true);
+  }
+
+  /** Resolves on a doorbell or after `timeoutMs`; with `keepAlive`, its timer keeps the event loop alive. */
+  #activity(timeoutMs: number, keepAlive: boolean): Promise<void> {
     const control = this.#mine.control;
     const bell = Atomics.load(control, DOORBELL);
     if (this.#reader.pending()) return Promise.resolve();
@@ -521,6 +614,7 @@ export class LocalEngine implements Engine {
     // The timer keeps the thread's event loop alive while we wait (a pending waitAsync alone does not).
     return new Promise<void>((resolve) => {
       const timer = setTimeout(finish, timeoutMs + 1);
+      if (!keepAlive) timer.unref();
       (waiter.value as Promise<string>).then(finish);
       let finished = false;
       function finish(): void {
@@ -533,8 +627,9 @@ export class LocalEngine implements Engine {
     });
   }
 
-  #setState(state: number, call: number, peer: number, tag: number, context: number): void {
+  #setState(state: number, call: number, peer: number, tag: number, context: number, via = 0): void {
     const c = this.#mine.control;
+    c[STATE_VIA] = via;
     c[STATE_CALL] = call;
     c[STATE_PEER] = peer;
     c[STATE_TAG] = tag;
@@ -553,32 +648,173 @@ export class LocalEngine implements Engine {
   }
 
   #checkPeers(call: number, peer: number, channel: Channel | null, peerWorld: number, tag: number): void {
+    const why = this.#neverEnds(call, peer, channel, peerWorld, tag);
+    if (why) throw new MPIError("ERR_DEADLOCK", `${BLOCKING_CALLS[call] ?? "wait"} on rank ${this.worldRank}: ${why}`);
+  }
+
+  /**
+   * Why a wait for `call` (to or from `peer`) can never end, or undefined if it may. Waits on oneself are hopeless
+   * only while this rank is `blocked` (an awaiting rank may still send to itself from a timer).
+   */
+  #neverEnds(call: number, peer: number, channel: Channel | null, peerWorld: number, tag: number, blocked = true): string | undefined {
     const finished = (world: number) => Atomics.load(this.#inboxes[world]!.control, STATE) === FINISHED;
-    const what = BLOCKING_CALLS[call] ?? "wait";
+    const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
     if (peerWorld >= 0) {
-      if (peerWorld === this.worldRank && call === 3) {
-        throw new MPIError("ERR_DEADLOCK", `ssend on rank ${this.worldRank}: a synchronous send to oneself can never be matched while blocked`);
+      if (peerWorld === this.worldRank) {
+        return blocked && (call === CALL_SSEND || call === CALL_ISSEND)
+          ? "a synchronous send to oneself can never be matched while blocked" : undefined;
       }
-      if (finished(peerWorld)) {
-        throw new MPIError("ERR_DEADLOCK", `${what} on rank ${this.worldRank}: rank ${peerWorld} has finished without receiving the message`);
-      }
-      return;
+      if (finished(peerWorld)) return `rank ${peerWorld} has finished without receiving the message (tag ${tagText})`;
+      return undefined;
     }
-    if (!channel) return;
+    if (!channel) return undefined;
     const others = peer === ANY_SOURCE
       ? channel.worldRanks.filter((w) => w !== this.worldRank)
       : [channel.worldRanks[peer]!];
     if (others.some((w) => w === this.worldRank)) {
-      if (this.worldSize === 1 || others.length === 1) {
-        throw new MPIError("ERR_DEADLOCK", `${what} on rank ${this.worldRank}: waiting for a message from itself (tag ${tag === ANY_TAG ? "ANY_TAG" : tag}) that was never sent`);
+      if (blocked && (this.worldSize === 1 || others.length === 1)) {
+        return `waiting for a message from itself (tag ${tagText}) that was never sent`;
       }
-      return;
+      return undefined;
     }
     if (others.every(finished)) {
       const from = peer === ANY_SOURCE ? "any rank (all others have finished)" : `rank ${peer}, which has finished`;
-      throw new MPIError("ERR_DEADLOCK", `${what} on rank ${this.worldRank}: waiting for a message (tag ${tag === ANY_TAG ? "ANY_TAG" : tag}) from ${from}`);
+      return `waiting for a message (tag ${tagText}) from ${from}`;
+    }
+    return undefined;
+  }
+
+  /** Why `blocker` can never be satisfied, or undefined (see #neverEnds for `blocked`). */
+  #blockerNeverEnds(blocker: Blocker, blocked = true): string | undefined {
+    const why = this.#neverEnds(blocker.call, blocker.peer, blocker.channel, blocker.peerWorld, blocker.tag, blocked);
+    return why && `${describeBlocker(blocker)} can never complete: ${why}`;
+  }
+
+  // ---- waiting for requests ------------------------------------------------------------------------------
+
+  /**
+   * Request.waitall/waitany/waitsome: one blocking wait (engine.ts's waitUntil), publishing the first pending
+   * request's blocker as what this rank waits for, and failing with ERR_DEADLOCK as soon as the wait can never
+   * end: one pending request that never can (`all`), or every one of them.
+   */
+  waitUntil(call: WaitCall, done: () => boolean, pending: () => readonly Waitable[], all: boolean): void {
+    const via = WAIT_CALLS.indexOf(call);
+    let shown: Blocker | undefined;
+    this.block(done, 0, 0, 0, -1, null, -1, () => {
+      const requests = pending();
+      const blockers = blockersOf(requests);
+      if (blockers[0] !== shown) {
+        shown = blockers[0];
+        this.#show(shown, via);
+      }
+      // A pending request that cannot say what it waits for may still complete: waitany is not hopeless then.
+      if (!all && blockers.length < requests.length) return;
+      let why: string | undefined;
+      for (const b of blockers) {
+        why = this.#blockerNeverEnds(b);
+        if (all ? why !== undefined : why === undefined) break;
+      }
+      if (why) throw new MPIError("ERR_DEADLOCK", `Request.${call} on rank ${this.worldRank}: ${why}`);
+    }, via);
+  }
+
+  /** Publishes what a wait over requests waits for (the rank is BLOCKED already). */
+  #show(blocker: Blocker | undefined, via: number): void {
+    if (blocker) this.#setState(BLOCKED, blocker.call, blocker.peer, blocker.tag, blocker.context, via);
+    else this.#setState(BLOCKED, 0, 0, 0, -1, via);
+  }
+
+  readonly #awaiting = new Set<Awaiting>();
+  #pumping = false;
+  #idleWatch = false;
+
+  /**
+   * `await request` (engine.ts's settle). While the program has other work, a pump tests the awaited requests
+   * whenever the inbox's doorbell rings (Atomics.waitAsync, on an unref'd timer so it does not keep the thread
+   * alive). Once nothing else is left, the event loop empties and Node emits 'beforeExit': then the rank is
+   * blocked like a waitany over its awaits (#blockWhileIdle), reported as such, until one settles.
+   */
+  settle(request: Waitable): Promise<void> {
+    if (request.test()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#awaiting.add({ request, resolve, reject });
+      if (!this.#idleWatch) {
+        this.#idleWatch = true;
+        process.on("beforeExit", this.#blockWhileIdle);
+      }
+      if (!this.#pumping) void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#awaiting.size > 0) {
+        if (!this.#settleAwaits() && !this.#rejectHopelessAwaits(false)) await this.#activity(WAIT_SLICE_MS, false);
+      }
+    } finally {
+      this.#pumping = false;
     }
   }
+
+  /** Resolves the awaits whose requests are complete; true if any. */
+  #settleAwaits(): boolean {
+    let any = false;
+    for (const a of this.#awaiting) {
+      let complete: boolean;
+      try {
+        complete = a.request.test();
+      } catch (e) {
+        this.#awaiting.delete(a);
+        a.reject(e);
+        any = true;
+        continue;
+      }
+      if (!complete) continue;
+      this.#awaiting.delete(a);
+      a.resolve();
+      any = true;
+    }
+    return any;
+  }
+
+  /**
+   * Rejects with ERR_DEADLOCK the awaits that can never complete (their peer has finished, or, while `idle`, they
+   * wait on this rank itself); true if any.
+   */
+  #rejectHopelessAwaits(idle: boolean): boolean {
+    let any = false;
+    for (const a of this.#awaiting) {
+      const blocker = a.request.blockedOn?.() as Blocker | undefined;
+      const why = blocker && this.#blockerNeverEnds(blocker, idle);
+      if (!why) continue;
+      this.#awaiting.delete(a);
+      a.reject(new MPIError("ERR_DEADLOCK", `await on rank ${this.worldRank}: ${why}`));
+      any = true;
+    }
+    return any;
+  }
+
+  /**
+   * 'beforeExit': the event loop has nothing left to do but what this rank awaits. Block until one of its
+   * awaits settles; their continuations then run, and the loop goes on (or empties again and comes back here).
+   */
+  readonly #blockWhileIdle = (): void => {
+    if (this.#awaiting.size === 0) {
+      // A pump's last Atomics.waitAsync may still be pending: settle it so the thread can end now.
+      Atomics.notify(this.#mine.control, DOORBELL);
+      return;
+    }
+    const via = WAIT_CALLS.indexOf("await");
+    let shown: Blocker | undefined;
+    let rejected = false;
+    this.block(() => rejected || this.#settleAwaits(), 0, 0, 0, -1, null, -1, () => {
+      let first: Blocker | undefined;
+      for (const a of this.#awaiting) if ((first = a.request.blockedOn?.() as Blocker | undefined)) break;
+      if (first !== shown) this.#show((shown = first), via);
+      rejected = this.#rejectHopelessAwaits(true);
+    }, via);
+  };
 
   // ---- shared areas --------------------------------------------------------------------------------------
 
@@ -594,7 +830,7 @@ export class LocalEngine implements Engine {
     const controls = others.map((w) => this.#inboxes[w]!.control);
     const host: ArenaHost = {
       waitFor: (done, awaited, missing) => {
-        this.block(done, 6, awaited, -1, context, null, -1, () => {
+        this.block(done, CALL_COLLECTIVE, awaited, -1, context, null, -1, () => {
           const member = missing();
           this.#checkMember(worldRanks[member]!, member);
         });
@@ -623,7 +859,7 @@ export class LocalEngine implements Engine {
       }
     } else {
       const leader = worldRanks[0]!;
-      this.block(() => (sab ??= this.#handoffs.takeGift(leader, context)) !== undefined, 6, 0, -1, context, null, leader);
+      this.block(() => (sab ??= this.#handoffs.takeGift(leader, context)) !== undefined, CALL_COLLECTIVE, 0, -1, context, null, leader);
     }
     return new Arena(sab!, offset, rank, size, host);
   }
@@ -671,6 +907,38 @@ export class LocalEngine implements Engine {
     this.nextBase = base + 2;
     return base;
   }
+}
+
+/** A record waiting for room in its destination's ring (its bytes are handed off already). */
+interface Backlogged {
+  readonly type: number;
+  readonly context: number;
+  readonly source: number;
+  readonly tag: number;
+  readonly length: number;
+  readonly id: number;
+}
+
+interface Awaiting {
+  readonly request: Waitable;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function blockersOf(requests: readonly Waitable[]): Blocker[] {
+  const blockers: Blocker[] = [];
+  for (const r of requests) {
+    const b = r.blockedOn?.() as Blocker | undefined;
+    if (b) blockers.push(b);
+  }
+  return blockers;
+}
+
+/** "irecv(source=1, tag=5)", as the launcher's reports spell a blocked call. */
+function describeBlocker(b: Blocker): string {
+  const tag = b.tag === ANY_TAG ? "ANY_TAG" : String(b.tag);
+  if (b.peerWorld >= 0) return `${BLOCKING_CALLS[b.call]}(dest=rank ${b.peer} of the job, tag=${tag})`;
+  return `${BLOCKING_CALLS[b.call]}(source=${b.peer === ANY_SOURCE ? "ANY_SOURCE" : b.peer}, tag=${tag})`;
 }
 
 /** One number for a (context, source) or (context, tag) pair; both are below 2^31 (tags may be -1). */

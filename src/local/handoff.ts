@@ -122,6 +122,9 @@ export class Handoffs {
   }
 
   #take(bytes: number): SharedArrayBuffer {
+    // Small messages come here only when their ring was full (engine.ts's backlog): exact size, not pooled, so
+    // thousands of them waiting cost their bytes, not a 64 KiB class each.
+    if (bytes < MIN_CLASS) return new SharedArrayBuffer(bytes);
     const cls = sizeClass(bytes);
     const free = this.#pool.get(cls);
     const sab = free?.pop();
@@ -134,7 +137,7 @@ export class Handoffs {
 
   #recycle(sab: SharedArrayBuffer): void {
     const cls = sab.byteLength;
-    if (this.#pooledBytes + cls > POOL_LIMIT_BYTES) return;
+    if (cls < MIN_CLASS || this.#pooledBytes + cls > POOL_LIMIT_BYTES) return;
     let free = this.#pool.get(cls);
     if (!free) this.#pool.set(cls, (free = []));
     free.push(sab);

@@ -36,8 +36,6 @@ export function readAbortWord(word: number): { aborter: number; code: number } {
 export const LOCK = 0; // inbox lock: 0 free, 1 held, 2 held with waiters (futex mutex)
 export const TAIL = 16; // bytes appended so far (mod 2^32), written by senders under LOCK
 export const HEAD = 32; // bytes consumed so far (mod 2^32), written by the owner
-export const SPACE_SEQ = 33; // bumped by the owner when it frees space and someone waits for it
-export const SPACE_WAITERS = 34; // senders waiting for space
 export const DOORBELL = 48; // bumped by every sender after publishing
 export const SLEEPING = 49; // 1 while the owner may be waiting on DOORBELL
 /** What the rank is doing, for deadlock reports and for peers to notice a finished rank. */
@@ -46,13 +44,27 @@ export const STATE_CALL = 57; // index into BLOCKING_CALLS while BLOCKED
 export const STATE_PEER = 58; // the peer (communicator rank) it waits for, or ANY_SOURCE
 export const STATE_TAG = 59;
 export const STATE_CONTEXT = 60;
+/** While BLOCKED in a wait over requests (Request.waitall, `await`...): that call, an index into WAIT_CALLS. */
+export const STATE_VIA = 61;
 export const CONTROL_BYTES = 256;
 
 export const RUNNING = 0;
 export const BLOCKED = 1;
 export const FINISHED = 2;
 
-export const BLOCKING_CALLS = ["", "recv", "probe", "ssend", "send (inbox full)", "wait", "collective"] as const;
+export const BLOCKING_CALLS = [
+  "", "recv", "probe", "ssend", "send (inbox full)", "wait", "collective", "irecv", "issend",
+] as const;
+export const CALL_RECV = 1;
+export const CALL_PROBE = 2;
+export const CALL_SSEND = 3;
+export const CALL_SEND_FULL = 4;
+export const CALL_WAIT = 5;
+export const CALL_COLLECTIVE = 6;
+export const CALL_IRECV = 7;
+export const CALL_ISSEND = 8;
+/** How a rank waits for requests (STATE_VIA); 0: it waits in the call STATE_CALL names itself. */
+export const WAIT_CALLS = ["", "waitall", "waitany", "waitsome", "await"] as const;
 
 /** Inbox record header: eight Int32 words, then the payload; records start 8-byte aligned and never wrap. */
 export const R_BYTES = 0; // the whole record's length, header included, multiple of 8

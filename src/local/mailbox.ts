@@ -1,11 +1,11 @@
 /**
  * Inbox rings (see layout.ts for the memory and its ordering rules): senders append records under the inbox's
  * lock, the owning rank drains them. Nothing here blocks for long: when a ring is full `tryAppend` says so and
- * the caller decides how to wait (it must keep draining its own inbox meanwhile, or two full rings deadlock).
+ * the caller keeps the record for later (engine.ts's backlog): a sender never waits for room.
  */
 import {
   DOORBELL, HEAD, HEADER_BYTES, LOCK, R_BYTES, R_CONTEXT, R_ID, R_LENGTH, R_SENDER, R_SOURCE, R_TAG, R_TYPE,
-  RECORD_PAD, SLEEPING, SPACE_SEQ, SPACE_WAITERS, TAIL, TYPE_MASK, type InboxView,
+  RECORD_PAD, SLEEPING, TAIL, TYPE_MASK, type InboxView,
 } from "./layout.js";
 
 const LOCK_SPINS = 200;
@@ -123,23 +123,10 @@ export class InboxReader {
       }
       this.#head = (this.#head + bytes) | 0;
       Atomics.store(control, HEAD, this.#head);
-      if (Atomics.load(control, SPACE_WAITERS) !== 0) {
-        Atomics.add(control, SPACE_SEQ, 1);
-        Atomics.notify(control, SPACE_SEQ);
-      }
       if (this.#head === tail) tail = Atomics.load(control, TAIL);
     }
     return visited;
   }
-}
-
-/** Waits (bounded) for the owner of `inbox` to free space; the caller retries and drains its own inbox between. */
-export function waitForSpace(inbox: InboxView, timeoutMs: number): void {
-  const { control } = inbox;
-  const seq = Atomics.load(control, SPACE_SEQ);
-  Atomics.add(control, SPACE_WAITERS, 1);
-  Atomics.wait(control, SPACE_SEQ, seq, timeoutMs);
-  Atomics.sub(control, SPACE_WAITERS, 1);
 }
 
 /** Rings an inbox's doorbell (the launcher's deadlock watcher counts rings as activity) and wakes its sleeper. */

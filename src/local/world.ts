@@ -8,7 +8,7 @@ import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
-  STATE_TAG, TAIL, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
+  STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { LineRelay, type OutputMessage } from "./relay.js";
 
@@ -234,10 +234,17 @@ function describeBlocked(inboxes: readonly InboxView[]): string {
         lines.push(`  rank ${rank}: blocked in a collective${space}, waiting for ${awaited} to join`);
         return;
       }
-      const who = call === "ssend" || call.startsWith("send") ? `dest=rank ${peer} of the job`
+      // A wait over requests (waitall, await...) names the first request it still waits for, if it can.
+      const via = WAIT_CALLS[control[STATE_VIA]!] ?? "";
+      const waiting = via === "" ? "blocked in" : via === "await" ? "awaiting" : `blocked in Request.${via}, waiting for`;
+      if (call === "") {
+        lines.push(`  rank ${rank}: ${via === "await" ? "awaiting MPI requests" : `blocked in Request.${via}`}`);
+        return;
+      }
+      const who = call === "ssend" || call === "issend" || call.startsWith("send") ? `dest=rank ${peer} of the job`
         : `source=${peer === ANY_SOURCE ? "ANY_SOURCE" : peer}`;
       const internal = context >= 0 && context % 2 === 1 ? " (inside a collective)" : "";
-      lines.push(`  rank ${rank}: blocked in ${call}(${who}, tag=${tag === ANY_TAG ? "ANY_TAG" : tag})${space}${internal}`);
+      lines.push(`  rank ${rank}: ${waiting} ${call}(${who}, tag=${tag === ANY_TAG ? "ANY_TAG" : tag})${space}${internal}`);
     }
   });
   return `\n${lines.join("\n")}`;
