@@ -39,9 +39,10 @@ export function sendOutputToLauncher(env: NodeJS.ProcessEnv = process.env): void
   let fd: number;
   try {
     if (!statSync(path).isFIFO()) return;
-    fd = openSync(path, constants.O_WRONLY);
+    // Non-blocking, so that a FIFO nobody reads any more (its launcher killed) fails at once instead of hanging.
+    fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
   } catch {
-    return; // not this launcher's host after all: mpirun carries the output
+    return; // not this launcher's host after all, or its launcher is gone: mpirun carries the output
   }
   const frame = Buffer.alloc(PIPE_BUF);
   frame.writeUInt32LE(rank, 0);
@@ -53,7 +54,7 @@ export function sendOutputToLauncher(env: NodeJS.ProcessEnv = process.env): void
       frame.writeUInt16LE(length, 5);
       bytes.copy(frame, HEADER, at, at + length);
       try {
-        writeSync(fd, frame, 0, HEADER + length); // blocking and at most PIPE_BUF bytes: written whole, at once
+        writeFrame(fd, frame.subarray(0, HEADER + length));
       } catch {
         restore(); // the launcher is gone; what is left goes the ordinary way
         (stream === 1 ? process.stdout : process.stderr).write(bytes.subarray(at));
@@ -62,6 +63,24 @@ export function sendOutputToLauncher(env: NodeJS.ProcessEnv = process.env): void
       at += length;
     }
   });
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes a frame of at most PIPE_BUF bytes whole: on a non-blocking pipe such a write either goes in entirely or
+ * fails with EAGAIN (the pipe is full until the launcher reads), never in part.
+ */
+function writeFrame(fd: number, frame: Buffer): void {
+  for (;;) {
+    try {
+      writeSync(fd, frame);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 /** The launcher's end: a FIFO for the ranks on this host, relayed line by line to its own stdout and stderr. */
