@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { constants } from "node:os";
 import { builtFlavour, packageRoot } from "../native/load.js";
 import { OutputFifo } from "./output-channel.js";
-import { endDescendants, onJobSignals } from "./teardown.js";
+import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "./teardown.js";
 
 export interface MpiexecOptions {
   np: number; program: string; args: string[]; hostfile?: string; mpiArgs: string[]; verbose: boolean;
@@ -122,7 +122,8 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     process.stderr.write(`${message}\n`);
     void endDescendants(END_GRACE_MS);
   };
-  const stopListening = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
+  const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
+  const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
   const timer = options.timeout === undefined ? undefined
     : setTimeout(() => endJob(124, `mpi4ts: the job exceeded --timeout ${options.timeout} s`), options.timeout * 1000);
   try {
@@ -138,7 +139,8 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     return endedWith ?? code;
   } finally {
     clearTimeout(timer);
-    stopListening();
+    stopSignals();
     output?.close();
+    stopOutputWatch(); // after the last relayed lines
   }
 }

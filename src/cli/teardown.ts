@@ -22,6 +22,25 @@ export function onJobSignals(handler: (signal: JobSignal, exitCode: number) => v
   return () => { for (const [signal, listener] of listeners) process.off(signal, listener); };
 }
 
+/** The exit code when the launcher's output is closed under it (128 + SIGPIPE, as a shell pipeline reports). */
+export const OUTPUT_CLOSED = 141;
+
+/**
+ * Calls `handler` once when the reader of the launcher's stdout or stderr goes away (EPIPE, e.g. `| head`): the job
+ * then ends, as a program in a pipeline ends on SIGPIPE, instead of the launcher dying of an unhandled stream
+ * error with its ranks left behind. Returns the function that stops listening.
+ */
+export function onOutputClosed(handler: () => void): () => void {
+  let closed = false;
+  const listener = (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    if (!closed) { closed = true; handler(); }
+  };
+  process.stdout.on("error", listener);
+  process.stderr.on("error", listener);
+  return () => { process.stdout.off("error", listener); process.stderr.off("error", listener); };
+}
+
 /** A process as seen once: its start time tells it apart from a later process that reuses the pid. */
 interface ProcessEntry { pid: number; ppid: number; started: string; zombie?: boolean }
 

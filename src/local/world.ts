@@ -11,7 +11,7 @@ import {
   STATE_TAG, TAIL, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { LineRelay, type OutputMessage } from "./relay.js";
-import { endDescendants, onJobSignals } from "../cli/teardown.js";
+import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "../cli/teardown.js";
 
 /** What a rank's thread receives (workerData). */
 export interface RankData {
@@ -88,7 +88,9 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       void endDescendants(CHILD_GRACE_MS);
     };
 
-    const stopListening = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
+    const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
+    const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
+    const stopListening = () => { stopSignals(); stopOutputWatch(); };
 
     for (let rank = 0; rank < options.size; rank++) {
       const output = new MessageChannel();

@@ -1,6 +1,6 @@
 /**
  * Ending a job leaves nothing running, on both engines: a signal to the launcher (SIGINT, SIGTERM, SIGHUP,
- * SIGQUIT), or a rank's failure, ends the job while a rank waits inside execSync for a child that would run for
+ * SIGQUIT), a rank's failure, or the reader of its output going away, ends the job while a rank waits inside execSync for a child that would run for
  * 29 s, and afterwards no process of the job (launcher, mpirun, ranks, the rank's children) remains, nor a
  * compiled program in the temporary directory.
  */
@@ -54,6 +54,18 @@ for (const [engine, flags] of engines) {
       if (exit === null) job.child.kill("SIGKILL");
       assert.ok(exit !== null && exit !== 0, `ended with a failure, not ${exit}\n${job.stderr()}`);
       assert.match(job.stderr(), /rank one fails while rank zero waits/);
+      assert.deepEqual(left, [], "no process of the job is left");
+    });
+
+    it("closing the launcher's output ends everything (exit 141, as on SIGPIPE)", async () => {
+      const marker = uniqueMarker();
+      const job = await startJob(["run", ...flags, "-n", "2", `${F}/child.ts`, marker, "chatty"], 2);
+      assert.ok(await appeared(`sleep 29.${marker}`), "rank 0's child started");
+      job.child.stdout!.destroy();
+      const exit = await job.exited(ENDS_WITHIN_MS);
+      const left = await leftRunning(marker);
+      if (exit === null) job.child.kill("SIGKILL");
+      assert.equal(exit, 141, job.stderr());
       assert.deepEqual(left, [], "no process of the job is left");
     });
   });
