@@ -110,6 +110,8 @@ export class OutputFifo {
       rmSync(dir, { recursive: true, force: true });
       return undefined;
     }
+    // close() removes it; this is for a launcher that dies of an error on the way there.
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     return new OutputFifo(dir, path, tagOutput);
   }
 
