@@ -2,10 +2,12 @@
  * `mpi4ts exec program [args]`: what an MPI launcher (mpiexec, srun) starts on every host. Runs the program in
  * this process; the engine is chosen from the launcher's environment (DESIGN.md §1).
  */
+import { sendOutputToLauncher } from "./output-channel.js";
 import { prepareProgram } from "./program.js";
 
 export async function execProgram(file: string, args: string[]): Promise<void> {
-  const program = await prepareProgram(file);
+  sendOutputToLauncher();
+  const program = await prepareProgram(file, true);
   process.argv = [process.execPath, program.path, ...args];
   process.setSourceMapsEnabled(true);
   await import(program.url);

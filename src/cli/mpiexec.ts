@@ -1,6 +1,8 @@
 /**
  * `mpi4ts run --engine mpi` / `mpi4ts run --hostfile FILE`: builds the system MPI's mpiexec command line that
  * starts `node <package>/bin/mpi4ts.js exec program args` on every rank, runs it, and returns its exit code.
+ * The launcher keeps --timeout and signals to itself (mpiexec's own timeouts exit with codes of their own and leave
+ * the ranks' children running) and relays the output of the ranks on its host (output-channel.ts).
  *
  * Which mpiexec: `$MPI4TS_MPIEXEC` if set; otherwise the launcher of the MPI the native addon was built against
  * (build/Release/mpi4ts_native.json): `mpirun.openmpi` or `mpiexec.mpich`/`mpiexec.hydra` on Debian, else
@@ -9,7 +11,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { constants } from "node:os";
 import { builtFlavour, packageRoot } from "../native/load.js";
+import { OutputFifo } from "./output-channel.js";
+import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "./teardown.js";
 
 export interface MpiexecOptions {
   np: number; program: string; args: string[]; hostfile?: string; mpiArgs: string[]; verbose: boolean;
@@ -71,13 +76,11 @@ export function mpiexecCommand(options: MpiexecOptions, launcher: Launcher): { a
     if (process.getuid?.() === 0) argv.push("--allow-run-as-root");
     if (options.oversubscribe) argv.push("--oversubscribe");
     if (options.hostfile) argv.push("--hostfile", options.hostfile);
-    if (options.timeout !== undefined) argv.push("--timeout", String(options.timeout));
     if (options.tagOutput) argv.push("--tag-output");
     argv.push("-n", String(options.np));
   } else {
     if (options.hostfile) argv.push("-f", options.hostfile);
     if (options.tagOutput) argv.push("-prepend-rank");
-    if (options.timeout !== undefined) env.MPIEXEC_TIMEOUT = String(options.timeout);
     argv.push("-n", String(options.np));
   }
   argv.push(...options.mpiArgs);
@@ -89,6 +92,14 @@ function quote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** How long mpirun, the ranks and their children get after SIGTERM before SIGKILL, when the job is ended. */
+const END_GRACE_MS = 500;
+
+/**
+ * Runs the job and returns its exit code: mpiexec's, or, as on the local engine, 124 at --timeout and 128 + n on
+ * signal n. The launcher itself ends the job then (teardown.ts), so that nothing keeps running: not mpiexec, not
+ * the ranks, not the processes the ranks started.
+ */
 export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
   const launcher = findLauncher();
   if (!launcher) {
@@ -102,27 +113,34 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     const prefix = Object.entries(env).map(([k, v]) => `${k}=${quote(v)} `).join("");
     process.stderr.write(`mpi4ts: ${prefix}${argv.map(quote).join(" ")}\n`);
   }
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...env } });
-  const relay = (signal: NodeJS.Signals) => () => child.kill(signal);
-  const onInt = relay("SIGINT");
-  const onTerm = relay("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
+  const output = OutputFifo.create(options.tagOutput);
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...output?.env, ...env } });
+  let endedWith: number | undefined;
+  const endJob = (code: number, message: string) => {
+    if (endedWith !== undefined) return;
+    endedWith = code;
+    process.stderr.write(`${message}\n`);
+    void endDescendants(END_GRACE_MS);
+  };
+  const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
+  const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
+  const timer = options.timeout === undefined ? undefined
+    : setTimeout(() => endJob(124, `mpi4ts: the job exceeded --timeout ${options.timeout} s`), options.timeout * 1000);
   try {
-    return await new Promise<number>((resolveCode) => {
+    const code = await new Promise<number>((resolveCode) => {
       child.on("error", (e) => {
         process.stderr.write(`mpi4ts: could not start ${argv[0]}: ${e.message}\n`);
         resolveCode(2);
       });
-      child.on("exit", (code, signal) => resolveCode(code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1)));
+      child.on("exit", (code, signal) => resolveCode(code ?? (signal ? 128 + constants.signals[signal] : 1)));
     });
+    // mpiexec may end before the ranks' own children do; whatever this job started ends with it.
+    await endDescendants(END_GRACE_MS);
+    return endedWith ?? code;
   } finally {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
+    clearTimeout(timer);
+    stopSignals();
+    output?.close();
+    stopOutputWatch(); // after the last relayed lines
   }
-}
-
-function signalNumber(signal: NodeJS.Signals): number | undefined {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11 };
-  return numbers[signal];
 }

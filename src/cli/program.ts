@@ -33,18 +33,28 @@ export function locateProgram(file: string): string {
   return path;
 }
 
-/** The URL to import for a located program: compiling TypeScript can take a moment, so callers overlap it. */
-export async function compileProgram(path: string): Promise<string> {
-  return JS.has(extname(path)) ? pathToFileURL(path).href : bundle(path);
+/**
+ * The URL to import for a located program: compiling TypeScript can take a moment, so callers overlap it.
+ * `importedOnce`: only this process imports it, so the compiled file deletes itself as it starts running; an MPI
+ * rank may end by MPI_Abort or a signal, which run no exit handler, and must not leave it behind.
+ */
+export async function compileProgram(path: string, importedOnce = false): Promise<string> {
+  return JS.has(extname(path)) ? pathToFileURL(path).href : bundle(path, importedOnce);
 }
 
-export async function prepareProgram(file: string): Promise<PreparedProgram> {
+export async function prepareProgram(file: string, importedOnce = false): Promise<PreparedProgram> {
   const path = locateProgram(file);
-  return { path, url: await compileProgram(path) };
+  return { path, url: await compileProgram(path, importedOnce) };
 }
 
-async function bundle(entry: string): Promise<string> {
+async function bundle(entry: string, importedOnce: boolean): Promise<string> {
   const { build } = await import("esbuild");
+  // A file, not a data: URL, so that stack traces and source maps name the user's own files.
+  const dir = mkdtempSync(join(tmpdir(), "mpi4ts-"));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", removeDir);
+  // Node has read and parsed the file (and its source map) before its first statement runs.
+  const selfRemoval = `import { rmSync as __mpi4tsRemove } from "node:fs"; __mpi4tsRemove(${JSON.stringify(dir)}, { recursive: true, force: true });`;
   let result;
   try {
     result = await build({
@@ -61,16 +71,16 @@ async function bundle(entry: string): Promise<string> {
       outfile: join(dirname(entry), "bundle.mjs"),
       sourceRoot: `${pathToFileURL(dirname(entry)).href}/`,
       logLevel: "silent",
+      define: sourceLocationDefines,
+      ...(importedOnce ? { banner: { js: selfRemoval } } : {}),
       plugins: [keepPackagesOutside, keepSourceLocations],
     });
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors;
     const detail = errors?.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join("\n");
+    removeDir();
     throw new ProgramError(`cannot compile ${entry}:\n${detail ?? String(e)}`);
   }
-  // A file, not a data: URL, so that stack traces and source maps name the user's own files.
-  const dir = mkdtempSync(join(tmpdir(), "mpi4ts-"));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, `${basename(entry).replace(/\.[^.]+$/, "")}.mjs`);
   writeFileSync(out, result.outputFiles[0]!.contents);
   return pathToFileURL(out).href;
@@ -94,19 +104,26 @@ const keepPackagesOutside: Plugin = {
   },
 };
 
-/** Each bundled file keeps its own import.meta.url, dirname and filename. */
+/**
+ * Each bundled file keeps its own import.meta.url, dirname and filename: esbuild's parser replaces these
+ * expressions (`define`, never text inside strings or comments) by the fields of a variable that every such file
+ * declares for itself (esbuild keeps each module's top-level names apart). The declaration goes in front of the
+ * file's first line, after a shebang, so every other line keeps its number in stack traces.
+ */
+const SOURCE_LOCATION = "__mpi4tsSourceLocation";
+const sourceLocationDefines = Object.fromEntries(["url", "filename", "dirname"].map((field) => [`import.meta.${field}`, `${SOURCE_LOCATION}.${field}`]));
+
 const keepSourceLocations: Plugin = {
   name: "mpi4ts-import-meta",
   setup(build) {
     build.onLoad({ filter: /\.(m|c)?[jt]sx?$/ }, (args) => {
-      if (args.path.includes("/node_modules/")) return undefined;
       const source = readFileSync(args.path, "utf8");
-      const contents = source.includes("import.meta")
-        ? source
-          .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-          .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path))
-          .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-        : source;
+      let contents = source;
+      if (source.includes("import.meta")) {
+        const location = { url: pathToFileURL(args.path).href, filename: args.path, dirname: dirname(args.path) };
+        const at = source.startsWith("#!") ? source.indexOf("\n") + 1 : 0;
+        contents = `${source.slice(0, at)}var ${SOURCE_LOCATION} = ${JSON.stringify(location)};${source.slice(at)}`;
+      }
       const ext = extname(args.path);
       const loader = ext.endsWith("x") ? (ext.includes("t") ? "tsx" : "jsx") : ext.includes("t") ? "ts" : "js";
       return { contents, loader };

@@ -17,7 +17,25 @@ export interface RunOptions {
   args: string[];
 }
 
+/**
+ * The launcher chooses its ranks' engine (--engine); MPI4TS_ENGINE is for programs started without it. One that
+ * disagrees would have every rank quietly run a world of its own (self) or fail at start (mpi without mpiexec),
+ * so it is refused, saying what to do instead.
+ */
+function engineConflict(options: RunOptions, forced = process.env.MPI4TS_ENGINE): string | undefined {
+  if (!forced || forced === options.engine) return undefined;
+  const hint = forced === "mpi" ? "; for the system MPI use mpi4ts run --engine mpi"
+    : forced === "self" ? "; for a world of one run the program with node or tsx"
+    : "; mpi4ts run chooses its ranks' engine with --engine local|mpi";
+  return `MPI4TS_ENGINE=${forced} conflicts with mpi4ts run, whose ranks use the ${options.engine} engine: unset MPI4TS_ENGINE${hint}`;
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
+  const conflict = engineConflict(options);
+  if (conflict) {
+    process.stderr.write(`mpi4ts: ${conflict}\n`);
+    return 2;
+  }
   if (options.engine === "mpi") {
     const { runWithMpiexec } = await import("./mpiexec.js");
     return runWithMpiexec({

@@ -14,6 +14,15 @@ export type OutputMessage = [fd: 1 | 2, text: string];
 
 /** In a rank: sends everything written to process.stdout and process.stderr through `port`, synchronously. */
 export function captureOutput(port: MessagePort): void {
+  redirectOutput((fd, text) => port.postMessage([fd, text] satisfies OutputMessage));
+}
+
+/**
+ * Hands every write to process.stdout/stderr to `deliver` at once, as text (decoded across split characters);
+ * returns the function that puts the streams' own write back.
+ */
+export function redirectOutput(deliver: (fd: 1 | 2, text: string) => void): () => void {
+  const originals = [[process.stdout, process.stdout.write], [process.stderr, process.stderr.write]] as const;
   for (const [fd, stream] of [[1, process.stdout], [2, process.stderr]] as const) {
     const decoder = new StringDecoder("utf8");
     stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), callback?: (e?: Error | null) => void): boolean => {
@@ -21,11 +30,12 @@ export function captureOutput(port: MessagePort): void {
       const text = typeof chunk === "string"
         ? (typeof encoding === "string" && encoding !== "utf8" && encoding !== "utf-8" ? Buffer.from(chunk, encoding).toString("utf8") : chunk)
         : decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      if (text) port.postMessage([fd, text] satisfies OutputMessage);
+      if (text) deliver(fd, text);
       if (done) queueMicrotask(() => done(null));
       return true;
     }) as typeof stream.write;
   }
+  return () => { for (const [stream, write] of originals) stream.write = write; };
 }
 
 export class LineRelay {

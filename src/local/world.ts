@@ -11,6 +11,7 @@ import {
   STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { LineRelay, type OutputMessage } from "./relay.js";
+import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "../cli/teardown.js";
 
 /** What a rank's thread receives (workerData). */
 export interface RankData {
@@ -40,6 +41,8 @@ export interface JobOptions {
 }
 
 const ABORT_GRACE_MS = 1000;
+/** How long the processes the ranks started get to end after SIGTERM before SIGKILL. */
+const CHILD_GRACE_MS = 400;
 const DEADLOCK_POLL_MS = 400;
 
 /** Runs a job to the end and returns the exit code the launcher should exit with. */
@@ -62,8 +65,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
     const finish = () => {
       for (const t of timers) clearInterval(t);
       for (const relay of relays) relay.flush();
-      process.off("SIGINT", onSigint);
-      process.off("SIGTERM", onSigterm);
+      stopListening();
       resolve(exitCode);
     };
 
@@ -82,12 +84,13 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       }, ABORT_GRACE_MS);
       grace.unref();
       for (const w of workers) void w.terminate();
+      // A rank waiting for a child process (execSync) stops only once that child has ended.
+      void endDescendants(CHILD_GRACE_MS);
     };
 
-    const onSigint = () => endJob(130, "mpi4ts: interrupted (SIGINT); ending every rank");
-    const onSigterm = () => endJob(143, "mpi4ts: terminated (SIGTERM); ending every rank");
-    process.on("SIGINT", onSigint);
-    process.on("SIGTERM", onSigterm);
+    const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
+    const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
+    const stopListening = () => { stopSignals(); stopOutputWatch(); };
 
     for (let rank = 0; rank < options.size; rank++) {
       const output = new MessageChannel();
@@ -150,8 +153,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         ending = true;
         for (const w of workers) void w.terminate();
         for (const t of timers) clearInterval(t);
-        process.off("SIGINT", onSigint);
-        process.off("SIGTERM", onSigterm);
+        stopListening();
         reject(error);
       },
     );

@@ -1,10 +1,8 @@
-/** The launcher, black-box: exit codes, failure and abort propagation, signals, timeouts, output relaying. */
+/** The launcher, black-box: exit codes, failure and abort propagation, timeouts, output relaying (signals: teardown.test.ts). */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
-import { CLI, ROOT, explain, mpi4ts, runProcess } from "../support/jobs.js";
-
-const F = "test/cli/fixtures";
+import { explain, mpi4ts, runProcess } from "../support/jobs.js";
+import { F, checkRelayedLines } from "./support.js";
 
 describe("mpi4ts command line", () => {
   it("prints help and version", async () => {
@@ -54,26 +52,7 @@ describe("mpi4ts command line", () => {
     for (const tagged of [false, true]) {
       const r = await mpi4ts(["run", "-n", "4", ...(tagged ? ["--tag-output"] : []), `${F}/lines.ts`, "a b", "--x"]);
       assert.equal(r.code, 0, explain(r));
-      const lines = r.stdout.split("\n").filter((l) => l.length > 0);
-      const perRank = new Map<number, number[]>();
-      for (const line of lines) {
-        const m = /^(\[(\d)\] )?(line rank=(\d) i=(\d+) (\d+) end|partial from (\d)|argv (.*) true)$/.exec(line);
-        assert.ok(m, `malformed line: ${line.slice(0, 120)}`);
-        if (tagged) assert.ok(m[2] !== undefined, `untagged line: ${line.slice(0, 60)}`);
-        else assert.equal(m[1], undefined);
-        if (m[4] !== undefined) {
-          assert.ok(/^(\d)\1*$/.test(m[6]!) && m[6]![0] === m[4], "the body of a line belongs to its rank");
-          if (tagged) assert.equal(m[2], m[4]);
-          const seen = perRank.get(Number(m[4])) ?? [];
-          seen.push(Number(m[5]));
-          perRank.set(Number(m[4]), seen);
-        }
-        if (m[8] !== undefined) assert.equal(m[8], JSON.stringify(["a b", "--x"]));
-      }
-      for (let rank = 0; rank < 4; rank++) {
-        assert.deepEqual(perRank.get(rank), Array.from({ length: 200 }, (_, i) => i), `rank ${rank}'s lines in order`);
-      }
-      assert.equal(r.stderr.split("\n").filter((l) => /stderr from \d/.test(l)).length, 4);
+      checkRelayedLines(r, 4, tagged);
     }
   });
 
@@ -112,21 +91,26 @@ describe("mpi4ts command line", () => {
     assert.match(r.stderr, /exceeded --timeout 1\.5 s/);
   });
 
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    it(`ends every rank on ${signal} (exit ${code})`, async () => {
-      const child = spawn(process.execPath, [CLI, "run", "-n", "3", `${F}/forever.ts`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout.on("data", (d) => (out += d));
-      await new Promise<void>((resolve) => {
-        const poll = setInterval(() => {
-          if (out.split("started").length > 3) { clearInterval(poll); resolve(); }
-        }, 20);
-      });
-      child.kill(signal);
-      const exit = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-      assert.equal(exit, code);
-    });
-  }
+  it("leaves import.meta inside strings, templates and comments alone", async () => {
+    const r = await mpi4ts(["run", "-n", "1", `${F}/meta.ts`]);
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(r.stdout.trim().split("\n"), [
+      "import.meta.url is where this file is", "import.meta.dirname and import.meta.filename", "meta.ts meta.ts fixtures",
+    ]);
+  });
+
+  it("refuses an MPI4TS_ENGINE that disagrees with the engine it runs its ranks on, saying what to do", async () => {
+    for (const [engine, hint] of [["self", /run the program with node or tsx/], ["mpi", /mpi4ts run --engine mpi/]] as const) {
+      const r = await mpi4ts(["run", "-n", "2", `${F}/ring.ts`], { env: { ...process.env, MPI4TS_ENGINE: engine } });
+      assert.equal(r.code, 2, explain(r));
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, new RegExp(`^mpi4ts: MPI4TS_ENGINE=${engine} conflicts with mpi4ts run.*unset MPI4TS_ENGINE`));
+      assert.match(r.stderr, hint);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+    const agreeing = await mpi4ts(["run", "-n", "2", `${F}/ring.ts`], { env: { ...process.env, MPI4TS_ENGINE: "local" } });
+    assert.equal(agreeing.code, 0, explain(agreeing));
+  });
 
   it("runs 64 ranks on this machine's few cores", async () => {
     const r = await mpi4ts(["run", "-n", "64", `${F}/ring.ts`], { timeoutMs: 120_000 });
