@@ -814,6 +814,9 @@ export class LocalEngine implements Engine {
       if (first !== shown) this.#show((shown = first), via);
       rejected = this.#rejectHopelessAwaits(true);
     }, via);
+    // The settled awaits' continuations run once we return, and may await again: keep the loop going one more
+    // turn, so that it empties (and comes back here) instead of ending with those awaits unsettled.
+    setImmediate(keepGoing);
   };
 
   // ---- shared areas --------------------------------------------------------------------------------------
@@ -918,6 +921,8 @@ interface Backlogged {
   readonly length: number;
   readonly id: number;
 }
+
+function keepGoing(): void {}
 
 interface Awaiting {
   readonly request: Waitable;

@@ -45,4 +45,10 @@ describe("waits over requests (local engine)", () => {
     assert.equal(r.code, 0, explain(r));
     assert.match(r.stdout, /got late/, explain(r));
   });
+
+  it("serves an await after an await that settled while the event loop was idle", async () => {
+    const r = await run("chain");
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /chain ok/, explain(r));
+  });
 });
