@@ -92,8 +92,10 @@ function quote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** How long mpirun, the ranks and their children get after SIGTERM before SIGKILL, when the job is ended. */
-const END_GRACE_MS = 500;
+/** How long the ranks and their children get after SIGTERM before SIGKILL, when the job is ended. */
+const END_GRACE_MS = 400;
+/** How long mpiexec gets: it is quick to exit once its ranks are gone, and then cleans up after itself. */
+const MPIEXEC_GRACE_MS = 900;
 
 /**
  * Runs the job and returns its exit code: mpiexec's, or, as on the local engine, 124 at --timeout and 128 + n on
@@ -120,7 +122,7 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     if (endedWith !== undefined) return;
     endedWith = code;
     process.stderr.write(`${message}\n`);
-    void endDescendants(END_GRACE_MS);
+    void endDescendants(END_GRACE_MS, MPIEXEC_GRACE_MS);
   };
   const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
   const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
@@ -135,7 +137,7 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
       child.on("exit", (code, signal) => resolveCode(code ?? (signal ? 128 + constants.signals[signal] : 1)));
     });
     // mpiexec may end before the ranks' own children do; whatever this job started ends with it.
-    await endDescendants(END_GRACE_MS);
+    await endDescendants(END_GRACE_MS, MPIEXEC_GRACE_MS);
     return endedWith ?? code;
   } finally {
     clearTimeout(timer);

@@ -101,23 +101,29 @@ function signal(entry: ProcessEntry, name: NodeJS.Signals): void {
 const POLL_MS = 25;
 
 /**
- * Ends every process descended from this one: SIGTERM now, SIGKILL after `graceMs` to those still running
- * (including any they started meanwhile). Resolves once none of them runs.
+ * Ends every process descended from this one: SIGTERM now, SIGKILL to those still running (including any they
+ * started meanwhile) after `graceMs`, or `childGraceMs` for this process's own children. mpirun, a child, exits by
+ * itself once its ranks are gone and removes its session directory from the temporary directory, which a SIGKILL
+ * would leave behind. Resolves once none of them runs.
  */
-export async function endDescendants(graceMs: number): Promise<void> {
-  const known = new Map<string, ProcessEntry>();
-  const remember = () => { for (const e of descendantsOf(process.pid)) known.set(`${e.pid}/${e.started}`, e); };
+export async function endDescendants(graceMs: number, childGraceMs = graceMs): Promise<void> {
+  const known = new Map<string, ProcessEntry & { killAt: number }>();
+  const started = Date.now();
+  const remember = () => {
+    for (const e of descendantsOf(process.pid)) {
+      const key = `${e.pid}/${e.started}`;
+      if (!known.has(key)) known.set(key, { ...e, killAt: started + (e.ppid === process.pid ? childGraceMs : graceMs) });
+    }
+  };
   remember();
   for (const entry of known.values()) signal(entry, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  let killed = false;
   for (;;) {
     remember();
     for (const [key, entry] of known) if (!stillRunning(entry)) known.delete(key);
     if (known.size === 0) return;
-    if (!killed && Date.now() >= deadline) {
-      killed = true;
-      for (const entry of known.values()) signal(entry, "SIGKILL");
+    const now = Date.now();
+    for (const entry of known.values()) {
+      if (now >= entry.killAt) { signal(entry, "SIGKILL"); entry.killAt = Infinity; }
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
