@@ -1,5 +1,6 @@
 import type { Engine, EngineRequest, WaitCall, Waitable } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
+import { PROC_NULL, UNDEFINED } from "./constants.js";
 import { MPIError } from "./errors.js";
 import { Status } from "./status.js";
 
@@ -54,7 +55,12 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
  * A nonblocking operation (MPI-4.0 §3.7.2), awaitable: `await comm.irecv(0)` progresses without blocking the event
- * loop, while `wait()` blocks the rank like MPI_Wait. Completing it twice returns the same value again.
+ * loop, while `wait()` blocks the rank like MPI_Wait.
+ *
+ * As in MPI and mpi4py, a request whose completion has been reported (by `wait`, a `test` that found it done,
+ * `await`, or a list helper that returned it) is *inactive*: `waitany`/`testany`/`waitsome`/`testsome` skip it,
+ * so "loop on waitany until UNDEFINED" ends. Waiting on an inactive request returns at once, with the same value
+ * (and status) as the first time; `await` keeps its value too.
  */
 export class Request<T = unknown> implements PromiseLike<T> {
   #operation: Operation<T>;
@@ -64,6 +70,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   constructor(operation: Operation<T>) {
     this.#operation = operation;
+  }
+
+  /** True until the request's completion has been reported (then the list helpers skip it). */
+  get active(): boolean {
+    return this.#outcome === undefined;
   }
 
   /** Blocks until the operation completes; returns its value (the received object for `irecv`). */
@@ -83,9 +94,13 @@ export class Request<T = unknown> implements PromiseLike<T> {
     if (!this.#outcome) this.#operation.cancel();
   }
 
-  /** mpi4py spellings. */
-  Wait(status?: Status): T { return this.wait(status); }
-  Test(status?: Status): [boolean, T | undefined] { return this.test(status); }
+  /** mpi4py's MPI_Wait: blocks until complete and returns true (the value only through `wait`). */
+  Wait(status?: Status): true {
+    this.wait(status);
+    return true;
+  }
+  /** mpi4py's MPI_Test: whether it is complete (the value only through `test`). */
+  Test(status?: Status): boolean { return this.test(status)[0]; }
   Cancel(): void { this.cancel(); }
   /** True once complete, without consuming anything (MPI_Request_get_status). */
   Get_status(status?: Status): boolean {
@@ -116,6 +131,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.#outcome !== undefined || this.#operation.test();
   }
 
+  /** Reports completion (the request becomes inactive): the value, or the operation's error thrown. */
   #settle(status: Status | undefined): T {
     if (!this.#outcome) {
       const own = new Status();
@@ -139,6 +155,10 @@ export class Request<T = unknown> implements PromiseLike<T> {
       for (const r of requests) if (!r.#complete()) all = false;
       return all;
     });
+    return Request.#settleAll(requests, statuses);
+  }
+
+  static #settleAll<T>(requests: readonly Request<T>[], statuses: Status[] | undefined): T[] {
     let firstError: unknown;
     const values = requests.map((r, i) => {
       const st = statuses ? (statuses[i] ??= new Status()) : undefined;
@@ -148,28 +168,40 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return values;
   }
 
-  /** Waits for any one; returns `[index, value]` (MPI_Waitany); `[UNDEFINED, undefined]` for an empty list. */
+  /**
+   * Waits for any one active request; returns `[index, value]` (MPI_Waitany), and that request becomes
+   * inactive. `[UNDEFINED, undefined]` when none is active (an empty list, or every one already reported).
+   */
   static waitany<T>(requests: readonly Request<T>[], status?: Status): [number, T | undefined] {
     checkList("waitany", requests);
-    if (requests.length === 0) return [-32766, undefined];
-    let i = -1;
-    Request.#waitFor(currentEngine(), "waitany", requests, false, () => (i = requests.findIndex((r) => r.#complete())) >= 0);
-    return [i, requests[i]!.#settle(status)];
+    const active = requests.filter((r) => r.active);
+    if (active.length === 0) {
+      status?.fillEmpty(PROC_NULL);
+      return [UNDEFINED, undefined];
+    }
+    let found: Request<T> | undefined;
+    Request.#waitFor(currentEngine(), "waitany", active, false, () => (found = active.find((r) => r.#complete())) !== undefined);
+    return [requests.indexOf(found!), found!.#settle(status)];
   }
 
-  /** Waits until at least one completes; returns the indices and values of all completed (MPI_Waitsome). */
+  /**
+   * Waits until at least one active request completes; returns the indices and values of every active one that
+   * has (MPI_Waitsome), which become inactive. `[[], []]` when none is active.
+   */
   static waitsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
     checkList("waitsome", requests);
-    if (requests.length === 0) return [[], []];
-    Request.#waitFor(currentEngine(), "waitsome", requests, false, () => requests.some((r) => r.#complete()));
+    const active = requests.filter((r) => r.active);
+    if (active.length > 0) Request.#waitFor(currentEngine(), "waitsome", active, false, () => active.some((r) => r.#complete()));
     return Request.testsome(requests, statuses);
   }
 
+  /** The indices and values of the active requests that are complete (MPI_Testsome); they become inactive. */
   static testsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
+    checkList("testsome", requests);
     const indices: number[] = [];
     const values: T[] = [];
     requests.forEach((r, i) => {
-      if (r.#outcome !== undefined || r.#operation.test()) {
+      if (r.active && r.#operation.test()) {
         indices.push(i);
         values.push(r.#settle(statuses ? (statuses[indices.length - 1] ??= new Status()) : undefined));
       }
@@ -181,17 +213,25 @@ export class Request<T = unknown> implements PromiseLike<T> {
   static testall<T>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
     checkList("testall", requests);
     let all = true;
-    for (const r of requests) if (!r.#outcome && !r.#operation.test()) all = false;
+    for (const r of requests) if (!r.#complete()) all = false;
     if (!all) return [false, undefined];
-    return [true, requests.map((r, i) => r.#settle(statuses ? (statuses[i] ??= new Status()) : undefined))];
+    return [true, Request.#settleAll(requests, statuses)];
   }
 
-  /** `[index, true, value]` for a completed request, else `[UNDEFINED, false, undefined]` (MPI_Testany). */
+  /**
+   * `[index, true, value]` for a completed active request (which becomes inactive); `[UNDEFINED, false,
+   * undefined]` while none is complete; `[UNDEFINED, true, undefined]` when none is active (MPI_Testany).
+   */
   static testany<T>(requests: readonly Request<T>[], status?: Status): [number, boolean, T | undefined] {
     checkList("testany", requests);
-    const i = requests.findIndex((r) => r.#outcome !== undefined || r.#operation.test());
-    if (i < 0) return [-32766, requests.length === 0, undefined];
-    return [i, true, requests[i]!.#settle(status)];
+    const active = requests.filter((r) => r.active);
+    if (active.length === 0) {
+      status?.fillEmpty(PROC_NULL);
+      return [UNDEFINED, true, undefined];
+    }
+    const found = active.find((r) => r.#operation.test());
+    if (!found) return [UNDEFINED, false, undefined];
+    return [requests.indexOf(found), true, found.#settle(status)];
   }
 
   /** Blocks until `done()`: through the engine's waitUntil where it has one, else a loop of waitForActivity. */
@@ -204,12 +244,37 @@ export class Request<T = unknown> implements PromiseLike<T> {
     while (!done()) engine.waitForActivity(100);
   }
 
-  static Waitall = Request.waitall;
-  static Waitany = Request.waitany;
-  static Waitsome = Request.waitsome;
-  static Testall = Request.testall;
-  static Testany = Request.testany;
-  static Testsome = Request.testsome;
+  // mpi4py's Capitalized helpers return what MPI returns (flags and indices); values only through the lowercase ones.
+  /** MPI_Waitall: true once every request is complete. */
+  static Waitall(requests: readonly Request<unknown>[], statuses?: Status[]): true {
+    Request.waitall(requests, statuses);
+    return true;
+  }
+  /** MPI_Testall: whether every request is complete. */
+  static Testall(requests: readonly Request<unknown>[], statuses?: Status[]): boolean {
+    return Request.testall(requests, statuses)[0];
+  }
+  /** MPI_Waitany: the index of the request that completed, or UNDEFINED when none is active. */
+  static Waitany(requests: readonly Request<unknown>[], status?: Status): number {
+    return Request.waitany(requests, status)[0];
+  }
+  /** MPI_Testany: `[index, flag]`. */
+  static Testany(requests: readonly Request<unknown>[], status?: Status): [number, boolean] {
+    const [index, flag] = Request.testany(requests, status);
+    return [index, flag];
+  }
+  /** MPI_Waitsome: the indices that completed, or undefined when none is active. */
+  static Waitsome(requests: readonly Request<unknown>[], statuses?: Status[]): number[] | undefined {
+    checkList("Waitsome", requests);
+    if (!requests.some((r) => r.active)) return undefined;
+    return Request.waitsome(requests, statuses)[0];
+  }
+  /** MPI_Testsome: the indices that completed (maybe none), or undefined when none is active. */
+  static Testsome(requests: readonly Request<unknown>[], statuses?: Status[]): number[] | undefined {
+    checkList("Testsome", requests);
+    if (!requests.some((r) => r.active)) return undefined;
+    return Request.testsome(requests, statuses)[0];
+  }
 }
 
 function checkList(call: string, requests: unknown): void {
