@@ -3,7 +3,7 @@
  * communicators, and the environment functions of MPI-4.0 chapter 11.
  */
 import { currentEngine } from "./engine/select.js";
-import { MPIError } from "./errors.js";
+import { ERROR_CODES, MPIError } from "./errors.js";
 
 export * from "./constants.js";
 export { Comm, COMM_WORLD, COMM_SELF, COMM_NULL, type RecvOptions } from "./comm.js";
@@ -18,12 +18,16 @@ export { Cartcomm, Compute_dims, CART } from "./cartcomm.js";
 /** mpi4py's name for the error class. */
 export const Exception = MPIError;
 
-/** Error classes as constants, so `e.errorClass === MPI.ERR_RANK` reads like mpi4py's comparisons. */
-export const ERR_RANK = "ERR_RANK", ERR_TAG = "ERR_TAG", ERR_ROOT = "ERR_ROOT", ERR_COUNT = "ERR_COUNT",
-  ERR_TRUNCATE = "ERR_TRUNCATE", ERR_TYPE = "ERR_TYPE", ERR_OP = "ERR_OP", ERR_COMM = "ERR_COMM",
-  ERR_ARG = "ERR_ARG", ERR_BUFFER = "ERR_BUFFER", ERR_PENDING = "ERR_PENDING", ERR_OTHER = "ERR_OTHER",
-  ERR_DEADLOCK = "ERR_DEADLOCK", ERR_ABORTED = "ERR_ABORTED", ERR_GROUP = "ERR_GROUP",
-  ERR_TOPOLOGY = "ERR_TOPOLOGY", ERR_DIMS = "ERR_DIMS", ERR_INTERN = "ERR_INTERN";
+/**
+ * Error classes as mpi4py's numeric constants, so `e.Get_error_class() === MPI.ERR_RANK` reads as in mpi4py
+ * (`e.errorClass` is the class's name: `e.errorClass === "ERR_RANK"`).
+ */
+export const ERR_RANK = ERROR_CODES.ERR_RANK, ERR_TAG = ERROR_CODES.ERR_TAG, ERR_ROOT = ERROR_CODES.ERR_ROOT,
+  ERR_COUNT = ERROR_CODES.ERR_COUNT, ERR_TRUNCATE = ERROR_CODES.ERR_TRUNCATE, ERR_TYPE = ERROR_CODES.ERR_TYPE,
+  ERR_OP = ERROR_CODES.ERR_OP, ERR_COMM = ERROR_CODES.ERR_COMM, ERR_ARG = ERROR_CODES.ERR_ARG,
+  ERR_BUFFER = ERROR_CODES.ERR_BUFFER, ERR_PENDING = ERROR_CODES.ERR_PENDING, ERR_OTHER = ERROR_CODES.ERR_OTHER,
+  ERR_DEADLOCK = ERROR_CODES.ERR_DEADLOCK, ERR_ABORTED = ERROR_CODES.ERR_ABORTED, ERR_GROUP = ERROR_CODES.ERR_GROUP,
+  ERR_TOPOLOGY = ERROR_CODES.ERR_TOPOLOGY, ERR_DIMS = ERROR_CODES.ERR_DIMS, ERR_INTERN = ERROR_CODES.ERR_INTERN;
 
 /** Seconds since an arbitrary point, monotonic, high resolution (MPI_Wtime). */
 export function Wtime(): number { return currentEngine().wtime(); }
