@@ -31,6 +31,7 @@ import {
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
   type PayloadKind, type PointToPoint, type SendMode, type Sink, type TypedArray,
 } from "../engine/engine.js";
+import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
 import { loadAddon, type NativeAddon } from "./load.js";
 
@@ -439,7 +440,11 @@ class NativeComm extends Channel implements EngineComm {
 
   constructor(engine: NativeEngine, handle: number) {
     super(engine, handle);
-    this.native = new NativeCollectives(engine, handle, this.rank);
+    // After a barrier every rank has finished its earlier collectives: a value collective's message still waiting on
+    // the internal channel (if it was ever made) comes from a rank that disagreed about that collective.
+    this.native = new NativeCollectives(engine, handle, this.rank, () => {
+      if (this.#internal) checkStaleAfter(this.#internal, "Barrier");
+    });
   }
 
   /**
@@ -497,7 +502,12 @@ class NativeComm extends Channel implements EngineComm {
 
 /** MPI's own collectives (MPI-4.0 chapter 6) on one communicator. */
 class NativeCollectives implements Collectives {
-  constructor(private readonly engine: NativeEngine, private readonly handle: number, private readonly rank: number) {}
+  constructor(
+    private readonly engine: NativeEngine,
+    private readonly handle: number,
+    private readonly rank: number,
+    private readonly afterBarrier: () => void,
+  ) {}
 
   /**
    * Calls the addon. A blocking collective is MPI's blocking call on every rank alike, as C and mpi4py ranks make
@@ -514,7 +524,10 @@ class NativeCollectives implements Collectives {
     return new MpiRequest(this.engine, this.#run(f)!);
   }
 
-  barrier(): void { this.#run((a) => a.barrier(this.handle)); }
+  barrier(): void {
+    this.#run((a) => a.barrier(this.handle));
+    this.afterBarrier();
+  }
   bcast(buf: Uint8Array, root: number): void { this.#run((a) => a.bcast(this.handle, buf, root)); }
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
     this.#run((a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false));
