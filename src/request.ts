@@ -122,7 +122,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** Waits for all; returns their values in order (MPI_Waitall). The first error is thrown after all completed. */
   static waitall<T>(requests: readonly Request<T>[], statuses?: Status[]): T[] {
-    checkList("waitall", requests);
+    checkList("waitall", requests, statuses);
     const engine = currentEngine();
     for (;;) {
       let all = true;
@@ -153,7 +153,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** Waits until at least one completes; returns the indices and values of all completed (MPI_Waitsome). */
   static waitsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
-    checkList("waitsome", requests);
+    checkList("waitsome", requests, statuses);
     if (requests.length === 0) return [[], []];
     const engine = currentEngine();
     for (;;) {
@@ -164,6 +164,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   static testsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
+    checkList("testsome", requests, statuses);
     const indices: number[] = [];
     const values: T[] = [];
     requests.forEach((r, i) => {
@@ -177,7 +178,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** `[true, values]` when all are complete, else `[false, undefined]` (MPI_Testall). */
   static testall<T>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
-    checkList("testall", requests);
+    checkList("testall", requests, statuses);
     let all = true;
     for (const r of requests) if (!r.#outcome && !r.#operation.test()) all = false;
     if (!all) return [false, undefined];
@@ -200,8 +201,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
   static Testsome = Request.testsome;
 }
 
-function checkList(call: string, requests: unknown): void {
+function checkList(call: string, requests: unknown, statuses?: unknown): void {
   if (!Array.isArray(requests) || !requests.every((r) => r instanceof Request)) {
     throw new MPIError("ERR_ARG", `Request.${call}: expected an array of Request objects`);
+  }
+  if (statuses !== undefined && statuses !== null && !Array.isArray(statuses)) {
+    throw new MPIError("ERR_ARG", `Request.${call}: statuses must be an array of MPI.Status`);
   }
 }
