@@ -81,7 +81,7 @@ function attempt(label: string, classes: readonly string[], run: () => unknown):
   nothingStray(label);
 }
 
-const RANK = ["ERR_RANK"], TAG = ["ERR_TAG"], ARG = ["ERR_ARG"], BUF = ["ERR_BUFFER"], ROOT = ["ERR_ROOT"];
+const RANK = ["ERR_RANK"], TAG = ["ERR_TAG"], ARG = ["ERR_ARG"], BUF = ["ERR_BUFFER"];
 const buf = () => new Float64Array(size);
 
 // ---- point-to-point, lowercase and Capitalized -----------------------------------------------------------
