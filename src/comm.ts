@@ -52,6 +52,7 @@ function receiveArgs(where: () => string, call: string, argc: number, source: un
   if (proto !== Object.prototype && proto !== null) {
     throw new MPIError("ERR_ARG", `${where()}: source must be a rank or an options object { ${[...keys].join(", ")} }, got ${describe(source)}`);
   }
+  if (keys.size === 0) throw new MPIError("ERR_ARG", `${where()}: source must be a rank, got ${describe(source)}`);
   if (argc !== 1) {
     throw new MPIError("ERR_ARG", `${where()}: an options object must be the only argument (got ${argc}); put tag and status inside it`);
   }
@@ -69,6 +70,8 @@ function receiveArgs(where: () => string, call: string, argc: number, source: un
 }
 
 const IRECV_OPTION_KEYS = new Set(["source", "tag"]);
+/** sendrecv's receive side is positional only: an options object there would hide the explicit recvtag. */
+const NO_OPTIONS = new Set<string>();
 
 export class Comm {
   #engine: EngineComm | null;
@@ -343,7 +346,7 @@ export class Comm {
   sendrecv<T = unknown>(
     sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
   ): T {
-    const a = this.#args("sendrecv", 1, source, recvtag, status);
+    const a = this.#args("sendrecv", arguments.length, source, recvtag, status, NO_OPTIONS);
     this.#checkReceive("sendrecv", a.source, a.tag, a.status);
     const sendRequest = this.#isend("sendrecv", dest, sendtag, STANDARD, VALUE, () => this.encode("sendrecv", sendobj));
     const received = this.#recvValue<T>("sendrecv", a);

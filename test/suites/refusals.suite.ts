@@ -84,3 +84,8 @@ const got = new Float64Array(2);
 world.Recv(got, from, 9);
 assert.deepEqual([...got], [20, 30]);
 world.Barrier();
+
+// sendrecv's receive side is positional: an options object there (which would hide recvtag) is refused.
+expectError("ERR_ARG", () => world.sendrecv("x", peer, 0, { source: from } as unknown as number, 5));
+world.Barrier();
+assert.equal(world.iprobe(MPI.ANY_SOURCE, MPI.ANY_TAG), false);
