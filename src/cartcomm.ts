@@ -117,7 +117,7 @@ function createCart(comm: Comm, dims: readonly number[], periods: readonly (bool
   const c = comm.engineComm(call);
   void reorder; // Rank order is kept: on one machine no placement is better than another.
   if (!Array.isArray(dims) || !dims.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new MPIError("ERR_DIMS", `${comm.where(call)}: dims must be an array of positive integers, got ${describe(dims)}${Array.isArray(dims) ? ` [${dims.join(", ")}]` : ""}`);
+    throw new MPIError("ERR_DIMS", `${comm.where(call)}: dims must be an array of positive integers, got ${describe(dims)}${Array.isArray(dims) ? ` [${dims.map((n) => String(n)).join(", ")}]` : ""}`);
   }
   const p = periods ?? dims.map(() => false);
   if (!Array.isArray(p) || p.length !== dims.length) {
@@ -140,15 +140,18 @@ hooks.createCart = createCart;
  */
 export function Compute_dims(nnodes: number, dims: number | readonly number[]): number[] {
   const call = "Compute_dims";
-  if (!Number.isInteger(nnodes) || nnodes < 1) throw new MPIError("ERR_ARG", `${call}: nnodes ${String(nnodes)} must be a positive integer`);
+  if (!Number.isInteger(nnodes) || nnodes < 1 || nnodes > INT32_MAX) {
+    throw new MPIError("ERR_ARG", `${call}: nnodes ${String(nnodes)} must be an integer in 1..2**31-1`);
+  }
+  const saneLength = (n: number) => n <= MAX_NDIMS;
   let out: number[];
   if (typeof dims === "number") {
-    if (!Number.isInteger(dims) || dims < 0) throw new MPIError("ERR_DIMS", `${call}: ndims ${dims} must be a non-negative integer`);
+    if (!Number.isInteger(dims) || dims < 0 || !saneLength(dims)) throw new MPIError("ERR_DIMS", `${call}: ndims ${dims} must be an integer in 0..${MAX_NDIMS}`);
     out = new Array<number>(dims).fill(0);
-  } else if (Array.isArray(dims) && dims.every((n) => Number.isInteger(n) && n >= 0)) {
+  } else if (Array.isArray(dims) && saneLength(dims.length) && dims.every((n) => Number.isInteger(n) && n >= 0 && n <= INT32_MAX)) {
     out = [...dims];
   } else {
-    throw new MPIError("ERR_DIMS", `${call}: dims must be a number of dimensions or an array of non-negative integers, got ${describe(dims)}`);
+    throw new MPIError("ERR_DIMS", `${call}: dims must be a number of dimensions or an array of at most ${MAX_NDIMS} integers in 0..2**31-1, got ${describe(dims)}`);
   }
   const fixed = out.filter((n) => n > 0).reduce((a, b) => a * b, 1);
   const free = out.filter((n) => n === 0).length;
@@ -165,8 +168,16 @@ export function Compute_dims(nnodes: number, dims: number | readonly number[]): 
   return out.map((n) => (n === 0 ? factors[i++]! : n));
 }
 
+const INT32_MAX = 2 ** 31 - 1;
+/** More dimensions than this is not a grid anyone means; the bound keeps a bad ndims from allocating gigabytes. */
+const MAX_NDIMS = 1 << 16;
+
 /** `k` factors of `n`, non-increasing, with the smallest spread between largest and smallest. */
 export function balanced(n: number, k: number): number[] {
+  // n has at most log2(n) factors above 1: search that many slots and pad with ones, so the search (and its
+  // recursion) stays bounded however many dimensions are asked for.
+  const most = Math.max(1, Math.floor(Math.log2(n)) + 1);
+  if (k > most) return [...balanced(n, most), ...new Array<number>(k - most).fill(1)];
   const divisors: number[] = [];
   for (let d = 1; d * d <= n; d++) {
     if (n % d === 0) {

@@ -13,6 +13,7 @@
  * no length field.
  */
 import * as v8 from "node:v8";
+import { types } from "node:util";
 import { MPIError } from "./errors.js";
 
 // ---- Tags ----------------------------------------------------------------------------
@@ -222,6 +223,7 @@ function encodeBigInt(b: bigint): Uint8Array {
 }
 
 function encodeObject(o: object): Uint8Array {
+  refuseProxy(o);
   if (Array.isArray(o)) {
     const arr = o as unknown[];
     if (arr.length === 0 || typeof arr[0] === "number") {
@@ -465,6 +467,7 @@ function writeNumArray(a: number[]): void {
 
 function writeObject(o: object, depth: number): void {
   if (depth > MAX_DEPTH) throw GIVE_UP;
+  refuseProxy(o);
   if (Array.isArray(o)) {
     if (Object.getPrototypeOf(o) !== Array.prototype) throw GIVE_UP;
     markSeen(o);
@@ -528,6 +531,14 @@ function writeObject(o: object, depth: number): void {
   throw GIVE_UP;
 }
 
+/**
+ * Structured clone refuses Proxies (v8.serialize: "#<Object> could not be cloned"); the fast paths would read
+ * through the traps instead, so they refuse them too, before anything is sent.
+ */
+function refuseProxy(o: object): void {
+  if (types.isProxy(o)) throw new MPIError("ERR_TYPE", "a Proxy cannot be sent (structured clone refuses Proxies)");
+}
+
 // ---- v8 fallback ----------------------------------------------------------------------
 
 function encodeV8(value: unknown): Uint8Array {
@@ -537,6 +548,9 @@ function encodeV8(value: unknown): Uint8Array {
   try {
     ser.writeValue(value);
   } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new MPIError("ERR_TYPE", "value cannot be sent: it is nested too deeply for structured clone", { cause: e });
+    }
     // Errors thrown by the value's own getters pass through unchanged.
     throw isCloneError(e) ? notCloneable(value, e) : e;
   }

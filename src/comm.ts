@@ -11,7 +11,8 @@ import {
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError, isMPIError } from "./errors.js";
-import { type Buffer, bytesOf, checkBuffer, elementSize } from "./datatype.js";
+import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer } from "./datatype.js";
+import { types } from "node:util";
 import { CompletedOperation, EngineOperation, Request } from "./request.js";
 import { Status } from "./status.js";
 // collectives (collective/): the block at the end of class Comm
@@ -31,9 +32,46 @@ export interface RecvOptions {
   status?: Status;
 }
 
-function isRecvOptions(x: unknown): x is RecvOptions {
-  return typeof x === "object" && x !== null && !(x instanceof Status);
+const RECV_OPTION_KEYS = new Set(["source", "tag", "status"]);
+
+/** The receive-side arguments once parsed: what the positional form or the options object said. */
+interface ReceiveArgs { source: unknown; tag: unknown; status: unknown }
+
+/**
+ * Reads the receive-side arguments of recv/irecv/probe/iprobe: positional `(source, tag, status)`, or one options
+ * object as the sole argument. Anything else object-like in the source position is an error, never a wildcard:
+ * `recv({ source: 0 }, 5)` would otherwise drop the tag, and mpi4py's `recv(buf, 0)` would receive from anyone.
+ */
+function receiveArgs(where: () => string, call: string, argc: number, source: unknown, tag: unknown, status: unknown, keys: ReadonlySet<string>): ReceiveArgs {
+  if (typeof source !== "object" || source === null) return { source, tag: tag === undefined ? ANY_TAG : tag, status };
+  if (isBuffer(source)) {
+    const upper = call[0]!.toUpperCase() + call.slice(1);
+    throw new MPIError("ERR_ARG", `${where()}: lowercase ${call} takes no buffer; use ${upper}(buf, source, tag)`);
+  }
+  const proto = types.isProxy(source) ? undefined : Object.getPrototypeOf(source);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new MPIError("ERR_ARG", `${where()}: source must be a rank or an options object { ${[...keys].join(", ")} }, got ${describe(source)}`);
+  }
+  if (keys.size === 0) throw new MPIError("ERR_ARG", `${where()}: source must be a rank, got ${describe(source)}`);
+  if (argc !== 1) {
+    throw new MPIError("ERR_ARG", `${where()}: an options object must be the only argument (got ${argc}); put tag and status inside it`);
+  }
+  const descriptors = Object.getOwnPropertyDescriptors(source);
+  const names = Reflect.ownKeys(descriptors);
+  if (names.length === 0) throw new MPIError("ERR_ARG", `${where()}: the options object is empty; call ${call}() for any source and tag`);
+  for (const name of names) {
+    if (typeof name !== "string" || !keys.has(name)) {
+      throw new MPIError("ERR_ARG", `${where()}: unknown option ${String(name)}; ${call} takes { ${[...keys].join(", ")} }`);
+    }
+    if (!("value" in descriptors[name]!)) throw new MPIError("ERR_ARG", `${where()}: option ${name} must be a plain value, not a getter`);
+  }
+  const option = (name: string) => descriptors[name]?.value as unknown;
+  return { source: option("source"), tag: option("tag") ?? ANY_TAG, status: option("status") };
 }
+
+const IRECV_OPTION_KEYS = new Set(["source", "tag"]);
+/** sendrecv's receive side is positional only: an options object there would hide the explicit recvtag. */
+const NO_OPTIONS = new Set<string>();
 
 export class Comm {
   #engine: EngineComm | null;
@@ -201,7 +239,7 @@ export class Comm {
   /** Validates a receive's source and tag; null for PROC_NULL (nothing to receive). */
   #receiveFrom(call: string, source: unknown, tag: unknown): { c: EngineComm; source: number; tag: number } | null {
     const c = this.engineComm(call);
-    const src = this.checkSource(call, source ?? ANY_SOURCE);
+    const src = this.checkSource(call, source === undefined ? ANY_SOURCE : source);
     const t = this.checkTag(call, tag, true);
     return src === PROC_NULL ? null : { c, source: src, tag: t };
   }
@@ -273,52 +311,68 @@ export class Comm {
     return this.#isend("issend", dest, tag, SYNCHRONOUS, VALUE, () => this.encode("issend", obj));
   }
 
-  /** Receives a value (blocking). Returns undefined for PROC_NULL. */
-  recv<T = unknown>(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): T {
-    if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
+  #args(call: string, argc: number, source: unknown, tag: unknown, status: unknown, keys = RECV_OPTION_KEYS): ReceiveArgs {
+    return receiveArgs(() => this.where(call), call, argc, source, tag, status, keys);
+  }
+
+  /** A value receive whose arguments are already valid: the shared tail of recv and sendrecv. */
+  #recvValue<T>(call: string, a: ReceiveArgs): T {
     const into: { bytes?: Uint8Array } = {};
-    return this.#recv("recv", source, tag, status, () => this.valueSink("recv", into), (envelope, st) => {
+    return this.#recv(call, a.source, a.tag, a.status, () => this.valueSink(call, into), (envelope, st) => {
       st?.fill(envelope);
-      return this.decode<T>("recv", into.bytes);
+      return this.decode<T>(call, into.bytes);
     }) as T;
   }
 
+  /** Receives a value (blocking). Returns undefined for PROC_NULL. */
+  recv<T = unknown>(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): T {
+    return this.#recvValue<T>("recv", this.#args("recv", arguments.length, source, tag, status));
+  }
+
   irecv<T = unknown>(source?: number | RecvOptions, tag: number = ANY_TAG): Request<T> {
-    if (isRecvOptions(source)) ({ source, tag = ANY_TAG } = source);
+    const a = this.#args("irecv", arguments.length, source, tag, undefined, IRECV_OPTION_KEYS);
     const into: { bytes?: Uint8Array } = {};
-    return this.#irecv("irecv", source, tag, () => this.valueSink("irecv", into), (envelope, st) => {
+    return this.#irecv("irecv", a.source, a.tag, () => this.valueSink("irecv", into), (envelope, st) => {
       st?.fill(envelope);
       return this.decode<T>("irecv", into.bytes);
     });
+  }
+
+  /** Checks every receive-side argument of a sendrecv before its send goes out (a late error would strand it). */
+  #checkReceive(call: string, source: unknown, tag: unknown, status: unknown): void {
+    this.#receiveFrom(call, source, tag);
+    this.checkStatus(call, status);
   }
 
   /** Sends a value and receives one (MPI_Sendrecv); safe against the send/receive deadlock. */
   sendrecv<T = unknown>(
     sendobj: unknown, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
   ): T {
-    const sendRequest = this.isend(sendobj, dest, sendtag);
-    const received = this.recv<T>(source, recvtag, status);
+    const a = this.#args("sendrecv", arguments.length, source, recvtag, status, NO_OPTIONS);
+    this.#checkReceive("sendrecv", a.source, a.tag, a.status);
+    const sendRequest = this.#isend("sendrecv", dest, sendtag, STANDARD, VALUE, () => this.encode("sendrecv", sendobj));
+    const received = this.#recvValue<T>("sendrecv", a);
     sendRequest.wait();
     return received;
   }
 
   /** Blocks until a matching message is available; fills `status` (count in bytes). Returns true. */
   probe(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): true {
-    if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
-    this.#probe("probe", source, tag, status, true);
+    const a = this.#args("probe", arguments.length, source, tag, status);
+    this.#probe("probe", a.source, a.tag, a.status, true);
     return true;
   }
 
   /** True if a matching message is available now; fills `status` when it is. */
   iprobe(source?: number | RecvOptions, tag: number = ANY_TAG, status?: Status): boolean {
-    if (isRecvOptions(source)) ({ source, tag = ANY_TAG, status } = source);
-    return this.#probe("iprobe", source, tag, status, false);
+    const a = this.#args("iprobe", arguments.length, source, tag, status);
+    return this.#probe("iprobe", a.source, a.tag, a.status, false);
   }
 
   // ---- point-to-point on buffers -------------------------------------------------------------------------
 
-  #bytes(call: string, buf: Buffer): () => Uint8Array {
-    return () => bytesOf(checkBuffer(() => this.where(call), "buf", buf));
+  #bytes(call: string, buf: Buffer, name = "buf"): () => Uint8Array {
+    return () => bytesOf(checkBuffer(() => this.where(call), name, buf));
   }
 
   /** Sends a typed array's bytes (MPI_Send, standard mode). */
@@ -351,28 +405,34 @@ export class Comm {
     });
   }
 
-  /** MPI_Sendrecv on buffers. */
+  /** MPI_Sendrecv on buffers. Everything is checked before the send goes out. */
   Sendrecv(
     sendbuf: Buffer, dest: number, sendtag = 0, recvbuf: Buffer | null = null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
   ): void {
     checkBuffer(() => this.where("Sendrecv"), "recvbuf", recvbuf);
-    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, this.#bytes("Sendrecv", sendbuf));
+    this.#checkReceive("Sendrecv", source, recvtag, status);
+    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, this.#bytes("Sendrecv", sendbuf, "sendbuf"));
     this.Recv(recvbuf!, source, recvtag, status);
     sendRequest.wait();
   }
 
-  /** Sends and receives in one buffer (MPI_Sendrecv_replace). */
+  /** Sends and receives in one buffer (MPI_Sendrecv_replace). Everything is checked before the send goes out. */
   Sendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
-    const copy = bytesOf(checkBuffer(() => this.where("Sendrecv_replace"), "buf", buf)).slice();
+    const bytes = bytesOf(checkBuffer(() => this.where("Sendrecv_replace"), "buf", buf));
+    this.#checkReceive("Sendrecv_replace", source, recvtag, status);
+    const copy = bytes.slice();
     const sendRequest = this.#isend("Sendrecv_replace", dest, sendtag, STANDARD, BUFFER, () => copy);
     this.Recv(buf, source, recvtag, status);
     sendRequest.wait();
   }
 
   /** Probe with a status (mpi4py's capitalized spellings, same semantics). */
-  Probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): true { return this.probe(source, tag, status); }
-  Iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean { return this.iprobe(source, tag, status); }
+  Probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): true {
+    this.#probe("Probe", source, tag, status, true);
+    return true;
+  }
+  Iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): boolean { return this.#probe("Iprobe", source, tag, status, false); }
 
   /** @internal An engine's error with the call and rank added, unless it names them already. */
   engineError(call: string, e: unknown): unknown {
@@ -395,19 +455,24 @@ export class Comm {
   }
   Clone(): Comm { return this.Dup(); }
 
-  /** Partitions by color, ordering each part by key then old rank; UNDEFINED color gives COMM_NULL (collective). */
+  /**
+   * Partitions by color, ordering each part by key then old rank; UNDEFINED color gives COMM_NULL (collective).
+   * Color and key are C ints in MPI: a color outside 0..2**31-1 (or a key outside int32) is ERR_ARG. The refusing
+   * rank still takes part, as UNDEFINED, so the other ranks' Split completes (without it) instead of hanging;
+   * then it throws.
+   */
   Split(color = 0, key = 0): Comm {
     const c = this.engineComm("Split");
-    if (color !== UNDEFINED && (!Number.isInteger(color) || color < 0)) {
-      throw new MPIError("ERR_ARG", `${this.where("Split")}: color ${String(color)} must be a non-negative integer or UNDEFINED`);
-    }
-    if (!Number.isInteger(key)) throw new MPIError("ERR_ARG", `${this.where("Split")}: key ${String(key)} must be an integer`);
+    let refusal: string | undefined;
+    if (color !== UNDEFINED && !isInt32(color, 0)) refusal = `color ${String(color)} must be an integer in 0..2**31-1 or UNDEFINED`;
+    else if (!isInt32(key, -INT32_LIMIT)) refusal = `key ${String(key)} must be an integer in -2**31..2**31-1`;
     let split;
     try {
-      split = c.split(color === UNDEFINED ? -1 : color, key);
+      split = c.split(refusal !== undefined || color === UNDEFINED ? -1 : color, refusal !== undefined ? 0 : key);
     } catch (e) {
       throw this.engineError("Split", e);
     }
+    if (refusal !== undefined) throw new MPIError("ERR_ARG", `${this.where("Split")}: ${refusal}; this rank took part as UNDEFINED`);
     return split ? new Comm(split, `${this.#name}_split`) : COMM_NULL;
   }
 
@@ -486,10 +551,18 @@ export class Comm {
   /** A communicator of `group`'s members (collective over this one); COMM_NULL on the others (MPI_Comm_create). */
   Create(group: Group): Comm { const c = createFromGroup(this, group); return c ? new Comm(c, `${this.#name}_create`) : COMM_NULL; }
   /** IDENT (the same communicator), CONGRUENT (same ranks in order), SIMILAR (same members) or UNEQUAL. */
-  Compare(other: Comm): number { return this === other || this.engineComm("Compare") === other.engineComm("Compare") ? IDENT : compareRanks(this.engineComm("Compare").worldRanks, other.engineComm("Compare").worldRanks); }
+  Compare(other: Comm): number {
+    if (!(other instanceof Comm)) throw new MPIError("ERR_COMM", `${this.where("Compare")}: other must be an MPI.Comm, got ${describe(other)}`);
+    return this === other || this.engineComm("Compare") === other.engineComm("Compare") ? IDENT : compareRanks(this.engineComm("Compare").worldRanks, other.engineComm("Compare").worldRanks); }
   /** A Cartesian grid over the first prod(dims) ranks (collective); COMM_NULL on the others (MPI_Cart_create). */
   Create_cart(dims: readonly number[], periods?: readonly (boolean | number)[], reorder = false): Cartcomm { return hooks.createCart!(this, dims, periods, reorder) as Cartcomm; }
   // ---- end collectives ----
+}
+
+const INT32_LIMIT = 2 ** 31;
+/** An integer a C int holds, at least `min`. */
+function isInt32(x: unknown, min: number): x is number {
+  return Number.isInteger(x) && (x as number) >= min && (x as number) < INT32_LIMIT;
 }
 
 export const COMM_WORLD: Comm = new Comm(() => currentEngine().world, "COMM_WORLD");

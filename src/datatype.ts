@@ -36,14 +36,48 @@ export function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Checks a buffer argument; throws ERR_BUFFER naming the argument (`where` says the call, rank and communicator). */
+/** ES2024 member present in Node 20 but not in this project's `lib` setting. */
+interface Resizable { resizable?: boolean }
+
+/**
+ * Why a buffer cannot be used, or undefined when it can. A detached buffer (transferred away) reads as empty, so
+ * it would silently travel as an empty message; a resizable ArrayBuffer can shrink while MPI reads or writes it
+ * (a user Op or a pending request), leaving a view out of bounds. Only an empty buffer can be detached, so the
+ * common case costs two property reads.
+ */
+export function bufferRefusal(buf: Buffer): string | undefined {
+  const memory = ArrayBuffer.isView(buf) ? buf.buffer : buf;
+  if ((memory as Resizable).resizable) return "is backed by a resizable ArrayBuffer, which can shrink under MPI; use a fixed-length buffer";
+  let byteLength: number;
+  try {
+    byteLength = buf.byteLength; // a detached DataView throws here
+  } catch {
+    return "is detached (its memory was transferred away)";
+  }
+  if (byteLength === 0 && memory instanceof ArrayBuffer) {
+    try {
+      new Uint8Array(memory); // throws for a detached ArrayBuffer
+    } catch {
+      return "is detached (its memory was transferred away)";
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks a buffer argument: its type, then that its memory is usable (not detached, not resizable); throws
+ * ERR_BUFFER naming the argument (`where` says the call, rank and communicator).
+ */
 export function checkBuffer(where: string | (() => string), name: string, value: unknown): Buffer {
+  const at = () => (typeof where === "function" ? where() : where);
   if (!isBuffer(value)) {
     throw new MPIError(
       "ERR_BUFFER",
-      `${typeof where === "function" ? where() : where}: ${name} must be a typed array, DataView or ArrayBuffer, got ${describe(value)}` +
+      `${at()}: ${name} must be a typed array, DataView or ArrayBuffer, got ${describe(value)}` +
         (Array.isArray(value) ? " (use a typed array such as Float64Array.from(array), or the lowercase method for values)" : ""),
     );
   }
+  const refusal = bufferRefusal(value);
+  if (refusal) throw new MPIError("ERR_BUFFER", `${at()}: ${name} ${refusal}`);
   return value;
 }

@@ -91,13 +91,13 @@ export class Group {
   }
 
   /** Members of `a`, then those of `b` not in `a` (MPI_Group_union). Also `a.Union(b)`. */
-  static Union(a: Group, b: Group): Group { return a.Union(b); }
+  static Union(a: Group, b: Group): Group { return asGroup("Group.Union", a).Union(b); }
   /** Members of `a` that are in `b`, in `a`'s order. Also `a.Intersection(b)`. */
-  static Intersection(a: Group, b: Group): Group { return a.Intersection(b); }
+  static Intersection(a: Group, b: Group): Group { return asGroup("Group.Intersection", a).Intersection(b); }
   /** Members of `a` not in `b`, in `a`'s order. Also `a.Difference(b)`. */
-  static Difference(a: Group, b: Group): Group { return a.Difference(b); }
-  static Compare(a: Group, b: Group): number { return a.Compare(b); }
-  static Translate_ranks(a: Group, ranks: readonly number[] | null, b: Group): number[] { return a.Translate_ranks(ranks, b); }
+  static Difference(a: Group, b: Group): Group { return asGroup("Group.Difference", a).Difference(b); }
+  static Compare(a: Group, b: Group): number { return asGroup("Group.Compare", a).Compare(b); }
+  static Translate_ranks(a: Group, ranks: readonly number[] | null, b: Group): number[] { return asGroup("Group.Translate_ranks", a).Translate_ranks(ranks, b); }
 
   /** `this ∪ other`; mpi4py's class-method form `g.Union(g1, g2)` works too. */
   Union(other: Group, second?: Group): Group {
@@ -123,6 +123,12 @@ export class Group {
     this.#check("Group.Free");
     this.#freed = true;
   }
+}
+
+/** The first operand of the static group operations, refused as ERR_GROUP when it is not a Group. */
+function asGroup(call: string, g: unknown): Group {
+  if (!(g instanceof Group)) throw new MPIError("ERR_GROUP", `${call}: group1 must be an MPI.Group, got ${describe(g)}`);
+  return g;
 }
 
 /** Compares two member lists: `same` for equal order, SIMILAR for the same set, else UNEQUAL. */

@@ -149,7 +149,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** Waits for all; returns their values in order (MPI_Waitall). The first error is thrown after all completed. */
   static waitall<T>(requests: readonly Request<T>[], statuses?: Status[]): T[] {
-    checkList("waitall", requests);
+    checkList("waitall", requests, statuses);
     Request.#waitFor(currentEngine(), "waitall", requests, true, () => {
       let all = true;
       for (const r of requests) if (!r.#complete()) all = false;
@@ -189,7 +189,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * has (MPI_Waitsome), which become inactive. `[[], []]` when none is active.
    */
   static waitsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
-    checkList("waitsome", requests);
+    checkList("waitsome", requests, statuses);
     const active = requests.filter((r) => r.active);
     if (active.length > 0) Request.#waitFor(currentEngine(), "waitsome", active, false, () => active.some((r) => r.#complete()));
     return Request.testsome(requests, statuses);
@@ -197,7 +197,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** The indices and values of the active requests that are complete (MPI_Testsome); they become inactive. */
   static testsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
-    checkList("testsome", requests);
+    checkList("testsome", requests, statuses);
     const indices: number[] = [];
     const values: T[] = [];
     requests.forEach((r, i) => {
@@ -211,7 +211,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** `[true, values]` when all are complete, else `[false, undefined]` (MPI_Testall). */
   static testall<T>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
-    checkList("testall", requests);
+    checkList("testall", requests, statuses);
     let all = true;
     for (const r of requests) if (!r.#complete()) all = false;
     if (!all) return [false, undefined];
@@ -265,20 +265,23 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
   /** MPI_Waitsome: the indices that completed, or undefined when none is active. */
   static Waitsome(requests: readonly Request<unknown>[], statuses?: Status[]): number[] | undefined {
-    checkList("Waitsome", requests);
+    checkList("Waitsome", requests, statuses);
     if (!requests.some((r) => r.active)) return undefined;
     return Request.waitsome(requests, statuses)[0];
   }
   /** MPI_Testsome: the indices that completed (maybe none), or undefined when none is active. */
   static Testsome(requests: readonly Request<unknown>[], statuses?: Status[]): number[] | undefined {
-    checkList("Testsome", requests);
+    checkList("Testsome", requests, statuses);
     if (!requests.some((r) => r.active)) return undefined;
     return Request.testsome(requests, statuses)[0];
   }
 }
 
-function checkList(call: string, requests: unknown): void {
+function checkList(call: string, requests: unknown, statuses?: unknown): void {
   if (!Array.isArray(requests) || !requests.every((r) => r instanceof Request)) {
     throw new MPIError("ERR_ARG", `Request.${call}: expected an array of Request objects`);
+  }
+  if (statuses !== undefined && statuses !== null && !Array.isArray(statuses)) {
+    throw new MPIError("ERR_ARG", `Request.${call}: statuses must be an array of MPI.Status`);
   }
 }

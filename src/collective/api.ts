@@ -100,14 +100,13 @@ function checkSeq(comm: Comm, call: string, seq: unknown, argName: string): unkn
 
 /** A buffer argument as bytes. */
 function bufBytes(comm: Comm, call: string, name: string, buf: unknown): Uint8Array {
-  return bytesOf(isBuffer(buf) ? buf : checkBuffer(comm.where(call), name, buf));
+  return bytesOf(checkBuffer(() => comm.where(call), name, buf));
 }
 
 /** A buffer argument as a typed array (DataView and ArrayBuffer count as bytes). */
 function typed(comm: Comm, call: string, name: string, buf: unknown): TypedArray {
-  if (isTypedArray(buf)) return buf;
-  checkBuffer(comm.where(call), name, buf);
-  return bytesOf(buf as Buffer);
+  checkBuffer(() => comm.where(call), name, buf);
+  return isTypedArray(buf) ? buf : bytesOf(buf as Buffer);
 }
 
 /** The ops check for buffer reductions: returns the engine form or throws ERR_OP. */
@@ -131,7 +130,7 @@ function spec(comm: Comm, call: string, name: string, value: unknown): { buf: Ui
   if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !isBuffer(value[0])) {
     throw new MPIError("ERR_ARG", `${where}: ${name} must be [buffer, counts] or [buffer, counts, displs], got ${describe(value)}`);
   }
-  const buf = value[0] as Buffer;
+  const buf = checkBuffer(where, `${name}[0]`, value[0]);
   const esize = elementSize(buf);
   const length = bytesOf(buf).length / esize;
   const counts = value[1] as unknown;
@@ -168,11 +167,16 @@ function uniform(size: number, block: number): { counts: number[]; displs: numbe
   return { counts: new Array<number>(size).fill(block), displs: Array.from({ length: size }, (_, i) => i * block) };
 }
 
-function divide(comm: Comm, call: string, name: string, bytes: number, size: number): number {
-  if (bytes % size !== 0) {
-    throw new MPIError("ERR_COUNT", `${comm.where(call)}: ${name} has ${bytes} bytes, which does not split into ${size} equal blocks (one per rank)`);
+/**
+ * The bytes of one rank's block when `buf` splits into `size` equal blocks of whole elements (counts are in
+ * elements of the buffer's type, as in MPI: three doubles do not split into two blocks of 12 bytes).
+ */
+function divide(comm: Comm, call: string, name: string, buf: Uint8Array, esize: number, size: number): number {
+  const elements = buf.length / esize;
+  if (elements % size !== 0) {
+    throw new MPIError("ERR_COUNT", `${comm.where(call)}: ${name} has ${elements} elements, which do not split into ${size} equal blocks (one per rank)`);
   }
-  return bytes / size;
+  return (elements / size) * esize;
 }
 
 // ---- values (lowercase) ----------------------------------------------------------------------------------
@@ -427,7 +431,7 @@ export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | In
   let send: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
     send = bufBytes(comm, call, "sendbuf", sendbuf);
-    const block = divide(comm, call, "sendbuf", send.length, c.size);
+    const block = divide(comm, call, "sendbuf", send, elementSize(sendbuf as Buffer), c.size);
     if (recv && recv.length < block) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but each rank's block of sendbuf has ${block}`);
     }
@@ -462,7 +466,7 @@ export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
   let recv: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
     recv = bufBytes(comm, call, "recvbuf", recvbuf);
-    const block = divide(comm, call, "recvbuf", recv.length, c.size);
+    const block = divide(comm, call, "recvbuf", recv, elementSize(recvbuf as Buffer), c.size);
     if (send && send.length > block) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
     }
@@ -491,7 +495,7 @@ export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer
   const c = engine(comm, call);
   const recv = bufBytes(comm, call, "recvbuf", recvbuf);
   const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
-  const block = divide(comm, call, "recvbuf", recv.length, c.size);
+  const block = divide(comm, call, "recvbuf", recv, elementSize(recvbuf as Buffer), c.size);
   if (send && send.length !== block) {
     throw new MPIError(send.length > block ? "ERR_TRUNCATE" : "ERR_COUNT",
       `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has ${block} per rank (${recv.length} for ${c.size} ranks)`);
@@ -521,8 +525,8 @@ export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer,
   const recv = bufBytes(comm, call, "recvbuf", recvbuf);
   // IN_PLACE: the data to send is in recvbuf; send from a copy.
   const send = sendbuf === IN_PLACE ? recv.slice() : bufBytes(comm, call, "sendbuf", sendbuf);
-  const sblock = divide(comm, call, "sendbuf", send.length, c.size);
-  const rblock = divide(comm, call, "recvbuf", recv.length, c.size);
+  const sblock = divide(comm, call, "sendbuf", send, elementSize(sendbuf === IN_PLACE ? recvbuf : sendbuf), c.size);
+  const rblock = divide(comm, call, "recvbuf", recv, elementSize(recvbuf), c.size);
   if (sblock !== rblock) {
     throw new MPIError(sblock > rblock ? "ERR_TRUNCATE" : "ERR_COUNT",
       `${comm.where(call)}: sendbuf has ${sblock} bytes per rank but recvbuf has ${rblock}`);
