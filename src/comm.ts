@@ -553,7 +553,10 @@ export class Comm {
   /** IDENT (the same communicator), CONGRUENT (same ranks in order), SIMILAR (same members) or UNEQUAL. */
   Compare(other: Comm): number {
     if (!(other instanceof Comm)) throw new MPIError("ERR_COMM", `${this.where("Compare")}: other must be an MPI.Comm, got ${describe(other)}`);
-    return this === other || this.engineComm("Compare") === other.engineComm("Compare") ? IDENT : compareRanks(this.engineComm("Compare").worldRanks, other.engineComm("Compare").worldRanks); }
+    // COMM_NULL (or a freed communicator) on either side is ERR_COMM, as every other use of it is.
+    const mine = this.engineComm("Compare"), theirs = other.engineComm("Compare");
+    return this === other || mine === theirs ? IDENT : compareRanks(mine.worldRanks, theirs.worldRanks);
+  }
   /** A Cartesian grid over the first prod(dims) ranks (collective); COMM_NULL on the others (MPI_Cart_create). */
   Create_cart(dims: readonly number[], periods?: readonly (boolean | number)[], reorder = false): Cartcomm { return hooks.createCart!(this, dims, periods, reorder) as Cartcomm; }
   // ---- end collectives ----

@@ -21,6 +21,10 @@ assert.equal(world.Compare(reversed), size > 1 ? MPI.SIMILAR : MPI.CONGRUENT);
 const halves = world.Split(rank < size / 2 ? 0 : 1, rank);
 assert.equal(world.Compare(halves), size > 1 ? MPI.UNEQUAL : MPI.CONGRUENT);
 assert.equal(world.Compare(MPI.COMM_SELF), size > 1 ? MPI.UNEQUAL : MPI.CONGRUENT);
+// COMM_NULL on either side is ERR_COMM, like every other use of it (COMM_NULL.Compare(COMM_NULL) returned IDENT)
+expectError("ERR_COMM", () => MPI.COMM_NULL.Compare(MPI.COMM_NULL));
+expectError("ERR_COMM", () => world.Compare(MPI.COMM_NULL));
+expectError("ERR_COMM", () => MPI.COMM_NULL.Compare(world));
 
 // ---- names ----
 assert.equal(world.Get_name(), "COMM_WORLD");
