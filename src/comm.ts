@@ -95,11 +95,11 @@ export class Comm {
   engineComm(call: string): EngineComm {
     if (!this.#engine && this.#bind) this.#engine = this.#bind();
     if (this.#engine && !this.#freed) return this.#engine;
-    const what = this.#freed ? `${this.#name} was freed` : "COMM_NULL is not a communicator";
+    const what = this.#freed ? `${this.#name} was freed` : "MPI_COMM_NULL is not a communicator";
     throw new MPIError("ERR_COMM", `${call}: ${what}`);
   }
 
-  /** @internal "send on rank 2 of COMM_WORLD (size 4)", the start of every error message. */
+  /** @internal "send on rank 2 of MPI_COMM_WORLD (size 4)", the start of every error message. */
   where(call: string): string {
     const c = this.engineComm(call);
     return `${call} on rank ${c.rank} of ${this.#name} (size ${c.size})`;
@@ -568,6 +568,6 @@ function isInt32(x: unknown, min: number): x is number {
   return Number.isInteger(x) && (x as number) >= min && (x as number) < INT32_LIMIT;
 }
 
-export const COMM_WORLD: Comm = new Comm(() => currentEngine().world, "COMM_WORLD");
-export const COMM_SELF: Comm = new Comm(() => currentEngine().self, "COMM_SELF");
-export const COMM_NULL: Comm = new Comm(null, "COMM_NULL");
+export const COMM_WORLD: Comm = new Comm(() => currentEngine().world, "MPI_COMM_WORLD");
+export const COMM_SELF: Comm = new Comm(() => currentEngine().self, "MPI_COMM_SELF");
+export const COMM_NULL: Comm = new Comm(null, "MPI_COMM_NULL");

@@ -230,7 +230,7 @@ function describeBlocked(inboxes: readonly InboxView[]): string {
       const peer = control[STATE_PEER]!;
       const tag = control[STATE_TAG]!;
       const context = control[STATE_CONTEXT]!;
-      const space = context < 0 ? "" : context <= 1 ? " on COMM_WORLD" : context <= 3 ? " on COMM_SELF" : ` on communicator #${context >> 1}`;
+      const space = context < 0 ? "" : context <= 1 ? " on MPI_COMM_WORLD" : context <= 3 ? " on MPI_COMM_SELF" : ` on communicator #${context >> 1}`;
       if (call === "collective") {
         const awaited = peer >= 0 ? `its rank ${peer}` : "every rank";
         lines.push(`  rank ${rank}: blocked in a collective${space}, waiting for ${awaited} to join`);

@@ -81,8 +81,8 @@ describe("mpi4ts command line", () => {
     const r = await mpi4ts(["run", "-n", "2", `${F}/deadlock.ts`], { timeoutMs: 30_000 });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /deadlock/);
-    assert.match(r.stderr, /rank 0: blocked in recv\(source=1, tag=4\) on COMM_WORLD/);
-    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=4\) on COMM_WORLD/);
+    assert.match(r.stderr, /rank 0: blocked in recv\(source=1, tag=4\) on MPI_COMM_WORLD/);
+    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=4\) on MPI_COMM_WORLD/);
   });
 
   it("ends an overlong job at --timeout with a clear message", async () => {

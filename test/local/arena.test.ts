@@ -32,7 +32,7 @@ describe("shared areas of the local engine", () => {
     const r = await mpi4ts(["run", "-n", "2", "--timeout", "60", `${F}/collective-stuck.ts`, "deadlock"], { timeoutMs: 90_000 });
     assert.notEqual(r.code, 0, explain(r));
     assert.match(r.stderr, /deadlock/, explain(r));
-    assert.match(r.stderr, /rank 1: blocked in a collective on COMM_WORLD, waiting for every rank to join/, explain(r));
+    assert.match(r.stderr, /rank 1: blocked in a collective on MPI_COMM_WORLD, waiting for every rank to join/, explain(r));
     assert.match(r.stderr, /rank 0: blocked in recv\(source=1, tag=5\)/, explain(r));
   });
 });

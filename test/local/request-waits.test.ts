@@ -16,12 +16,12 @@ function run(name: string) {
 
 describe("waits over requests (local engine)", () => {
   const deadlocks: [string, RegExp][] = [
-    ["waitall", /rank 0: blocked in Request\.waitall, waiting for irecv\(source=1, tag=5\) on COMM_WORLD/],
-    ["waitany", /rank 0: blocked in Request\.waitany, waiting for irecv\(source=1, tag=5\) on COMM_WORLD/],
-    ["waitsome", /rank 1: blocked in Request\.waitsome, waiting for irecv\(source=0, tag=5\) on COMM_WORLD/],
-    ["await", /rank 0: awaiting irecv\(source=1, tag=5\) on COMM_WORLD\n\s+rank 1: awaiting irecv\(source=0, tag=5\)/],
-    ["ibarrier", /rank 0: awaiting irecv\(source=1, tag=\d+\) on COMM_WORLD \(inside a collective\)\n\s+rank 1: blocked in recv\(source=0, tag=7\)/],
-    ["ssend-tag", /rank 0: blocked in ssend\(dest=rank 1 of the job, tag=1\) on COMM_WORLD/],
+    ["waitall", /rank 0: blocked in Request\.waitall, waiting for irecv\(source=1, tag=5\) on MPI_COMM_WORLD/],
+    ["waitany", /rank 0: blocked in Request\.waitany, waiting for irecv\(source=1, tag=5\) on MPI_COMM_WORLD/],
+    ["waitsome", /rank 1: blocked in Request\.waitsome, waiting for irecv\(source=0, tag=5\) on MPI_COMM_WORLD/],
+    ["await", /rank 0: awaiting irecv\(source=1, tag=5\) on MPI_COMM_WORLD\n\s+rank 1: awaiting irecv\(source=0, tag=5\)/],
+    ["ibarrier", /rank 0: awaiting irecv\(source=1, tag=\d+\) on MPI_COMM_WORLD \(inside a collective\)\n\s+rank 1: blocked in recv\(source=0, tag=7\)/],
+    ["ssend-tag", /rank 0: blocked in ssend\(dest=rank 1 of the job, tag=1\) on MPI_COMM_WORLD/],
   ];
   for (const [name, report] of deadlocks) {
     it(`reports a deadlock in ${name}`, async () => {

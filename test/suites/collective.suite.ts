@@ -422,7 +422,7 @@ async function run(): Promise<void> {
 
   // Root-only checks, on COMM_SELF so that no peer is left waiting.
   const self = MPI.COMM_SELF;
-  expectError("ERR_COUNT", () => self.scatter([1, 2], 0), /scatter on rank 0 of COMM_SELF \(size 1\): seq has 2 items/);
+  expectError("ERR_COUNT", () => self.scatter([1, 2], 0), /scatter on rank 0 of MPI_COMM_SELF \(size 1\): seq has 2 items/);
   expectError("ERR_ARG", () => self.scatter(null, 0));
   expectError("ERR_TRUNCATE", () => self.Gather(new Int8Array(4), new Int8Array(2), 0));
   expectError("ERR_TRUNCATE", () => self.Scatter(new Int8Array(4), new Int8Array(2), 0));

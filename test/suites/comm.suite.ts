@@ -27,7 +27,7 @@ expectError("ERR_COMM", () => world.Compare(MPI.COMM_NULL));
 expectError("ERR_COMM", () => MPI.COMM_NULL.Compare(world));
 
 // ---- names ----
-assert.equal(world.Get_name(), "COMM_WORLD");
+assert.equal(world.Get_name(), "MPI_COMM_WORLD");
 dup.Set_name("my dup");
 assert.equal(dup.Get_name(), "my dup");
 expectError("ERR_ROOT", () => dup.bcast(0, size), /of my dup/);
