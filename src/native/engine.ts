@@ -299,15 +299,12 @@ class Channel implements PointToPoint {
       let target: Uint8Array;
       try {
         target = checkedTarget(sink({ source: from, tag: wireTag, byteLength: length, kind: BUFFER }), length);
-      } catch (refusal) {
+      } catch {
+        // Refused (too small, or it wants a value): take the message, so that the sink judges it by its real
+        // envelope and a refused one stays receivable from the stash.
         const bytes = new Uint8Array(length);
         addon.mrecv(message, bytes);
-        const taken = this.#held(from, wireTag, bytes);
-        if (taken.envelope.kind === BUFFER) {
-          this.stash.push(taken);
-          throw refusal;
-        }
-        return this.#offer(sink, taken);
+        return this.#offer(sink, this.#held(from, wireTag, bytes));
       }
       addon.mrecv(message, target);
       if (!this.engine.isValueMessage(target)) return { source: from, tag: wireTag, byteLength: length, kind: BUFFER };
