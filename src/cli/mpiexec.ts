@@ -94,8 +94,11 @@ function quote(word: string): string {
 
 /** How long the ranks and their children get after SIGTERM before SIGKILL, when the job is ended. */
 const END_GRACE_MS = 400;
-/** How long mpiexec gets: it is quick to exit once its ranks are gone, and then cleans up after itself. */
-const MPIEXEC_GRACE_MS = 900;
+/**
+ * How long mpiexec gets: it exits by itself once its ranks are gone, after removing its session directory, so the
+ * wait is usually short; on a loaded machine that took over 900 ms (a SIGKILL then left ompi.HOST.UID behind).
+ */
+const MPIEXEC_GRACE_MS = 3000;
 
 /**
  * Runs the job and returns its exit code: mpiexec's, or, as on the local engine, 124 at --timeout and 128 + n on
