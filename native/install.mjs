@@ -108,15 +108,21 @@ function finish(message, ok) {
   process.exit(ok || !strict ? 0 : 1);
 }
 
-/** node-gyp itself, or undefined. */
+/**
+ * node-gyp, or undefined. It is not a dependency of the package: npm runs install scripts with its own node-gyp
+ * (npm_config_node_gyp), and the repository has it as a devDependency; `node native/install.mjs` run by hand
+ * finds the one inside the npm that came with this Node.
+ */
 function findNodeGyp() {
-  let nodeGyp;
+  const candidates = [env.npm_config_node_gyp];
   try {
-    nodeGyp = require.resolve("node-gyp/bin/node-gyp.js");
+    candidates.unshift(require.resolve("node-gyp/bin/node-gyp.js"));
   } catch {
-    nodeGyp = env.npm_config_node_gyp;
+    // not installed beside mpi4ts: npm's own below
   }
-  return nodeGyp && existsSync(nodeGyp) ? nodeGyp : undefined;
+  if (env.npm_execpath) candidates.push(join(dirname(env.npm_execpath), "..", "node_modules", "node-gyp", "bin", "node-gyp.js"));
+  candidates.push(resolve(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"));
+  return candidates.find((path) => path !== undefined && existsSync(path));
 }
 
 /**
@@ -176,7 +182,7 @@ function main() {
     finish("mpi4ts: native MPI engine not built (node-addon-api is missing: run npm install); the built-in engine works.", false);
   }
   if (!nodeGyp) {
-    finish("mpi4ts: native MPI engine not built (node-gyp is missing: run npm install); the built-in engine works.", false);
+    finish("mpi4ts: native MPI engine not built (node-gyp not found: install it with npm install -g node-gyp, then npm rebuild mpi4ts); the built-in engine works.", false);
   }
   if (verbose) console.log(`mpi4ts: building the native engine against ${found.flavour} (${found.wrapper})`);
   const { release, log } = gypBuild(nodeGyp, found.flavour, here, ["binding.gyp", "mpi4ts_native.cc"], "mpi4ts_native", outDir, {

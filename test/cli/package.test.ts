@@ -4,7 +4,7 @@
  * Catches what a checkout hides: files missing from the package, paths that only resolve inside the repository.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -34,8 +34,20 @@ describe("mpi4ts installed as a dependency", () => {
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
     writeFileSync(join(app, "app.ts"), PROGRAM);
     // The native addon is built by the dependency's own install script where MPI is present; not needed here.
-    const install = await npm(["install", join(work, tarball)], app, { ...process.env, MPI4TS_SKIP_NATIVE: "1", MPI4TS_REQUIRE_NATIVE: "" });
+    // tsx only for the self engine below: mpi4ts itself does not need it at run time.
+    const install = await npm(["install", join(work, tarball), "tsx"], app, { ...process.env, MPI4TS_SKIP_NATIVE: "1", MPI4TS_REQUIRE_NATIVE: "" });
     assert.equal(install.code, 0, explain(install));
+
+    // What the docs link to is in the package; what runs only at build or test time is not a dependency.
+    const installed = join(app, "node_modules", "mpi4ts");
+    for (const file of ["LICENSE", "README.md", "docs/api.md", "docs/mpi4py-mapping.md", "examples/hello.ts"]) {
+      assert.ok(existsSync(join(installed, file)), `${file} is in the package`);
+    }
+    const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["esbuild", "node-addon-api"]);
+    const example = await runProcess("npx", ["mpi4ts", "run", "-n", "2", "node_modules/mpi4ts/examples/hello.ts"], { cwd: app });
+    assert.equal(example.code, 0, explain(example));
+    assert.equal(example.stdout.trim().split("\n").length, 2, explain(example));
 
     const run = await runProcess("npx", ["mpi4ts", "run", "-n", "3", "app.ts"], { cwd: app });
     assert.equal(run.code, 0, explain(run));
