@@ -90,7 +90,8 @@ export function runLocalJob(options: JobOptions): Promise<number> {
 
     const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
     const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
-    const stopListening = () => { stopSignals(); stopOutputWatch(); };
+    let stopStdin = () => {};
+    const stopListening = () => { stopSignals(); stopOutputWatch(); stopStdin(); };
 
     for (let rank = 0; rank < options.size; rank++) {
       const output = new MessageChannel();
@@ -104,10 +105,12 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         transferList: [output.port2, ...ports[rank]!.filter((p): p is MessagePort => p !== undefined)],
         stdout: true,
         stderr: true,
-        stdin: false,
+        stdin: true,
         name: `rank ${rank}`,
       });
       workers.push(worker);
+      if (rank === 0) stopStdin = forwardStdin(worker);
+      else worker.stdin!.end();
       const prefix = options.tagOutput ? `[${rank}] ` : "";
       const out = new LineRelay(process.stdout, prefix);
       const err = new LineRelay(process.stderr, prefix);
@@ -167,6 +170,23 @@ export function runLocalJob(options: JobOptions): Promise<number> {
     }
     if (options.deadlockCheck) timers.push(watchForDeadlock(inboxes, (report) => endJob(1, report)));
   });
+}
+
+/**
+ * The launcher's stdin goes to rank 0, as mpiexec does; the other ranks read an empty stdin. The pipe reads ahead
+ * only as far as rank 0's stream buffers (backpressure), and the returned function lets the launcher exit even
+ * when its stdin (a terminal, a pipe left open) never ends.
+ */
+function forwardStdin(worker: Worker): () => void {
+  const input = process.stdin;
+  const sink = worker.stdin!;
+  sink.on("error", () => {}); // rank 0 ended before reading everything: the rest is not wanted
+  input.pipe(sink);
+  return () => {
+    input.unpipe(sink);
+    input.pause();
+    input.destroy();
+  };
 }
 
 /** One MessageChannel per pair of ranks; ports[r][p] is rank r's end of its channel with rank p. */

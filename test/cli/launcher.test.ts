@@ -112,6 +112,22 @@ describe("mpi4ts command line", () => {
     assert.equal(agreeing.code, 0, explain(agreeing));
   });
 
+  it("gives the launcher's stdin to rank 0 and an empty stdin to the others, as mpiexec does", async () => {
+    const r = await mpi4ts(["run", "-n", "3", `${F}/stdin.ts`], { input: "10\n20\n" });
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout.trim(), "rank 0 read 10+20; lines per rank 2,0,0");
+    // a stdin that stays open does not keep a finished job's launcher alive
+    const open = await mpi4ts(["run", "-n", "2", `${F}/ring.ts`], { input: "open", timeoutMs: 30_000 });
+    assert.equal(open.code, 0, explain(open));
+    assert.equal(open.stdout.trim(), "ring ok 2");
+  });
+
+  it("runs TypeScript programs that use require(), as tsx does", async () => {
+    const r = await mpi4ts(["run", "-n", "2", `${F}/require.ts`]);
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(r.stdout.trim().split("\n").sort(), ["require 0/2 require.ts", "require 1/2 require.ts"]);
+  });
+
   it("runs 64 ranks on this machine's few cores", async () => {
     const r = await mpi4ts(["run", "-n", "64", `${F}/ring.ts`], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, explain(r));

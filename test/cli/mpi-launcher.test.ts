@@ -31,6 +31,12 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     assert.match(r.stderr, /mpi4ts: the job exceeded --timeout 1\.5 s/);
   });
 
+  it("gives the launcher's stdin to rank 0 and an empty stdin to the others", async () => {
+    const r = await mpi4ts([...MPI, "-n", "3", `${F}/stdin.ts`], { input: "10\n20\n", timeoutMs: 60_000 });
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout.trim(), "rank 0 read 10+20; lines per rank 2,0,0");
+  });
+
   it("leaves no compiled program behind when a rank calls Abort", async () => {
     const r = await mpi4ts([...MPI, "-n", "3", `${F}/fails.ts`, "abort"], { timeoutMs: 60_000, env: { ...process.env, TMPDIR: tmp } });
     assert.equal(r.code, 7, explain(r));

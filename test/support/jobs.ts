@@ -13,8 +13,16 @@ export interface JobResult {
   stderr: string;
 }
 
+export interface ProcessOptions {
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** What the command reads on stdin (default: nothing, stdin closed at once), or "open": a stdin that never ends. */
+  input?: string | "open";
+}
+
 /** Runs a command to completion (bounded), never rejecting: the result says how it ended. */
-export function runProcess(command: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<JobResult> {
+export function runProcess(command: string, args: readonly string[], options: ProcessOptions = {}): Promise<JobResult> {
   return new Promise((resolve) => {
     const child = execFile(command, args, {
       cwd: options.cwd ?? ROOT,
@@ -26,12 +34,12 @@ export function runProcess(command: string, args: readonly string[], options: { 
       const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
       resolve({ code, signal: (error?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
     });
-    child.stdin?.end();
+    if (options.input !== "open") child.stdin?.end(options.input);
   });
 }
 
 /** `mpi4ts run` with the given arguments. */
-export function mpi4ts(args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<JobResult> {
+export function mpi4ts(args: readonly string[], options: ProcessOptions = {}): Promise<JobResult> {
   return runProcess(process.execPath, [CLI, ...args], options);
 }
 
