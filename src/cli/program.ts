@@ -72,7 +72,7 @@ async function bundle(entry: string, importedOnce: boolean): Promise<string> {
       sourceRoot: `${pathToFileURL(dirname(entry)).href}/`,
       logLevel: "silent",
       define: sourceLocationDefines,
-      ...(importedOnce ? { banner: { js: selfRemoval } } : {}),
+      banner: { js: importedOnce ? `${requireForBundle}${selfRemoval}` : requireForBundle },
       plugins: [keepPackagesOutside, keepSourceLocations],
     });
   } catch (e) {
@@ -88,6 +88,12 @@ async function bundle(entry: string, importedOnce: boolean): Promise<string> {
 
 const builtins = new Set(builtinModules);
 
+/**
+ * A `require` for the bundle, which is an ES module: esbuild turns `require(...)` calls into its own helper, which
+ * uses a `require` in scope when there is one. Node 20.19+ can require ES modules (mpi4ts itself is one).
+ */
+const requireForBundle = `import { createRequire as __mpi4tsCreateRequire } from "node:module"; var require = __mpi4tsCreateRequire(import.meta.url);`;
+
 /** Bare imports become absolute file URLs, resolved from the importing file, and are loaded by Node itself. */
 const keepPackagesOutside: Plugin = {
   name: "mpi4ts-packages",
@@ -99,7 +105,8 @@ const keepPackagesOutside: Plugin = {
       }
       const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "inner" });
       if (found.errors.length > 0) return { errors: found.errors };
-      return { path: pathToFileURL(found.path).href, external: true };
+      // import takes a URL; require takes a path
+      return { path: args.kind === "require-call" ? found.path : pathToFileURL(found.path).href, external: true };
     });
   },
 };
