@@ -2,31 +2,14 @@
  * The `mpi4ts` command: arguments only; the work is in run.ts (local jobs), exec.ts (a rank under mpiexec) and
  * mpiexec.ts (jobs on the system MPI).
  */
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { execProgram } from "./exec.js";
+import { initProject, ownVersion } from "./init.js";
 import { ProgramError } from "./program.js";
 import { runCommand, type RunOptions } from "./run.js";
+import { COMMANDS, COMMAND_HELP, RUN_OPTIONS, UsageError } from "./usage.js";
 
-const USAGE = `usage:
-  mpi4ts run [options] program [args...]   run program on N ranks (built-in engine, or --engine mpi)
-  mpi4ts exec program [args...]            run one rank of a job started by mpiexec/srun (native engine)
-  mpi4ts --help | --version
-
-run options:
-  -n, -np N            number of ranks (default: the number of cores, ${availableParallelism()})
-  --tag-output         prefix every output line with [rank]
-  --timeout SEC        end the job with an error after SEC seconds
-  --oversubscribe      accepted for mpirun compatibility; the built-in engine always allows more ranks
-                       than cores (waiting ranks then sleep instead of spinning)
-  --no-deadlock-check  do not end a job whose ranks are all blocked with no message in flight
-  --engine local|mpi   built-in engine (default) or the system MPI library through mpiexec
-  --hostfile FILE      run on the hosts in FILE through mpiexec (implies --engine mpi)
-  --verbose            print the mpiexec command line (engine mpi)
-  --mpi-args ARGS...   pass ARGS to mpiexec, up to "--" or the program
-programs: .ts .mts .js .mjs files run directly, no build step.`;
-
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseRun(argv: readonly string[]): RunOptions {
   const options: RunOptions = {
@@ -73,21 +56,39 @@ export function parseRun(argv: readonly string[]): RunOptions {
         for (i++; i < argv.length && argv[i] !== "--" && !/\.(m|c)?[jt]sx?$/.test(argv[i]!); i++) options.mpiArgs.push(argv[i]!);
         if (argv[i] !== "--") i--;
         break;
+      case "-h": case "--help": throw new HelpRequest("run");
       default:
-        throw new UsageError(`unknown option ${arg} (see mpi4ts --help)`);
+        throw new UsageError(`unknown option ${arg} (see mpi4ts help run)`);
     }
   }
   const program = argv[i];
   if (program === undefined) throw new UsageError("no program given (e.g. mpi4ts run -n 4 app.ts)");
   options.program = program;
   options.args = argv.slice(i + 1);
+  const misplaced = options.args.find((arg) => RUN_OPTIONS.has(arg.split("=", 1)[0]!));
+  if (misplaced !== undefined) {
+    process.stderr.write(`mpi4ts: note: ${misplaced} after the program is passed to the program; launcher options go before it (mpi4ts run -n 4 ${program})\n`);
+  }
   return options;
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return `mpi4ts ${pkg.version} (Node.js ${process.version})`;
+/** `mpi4ts run --help` and the like: print that command's help. */
+class HelpRequest extends Error {
+  constructor(readonly command: string) { super(command); }
 }
+
+function help(command: string | undefined): number {
+  if (command === undefined) {
+    process.stdout.write(`${COMMANDS}\n`);
+    return 0;
+  }
+  const text = COMMAND_HELP[command];
+  if (text === undefined) throw new UsageError(`help: unknown command ${command} (expected run, exec or init)`);
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+const wantsHelp = (args: readonly string[]) => args[0] === "--help" || args[0] === "-h";
 
 /** Runs the command line; resolves to the process exit code (exec resolves once the program's module ran). */
 export async function main(argv: readonly string[]): Promise<number | undefined> {
@@ -95,28 +96,36 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
   try {
     switch (command) {
       case undefined:
+        process.stdout.write(`${COMMANDS}\n`);
+        return 2;
       case "-h":
       case "--help":
+        return help(undefined);
       case "help":
-        process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
+        return help(rest[0]);
       case "-V":
       case "--version":
       case "version":
-        process.stdout.write(`${version()}\n`);
+        process.stdout.write(`mpi4ts ${ownVersion()} (Node.js ${process.version})\n`);
         return 0;
       case "run":
         return await runCommand(parseRun(rest));
+      case "init":
+        if (wantsHelp(rest)) return help("init");
+        if (rest.length > 1) throw new UsageError(`init takes one folder, got ${rest.join(" ")} (see mpi4ts help init)`);
+        return initProject(rest[0], ownVersion());
       case "exec": {
+        if (wantsHelp(rest)) return help("exec");
         const [program, ...args] = rest;
         if (!program) throw new UsageError("exec needs a program (e.g. mpiexec -n 4 npx mpi4ts exec app.ts)");
         await execProgram(program, args);
         return undefined;
       }
       default:
-        throw new UsageError(`unknown command ${command} (expected run or exec; see mpi4ts --help)`);
+        throw new UsageError(`unknown command ${command} (expected run, exec or init; see mpi4ts --help)`);
     }
   } catch (e) {
+    if (e instanceof HelpRequest) return help(e.command);
     if (e instanceof UsageError || e instanceof ProgramError) {
       process.stderr.write(`mpi4ts: ${e.message}\n`);
       return 2;

@@ -1,6 +1,7 @@
 /** `mpi4ts run`: a local job on worker threads, or a job on the system MPI through mpiexec. */
 import { availableParallelism } from "node:os";
 import { runLocalJob } from "../local/world.js";
+import { readHostfile } from "./hostfile.js";
 import { compileProgram, locateProgram } from "./program.js";
 
 export interface RunOptions {
@@ -37,6 +38,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return 2;
   }
   if (options.engine === "mpi") {
+    if (options.hostfile !== undefined) readHostfile(options.hostfile);
     const { runWithMpiexec } = await import("./mpiexec.js");
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,

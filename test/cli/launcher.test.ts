@@ -1,5 +1,8 @@
 /** The launcher, black-box: exit codes, failure and abort propagation, timeouts, output relaying (signals: teardown.test.ts). */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { explain, mpi4ts, runProcess } from "../support/jobs.js";
 import { F, checkRelayedLines } from "./support.js";
@@ -12,6 +15,44 @@ describe("mpi4ts command line", () => {
     const version = await mpi4ts(["--version"]);
     assert.equal(version.code, 0);
     assert.match(version.stdout, /^mpi4ts \d+\.\d+\.\d+/);
+    for (const args of [["run", "--help"], ["help", "run"], ["run", "-h"]]) {
+      const r = await mpi4ts(args);
+      assert.equal(r.code, 0, explain(r));
+      assert.match(r.stdout, /^usage: mpi4ts run \[options\] program/);
+      assert.match(r.stdout, /--hostfile FILE/);
+    }
+    for (const [command, usage] of [["exec", /^usage: mpiexec -n N .* mpi4ts exec program/], ["init", /^usage: mpi4ts init \[dir\]/]] as const) {
+      for (const args of [[command, "--help"], ["help", command]]) {
+        const r = await mpi4ts(args);
+        assert.equal(r.code, 0, explain(r));
+        assert.match(r.stdout, usage);
+      }
+    }
+  });
+
+  it("hints once when a launcher option comes after the program, and still runs it", async () => {
+    const r = await mpi4ts(["run", `${F}/ring.ts`, "-n", "4"]);
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stderr.trim(), `mpi4ts: note: -n after the program is passed to the program; launcher options go before it (mpi4ts run -n 4 ${F}/ring.ts)`);
+  });
+
+  it("writes a project with mpi4ts init, and never overwrites one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpi4ts-init-test-"));
+    try {
+      const first = await mpi4ts(["init", join(dir, "app")]);
+      assert.equal(first.code, 0, explain(first));
+      assert.deepEqual(readdirSync(join(dir, "app")).sort(), ["README.md", "hello.ts", "package.json", "tsconfig.json"]);
+      const manifest = JSON.parse(readFileSync(join(dir, "app", "package.json"), "utf8")) as { name: string; type: string; scripts: Record<string, string> };
+      assert.equal(manifest.name, "app");
+      assert.equal(manifest.type, "module");
+      assert.equal(manifest.scripts.start, "mpi4ts run -n 4 hello.ts");
+      // package.test.ts type-checks and runs the template against the packed package
+      const again = await mpi4ts(["init", join(dir, "app")]);
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /already has package\.json, tsconfig\.json, hello\.ts, README\.md; nothing written/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses bad invocations with one clear line and exit code 2", async () => {
@@ -24,6 +65,9 @@ describe("mpi4ts command line", () => {
       [["run", "--timeout", "-1", `${F}/ring.ts`], /--timeout/],
       [["frobnicate"], /unknown command frobnicate/],
       [["run", "package.json"], /expected a \.ts, \.mts, \.js or \.mjs file/],
+      [["run", "--hostfile", "no/such/hosts", "-n", "2", `${F}/ring.ts`], /--hostfile no\/such\/hosts: no such file/],
+      [["run", "--hostfile", `${F}/bad-hosts`, "-n", "2", `${F}/ring.ts`], /--hostfile .*bad-hosts: line 3: "node2 4 cores" is not a host line/],
+      [["help", "frobnicate"], /help: unknown command frobnicate/],
     ];
     for (const [args, message] of cases) {
       const r = await mpi4ts(args);

@@ -56,5 +56,18 @@ describe("mpi4ts installed as a dependency", () => {
     const self = await runProcess("npx", ["tsx", "app.ts"], { cwd: app });
     assert.equal(self.code, 0, explain(self));
     assert.equal(self.stdout.trim(), "rank 0/1 total 1 data 1,2,3");
+
+    // mpi4ts init: a project whose strict type check accepts top-level await, and whose npm start runs 4 ranks.
+    const init = await runProcess("npx", ["mpi4ts", "init", "project"], { cwd: app });
+    assert.equal(init.code, 0, explain(init));
+    const project = join(app, "project");
+    const setup = await npm(["install", join(work, tarball), "typescript", "@types/node"], project, { ...process.env, MPI4TS_SKIP_NATIVE: "1" });
+    assert.equal(setup.code, 0, explain(setup));
+    const typecheck = await runProcess("npm", ["run", "typecheck"], { cwd: project });
+    assert.equal(typecheck.code, 0, explain(typecheck));
+    const start = await runProcess("npm", ["start"], { cwd: project });
+    assert.equal(start.code, 0, explain(start));
+    assert.equal(start.stdout.split("\n").filter((line) => /^rank \d of 4 on .* got "greetings from rank \d"$/.test(line)).length, 4, explain(start));
+    assert.match(start.stdout, /the ranks add up to 6/);
   });
 });
