@@ -88,7 +88,8 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       void endDescendants(CHILD_GRACE_MS);
     };
 
-    const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
+    // Ctrl-C on a hung job says where each rank was, as --timeout does.
+    const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank${describeBlocked(inboxes)}`));
     const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
     let stopStdin = () => {};
     const stopListening = () => { stopSignals(); stopOutputWatch(); stopStdin(); };
