@@ -2,6 +2,8 @@
  * MPIError: every failure mpi4ts reports (MPI-4.0 §9.4, "Error codes and classes").
  * `errorClass` is stable; the message names the call, the rank and the argument.
  */
+import { userStack } from "./stack.js";
+
 export const ERROR_CLASSES = [
   "ERR_RANK", "ERR_TAG", "ERR_ROOT", "ERR_COUNT", "ERR_TRUNCATE", "ERR_TYPE", "ERR_OP",
   "ERR_COMM", "ERR_ARG", "ERR_BUFFER", "ERR_PENDING", "ERR_OTHER", "ERR_DEADLOCK", "ERR_ABORTED",
@@ -20,6 +22,8 @@ export class MPIError extends Error {
     super(message, options);
     this.errorClass = errorClass;
     this.name = `MPIError[${errorClass}]`;
+    // The user's call comes first, not the frames of mpi4ts that checked it.
+    if (this.stack !== undefined) this.stack = userStack(this.stack);
   }
   /** mpi4py spelling: the numeric error class. */
   Get_error_class(): number {

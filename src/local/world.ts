@@ -11,6 +11,7 @@ import {
   STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { LineRelay, type OutputMessage } from "./relay.js";
+import { userStack } from "../stack.js";
 import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "../cli/teardown.js";
 
 /** What a rank's thread receives (workerData). */
@@ -274,6 +275,6 @@ function describeBlocked(inboxes: readonly InboxView[]): string {
 }
 
 function formatError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  if (error instanceof Error) return error.stack !== undefined ? userStack(error.stack) : `${error.name}: ${error.message}`;
   return `uncaught value: ${String(error)}`;
 }

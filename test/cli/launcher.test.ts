@@ -172,6 +172,19 @@ describe("mpi4ts command line", () => {
     assert.deepEqual(r.stdout.trim().split("\n").sort(), ["require 0/2 require.ts", "require 1/2 require.ts"]);
   });
 
+  it("shows the user's frames first in an MPIError's stack, every frame with MPI4TS_DEBUG=1", async () => {
+    const firstFrame = (stderr: string) => stderr.split("\n").find((line) => /^\s+at /.test(line)) ?? "";
+    for (const args of [["run", "-n", "2", `${F}/refused.ts`], ["--import", "tsx", `${F}/refused.ts`]]) {
+      const r = args[0] === "run" ? await mpi4ts(args) : await runProcess(process.execPath, args);
+      assert.notEqual(r.code, 0, explain(r));
+      assert.match(r.stderr, /MPIError\[ERR_RANK\]: send on rank \d of MPI_COMM_WORLD/);
+      assert.match(firstFrame(r.stderr), /at sendToNobody \(.*refused\.ts:4:\d+\)/, r.stderr);
+      assert.doesNotMatch(r.stderr, /at .*[/\\](src|dist)[/\\].*\.[jt]s:\d+/, "no mpi4ts frame");
+    }
+    const debug = await mpi4ts(["run", "-n", "1", `${F}/refused.ts`], { env: { ...process.env, MPI4TS_DEBUG: "1" } });
+    assert.match(firstFrame(debug.stderr), /comm\.ts:\d+/, debug.stderr);
+  });
+
   it("runs 64 ranks on this machine's few cores", async () => {
     const r = await mpi4ts(["run", "-n", "64", `${F}/ring.ts`], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, explain(r));
