@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every test file (test/**/*.test.ts) with Node's test runner, TypeScript through tsx.
+// Runs every test file (test/**/*.test.ts) with Node's test runner, TypeScript through tsx; arguments are
+// substrings of the files to run, and --verbose for every test's outcome.
 // Files run one at a time: each starts multi-rank jobs, and this machine class has 2 cores.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -13,12 +14,15 @@ function find(dir) {
     return name.endsWith(".test.ts") ? [path] : [];
   });
 }
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+// A line per file and the failures in full by default; every test's name and outcome with --verbose.
+const verbose = args.includes("--verbose");
+const only = args.filter((a) => a !== "--verbose");
 const files = find(join(root, "test"))
   .map((f) => relative(root, f))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", `--test-reporter=${verbose ? "spec" : join(root, "scripts", "summary-reporter.mjs")}`, ...files], {
   cwd: root,
   stdio: "inherit",
 });
