@@ -2,6 +2,7 @@
  * `mpi4ts exec program [args]`: what an MPI launcher (mpiexec, srun) starts on every host. Runs the program in
  * this process; the engine is chosen from the launcher's environment (DESIGN.md §1).
  */
+import { startDebugging } from "./debugging.js";
 import { sendOutputToLauncher } from "./output-channel.js";
 import { prepareProgram } from "./program.js";
 
@@ -10,5 +11,13 @@ export async function execProgram(file: string, args: string[]): Promise<void> {
   const program = await prepareProgram(file, true);
   process.argv = [process.execPath, program.path, ...args];
   process.setSourceMapsEnabled(true);
+  const rank = launcherRank();
+  if (rank !== undefined) startDebugging(rank);
   await import(program.url);
+}
+
+/** This process's rank in the job, as the MPI launcher tells it before MPI starts. */
+function launcherRank(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.OMPI_COMM_WORLD_RANK ?? env.PMIX_RANK ?? env.PMI_RANK;
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }

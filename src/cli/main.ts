@@ -3,6 +3,7 @@
  * mpiexec.ts (jobs on the system MPI).
  */
 import { availableParallelism } from "node:os";
+import { DEFAULT_INSPECT_PORT } from "./debugging.js";
 import { execProgram } from "./exec.js";
 import { initProject, ownVersion } from "./init.js";
 import { ProgramError } from "./program.js";
@@ -14,7 +15,7 @@ export { UsageError };
 export function parseRun(argv: readonly string[]): RunOptions {
   const options: RunOptions = {
     size: availableParallelism(), tagOutput: false, deadlockCheck: true, engine: "local",
-    verbose: false, mpiArgs: [], oversubscribe: false, program: "", args: [],
+    verbose: false, mpiArgs: [], oversubscribe: false, program: "", args: [], debug: {},
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -52,6 +53,15 @@ export function parseRun(argv: readonly string[]): RunOptions {
         break;
       }
       case "--hostfile": options.hostfile = take(); options.engine = "mpi"; break;
+      case "--inspect": case "--inspect-brk": {
+        const target = take();
+        const m = /^(\d+)(?::(\d+))?$/.exec(target);
+        if (!m || Number(m[2] ?? DEFAULT_INSPECT_PORT) > 65535) throw new UsageError(`${flag} ${target}: expected RANK or RANK:PORT (e.g. ${flag} 1 or ${flag} 1:9230)`);
+        options.debug.inspect = { rank: Number(m[1]), port: Number(m[2] ?? DEFAULT_INSPECT_PORT), wait: flag === "--inspect-brk" };
+        break;
+      }
+      case "--cpu-prof": options.debug.cpuProfDir ??= "."; break;
+      case "--cpu-prof-dir": options.debug.cpuProfDir = take(); break;
       case "--mpi-args":
         for (i++; i < argv.length && argv[i] !== "--" && !/\.(m|c)?[jt]sx?$/.test(argv[i]!); i++) options.mpiArgs.push(argv[i]!);
         if (argv[i] !== "--") i--;
@@ -65,6 +75,10 @@ export function parseRun(argv: readonly string[]): RunOptions {
   if (program === undefined) throw new UsageError("no program given (e.g. mpi4ts run -n 4 app.ts)");
   options.program = program;
   options.args = argv.slice(i + 1);
+  const inspected = options.debug.inspect?.rank;
+  if (inspected !== undefined && inspected >= options.size) {
+    throw new UsageError(`--inspect ${inspected}: the job has ranks 0..${options.size - 1}`);
+  }
   const misplaced = options.args.find((arg) => RUN_OPTIONS.has(arg.split("=", 1)[0]!));
   if (misplaced !== undefined) {
     process.stderr.write(`mpi4ts: note: ${misplaced} after the program is passed to the program; launcher options go before it (mpi4ts run -n 4 ${program})\n`);

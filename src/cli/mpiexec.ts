@@ -19,6 +19,8 @@ import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "./t
 export interface MpiexecOptions {
   np: number; program: string; args: string[]; hostfile?: string; mpiArgs: string[]; verbose: boolean;
   timeout?: number; tagOutput: boolean; oversubscribe: boolean;
+  /** Variables for the ranks' environment (exported to every host). */
+  env?: Record<string, string>;
 }
 
 export type LauncherFlavour = "openmpi" | "mpich";
@@ -71,8 +73,10 @@ export function findLauncher(env: NodeJS.ProcessEnv = process.env): Launcher | u
 /** The full command line: [command, ...args], plus environment additions. */
 export function mpiexecCommand(options: MpiexecOptions, launcher: Launcher): { argv: string[]; env: Record<string, string> } {
   const argv = [launcher.command];
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...options.env };
   if (launcher.flavour === "openmpi") {
+    // Open MPI passes the environment to ranks on other hosts only when told; MPICH's hydra passes all of it.
+    for (const name of Object.keys(env)) argv.push("-x", name);
     if (process.getuid?.() === 0) argv.push("--allow-run-as-root");
     if (options.oversubscribe) argv.push("--oversubscribe");
     if (options.hostfile) argv.push("--hostfile", options.hostfile);

@@ -1,6 +1,7 @@
 /** `mpi4ts run`: a local job on worker threads, or a job on the system MPI through mpiexec. */
 import { availableParallelism } from "node:os";
 import { runLocalJob } from "../local/world.js";
+import { type DebugOptions, debugEnvironment } from "./debugging.js";
 import { readHostfile } from "./hostfile.js";
 import { compileProgram, locateProgram } from "./program.js";
 
@@ -16,6 +17,7 @@ export interface RunOptions {
   oversubscribe: boolean;
   program: string;
   args: string[];
+  debug: DebugOptions;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
       mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
+      env: debugEnvironment(options.debug),
       // On this machine alone, like the local engine, more ranks than cores is allowed without asking.
       oversubscribe: options.oversubscribe || (options.hostfile === undefined && options.size > availableParallelism()),
     });
@@ -52,5 +55,6 @@ export async function runCommand(options: RunOptions): Promise<number> {
   return runLocalJob({
     size: options.size, programUrl: compileProgram(programPath), programPath, args: options.args,
     tagOutput: options.tagOutput, timeout: options.timeout, deadlockCheck: options.deadlockCheck,
+    env: debugEnvironment(options.debug),
   });
 }

@@ -24,6 +24,9 @@ options:
   --hostfile FILE      run on the hosts in FILE through mpiexec (implies --engine mpi)
   --verbose            print the mpiexec command line (engine mpi)
   --mpi-args ARGS...   pass ARGS to mpiexec, up to "--" or the program
+  --inspect R[:PORT]   rank R listens for a debugger on 127.0.0.1:PORT (default 9229): Chrome DevTools, VS Code
+  --inspect-brk R[:PORT]  the same, and rank R waits for the debugger before the program starts
+  --cpu-prof           every rank writes a V8 CPU profile, rank-R.cpuprofile (--cpu-prof-dir DIR: into DIR)
 Rank 0 reads the launcher's stdin; the other ranks read an empty stdin.
 example: mpi4ts run -n 4 hello.ts`;
 
@@ -42,5 +45,5 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: 
 /** The launcher's own options, for the hint when one comes after the program (where it is the program's). */
 export const RUN_OPTIONS = new Set([
   "-n", "-np", "--np", "-c", "--tag-output", "--timeout", "--oversubscribe", "--no-deadlock-check", "--engine",
-  "--hostfile", "--verbose", "--mpi-args",
+  "--hostfile", "--verbose", "--mpi-args", "--inspect", "--inspect-brk", "--cpu-prof", "--cpu-prof-dir",
 ]);

@@ -3,6 +3,7 @@
  * the local engine where `import { MPI } from "mpi4ts"` will find it, and runs the user's program.
  */
 import { workerData } from "node:worker_threads";
+import { startDebugging } from "../cli/debugging.js";
 import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
 import { LocalEngine } from "./engine.js";
 import { captureOutput } from "./relay.js";
@@ -24,4 +25,5 @@ process.argv = [process.execPath, data.programPath, ...data.args];
 for (const port of data.ports) port?.unref();
 const { programUrl } = await new Promise<StartMessage>((resolve) => data.output.once("message", resolve));
 data.output.unref();
+startDebugging(data.rank);
 await import(programUrl);

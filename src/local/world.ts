@@ -39,6 +39,8 @@ export interface JobOptions {
   /** Seconds; undefined for no limit. */
   timeout?: number;
   deadlockCheck: boolean;
+  /** Variables added to the ranks' environment. */
+  env?: Record<string, string>;
 }
 
 const ABORT_GRACE_MS = 1000;
@@ -108,6 +110,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         stdout: true,
         stderr: true,
         stdin: true,
+        env: { ...process.env, ...options.env },
         name: `rank ${rank}`,
       });
       workers.push(worker);

@@ -1,7 +1,7 @@
 /** The launcher, black-box: exit codes, failure and abort propagation, timeouts, output relaying (signals: teardown.test.ts). */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { explain, mpi4ts, runProcess } from "../support/jobs.js";
@@ -68,6 +68,8 @@ describe("mpi4ts command line", () => {
       [["run", "--hostfile", "no/such/hosts", "-n", "2", `${F}/ring.ts`], /--hostfile no\/such\/hosts: no such file/],
       [["run", "--hostfile", `${F}/bad-hosts`, "-n", "2", `${F}/ring.ts`], /--hostfile .*bad-hosts: line 3: "node2 4 cores" is not a host line/],
       [["help", "frobnicate"], /help: unknown command frobnicate/],
+      [["run", "-n", "2", "--inspect", "2", `${F}/ring.ts`], /--inspect 2: the job has ranks 0\.\.1/],
+      [["run", "--inspect", "x", `${F}/ring.ts`], /--inspect x: expected RANK or RANK:PORT/],
     ];
     for (const [args, message] of cases) {
       const r = await mpi4ts(args);
@@ -183,6 +185,45 @@ describe("mpi4ts command line", () => {
     }
     const debug = await mpi4ts(["run", "-n", "1", `${F}/refused.ts`], { env: { ...process.env, MPI4TS_DEBUG: "1" } });
     assert.match(firstFrame(debug.stderr), /comm\.ts:\d+/, debug.stderr);
+  });
+
+  it("opens an inspector for the chosen rank only, on loopback (--inspect RANK:PORT)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpi4ts-inspect-test-"));
+    const port = 9400 + (process.pid % 500);
+    try {
+      const signal = join(dir, "go");
+      const job = mpi4ts(["run", "-n", "3", "--inspect", `1:${port}`, `${F}/linger.ts`, signal], { timeoutMs: 90_000 });
+      let targets: { url: string }[] | undefined;
+      for (let tries = 0; tries < 300 && !targets; tries++) {
+        targets = await fetch(`http://127.0.0.1:${port}/json/list`).then((r) => r.json() as Promise<{ url: string }[]>, () => undefined);
+        if (!targets) await new Promise((r) => setTimeout(r, 100));
+      }
+      const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+      const outside = external ? await fetch(`http://${external}:${port}/json/list`).then(() => "answered", () => "refused") : "refused";
+      writeFileSync(signal, "");
+      const r = await job;
+      assert.equal(r.code, 0, explain(r));
+      assert.ok(targets && targets.length === 1, "one inspector target on 127.0.0.1");
+      assert.equal(outside, "refused", "not reachable from other hosts");
+      const announced = r.stderr.split("\n").filter((line) => line.includes("debugger listening"));
+      assert.equal(announced.length, 1, r.stderr);
+      assert.match(announced[0]!, new RegExp(`^mpi4ts: rank 1: debugger listening on ws://127\\.0\\.0\\.1:${port}/`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes one CPU profile per rank with --cpu-prof-dir, on both engines", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpi4ts-cpu-prof-test-"));
+    try {
+      const r = await mpi4ts(["run", "-n", "3", "--cpu-prof-dir", dir, `${F}/ring.ts`]);
+      assert.equal(r.code, 0, explain(r));
+      assert.deepEqual(readdirSync(dir).sort(), ["rank-0.cpuprofile", "rank-1.cpuprofile", "rank-2.cpuprofile"]);
+      const profile = JSON.parse(readFileSync(join(dir, "rank-1.cpuprofile"), "utf8")) as { nodes: unknown[]; startTime: number };
+      assert.ok(profile.nodes.length > 0 && profile.startTime > 0, "a V8 CPU profile");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("runs 64 ranks on this machine's few cores", async () => {

@@ -37,6 +37,14 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     assert.equal(r.stdout.trim(), "rank 0 read 10+20; lines per rank 2,0,0");
   });
 
+  it("writes one CPU profile per rank with --cpu-prof-dir", async () => {
+    const dir = join(tmp, "profiles");
+    const r = await mpi4ts([...MPI, "-n", "2", "--cpu-prof-dir", dir, `${F}/ring.ts`], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(readdirSync(dir).sort(), ["rank-0.cpuprofile", "rank-1.cpuprofile"]);
+    rmSync(dir, { recursive: true });
+  });
+
   it("leaves no compiled program behind when a rank calls Abort", async () => {
     const r = await mpi4ts([...MPI, "-n", "3", `${F}/fails.ts`, "abort"], { timeoutMs: 60_000, env: { ...process.env, TMPDIR: tmp } });
     assert.equal(r.code, 7, explain(r));
