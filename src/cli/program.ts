@@ -10,6 +10,7 @@ import { builtinModules } from "node:module";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
+import { type Compiled, cachedProgram, sha256 } from "./program-cache.js";
 
 export class ProgramError extends Error {}
 
@@ -48,42 +49,72 @@ export async function prepareProgram(file: string, importedOnce = false): Promis
 }
 
 async function bundle(entry: string, importedOnce: boolean): Promise<string> {
-  const { build } = await import("esbuild");
+  const salt = `${BUNDLE_FORMAT}\0${process.version}`;
+  const cached = await cachedProgram(entry, salt, () => compile(entry, ""));
+  return cached ?? bundleIntoTemporary(entry, importedOnce);
+}
+
+/** Bumped whenever the bundle's settings change, so that no older compiled program is used. */
+const BUNDLE_FORMAT = "mpi4ts-bundle-1";
+
+/** Without a writable cache: a temporary file per launcher (or per rank, deleting itself as it starts). */
+async function bundleIntoTemporary(entry: string, importedOnce: boolean): Promise<string> {
   // A file, not a data: URL, so that stack traces and source maps name the user's own files.
   const dir = mkdtempSync(join(tmpdir(), "mpi4ts-"));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.once("exit", removeDir);
   // Node has read and parsed the file (and its source map) before its first statement runs.
   const selfRemoval = `import { rmSync as __mpi4tsRemove } from "node:fs"; __mpi4tsRemove(${JSON.stringify(dir)}, { recursive: true, force: true });`;
+  let compiled: Compiled;
+  try {
+    compiled = await compile(entry, importedOnce ? selfRemoval : "");
+  } catch (e) {
+    removeDir();
+    throw e;
+  }
+  const out = join(dir, `${basename(entry).replace(/\.[^.]+$/, "")}.mjs`);
+  writeFileSync(out, compiled.code);
+  return pathToFileURL(out).href;
+}
+
+/** Bundles `entry` (an ES module with `banner` first), and lists the files it was built from. */
+async function compile(entry: string, banner: string): Promise<Compiled> {
+  const { build } = await import("esbuild");
+  const read = new Map<string, string>();
+  const workingDir = dirname(entry);
   let result;
   try {
     result = await build({
       entryPoints: [entry],
       bundle: true,
       write: false,
+      metafile: true,
       format: "esm",
       platform: "node",
       target: "node20",
       sourcemap: "inline",
       sourcesContent: false,
       // Source paths in the map are relative to the entry's folder, wherever the bundle is written.
-      absWorkingDir: dirname(entry),
-      outfile: join(dirname(entry), "bundle.mjs"),
-      sourceRoot: `${pathToFileURL(dirname(entry)).href}/`,
+      absWorkingDir: workingDir,
+      outfile: join(workingDir, "bundle.mjs"),
+      sourceRoot: `${pathToFileURL(workingDir).href}/`,
       logLevel: "silent",
       define: sourceLocationDefines,
-      banner: { js: importedOnce ? `${requireForBundle}${selfRemoval}` : requireForBundle },
-      plugins: [keepPackagesOutside, keepSourceLocations],
+      banner: { js: `${requireForBundle}${banner}` },
+      plugins: [keepPackagesOutside(read), keepSourceLocations(read)],
     });
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors;
     const detail = errors?.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join("\n");
-    removeDir();
     throw new ProgramError(`cannot compile ${entry}:\n${detail ?? String(e)}`);
   }
-  const out = join(dir, `${basename(entry).replace(/\.[^.]+$/, "")}.mjs`);
-  writeFileSync(out, result.outputFiles[0]!.contents);
-  return pathToFileURL(out).href;
+  // Files esbuild loaded by itself (JSON, text) are hashed as they are now.
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const path = resolve(workingDir, input);
+    if (!read.has(path)) read.set(path, sha256(readFileSync(path)));
+  }
+  const inputs = [...read.entries()];
+  return { code: result.outputFiles[0]!.contents, inputs };
 }
 
 const builtins = new Set(builtinModules);
@@ -94,8 +125,11 @@ const builtins = new Set(builtinModules);
  */
 const requireForBundle = `import { createRequire as __mpi4tsCreateRequire } from "node:module"; var require = __mpi4tsCreateRequire(import.meta.url);`;
 
-/** Bare imports become absolute file URLs, resolved from the importing file, and are loaded by Node itself. */
-const keepPackagesOutside: Plugin = {
+/**
+ * Bare imports become absolute file URLs, resolved from the importing file, and are loaded by Node itself. The
+ * files they resolve to count as inputs (a package reinstalled or moved invalidates a cached program).
+ */
+const keepPackagesOutside = (read: Map<string, string>): Plugin => ({
   name: "mpi4ts-packages",
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
@@ -105,11 +139,12 @@ const keepPackagesOutside: Plugin = {
       }
       const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "inner" });
       if (found.errors.length > 0) return { errors: found.errors };
+      if (!read.has(found.path)) read.set(found.path, sha256(readFileSync(found.path)));
       // import takes a URL; require takes a path
       return { path: args.kind === "require-call" ? found.path : pathToFileURL(found.path).href, external: true };
     });
   },
-};
+});
 
 /**
  * Each bundled file keeps its own import.meta.url, dirname and filename: esbuild's parser replaces these
@@ -120,11 +155,13 @@ const keepPackagesOutside: Plugin = {
 const SOURCE_LOCATION = "__mpi4tsSourceLocation";
 const sourceLocationDefines = Object.fromEntries(["url", "filename", "dirname"].map((field) => [`import.meta.${field}`, `${SOURCE_LOCATION}.${field}`]));
 
-const keepSourceLocations: Plugin = {
+const keepSourceLocations = (read: Map<string, string>): Plugin => ({
   name: "mpi4ts-import-meta",
   setup(build) {
     build.onLoad({ filter: /\.(m|c)?[jt]sx?$/ }, (args) => {
-      const source = readFileSync(args.path, "utf8");
+      const bytes = readFileSync(args.path);
+      read.set(args.path, sha256(bytes));
+      const source = bytes.toString("utf8");
       let contents = source;
       if (source.includes("import.meta")) {
         const location = { url: pathToFileURL(args.path).href, filename: args.path, dirname: dirname(args.path) };
@@ -136,4 +173,4 @@ const keepSourceLocations: Plugin = {
       return { contents, loader };
     });
   },
-};
+});
