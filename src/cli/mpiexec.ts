@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { constants } from "node:os";
 import { builtFlavour, packageRoot } from "../native/load.js";
+import { relayLauncherStderr } from "./launcher-noise.js";
 import { OutputFifo } from "./output-channel.js";
 import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "./teardown.js";
 
@@ -123,7 +124,8 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     process.stderr.write(`mpi4ts: ${prefix}${argv.map(quote).join(" ")}\n`);
   }
   const output = OutputFifo.create(options.tagOutput);
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...output?.env, ...env } });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["inherit", "inherit", "pipe"], env: { ...process.env, ...output?.env, ...env } });
+  const stderrRelayed = relayLauncherStderr(child.stderr!, process.stderr);
   let endedWith: number | undefined;
   const endJob = (code: number, message: string) => {
     if (endedWith !== undefined) return;
@@ -143,6 +145,7 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
       });
       child.on("exit", (code, signal) => resolveCode(code ?? (signal ? 128 + constants.signals[signal] : 1)));
     });
+    await stderrRelayed;
     // mpiexec may end before the ranks' own children do; whatever this job started ends with it.
     await endDescendants(END_GRACE_MS, MPIEXEC_GRACE_MS);
     return endedWith ?? code;

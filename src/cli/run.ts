@@ -33,6 +33,17 @@ function engineConflict(options: RunOptions, forced = process.env.MPI4TS_ENGINE)
   return `MPI4TS_ENGINE=${forced} conflicts with mpi4ts run, whose ranks use the ${options.engine} engine: unset MPI4TS_ENGINE${hint}`;
 }
 
+/**
+ * Colour in the ranks' output (console.log of objects, Node's warnings) follows the launcher's own stdout, as if
+ * the ranks wrote to it: the ranks themselves write to a pipe (local engine) or to a FIFO or pty (mpi engine),
+ * which says nothing about where the output ends up. FORCE_COLOR or NO_COLOR set by the user win.
+ */
+function colorEnvironment(): Record<string, string> {
+  if (process.env.FORCE_COLOR !== undefined || process.env.NO_COLOR !== undefined) return {};
+  const depth = process.stdout.isTTY ? process.stdout.getColorDepth() : 1;
+  return { FORCE_COLOR: depth >= 24 ? "3" : depth >= 8 ? "2" : depth >= 4 ? "1" : "0" };
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const conflict = engineConflict(options);
   if (conflict) {
@@ -45,7 +56,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
       mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
-      env: debugEnvironment(options.debug),
+      env: { ...colorEnvironment(), ...debugEnvironment(options.debug) },
       // On this machine alone, like the local engine, more ranks than cores is allowed without asking.
       oversubscribe: options.oversubscribe || (options.hostfile === undefined && options.size > availableParallelism()),
     });
@@ -55,6 +66,6 @@ export async function runCommand(options: RunOptions): Promise<number> {
   return runLocalJob({
     size: options.size, programUrl: compileProgram(programPath), programPath, args: options.args,
     tagOutput: options.tagOutput, timeout: options.timeout, deadlockCheck: options.deadlockCheck,
-    env: debugEnvironment(options.debug),
+    env: { ...colorEnvironment(), ...debugEnvironment(options.debug) },
   });
 }

@@ -145,8 +145,9 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         Atomics.store(control, STATE, FINISHED);
         for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
         if (!ending && abortState !== 0) {
-          const { aborter, code: abortCode } = readAbortWord(abortState);
-          endJob(abortCode, `mpi4ts: rank ${aborter} called Abort(${abortCode}); ending every rank`);
+          const { code: abortCode } = readAbortWord(abortState);
+          // The rank said so itself (comm.Abort prints which rank of which communicator called it).
+          endJob(abortCode);
         } else if (!ending && code !== 0 && !failed) {
           endJob(code, `mpi4ts: rank ${rank} exited with code ${code}; ending the job`);
         }

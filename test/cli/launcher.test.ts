@@ -5,7 +5,8 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { explain, mpi4ts, runProcess } from "../support/jobs.js";
-import { F, checkRelayedLines } from "./support.js";
+import { openmpiSkip } from "../native/support.js";
+import { F, checkRelayedLines, runOnTerminal } from "./support.js";
 
 describe("mpi4ts command line", () => {
   it("prints help and version", async () => {
@@ -106,7 +107,7 @@ describe("mpi4ts command line", () => {
     ["throw", 1, /rank 1 failed:\n(.|\n)*Error: rank one gives up\n\s+at .*fails\.ts:\d+/],
     ["reject", 1, /rank 1 failed:\n(.|\n)*rejected on purpose/],
     ["exit", 3, /rank 1 exited with code 3/],
-    ["abort", 7, /rank 1 called Abort\(7\)/],
+    ["abort", 7, /^mpi4ts: rank 1 of MPI_COMM_WORLD called Abort\(7\)\n$/],
   ] as const) {
     it(`ends the whole job when a rank fails (${how}) while the others block in receives`, async () => {
       const started = Date.now();
@@ -241,4 +242,18 @@ describe("mpi4ts command line", () => {
     const deadlocked = await runProcess(process.execPath, ["--import", "tsx", `${F}/deadlock.ts`]);
     assert.notEqual(deadlocked.code, 0);
   });
+});
+
+describe("colour in the ranks' output follows the launcher's own stdout", () => {
+  for (const [engine, flags] of [["local", []], ["mpi", ["--engine", "mpi", "--oversubscribe"]]] as const) {
+    it(`on the ${engine} engine`, { skip: engine === "mpi" ? openmpiSkip() : undefined }, async () => {
+      const redirected = await mpi4ts(["run", ...flags, "-n", "2", `${F}/colors.ts`], { timeoutMs: 60_000 });
+      assert.equal(redirected.code, 0, explain(redirected));
+      assert.match(redirected.stdout, /\{ rank: 0 \}/);
+      assert.doesNotMatch(redirected.stdout, /\x1b\[/, "no escape codes in a file or pipe");
+      const terminal = await runOnTerminal(["run", ...flags, "-n", "2", `${F}/colors.ts`]);
+      assert.equal(terminal.code, 0, explain(terminal));
+      assert.match(terminal.stdout, /\{ rank: \x1b\[33m0\x1b\[39m \}/, "coloured on a terminal");
+    });
+  }
 });

@@ -49,5 +49,7 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     const r = await mpi4ts([...MPI, "-n", "3", `${F}/fails.ts`, "abort"], { timeoutMs: 60_000, env: { ...process.env, TMPDIR: tmp } });
     assert.equal(r.code, 7, explain(r));
     assert.deepEqual(readdirSync(tmp), []);
+    // one line, as on the local engine: not Open MPI's MPI_ABORT banner as well
+    assert.equal(r.stderr, "mpi4ts: rank 1 of MPI_COMM_WORLD called Abort(7)\n");
   });
 });

@@ -95,3 +95,18 @@ export async function appeared(marker: string, ms = 20_000): Promise<boolean> {
 export function uniqueMarker(): string {
   return String(Date.now() % 1e9) + String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
 }
+
+/** `mpi4ts ARGS` with its stdout a terminal (a pty made by util-linux `script`); resolves to what it printed. */
+export function runOnTerminal(args: readonly string[]): Promise<JobResult> {
+  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(" ");
+  return new Promise((resolve) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end();
+  });
+}
