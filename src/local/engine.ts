@@ -9,8 +9,8 @@ import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BUFFER, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
-  type Engine, type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type PointToPoint, type SendMode,
-  type Sink, type WaitCall, type Waitable,
+  type Engine, type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind,
+  type PointToPoint, type SendMode, type Sink, type WaitCall, type Waitable,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
@@ -196,6 +196,15 @@ class Channel implements PointToPoint {
   iprobe(source: number, tag: number): Envelope | undefined {
     this.engine.progress();
     return this.engine.peek(this.context, source, tag);
+  }
+  mprobe(source: number, tag: number): MatchedMessage {
+    let found: MatchedMessage | undefined;
+    this.engine.block(() => (found = this.engine.takeMatched(this.context, source, tag)) !== undefined, CALL_PROBE, source, tag, this.context, this);
+    return found!;
+  }
+  improbe(source: number, tag: number): MatchedMessage | undefined {
+    this.engine.progress();
+    return this.engine.takeMatched(this.context, source, tag);
   }
 }
 
@@ -411,6 +420,15 @@ export class LocalEngine implements Engine {
     if (i < 0) return undefined;
     const m = this.#unexpected[i]!;
     return { source: m.source, tag: m.tag, byteLength: m.length, kind: m.kind };
+  }
+
+  /** Takes the first matching unexpected message out of matching (mprobe); its bytes are delivered later, once. */
+  takeMatched(context: number, source: number, tag: number): MatchedMessage | undefined {
+    const i = this.#findUnexpected(context, source, tag);
+    if (i < 0) return undefined;
+    const m = this.#unexpected[i]!;
+    this.#removeUnexpected(i);
+    return { envelope: { source: m.source, tag: m.tag, byteLength: m.length, kind: m.kind }, receive: (sink) => this.#deliverUnexpected(m, sink) };
   }
 
   #findUnexpected(context: number, source: number, tag: number): number {
