@@ -279,20 +279,33 @@ export class Comm {
 
   /** A probe; fills `status` (count in bytes) when a message is there. */
   #probe(call: string, source: unknown, tag: unknown, status: unknown, blocking: boolean): boolean {
+    const look = (c: EngineComm, s: number, t: number) => (blocking ? c.probe(s, t) : c.iprobe(s, t));
+    return this.#look(call, source, tag, status, look, (envelope) => envelope) !== undefined;
+  }
+
+  /**
+   * Validates a probe's arguments, then asks the engine with `look` (a plain or a matched probe) and fills
+   * `status` from the envelope of what it found. Null for PROC_NULL (nothing to find, at once), undefined when a
+   * nonblocking look found nothing.
+   */
+  #look<T>(
+    call: string, source: unknown, tag: unknown, status: unknown,
+    look: (c: EngineComm, source: number, tag: number) => T | undefined, envelopeOf: (found: T) => Envelope,
+  ): T | null | undefined {
     const from = this.#receiveFrom(call, source, tag);
     const st = this.checkStatus(call, status);
     if (!from) {
       st?.fillEmpty(PROC_NULL);
-      return true;
+      return null;
     }
-    let envelope;
+    let found;
     try {
-      envelope = blocking ? from.c.probe(from.source, from.tag) : from.c.iprobe(from.source, from.tag);
+      found = look(from.c, from.source, from.tag);
     } catch (e) {
       throw this.engineError(call, e);
     }
-    if (envelope) st?.fill(envelope);
-    return envelope !== undefined;
+    if (found !== undefined) st?.fill(envelopeOf(found));
+    return found;
   }
 
   // ---- point-to-point on values --------------------------------------------------------------------------
@@ -511,21 +524,9 @@ export class Comm {
 
   /** A matched probe; fills `status` (count in bytes) when it finds a message. MESSAGE_NO_PROC for PROC_NULL. */
   #mprobe(call: string, source: unknown, tag: unknown, status: unknown, blocking: boolean): Message | undefined {
-    const from = this.#receiveFrom(call, source, tag);
-    const st = this.checkStatus(call, status);
-    if (!from) {
-      st?.fillEmpty(PROC_NULL);
-      return MESSAGE_NO_PROC;
-    }
-    let matched;
-    try {
-      matched = blocking ? from.c.mprobe(from.source, from.tag) : from.c.improbe(from.source, from.tag);
-    } catch (e) {
-      throw this.engineError(call, e);
-    }
-    if (!matched) return undefined;
-    st?.fill(matched.envelope);
-    return matchedMessage(this, matched);
+    const look = (c: EngineComm, s: number, t: number) => (blocking ? c.mprobe(s, t) : c.improbe(s, t));
+    const matched = this.#look(call, source, tag, status, look, (m) => m.envelope);
+    return matched === null ? MESSAGE_NO_PROC : matched && matchedMessage(this, matched);
   }
 
   /**

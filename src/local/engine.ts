@@ -188,19 +188,21 @@ class Channel implements PointToPoint {
   irecv(sink: Sink, source: number, tag: number): EngineRequest {
     return this.engine.post(this, source, tag, sink);
   }
-  probe(source: number, tag: number): Envelope {
-    let found: Envelope | undefined;
-    this.engine.block(() => (found = this.engine.peek(this.context, source, tag)) !== undefined, CALL_PROBE, source, tag, this.context, this);
+  /** Blocks, as a probe, until `find` finds something. */
+  #probeUntil<T>(source: number, tag: number, find: () => T | undefined): T {
+    let found: T | undefined;
+    this.engine.block(() => (found = find()) !== undefined, CALL_PROBE, source, tag, this.context, this);
     return found!;
+  }
+  probe(source: number, tag: number): Envelope {
+    return this.#probeUntil(source, tag, () => this.engine.peek(this.context, source, tag));
   }
   iprobe(source: number, tag: number): Envelope | undefined {
     this.engine.progress();
     return this.engine.peek(this.context, source, tag);
   }
   mprobe(source: number, tag: number): MatchedMessage {
-    let found: MatchedMessage | undefined;
-    this.engine.block(() => (found = this.engine.takeMatched(this.context, source, tag)) !== undefined, CALL_PROBE, source, tag, this.context, this);
-    return found!;
+    return this.#probeUntil(source, tag, () => this.engine.takeMatched(this.context, source, tag));
   }
   improbe(source: number, tag: number): MatchedMessage | undefined {
     this.engine.progress();
