@@ -318,6 +318,10 @@ export class Request<T = unknown> implements PromiseLike<T> {
    */
   Free(): void {
     if (!this.active) throw new MPIError("ERR_REQUEST", "Request.Free: the request is inactive (MPI.REQUEST_NULL, freed, or its completion was reported already)");
+    this.#release();
+  }
+
+  #release(): void {
     this.#operation = null;
     this.#outcome = undefined;
     this.#status = undefined;
@@ -374,7 +378,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** @internal For Prequest.Free: no operation any more; a pending one completes unobserved. */
   protected drop(): void {
-    if (this.active) this.Free();
+    this.#release();
   }
 
   /**

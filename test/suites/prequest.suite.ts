@@ -91,6 +91,15 @@ for (const comm of [world, MPI.COMM_SELF, dup]) {
   refuses("ERR_REQUEST", () => MPI.Prequest.Startall([recv, send]));
   assert.equal(recv.active, false, "a refused Startall starts none");
   recv.Free();
+  // Freeing an active persistent request: the round in progress still completes; it cannot start again.
+  const active = comm.Recv_init(new Uint8Array(1), prev, 27);
+  active.Start();
+  active.Free();
+  assert.equal(active.active, false);
+  refuses("ERR_REQUEST", () => active.Start());
+  comm.Send(Uint8Array.of(1), next, 27); // taken by the freed round's receive
+  comm.Barrier();
+  assert.equal(comm.iprobe(prev, 27), false, "the freed round's receive took the message");
 
   // ---- the other modes ----
   const one = new Int32Array(1);
