@@ -13,6 +13,7 @@ import { type Buffer, checkBuffer } from "./datatype.js";
 import type { EngineRequest } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError } from "./errors.js";
+import { onRank } from "./request.js";
 
 /** Bytes a buffered message needs beyond its own (MPI_BSEND_OVERHEAD): size buffers as n * (bytes + BSEND_OVERHEAD). */
 export const BSEND_OVERHEAD = 96;
@@ -28,16 +29,16 @@ const inFlight: InFlight[] = [];
 
 /** MPI_Buffer_attach: room for buffered sends (its byteLength counts). ERR_BUFFER while another is attached. */
 export function Attach_buffer(buf: Buffer): void {
-  const buffer = checkBuffer("Attach_buffer", "buf", buf);
+  const buffer = checkBuffer(() => onRank("Attach_buffer"), "buf", buf);
   if (attached) {
-    throw new MPIError("ERR_BUFFER", `Attach_buffer: a buffer of ${attached.size} bytes is attached already; Detach_buffer() it first`);
+    throw new MPIError("ERR_BUFFER", `${onRank("Attach_buffer")}: a buffer of ${attached.size} bytes is attached already; Detach_buffer() it first`);
   }
   attached = { buffer, size: buffer.byteLength };
 }
 
 /** MPI_Buffer_detach: waits until every buffered message has left this rank, then returns the buffer. */
 export function Detach_buffer(): Buffer {
-  if (!attached) throw new MPIError("ERR_BUFFER", "Detach_buffer: no buffer is attached (MPI.Attach_buffer)");
+  if (!attached) throw new MPIError("ERR_BUFFER", `${onRank("Detach_buffer")}: no buffer is attached (MPI.Attach_buffer)`);
   for (const message of inFlight.splice(0)) message.request.wait();
   used = 0;
   const { buffer } = attached;

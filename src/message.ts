@@ -11,7 +11,7 @@ import { PROC_NULL } from "./constants.js";
 import { type Buffer, checkBuffer, elementSize } from "./datatype.js";
 import type { Envelope, MatchedMessage, Sink } from "./engine/engine.js";
 import { MPIError } from "./errors.js";
-import { type Operation, Request } from "./request.js";
+import { type Operation, Request, onRank } from "./request.js";
 import { Status } from "./status.js";
 
 /** What a Message stands for: a matched message of a communicator, the no-process message, or nothing. */
@@ -53,7 +53,7 @@ export class Message {
   /** MPI_Imrecv into a buffer: complete at once; a refusal (ERR_TRUNCATE...) is thrown by its wait(). */
   Irecv(buf: Buffer): Request<void> {
     const state = this.#state;
-    checkBuffer(typeof state === "object" && state !== null ? () => state.comm.where("Message.Irecv") : "Message.Irecv", "buf", buf);
+    checkBuffer(typeof state === "object" && state !== null ? () => state.comm.where("Message.Irecv") : () => onRank("Message.Irecv"), "buf", buf);
     return completed((status) => this.Recv(buf, status));
   }
 
@@ -67,11 +67,11 @@ export class Message {
   ): T | undefined {
     const state = this.#state;
     if (state === null) {
-      throw new MPIError("ERR_REQUEST", `${call}: the message is MPI.MESSAGE_NULL (a matched message is received only once)`);
+      throw new MPIError("ERR_REQUEST", `${onRank(call)}: the message is MPI.MESSAGE_NULL (a matched message is received only once)`);
     }
     if (state === NO_PROC) {
-      if (buf !== undefined) checkBuffer(call, "buf", buf);
-      if (status !== undefined && status !== null && !(status instanceof Status)) throw new MPIError("ERR_ARG", `${call}: status must be an MPI.Status`);
+      if (buf !== undefined) checkBuffer(() => onRank(call), "buf", buf);
+      if (status !== undefined && status !== null && !(status instanceof Status)) throw new MPIError("ERR_ARG", `${onRank(call)}: status must be an MPI.Status`);
       (status as Status | undefined)?.fillEmpty(PROC_NULL);
       return undefined;
     }

@@ -4,7 +4,7 @@
  * (wait, test, the list helpers, await) and leaves the request inactive again, ready for the next Start.
  */
 import { MPIError } from "./errors.js";
-import { Request } from "./request.js";
+import { Request, onRank } from "./request.js";
 
 export class Prequest<T = void> extends Request<T> {
   /** Begins one round: the same call each time (a send reads its buffer now, so new data goes out). Null once freed. */
@@ -24,22 +24,22 @@ export class Prequest<T = void> extends Request<T> {
 
   /** MPI_Request_free: the request can no longer be started; a round in progress still completes, unobserved. */
   override Free(): void {
-    if (!this.#start) throw new MPIError("ERR_REQUEST", "Prequest.Free: the persistent request was freed already");
+    if (!this.#start) throw new MPIError("ERR_REQUEST", `${onRank("Prequest.Free")}: the persistent request was freed already`);
     this.drop();
     this.#start = null;
   }
 
   #startable(call: string): void {
-    if (!this.#start) throw new MPIError("ERR_REQUEST", `${call}: the persistent request was freed`);
-    if (this.active) throw new MPIError("ERR_REQUEST", `${call}: the persistent request is active (started, and its completion not reported yet); wait for it before starting it again`);
+    if (!this.#start) throw new MPIError("ERR_REQUEST", `${onRank(call)}: the persistent request was freed`);
+    if (this.active) throw new MPIError("ERR_REQUEST", `${onRank(call)}: the persistent request is active (started, and its completion not reported yet); wait for it before starting it again`);
   }
 
   /** MPI_Startall: starts every request, after checking them all (one that cannot start starts none). */
   static Startall(requests: readonly Prequest<unknown>[]): void {
     if (!Array.isArray(requests) || !requests.every((r) => r instanceof Prequest)) {
-      throw new MPIError("ERR_REQUEST", "Prequest.Startall: expected an array of persistent requests (MPI.Prequest, made by Send_init, Recv_init...)");
+      throw new MPIError("ERR_REQUEST", `${onRank("Prequest.Startall")}: expected an array of persistent requests (MPI.Prequest, made by Send_init, Recv_init...)`);
     }
-    if (new Set(requests).size !== requests.length) throw new MPIError("ERR_REQUEST", "Prequest.Startall: a request appears twice in the list");
+    if (new Set(requests).size !== requests.length) throw new MPIError("ERR_REQUEST", `${onRank("Prequest.Startall")}: a request appears twice in the list`);
     requests.forEach((r, i) => r.#startable(`Prequest.Startall (request ${i})`));
     for (const r of requests) r.Start();
   }

@@ -317,7 +317,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * receive still fills its buffer), unobserved. Freeing an inactive request is ERR_REQUEST, as in MPI.
    */
   Free(): void {
-    if (!this.active) throw new MPIError("ERR_REQUEST", "Request.Free: the request is inactive (MPI.REQUEST_NULL, freed, or its completion was reported already)");
+    if (!this.active) throw new MPIError("ERR_REQUEST", `${onRank("Request.Free")}: the request is inactive (MPI.REQUEST_NULL, freed, or its completion was reported already)`);
     this.#release();
   }
 
@@ -407,6 +407,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
       },
     });
   }
+}
+
+/** @internal "Prequest.Start on rank 2": errors of calls bound to no communicator name the rank in COMM_WORLD. */
+export function onRank(call: string): string {
+  return `${call} on rank ${currentEngine().world.rank}`;
 }
 
 /** MPI_REQUEST_NULL: inactive; waiting on it returns at once with an empty status; Free on it is ERR_REQUEST. */
