@@ -512,7 +512,14 @@ export class Comm {
     this.checkTag(call, sendtag, false, "sendtag");
     const bytes = payload();
     const recv = this.#irecv(call, source, recvtag, () => this.bufferSink(call, recvbuf!), (envelope, st) => st?.fill(envelope, elementSize(recvbuf!)));
-    return Request.pair(recv, this.#isend(call, dest, sendtag, STANDARD, BUFFER, () => bytes));
+    let send;
+    try {
+      send = this.#isend(call, dest, sendtag, STANDARD, BUFFER, () => bytes);
+    } catch (e) {
+      recv.cancel(); // the engine refused the send (a tag above its MPI's TAG_UB): no receive may stay posted
+      throw e;
+    }
+    return Request.pair(recv, send);
   }
 
   /** MPI_Mprobe: blocks until a matching message is there and takes it out of matching; receive it with the Message. */
