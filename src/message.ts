@@ -26,6 +26,12 @@ export class Message {
     this.#state = state;
   }
 
+  /** mpi4py's class-method spellings of the matched probes: `MPI.Message.Probe(comm, source, tag, status)` is `comm.Mprobe(...)`. */
+  static Probe(comm: Comm, source?: number, tag?: number, status?: Status): Message { return comm.Mprobe(source, tag, status); }
+  static Iprobe(comm: Comm, source?: number, tag?: number, status?: Status): Message | undefined { return comm.Improbe(source, tag, status); }
+  static probe(comm: Comm, source?: number, tag?: number, status?: Status): Message { return comm.mprobe(source, tag, status); }
+  static iprobe(comm: Comm, source?: number, tag?: number, status?: Status): Message | undefined { return comm.improbe(source, tag, status); }
+
   /** True once received (mpi4py: `msg == MPI.MESSAGE_NULL`). */
   get isNull(): boolean { return this.#state === null; }
 

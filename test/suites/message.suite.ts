@@ -14,14 +14,18 @@ function refuses(errorClass: string, f: () => unknown): void {
   assert.throws(f, (e: unknown) => e instanceof MPI.MPIError && e.errorClass === errorClass, `expected ${errorClass}`);
 }
 
-/** improbe until a message is there (bounded: a broken improbe fails instead of spinning forever). */
-function improbeUntil(comm: MPI.Comm, source: number, tag: number, status?: MPI.Status): MPI.Message {
+/** A nonblocking matched probe, repeated until it finds a message (bounded: a broken one fails instead of spinning forever). */
+function lookUntil(what: string, look: () => MPI.Message | undefined): MPI.Message {
   const until = Date.now() + 20_000;
   for (;;) {
-    const message = comm.improbe(source, tag, status);
+    const message = look();
     if (message) return message;
-    if (Date.now() > until) throw new Error(`improbe(${source}, ${tag}) found nothing in 20 s`);
+    if (Date.now() > until) throw new Error(`${what} found nothing in 20 s`);
   }
+}
+
+function improbeUntil(comm: MPI.Comm, source: number, tag: number, status?: MPI.Status): MPI.Message {
+  return lookUntil(`improbe(${source}, ${tag})`, () => comm.improbe(source, tag, status));
 }
 
 for (const comm of [world, MPI.COMM_SELF, dup]) {
@@ -105,6 +109,16 @@ for (const comm of [world, MPI.COMM_SELF, dup]) {
   assert.equal(await noProc.irecv(), undefined);
   refuses("ERR_REQUEST", () => MPI.MESSAGE_NULL.recv());
   assert.equal(MPI.MESSAGE_NULL.isNull, true);
+
+  // mpi4py's class-method spellings.
+  comm.send("class method", next, 10);
+  assert.equal(MPI.Message.probe(comm, prev, 10).recv(), "class method");
+  comm.Send(Uint8Array.of(5), next, 10);
+  const viaClass = new Uint8Array(1);
+  lookUntil("Message.Iprobe", () => MPI.Message.Iprobe(comm, prev, 10)).Recv(viaClass);
+  assert.equal(viaClass[0], 5);
+  assert.equal(MPI.Message.iprobe(comm, prev, 61), undefined);
+  assert.equal(MPI.Message.Probe(comm, MPI.PROC_NULL), MPI.MESSAGE_NO_PROC);
 
   // Arguments are checked before anything is matched.
   refuses("ERR_RANK", () => comm.mprobe(size));
