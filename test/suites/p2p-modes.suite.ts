@@ -52,6 +52,17 @@ for (const comm of [world, MPI.COMM_SELF, dup]) {
   assert.ok(got.every((x) => x === prev));
   assert.equal(MPI.Detach_buffer(), attached, "Detach_buffer returns the attached buffer");
   refuses("ERR_BUFFER", () => comm.Ibsend(new Uint8Array(1), next, 6));
+  // The reason for buffered sends: every rank sends a large message before anyone receives. With standard
+  // sends this waits for the receivers in MPI (rendezvous); buffered, each Bsend returns at once.
+  const LARGE = 1 << 20;
+  MPI.Attach_buffer(new Uint8Array(LARGE + MPI.BSEND_OVERHEAD));
+  comm.Bsend(new Uint8Array(LARGE).fill(rank + 1), next, 17);
+  comm.Barrier();
+  const large = new Uint8Array(LARGE);
+  comm.Recv(large, prev, 17);
+  assert.ok(large.every((x) => x === prev + 1));
+  MPI.Detach_buffer();
+
   // Exactly one message's room (its bytes + BSEND_OVERHEAD) is enough; one byte less is not.
   MPI.Attach_buffer(new ArrayBuffer(40 + MPI.BSEND_OVERHEAD - 1));
   refuses("ERR_BUFFER", () => comm.Bsend(new Uint8Array(40), next, 7));
