@@ -516,7 +516,7 @@ export class Comm {
     try {
       send = this.#isend(call, dest, sendtag, STANDARD, BUFFER, () => bytes);
     } catch (e) {
-      recv.cancel(); // the engine refused the send (a tag above its MPI's TAG_UB): no receive may stay posted
+      recv.cancel(); // the engine refused the send (over the local engine's 2 GiB limit): no receive may stay posted
       throw e;
     }
     return Request.pair(recv, send);
