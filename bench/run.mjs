@@ -128,7 +128,7 @@ function parseResults(stdout) {
 const results = [];
 const impls = []; // { name, cmd(kind, ranks, extraArgs) -> [cmd, args], hello(ranks) -> [cmd, args], groups(kind) }
 
-const P2P_GROUPS = { "pingpong-buffer": 6, bandwidth: 1, "pingpong-value": 4 };
+const P2P_GROUPS = { "pingpong-buffer": 6, bandwidth: 1, "pingpong-value": 4, requests: 4 };
 const COLL_GROUPS = { barrier: 1, bcast: 4, allreduce: 3, gather: 1, alltoall: 1, "allreduce-value": 1, "bcast-value": 1 };
 const C_ONLY_BUFFERS = new Set(["pingpong-value", "allreduce-value", "bcast-value"]);
 
@@ -326,6 +326,7 @@ function rowLabel(rec) {
     case "pingpong-buffer": return `ping-pong buffer ${fmtSize(rec.size)}`;
     case "bandwidth": return `bandwidth ${fmtSize(rec.size)} × ${rec.window ?? 64} in flight`;
     case "pingpong-value": return `ping-pong value ${rec.value}`;
+    case "requests": return `exchange, ${rec.value.replace(/ (\d+) B$/, (_, n) => ` requests ${fmtSize(Number(n))}`)} (per exchange)`;
     case "barrier": return "Barrier";
     case "bcast": return `Bcast ${fmtSize(rec.size)}`;
     case "allreduce": return `Allreduce ${rec.count >= 1 << 20 ? `${rec.count / (1 << 20)}M` : rec.count} doubles`;
@@ -389,8 +390,8 @@ function buildTables() {
     rows.get(k).byImpl[rec.impl] = rec;
   }
   const sections = [
-    ["Point-to-point, 2 ranks (one-way latency)", (r) => ["pingpong-buffer", "bandwidth", "pingpong-value"].includes(r.case)],
-    ["Collectives, 2 ranks (time per call)", (r) => r.ranks === 2 && !["pingpong-buffer", "bandwidth", "pingpong-value", "startup"].includes(r.case)],
+    ["Point-to-point, 2 ranks (one-way latency)", (r) => ["pingpong-buffer", "bandwidth", "pingpong-value", "requests"].includes(r.case)],
+    ["Collectives, 2 ranks (time per call)", (r) => r.ranks === 2 && !["pingpong-buffer", "bandwidth", "pingpong-value", "requests", "startup"].includes(r.case)],
     ["Collectives, 4 ranks on 2 cores (time per call)", (r) => r.ranks === 4 && r.case !== "startup"],
     ["Start-up: `-n 4` hello, wall time from start to exit (median)", (r) => r.case === "startup"],
   ];

@@ -15,6 +15,10 @@ import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer } fr
 import { types } from "node:util";
 import { CompletedOperation, EngineOperation, Request } from "./request.js";
 import { Status } from "./status.js";
+// point-to-point additions (p2p)
+import { bufferedSend } from "./bsend.js";
+import { MESSAGE_NO_PROC, type Message, matchedMessage } from "./message.js";
+import { Prequest } from "./prequest.js";
 // collectives (collective/): the block at the end of class Comm
 import * as coll from "./collective/api.js";
 import type { BufferSpec } from "./collective/api.js";
@@ -275,20 +279,33 @@ export class Comm {
 
   /** A probe; fills `status` (count in bytes) when a message is there. */
   #probe(call: string, source: unknown, tag: unknown, status: unknown, blocking: boolean): boolean {
+    const look = (c: EngineComm, s: number, t: number) => (blocking ? c.probe(s, t) : c.iprobe(s, t));
+    return this.#look(call, source, tag, status, look, (envelope) => envelope) !== undefined;
+  }
+
+  /**
+   * Validates a probe's arguments, then asks the engine with `look` (a plain or a matched probe) and fills
+   * `status` from the envelope of what it found. Null for PROC_NULL (nothing to find, at once), undefined when a
+   * nonblocking look found nothing.
+   */
+  #look<T>(
+    call: string, source: unknown, tag: unknown, status: unknown,
+    look: (c: EngineComm, source: number, tag: number) => T | undefined, envelopeOf: (found: T) => Envelope,
+  ): T | null | undefined {
     const from = this.#receiveFrom(call, source, tag);
     const st = this.checkStatus(call, status);
     if (!from) {
       st?.fillEmpty(PROC_NULL);
-      return true;
+      return null;
     }
-    let envelope;
+    let found;
     try {
-      envelope = blocking ? from.c.probe(from.source, from.tag) : from.c.iprobe(from.source, from.tag);
+      found = look(from.c, from.source, from.tag);
     } catch (e) {
       throw this.engineError(call, e);
     }
-    if (envelope) st?.fill(envelope);
-    return envelope !== undefined;
+    if (found !== undefined) st?.fill(envelopeOf(found));
+    return found;
   }
 
   // ---- point-to-point on values --------------------------------------------------------------------------
@@ -441,6 +458,106 @@ export class Comm {
     }
     return e;
   }
+
+  // ---- point-to-point additions (p2p): send modes, matched probes, persistent requests --------------------
+  // Buffered sends in bsend.ts, matched messages in message.ts, persistent requests in prequest.ts.
+
+  /** Validates, then sends a copy of `payload()` through the attached buffer (ERR_BUFFER when it lacks room). */
+  #bsend(call: string, dest: number, tag: number, kind: PayloadKind, payload: () => Uint8Array): Request<void> {
+    const c = this.engineComm(call);
+    dest = this.checkDest(call, dest);
+    tag = this.checkTag(call, tag, false);
+    const bytes = payload();
+    if (dest !== PROC_NULL) {
+      try {
+        bufferedSend(() => this.where(call), bytes, (copy) => c.isend(copy, kind, dest, tag, STANDARD));
+      } catch (e) {
+        throw this.engineError(call, e);
+      }
+    }
+    return new Request(new CompletedOperation(undefined));
+  }
+
+  /** Sends a value through the attached buffer (MPI_Bsend): returns at once; ERR_BUFFER when the buffer lacks room. */
+  bsend(obj: unknown, dest: number, tag = 0): void { this.#bsend("bsend", dest, tag, VALUE, () => this.encode("bsend", obj)); }
+  /** MPI_Ibsend of a value: the message is buffered when it returns, so the request is complete. */
+  ibsend(obj: unknown, dest: number, tag = 0): Request<void> { return this.#bsend("ibsend", dest, tag, VALUE, () => this.encode("ibsend", obj)); }
+  Bsend(buf: Buffer, dest: number, tag = 0): void { this.#bsend("Bsend", dest, tag, BUFFER, this.#bytes("Bsend", buf)); }
+  Ibsend(buf: Buffer, dest: number, tag = 0): Request<void> { return this.#bsend("Ibsend", dest, tag, BUFFER, this.#bytes("Ibsend", buf)); }
+  /** Ready mode (MPI_Rsend): a standard send here; in MPI it is erroneous unless the matching receive is posted already. */
+  Rsend(buf: Buffer, dest: number, tag = 0): void { this.#send("Rsend", dest, tag, STANDARD, BUFFER, this.#bytes("Rsend", buf)); }
+  Irsend(buf: Buffer, dest: number, tag = 0): Request<void> { return this.#isend("Irsend", dest, tag, STANDARD, BUFFER, this.#bytes("Irsend", buf)); }
+
+  /**
+   * MPI_Isendrecv: a nonblocking Sendrecv, one request for both (its status is the receive's). Every argument is
+   * checked before either side starts.
+   */
+  Isendrecv(
+    sendbuf: Buffer, dest: number, sendtag = 0, recvbuf: Buffer | null = null,
+    source: number = ANY_SOURCE, recvtag: number = ANY_TAG,
+  ): Request<void> {
+    return this.#isendrecv("Isendrecv", dest, sendtag, source, recvtag, recvbuf, this.#bytes("Isendrecv", sendbuf, "sendbuf"));
+  }
+
+  /** MPI_Isendrecv_replace: sends `buf`'s current contents and receives into it; one request for both. */
+  Isendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG): Request<void> {
+    const copy = bytesOf(checkBuffer(() => this.where("Isendrecv_replace"), "buf", buf)).slice();
+    return this.#isendrecv("Isendrecv_replace", dest, sendtag, source, recvtag, buf, () => copy);
+  }
+
+  #isendrecv(call: string, dest: number, sendtag: number, source: number, recvtag: number, recvbuf: Buffer | null, payload: () => Uint8Array): Request<void> {
+    checkBuffer(() => this.where(call), "recvbuf", recvbuf);
+    this.#checkReceive(call, source, recvtag, undefined);
+    this.checkDest(call, dest);
+    this.checkTag(call, sendtag, false, "sendtag");
+    const bytes = payload();
+    const recv = this.#irecv(call, source, recvtag, () => this.bufferSink(call, recvbuf!), (envelope, st) => st?.fill(envelope, elementSize(recvbuf!)));
+    let send;
+    try {
+      send = this.#isend(call, dest, sendtag, STANDARD, BUFFER, () => bytes);
+    } catch (e) {
+      recv.cancel(); // the engine refused the send (over the local engine's 2 GiB limit): no receive may stay posted
+      throw e;
+    }
+    return Request.pair(recv, send);
+  }
+
+  /** MPI_Mprobe: blocks until a matching message is there and takes it out of matching; receive it with the Message. */
+  mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message { return this.#mprobe("mprobe", source, tag, status, true)!; }
+  /** MPI_Improbe: a Message, or undefined when no matching message is there now. */
+  improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | undefined { return this.#mprobe("improbe", source, tag, status, false); }
+  Mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message { return this.#mprobe("Mprobe", source, tag, status, true)!; }
+  Improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Message | undefined { return this.#mprobe("Improbe", source, tag, status, false); }
+
+  /** A matched probe; fills `status` (count in bytes) when it finds a message. MESSAGE_NO_PROC for PROC_NULL. */
+  #mprobe(call: string, source: unknown, tag: unknown, status: unknown, blocking: boolean): Message | undefined {
+    const look = (c: EngineComm, s: number, t: number) => (blocking ? c.mprobe(s, t) : c.improbe(s, t));
+    const matched = this.#look(call, source, tag, status, look, (m) => m.envelope);
+    return matched === null ? MESSAGE_NO_PROC : matched && matchedMessage(this, matched);
+  }
+
+  /**
+   * Persistent requests (MPI_Send_init...): the arguments are checked now; each Start() begins one such call,
+   * which reads `buf` at that moment (change the data between rounds).
+   */
+  Send_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Send_init", buf, dest, tag, () => this.Isend(buf, dest, tag)); }
+  Ssend_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Ssend_init", buf, dest, tag, () => this.Issend(buf, dest, tag)); }
+  Bsend_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Bsend_init", buf, dest, tag, () => this.Ibsend(buf, dest, tag)); }
+  Rsend_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Rsend_init", buf, dest, tag, () => this.Irsend(buf, dest, tag)); }
+  /** Each Start() posts a receive into `buf`, as Irecv. */
+  Recv_init(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
+    checkBuffer(() => this.where("Recv_init"), "buf", buf);
+    this.#receiveFrom("Recv_init", source, tag);
+    return new Prequest(() => this.Irecv(buf, source, tag));
+  }
+
+  #persistent(call: string, buf: Buffer, dest: number, tag: number, start: () => Request<void>): Prequest {
+    checkBuffer(() => this.where(call), "buf", buf);
+    this.checkDest(call, dest);
+    this.checkTag(call, tag, false);
+    return new Prequest(start);
+  }
+  // ---- end point-to-point additions ----
 
   // ---- communicator management ---------------------------------------------------------------------------
 

@@ -14,6 +14,13 @@ export type { Buffer } from "./datatype.js";
 export { Op, SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR, BXOR, MAXLOC, MINLOC, REPLACE } from "./op.js";
 export { Group } from "./group.js";
 export { Cartcomm, Compute_dims, CART } from "./cartcomm.js";
+// point-to-point additions (p2p): buffered sends, matched probes, persistent and null requests
+export { Attach_buffer, Detach_buffer, BSEND_OVERHEAD } from "./bsend.js";
+export { Message, MESSAGE_NULL, MESSAGE_NO_PROC } from "./message.js";
+export { Prequest } from "./prequest.js";
+export { REQUEST_NULL } from "./request.js";
+export type { SizedDatatype } from "./status.js";
+export const ERR_REQUEST = ERROR_CODES.ERR_REQUEST;
 
 /** mpi4py's name for the error class. */
 export const Exception = MPIError;

@@ -1,6 +1,6 @@
 import type { Engine, EngineRequest, WaitCall, Waitable } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
-import { PROC_NULL, UNDEFINED } from "./constants.js";
+import { ANY_SOURCE, PROC_NULL, UNDEFINED } from "./constants.js";
 import { MPIError } from "./errors.js";
 import { Status } from "./status.js";
 
@@ -61,37 +61,44 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
  * `await`, or a list helper that returned it) is *inactive*: `waitany`/`testany`/`waitsome`/`testsome` skip it,
  * so "loop on waitany until UNDEFINED" ends. Waiting on an inactive request returns at once, with the same value
  * (and status) as the first time; `await` keeps its value too.
+ *
+ * A request without an operation (MPI.REQUEST_NULL, a freed request, a persistent request not started) is
+ * inactive from the start: waiting on it returns undefined at once, with an empty status.
  */
 export class Request<T = unknown> implements PromiseLike<T> {
-  #operation: Operation<T>;
+  #operation: Operation<T> | null;
+  /** The operation's outcome, once complete (a non-destructive Get_status computes it without reporting it). */
   #outcome: Outcome<T> | undefined;
   #status: Status | undefined;
+  /** Whether completion has been reported (wait, test, a list helper): the request is inactive from then on. */
+  #reported: boolean;
   #promise: Promise<T> | undefined;
 
-  constructor(operation: Operation<T>) {
+  constructor(operation: Operation<T> | null) {
     this.#operation = operation;
+    this.#reported = operation === null;
   }
 
   /** True until the request's completion has been reported (then the list helpers skip it). */
   get active(): boolean {
-    return this.#outcome === undefined;
+    return !this.#reported;
   }
 
   /** Blocks until the operation completes; returns its value (the received object for `irecv`). */
   wait(status?: Status): T {
-    if (!this.#outcome) this.#operation.wait();
+    if (!this.#outcome) this.#operation?.wait();
     return this.#settle(status);
   }
 
   /** `[true, value]` once complete, else `[false, undefined]`; never blocks. */
   test(status?: Status): [boolean, T | undefined] {
-    if (!this.#outcome && !this.#operation.test()) return [false, undefined];
+    if (!this.#complete()) return [false, undefined];
     return [true, this.#settle(status)];
   }
 
   /** Asks to cancel: a receive that has not matched is cancelled; `wait()` then returns undefined. */
   cancel(): void {
-    if (!this.#outcome) this.#operation.cancel();
+    if (!this.#outcome) this.#operation?.cancel();
   }
 
   /** mpi4py's MPI_Wait: blocks until complete and returns true (the value only through `wait`). */
@@ -102,12 +109,6 @@ export class Request<T = unknown> implements PromiseLike<T> {
   /** mpi4py's MPI_Test: whether it is complete (the value only through `test`). */
   Test(status?: Status): boolean { return this.test(status)[0]; }
   Cancel(): void { this.cancel(); }
-  /** True once complete, without consuming anything (MPI_Request_get_status). */
-  Get_status(status?: Status): boolean {
-    const done = this.#outcome !== undefined || this.#operation.test();
-    if (done && status && this.#status) Object.assign(status, this.#status);
-    return done;
-  }
 
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -119,32 +120,44 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   async #drive(): Promise<T> {
     const engine = currentEngine();
+    const operation = this.#operation;
     if (engine.settle) {
-      if (!this.#outcome) await engine.settle(this.#operation);
+      if (!this.#outcome && operation) await engine.settle(operation);
     } else {
-      while (!this.#outcome && !this.#operation.test()) await engine.activity(100);
+      while (!this.#complete()) await engine.activity(100);
     }
     return this.#settle(undefined);
   }
 
   #complete(): boolean {
-    return this.#outcome !== undefined || this.#operation.test();
+    return this.#outcome !== undefined || this.#operation === null || this.#operation.test();
   }
 
-  /** Reports completion (the request becomes inactive): the value, or the operation's error thrown. */
-  #settle(status: Status | undefined): T {
+  /** The outcome of a complete operation, computed once (its value, or its error), with its status. */
+  #finish(operation: Operation<T>): Outcome<T> {
     if (!this.#outcome) {
       const own = new Status();
       try {
-        this.#outcome = { ok: true, value: this.#operation.finish(own) };
+        this.#outcome = { ok: true, value: operation.finish(own) };
       } catch (error) {
         this.#outcome = { ok: false, error };
       }
       this.#status = own;
     }
+    return this.#outcome;
+  }
+
+  /** Reports completion (the request becomes inactive): the value, or the operation's error thrown. */
+  #settle(status: Status | undefined): T {
+    this.#reported = true;
+    if (!this.#operation) {
+      status?.fillEmpty(ANY_SOURCE);
+      return undefined as T;
+    }
+    const outcome = this.#finish(this.#operation);
     if (status && this.#status) Object.assign(status, this.#status);
-    if (!this.#outcome.ok) throw this.#outcome.error;
-    return this.#outcome.value;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   /** Waits for all; returns their values in order (MPI_Waitall). The first error is thrown after all completed. */
@@ -201,7 +214,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     const indices: number[] = [];
     const values: T[] = [];
     requests.forEach((r, i) => {
-      if (r.active && r.#operation.test()) {
+      if (r.active && r.#complete()) {
         indices.push(i);
         values.push(r.#settle(statuses ? (statuses[indices.length - 1] ??= new Status()) : undefined));
       }
@@ -229,7 +242,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
       status?.fillEmpty(PROC_NULL);
       return [UNDEFINED, true, undefined];
     }
-    const found = active.find((r) => r.#operation.test());
+    const found = active.find((r) => r.#complete());
     if (!found) return [UNDEFINED, false, undefined];
     return [requests.indexOf(found), true, found.#settle(status)];
   }
@@ -237,7 +250,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
   /** Blocks until `done()`: through the engine's waitUntil where it has one, else a loop of waitForActivity. */
   static #waitFor(engine: Engine, call: WaitCall, requests: readonly Request<unknown>[], all: boolean, done: () => boolean): void {
     if (engine.waitUntil) {
-      const pending = (): Waitable[] => requests.filter((r) => !r.#outcome).map((r) => r.#operation);
+      const pending = (): Waitable[] => requests.flatMap((r) => (!r.#outcome && r.#operation ? [r.#operation] : []));
       engine.waitUntil(call, done, pending, all);
       return;
     }
@@ -275,7 +288,134 @@ export class Request<T = unknown> implements PromiseLike<T> {
     if (!requests.some((r) => r.active)) return undefined;
     return Request.testsome(requests, statuses)[0];
   }
+
+  // ---- p2p: non-destructive tests, Free, and what Prequest and Isendrecv build on ----
+
+  /**
+   * True once complete, without reporting it (MPI_Request_get_status): the request stays active, so a later
+   * wait or test still returns its value. Fills `status` when complete (an inactive request's is empty).
+   */
+  Get_status(status?: Status): boolean {
+    if (!this.active) {
+      if (status) this.#statusOfInactive(status);
+      return true;
+    }
+    if (!this.#complete()) return false;
+    this.#finish(this.#operation!);
+    if (status) Object.assign(status, this.#status);
+    return true;
+  }
+
+  /** What a status says of an inactive request: its reported status, or an empty one. */
+  #statusOfInactive(status: Status): void {
+    if (this.#operation && this.#status) Object.assign(status, this.#status);
+    else status.fillEmpty(ANY_SOURCE);
+  }
+
+  /**
+   * MPI_Request_free: the request becomes MPI.REQUEST_NULL at once; a pending operation still completes (a
+   * receive still fills its buffer), unobserved. Freeing an inactive request is ERR_REQUEST, as in MPI.
+   */
+  Free(): void {
+    if (!this.active) throw new MPIError("ERR_REQUEST", `${onRank("Request.Free")}: the request is inactive (MPI.REQUEST_NULL, freed, or its completion was reported already)`);
+    this.#release();
+  }
+
+  #release(): void {
+    this.#operation = null;
+    this.#outcome = undefined;
+    this.#status = undefined;
+    this.#reported = true;
+  }
+
+  /**
+   * MPI_Request_get_status_any: `[index, true]` for the first active request that is complete (not reported:
+   * it stays active), `[UNDEFINED, false]` while none is, `[UNDEFINED, true]` when none is active.
+   */
+  static Get_status_any(requests: readonly Request<unknown>[], status?: Status): [number, boolean] {
+    checkList("Get_status_any", requests);
+    if (!requests.some((r) => r.active)) {
+      status?.fillEmpty(ANY_SOURCE);
+      return [UNDEFINED, true];
+    }
+    const index = requests.findIndex((r) => r.active && r.#complete());
+    if (index < 0) return [UNDEFINED, false];
+    requests[index]!.Get_status(status);
+    return [index, true];
+  }
+
+  /** MPI_Request_get_status_all: whether every request is complete (inactive ones count), filling `statuses` then. */
+  static Get_status_all(requests: readonly Request<unknown>[], statuses?: Status[]): boolean {
+    checkList("Get_status_all", requests, statuses);
+    let all = true;
+    for (const r of requests) if (!r.#complete()) all = false;
+    if (all) requests.forEach((r, i) => r.Get_status(statuses ? (statuses[i] ??= new Status()) : undefined));
+    return all;
+  }
+
+  /** MPI_Request_get_status_some: the indices of the active requests that are complete (maybe none), undefined when none is active. */
+  static Get_status_some(requests: readonly Request<unknown>[], statuses?: Status[]): number[] | undefined {
+    checkList("Get_status_some", requests, statuses);
+    if (!requests.some((r) => r.active)) return undefined;
+    const indices: number[] = [];
+    requests.forEach((r, i) => {
+      if (r.active && r.#complete()) {
+        indices.push(i);
+        r.Get_status(statuses ? (statuses[indices.length - 1] ??= new Status()) : undefined);
+      }
+    });
+    return indices;
+  }
+
+  /** @internal For Prequest.Start: this request now stands for `started`'s operation, active again. */
+  protected adopt(started: Request<T>): void {
+    this.#operation = started.#operation;
+    this.#outcome = undefined;
+    this.#status = undefined;
+    this.#reported = this.#operation === null;
+    this.#promise = undefined;
+  }
+
+  /** @internal For Prequest.Free: no operation any more; a pending one completes unobserved. */
+  protected drop(): void {
+    this.#release();
+  }
+
+  /**
+   * @internal One request over a receive and a send (Isendrecv): complete once both are; its status is the
+   * receive's, and it fails with the receive's error, else the send's.
+   */
+  static pair(recv: Request<void>, send: Request<void>): Request<void> {
+    const parts = [recv, send];
+    return new Request<void>({
+      test: () => parts.every((r) => r.#complete()),
+      wait: () => { for (const r of parts) if (!r.#outcome) r.#operation?.wait(); },
+      cancel: () => recv.cancel(),
+      blockedOn: () => {
+        for (const r of parts) {
+          const waiting = r.#outcome ? undefined : r.#operation?.blockedOn?.();
+          if (waiting) return waiting;
+        }
+        return undefined;
+      },
+      finish: (status) => {
+        let error: unknown;
+        for (const r of parts) {
+          try { r.#settle(r === recv ? status : undefined); } catch (e) { error ??= e; }
+        }
+        if (error !== undefined) throw error;
+      },
+    });
+  }
 }
+
+/** @internal "Prequest.Start on rank 2": errors of calls bound to no communicator name the rank in COMM_WORLD. */
+export function onRank(call: string): string {
+  return `${call} on rank ${currentEngine().world.rank}`;
+}
+
+/** MPI_REQUEST_NULL: inactive; waiting on it returns at once with an empty status; Free on it is ERR_REQUEST. */
+export const REQUEST_NULL: Request<undefined> = new Request<undefined>(null);
 
 function checkList(call: string, requests: unknown, statuses?: unknown): void {
   if (!Array.isArray(requests) || !requests.every((r) => r instanceof Request)) {

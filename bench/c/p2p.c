@@ -2,7 +2,9 @@
  * Point-to-point micro benchmarks (OSU style), C over Open MPI: the baseline mpi4ts is compared against.
  *   pingpong-buffer: one-way latency (round trip / 2) for 0 B .. 16 MiB, MPI_Send/MPI_Recv of MPI_BYTE.
  *   bandwidth:       64 MPI_Isend of 4 MiB in flight, MPI_Waitall, receiver pre-posts 64 MPI_Irecv, 4-byte ack.
- * Run with 2 ranks: mpirun -n 2 bench/out/p2p [--quick] [--cases pingpong-buffer,bandwidth]
+ *   requests:        both ranks exchange 8 B / 64 KiB per iteration, with plain requests (MPI_Irecv + MPI_Isend +
+ *                    MPI_Waitall) or persistent ones made once (MPI_Recv_init + MPI_Send_init, MPI_Startall + MPI_Waitall).
+ * Run with 2 ranks: mpirun -n 2 bench/out/p2p [--quick] [--cases pingpong-buffer,bandwidth,requests]
  * Prints one JSON object per case on rank 0's stdout.
  */
 #include "harness.h"
@@ -61,6 +63,24 @@ static double run_bandwidth(void *vctx, long iters) {
   return MPI_Wtime() - t0;
 }
 
+typedef struct { unsigned char *out, *in; int size, persistent; MPI_Request reqs[2]; } rq_ctx;
+
+static double run_requests(void *vctx, long iters) {
+  rq_ctx *c = vctx;
+  int peer = 1 - rank;
+  double t0 = MPI_Wtime();
+  for (long i = 0; i < iters; i++) {
+    if (c->persistent) {
+      MPI_Startall(2, c->reqs);
+    } else {
+      MPI_Irecv(c->in, c->size, MPI_BYTE, peer, TAG_DATA, MPI_COMM_WORLD, &c->reqs[0]);
+      MPI_Isend(c->out, c->size, MPI_BYTE, peer, TAG_DATA, MPI_COMM_WORLD, &c->reqs[1]);
+    }
+    MPI_Waitall(2, c->reqs, MPI_STATUSES_IGNORE);
+  }
+  return MPI_Wtime() - t0;
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   harness_args(argc, argv);
@@ -96,6 +116,28 @@ int main(int argc, char **argv) {
         fflush(stdout);
       }
       free(c.buf);
+    }
+    if (want("requests")) {
+      static const int sizes[] = {8, 65536};
+      for (int s = 0; s < 2; s++) {
+        for (int persistent = 0; persistent < 2; persistent++) {
+          rq_ctx c = {xmalloc(sizes[s]), xmalloc(sizes[s]), sizes[s], persistent, {MPI_REQUEST_NULL, MPI_REQUEST_NULL}};
+          if (persistent) {
+            MPI_Recv_init(c.in, c.size, MPI_BYTE, 1 - rank, TAG_DATA, MPI_COMM_WORLD, &c.reqs[0]);
+            MPI_Send_init(c.out, c.size, MPI_BYTE, 1 - rank, TAG_DATA, MPI_COMM_WORLD, &c.reqs[1]);
+          }
+          long iters;
+          double per = measure(run_requests, agree_p2p, &c, &iters);
+          if (persistent) { MPI_Request_free(&c.reqs[0]); MPI_Request_free(&c.reqs[1]); }
+          if (rank == 0) {
+            printf("{\"impl\":\"c\",\"case\":\"requests\",\"value\":\"%s %d B\",\"size\":%d,\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n",
+                   persistent ? "persistent" : "plain", c.size, c.size, size, per * 1e6, iters);
+            fflush(stdout);
+          }
+          free(c.out);
+          free(c.in);
+        }
+      }
     }
   }
   MPI_Finalize();

@@ -3,7 +3,9 @@
 pingpong-buffer: Send/Recv of uint8 arrays, one-way latency = round trip / 2, 0 B .. 16 MiB.
 bandwidth:       64 Isend of 4 MiB in flight, Waitall; receiver pre-posts 64 Irecv, then a 4-byte ack.
 pingpong-value:  send/recv (pickle) of 42, a dict of 5, a list of 1000 floats, a 1 MiB str.
-mpirun -n 2 /usr/bin/python3 bench/py/p2p.py [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value]
+requests:        both ranks exchange 8 B / 64 KiB per iteration, with plain requests (Irecv + Isend + Waitall)
+                 or persistent ones made once (Recv_init + Send_init, then Prequest.Startall + Waitall).
+mpirun -n 2 /usr/bin/python3 bench/py/p2p.py [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value,requests]
 """
 import json
 import sys
@@ -109,6 +111,32 @@ def pingpong_value(label, nominal, obj):
         emit(case="pingpong-value", value=label, size=nominal, ranks=size, usec=round(per / 2 * 1e6, 4), iters=iters)
 
 
+def requests(nbytes, persistent):
+    """One exchange per iteration; persistent requests are made once and restarted, plain ones posted anew."""
+    peer = 1 - rank
+    out = np.ones(nbytes, dtype=np.uint8)
+    into = np.zeros(nbytes, dtype=np.uint8)
+    made = [comm.Recv_init(into, peer, TAG_DATA), comm.Send_init(out, peer, TAG_DATA)] if persistent else []
+    Startall, Waitall, Irecv, Isend = MPI.Prequest.Startall, MPI.Request.Waitall, comm.Irecv, comm.Isend
+
+    def run(iters):
+        t0 = Wtime()
+        for _ in range(iters):
+            if persistent:
+                Startall(made)
+                Waitall(made)
+            else:
+                Waitall([Irecv(into, peer, TAG_DATA), Isend(out, peer, TAG_DATA)])
+        return Wtime() - t0
+
+    per, iters = measure(run, agree)
+    for r in made:
+        r.Free()
+    if rank == 0:
+        kind = "persistent" if persistent else "plain"
+        emit(case="requests", value=f"{kind} {nbytes} B", size=nbytes, ranks=size, usec=round(per * 1e6, 4), iters=iters)
+
+
 def main():
     if size < 2:
         sys.stderr.write("p2p needs 2 ranks\n")
@@ -123,6 +151,10 @@ def main():
     if want("pingpong-value"):
         for label, nominal, obj in VALUES:
             pingpong_value(label, nominal, obj)
+    if want("requests"):
+        for n in (8, 65536):
+            for persistent in (False, True):
+                requests(n, persistent)
 
 
 main()

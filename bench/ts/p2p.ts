@@ -4,8 +4,10 @@
  *   pingpong-buffer: Send/Recv of Uint8Arrays, one-way latency = round trip / 2, 0 B .. 16 MiB.
  *   bandwidth:       64 Isend of 4 MiB in flight, Request.waitall; the receiver pre-posts 64 Irecv, then a 4-byte ack.
  *   pingpong-value:  send/recv of 42, an object of 5 fields, an array of 1000 floats, a 1 MiB string.
+ *   requests:        both ranks exchange 8 B / 64 KiB per iteration, with plain requests (Irecv + Isend +
+ *                    Waitall) or with persistent ones made once (Recv_init + Send_init, then Startall + Waitall).
  *
- * Run: node bin/mpi4ts.js run -n 2 bench/ts/p2p.ts [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value]
+ * Run: node bin/mpi4ts.js run -n 2 bench/ts/p2p.ts [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value,requests]
  */
 import { MPI } from "mpi4ts";
 import { emit, measure, round4, want } from "./harness.js";
@@ -108,9 +110,35 @@ function pingpongValue(label: string, nominal: number, obj: unknown): void {
   }
 }
 
+/** One exchange per iteration; `persistent` makes the requests once and restarts them, else posts new ones. */
+function requests(nbytes: number, persistent: boolean): void {
+  const peer = 1 - rank;
+  const out = new Uint8Array(nbytes).fill(1);
+  const into = new Uint8Array(nbytes);
+  const made = persistent ? [comm.Recv_init(into, peer, TAG_DATA), comm.Send_init(out, peer, TAG_DATA)] : [];
+  const run = (iters: number): number => {
+    const t0 = MPI.Wtime();
+    for (let i = 0; i < iters; i++) {
+      if (persistent) {
+        MPI.Prequest.Startall(made);
+        MPI.Request.Waitall(made);
+      } else {
+        MPI.Request.Waitall([comm.Irecv(into, peer, TAG_DATA), comm.Isend(out, peer, TAG_DATA)]);
+      }
+    }
+    return MPI.Wtime() - t0;
+  };
+  const { perIter, iters } = measure(run, agree);
+  for (const r of made) r.Free();
+  if (rank === 0) {
+    emit({ case: "requests", value: `${persistent ? "persistent" : "plain"} ${nbytes} B`, size: nbytes, ranks: size, usec: round4(perIter * 1e6), iters });
+  }
+}
+
 if (size < 2) throw new Error("p2p needs 2 ranks");
 if (rank < 2) {
   if (want("pingpong-buffer")) for (const n of [0, 8, 1024, 65536, 1 << 20, 16 << 20]) pingpongBuffer(n);
   if (want("bandwidth")) bandwidth();
   if (want("pingpong-value")) for (const [label, nominal, obj] of VALUES) pingpongValue(label, nominal, obj);
+  if (want("requests")) for (const n of [8, 65536]) for (const persistent of [false, true]) requests(n, persistent);
 }

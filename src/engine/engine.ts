@@ -63,6 +63,16 @@ export interface EngineRequest {
   blockedOn?(): object | undefined;
 }
 
+/**
+ * A message taken out of matching by a matched probe (MPI_Mprobe, MPI-4.0 §3.8.2): no receive or probe can match
+ * it any more; only this handle receives it. A sink that throws leaves it receivable through the handle again.
+ */
+export interface MatchedMessage {
+  readonly envelope: Envelope;
+  /** Delivers the message's bytes through `sink` (the engine holds them already: it never blocks). */
+  receive(sink: Sink): Envelope;
+}
+
 /** How a rank waits for requests (Request.waitall and friends, or `await`), for engines that report it. */
 export type WaitCall = "waitall" | "waitany" | "waitsome" | "await";
 /** What those waits need of a request (a Request's operation offers the same as an engine request). */
@@ -82,6 +92,10 @@ export interface PointToPoint {
   /** Blocks until a matching message is available and returns its envelope without receiving it. */
   probe(source: number, tag: number): Envelope;
   iprobe(source: number, tag: number): Envelope | undefined;
+  /** Blocks until a matching message is available and takes it out of matching (MPI_Mprobe). */
+  mprobe(source: number, tag: number): MatchedMessage;
+  /** The same without blocking: undefined when no matching message is there now (MPI_Improbe). */
+  improbe(source: number, tag: number): MatchedMessage | undefined;
 }
 
 /** A communicator as an engine sees it. */
@@ -228,6 +242,11 @@ export interface Engine {
    * callers loop on `activity`.
    */
   settle?(request: Waitable): Promise<void>;
+  /**
+   * Keeps a send going after its caller has let go of it (buffered sends): progress completes it, and finalize
+   * waits for it. Optional: engines whose standard sends complete at once need nothing.
+   */
+  detach?(request: EngineRequest): void;
   /** Ends every rank of the job with `code` (MPI_Abort). */
   abort(code: number, reason?: string): never;
   finalize(): void;

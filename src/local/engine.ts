@@ -9,8 +9,8 @@ import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BUFFER, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
-  type Engine, type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type PointToPoint, type SendMode,
-  type Sink, type WaitCall, type Waitable,
+  type Engine, type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind,
+  type PointToPoint, type SendMode, type Sink, type WaitCall, type Waitable,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
@@ -188,14 +188,25 @@ class Channel implements PointToPoint {
   irecv(sink: Sink, source: number, tag: number): EngineRequest {
     return this.engine.post(this, source, tag, sink);
   }
-  probe(source: number, tag: number): Envelope {
-    let found: Envelope | undefined;
-    this.engine.block(() => (found = this.engine.peek(this.context, source, tag)) !== undefined, CALL_PROBE, source, tag, this.context, this);
+  /** Blocks, as a probe, until `find` finds something. */
+  #probeUntil<T>(source: number, tag: number, find: () => T | undefined): T {
+    let found: T | undefined;
+    this.engine.block(() => (found = find()) !== undefined, CALL_PROBE, source, tag, this.context, this);
     return found!;
+  }
+  probe(source: number, tag: number): Envelope {
+    return this.#probeUntil(source, tag, () => this.engine.peek(this.context, source, tag));
   }
   iprobe(source: number, tag: number): Envelope | undefined {
     this.engine.progress();
     return this.engine.peek(this.context, source, tag);
+  }
+  mprobe(source: number, tag: number): MatchedMessage {
+    return this.#probeUntil(source, tag, () => this.engine.takeMatched(this.context, source, tag));
+  }
+  improbe(source: number, tag: number): MatchedMessage | undefined {
+    this.engine.progress();
+    return this.engine.takeMatched(this.context, source, tag);
   }
 }
 
@@ -411,6 +422,15 @@ export class LocalEngine implements Engine {
     if (i < 0) return undefined;
     const m = this.#unexpected[i]!;
     return { source: m.source, tag: m.tag, byteLength: m.length, kind: m.kind };
+  }
+
+  /** Takes the first matching unexpected message out of matching (mprobe); its bytes are delivered later, once. */
+  takeMatched(context: number, source: number, tag: number): MatchedMessage | undefined {
+    const i = this.#findUnexpected(context, source, tag);
+    if (i < 0) return undefined;
+    const m = this.#unexpected[i]!;
+    this.#removeUnexpected(i);
+    return { envelope: { source: m.source, tag: m.tag, byteLength: m.length, kind: m.kind }, receive: (sink) => this.#deliverUnexpected(m, sink) };
   }
 
   #findUnexpected(context: number, source: number, tag: number): number {

@@ -29,7 +29,7 @@ import { ANY_TAG } from "../constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
-  type PayloadKind, type PointToPoint, type SendMode, type Sink, type TypedArray,
+  type MatchedMessage, type PayloadKind, type PointToPoint, type SendMode, type Sink, type TypedArray,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
@@ -322,13 +322,16 @@ class Channel implements PointToPoint {
     return { envelope: { source, tag, byteLength: bytes.length, kind: BUFFER }, bytes };
   }
 
-  /** Gives a held message to a sink; a refused one is (or stays) in the stash, and the refusal is thrown. */
-  #offer(sink: Sink, held: Held): Envelope {
+  /**
+   * Gives a held message to a sink; a refused one is (or stays) in the stash, and the refusal is thrown. A
+   * matched probe's message (`stashRefused` false) stays with its handle instead, out of every other receive's reach.
+   */
+  #offer(sink: Sink, held: Held, stashRefused = true): Envelope {
     let target: Uint8Array;
     try {
       target = checkedTarget(sink(held.envelope, held.bytes), held.bytes.length);
     } catch (e) {
-      if (!this.stash.includes(held)) this.stash.push(held);
+      if (stashRefused && !this.stash.includes(held)) this.stash.push(held);
       throw e;
     }
     if (target !== held.bytes) target.set(held.bytes);
@@ -420,13 +423,48 @@ class Channel implements PointToPoint {
   }
 
   #stashProbed(message: number): Envelope {
+    const held = this.#takeProbed(message);
+    this.stash.push(held);
+    return held.envelope;
+  }
+
+  /** Receives an MPI_Mprobe'd message (the status array describes it) into memory of its own. */
+  #takeProbed(message: number): Held {
     const st = this.#status;
     const from = st[S_SOURCE]!, tag = st[S_TAG]!;
     const bytes = new Uint8Array(st[S_COUNT]!);
     this.engine.addon.mrecv(message, bytes);
-    const held = this.#held(from, tag, bytes);
-    this.stash.push(held);
-    return held.envelope;
+    return this.#held(from, tag, bytes);
+  }
+
+  /**
+   * Matched probes: MPI_Mprobe/MPI_Improbe, and the message is received from MPI at once (only its bytes tell a
+   * value from a buffer, so the envelope's length and kind), held by the handle until the program receives it.
+   * A refused message in the stash is offered first, as to every probe.
+   */
+  mprobe(source: number, tag: number): MatchedMessage {
+    const held = this.#heldIndex(source, tag);
+    if (held >= 0) return this.#matched(this.stash.splice(held, 1)[0]!);
+    try {
+      return this.#matched(this.#takeProbed(this.engine.addon.mprobe(this.handle, source, tag)));
+    } catch (e) {
+      throw converted(e);
+    }
+  }
+
+  improbe(source: number, tag: number): MatchedMessage | undefined {
+    const held = this.#heldIndex(source, tag);
+    if (held >= 0) return this.#matched(this.stash.splice(held, 1)[0]!);
+    try {
+      const message = this.engine.addon.improbe(this.handle, source, tag);
+      return message < 0 ? undefined : this.#matched(this.#takeProbed(message));
+    } catch (e) {
+      throw converted(e);
+    }
+  }
+
+  #matched(held: Held): MatchedMessage {
+    return { envelope: held.envelope, receive: (sink) => this.#offer(sink, held, false) };
   }
 }
 

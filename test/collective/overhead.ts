@@ -36,6 +36,8 @@ class Fake implements PointToPoint {
     return req;
   }
   probe(): Envelope { throw new Error("unused"); }
+  mprobe(): never { throw new Error("unused"); }
+  improbe(): never { throw new Error("unused"); }
   iprobe(source: number, tag: number): Envelope | undefined {
     const m = this.inbox.find((m) => (source === ANY_SOURCE || m.source === source) && (tag === ANY_TAG || m.tag === tag));
     return m && { source: m.source, tag: m.tag, byteLength: m.data.length, kind: m.kind };
