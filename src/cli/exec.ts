@@ -3,7 +3,7 @@
  * this process; the engine is chosen from the launcher's environment (DESIGN.md §1).
  */
 import { startDebugging } from "./debugging.js";
-import { sendOutputToLauncher } from "./output-channel.js";
+import { launcherRank, sendOutputToLauncher } from "./output-channel.js";
 import { prepareProgram } from "./program.js";
 
 export async function execProgram(file: string, args: string[]): Promise<void> {
@@ -16,8 +16,3 @@ export async function execProgram(file: string, args: string[]): Promise<void> {
   await import(program.url);
 }
 
-/** This process's rank in the job, as the MPI launcher tells it before MPI starts. */
-function launcherRank(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const value = env.OMPI_COMM_WORLD_RANK ?? env.PMIX_RANK ?? env.PMI_RANK;
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}

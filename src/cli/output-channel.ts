@@ -26,7 +26,7 @@ const PIPE_BUF = process.platform === "linux" ? 4096 : 512;
 const HEADER = 7;
 
 /** The world rank the MPI launcher gave this process, before MPI is initialised. */
-function launcherRank(env: NodeJS.ProcessEnv): number | undefined {
+export function launcherRank(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const text = env.OMPI_COMM_WORLD_RANK ?? env.PMIX_RANK ?? env.PMI_RANK;
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }
