@@ -56,6 +56,9 @@ export function Finalize(): void {
   finalized = true;
 }
 let finalized = false;
+/** A rank's progress through long work, drawn live by the launcher on a terminal (src/progress.ts). */
+export { progress } from "./progress.js";
+
 /** Number of the MPI thread level (mpi4py's `Query_thread`): each rank is single-threaded. */
 export const THREAD_SINGLE = 0, THREAD_FUNNELED = 1, THREAD_SERIALIZED = 2, THREAD_MULTIPLE = 3;
 export function Query_thread(): number { return THREAD_SINGLE; }

@@ -15,6 +15,7 @@ import { constants } from "node:os";
 import { builtFlavour, packageRoot } from "../native/load.js";
 import { relayLauncherStderr } from "./launcher-noise.js";
 import { OutputFifo } from "./output-channel.js";
+import { ProgressBoard } from "./progress-board.js";
 import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "./teardown.js";
 
 export interface MpiexecOptions {
@@ -22,6 +23,8 @@ export interface MpiexecOptions {
   timeout?: number; tagOutput: boolean; oversubscribe: boolean;
   /** Variables for the ranks' environment (exported to every host). */
   env?: Record<string, string>;
+  /** Draw the MPI.progress lines of the ranks on this host (the launcher's stdout is a terminal). */
+  progress?: boolean;
 }
 
 export type LauncherFlavour = "openmpi" | "mpich";
@@ -123,7 +126,8 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     const prefix = Object.entries(env).map(([k, v]) => `${k}=${quote(v)} `).join("");
     process.stderr.write(`mpi4ts: ${prefix}${argv.map(quote).join(" ")}\n`);
   }
-  const output = OutputFifo.create(options.tagOutput);
+  const board = options.progress ? new ProgressBoard(process.stdout) : undefined;
+  const output = OutputFifo.create(options.tagOutput, board);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ["inherit", "inherit", "pipe"], env: { ...process.env, ...output?.env, ...env } });
   const stderrRelayed = relayLauncherStderr(child.stderr!, process.stderr);
   let endedWith: number | undefined;
@@ -153,6 +157,7 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     clearTimeout(timer);
     stopSignals();
     output?.close();
+    board?.close();
     stopOutputWatch(); // after the last relayed lines
   }
 }

@@ -14,7 +14,9 @@ import { Socket } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
-import { LineRelay, redirectOutput } from "../local/relay.js";
+import { LineRelay, PROGRESS, redirectOutput } from "../local/relay.js";
+import { setProgressSink, type ProgressUpdate } from "../progress.js";
+import type { ProgressBoard } from "./progress-board.js";
 
 /** The environment by which the launcher tells its ranks where the FIFO is, and on which host. */
 const FIFO_VARIABLE = "MPI4TS_OUTPUT_FIFO";
@@ -22,7 +24,7 @@ const HOST_VARIABLE = "MPI4TS_OUTPUT_HOST";
 
 /** The largest write the kernel keeps whole on a pipe (POSIX's PIPE_BUF: 4096 on Linux, 512 at least). */
 const PIPE_BUF = process.platform === "linux" ? 4096 : 512;
-/** Frame header: rank (uint32), stream (1 | 2), payload length (uint16), little-endian. */
+/** Frame header: rank (uint32), stream (1 | 2, or PROGRESS), payload length (uint16), little-endian. */
 const HEADER = 7;
 
 /** The world rank the MPI launcher gave this process, before MPI is initialised. */
@@ -46,6 +48,18 @@ export function sendOutputToLauncher(env: NodeJS.ProcessEnv = process.env): void
   }
   const frame = Buffer.alloc(PIPE_BUF);
   frame.writeUInt32LE(rank, 0);
+  if (env.MPI4TS_PROGRESS === "1") {
+    // An update is a few dozen bytes: one frame, written whole or dropped with the launcher gone.
+    setProgressSink((update) => {
+      const bytes = Buffer.from(JSON.stringify(update), "utf8");
+      const progressFrame = Buffer.alloc(HEADER + bytes.length);
+      progressFrame.writeUInt32LE(rank, 0);
+      progressFrame.writeUInt8(PROGRESS, 4);
+      progressFrame.writeUInt16LE(bytes.length, 5);
+      bytes.copy(progressFrame, HEADER);
+      try { writeFrame(fd, progressFrame); } catch { /* the launcher is gone */ }
+    });
+  }
   const restore = redirectOutput((stream, text) => {
     const bytes = Buffer.from(text, "utf8");
     for (let at = 0; at < bytes.length;) {
@@ -92,7 +106,7 @@ export class OutputFifo {
   readonly #relays = new Map<number, { decoder: StringDecoder; relay: LineRelay }>();
   #pending = Buffer.alloc(0);
 
-  private constructor(dir: string, path: string, private readonly tagOutput: boolean) {
+  private constructor(dir: string, path: string, private readonly tagOutput: boolean, private readonly board: ProgressBoard | undefined) {
     this.#dir = dir;
     // Opened for reading and writing, the FIFO neither blocks this open nor reports end-of-file when the last
     // rank closes it, so ranks may come and go in any order.
@@ -103,7 +117,7 @@ export class OutputFifo {
   }
 
   /** Undefined where no FIFO can be made (no mkfifo): the ranks' output then goes through mpirun. */
-  static create(tagOutput: boolean): OutputFifo | undefined {
+  static create(tagOutput: boolean, board?: ProgressBoard): OutputFifo | undefined {
     const dir = mkdtempSync(join(tmpdir(), "mpi4ts-run-"));
     const path = join(dir, "output");
     if (spawnSync("mkfifo", ["-m", "600", path]).status !== 0) {
@@ -112,7 +126,7 @@ export class OutputFifo {
     }
     // close() removes it; this is for a launcher that dies of an error on the way there.
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    return new OutputFifo(dir, path, tagOutput);
+    return new OutputFifo(dir, path, tagOutput, board);
   }
 
   #take(chunk: Buffer): void {
@@ -120,9 +134,14 @@ export class OutputFifo {
     while (data.length >= HEADER && data.length >= HEADER + data.readUInt16LE(5)) {
       const length = data.readUInt16LE(5);
       const rank = data.readUInt32LE(0);
-      const stream = data.readUInt8(4) === 2 ? 2 : 1;
-      const { decoder, relay } = this.#streamOf(rank, stream);
-      relay.push(decoder.write(data.subarray(HEADER, HEADER + length)));
+      const kind = data.readUInt8(4);
+      const payload = data.subarray(HEADER, HEADER + length);
+      if (kind === PROGRESS) {
+        this.board?.update(rank, JSON.parse(payload.toString("utf8")) as ProgressUpdate);
+      } else {
+        const { decoder, relay } = this.#streamOf(rank, kind === 2 ? 2 : 1);
+        relay.push(decoder.write(payload));
+      }
       data = data.subarray(HEADER + length);
     }
     this.#pending = Buffer.from(data);
@@ -133,7 +152,8 @@ export class OutputFifo {
     let entry = this.#relays.get(key);
     if (!entry) {
       const prefix = this.tagOutput ? `[${rank}] ` : "";
-      entry = { decoder: new StringDecoder("utf8"), relay: new LineRelay(stream === 1 ? process.stdout : process.stderr, prefix) };
+      const to = stream === 1 ? process.stdout : process.stderr;
+      entry = { decoder: new StringDecoder("utf8"), relay: new LineRelay(this.board ? this.board.around(to) : to, prefix) };
       this.#relays.set(key, entry);
     }
     return entry;

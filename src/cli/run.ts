@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { runLocalJob } from "../local/world.js";
 import { type DebugOptions, debugEnvironment } from "./debugging.js";
 import { readHostfile } from "./hostfile.js";
+import { progressWanted } from "./progress-board.js";
 import { compileProgram, locateProgram } from "./program.js";
 
 export interface RunOptions {
@@ -50,13 +51,16 @@ export async function runCommand(options: RunOptions): Promise<number> {
     process.stderr.write(`mpi4ts: ${conflict}\n`);
     return 2;
   }
+  const progress = progressWanted();
+  // The ranks send MPI.progress updates only when the launcher draws them.
+  const env = { ...colorEnvironment(), MPI4TS_PROGRESS: progress ? "1" : "0", ...debugEnvironment(options.debug) };
   if (options.engine === "mpi") {
     if (options.hostfile !== undefined) readHostfile(options.hostfile);
     const { runWithMpiexec } = await import("./mpiexec.js");
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
       mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
-      env: { ...colorEnvironment(), ...debugEnvironment(options.debug) },
+      env, progress,
       // On this machine alone, like the local engine, more ranks than cores is allowed without asking.
       oversubscribe: options.oversubscribe || (options.hostfile === undefined && options.size > availableParallelism()),
     });
@@ -66,6 +70,6 @@ export async function runCommand(options: RunOptions): Promise<number> {
   return runLocalJob({
     size: options.size, programUrl: compileProgram(programPath), programPath, args: options.args,
     tagOutput: options.tagOutput, timeout: options.timeout, deadlockCheck: options.deadlockCheck,
-    env: { ...colorEnvironment(), ...debugEnvironment(options.debug) },
+    env, progress,
   });
 }

@@ -6,11 +6,15 @@ import { workerData } from "node:worker_threads";
 import { startDebugging } from "../cli/debugging.js";
 import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
 import { LocalEngine } from "./engine.js";
-import { captureOutput } from "./relay.js";
+import { setProgressSink } from "../progress.js";
+import { PROGRESS, captureOutput, type OutputMessage } from "./relay.js";
 import type { RankData, StartMessage } from "./world.js";
 
 const data = workerData as RankData;
 captureOutput(data.output);
+if (process.env.MPI4TS_PROGRESS === "1") {
+  setProgressSink((update) => data.output.postMessage([PROGRESS, JSON.stringify(update)] satisfies OutputMessage));
+}
 data.output.unref();
 process.setSourceMapsEnabled(true);
 process.argv = [process.execPath, data.programPath, ...data.args];

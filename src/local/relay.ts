@@ -5,12 +5,15 @@
  * launcher relays it line by line (`LineRelay`): a line is written whole, never split or interleaved with another
  * rank's, optionally prefixed with "[rank] ".
  */
-import type { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { MessagePort } from "node:worker_threads";
 
-/** What a rank posts: [1 | 2, text]. */
-export type OutputMessage = [fd: 1 | 2, text: string];
+/** What a rank posts: [1 | 2, text] for its output, [PROGRESS, json] for MPI.progress. */
+export type OutputMessage = [fd: 1 | 2 | typeof PROGRESS, text: string];
+export const PROGRESS = 3;
+
+/** Where a relay writes whole lines: a stream, or the progress board's wrapper around one. */
+export interface TextSink { write(text: string): unknown }
 
 /** In a rank: sends everything written to process.stdout and process.stderr through `port`, synchronously. */
 export function captureOutput(port: MessagePort): void {
@@ -40,7 +43,7 @@ export function redirectOutput(deliver: (fd: 1 | 2, text: string) => void): () =
 
 export class LineRelay {
   #pending = "";
-  constructor(private readonly sink: Writable, private readonly prefix: string) {}
+  constructor(private readonly sink: TextSink, private readonly prefix: string) {}
 
   push(text: string): void {
     const last = text.lastIndexOf("\n");

@@ -10,7 +10,9 @@ import {
   BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
   STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
-import { LineRelay, type OutputMessage } from "./relay.js";
+import { LineRelay, PROGRESS, type OutputMessage } from "./relay.js";
+import { ProgressBoard } from "../cli/progress-board.js";
+import type { ProgressUpdate } from "../progress.js";
 import { userStack } from "../stack.js";
 import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "../cli/teardown.js";
 
@@ -41,6 +43,8 @@ export interface JobOptions {
   deadlockCheck: boolean;
   /** Variables added to the ranks' environment. */
   env?: Record<string, string>;
+  /** Draw the ranks' MPI.progress lines (the launcher's stdout is a terminal). */
+  progress?: boolean;
 }
 
 const ABORT_GRACE_MS = 1000;
@@ -62,12 +66,16 @@ export function runLocalJob(options: JobOptions): Promise<number> {
   let live = options.size;
   let exitCode = 0;
   let ending = false;
+  const board = options.progress ? new ProgressBoard(process.stdout) : undefined;
+  const stdout = board ? board.around(process.stdout) : process.stdout;
+  const stderr = board ? board.around(process.stderr) : process.stderr;
 
   return new Promise<number>((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
     const finish = () => {
       for (const t of timers) clearInterval(t);
       for (const relay of relays) relay.flush();
+      board?.close();
       stopListening();
       resolve(exitCode);
     };
@@ -117,10 +125,13 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       if (rank === 0) stopStdin = forwardStdin(worker);
       else worker.stdin!.end();
       const prefix = options.tagOutput ? `[${rank}] ` : "";
-      const out = new LineRelay(process.stdout, prefix);
-      const err = new LineRelay(process.stderr, prefix);
+      const out = new LineRelay(stdout, prefix);
+      const err = new LineRelay(stderr, prefix);
       relays.push(out, err);
-      const relay = ([fd, text]: OutputMessage) => (fd === 1 ? out : err).push(text);
+      const relay = ([fd, text]: OutputMessage) => {
+        if (fd === PROGRESS) board?.update(rank, JSON.parse(text) as ProgressUpdate);
+        else (fd === 1 ? out : err).push(text);
+      };
       output.port1.on("message", relay);
       // Whatever bypasses the captured streams (Node's own warnings) still arrives through the worker's streams.
       worker.stdout.setEncoding("utf8").on("data", (text: string) => out.push(text));

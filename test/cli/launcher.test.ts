@@ -257,3 +257,29 @@ describe("colour in the ranks' output follows the launcher's own stdout", () => 
     });
   }
 });
+
+describe("MPI.progress: live lines per rank on a terminal, nothing otherwise", () => {
+  const bar = /rank [01] [█░]{20} +\d+%  \d+\/20  [\d.]+\/s  (ETA [\d:?]+|done)  steps/;
+  for (const [engine, flags] of [["local", []], ["mpi", ["--engine", "mpi", "--oversubscribe"]]] as const) {
+    it(`on the ${engine} engine`, { skip: engine === "mpi" ? openmpiSkip() : undefined }, async () => {
+      const { CI: _ci, ...withoutCI } = process.env;
+      const terminal = await runOnTerminal(["run", ...flags, "-n", "2", `${F}/progress.ts`], withoutCI);
+      assert.equal(terminal.code, 0, explain(terminal));
+      assert.match(terminal.stdout, bar, "progress drawn");
+      assert.ok(terminal.stdout.lastIndexOf("\x1b[J") > terminal.stdout.lastIndexOf("█"), "and erased at the end");
+      assert.deepEqual(terminal.stdout.split(/\r?\n/).filter((l) => / finished$/.test(l)).map((l) => l.replace(/^[^]*(rank \d finished)$/, "$1")).sort(), ["rank 0 finished", "rank 1 finished"]);
+      const ci = await runOnTerminal(["run", ...flags, "-n", "2", `${F}/progress.ts`], { ...withoutCI, CI: "true" });
+      assert.doesNotMatch(ci.stdout, /█|░/, "none in CI");
+      const redirected = await mpi4ts(["run", ...flags, "-n", "2", `${F}/progress.ts`], { env: withoutCI, timeoutMs: 60_000 });
+      assert.equal(redirected.code, 0, explain(redirected));
+      assert.deepEqual(redirected.stdout.trim().split("\n").sort(), ["rank 0 finished", "rank 1 finished"], "none when redirected");
+    });
+  }
+
+  it("refuses bad arguments with ERR_ARG", async () => {
+    const { progress } = await import("../../src/progress.js");
+    for (const [done, total] of [[1, 0], [-1, 5], [Number.NaN, 5], [1, Infinity]]) {
+      assert.throws(() => progress(done!, total!), /ERR_ARG/);
+    }
+  });
+});

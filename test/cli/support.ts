@@ -97,11 +97,11 @@ export function uniqueMarker(): string {
 }
 
 /** `mpi4ts ARGS` with its stdout a terminal (a pty made by util-linux `script`); resolves to what it printed. */
-export function runOnTerminal(args: readonly string[]): Promise<JobResult> {
+export function runOnTerminal(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<JobResult> {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, CLI, ...args].map(quote).join(" ");
   return new Promise((resolve) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });

@@ -106,7 +106,10 @@ comm.barrier();
 let start = MPI.Wtime();
 const [first, count] = blockRange(ligands.length, size, rank); // sizes differ by at most one
 let myBest = NONE;
-for (let i = first; i < first + count; i++) myBest = merge(myBest, single(ligands[i], score(ligands[i], protein)));
+for (let i = first; i < first + count; i++) {
+  myBest = merge(myBest, single(ligands[i], score(ligands[i], protein)));
+  MPI.progress(i - first + 1, count, "static chunk"); // live lines on a terminal; nothing otherwise
+}
 const busy = MPI.Wtime() - start;
 const staticBests = comm.gather(myBest, 0);
 const busyTimes = comm.gather(busy, 0);
@@ -131,6 +134,7 @@ if (size === 1) {
       dynamicBest = merge(dynamicBest, single(reply.ligand, reply.score));
       tasksPerWorker[worker]++;
     }
+    MPI.progress(next, ligands.length, "tasks handed out");
     if (next < ligands.length) {
       comm.send(next++, worker, WORKTAG); // the index is enough: every rank has the ligands
     } else {

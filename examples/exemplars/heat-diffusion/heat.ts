@@ -100,6 +100,7 @@ for (let step = 0; step < steps; step++) {
   exchangeHalos(u, sendCol, recvCol);
   jacobiStep(u, next, h, w);
   [u, next] = [next, u]; // the border of `next` is refreshed by the next exchange
+  MPI.progress(step + 1, steps, "steps"); // live lines on a terminal; nothing otherwise
 }
 // Collect the tiles at the conductor: each sends where it sits and its interior.
 const interior = new Float64Array(h * w);
