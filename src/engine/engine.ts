@@ -193,6 +193,10 @@ export interface Collectives {
   iscatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): EngineRequest;
   iallgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): EngineRequest;
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest;
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): EngineRequest;
+  iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
+  /** On rank 0 `recv` is left unchanged, as by exscan. */
+  iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
 }
 
 export type EngineName = "local" | "mpi" | "self";

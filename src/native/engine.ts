@@ -575,11 +575,34 @@ class NativeCollectives implements Collectives {
   ibcast(buf: Uint8Array, root: number): EngineRequest { return this.#request((a) => a.ibcast(this.handle, buf, root)); }
   ireduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): EngineRequest {
     const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
     return this.#request((a) => a.reduce(this.handle, send, recv, o, c, root, true));
   }
   iallreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
     const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
     return this.#request((a) => a.allreduce(this.handle, send, recv, o, c, 0, true));
+  }
+  // The nonblocking forms keep the blocking ones' promises (IN_PLACE tail, rank 0 of exscan) once complete.
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): EngineRequest {
+    const [o, c] = opArgs(op);
+    const n = Int32Array.from(counts);
+    send = unaliased(send, recv);
+    const tail = send === null ? recv.slice(counts[this.rank]) : undefined;
+    const r = this.#request((a) => a.reduceScatter(this.handle, send, recv, n, o, c, true));
+    return tail ? new Restoring(r, recv, tail, counts[this.rank]!) : r;
+  }
+  iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
+    const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
+    return this.#request((a) => a.scan(this.handle, send, recv, o, c, 0, true));
+  }
+  iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
+    const [o, c] = opArgs(op);
+    send = unaliased(send, recv);
+    const keep = this.rank === 0 ? recv.slice() : undefined;
+    const r = this.#request((a) => a.exscan(this.handle, send, recv, o, c, 0, true));
+    return keep ? new Restoring(r, recv, keep, 0) : r;
   }
   igatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): EngineRequest {
     return this.#request((a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, true));
@@ -592,6 +615,25 @@ class NativeCollectives implements Collectives {
   }
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest {
     return this.#request((a) => a.alltoallv(this.handle, send, Int32Array.from(sendCounts), Int32Array.from(sendDispls), recv, Int32Array.from(recvCounts), Int32Array.from(recvDispls), true));
+  }
+}
+
+/** A request that, once complete, writes `saved` back into `into` from element `at` on (what MPI may overwrite). */
+class Restoring implements EngineRequest {
+  #restored = false;
+  constructor(private readonly inner: EngineRequest, private readonly into: TypedArray, private readonly saved: TypedArray, private readonly at: number) {}
+  get cancelled(): boolean { return false; }
+  get envelope(): Envelope | undefined { return undefined; }
+  get error(): unknown { return this.inner.error; }
+  test(): boolean { return this.inner.test() && this.#restore(); }
+  wait(): void { this.inner.wait(); this.#restore(); }
+  cancel(): void {}
+  #restore(): true {
+    if (!this.#restored) {
+      this.#restored = true;
+      (this.into as Uint8Array).set(this.saved as Uint8Array, this.at);
+    }
+    return true;
   }
 }
 
