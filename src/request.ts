@@ -72,6 +72,17 @@ export class Request<T = unknown> implements PromiseLike<T> {
     this.#operation = operation;
   }
 
+  /**
+   * For persistent requests (MPI-4.0 §3.9, §6.13), whose Start() makes an inactive request active again on a new
+   * operation: from then on it is pending, as a new request would be.
+   */
+  protected restart(operation: Operation<T>): void {
+    this.#operation = operation;
+    this.#outcome = undefined;
+    this.#status = undefined;
+    this.#promise = undefined;
+  }
+
   /** True until the request's completion has been reported (then the list helpers skip it). */
   get active(): boolean {
     return this.#outcome === undefined;
