@@ -5,7 +5,9 @@
  * algorithms of this directory. Comm's methods delegate here in one line each.
  */
 import { IN_PLACE, type InPlace } from "../constants.js";
-import type { BufferOp, Collectives, EngineComm, EngineRequest, Envelope, TypedArray } from "../engine/engine.js";
+import type {
+  BufferOp, Collectives, EngineComm, EngineRequest, Envelope, NonblockingCollectives, PersistentEngineRequest, TypedArray,
+} from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer, isTypedArray } from "../datatype.js";
 import { EngineOperation, Request } from "../request.js";
@@ -88,12 +90,17 @@ function callName(base: string, mode: Mode): string {
 }
 
 /**
- * The request of a nonblocking or persistent call whose arguments are checked: started now, or (persistent)
- * at each Start, on the same buffers, so each round reads their contents as they are then.
+ * The request of a nonblocking or persistent call whose arguments are checked, on the same buffers each round,
+ * so each reads their contents as they are then. Persistent: the MPI library's own persistent collective where
+ * the engine has them (made here, begun by each Start), else `start` runs the nonblocking one at each Start;
+ * `perRound` when `start` must run anew each round (it copies buffers).
  */
-function started(comm: Comm, call: string, mode: Mode, start: () => EngineRequest): Request<void> {
-  if (mode === PERSISTENT) return new CollectivePrequest(call, () => operation(comm, call, start));
-  return request(comm, call, start);
+function started(comm: Comm, call: string, mode: Mode, k: Collectives, start: (n: NonblockingCollectives) => EngineRequest, perRound = false): Request<void> {
+  if (mode !== PERSISTENT) return request(comm, call, () => start(k));
+  const library = perRound ? undefined : k.persistent;
+  if (!library) return new CollectivePrequest(call, () => operation(comm, call, () => start(k)));
+  const made = guard(comm, call, () => start(library) as PersistentEngineRequest);
+  return new CollectivePrequest(call, () => operation(comm, call, () => { made.start(); return made; }), () => made.free());
 }
 
 export function checkRoot(comm: Comm, call: string, root: unknown): number {
@@ -429,7 +436,7 @@ export function Barrier(comm: Comm): void { barrier(comm, "Barrier"); }
 export function Ibarrier(comm: Comm): Request<void> { return ibarrier(comm, "Ibarrier"); }
 export function Barrier_init(comm: Comm): CollectivePrequest {
   const c = engine(comm, "Barrier_init");
-  return started(comm, "Barrier_init", PERSISTENT, () => collectivesOf(c).ibarrier()) as CollectivePrequest;
+  return started(comm, "Barrier_init", PERSISTENT, collectivesOf(c), (n) => n.ibarrier()) as CollectivePrequest;
 }
 
 /**
@@ -449,7 +456,7 @@ export function Bcast(comm: Comm, buf: Buffer, root: number, mode: Mode = BLOCKI
   const bytes = bufBytes(comm, call, "buf", buf);
   root = checkRoot(comm, call, root);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.ibcast(bytes, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ibcast(bytes, root));
   try { k.bcast(bytes, root); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -468,7 +475,7 @@ export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | In
     ({ counts, displs } = uniform(c.size, block));
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.iscatterv(send, counts, displs, recv, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root));
   try { k.scatterv(send, counts, displs, recv, root); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -485,7 +492,7 @@ export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffe
     }
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.iscatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root));
   try { k.scatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -504,7 +511,7 @@ export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
     ({ counts, displs } = uniform(c.size, block));
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.igatherv(send, recv, counts, displs, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root));
   try { k.gatherv(send, recv, counts, displs, root); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -518,7 +525,7 @@ export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferS
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${s.counts[root]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.igatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root));
   try { k.gatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -534,7 +541,7 @@ export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer
   }
   const { counts, displs } = uniform(c.size, block);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.iallgatherv(send, recv, counts, displs));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, recv, counts, displs));
   try { k.allgatherv(send, recv, counts, displs); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -548,7 +555,7 @@ export function Allgatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: Buff
       `${comm.where(call)}: sendbuf has ${send.length} bytes but counts[${c.rank}] gives this rank ${s.counts[c.rank]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.iallgatherv(send, s.buf, s.counts, s.displs));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, s.buf, s.counts, s.displs));
   try { k.allgatherv(send, s.buf, s.counts, s.displs); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -567,7 +574,7 @@ export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer,
   }
   const u = uniform(c.size, sblock);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.ialltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs), sendbuf === IN_PLACE);
   try { k.alltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -582,7 +589,7 @@ export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: 
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${s.counts[rank]} bytes but receives ${r.counts[rank]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.ialltoallv(outgoing(), s.counts, s.displs, r.buf, r.counts, r.displs));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), s.counts, s.displs, r.buf, r.counts, r.displs), sendspec === IN_PLACE);
   try { k.alltoallv(outgoing(), s.counts, s.displs, r.buf, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -604,7 +611,7 @@ export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
   }
   const o = bufferOp(comm, call, op, (send ?? recv)!);
   const k = collectivesFor(comm, call, o);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.ireduce(send, recv, o, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduce(send, recv, o, root));
   try { k.reduce(send, recv, o, root); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -626,7 +633,7 @@ export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer
   const call = callName("Allreduce", mode);
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.iallreduce(send, recv, o));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallreduce(send, recv, o));
   try { k.allreduce(send, recv, o); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -634,7 +641,7 @@ export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op:
   const call = callName(exclusive ? "Exscan" : "Scan", mode);
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
-  if (mode !== BLOCKING) return started(comm, call, mode, exclusive ? () => k.iexscan(send, recv, o) : () => k.iscan(send, recv, o));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, exclusive ? (n) => n.iexscan(send, recv, o) : (n) => n.iscan(send, recv, o));
   try {
     if (exclusive) k.exscan(send, recv, o);
     else k.scan(send, recv, o);
@@ -671,7 +678,7 @@ export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: B
   }
   const o = bufferOp(comm, call, op, input);
   const k = collectivesFor(comm, call, o);
-  if (mode !== BLOCKING) return started(comm, call, mode, () => k.ireduceScatter(send, recv, cs, o));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduceScatter(send, recv, cs, o));
   try { k.reduceScatter(send, recv, cs, o); } catch (e) { throw named(comm, call, e); }
 }
 

@@ -20,12 +20,18 @@ export class CollectivePrequest extends Request<void> {
   readonly #begin: () => Operation<void>;
   #freed = false;
 
-  /** @internal Made by the `*_init` calls, after every argument has been checked. */
-  constructor(call: string, begin: () => Operation<void>) {
+  readonly #release: (() => void) | undefined;
+
+  /**
+   * @internal Made by the `*_init` calls, after every argument has been checked: `begin` starts a round,
+   * `release` frees what the engine holds (the MPI library's persistent request).
+   */
+  constructor(call: string, begin: () => Operation<void>, release?: () => void) {
     super(new CompletedOperation(undefined));
     this.wait(); // born inactive, like MPI's persistent requests before their first MPI_Start
     this.#call = call;
     this.#begin = begin;
+    this.#release = release;
   }
 
   /** Begins one round of the collective (MPI_Start); ERR_REQUEST while the last one is still active. */
@@ -50,6 +56,8 @@ export class CollectivePrequest extends Request<void> {
   /** Releases the request (MPI_Request_free); ERR_REQUEST while a round is active, as MPI-4.0 §6.13 requires. */
   Free(): void {
     if (this.active) throw new MPIError("ERR_REQUEST", `Free: this ${this.#call} request is active; complete it first`);
+    if (this.#freed) return;
     this.#freed = true;
+    this.#release?.();
   }
 }

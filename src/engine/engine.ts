@@ -197,7 +197,26 @@ export interface Collectives {
   iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
   /** On rank 0 `recv` is left unchanged, as by exscan. */
   iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
+  /**
+   * The MPI library's persistent collectives (MPI-4's MPI_Bcast_init...), where the engine has them: the
+   * nonblocking methods, each returning an inactive request that `start()` begins (MPI_Start). Without them a
+   * persistent collective runs the nonblocking one at each start.
+   */
+  readonly persistent?: PersistentCollectives;
 }
+
+export type NonblockingCollectives = Pick<Collectives, "ibarrier" | "ibcast" | "ireduce" | "iallreduce" | "igatherv" |
+  "iscatterv" | "iallgatherv" | "ialltoallv" | "ireduceScatter" | "iscan" | "iexscan">;
+
+/** A persistent collective request: inactive until `start()`, restartable once complete, `free()` at the end. */
+export interface PersistentEngineRequest extends EngineRequest {
+  start(): void;
+  free(): void;
+}
+
+export type PersistentCollectives = {
+  [K in keyof NonblockingCollectives]: (...args: Parameters<NonblockingCollectives[K]>) => PersistentEngineRequest;
+};
 
 export type EngineName = "local" | "mpi" | "self";
 
