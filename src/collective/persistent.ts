@@ -3,10 +3,10 @@
  * their arguments once and return an inactive request; each `Start()` begins the collective anew on the current
  * contents of the same buffers, and `Wait`/`Test`/`await`/the list helpers complete it as any request.
  *
- * Every Start runs the nonblocking form of the collective (MPI_Ibcast...), so starts match among the
- * communicator's other collectives in call order on every rank, as MPI-4 requires of persistent collectives.
- * Open MPI 4.1 (MPI 3.1) has no MPI_Bcast_init; MPICH's is not used either, so a persistent collective here
- * matches a C or mpi4py rank's nonblocking collective, not its persistent one.
+ * On the mpi engine with an MPI-4 library (MPICH 4) the request is the library's own (MPI_Bcast_init...),
+ * begun by MPI_Start, so it matches a C or mpi4py rank's persistent collective. Elsewhere (the local and self
+ * engines, Open MPI 4.1, which is MPI 3.1) every Start runs the nonblocking form of the collective
+ * (MPI_Ibcast...), which takes its place among the communicator's collectives at the Start.
  */
 import { MPIError } from "../errors.js";
 import { CompletedOperation, Request, type Operation } from "../request.js";
