@@ -8,15 +8,10 @@
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
 import { expectError } from "../support/expect-error.js";
-import { HILO, assertSame, cases, type Case } from "../support/collective-cases.js";
+import { HILO, assertSame, cases, communicators, type Case } from "../support/collective-cases.js";
 
 const world = MPI.COMM_WORLD;
-const comms: [string, MPI.Comm][] = [
-  ["COMM_WORLD", world],
-  ["Dup", world.Dup()],
-  ["Split", world.Split(world.rank % 2, -world.rank)],
-  ["COMM_SELF", MPI.COMM_SELF],
-];
+const comms = communicators();
 
 /** Lets other ranks run between polls (busy polling starves them when ranks outnumber cores). */
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 1));

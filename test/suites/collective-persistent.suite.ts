@@ -9,15 +9,10 @@
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
 import { expectError } from "../support/expect-error.js";
-import { assertSame, cases } from "../support/collective-cases.js";
+import { assertSame, cases, communicators } from "../support/collective-cases.js";
 
 const world = MPI.COMM_WORLD;
-const comms: [string, MPI.Comm][] = [
-  ["COMM_WORLD", world],
-  ["Dup", world.Dup()],
-  ["Split", world.Split(world.rank % 2, -world.rank)],
-  ["COMM_SELF", MPI.COMM_SELF],
-];
+const comms = communicators();
 const ROUNDS = 3;
 
 async function rounds(label: string, comm: MPI.Comm): Promise<void> {

@@ -21,7 +21,16 @@ export interface Case {
   init(): MPI.CollectivePrequest;
 }
 
-/** 2 bits of rank r's value in the high half, the low half from the higher rank: associative, not commutative. */
+/**
+ * The communicators the suites run every case on (each made here collectively, in the same order on every
+ * rank): COMM_WORLD, a Dup, a Split into two halves with the ranks in reverse order, COMM_SELF.
+ */
+export function communicators(): [string, MPI.Comm][] {
+  const world = MPI.COMM_WORLD;
+  return [["COMM_WORLD", world], ["Dup", world.Dup()], ["Split", world.Split(world.rank % 2, -world.rank)], ["COMM_SELF", MPI.COMM_SELF]];
+}
+
+/** On Int32 buffers: the high half from the lower rank, the low half from the higher one (associative, not commutative). */
 export const HILO = MPI.Op.Create((invec: Int32Array, inout: Int32Array) => {
   for (let i = 0; i < inout.length; i++) inout[i] = (invec[i]! & ~0xffff) | (inout[i]! & 0xffff);
 }, false);
