@@ -1,6 +1,6 @@
 /**
- * mpi4ts ranks (1..n-1) of the persistent-collective interop job (test/native/interop-persistent.test.ts) on
- * MPICH, beside the C rank 0 of persistent.c: Allreduce_init and Bcast_init started three times on new buffer
+ * mpi4ts ranks (1..n-1) of the persistent-collective interop job (test/native/interop-persistent.test.ts), on
+ * MPICH or Open MPI, beside the C rank 0 of persistent.c: Allreduce_init and Bcast_init started three times on new buffer
  * contents, then Iscan and Ireduce_scatter_block. Prints "persistent ts rank R ok".
  */
 import assert from "node:assert/strict";
