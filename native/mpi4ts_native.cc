@@ -1278,7 +1278,8 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) { return RootlessReduction
 Napi::Value Scan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_COLL(MPI_Scan, MPI_Iscan, MPI_Scan_init)); }
 Napi::Value Exscan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_COLL(MPI_Exscan, MPI_Iexscan, MPI_Exscan_init)); }
 
-// reduceScatter(comm, send|null, recv, counts, op, commute, nonblocking)
+// reduceScatter(comm, send|null, recv, counts, op, commute, block, nonblocking): with `block` (every count the
+// same) MPI_Reduce_scatter_block, which is what a C or Python peer calling Reduce_scatter_block joins.
 Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 2);
@@ -1286,9 +1287,14 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   r->ints[0] = intsArg(info, 3);
   const View& typed = s.present ? s : rv;
   OpUse op = opArg(info, 4, 5, typed.type);
-  bool nb = nonblockingArg(info, 6);
+  bool block = info[6].ToBoolean().Value() && !r->ints[0].empty();
+  bool nb = nonblockingArg(info, 7);
   if (op.countDivisor == 2) {
     for (int& n : r->ints[0]) n /= 2;
+  }
+  if (block) {
+    return callOrStart(info, nb, r, MPI_COLL(MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, MPI_Reduce_scatter_block_init),
+                       {1, 2}, op.slot, sendPtr(s), rv.data, r->ints[0][0], op.type, op.op, c);
   }
   return callOrStart(info, nb, r, MPI_COLL(MPI_Reduce_scatter, MPI_Ireduce_scatter, MPI_Reduce_scatter_init), {1, 2}, op.slot, sendPtr(s),
                      rv.data, r->ints[0].data(), op.type, op.op, c);

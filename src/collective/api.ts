@@ -678,8 +678,9 @@ export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: B
   }
   const o = bufferOp(comm, call, op, input);
   const k = collectivesFor(comm, call, o);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduceScatter(send, recv, cs, o));
-  try { k.reduceScatter(send, recv, cs, o); } catch (e) { throw named(comm, call, e); }
+  const block = counts === null;
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduceScatter(send, recv, cs, o, block));
+  try { k.reduceScatter(send, recv, cs, o, block); } catch (e) { throw named(comm, call, e); }
 }
 
 /** MPI_Comm_create: validates the group against the communicator, then asks the engine (collective). */

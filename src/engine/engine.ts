@@ -180,8 +180,11 @@ export interface Collectives {
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void;
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void;
   allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
-  /** MPI_Reduce_scatter: element counts per rank; `recv` holds this rank's block. */
-  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void;
+  /**
+   * MPI_Reduce_scatter: element counts per rank; `recv` holds this rank's block. `block`: the call is
+   * Reduce_scatter_block (every count the same), which MPI matches as a collective of its own.
+   */
+  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block?: boolean): void;
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
   /** On rank 0 `recv` is left unchanged (MPI leaves it undefined). */
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
@@ -193,7 +196,7 @@ export interface Collectives {
   iscatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): EngineRequest;
   iallgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): EngineRequest;
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest;
-  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): EngineRequest;
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block?: boolean): EngineRequest;
   iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
   /** On rank 0 `recv` is left unchanged, as by exscan. */
   iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;

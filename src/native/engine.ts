@@ -569,13 +569,13 @@ class NativeCollectives implements Collectives {
     send = unaliased(send, recv);
     this.#run((a) => a.allreduce(this.handle, send, recv, o, c, 0, false));
   }
-  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void {
+  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): void {
     const [o, c] = opArgs(op);
     const n = Int32Array.from(counts);
     send = unaliased(send, recv);
     // With IN_PLACE MPI may use the whole buffer as scratch; the interface promises all past this rank's block kept.
     const tail = send === null ? recv.slice(counts[this.rank]) : undefined;
-    this.#run((a) => a.reduceScatter(this.handle, send, recv, n, o, c, false));
+    this.#run((a) => a.reduceScatter(this.handle, send, recv, n, o, c, block, false));
     if (tail) (recv as Uint8Array).set(tail as Uint8Array, counts[this.rank]);
   }
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
@@ -616,12 +616,12 @@ class NativeCollectives implements Collectives {
     return this.#request((a, s) => a.alltoallv(this.handle, send, Int32Array.from(sendCounts), Int32Array.from(sendDispls), recv, Int32Array.from(recvCounts), Int32Array.from(recvDispls), s));
   }
   // The nonblocking forms keep the blocking ones' promises (IN_PLACE tail, rank 0 of exscan) once complete.
-  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): EngineRequest {
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): EngineRequest {
     const [o, c] = opArgs(op);
     const n = Int32Array.from(counts);
     const [sent, fresh] = this.#sendable(send, recv);
     const tail = sent === null ? [kept(recv, counts[this.rank]!)] : [];
-    return this.#request((a, s) => a.reduceScatter(this.handle, sent, recv, n, o, c, s), ...fresh, ...tail);
+    return this.#request((a, s) => a.reduceScatter(this.handle, sent, recv, n, o, c, block, s), ...fresh, ...tail);
   }
   iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
     const [o, c] = opArgs(op);

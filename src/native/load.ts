@@ -76,7 +76,7 @@ export interface NativeAddon {
   allreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
   scan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
   exscan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
-  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array, op: number | Function, commute: boolean, nonblocking: Start): number | undefined;
+  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array, op: number | Function, commute: boolean, block: boolean, nonblocking: Start): number | undefined;
 }
 
 export interface LoadedAddon {
