@@ -72,6 +72,7 @@ function lifecycle(comm: MPI.Comm): void {
   expectError("ERR_REQUEST", () => MPI.CollectivePrequest.Startall([other, r]), /still active/);
   assert.equal(other.active, false);
   expectError("ERR_REQUEST", () => r.Free(), /active/);
+  assert.throws(() => r.Start(), (e: MPI.MPIError) => e.Get_error_class() === MPI.ERR_REQUEST);
   r.Wait();
   other.Free();
   expectError("ERR_REQUEST", () => MPI.CollectivePrequest.Startall([r, other]), /freed/);
