@@ -516,6 +516,7 @@ struct Req {
   void* direct = nullptr;        // a posted receive's own target, in front of its landing
   size_t directBytes = 0;
   std::vector<uint8_t> staged;   // a small value message's header and bytes, for a nonblocking send
+  bool persistent = false;       // made by MPI_*_init: MPI_Start begins each round, requestFree ends it
 };
 Table<std::unique_ptr<Req>> g_requests;
 
@@ -560,6 +561,44 @@ void finishRequest(Napi::Env env, int id) {
   releaseOpOrThrow(env, r->opSlot);
 }
 
+// ---- persistent collectives (MPI-4): one round per MPI_Start, the request kept until requestFree ----------
+// The end of a persistent request's round: it stays (inactive) with its buffers and op; an exception the user
+// op's JS function threw in this round is thrown, and the op is ready for the next round.
+void finishRound(Napi::Env env, Req& r) {
+  if (r.opSlot < 0) return;
+  UserOp& u = g_userOps[r.opSlot];
+  if (!u.failed) return;
+  Napi::Value err = u.error.IsEmpty() ? Napi::Value() : u.error.Value();
+  u.error.Reset();
+  u.failed = false;
+  if (!err.IsEmpty()) throw Napi::Error(env, err);
+}
+
+void finishRequestOrRound(Napi::Env env, int id) {
+  Req& r = *g_requests.items[id];
+  if (r.persistent) finishRound(env, r);
+  else finishRequest(env, id);
+}
+
+// start(request): begins the next round of a persistent request (MPI_Start).
+Napi::Value Start(const Napi::CallbackInfo& info) {
+  int id;
+  Req* r = requestArg(info, 0, &id);
+  if (!r->persistent) throwClass(info.Env(), "ERR_REQUEST", "mpi4ts native: start of a request that is not persistent");
+  check(info.Env(), MPI_Start(&r->req), "MPI_Start");
+  return info.Env().Undefined();
+}
+
+// requestFree(request): frees an inactive persistent request (MPI_Request_free) with its buffers and op.
+Napi::Value RequestFree(const Napi::CallbackInfo& info) {
+  int id;
+  Req* r = requestArg(info, 0, &id);
+  int rc = r->req != MPI_REQUEST_NULL ? MPI_Request_free(&r->req) : MPI_SUCCESS;
+  finishRequest(info.Env(), id);
+  check(info.Env(), rc, "MPI_Request_free");
+  return info.Env().Undefined();
+}
+
 // ---- blocking or nonblocking calls ---------------------------------------------------------------------
 // One MPI operation in its two forms, MPI_X(args...) and MPI_IX(args..., &request), with their names for errors.
 template <typename... A>
@@ -568,6 +607,8 @@ struct MpiCall {
   int (*nonblocking)(A..., MPI_Request*);
   const char* blockingName;
   const char* nonblockingName;
+  int (*persistent)(A..., MPI_Info, MPI_Request*) = nullptr;  // a collective's MPI_X_init (MPI-4), if any
+  const char* persistentName = nullptr;
 };
 
 template <typename T>
@@ -581,6 +622,26 @@ MpiCall<A...> mpiCall(int (*blocking)(A...), typename NotDeduced<int (*)(A..., M
 }
 #define MPI_CALL(blocking, nonblocking) mpiCall(blocking, nonblocking, #blocking, #nonblocking)
 
+// A collective in its three forms: MPI_X, MPI_IX and, where the MPI is MPI-4, MPI_X_init.
+template <typename... A>
+MpiCall<A...> withInit(MpiCall<A...> call, typename NotDeduced<int (*)(A..., MPI_Info, MPI_Request*)>::type init,
+                       const char* initName) {
+  call.persistent = init;
+  call.persistentName = initName;
+  return call;
+}
+#if MPI_VERSION >= 4
+#define MPI_COLL(blocking, nonblocking, init) withInit(MPI_CALL(blocking, nonblocking), init, #init)
+#else
+#define MPI_COLL(blocking, nonblocking, init) MPI_CALL(blocking, nonblocking)
+#endif
+
+// A collective's last argument says how it starts: false (blocking), true (nonblocking) or "init" (persistent).
+bool persistentArg(const Napi::CallbackInfo& info) {
+  size_t n = info.Length();
+  return n > 0 && info[n - 1].IsString() && info[n - 1].As<Napi::String>().Utf8Value() == "init";
+}
+
 // A request for the nonblocking form, nothing for the blocking one (which then allocates nothing).
 std::unique_ptr<Req> requestIf(bool nb) { return nb ? std::make_unique<Req>() : nullptr; }
 
@@ -592,13 +653,19 @@ template <typename... A, typename... Args>
 Napi::Value callOrStart(const Napi::CallbackInfo& info, bool nb, std::unique_ptr<Req>& r, const MpiCall<A...>& call,
                         std::initializer_list<size_t> kept, int opSlot, Args... args) {
   Napi::Env env = info.Env();
-  int rc = nb ? call.nonblocking(args..., &r->req) : call.blocking(args...);
+  bool init = nb && persistentArg(info);
+  if (init && !call.persistent) {
+    releaseOp(env, opSlot);
+    throwClass(env, "ERR_OTHER", "mpi4ts native: this MPI has no persistent collectives (MPI_*_init is MPI-4)");
+  }
+  int rc = init ? call.persistent(args..., MPI_INFO_NULL, &r->req) : nb ? call.nonblocking(args..., &r->req) : call.blocking(args...);
   if (rc != MPI_SUCCESS || !nb) {
     Napi::Value err = releaseOp(env, opSlot);
-    check(env, rc, nb ? call.nonblockingName : call.blockingName);
+    check(env, rc, init ? call.persistentName : nb ? call.nonblockingName : call.blockingName);
     if (!err.IsEmpty()) throw Napi::Error(env, err);
     return env.Undefined();
   }
+  r->persistent = init;
   r->opSlot = opSlot;
   for (size_t i : kept) keep(*r, info, i);
   return Napi::Number::New(env, addRequest(std::move(r)));
@@ -1005,13 +1072,13 @@ Napi::Value Test(const Napi::CallbackInfo& info) {
   MPI_Status st;
   int rc = MPI_Test(&r->req, &flag, &st);
   if (rc != MPI_SUCCESS) {
-    finishRequest(env, id);
+    finishRequestOrRound(env, id);
     check(env, rc, "MPI_Test");
   }
   if (!flag) return Napi::Boolean::New(env, false);
   writeStatus(st);
   land(*r);
-  finishRequest(env, id);
+  finishRequestOrRound(env, id);
   return Napi::Boolean::New(env, true);
 }
 
@@ -1022,12 +1089,12 @@ Napi::Value Wait(const Napi::CallbackInfo& info) {
   MPI_Status st;
   int rc = MPI_Wait(&r->req, &st);
   if (rc != MPI_SUCCESS) {
-    finishRequest(env, id);
+    finishRequestOrRound(env, id);
     check(env, rc, "MPI_Wait");
   }
   writeStatus(st);
   land(*r);
-  finishRequest(env, id);
+  finishRequestOrRound(env, id);
   return env.Undefined();
 }
 
@@ -1046,7 +1113,7 @@ bool nonblockingArg(const Napi::CallbackInfo& info, size_t i) { return info[i].T
 
 Napi::Value BarrierLike(const Napi::CallbackInfo& info, bool nb) {
   auto r = requestIf(nb);
-  return callOrStart(info, nb, r, MPI_CALL(MPI_Barrier, MPI_Ibarrier), {}, -1, commArg(info, 0));
+  return callOrStart(info, nb, r, MPI_COLL(MPI_Barrier, MPI_Ibarrier, MPI_Barrier_init), {}, -1, commArg(info, 0));
 }
 Napi::Value Barrier(const Napi::CallbackInfo& info) { return BarrierLike(info, false); }
 Napi::Value Ibarrier(const Napi::CallbackInfo& info) { return BarrierLike(info, true); }
@@ -1056,7 +1123,7 @@ Napi::Value BcastLike(const Napi::CallbackInfo& info, bool nb) {
   Napi::Env env = info.Env();
   View v = viewArg(info, 1);
   auto r = requestIf(nb);
-  return callOrStart(info, nb, r, MPI_CALL(MPI_Bcast, MPI_Ibcast), {1}, -1, v.data, byteCount(env, v.bytes), MPI_BYTE,
+  return callOrStart(info, nb, r, MPI_COLL(MPI_Bcast, MPI_Ibcast, MPI_Bcast_init), {1}, -1, v.data, byteCount(env, v.bytes), MPI_BYTE,
                      intArg(info, 2), commArg(info, 0));
 }
 Napi::Value Bcast(const Napi::CallbackInfo& info) { return BcastLike(info, false); }
@@ -1096,7 +1163,7 @@ Napi::Value Gatherv(const Napi::CallbackInfo& info) {
   RootedV a = rootedVArgs(info, 1, 2, 3);
   int scount = a.send.present ? byteCount(info.Env(), a.send.bytes) : 0;
   void* sp = a.send.present || a.rank == a.root ? sendPtr(a.send) : nullptr;
-  return callOrStart(info, a.nb, a.r, MPI_CALL(MPI_Gatherv, MPI_Igatherv), {1, 2}, -1, sp, scount, MPI_BYTE,
+  return callOrStart(info, a.nb, a.r, MPI_COLL(MPI_Gatherv, MPI_Igatherv, MPI_Gatherv_init), {1, 2}, -1, sp, scount, MPI_BYTE,
                      recvPtr(a.recv), a.counts, a.displs, MPI_BYTE, a.root, a.comm);
 }
 
@@ -1105,7 +1172,7 @@ Napi::Value Scatterv(const Napi::CallbackInfo& info) {
   RootedV a = rootedVArgs(info, 1, 4, 2);
   void* rp = a.recv.present ? a.recv.data : (a.rank == a.root ? MPI_IN_PLACE : nullptr);
   int rcount = a.recv.present ? byteCount(info.Env(), a.recv.bytes) : 0;
-  return callOrStart(info, a.nb, a.r, MPI_CALL(MPI_Scatterv, MPI_Iscatterv), {1, 4}, -1, recvPtr(a.send), a.counts,
+  return callOrStart(info, a.nb, a.r, MPI_COLL(MPI_Scatterv, MPI_Iscatterv, MPI_Scatterv_init), {1, 4}, -1, recvPtr(a.send), a.counts,
                      a.displs, MPI_BYTE, rp, rcount, MPI_BYTE, a.root, a.comm);
 }
 
@@ -1130,13 +1197,15 @@ Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   r->ints[1] = intsArg(info, 4);
   bool nb = nonblockingArg(info, 5);
   int scount = s.present ? byteCount(env, s.bytes) : 0;
-  // Equal blocks in rank order: MPI_Allgather, which C or Python peers calling MPI_Allgather can join.
+  // Equal blocks in rank order: MPI_Allgather, which C or Python peers calling MPI_Allgather can join. Not when
+  // persistent: MPICH 4.0's MPI_Allgather_init delivers the peers' blocks in the first round only (measured here;
+  // see pmodels/mpich#6423), its MPI_Allgatherv_init every round.
   int each = 0;
-  if (uniformBlocks(r->ints[0], r->ints[1], &each) && (!s.present || scount == each)) {
-    return callOrStart(info, nb, r, MPI_CALL(MPI_Allgather, MPI_Iallgather), {1, 2}, -1, sendPtr(s), each, MPI_BYTE,
+  if (!persistentArg(info) && uniformBlocks(r->ints[0], r->ints[1], &each) && (!s.present || scount == each)) {
+    return callOrStart(info, nb, r, MPI_COLL(MPI_Allgather, MPI_Iallgather, MPI_Allgather_init), {1, 2}, -1, sendPtr(s), each, MPI_BYTE,
                        rv.data, each, MPI_BYTE, c);
   }
-  return callOrStart(info, nb, r, MPI_CALL(MPI_Allgatherv, MPI_Iallgatherv), {1, 2}, -1, sendPtr(s), scount, MPI_BYTE,
+  return callOrStart(info, nb, r, MPI_COLL(MPI_Allgatherv, MPI_Iallgatherv, MPI_Allgatherv_init), {1, 2}, -1, sendPtr(s), scount, MPI_BYTE,
                      rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c);
 }
 
@@ -1151,10 +1220,10 @@ Napi::Value Alltoallv(const Napi::CallbackInfo& info) {
   int sEach = 0, rEach = 0;
   if (s.present && uniformBlocks(r->ints[0], r->ints[1], &sEach) && uniformBlocks(r->ints[2], r->ints[3], &rEach) && sEach == rEach) {
     // Equal blocks in rank order: MPI_Alltoall, which C or Python peers calling MPI_Alltoall can join.
-    return callOrStart(info, nb, r, MPI_CALL(MPI_Alltoall, MPI_Ialltoall), {1, 4}, -1, s.data, sEach, MPI_BYTE, rv.data,
+    return callOrStart(info, nb, r, MPI_COLL(MPI_Alltoall, MPI_Ialltoall, MPI_Alltoall_init), {1, 4}, -1, s.data, sEach, MPI_BYTE, rv.data,
                        rEach, MPI_BYTE, c);
   }
-  return callOrStart(info, nb, r, MPI_CALL(MPI_Alltoallv, MPI_Ialltoallv), {1, 4}, -1, sendPtr(s), r->ints[0].data(),
+  return callOrStart(info, nb, r, MPI_COLL(MPI_Alltoallv, MPI_Ialltoallv, MPI_Alltoallv_init), {1, 4}, -1, sendPtr(s), r->ints[0].data(),
                      r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c);
 }
 
@@ -1194,7 +1263,7 @@ Reduction reductionArgs(const Napi::CallbackInfo& info) {
 
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Reduction a = reductionArgs(info);
-  return callOrStart(info, a.nb, a.r, MPI_CALL(MPI_Reduce, MPI_Ireduce), {1, 2}, a.op.slot, sendPtr(a.send),
+  return callOrStart(info, a.nb, a.r, MPI_COLL(MPI_Reduce, MPI_Ireduce, MPI_Reduce_init), {1, 2}, a.op.slot, sendPtr(a.send),
                      recvPtr(a.recv), a.count, a.op.type, a.op.op, a.root, a.comm);
 }
 
@@ -1205,11 +1274,12 @@ Napi::Value RootlessReduction(const Napi::CallbackInfo& info, const Call& call) 
   return callOrStart(info, a.nb, a.r, call, {1, 2}, a.op.slot, sendPtr(a.send), recvPtr(a.recv), a.count, a.op.type,
                      a.op.op, a.comm);
 }
-Napi::Value Allreduce(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_CALL(MPI_Allreduce, MPI_Iallreduce)); }
-Napi::Value Scan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_CALL(MPI_Scan, MPI_Iscan)); }
-Napi::Value Exscan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_CALL(MPI_Exscan, MPI_Iexscan)); }
+Napi::Value Allreduce(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_COLL(MPI_Allreduce, MPI_Iallreduce, MPI_Allreduce_init)); }
+Napi::Value Scan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_COLL(MPI_Scan, MPI_Iscan, MPI_Scan_init)); }
+Napi::Value Exscan(const Napi::CallbackInfo& info) { return RootlessReduction(info, MPI_COLL(MPI_Exscan, MPI_Iexscan, MPI_Exscan_init)); }
 
-// reduceScatter(comm, send|null, recv, counts, op, commute, nonblocking)
+// reduceScatter(comm, send|null, recv, counts, op, commute, block, nonblocking): with `block` (every count the
+// same) MPI_Reduce_scatter_block, which is what a C or Python peer calling Reduce_scatter_block joins.
 Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 2);
@@ -1217,11 +1287,16 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   r->ints[0] = intsArg(info, 3);
   const View& typed = s.present ? s : rv;
   OpUse op = opArg(info, 4, 5, typed.type);
-  bool nb = nonblockingArg(info, 6);
+  bool block = info[6].ToBoolean().Value() && !r->ints[0].empty();
+  bool nb = nonblockingArg(info, 7);
   if (op.countDivisor == 2) {
     for (int& n : r->ints[0]) n /= 2;
   }
-  return callOrStart(info, nb, r, MPI_CALL(MPI_Reduce_scatter, MPI_Ireduce_scatter), {1, 2}, op.slot, sendPtr(s),
+  if (block) {
+    return callOrStart(info, nb, r, MPI_COLL(MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, MPI_Reduce_scatter_block_init),
+                       {1, 2}, op.slot, sendPtr(s), rv.data, r->ints[0][0], op.type, op.op, c);
+  }
+  return callOrStart(info, nb, r, MPI_COLL(MPI_Reduce_scatter, MPI_Ireduce_scatter, MPI_Reduce_scatter_init), {1, 2}, op.slot, sendPtr(s),
                      rv.data, r->ints[0].data(), op.type, op.op, c);
 }
 
@@ -1274,6 +1349,9 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("scan", Scan);
   fn("exscan", Exscan);
   fn("reduceScatter", ReduceScatter);
+  fn("start", Start);
+  fn("requestFree", RequestFree);
+  exports.Set("persistentCollectives", Napi::Boolean::New(env, MPI_VERSION >= 4));
   // Which MPI this addon was compiled against, so the loader can refuse a mismatch with a clear message.
 #if defined(OPEN_MPI)
   exports.Set("flavour", Napi::String::New(env, "openmpi"));

@@ -24,6 +24,9 @@ import * as coll from "./collective/api.js";
 import type { BufferSpec } from "./collective/api.js";
 import { createFromGroup } from "./collective/api.js";
 import { hooks } from "./collective/hooks.js";
+import * as ivalues from "./collective/ivalues.js";
+import { NONBLOCKING as NB, PERSISTENT as INIT } from "./collective/api.js";
+import type { CollectivePrequest } from "./collective/persistent.js";
 import type { Cartcomm } from "./cartcomm.js";
 import { IDENT, type InPlace } from "./constants.js";
 import { Group, compareRanks } from "./group.js";
@@ -635,33 +638,67 @@ export class Comm {
   /** Combines every rank's value with `op`, in rank order; the result at the root, null elsewhere. */
   reduce<T>(obj: T, op: Op = SUM, root = 0): T | null { return coll.reduce(this, obj, op, root); }
   allreduce<T>(obj: T, op: Op = SUM): T { return coll.allreduce(this, obj, op); }
+  // Nonblocking values (mpi4py 4): a Request whose wait() or await gives what the blocking form returns.
+  ibcast<T>(obj: T | null | undefined, root = 0): Request<T> { return ivalues.ibcast(this, obj, root) as Request<T>; }
+  iscatter<T>(seq: readonly T[] | null, root = 0): Request<T> { return ivalues.iscatter(this, seq, root); }
+  igather<T>(obj: T, root = 0): Request<T[] | null> { return ivalues.igather(this, obj, root); }
+  iallgather<T>(obj: T): Request<T[]> { return ivalues.iallgather(this, obj); }
+  ialltoall<T>(seq: readonly T[]): Request<T[]> { return ivalues.ialltoall(this, seq); }
+  ireduce<T>(obj: T, op: Op = SUM, root = 0): Request<T | null> { return ivalues.ireduce(this, obj, op, root); }
+  iallreduce<T>(obj: T, op: Op = SUM): Request<T> { return ivalues.iallreduce(this, obj, op); }
   /** The reduction of ranks 0..rank (MPI_Scan). */
   scan<T>(obj: T, op: Op = SUM): T { return coll.scan(this, obj, op, false) as T; }
   /** The reduction of ranks 0..rank-1; undefined on rank 0 (MPI_Exscan). */
   exscan<T>(obj: T, op: Op = SUM): T | undefined { return coll.scan(this, obj, op, true); }
 
+  // Buffers: the blocking form, the nonblocking one (a Request) and the persistent one (MPI-4: a request each
+  // Start() begins anew on the buffers' current contents), through one function per collective in api.ts.
   Bcast(buf: Buffer, root = 0): void { coll.Bcast(this, buf, root); }
-  Ibcast(buf: Buffer, root = 0): Request<void> { return coll.Bcast(this, buf, root, true) as Request<void>; }
+  Ibcast(buf: Buffer, root = 0): Request<void> { return coll.Bcast(this, buf, root, NB) as Request<void>; }
+  Bcast_init(buf: Buffer, root = 0): CollectivePrequest { return coll.Bcast(this, buf, root, INIT) as CollectivePrequest; }
   Scatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatter(this, sendbuf, recvbuf, root); }
-  Iscatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, true) as Request<void>; }
+  Iscatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Scatter_init(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): CollectivePrequest { return coll.Scatter(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
   Scatterv(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatterv(this, sendbuf, recvbuf, root); }
+  Iscatterv(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): Request<void> { return coll.Scatterv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Scatterv_init(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): CollectivePrequest { return coll.Scatterv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
   Gather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): void { coll.Gather(this, sendbuf, recvbuf, root); }
-  Igather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, true) as Request<void>; }
+  Igather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Gather_init(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): CollectivePrequest { return coll.Gather(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
   Gatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): void { coll.Gatherv(this, sendbuf, recvbuf, root); }
+  Igatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): Request<void> { return coll.Gatherv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Gatherv_init(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): CollectivePrequest { return coll.Gatherv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
   Allgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Allgather(this, sendbuf, recvbuf); }
-  Iallgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, true) as Request<void>; }
+  Iallgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Allgather_init(sendbuf: Buffer | InPlace, recvbuf: Buffer): CollectivePrequest { return coll.Allgather(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
   Allgatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): void { coll.Allgatherv(this, sendbuf, recvbuf); }
+  Iallgatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Allgatherv(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Allgatherv_init(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Allgatherv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
   Alltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Alltoall(this, sendbuf, recvbuf); }
-  Ialltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, true) as Request<void>; }
+  Ialltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Alltoall_init(sendbuf: Buffer | InPlace, recvbuf: Buffer): CollectivePrequest { return coll.Alltoall(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
   Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void { coll.Alltoallv(this, sendbuf, recvbuf); }
+  Ialltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Alltoallv(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Alltoallv_init(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Alltoallv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
   Reduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
-  Ireduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, true) as Request<void>; }
+  Ireduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, NB) as Request<void>; }
+  Reduce_init(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): CollectivePrequest { return coll.Reduce(this, sendbuf, recvbuf, op, root, INIT) as CollectivePrequest; }
   Allreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Allreduce(this, sendbuf, recvbuf, op); }
-  Iallreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, true) as Request<void>; }
+  Iallreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, NB) as Request<void>; }
+  Allreduce_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Allreduce(this, sendbuf, recvbuf, op, INIT) as CollectivePrequest; }
   Reduce_scatter_block(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, null, op); }
+  Ireduce_scatter_block(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, NB) as Request<void>; }
+  Reduce_scatter_block_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, INIT) as CollectivePrequest; }
   Reduce_scatter(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op); }
+  Ireduce_scatter(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, NB) as Request<void>; }
+  Reduce_scatter_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, INIT) as CollectivePrequest; }
   Scan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, false); }
+  Iscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, false, NB) as Request<void>; }
+  Scan_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, false, INIT) as CollectivePrequest; }
   Exscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, true); }
+  Iexscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, true, NB) as Request<void>; }
+  Exscan_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, true, INIT) as CollectivePrequest; }
+  Barrier_init(): CollectivePrequest { return coll.Barrier_init(this); }
 
   /** The group of this communicator (MPI_Comm_group). */
   Get_group(): Group { const c = this.engineComm("Get_group"); return new Group(c.worldRanks, c.worldRanks[c.rank]!); }

@@ -7,8 +7,7 @@ import { userStack } from "./stack.js";
 export const ERROR_CLASSES = [
   "ERR_RANK", "ERR_TAG", "ERR_ROOT", "ERR_COUNT", "ERR_TRUNCATE", "ERR_TYPE", "ERR_OP",
   "ERR_COMM", "ERR_ARG", "ERR_BUFFER", "ERR_PENDING", "ERR_OTHER", "ERR_DEADLOCK", "ERR_ABORTED",
-  "ERR_GROUP", "ERR_TOPOLOGY", "ERR_DIMS", "ERR_INTERN",
-  "ERR_REQUEST",
+  "ERR_GROUP", "ERR_TOPOLOGY", "ERR_DIMS", "ERR_INTERN", "ERR_REQUEST",
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

@@ -11,7 +11,8 @@ export { Status } from "./status.js";
 export { Request } from "./request.js";
 export { MPIError, ERROR_CODES, type ErrorClass } from "./errors.js";
 export type { Buffer } from "./datatype.js";
-export { Op, SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR, BXOR, MAXLOC, MINLOC, REPLACE } from "./op.js";
+export { Op, SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR, BXOR, MAXLOC, MINLOC, REPLACE, OP_NULL, NO_OP } from "./op.js";
+export { CollectivePrequest } from "./collective/persistent.js";
 export { Group } from "./group.js";
 export { Cartcomm, Compute_dims, CART } from "./cartcomm.js";
 // point-to-point additions (p2p): buffered sends, matched probes, persistent and null requests
@@ -20,7 +21,6 @@ export { Message, MESSAGE_NULL, MESSAGE_NO_PROC } from "./message.js";
 export { Prequest } from "./prequest.js";
 export { REQUEST_NULL } from "./request.js";
 export type { SizedDatatype } from "./status.js";
-export const ERR_REQUEST = ERROR_CODES.ERR_REQUEST;
 
 /** mpi4py's name for the error class. */
 export const Exception = MPIError;
@@ -34,7 +34,8 @@ export const ERR_RANK = ERROR_CODES.ERR_RANK, ERR_TAG = ERROR_CODES.ERR_TAG, ERR
   ERR_OP = ERROR_CODES.ERR_OP, ERR_COMM = ERROR_CODES.ERR_COMM, ERR_ARG = ERROR_CODES.ERR_ARG,
   ERR_BUFFER = ERROR_CODES.ERR_BUFFER, ERR_PENDING = ERROR_CODES.ERR_PENDING, ERR_OTHER = ERROR_CODES.ERR_OTHER,
   ERR_DEADLOCK = ERROR_CODES.ERR_DEADLOCK, ERR_ABORTED = ERROR_CODES.ERR_ABORTED, ERR_GROUP = ERROR_CODES.ERR_GROUP,
-  ERR_TOPOLOGY = ERROR_CODES.ERR_TOPOLOGY, ERR_DIMS = ERROR_CODES.ERR_DIMS, ERR_INTERN = ERROR_CODES.ERR_INTERN;
+  ERR_TOPOLOGY = ERROR_CODES.ERR_TOPOLOGY, ERR_DIMS = ERROR_CODES.ERR_DIMS, ERR_INTERN = ERROR_CODES.ERR_INTERN,
+  ERR_REQUEST = ERROR_CODES.ERR_REQUEST;
 
 /** Seconds since an arbitrary point, monotonic, high resolution (MPI_Wtime). */
 export function Wtime(): number { return currentEngine().wtime(); }

@@ -9,28 +9,59 @@
  */
 import type { BufferOp, BuiltinOpName, TypedArray } from "./engine/engine.js";
 import { MPIError } from "./errors.js";
-import { describe, isTypedArray } from "./datatype.js";
-import { isBigIntArray } from "./collective/kernels.js";
+import { type Buffer, bytesOf, checkBuffer, describe, isTypedArray } from "./datatype.js";
+import { bufferOpRefusal, combineInto, isBigIntArray } from "./collective/kernels.js";
 
 /** A user operation on values: returns `a op b`, `a` from the lower ranks. */
 export type ValueOpFunction = (a: any, b: any) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 /** A user operation on buffers: `inoutvec[i] = invec[i] op inoutvec[i]`, `invec` from the lower ranks. */
 export type BufferOpFunction = (invec: any, inoutvec: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export class Op {
+/** The predefined handles that are no reduction: MPI_OP_NULL, and MPI_NO_OP (for one-sided accumulates only). */
+type Special = "OP_NULL" | "NO_OP";
+
+/**
+ * The base that makes an Op callable, `op(x, y)` as in mpi4py: the function `call` itself becomes the instance
+ * (of the derived class, with its private fields), so `op instanceof Op` holds and `typeof op` is "function".
+ */
+class Callable {
+  constructor(call: (a: unknown, b: unknown) => unknown) {
+    // Own `name` and `length` of the function would hide Op's getters.
+    delete (call as { name?: string }).name;
+    delete (call as { length?: number }).length;
+    return Object.setPrototypeOf(call, new.target.prototype) as Callable;
+  }
+}
+
+/** Calling an Op (mpi4py's `Op.__call__`): `op(x, y)` is `x op y`, x the lower rank's, as `op.apply(x, y)`. */
+export interface Op {
+  <T>(a: T, b: T): T;
+  (a: unknown, b: unknown): unknown;
+}
+
+export class Op extends Callable {
   readonly #name: string;
   readonly #builtin: BuiltinOpName | undefined;
   readonly #fn: ((a: unknown, b: unknown) => unknown) | undefined;
   readonly #commute: boolean;
+  readonly #special: Special | undefined;
   #freed = false;
   #bufferOp: BufferOp | undefined;
 
   /** @internal Ops are the predefined constants or made with `Op.Create`. */
-  constructor(name: string, builtin: BuiltinOpName | undefined, fn: ((a: unknown, b: unknown) => unknown) | undefined, commute: boolean) {
+  constructor(name: string, builtin: BuiltinOpName | undefined, fn: ((a: unknown, b: unknown) => unknown) | undefined, commute: boolean, special?: Special) {
+    const call = (a: unknown, b: unknown): unknown => (call as unknown as Op).#call(a, b);
+    super(call);
     this.#name = name;
     this.#builtin = builtin;
     this.#fn = fn;
     this.#commute = commute;
+    this.#special = special;
+  }
+
+  #call(a: unknown, b: unknown): unknown {
+    if (this.#special === "NO_OP" && !this.#freed) return a; // MPI_NO_OP keeps the target's value
+    return this.combineValues(a, b, `${this.#name}(x, y)`);
   }
 
   /**
@@ -44,18 +75,31 @@ export class Op {
   }
 
   get name(): string { return this.#name; }
-  /** True for the predefined ops. */
-  get isPredefined(): boolean { return this.#builtin !== undefined; }
+  /** True for the predefined ops, OP_NULL and NO_OP included (as in mpi4py). */
+  get isPredefined(): boolean { return this.#builtin !== undefined || this.#special !== undefined; }
   get is_predefined(): boolean { return this.isPredefined; }
-  /** Whether the op was declared commutative (predefined ops: all but REPLACE). */
-  get commute(): boolean { return this.#commute; }
-  get is_commutative(): boolean { return this.#commute; }
-  Is_commutative(): boolean { return this.#commute; }
+  Is_predefined(): boolean { return this.isPredefined; }
+  /** Whether the op was declared commutative (predefined ops: all but REPLACE and NO_OP). ERR_OP for OP_NULL. */
+  get commute(): boolean {
+    if (this.#special === "OP_NULL") throw new MPIError("ERR_OP", "Op.Is_commutative: MPI.OP_NULL is not an operation");
+    return this.#commute;
+  }
+  get is_commutative(): boolean { return this.commute; }
+  Is_commutative(): boolean { return this.commute; }
   get freed(): boolean { return this.#freed; }
+  /** @internal False for freed ops, OP_NULL and NO_OP: what a reduction must refuse (see `check`). */
+  get usable(): boolean { return !this.#freed && this.#special === undefined; }
+
+  /**
+   * Combines `inbuf` into `inoutbuf` element-wise, `inoutbuf[i] = inbuf[i] op inoutbuf[i]` (MPI_Reduce_local),
+   * with the same kernels, type rules and user functions as the buffer reductions. Both buffers must have one
+   * element type and one length; DataViews and ArrayBuffers count as bytes.
+   */
+  Reduce_local(inbuf: Buffer, inoutbuf: Buffer): void { reduceLocal(this, inbuf, inoutbuf); }
 
   /** Frees a user operation (MPI_Op_free); using it afterwards is ERR_OP. Predefined ops cannot be freed. */
   Free(): void {
-    if (this.#builtin !== undefined) throw new MPIError("ERR_OP", `Op.Free: ${this.#name} is predefined and cannot be freed`);
+    if (this.isPredefined) throw new MPIError("ERR_OP", `Op.Free: ${this.#name} is predefined and cannot be freed`);
     if (this.#freed) throw new MPIError("ERR_OP", `Op.Free: ${this.#name} was already freed`);
     this.#freed = true;
   }
@@ -68,9 +112,11 @@ export class Op {
     return this.combineValues(a, b, "Op.apply");
   }
 
-  /** @internal Throws ERR_OP for a freed op; `prefix` names the call. */
+  /** @internal Throws ERR_OP for a freed op, OP_NULL and NO_OP; `prefix` names the call. */
   check(prefix: string): void {
     if (this.#freed) throw new MPIError("ERR_OP", `${prefix}: op ${this.#name} was freed`);
+    if (this.#special === "OP_NULL") throw new MPIError("ERR_OP", `${prefix}: MPI.OP_NULL is not an operation`);
+    if (this.#special === "NO_OP") throw new MPIError("ERR_OP", `${prefix}: MPI.NO_OP is for one-sided accumulate operations, not reductions (as in MPI)`);
   }
 
   /** @internal The value combination `a op b` (a from lower ranks). */
@@ -97,7 +143,7 @@ export class Op {
     return (this.#bufferOp = { fn: (invec: TypedArray, inoutvec: TypedArray) => void fn(invec, inoutvec), commute: this.#commute });
   }
 
-  toString(): string { return this.#name; }
+  override toString(): string { return this.#name; }
 }
 
 function builtin(name: BuiltinOpName, commute = true): Op {
@@ -117,6 +163,33 @@ export const BXOR = builtin("BXOR");
 export const MAXLOC = builtin("MAXLOC");
 export const MINLOC = builtin("MINLOC");
 export const REPLACE = builtin("REPLACE", false);
+/** The null handle (MPI_OP_NULL): every use in a reduction is ERR_OP. */
+export const OP_NULL = new Op("OP_NULL", undefined, undefined, true, "OP_NULL");
+/** MPI_NO_OP: for one-sided accumulates; called directly, `NO_OP(x, y)` is x; reductions refuse it (ERR_OP). */
+export const NO_OP = new Op("NO_OP", undefined, undefined, false, "NO_OP");
+
+function reduceLocal(op: Op, inbuf: unknown, inoutbuf: unknown): void {
+  const call = "Op.Reduce_local";
+  if (!(op instanceof Op)) throw new MPIError("ERR_OP", `${call}: must be called on an MPI.Op, got ${describe(op)}`);
+  op.check(call);
+  const input = elementsOf(call, "inbuf", inbuf), inout = elementsOf(call, "inoutbuf", inoutbuf);
+  if (input.constructor !== inout.constructor) {
+    throw new MPIError("ERR_TYPE", `${call}: inbuf is a ${input.constructor.name} but inoutbuf is a ${inout.constructor.name}; a reduction needs one element type`);
+  }
+  if (input.length !== inout.length) {
+    throw new MPIError("ERR_COUNT", `${call}: inbuf has ${input.length} elements but inoutbuf has ${inout.length}; they must have as many`);
+  }
+  const o = op.bufferOp();
+  const refusal = bufferOpRefusal(o, inout);
+  if (refusal) throw new MPIError("ERR_OP", `${call}: ${refusal}`);
+  combineInto(o, input, inout, inout);
+}
+
+/** A buffer argument as a typed array (DataView and ArrayBuffer as bytes). */
+function elementsOf(call: string, name: string, buf: unknown): TypedArray {
+  checkBuffer(call, name, buf);
+  return isTypedArray(buf) ? buf : bytesOf(buf as Buffer);
+}
 
 // ---- value semantics -------------------------------------------------------------------------------------
 

@@ -5,10 +5,13 @@
  * algorithms of this directory. Comm's methods delegate here in one line each.
  */
 import { IN_PLACE, type InPlace } from "../constants.js";
-import type { BufferOp, Collectives, EngineComm, EngineRequest, Envelope, TypedArray } from "../engine/engine.js";
+import type {
+  BufferOp, Collectives, EngineComm, EngineRequest, Envelope, NonblockingCollectives, PersistentEngineRequest, TypedArray,
+} from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer, isTypedArray } from "../datatype.js";
 import { EngineOperation, Request } from "../request.js";
+import { CollectivePrequest } from "./persistent.js";
 import { Op } from "../op.js";
 import { Group } from "../group.js";
 import type { Comm } from "../comm.js";
@@ -18,7 +21,7 @@ import { opCode, signature } from "./signature.js";
 import { bufferOpRefusal } from "./kernels.js";
 import * as move from "./movement.js";
 import * as red from "./reduction.js";
-import { Kind, VALUE_FAMILY, runBlocking, startCall, withWhere } from "./transport.js";
+import { Kind, VALUE_FAMILY, runBlocking, startCall, withWhere, type Algorithm, type Call } from "./transport.js";
 
 /** `[buf, counts, displs?]`: a buffer with per-rank counts (and displacements), in elements of the buffer's type. */
 export type BufferSpec = readonly [Buffer, readonly number[], (readonly number[] | null | undefined)?];
@@ -66,12 +69,41 @@ class Named implements EngineRequest {
   }
 }
 
-function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
+/** Starts the engine request; its errors name the call and rank, and `deliver` makes its value once it is complete. */
+export function operation<T = void>(comm: Comm, call: string, start: () => EngineRequest, deliver: () => T = () => undefined as T): EngineOperation<T> {
   const r = guard(comm, call, start);
-  return new Request<void>(new EngineOperation(new Named(r, () => comm.where(call)), () => undefined));
+  return new EngineOperation(new Named(r, () => comm.where(call)), deliver);
 }
 
-function checkRoot(comm: Comm, call: string, root: unknown): number {
+function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
+  return new Request<void>(operation(comm, call, start));
+}
+
+/** How a buffer collective runs: to completion in the call, as a Request, or as a persistent request (*_init). */
+export const BLOCKING = 0, NONBLOCKING = 1, PERSISTENT = 2;
+export type Mode = typeof BLOCKING | typeof NONBLOCKING | typeof PERSISTENT;
+
+/** "Bcast", "Ibcast" or "Bcast_init": the name errors give the call. */
+function callName(base: string, mode: Mode): string {
+  if (mode === NONBLOCKING) return `I${base.charAt(0).toLowerCase()}${base.slice(1)}`;
+  return mode === PERSISTENT ? `${base}_init` : base;
+}
+
+/**
+ * The request of a nonblocking or persistent call whose arguments are checked, on the same buffers each round,
+ * so each reads their contents as they are then. Persistent: the MPI library's own persistent collective where
+ * the engine has them (made here, begun by each Start), else `start` runs the nonblocking one at each Start;
+ * `perRound` when `start` must run anew each round (it copies buffers).
+ */
+function started(comm: Comm, call: string, mode: Mode, k: Collectives, start: (n: NonblockingCollectives) => EngineRequest, perRound = false): Request<void> {
+  if (mode !== PERSISTENT) return request(comm, call, () => start(k));
+  const library = perRound ? undefined : k.persistent;
+  if (!library) return new CollectivePrequest(call, () => operation(comm, call, () => start(k)));
+  const made = guard(comm, call, () => start(library) as PersistentEngineRequest);
+  return new CollectivePrequest(call, () => operation(comm, call, () => { made.start(); return made; }), () => made.free());
+}
+
+export function checkRoot(comm: Comm, call: string, root: unknown): number {
   const size = engine(comm, call).size;
   if (!Number.isInteger(root) || (root as number) < 0 || (root as number) >= size) {
     throw new MPIError("ERR_ROOT", `${comm.where(call)}: root ${String(root)} is not in 0..${size - 1}`);
@@ -79,15 +111,15 @@ function checkRoot(comm: Comm, call: string, root: unknown): number {
   return root as number;
 }
 
-function checkOp(comm: Comm, call: string, op: unknown): Op {
+export function checkOp(comm: Comm, call: string, op: unknown): Op {
   if (!(op instanceof Op)) {
     throw new MPIError("ERR_OP", `${comm.where(call)}: op must be an MPI.Op (MPI.SUM, MPI.MAX, Op.Create(...)), got ${describe(op)}`);
   }
-  if (op.freed) op.check(comm.where(call));
+  if (!op.usable) op.check(comm.where(call));
   return op;
 }
 
-function checkSeq(comm: Comm, call: string, seq: unknown, argName: string): unknown[] {
+export function checkSeq(comm: Comm, call: string, seq: unknown, argName: string): unknown[] {
   const size = engine(comm, call).size;
   if (!Array.isArray(seq)) {
     throw new MPIError("ERR_ARG", `${comm.where(call)}: ${argName} must be an array of ${size} items (one per rank), got ${describe(seq)}`);
@@ -256,16 +288,17 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
     if (all) return all.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
   }
   const k = guard(comm, call, () => startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0));
-  if (c.size <= DIRECT_ALLGATHER) {
-    // Few ranks: everyone sends its value to everyone, one step.
-    const got = guard(comm, call, () => runBlocking(move.exchange(k, new Array<Uint8Array>(c.size).fill(bytes), null), k));
-    return got.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
-  }
-  const packed = guard(comm, call, () => runBlocking((function* () {
-    const blocks = yield* move.gatherBlocks(k, bytes);
-    return yield* move.bcast(k, blocks ? pack(blocks) : null, false);
-  })(), k));
-  return unpack(packed, c.size).map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
+  const got = guard(comm, call, () => runBlocking(allgatherEncoded(k, bytes), k));
+  return got.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
+}
+
+/** Every rank's encoded value, in rank order, over the call's messages (allgather and iallgather). */
+export function* allgatherEncoded(k: Call, bytes: Uint8Array): Algorithm<Uint8Array[]> {
+  const size = k.p2p.size;
+  // Few ranks: everyone sends its value to everyone, one step.
+  if (size <= DIRECT_ALLGATHER) return yield* move.exchange(k, new Array<Uint8Array>(size).fill(bytes), null);
+  const blocks = yield* move.gatherBlocks(k, bytes);
+  return unpack(yield* move.bcast(k, blocks ? pack(blocks) : null, false), size);
 }
 
 /** Up to this many ranks, value allgather sends directly to every rank instead of gather + bcast. */
@@ -333,7 +366,7 @@ function meet(comm: Comm, call: string, c: EngineComm, kind: number, root = -1):
   if (area) guard(comm, call, () => mark(area, signature(kind, root)));
 }
 
-function valueAlgebra(op: Op): red.ValueAlgebra {
+export function valueAlgebra(op: Op): red.ValueAlgebra {
   // Errors get "call on rank r of NAME" from guard(); no prefix here, so no string is built per call.
   return new red.ValueAlgebra((a, b) => op.combineValues(a, b, ""), (x) => op.single(x));
 }
@@ -401,6 +434,10 @@ function collectivesFor(comm: Comm, call: string, op?: BufferOp): Collectives {
 
 export function Barrier(comm: Comm): void { barrier(comm, "Barrier"); }
 export function Ibarrier(comm: Comm): Request<void> { return ibarrier(comm, "Ibarrier"); }
+export function Barrier_init(comm: Comm): CollectivePrequest {
+  const c = engine(comm, "Barrier_init");
+  return started(comm, "Barrier_init", PERSISTENT, collectivesOf(c), (n) => n.ibarrier()) as CollectivePrequest;
+}
 
 /**
  * What every rooted collective checks first: the root, whether this rank is it, and that IN_PLACE (in `name`) is
@@ -414,17 +451,17 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
   return { c, root, atRoot };
 }
 
-export function Bcast(comm: Comm, buf: Buffer, root: number, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ibcast" : "Bcast";
+export function Bcast(comm: Comm, buf: Buffer, root: number, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Bcast", mode);
   const bytes = bufBytes(comm, call, "buf", buf);
   root = checkRoot(comm, call, root);
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.ibcast(bytes, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ibcast(bytes, root));
   try { k.bcast(bytes, root); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root: number, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Iscatter" : "Scatter";
+export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root: number, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Scatter", mode);
   let c: EngineComm, atRoot: boolean;
   ({ c, root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
   const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
@@ -438,12 +475,12 @@ export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | In
     ({ counts, displs } = uniform(c.size, block));
   }
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.iscatterv(send, counts, displs, recv, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root));
   try { k.scatterv(send, counts, displs, recv, root); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffer | InPlace, root: number): void {
-  const call = "Scatterv";
+export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffer | InPlace, root: number, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Scatterv", mode);
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
   const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
@@ -455,11 +492,12 @@ export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffe
     }
   }
   const k = collectivesFor(comm, call);
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root));
   try { k.scatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root: number, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Igather" : "Gather";
+export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root: number, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Gather", mode);
   let c: EngineComm, atRoot: boolean;
   ({ c, root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
@@ -473,12 +511,12 @@ export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
     ({ counts, displs } = uniform(c.size, block));
   }
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.igatherv(send, recv, counts, displs, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root));
   try { k.gatherv(send, recv, counts, displs, root); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec | null, root: number): void {
-  const call = "Gatherv";
+export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec | null, root: number, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Gatherv", mode);
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
@@ -487,11 +525,12 @@ export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferS
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${s.counts[root]}`);
   }
   const k = collectivesFor(comm, call);
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root));
   try { k.gatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Iallgather" : "Allgather";
+export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Allgather", mode);
   const c = engine(comm, call);
   const recv = bufBytes(comm, call, "recvbuf", recvbuf);
   const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
@@ -502,12 +541,12 @@ export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer
   }
   const { counts, displs } = uniform(c.size, block);
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.iallgatherv(send, recv, counts, displs));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, recv, counts, displs));
   try { k.allgatherv(send, recv, counts, displs); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Allgatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec): void {
-  const call = "Allgatherv";
+export function Allgatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Allgatherv", mode);
   const c = engine(comm, call);
   const s = spec(comm, call, "recvbuf", recvspec);
   const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
@@ -516,15 +555,17 @@ export function Allgatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: Buff
       `${comm.where(call)}: sendbuf has ${send.length} bytes but counts[${c.rank}] gives this rank ${s.counts[c.rank]}`);
   }
   const k = collectivesFor(comm, call);
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, s.buf, s.counts, s.displs));
   try { k.allgatherv(send, s.buf, s.counts, s.displs); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ialltoall" : "Alltoall";
+export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Alltoall", mode);
   const c = engine(comm, call);
   const recv = bufBytes(comm, call, "recvbuf", recvbuf);
-  // IN_PLACE: the data to send is in recvbuf; send from a copy.
-  const send = sendbuf === IN_PLACE ? recv.slice() : bufBytes(comm, call, "sendbuf", sendbuf);
+  // IN_PLACE: the data to send is in recvbuf; send from a copy (made when the round starts: `outgoing`).
+  const send = sendbuf === IN_PLACE ? recv : bufBytes(comm, call, "sendbuf", sendbuf);
+  const outgoing = sendbuf === IN_PLACE ? () => recv.slice() : () => send;
   const sblock = divide(comm, call, "sendbuf", send, elementSize(sendbuf === IN_PLACE ? recvbuf : sendbuf), c.size);
   const rblock = divide(comm, call, "recvbuf", recv, elementSize(recvbuf), c.size);
   if (sblock !== rblock) {
@@ -533,24 +574,27 @@ export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer,
   }
   const u = uniform(c.size, sblock);
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.ialltoallv(send, u.counts, u.displs, recv, u.counts, u.displs));
-  try { k.alltoallv(send, u.counts, u.displs, recv, u.counts, u.displs); } catch (e) { throw named(comm, call, e); }
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs), sendbuf === IN_PLACE);
+  try { k.alltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: BufferSpec): void {
-  const call = "Alltoallv";
+export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: BufferSpec, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Alltoallv", mode);
   const r = spec(comm, call, "recvbuf", recvspec);
-  const s = sendspec === IN_PLACE ? { ...r, buf: r.buf.slice() } : spec(comm, call, "sendbuf", sendspec);
+  const s = sendspec === IN_PLACE ? r : spec(comm, call, "sendbuf", sendspec);
+  // IN_PLACE: the data to send is in recvbuf; send from a copy made when the round starts.
+  const outgoing = sendspec === IN_PLACE ? () => r.buf.slice() : () => s.buf;
   const rank = engine(comm, call).rank;
   if (s.counts[rank]! > r.counts[rank]!) {
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${s.counts[rank]} bytes but receives ${r.counts[rank]}`);
   }
   const k = collectivesFor(comm, call);
-  try { k.alltoallv(s.buf, s.counts, s.displs, r.buf, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), s.counts, s.displs, r.buf, r.counts, r.displs), sendspec === IN_PLACE);
+  try { k.alltoallv(outgoing(), s.counts, s.displs, r.buf, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op, root: number, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ireduce" : "Reduce";
+export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op, root: number, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Reduce", mode);
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
@@ -567,7 +611,7 @@ export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
   }
   const o = bufferOp(comm, call, op, (send ?? recv)!);
   const k = collectivesFor(comm, call, o);
-  if (nonblocking) return request(comm, call, () => k.ireduce(send, recv, o, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduce(send, recv, o, root));
   try { k.reduce(send, recv, o, root); } catch (e) { throw named(comm, call, e); }
 }
 
@@ -585,18 +629,19 @@ function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recv
   return { send, recv, o: bufferOp(comm, call, op, send ?? recv) };
 }
 
-export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Iallreduce" : "Allreduce";
+export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Allreduce", mode);
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
-  if (nonblocking) return request(comm, call, () => k.iallreduce(send, recv, o));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallreduce(send, recv, o));
   try { k.allreduce(send, recv, o); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, exclusive: boolean): void {
-  const call = exclusive ? "Exscan" : "Scan";
+export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, exclusive: boolean, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName(exclusive ? "Exscan" : "Scan", mode);
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
+  if (mode !== BLOCKING) return started(comm, call, mode, k, exclusive ? (n) => n.iexscan(send, recv, o) : (n) => n.iscan(send, recv, o));
   try {
     if (exclusive) k.exscan(send, recv, o);
     else k.scan(send, recv, o);
@@ -605,8 +650,8 @@ export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op:
   }
 }
 
-export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[] | null, op: Op): void {
-  const call = counts === null ? "Reduce_scatter_block" : "Reduce_scatter";
+export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[] | null, op: Op, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName(counts === null ? "Reduce_scatter_block" : "Reduce_scatter", mode);
   const c = engine(comm, call);
   const where = comm.where(call);
   const recv = typed(comm, call, "recvbuf", recvbuf);
@@ -633,7 +678,9 @@ export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: B
   }
   const o = bufferOp(comm, call, op, input);
   const k = collectivesFor(comm, call, o);
-  try { k.reduceScatter(send, recv, cs, o); } catch (e) { throw named(comm, call, e); }
+  const block = counts === null;
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduceScatter(send, recv, cs, o, block));
+  try { k.reduceScatter(send, recv, cs, o, block); } catch (e) { throw named(comm, call, e); }
 }
 
 /** MPI_Comm_create: validates the group against the communicator, then asks the engine (collective). */

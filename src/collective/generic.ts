@@ -185,11 +185,20 @@ class GenericCollectives implements Collectives {
   reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void {
     runBlocking(reduceScatter(this.p2p, send, recv, counts, op));
   }
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): EngineRequest {
+    return new Schedule(reduceScatter(this.p2p, send, recv, counts, op));
+  }
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     runBlocking(scan(this.p2p, send, recv, op, false));
   }
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     runBlocking(scan(this.p2p, send, recv, op, true));
+  }
+  iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
+    return new Schedule(scan(this.p2p, send, recv, op, false));
+  }
+  iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
+    return new Schedule(scan(this.p2p, send, recv, op, true));
   }
 }
 

@@ -401,6 +401,11 @@ class SharedCollectives implements Collectives {
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest {
     return this.#generic.ialltoallv(send, sendCounts, sendDispls, recv, recvCounts, recvDispls);
   }
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): EngineRequest {
+    return this.#generic.ireduceScatter(send, recv, counts, op);
+  }
+  iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest { return this.#generic.iscan(send, recv, op); }
+  iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest { return this.#generic.iexscan(send, recv, op); }
 }
 
 const BARRIER = signature(Kind.Barrier);

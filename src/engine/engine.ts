@@ -194,8 +194,11 @@ export interface Collectives {
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void;
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void;
   allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
-  /** MPI_Reduce_scatter: element counts per rank; `recv` holds this rank's block. */
-  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void;
+  /**
+   * MPI_Reduce_scatter: element counts per rank; `recv` holds this rank's block. `block`: the call is
+   * Reduce_scatter_block (every count the same), which MPI matches as a collective of its own.
+   */
+  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block?: boolean): void;
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
   /** On rank 0 `recv` is left unchanged (MPI leaves it undefined). */
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void;
@@ -207,7 +210,30 @@ export interface Collectives {
   iscatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): EngineRequest;
   iallgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): EngineRequest;
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest;
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block?: boolean): EngineRequest;
+  iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
+  /** On rank 0 `recv` is left unchanged, as by exscan. */
+  iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest;
+  /**
+   * The MPI library's persistent collectives (MPI-4's MPI_Bcast_init...), where the engine has them: the
+   * nonblocking methods, each returning an inactive request that `start()` begins (MPI_Start). Without them a
+   * persistent collective runs the nonblocking one at each start.
+   */
+  readonly persistent?: PersistentCollectives;
 }
+
+export type NonblockingCollectives = Pick<Collectives, "ibarrier" | "ibcast" | "ireduce" | "iallreduce" | "igatherv" |
+  "iscatterv" | "iallgatherv" | "ialltoallv" | "ireduceScatter" | "iscan" | "iexscan">;
+
+/** A persistent collective request: inactive until `start()`, restartable once complete, `free()` at the end. */
+export interface PersistentEngineRequest extends EngineRequest {
+  start(): void;
+  free(): void;
+}
+
+export type PersistentCollectives = {
+  [K in keyof NonblockingCollectives]: (...args: Parameters<NonblockingCollectives[K]>) => PersistentEngineRequest;
+};
 
 export type EngineName = "local" | "mpi" | "self";
 

@@ -29,11 +29,12 @@ import { ANY_TAG } from "../constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
-  type MatchedMessage, type PayloadKind, type PointToPoint, type SendMode, type Sink, type TypedArray,
+  type MatchedMessage, type PayloadKind, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
+  type SendMode, type Sink, type TypedArray,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
-import { loadAddon, type NativeAddon } from "./load.js";
+import { loadAddon, type NativeAddon, type Start } from "./load.js";
 
 const WORLD = 0;
 const SELF = 1;
@@ -537,12 +538,24 @@ class NativeComm extends Channel implements EngineComm {
 
 /** MPI's own collectives (MPI-4.0 chapter 6) on one communicator. */
 class NativeCollectives implements Collectives {
+  readonly persistent: PersistentCollectives | undefined;
+
+  /**
+   * `start` is how the nonblocking methods start: true (MPI_IX), or "init" (MPI-4's MPI_X_init: the instance that
+   * is `persistent` of the other, whose methods return inactive PersistentMpiRequests).
+   */
   constructor(
     private readonly engine: NativeEngine,
     private readonly handle: number,
     private readonly rank: number,
     private readonly afterBarrier: () => void,
-  ) {}
+    private readonly start: true | "init" = true,
+  ) {
+    // The "init" instance's methods return PersistentMpiRequests (see #request): the PersistentCollectives shape.
+    this.persistent = start === true && engine.addon.persistentCollectives
+      ? new NativeCollectives(engine, handle, rank, afterBarrier, "init") as unknown as PersistentCollectives
+      : undefined;
+  }
 
   /**
    * Calls the addon. A blocking collective is MPI's blocking call on every rank alike, as C and mpi4py ranks make
@@ -555,8 +568,15 @@ class NativeCollectives implements Collectives {
       throw converted(e);
     }
   }
-  #request(f: (addon: NativeAddon) => number | undefined): EngineRequest {
-    return new MpiRequest(this.engine, this.#run(f)!);
+  /**
+   * Starts `f` (nonblocking), or makes its persistent request. `rounds` run before each round begins and after it
+   * completes: what MPI may overwrite is saved and written back, a copy of an overlapping send buffer refreshed.
+   */
+  #request(f: (addon: NativeAddon, start: Start) => number | undefined, ...rounds: Round[]): EngineRequest {
+    if (this.start === "init") return new PersistentMpiRequest(this.engine, this.#run((a) => f(a, "init"))!, rounds);
+    for (const r of rounds) r.before();
+    const request = new MpiRequest(this.engine, this.#run((a) => f(a, true))!);
+    return rounds.length ? new AfterRounds(request, rounds) : request;
   }
 
   barrier(): void {
@@ -587,13 +607,13 @@ class NativeCollectives implements Collectives {
     send = unaliased(send, recv);
     this.#run((a) => a.allreduce(this.handle, send, recv, o, c, 0, false));
   }
-  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp): void {
+  reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): void {
     const [o, c] = opArgs(op);
     const n = Int32Array.from(counts);
     send = unaliased(send, recv);
     // With IN_PLACE MPI may use the whole buffer as scratch; the interface promises all past this rank's block kept.
     const tail = send === null ? recv.slice(counts[this.rank]) : undefined;
-    this.#run((a) => a.reduceScatter(this.handle, send, recv, n, o, c, false));
+    this.#run((a) => a.reduceScatter(this.handle, send, recv, n, o, c, block, false));
     if (tail) (recv as Uint8Array).set(tail as Uint8Array, counts[this.rank]);
   }
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
@@ -609,27 +629,122 @@ class NativeCollectives implements Collectives {
     this.#run((a) => a.exscan(this.handle, send, recv, o, c, 0, false));
     if (keep) (recv as Uint8Array).set(keep as Uint8Array);
   }
-  ibarrier(): EngineRequest { return this.#request((a) => a.ibarrier(this.handle)); }
-  ibcast(buf: Uint8Array, root: number): EngineRequest { return this.#request((a) => a.ibcast(this.handle, buf, root)); }
+  ibarrier(): EngineRequest { return this.#request((a, s) => a.ibarrier(this.handle, ...initArg(s))); }
+  ibcast(buf: Uint8Array, root: number): EngineRequest { return this.#request((a, s) => a.ibcast(this.handle, buf, root, ...initArg(s))); }
   ireduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): EngineRequest {
     const [o, c] = opArgs(op);
-    return this.#request((a) => a.reduce(this.handle, send, recv, o, c, root, true));
+    const [sent, fresh] = this.#sendable(send, recv);
+    return this.#request((a, s) => a.reduce(this.handle, sent, recv, o, c, root, s), ...fresh);
   }
   iallreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
     const [o, c] = opArgs(op);
-    return this.#request((a) => a.allreduce(this.handle, send, recv, o, c, 0, true));
+    const [sent, fresh] = this.#sendable(send, recv);
+    return this.#request((a, s) => a.allreduce(this.handle, sent, recv, o, c, 0, s), ...fresh);
   }
   igatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): EngineRequest {
-    return this.#request((a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, true));
+    return this.#request((a, s) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, s));
   }
   iscatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): EngineRequest {
-    return this.#request((a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, true));
+    return this.#request((a, s) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, s));
   }
   iallgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): EngineRequest {
-    return this.#request((a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), true));
+    return this.#request((a, s) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), s));
   }
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest {
-    return this.#request((a) => a.alltoallv(this.handle, send, Int32Array.from(sendCounts), Int32Array.from(sendDispls), recv, Int32Array.from(recvCounts), Int32Array.from(recvDispls), true));
+    return this.#request((a, s) => a.alltoallv(this.handle, send, Int32Array.from(sendCounts), Int32Array.from(sendDispls), recv, Int32Array.from(recvCounts), Int32Array.from(recvDispls), s));
+  }
+  // The nonblocking forms keep the blocking ones' promises (IN_PLACE tail, rank 0 of exscan) once complete.
+  ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): EngineRequest {
+    const [o, c] = opArgs(op);
+    const n = Int32Array.from(counts);
+    const [sent, fresh] = this.#sendable(send, recv);
+    const tail = sent === null ? [kept(recv, counts[this.rank]!)] : [];
+    return this.#request((a, s) => a.reduceScatter(this.handle, sent, recv, n, o, c, block, s), ...fresh, ...tail);
+  }
+  iscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
+    const [o, c] = opArgs(op);
+    const [sent, fresh] = this.#sendable(send, recv);
+    return this.#request((a, s) => a.scan(this.handle, sent, recv, o, c, 0, s), ...fresh);
+  }
+  iexscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): EngineRequest {
+    const [o, c] = opArgs(op);
+    const [sent, fresh] = this.#sendable(send, recv);
+    const whole = this.rank === 0 ? [kept(recv, 0)] : [];
+    return this.#request((a, s) => a.exscan(this.handle, sent, recv, o, c, 0, s), ...fresh, ...whole);
+  }
+
+  /** The send buffer MPI may take (see unaliased), and the round that refreshes its copy when it is one. */
+  #sendable(send: TypedArray | null, recv: TypedArray | null): [TypedArray | null, Round[]] {
+    const sent = unaliased(send, recv);
+    if (sent === send || sent === null) return [sent, []];
+    return [sent, [{ before: () => (sent as Uint8Array).set(send as Uint8Array), after: () => {} }]];
+  }
+}
+
+function initArg(start: Start): [] | ["init"] {
+  return start === "init" ? ["init"] : [];
+}
+
+/** What a nonblocking or persistent collective does around each of its rounds (see NativeCollectives.#request). */
+interface Round {
+  before(): void;
+  after(): void;
+}
+
+/** Keeps `buf` from element `at` on as it was before the round (MPI may use it as scratch, or leave it undefined). */
+function kept(buf: TypedArray, at: number): Round {
+  let saved: TypedArray | undefined;
+  return {
+    before: () => { saved = buf.slice(at); },
+    after: () => { (buf as Uint8Array).set(saved as Uint8Array, at); },
+  };
+}
+
+/** A nonblocking collective that runs its rounds' `after` once complete. */
+class AfterRounds implements EngineRequest {
+  #finished = false;
+  constructor(private readonly inner: EngineRequest, private readonly rounds: readonly Round[]) {}
+  get cancelled(): boolean { return false; }
+  get envelope(): Envelope | undefined { return undefined; }
+  get error(): unknown { return this.inner.error; }
+  test(): boolean { return this.inner.test() && this.#finish(); }
+  wait(): void { this.inner.wait(); this.#finish(); }
+  cancel(): void {}
+  #finish(): true {
+    if (!this.#finished) {
+      this.#finished = true;
+      for (const r of this.rounds) r.after();
+    }
+    return true;
+  }
+}
+
+/** A persistent collective (MPI_X_init): each `start()` is one round (MPI_Start), ended by test/wait. */
+class PersistentMpiRequest extends MpiRequest implements PersistentEngineRequest {
+  constructor(engine: NativeEngine, id: number, private readonly rounds: readonly Round[]) {
+    super(engine, id);
+    this.done = true; // inactive until started
+  }
+  start(): void {
+    for (const r of this.rounds) r.before();
+    try {
+      this.engine.addon.start(this.id);
+    } catch (e) {
+      throw converted(e);
+    }
+    this.done = false;
+    this.error = undefined;
+  }
+  protected override complete(): void {
+    super.complete();
+    for (const r of this.rounds) r.after();
+  }
+  free(): void {
+    try {
+      this.engine.addon.requestFree(this.id);
+    } catch (e) {
+      throw converted(e);
+    }
   }
 }
 

@@ -16,6 +16,9 @@ import { MPIError } from "../errors.js";
 export type MpiFlavour = "openmpi" | "mpich" | "unknown";
 
 /** The functions of native/mpi4ts_native.cc. Handles are small integers; see the C++ file for each call. */
+/** How a collective starts: blocking (false), nonblocking (true), or persistent ("init": MPI-4's MPI_X_init). */
+export type Start = boolean | "init";
+
 export interface NativeAddon {
   readonly flavour: MpiFlavour;
   readonly mpiVersion: string;
@@ -53,21 +56,27 @@ export interface NativeAddon {
   takeLanded(landed: number, target: Uint8Array | null, offset: number): void;
   valueHeader(): Uint8Array;
   test(request: number): boolean;
+  /** MPI_Start of a persistent collective (made with the "init" start); its rounds end in test/wait as any request. */
+  start(request: number): void;
+  /** MPI_Request_free of an inactive persistent request, with the buffers and op it holds. */
+  requestFree(request: number): void;
+  /** Whether the MPI has MPI-4's persistent collectives (MPI_Bcast_init...). */
+  readonly persistentCollectives?: boolean;
   wait(request: number): void;
   cancel(request: number): void;
   barrier(comm: number): void;
-  ibarrier(comm: number): number;
+  ibarrier(comm: number, start?: "init"): number;
   bcast(comm: number, data: Uint8Array, root: number): void;
-  ibcast(comm: number, data: Uint8Array, root: number): number;
-  gatherv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, root: number, nonblocking: boolean): number | undefined;
-  scatterv(comm: number, send: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, recv: Uint8Array | null, root: number, nonblocking: boolean): number | undefined;
-  allgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array, nonblocking: boolean): number | undefined;
-  alltoallv(comm: number, send: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array, recv: Uint8Array, recvCounts: Int32Array, recvDispls: Int32Array, nonblocking: boolean): number | undefined;
-  reduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
-  allreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
-  scan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
-  exscan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: boolean): number | undefined;
-  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array, op: number | Function, commute: boolean, nonblocking: boolean): number | undefined;
+  ibcast(comm: number, data: Uint8Array, root: number, start?: "init"): number;
+  gatherv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, root: number, nonblocking: Start): number | undefined;
+  scatterv(comm: number, send: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, recv: Uint8Array | null, root: number, nonblocking: Start): number | undefined;
+  allgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array, nonblocking: Start): number | undefined;
+  alltoallv(comm: number, send: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array, recv: Uint8Array, recvCounts: Int32Array, recvDispls: Int32Array, nonblocking: Start): number | undefined;
+  reduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
+  allreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
+  scan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
+  exscan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
+  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array, op: number | Function, commute: boolean, block: boolean, nonblocking: Start): number | undefined;
 }
 
 export interface LoadedAddon {
