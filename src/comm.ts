@@ -11,7 +11,8 @@ import {
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError, isMPIError } from "./errors.js";
-import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer } from "./datatype.js";
+import { type Buffer, bytesOf, describe, isBuffer } from "./datatype.js";
+import { type BufSpec, type Message, bufferArg } from "./datatype/message.js";
 import { types } from "node:util";
 import { CompletedOperation, EngineOperation, Request } from "./request.js";
 import { Status } from "./status.js";
@@ -371,59 +372,79 @@ export class Comm {
 
   // ---- point-to-point on buffers -------------------------------------------------------------------------
 
-  #bytes(call: string, buf: Buffer, name = "buf"): () => Uint8Array {
-    return () => bytesOf(checkBuffer(() => this.where(call), name, buf));
+  /**
+   * @internal Parses a Capitalized call's buffer argument: a plain buffer or an mpi4py buffer spec
+   * (`[buf, datatype]`, `[buf, count, datatype]`, ...); every buffer call goes through it, before anything is sent.
+   */
+  bufferArg(call: string, spec: unknown, name = "buf"): Message {
+    return bufferArg(() => this.where(call), name, spec);
   }
 
-  /** Sends a typed array's bytes (MPI_Send, standard mode). */
-  Send(buf: Buffer, dest: number, tag = 0): void {
+  #bytes(call: string, buf: BufSpec, name = "buf"): () => Uint8Array {
+    return () => this.bufferArg(call, buf, name).outgoing();
+  }
+
+  /** Sends a buffer (MPI_Send, standard mode): a typed array's bytes, or a buffer spec's items. */
+  Send(buf: BufSpec, dest: number, tag = 0): void {
     this.#send("Send", dest, tag, STANDARD, BUFFER, this.#bytes("Send", buf));
   }
 
-  Ssend(buf: Buffer, dest: number, tag = 0): void {
+  Ssend(buf: BufSpec, dest: number, tag = 0): void {
     this.#send("Ssend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Ssend", buf));
   }
 
-  Isend(buf: Buffer, dest: number, tag = 0): Request<void> {
+  Isend(buf: BufSpec, dest: number, tag = 0): Request<void> {
     return this.#isend("Isend", dest, tag, STANDARD, BUFFER, this.#bytes("Isend", buf));
   }
 
-  Issend(buf: Buffer, dest: number, tag = 0): Request<void> {
+  Issend(buf: BufSpec, dest: number, tag = 0): Request<void> {
     return this.#isend("Issend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Issend", buf));
   }
 
-  /** Receives into a typed array in place; a longer message is ERR_TRUNCATE and stays unreceived. */
-  Recv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): void {
-    checkBuffer(() => this.where("Recv"), "buf", buf);
-    this.#recv("Recv", source, tag, status, () => this.bufferSink("Recv", buf), (envelope, st) => st?.fill(envelope, elementSize(buf)));
+  /** A blocking receive into a parsed buffer: in place, or into a temporary unpacked once the message is in. */
+  #recvBuffer(call: string, m: Message, source: unknown, tag: unknown, status: unknown): void {
+    const into = m.incoming();
+    this.#recv(call, source, tag, status, () => this.bufferSink(call, into), (envelope, st) => {
+      m.land(into, envelope.byteLength);
+      st?.fill(envelope);
+    });
   }
 
-  Irecv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
-    checkBuffer(() => this.where("Irecv"), "buf", buf);
-    return this.#irecv("Irecv", source, tag, () => this.bufferSink("Irecv", buf), (envelope, st) => {
-      st?.fill(envelope, elementSize(buf));
+  /** Receives into a buffer (in place when its datatype is contiguous); a longer message is ERR_TRUNCATE and stays unreceived. */
+  Recv(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): void {
+    this.#recvBuffer("Recv", this.bufferArg("Recv", buf), source, tag, status);
+  }
+
+  Irecv(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
+    const m = this.bufferArg("Irecv", buf);
+    const into = m.incoming();
+    return this.#irecv("Irecv", source, tag, () => this.bufferSink("Irecv", into), (envelope, st) => {
+      m.land(into, envelope.byteLength);
+      st?.fill(envelope);
     });
   }
 
   /** MPI_Sendrecv on buffers. Everything is checked before the send goes out. */
   Sendrecv(
-    sendbuf: Buffer, dest: number, sendtag = 0, recvbuf: Buffer | null = null,
+    sendbuf: BufSpec, dest: number, sendtag = 0, recvbuf: BufSpec | null = null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
   ): void {
-    checkBuffer(() => this.where("Sendrecv"), "recvbuf", recvbuf);
+    const m = this.bufferArg("Sendrecv", recvbuf, "recvbuf");
     this.#checkReceive("Sendrecv", source, recvtag, status);
     const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, this.#bytes("Sendrecv", sendbuf, "sendbuf"));
-    this.Recv(recvbuf!, source, recvtag, status);
+    this.#recvBuffer("Sendrecv", m, source, recvtag, status);
     sendRequest.wait();
   }
 
   /** Sends and receives in one buffer (MPI_Sendrecv_replace). Everything is checked before the send goes out. */
-  Sendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
-    const bytes = bytesOf(checkBuffer(() => this.where("Sendrecv_replace"), "buf", buf));
+  Sendrecv_replace(buf: BufSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
+    const m = this.bufferArg("Sendrecv_replace", buf);
     this.#checkReceive("Sendrecv_replace", source, recvtag, status);
-    const copy = bytes.slice();
+    // A packed copy is already apart from the buffer; data sent in place must be copied before the receive lands.
+    const out = m.outgoing();
+    const copy = m.inPlace ? out.slice() : out;
     const sendRequest = this.#isend("Sendrecv_replace", dest, sendtag, STANDARD, BUFFER, () => copy);
-    this.Recv(buf, source, recvtag, status);
+    this.#recvBuffer("Sendrecv_replace", m, source, recvtag, status);
     sendRequest.wait();
   }
 
@@ -523,28 +544,28 @@ export class Comm {
   /** The reduction of ranks 0..rank-1; undefined on rank 0 (MPI_Exscan). */
   exscan<T>(obj: T, op: Op = SUM): T | undefined { return coll.scan(this, obj, op, true); }
 
-  Bcast(buf: Buffer, root = 0): void { coll.Bcast(this, buf, root); }
-  Ibcast(buf: Buffer, root = 0): Request<void> { return coll.Bcast(this, buf, root, true) as Request<void>; }
-  Scatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatter(this, sendbuf, recvbuf, root); }
-  Iscatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, true) as Request<void>; }
-  Scatterv(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatterv(this, sendbuf, recvbuf, root); }
-  Gather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): void { coll.Gather(this, sendbuf, recvbuf, root); }
-  Igather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, true) as Request<void>; }
-  Gatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): void { coll.Gatherv(this, sendbuf, recvbuf, root); }
-  Allgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Allgather(this, sendbuf, recvbuf); }
-  Iallgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, true) as Request<void>; }
-  Allgatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): void { coll.Allgatherv(this, sendbuf, recvbuf); }
-  Alltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Alltoall(this, sendbuf, recvbuf); }
-  Ialltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, true) as Request<void>; }
+  Bcast(buf: BufSpec, root = 0): void { coll.Bcast(this, buf, root); }
+  Ibcast(buf: BufSpec, root = 0): Request<void> { return coll.Bcast(this, buf, root, true) as Request<void>; }
+  Scatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): void { coll.Scatter(this, sendbuf, recvbuf, root); }
+  Iscatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, true) as Request<void>; }
+  Scatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): void { coll.Scatterv(this, sendbuf, recvbuf, root); }
+  Gather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): void { coll.Gather(this, sendbuf, recvbuf, root); }
+  Igather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, true) as Request<void>; }
+  Gatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): void { coll.Gatherv(this, sendbuf, recvbuf, root); }
+  Allgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void { coll.Allgather(this, sendbuf, recvbuf); }
+  Iallgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, true) as Request<void>; }
+  Allgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): void { coll.Allgatherv(this, sendbuf, recvbuf); }
+  Alltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void { coll.Alltoall(this, sendbuf, recvbuf); }
+  Ialltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, true) as Request<void>; }
   Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void { coll.Alltoallv(this, sendbuf, recvbuf); }
-  Reduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
-  Ireduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, true) as Request<void>; }
-  Allreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Allreduce(this, sendbuf, recvbuf, op); }
-  Iallreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, true) as Request<void>; }
-  Reduce_scatter_block(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, null, op); }
-  Reduce_scatter(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op); }
-  Scan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, false); }
-  Exscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, true); }
+  Reduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
+  Ireduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, true) as Request<void>; }
+  Allreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Allreduce(this, sendbuf, recvbuf, op); }
+  Iallreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, true) as Request<void>; }
+  Reduce_scatter_block(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, null, op); }
+  Reduce_scatter(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op); }
+  Scan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, false); }
+  Exscan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, true); }
 
   /** The group of this communicator (MPI_Comm_group). */
   Get_group(): Group { const c = this.engineComm("Get_group"); return new Group(c.worldRanks, c.worldRanks[c.rank]!); }

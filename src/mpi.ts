@@ -14,6 +14,16 @@ export type { Buffer } from "./datatype.js";
 export { Op, SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR, BXOR, MAXLOC, MINLOC, REPLACE } from "./op.js";
 export { Group } from "./group.js";
 export { Cartcomm, Compute_dims, CART } from "./cartcomm.js";
+// datatypes (datatype/)
+export {
+  Datatype, type Combiner, type ElementArray, ORDER_C, ORDER_FORTRAN, ORDER_F, DATATYPE_NULL, BYTE, PACKED, CHAR, WCHAR,
+  SIGNED_CHAR, UNSIGNED_CHAR, SHORT, UNSIGNED_SHORT, INT, UNSIGNED, LONG, UNSIGNED_LONG, LONG_LONG,
+  UNSIGNED_LONG_LONG, INT8_T, INT16_T, INT32_T, INT64_T, UINT8_T, UINT16_T, UINT32_T, UINT64_T, FLOAT, DOUBLE,
+  C_BOOL, AINT, OFFSET, COUNT, C_FLOAT_COMPLEX, C_DOUBLE_COMPLEX, SIGNED_SHORT, SIGNED_INT, UNSIGNED_INT,
+  SIGNED_LONG, SIGNED_LONG_LONG, BOOL, C_COMPLEX,
+} from "./datatype/type.js";
+export type { BufSpec, BufSpecV, TypedSpec } from "./datatype/message.js";
+// end datatypes
 
 /** mpi4py's name for the error class. */
 export const Exception = MPIError;

@@ -7,7 +7,8 @@
 import { IN_PLACE, type InPlace } from "../constants.js";
 import type { BufferOp, Collectives, EngineComm, EngineRequest, Envelope, TypedArray } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
-import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer, isTypedArray } from "../datatype.js";
+import { bytesOf, checkBuffer, describe, isBuffer, isTypedArray } from "../datatype.js";
+import { type BufSpec, type BufSpecV, type Message, bufferArg, bufferArgV } from "../datatype/message.js";
 import { EngineOperation, Request } from "../request.js";
 import { Op } from "../op.js";
 import { Group } from "../group.js";
@@ -20,8 +21,11 @@ import * as move from "./movement.js";
 import * as red from "./reduction.js";
 import { Kind, VALUE_FAMILY, runBlocking, startCall, withWhere } from "./transport.js";
 
-/** `[buf, counts, displs?]`: a buffer with per-rank counts (and displacements), in elements of the buffer's type. */
-export type BufferSpec = readonly [Buffer, readonly number[], (readonly number[] | null | undefined)?];
+/**
+ * `[buf, counts, displs?, datatype?]`: a buffer with per-rank counts (and displacements), in items of the datatype
+ * (by default the buffer's element type).
+ */
+export type BufferSpec = BufSpecV;
 
 // ---- plumbing --------------------------------------------------------------------------------------------
 
@@ -66,10 +70,13 @@ class Named implements EngineRequest {
   }
 }
 
-function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
+/** `land` moves what a receive buffer of a derived datatype received into the user's memory, once complete. */
+function request(comm: Comm, call: string, start: () => EngineRequest, land: () => void = nothing): Request<void> {
   const r = guard(comm, call, start);
-  return new Request<void>(new EngineOperation(new Named(r, () => comm.where(call)), () => undefined));
+  return new Request<void>(new EngineOperation(new Named(r, () => comm.where(call)), () => land()));
 }
+
+function nothing(): void {}
 
 function checkRoot(comm: Comm, call: string, root: unknown): number {
   const size = engine(comm, call).size;
@@ -98,15 +105,51 @@ function checkSeq(comm: Comm, call: string, seq: unknown, argName: string): unkn
   return seq;
 }
 
-/** A buffer argument as bytes. */
-function bufBytes(comm: Comm, call: string, name: string, buf: unknown): Uint8Array {
-  return bytesOf(checkBuffer(() => comm.where(call), name, buf));
+/** A buffer argument parsed (a plain buffer or a buffer spec with a datatype). */
+function arg(comm: Comm, call: string, name: string, buf: unknown): Message {
+  return bufferArg(() => comm.where(call), name, buf);
 }
 
-/** A buffer argument as a typed array (DataView and ArrayBuffer count as bytes). */
+/** A buffer's bytes, as contiguous bytes (packed when its datatype is not), and bytes per item in `unit`. */
+interface Bytes { bytes: Uint8Array; unit: number; land: () => void }
+
+function sendBytes(comm: Comm, call: string, name: string, buf: unknown): Bytes {
+  const m = arg(comm, call, name, buf);
+  return { bytes: m.outgoing(), unit: m.unit, land: nothing };
+}
+
+/**
+ * Where a collective receives into a buffer: in place, or a packed copy (blocks may leave items untouched) that
+ * `land` unpacks once the collective is complete.
+ */
+function recvBytes(comm: Comm, call: string, name: string, buf: unknown): Bytes {
+  return landing(arg(comm, call, name, buf));
+}
+
+function landing(m: Message): Bytes {
+  const bytes = m.incoming(true);
+  return { bytes, unit: m.unit, land: m.inPlace ? nothing : () => m.land(bytes) };
+}
+
+/**
+ * A reduction's buffer as a typed array (DataView and ArrayBuffer count as bytes). A buffer spec must have a
+ * contiguous datatype of one predefined type: reductions on other derived datatypes are not supported.
+ */
 function typed(comm: Comm, call: string, name: string, buf: unknown): TypedArray {
-  checkBuffer(() => comm.where(call), name, buf);
-  return isTypedArray(buf) ? buf : bytesOf(buf as Buffer);
+  if (isBuffer(buf)) {
+    checkBuffer(() => comm.where(call), name, buf);
+    return isTypedArray(buf) ? buf : bytesOf(buf);
+  }
+  const m = arg(comm, call, name, buf);
+  const element = m.element;
+  if (!m.inPlace || !element) {
+    throw new MPIError("ERR_TYPE", `${comm.where(call)}: ${name} has datatype ${m.type!.name}; reductions need a contiguous datatype of one predefined type`);
+  }
+  const bytes = m.outgoing();
+  if (bytes.byteOffset % element.BYTES_PER_ELEMENT !== 0) {
+    throw new MPIError("ERR_BUFFER", `${comm.where(call)}: ${name} starts at byte ${bytes.byteOffset} of its memory, not aligned for ${element.name}`);
+  }
+  return new element(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length / element.BYTES_PER_ELEMENT);
 }
 
 /** The ops check for buffer reductions: returns the engine form or throws ERR_OP. */
@@ -123,44 +166,14 @@ function sameType(comm: Comm, call: string, a: TypedArray, b: TypedArray): void 
   }
 }
 
-/** Parses `[buf, counts, displs?]` into bytes, byte counts and byte displacements. */
-function spec(comm: Comm, call: string, name: string, value: unknown): { buf: Uint8Array; counts: number[]; displs: number[] } {
-  const where = comm.where(call);
-  const size = engine(comm, call).size;
-  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !isBuffer(value[0])) {
-    throw new MPIError("ERR_ARG", `${where}: ${name} must be [buffer, counts] or [buffer, counts, displs], got ${describe(value)}`);
-  }
-  const buf = checkBuffer(where, `${name}[0]`, value[0]);
-  const esize = elementSize(buf);
-  const length = bytesOf(buf).length / esize;
-  const counts = value[1] as unknown;
-  const displs = value[2] as unknown;
-  const ints = (x: unknown, what: string): number[] => {
-    if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) {
-      throw new MPIError("ERR_ARG", `${where}: ${name} ${what} must be an array of ${size} integers, got ${describe(x)}`);
-    }
-    const arr = Array.from(x as ArrayLike<number>, Number);
-    if (arr.length !== size) throw new MPIError("ERR_COUNT", `${where}: ${name} ${what} has ${arr.length} entries, the communicator has ${size} ranks`);
-    arr.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0) throw new MPIError("ERR_COUNT", `${where}: ${name} ${what}[${i}] is ${v}, not a non-negative integer`);
-    });
-    return arr;
-  };
-  const c = ints(counts, "counts");
-  let d: number[];
-  if (displs === undefined || displs === null) {
-    d = [];
-    let at = 0;
-    for (const n of c) { d.push(at); at += n; }
-  } else {
-    d = ints(displs, "displs");
-  }
-  for (let i = 0; i < size; i++) {
-    if (d[i]! + c[i]! > length) {
-      throw new MPIError("ERR_BUFFER", `${where}: ${name} block ${i} (displacement ${d[i]}, count ${c[i]}) runs past the end of the buffer (${length} elements)`);
-    }
-  }
-  return { buf: bytesOf(buf), counts: c.map((n) => n * esize), displs: d.map((n) => n * esize) };
+/** A v-collective's buffer spec: its bytes, byte counts and byte displacements into them. */
+interface BytesV extends Bytes { counts: number[]; displs: number[] }
+
+/** Parses `[buf, counts, displs?, datatype?]`; a receive buffer (`receive`) lands as recvBytes does. */
+function spec(comm: Comm, call: string, name: string, value: unknown, receive: boolean): BytesV {
+  const v = bufferArgV(() => comm.where(call), name, value, engine(comm, call).size);
+  const b = receive ? landing(v.message) : { bytes: v.message.outgoing(), unit: v.message.unit, land: nothing };
+  return { ...b, counts: v.counts.map((n) => n * b.unit), displs: v.displs.map((n) => n * b.unit) };
 }
 
 function uniform(size: number, block: number): { counts: number[]; displs: number[] } {
@@ -414,142 +427,160 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
   return { c, root, atRoot };
 }
 
-export function Bcast(comm: Comm, buf: Buffer, root: number, nonblocking = false): Request<void> | void {
+export function Bcast(comm: Comm, buf: BufSpec, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Ibcast" : "Bcast";
-  const bytes = bufBytes(comm, call, "buf", buf);
+  const { bytes, land } = recvBytes(comm, call, "buf", buf);
   root = checkRoot(comm, call, root);
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.ibcast(bytes, root));
+  if (nonblocking) return request(comm, call, () => k.ibcast(bytes, root), land);
   try { k.bcast(bytes, root); } catch (e) { throw named(comm, call, e); }
+  land();
 }
 
-export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root: number, nonblocking = false): Request<void> | void {
+export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Iscatter" : "Scatter";
   let c: EngineComm, atRoot: boolean;
   ({ c, root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
-  const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
+  const r = recvbuf === IN_PLACE ? null : recvBytes(comm, call, "recvbuf", recvbuf);
+  const recv = r?.bytes ?? null;
   let send: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
-    send = bufBytes(comm, call, "sendbuf", sendbuf);
-    const block = divide(comm, call, "sendbuf", send, elementSize(sendbuf as Buffer), c.size);
+    const s = sendBytes(comm, call, "sendbuf", sendbuf);
+    send = s.bytes;
+    const block = divide(comm, call, "sendbuf", send, s.unit, c.size);
     if (recv && recv.length < block) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but each rank's block of sendbuf has ${block}`);
     }
     ({ counts, displs } = uniform(c.size, block));
   }
+  const land = r?.land ?? nothing;
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.iscatterv(send, counts, displs, recv, root));
+  if (nonblocking) return request(comm, call, () => k.iscatterv(send, counts, displs, recv, root), land);
   try { k.scatterv(send, counts, displs, recv, root); } catch (e) { throw named(comm, call, e); }
+  land();
 }
 
-export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffer | InPlace, root: number): void {
+export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: BufSpec | InPlace, root: number): void {
   const call = "Scatterv";
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
-  const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
-  let s: ReturnType<typeof spec> | null = null;
+  const r = recvbuf === IN_PLACE ? null : recvBytes(comm, call, "recvbuf", recvbuf);
+  const recv = r?.bytes ?? null;
+  let s: BytesV | null = null;
   if (atRoot) {
-    s = spec(comm, call, "sendbuf", sendspec);
+    s = spec(comm, call, "sendbuf", sendspec, false);
     if (recv && recv.length < s.counts[root]!) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but the root's own block has ${s.counts[root]}`);
     }
   }
   const k = collectivesFor(comm, call);
-  try { k.scatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
+  try { k.scatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
+  r?.land();
 }
 
-export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root: number, nonblocking = false): Request<void> | void {
+export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Igather" : "Gather";
   let c: EngineComm, atRoot: boolean;
   ({ c, root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
+  const send = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf).bytes;
   let recv: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
+  let land = nothing;
   if (atRoot) {
-    recv = bufBytes(comm, call, "recvbuf", recvbuf);
-    const block = divide(comm, call, "recvbuf", recv, elementSize(recvbuf as Buffer), c.size);
+    const r = recvBytes(comm, call, "recvbuf", recvbuf);
+    ({ bytes: recv, land } = r);
+    const block = divide(comm, call, "recvbuf", recv, r.unit, c.size);
     if (send && send.length > block) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
     }
     ({ counts, displs } = uniform(c.size, block));
   }
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.igatherv(send, recv, counts, displs, root));
+  if (nonblocking) return request(comm, call, () => k.igatherv(send, recv, counts, displs, root), land);
   try { k.gatherv(send, recv, counts, displs, root); } catch (e) { throw named(comm, call, e); }
+  land();
 }
 
-export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec | null, root: number): void {
+export function Gatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: BufferSpec | null, root: number): void {
   const call = "Gatherv";
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
-  const s = atRoot ? spec(comm, call, "recvbuf", recvspec) : null;
+  const send = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf).bytes;
+  const s = atRoot ? spec(comm, call, "recvbuf", recvspec, true) : null;
   if (s && send && send.length > s.counts[root]!) {
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${s.counts[root]}`);
   }
   const k = collectivesFor(comm, call);
-  try { k.gatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
+  try { k.gatherv(send, s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
+  s?.land();
 }
 
-export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, nonblocking = false): Request<void> | void {
+export function Allgather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Iallgather" : "Allgather";
   const c = engine(comm, call);
-  const recv = bufBytes(comm, call, "recvbuf", recvbuf);
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
-  const block = divide(comm, call, "recvbuf", recv, elementSize(recvbuf as Buffer), c.size);
+  const r = recvBytes(comm, call, "recvbuf", recvbuf);
+  const recv = r.bytes;
+  const send = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf).bytes;
+  const block = divide(comm, call, "recvbuf", recv, r.unit, c.size);
   if (send && send.length !== block) {
     throw new MPIError(send.length > block ? "ERR_TRUNCATE" : "ERR_COUNT",
       `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has ${block} per rank (${recv.length} for ${c.size} ranks)`);
   }
   const { counts, displs } = uniform(c.size, block);
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.iallgatherv(send, recv, counts, displs));
+  if (nonblocking) return request(comm, call, () => k.iallgatherv(send, recv, counts, displs), r.land);
   try { k.allgatherv(send, recv, counts, displs); } catch (e) { throw named(comm, call, e); }
+  r.land();
 }
 
-export function Allgatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec): void {
+export function Allgatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: BufferSpec): void {
   const call = "Allgatherv";
   const c = engine(comm, call);
-  const s = spec(comm, call, "recvbuf", recvspec);
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
+  const s = spec(comm, call, "recvbuf", recvspec, true);
+  const send = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf).bytes;
   if (send && send.length !== s.counts[c.rank]) {
     throw new MPIError(send.length > s.counts[c.rank]! ? "ERR_TRUNCATE" : "ERR_COUNT",
       `${comm.where(call)}: sendbuf has ${send.length} bytes but counts[${c.rank}] gives this rank ${s.counts[c.rank]}`);
   }
   const k = collectivesFor(comm, call);
-  try { k.allgatherv(send, s.buf, s.counts, s.displs); } catch (e) { throw named(comm, call, e); }
+  try { k.allgatherv(send, s.bytes, s.counts, s.displs); } catch (e) { throw named(comm, call, e); }
+  s.land();
 }
 
-export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, nonblocking = false): Request<void> | void {
+export function Alltoall(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Ialltoall" : "Alltoall";
   const c = engine(comm, call);
-  const recv = bufBytes(comm, call, "recvbuf", recvbuf);
+  const r = recvBytes(comm, call, "recvbuf", recvbuf);
+  const recv = r.bytes;
   // IN_PLACE: the data to send is in recvbuf; send from a copy.
-  const send = sendbuf === IN_PLACE ? recv.slice() : bufBytes(comm, call, "sendbuf", sendbuf);
-  const sblock = divide(comm, call, "sendbuf", send, elementSize(sendbuf === IN_PLACE ? recvbuf : sendbuf), c.size);
-  const rblock = divide(comm, call, "recvbuf", recv, elementSize(recvbuf), c.size);
+  const s = sendbuf === IN_PLACE ? { bytes: recv.slice(), unit: r.unit } : sendBytes(comm, call, "sendbuf", sendbuf);
+  const send = s.bytes;
+  const sblock = divide(comm, call, "sendbuf", send, s.unit, c.size);
+  const rblock = divide(comm, call, "recvbuf", recv, r.unit, c.size);
   if (sblock !== rblock) {
     throw new MPIError(sblock > rblock ? "ERR_TRUNCATE" : "ERR_COUNT",
       `${comm.where(call)}: sendbuf has ${sblock} bytes per rank but recvbuf has ${rblock}`);
   }
   const u = uniform(c.size, sblock);
   const k = collectivesFor(comm, call);
-  if (nonblocking) return request(comm, call, () => k.ialltoallv(send, u.counts, u.displs, recv, u.counts, u.displs));
+  if (nonblocking) return request(comm, call, () => k.ialltoallv(send, u.counts, u.displs, recv, u.counts, u.displs), r.land);
   try { k.alltoallv(send, u.counts, u.displs, recv, u.counts, u.displs); } catch (e) { throw named(comm, call, e); }
+  r.land();
 }
 
 export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: BufferSpec): void {
   const call = "Alltoallv";
-  const r = spec(comm, call, "recvbuf", recvspec);
-  const s = sendspec === IN_PLACE ? { ...r, buf: r.buf.slice() } : spec(comm, call, "sendbuf", sendspec);
+  const r = spec(comm, call, "recvbuf", recvspec, true);
+  const s = sendspec === IN_PLACE ? { ...r, bytes: r.bytes.slice() } : spec(comm, call, "sendbuf", sendspec, false);
   const rank = engine(comm, call).rank;
   if (s.counts[rank]! > r.counts[rank]!) {
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${s.counts[rank]} bytes but receives ${r.counts[rank]}`);
   }
   const k = collectivesFor(comm, call);
-  try { k.alltoallv(s.buf, s.counts, s.displs, r.buf, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
+  try { k.alltoallv(s.bytes, s.counts, s.displs, r.bytes, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
+  r.land();
 }
 
-export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op, root: number, nonblocking = false): Request<void> | void {
+export function Reduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op, root: number, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Ireduce" : "Reduce";
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
@@ -572,7 +603,7 @@ export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
 }
 
 /** sendbuf/recvbuf of the all-ranks reductions (recv required everywhere); `send` null means IN_PLACE. */
-function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op): { send: TypedArray | null; recv: TypedArray; o: BufferOp } {
+function reductionArgs(comm: Comm, call: string, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op): { send: TypedArray | null; recv: TypedArray; o: BufferOp } {
   const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
   let recv = typed(comm, call, "recvbuf", recvbuf);
   if (send) {
@@ -585,7 +616,7 @@ function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recv
   return { send, recv, o: bufferOp(comm, call, op, send ?? recv) };
 }
 
-export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, nonblocking = false): Request<void> | void {
+export function Allreduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Iallreduce" : "Allreduce";
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
@@ -593,7 +624,7 @@ export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer
   try { k.allreduce(send, recv, o); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, exclusive: boolean): void {
+export function Scan(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op, exclusive: boolean): void {
   const call = exclusive ? "Exscan" : "Scan";
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
@@ -605,7 +636,7 @@ export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op:
   }
 }
 
-export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[] | null, op: Op): void {
+export function Reduce_scatter(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[] | null, op: Op): void {
   const call = counts === null ? "Reduce_scatter_block" : "Reduce_scatter";
   const c = engine(comm, call);
   const where = comm.where(call);

@@ -1,0 +1,191 @@
+/**
+ * Buffer specifications, as mpi4py reads them (its "message" arguments): a plain buffer, whose type follows the
+ * typed array, or `[buf, datatype]`, `[buf, count, datatype]`, `[buf, [count, displ], datatype]`, and for the
+ * v-collectives `[buf, counts, displs?, datatype?]`. Every Capitalized call parses its buffers here, once,
+ * before anything is communicated, and moves them as a contiguous run of bytes: the user's own memory when the
+ * datatype is dense, a packed copy otherwise (unpacked into the user's memory when a receive completes).
+ */
+import { MPIError } from "../errors.js";
+import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer } from "../datatype.js";
+import { transfer } from "./plan.js";
+import { Datatype, checkSpan, typeOfBuffer } from "./type.js";
+
+/** `[buf, datatype]`, `[buf, count, datatype]`, `[buf, [count, displ], datatype]` or `[buf, count]`. */
+export type TypedSpec =
+  | readonly [Buffer, Datatype]
+  | readonly [Buffer, number | readonly [number, number], Datatype?];
+/** What a Capitalized call accepts for one buffer. */
+export type BufSpec = Buffer | TypedSpec;
+/** `[buf, counts, displs?, datatype?]` or `[buf, [counts, displs], datatype]`: per-rank blocks, in items of the type. */
+export type BufSpecV =
+  | readonly [Buffer, readonly number[], (readonly number[] | null | undefined)?, Datatype?]
+  | readonly [Buffer, readonly number[], Datatype]
+  | readonly [Buffer, readonly [readonly number[], readonly number[] | null], Datatype?];
+
+/**
+ * One buffer argument, parsed: `count` items of `type` in `memory` (from the displacement on). A plain buffer has
+ * no datatype object (type null) and moves as its own bytes, so the common case costs one small object.
+ */
+export class Message {
+  constructor(
+    /** The user's memory, from the spec's displacement on. */
+    readonly memory: Uint8Array,
+    readonly type: Datatype | null,
+    readonly count: number,
+    /** Bytes per item on the wire: the type's size, or the typed array's element size. */
+    readonly unit: number,
+  ) {}
+
+  /** Bytes the message carries. */
+  get byteLength(): number { return this.count * this.unit; }
+
+  /** Whether the data sits in `memory` as one contiguous run (sent and received in place). */
+  get inPlace(): boolean { return this.type === null || this.type.dense; }
+
+  /** The typed array one basic element reads as (for reductions); null for a mixed struct. */
+  get element(): Datatype["element"] { return this.type === null ? null : this.type.element; }
+
+  /** The data as contiguous bytes: the user's memory itself when dense, else a packed copy. */
+  outgoing(): Uint8Array {
+    if (this.type === null) return this.memory;
+    if (this.type.dense) return this.memory.subarray(this.type.lb, this.type.lb + this.byteLength);
+    return this.#pack(new Uint8Array(this.byteLength));
+  }
+
+  /**
+   * Where a receive lands: the user's memory when dense, else a temporary that `land` unpacks. A collective
+   * whose blocks may not cover every item asks to `preserve` them: the temporary starts as their packed copy.
+   */
+  incoming(preserve = false): Uint8Array {
+    if (this.inPlace) return this.outgoing();
+    return preserve ? this.#pack(new Uint8Array(this.byteLength)) : new Uint8Array(this.byteLength);
+  }
+
+  /** Moves `received` bytes of `landed` (what incoming returned) into the user's memory; nothing when in place. */
+  land(landed: Uint8Array, received: number = landed.length): void {
+    if (this.inPlace) return;
+    const type = this.type!;
+    transfer(type.plan, type.extent, this.count, this.memory, landed, 0, received, "unpack");
+  }
+
+  #pack(into: Uint8Array): Uint8Array {
+    const type = this.type!;
+    transfer(type.plan, type.extent, this.count, this.memory, into, 0, into.length, "pack");
+    return into;
+  }
+}
+
+/**
+ * Parses one buffer argument (`spec`, named `name` in errors; `where` says the call, rank and communicator).
+ * `count` and `displ` are in items of the datatype (displ in extents, as in mpi4py); without a count, the buffer
+ * holds as many items as fit, and must hold a whole number of them.
+ */
+export function bufferArg(where: string | (() => string), name: string, spec: unknown): Message {
+  if (isBuffer(spec)) {
+    const bytes = bytesOf(checkBuffer(where, name, spec));
+    const unit = elementSize(spec);
+    return new Message(bytes, null, bytes.length / unit, unit);
+  }
+  const at = () => (typeof where === "function" ? where() : where);
+  if (!Array.isArray(spec) || spec.length < 2 || spec.length > 3 || !isBuffer(spec[0])) {
+    throw new MPIError("ERR_BUFFER", `${at()}: ${name} must be a typed array, [buf, datatype], [buf, count, datatype] or [buf, [count, displ], datatype], got ${describe(spec)}`);
+  }
+  const buf = checkBuffer(where, `${name}[0]`, spec[0]);
+  const last = spec[spec.length - 1] as unknown;
+  const type = last instanceof Datatype ? last : spec.length === 2 ? typeOfBuffer(buf) : undefined;
+  if (!type) throw new MPIError("ERR_TYPE", `${at()}: ${name}[2] must be an MPI.Datatype, got ${describe(last)}`);
+  const layout = spec.length === 3 || !(last instanceof Datatype) ? (spec[1] as unknown) : undefined;
+  let count: number | undefined, displ = 0;
+  if (Array.isArray(layout)) {
+    if (layout.length !== 2) throw new MPIError("ERR_COUNT", `${at()}: ${name}[1] must be [count, displ], got an array of ${layout.length}`);
+    count = itemCount(at, `${name}[1][0]`, layout[0]);
+    displ = integer(at, `${name}[1][1]`, layout[1]);
+  } else if (layout !== undefined) {
+    count = itemCount(at, `${name}[1]`, layout);
+  }
+  return message(at, name, buf, type, count, displ);
+}
+
+/** A message of `count` items of `type` in `buf` from `displ` extents on, checked against the buffer. */
+function message(at: () => string, name: string, buf: Buffer, type: Datatype, count: number | undefined, displ: number): Message {
+  type.usable(`${at()}: ${name}`);
+  const all = bytesOf(buf);
+  const start = displ * type.extent;
+  if (start < 0 || start > all.length) {
+    throw new MPIError("ERR_BUFFER", `${at()}: ${name} displacement ${displ} (${start} bytes) is outside the buffer (${all.length} bytes)`);
+  }
+  const memory = all.subarray(start);
+  if (count === undefined) {
+    const extent = type.extent;
+    if (extent === 0 || memory.length % extent !== 0) {
+      throw new MPIError("ERR_COUNT", `${at()}: ${name} has ${memory.length} bytes, not a whole number of ${type.name} items (extent ${extent}); give the count: [buf, count, datatype]`);
+    }
+    count = memory.length / extent;
+  }
+  checkSpan(`${at()}`, name, type, count, memory.length);
+  return new Message(memory, type, count, type.size);
+}
+
+/** A v-collective's buffer: the message over every block, and each rank's count and displacement in items. */
+export interface MessageV {
+  readonly message: Message;
+  readonly counts: number[];
+  readonly displs: number[];
+}
+
+/**
+ * Parses `[buf, counts, displs?, datatype?]` (or `[buf, [counts, displs], datatype]`) for a communicator of `size`
+ * ranks; displacements default to the blocks one after the other. Every block must lie inside the buffer.
+ */
+export function bufferArgV(where: string | (() => string), name: string, spec: unknown, size: number): MessageV {
+  const at = () => (typeof where === "function" ? where() : where);
+  if (!Array.isArray(spec) || spec.length < 2 || spec.length > 4 || !isBuffer(spec[0])) {
+    throw new MPIError("ERR_ARG", `${at()}: ${name} must be [buffer, counts], [buffer, counts, displs] or [buffer, counts, displs, datatype], got ${describe(spec)}`);
+  }
+  const buf = checkBuffer(where, `${name}[0]`, spec[0]);
+  let parts = spec.slice(1) as unknown[];
+  let type = typeOfBuffer(buf);
+  if (parts[parts.length - 1] instanceof Datatype) type = parts.pop() as Datatype;
+  else if (spec.length === 4) throw new MPIError("ERR_TYPE", `${at()}: ${name}[3] must be an MPI.Datatype, got ${describe(spec[3])}`);
+  // [counts, displs] as one pair: an array whose first entry is itself an array
+  if (parts.length === 1 && Array.isArray(parts[0]) && Array.isArray((parts[0] as unknown[])[0])) parts = [...(parts[0] as unknown[])];
+  const counts = ints(at, `${name} counts`, parts[0], size);
+  let displs: number[];
+  if (parts[1] === undefined || parts[1] === null) {
+    displs = [];
+    let next = 0;
+    for (const n of counts) { displs.push(next); next += n; }
+  } else {
+    displs = ints(at, `${name} displs`, parts[1], size);
+  }
+  const items = counts.reduce((end, n, i) => (n > 0 ? Math.max(end, displs[i]! + n) : end), 0);
+  const whole = bytesOf(buf);
+  for (let i = 0; i < size; i++) {
+    if (counts[i]! > 0 && (displs[i]! + counts[i]!) * type.extent > whole.length) {
+      throw new MPIError("ERR_BUFFER", `${at()}: ${name} block ${i} (displacement ${displs[i]}, count ${counts[i]}) runs past the end of the buffer (${whole.length} bytes, items of ${type.extent})`);
+    }
+  }
+  return { message: message(at, name, buf, type, items, 0), counts, displs };
+}
+
+function ints(at: () => string, what: string, x: unknown, size: number): number[] {
+  if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) {
+    throw new MPIError("ERR_ARG", `${at()}: ${what} must be an array of ${size} integers, got ${describe(x)}`);
+  }
+  const arr = Array.from(x as ArrayLike<number>, Number);
+  if (arr.length !== size) throw new MPIError("ERR_COUNT", `${at()}: ${what} has ${arr.length} entries, the communicator has ${size} ranks`);
+  arr.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 0) throw new MPIError("ERR_COUNT", `${at()}: ${what}[${i}] is ${v}, not a non-negative integer`);
+  });
+  return arr;
+}
+
+function itemCount(at: () => string, name: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new MPIError("ERR_COUNT", `${at()}: ${name} (the count) must be a non-negative integer, got ${String(value)}`);
+  return value as number;
+}
+
+function integer(at: () => string, name: string, value: unknown): number {
+  if (!Number.isSafeInteger(value)) throw new MPIError("ERR_ARG", `${at()}: ${name} must be an integer, got ${String(value)}`);
+  return value as number;
+}
