@@ -102,10 +102,13 @@ function compose(blocks: readonly Block[]): Layout {
   return { plan, size, lb, ub, trueLb, trueUb, signature, element: element ?? null, align };
 }
 
-/** How a datatype was made (mpi4py's `combiner` names, MPI-4.0 §5.1.13). */
-export type Combiner =
-  | "NAMED" | "DUP" | "CONTIGUOUS" | "VECTOR" | "HVECTOR" | "INDEXED" | "HINDEXED" | "INDEXED_BLOCK"
-  | "HINDEXED_BLOCK" | "STRUCT" | "SUBARRAY" | "RESIZED";
+/** How a datatype was made (`t.combiner`, Get_envelope; MPI-4.0 §5.1.13). */
+export const COMBINER_NAMED = 0, COMBINER_DUP = 1, COMBINER_CONTIGUOUS = 2, COMBINER_VECTOR = 3, COMBINER_HVECTOR = 4,
+  COMBINER_INDEXED = 5, COMBINER_HINDEXED = 6, COMBINER_INDEXED_BLOCK = 7, COMBINER_HINDEXED_BLOCK = 8,
+  COMBINER_STRUCT = 9, COMBINER_SUBARRAY = 10, COMBINER_RESIZED = 11;
+
+/** The arguments a derived type was made with (MPI_Type_get_contents): integers, addresses (bytes), datatypes. */
+export type Contents = [integers: number[], addresses: number[], datatypes: Datatype[]];
 
 export class Datatype {
   readonly #layout: Layout;
@@ -113,16 +116,32 @@ export class Datatype {
   #committed: boolean;
   #freed = false;
   readonly #predefined: boolean;
-  /** How it was made; "NAMED" for the predefined types. */
-  readonly combiner: Combiner;
+  /** How it was made: MPI.COMBINER_NAMED for the predefined types, MPI.COMBINER_VECTOR, ... */
+  readonly combiner: number;
+  readonly #contents: Contents;
 
   /** @internal Datatypes are the predefined ones or made by their Create_* methods, not with `new`. */
-  constructor(layout: Layout, name: string, combiner: Combiner) {
+  constructor(layout: Layout, name: string, combiner: number, contents: Contents = [[], [], []]) {
     this.#layout = layout;
     this.#name = name;
-    this.#predefined = combiner === "NAMED";
+    this.#predefined = combiner === COMBINER_NAMED;
     this.#committed = this.#predefined;
     this.combiner = combiner;
+    this.#contents = contents;
+  }
+
+  /** [num_integers, num_addresses, num_datatypes, combiner] (MPI_Type_get_envelope). */
+  Get_envelope(): [number, number, number, number] {
+    const [integers, addresses, datatypes] = this.#contents;
+    return [integers.length, addresses.length, datatypes.length, this.combiner];
+  }
+
+  /** The constructor's arguments, as MPI-4.0 §5.1.13 lists them (MPI_Type_get_contents); ERR_TYPE for a predefined type. */
+  Get_contents(): Contents {
+    this.#alive("Get_contents");
+    if (this.#predefined) throw new MPIError("ERR_TYPE", `Get_contents: ${this.#name} is predefined; it has no contents (see Get_envelope)`);
+    const [integers, addresses, datatypes] = this.#contents;
+    return [[...integers], [...addresses], [...datatypes]];
   }
 
   // ---- what it is ----------------------------------------------------------------------------------------
@@ -185,7 +204,7 @@ export class Datatype {
 
   /** A copy with the same layout, committed if this one is (MPI_Type_dup). */
   Dup(): Datatype {
-    const t = this.#derive("Dup", this.#layout, "DUP");
+    const t = this.#derive("Dup", this.#layout, COMBINER_DUP, [], []);
     t.#committed = this.#committed;
     return t;
   }
@@ -196,9 +215,9 @@ export class Datatype {
     return this.#layout;
   }
 
-  #derive(call: string, layout: Layout, combiner: Combiner): Datatype {
+  #derive(call: string, layout: Layout, combiner: number, integers: number[], addresses: number[]): Datatype {
     this.#alive(call);
-    return new Datatype(layout, `${call}(${this.#name})`, combiner);
+    return new Datatype(layout, `${call}(${this.#name})`, combiner, [integers, addresses, [this]]);
   }
 
   // ---- constructors (MPI-4.0 §5.1.2-§5.1.7) --------------------------------------------------------------
@@ -207,7 +226,7 @@ export class Datatype {
   Create_contiguous(count: number): Datatype {
     const old = this.#alive("Create_contiguous");
     count = nonNegative("Create_contiguous", "count", count);
-    return this.#derive("Create_contiguous", compose([{ displacement: 0, count, type: old }]), "CONTIGUOUS");
+    return this.#derive("Create_contiguous", compose([{ displacement: 0, count, type: old }]), COMBINER_CONTIGUOUS, [count], []);
   }
 
   /** `count` blocks of `blocklength` items, block i starting `i * stride` items (extents) from the first. */
@@ -215,14 +234,15 @@ export class Datatype {
     const call = "Create_vector";
     const old = this.#alive(call);
     stride = integer(call, "stride", stride);
-    return this.#derive(call, this.#strided(call, count, blocklength, stride * (old.ub - old.lb)), "VECTOR");
+    return this.#derive(call, this.#strided(call, count, blocklength, stride * (old.ub - old.lb)), COMBINER_VECTOR, [count, blocklength, stride], []);
   }
 
   /** As Create_vector with the stride in bytes. */
   Create_hvector(count: number, blocklength: number, stride: number): Datatype {
     const call = "Create_hvector";
     this.#alive(call);
-    return this.#derive(call, this.#strided(call, count, blocklength, integer(call, "stride", stride)), "HVECTOR");
+    stride = integer(call, "stride", stride);
+    return this.#derive(call, this.#strided(call, count, blocklength, stride), COMBINER_HVECTOR, [count, blocklength], [stride]);
   }
 
   #strided(call: string, count: number, blocklength: number, strideBytes: number): Layout {
@@ -234,39 +254,44 @@ export class Datatype {
 
   /** Blocks of `blocklengths[i]` items at `displacements[i]` items (extents). */
   Create_indexed(blocklengths: readonly number[], displacements: readonly number[]): Datatype {
-    return this.#indexed("Create_indexed", blocklengths, displacements, this.extent, "INDEXED");
+    return this.#indexed("Create_indexed", blocklengths, displacements, this.extent, COMBINER_INDEXED);
   }
 
   /** As Create_indexed with the displacements in bytes. */
   Create_hindexed(blocklengths: readonly number[], displacements: readonly number[]): Datatype {
-    return this.#indexed("Create_hindexed", blocklengths, displacements, 1, "HINDEXED");
+    return this.#indexed("Create_hindexed", blocklengths, displacements, 1, COMBINER_HINDEXED);
   }
 
   /** Blocks of `blocklength` items each at `displacements[i]` items (extents). */
   Create_indexed_block(blocklength: number, displacements: readonly number[]): Datatype {
-    return this.#block("Create_indexed_block", blocklength, displacements, this.extent, "INDEXED_BLOCK");
+    return this.#block("Create_indexed_block", blocklength, displacements, this.extent, COMBINER_INDEXED_BLOCK);
   }
 
   /** As Create_indexed_block with the displacements in bytes. */
   Create_hindexed_block(blocklength: number, displacements: readonly number[]): Datatype {
-    return this.#block("Create_hindexed_block", blocklength, displacements, 1, "HINDEXED_BLOCK");
+    return this.#block("Create_hindexed_block", blocklength, displacements, 1, COMBINER_HINDEXED_BLOCK);
   }
 
-  #block(call: string, blocklength: number, displacements: readonly number[], unit: number, combiner: Combiner): Datatype {
+  #block(call: string, blocklength: number, displacements: readonly number[], unit: number, combiner: number): Datatype {
     this.#alive(call);
     const n = nonNegative(call, "blocklength", blocklength);
     const displs = integers(call, "displacements", displacements);
     return this.#indexed(call, displs.map(() => n), displs, unit, combiner);
   }
 
-  #indexed(call: string, blocklengths: readonly number[], displacements: readonly number[], unit: number, combiner: Combiner): Datatype {
+  /** The indexed family; its contents (MPI-4.0 §5.1.13) list one block length for the _block forms, displacements as integers or (h) addresses. */
+  #indexed(call: string, blocklengths: readonly number[], displacements: readonly number[], unit: number, combiner: number): Datatype {
     const type = this.#alive(call);
     const lengths = integers(call, "blocklengths", blocklengths, 0);
     const displs = integers(call, "displacements", displacements);
     if (lengths.length !== displs.length) {
       throw new MPIError("ERR_ARG", `${call}: blocklengths has ${lengths.length} entries but displacements has ${displs.length}`);
     }
-    return this.#derive(call, compose(lengths.map((count, i) => ({ displacement: displs[i]! * unit, count, type }))), combiner);
+    const block = combiner === COMBINER_INDEXED_BLOCK || combiner === COMBINER_HINDEXED_BLOCK;
+    const bytes = combiner === COMBINER_HINDEXED || combiner === COMBINER_HINDEXED_BLOCK;
+    const ints = [lengths.length, ...(block ? lengths.slice(0, 1) : lengths), ...(bytes ? [] : displs)];
+    if (block && lengths.length === 0) ints.push(0);
+    return this.#derive(call, compose(lengths.map((count, i) => ({ displacement: displs[i]! * unit, count, type }))), combiner, ints, bytes ? displs : []);
   }
 
   /**
@@ -304,7 +329,7 @@ export class Datatype {
     }
     const layout = compose(blocks);
     const total = n.reduce((p, x) => p * x, 1) * extent;
-    return this.#derive(call, { ...layout, lb: type.lb, ub: type.lb + total }, "SUBARRAY");
+    return this.#derive(call, { ...layout, lb: type.lb, ub: type.lb + total }, COMBINER_SUBARRAY, [full.length, ...full, ...sub, ...at, order], []);
   }
 
   /** The same data with new bounds: lower bound `lb`, extent `extent` (bytes). */
@@ -313,7 +338,7 @@ export class Datatype {
     const layout = this.#alive(call);
     lb = integer(call, "lb", lb);
     extent = integer(call, "extent", extent);
-    return this.#derive(call, { ...layout, lb, ub: lb + extent }, "RESIZED");
+    return this.#derive(call, { ...layout, lb, ub: lb + extent }, COMBINER_RESIZED, [], [lb, extent]);
   }
 
   /**
@@ -332,7 +357,7 @@ export class Datatype {
     }
     const layout = compose(lengths.map((count, i) => ({ displacement: displs[i]!, count, type: datatypes[i]!.#alive(call) })));
     const pad = (layout.align - ((layout.ub - layout.lb) % layout.align)) % layout.align;
-    return new Datatype({ ...layout, ub: layout.ub + pad }, "Create_struct", "STRUCT");
+    return new Datatype({ ...layout, ub: layout.ub + pad }, "Create_struct", COMBINER_STRUCT, [[lengths.length, ...lengths], displs, [...datatypes]]);
   }
 
   // ---- packing (MPI-4.0 §5.2) ----------------------------------------------------------------------------
@@ -432,10 +457,10 @@ function integers(call: string, name: string, value: unknown, min = -Infinity): 
 // ---- predefined datatypes (mpi4py's names; C type sizes of LP64 Linux, where Open MPI and MPICH run) -------
 
 function named(name: string, size: number, element: ElementArray | null, elementSize = size): Datatype {
-  return new Datatype(basic(size, element, elementSize), name, "NAMED");
+  return new Datatype(basic(size, element, elementSize), name, COMBINER_NAMED);
 }
 
-export const DATATYPE_NULL: Datatype = new Datatype(basic(0, null), "MPI_DATATYPE_NULL", "NAMED");
+export const DATATYPE_NULL: Datatype = new Datatype(basic(0, null), "MPI_DATATYPE_NULL", COMBINER_NAMED);
 export const BYTE = named("MPI_BYTE", 1, Uint8Array);
 export const PACKED = named("MPI_PACKED", 1, Uint8Array);
 export const CHAR = named("MPI_CHAR", 1, Int8Array);
