@@ -143,7 +143,7 @@ function typed(comm: Comm, call: string, name: string, buf: unknown): TypedArray
   const m = arg(comm, call, name, buf);
   const element = m.element;
   if (!m.inPlace || !element) {
-    throw new MPIError("ERR_TYPE", `${comm.where(call)}: ${name} has datatype ${m.type!.name}; reductions need a contiguous datatype of one predefined type`);
+    throw new MPIError("ERR_TYPE", `${comm.where(call)}: ${name} has datatype ${m.type!.name}; reductions need a contiguous datatype of one predefined real or integer type`);
   }
   const bytes = m.outgoing();
   if (bytes.byteOffset % element.BYTES_PER_ELEMENT !== 0) {

@@ -42,8 +42,8 @@ export class Message {
   /** Whether the data sits in `memory` as one contiguous run (sent and received in place). */
   get inPlace(): boolean { return this.type === null || this.type.dense; }
 
-  /** The typed array one basic element reads as (for reductions); null for a mixed struct. */
-  get element(): Datatype["element"] { return this.type === null ? null : this.type.element; }
+  /** The typed array whose elements are the basic elements (for reductions); null for mixed structs and complex types. */
+  get element(): Datatype["element"] { return this.type === null ? null : this.type.scalar; }
 
   /** The data as contiguous bytes: the user's memory itself when dense, else a packed copy. */
   outgoing(): Uint8Array {

@@ -42,12 +42,13 @@ interface Layout {
 /** One block of a derived type: `count` items of `type` whose first item's origin is at byte `displacement`. */
 interface Block { readonly displacement: number; readonly count: number; readonly type: Layout }
 
-function basic(size: number, element: ElementArray | null, elementSize = size): Layout {
+/** A predefined type: one basic element of `size` bytes (a complex number is one element of two typed-array slots). */
+function basic(size: number, element: ElementArray | null): Layout {
   return {
     plan: size === 0 ? [] : [{ offset: 0, length: size, repeat: 1, stride: 0 }],
     size, lb: 0, ub: size, trueLb: 0, trueUb: size,
-    signature: size === 0 ? [] : [[elementSize, size / elementSize]],
-    element, align: Math.max(1, elementSize),
+    signature: size === 0 ? [] : [[size, 1]],
+    element, align: element?.BYTES_PER_ELEMENT ?? 1,
   };
 }
 
@@ -160,6 +161,12 @@ export class Datatype {
   get isNull(): boolean { return this.#freed || this === DATATYPE_NULL; }
   /** The typed array one basic element reads as (Float64Array for DOUBLE and its derived types); null if mixed. */
   get element(): ElementArray | null { return this.#layout.element; }
+
+  /** @internal The typed array whose elements are exactly the basic elements (not complex pairs), for reductions. */
+  get scalar(): ElementArray | null {
+    const { element, signature } = this.#layout;
+    return element && signature.every(([size]) => size === element.BYTES_PER_ELEMENT) ? element : null;
+  }
 
   Get_size(): number { return this.size; }
   /** [lb, extent] (MPI_Type_get_extent). */
@@ -456,8 +463,8 @@ function integers(call: string, name: string, value: unknown, min = -Infinity): 
 
 // ---- predefined datatypes (mpi4py's names; C type sizes of LP64 Linux, where Open MPI and MPICH run) -------
 
-function named(name: string, size: number, element: ElementArray | null, elementSize = size): Datatype {
-  return new Datatype(basic(size, element, elementSize), name, COMBINER_NAMED);
+function named(name: string, size: number, element: ElementArray | null): Datatype {
+  return new Datatype(basic(size, element), name, COMBINER_NAMED);
 }
 
 export const DATATYPE_NULL: Datatype = new Datatype(basic(0, null), "MPI_DATATYPE_NULL", COMBINER_NAMED);
@@ -490,8 +497,8 @@ export const AINT = named("MPI_AINT", 8, BigInt64Array);
 export const OFFSET = named("MPI_OFFSET", 8, BigInt64Array);
 export const COUNT = named("MPI_COUNT", 8, BigInt64Array);
 /** Complex numbers as (real, imaginary) pairs: a Float32Array or Float64Array of twice the length. */
-export const C_FLOAT_COMPLEX = named("MPI_C_FLOAT_COMPLEX", 8, Float32Array, 4);
-export const C_DOUBLE_COMPLEX = named("MPI_C_DOUBLE_COMPLEX", 16, Float64Array, 8);
+export const C_FLOAT_COMPLEX = named("MPI_C_FLOAT_COMPLEX", 8, Float32Array);
+export const C_DOUBLE_COMPLEX = named("MPI_C_DOUBLE_COMPLEX", 16, Float64Array);
 // mpi4py's aliases
 export const SIGNED_SHORT = SHORT, SIGNED_INT = INT, UNSIGNED_INT = UNSIGNED, SIGNED_LONG = LONG,
   SIGNED_LONG_LONG = LONG_LONG, BOOL = C_BOOL, C_COMPLEX = C_FLOAT_COMPLEX;

@@ -31,6 +31,11 @@ import { expectError } from "../support/expect-error.js";
     expectError("ERR_TYPE", () => t.Free(), /predefined/);
   }
   assert.equal(MPI.DOUBLE.Get_name(), "MPI_DOUBLE");
+  // a complex number is one basic element (two typed-array slots): Get_elements counts complex numbers
+  const cst = new MPI.Status();
+  cst.byteCount = 48;
+  assert.equal(cst.Get_elements(MPI.C_DOUBLE_COMPLEX), 3);
+  assert.equal(cst.Get_elements(MPI.DOUBLE), 6);
   assert.equal(MPI.SIGNED_INT, MPI.INT);
   assert.equal(MPI.DATATYPE_NULL.size, 0);
   assert.ok(MPI.DATATYPE_NULL.isNull);
@@ -311,6 +316,7 @@ for (const [label, comm] of comms) {
     comm.Allreduce([new Int32Array([rank, 2]), 1, contig2], [out2, 1, contig2], MPI.MAX);
     assert.deepEqual(Array.from(out2), [size - 1, 2]);
     expectError("ERR_TYPE", () => comm.Allreduce([grid(rank), 1, columnType], new Float64Array(ROWS), MPI.SUM), /reductions need a contiguous datatype/);
+    expectError("ERR_TYPE", () => comm.Allreduce([new Float64Array(2), MPI.C_DOUBLE_COMPLEX], [new Float64Array(2), MPI.C_DOUBLE_COMPLEX], MPI.PROD), /C_DOUBLE_COMPLEX/);
     expectError("ERR_TYPE", () => comm.Bcast([grid(rank), 1, MPI.DOUBLE.Create_vector(2, 1, 2)], 0), /Bcast on rank .*not committed/);
     comm.Barrier();
   }
