@@ -186,6 +186,20 @@ for (const [label, comm] of comms) {
     assert.equal(st.Get_count(twoCols), 2);
   }
 
+  // a short message fills the type's blocks in order and stops inside one (word and byte granularity)
+  {
+    const pairs = MPI.DOUBLE.Create_vector(3, 2, 4).Commit(); // doubles 0,1 4,5 8,9
+    const into = new Float64Array(10).fill(-1);
+    const st = new MPI.Status();
+    comm.Sendrecv(new Float64Array([1, 2, 3]).map((v) => v + 10 * rank), next, 11, [into, 1, pairs], prev, 11, st);
+    assert.deepEqual(Array.from(into), [1, 2, -1, -1, 3, -1, -1, -1, -1, -1].map((v) => (v < 0 ? v : v + 10 * prev)), ctx("short into pairs"));
+    assert.equal(st.Get_count(pairs), MPI.UNDEFINED);
+    assert.equal(st.Get_elements(pairs), 3);
+    const bytes = new Uint8Array(9).fill(0xee);
+    comm.Sendrecv(Uint8Array.of(1, 2, 3, 4, 5), next, 12, [bytes, 1, MPI.BYTE.Create_vector(3, 2, 3).Commit()], prev, 12);
+    assert.deepEqual(Array.from(bytes), [1, 2, 0xee, 3, 4, 0xee, 5, 0xee, 0xee], ctx("short bytes"));
+  }
+
   // Sendrecv_replace with a derived type: only the type's cells are replaced
   {
     const mine = grid(rank);
