@@ -130,7 +130,6 @@ test("random derived types match their type maps: bounds, sizes, Pack, Unpack, p
     const span = Math.max(t.true_ub + (count - 1) * Math.max(t.extent, 0), 1);
     const memory = Uint8Array.from({ length: span }, (_, i) => (i * 7 + seed) & 0xff);
     const expected = referencePack(map, count, memory);
-    const packed = new Uint8Array(expected.length);
     // the message path every call uses: [buf, count, type] packs for a send and unpacks a receive
     const m = bufferArg("test", "buf", [memory, count, t]);
     assert.deepEqual(m.outgoing(), expected, what);
