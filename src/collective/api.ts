@@ -105,16 +105,19 @@ function checkSeq(comm: Comm, call: string, seq: unknown, argName: string): unkn
   return seq;
 }
 
-/** A buffer argument parsed (a plain buffer or a buffer spec with a datatype). */
-function arg(comm: Comm, call: string, name: string, buf: unknown): Message {
-  return bufferArg(() => comm.where(call), name, buf);
+/**
+ * A buffer argument parsed (a plain buffer or a buffer spec with a datatype). A buffer split into one block per
+ * rank passes `blocks`: a spec's count is then the count of one block, as in mpi4py.
+ */
+function arg(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): Message {
+  return bufferArg(() => comm.where(call), name, buf, blocks);
 }
 
 /** A buffer's bytes, as contiguous bytes (packed when its datatype is not), and bytes per item in `unit`. */
 interface Bytes { bytes: Uint8Array; unit: number; land: () => void }
 
-function sendBytes(comm: Comm, call: string, name: string, buf: unknown): Bytes {
-  const m = arg(comm, call, name, buf);
+function sendBytes(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): Bytes {
+  const m = arg(comm, call, name, buf, blocks);
   return { bytes: m.outgoing(), unit: m.unit, land: nothing };
 }
 
@@ -122,8 +125,8 @@ function sendBytes(comm: Comm, call: string, name: string, buf: unknown): Bytes 
  * Where a collective receives into a buffer: in place, or a packed copy (blocks may leave items untouched) that
  * `land` unpacks once the collective is complete.
  */
-function recvBytes(comm: Comm, call: string, name: string, buf: unknown): Bytes {
-  return landing(arg(comm, call, name, buf));
+function recvBytes(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): Bytes {
+  return landing(arg(comm, call, name, buf, blocks));
 }
 
 function landing(m: Message): Bytes {
@@ -445,7 +448,7 @@ export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | 
   const recv = r?.bytes ?? null;
   let send: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
-    const s = sendBytes(comm, call, "sendbuf", sendbuf);
+    const s = sendBytes(comm, call, "sendbuf", sendbuf, c.size);
     send = s.bytes;
     const block = divide(comm, call, "sendbuf", send, s.unit, c.size);
     if (recv && recv.length < block) {
@@ -486,7 +489,7 @@ export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
   let recv: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
   let land = nothing;
   if (atRoot) {
-    const r = recvBytes(comm, call, "recvbuf", recvbuf);
+    const r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
     ({ bytes: recv, land } = r);
     const block = divide(comm, call, "recvbuf", recv, r.unit, c.size);
     if (send && send.length > block) {
@@ -517,7 +520,7 @@ export function Gatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: Buffer
 export function Allgather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Iallgather" : "Allgather";
   const c = engine(comm, call);
-  const r = recvBytes(comm, call, "recvbuf", recvbuf);
+  const r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
   const recv = r.bytes;
   const send = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf).bytes;
   const block = divide(comm, call, "recvbuf", recv, r.unit, c.size);
@@ -549,10 +552,10 @@ export function Allgatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: Buf
 export function Alltoall(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, nonblocking = false): Request<void> | void {
   const call = nonblocking ? "Ialltoall" : "Alltoall";
   const c = engine(comm, call);
-  const r = recvBytes(comm, call, "recvbuf", recvbuf);
+  const r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
   const recv = r.bytes;
   // IN_PLACE: the data to send is in recvbuf; send from a copy.
-  const s = sendbuf === IN_PLACE ? { bytes: recv.slice(), unit: r.unit } : sendBytes(comm, call, "sendbuf", sendbuf);
+  const s = sendbuf === IN_PLACE ? { bytes: recv.slice(), unit: r.unit } : sendBytes(comm, call, "sendbuf", sendbuf, c.size);
   const send = s.bytes;
   const sblock = divide(comm, call, "sendbuf", send, s.unit, c.size);
   const rblock = divide(comm, call, "recvbuf", recv, r.unit, c.size);

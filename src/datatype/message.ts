@@ -10,16 +10,21 @@ import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer } fr
 import { transfer } from "./plan.js";
 import { Datatype, checkSpan, typeOfBuffer } from "./type.js";
 
-/** `[buf, datatype]`, `[buf, count, datatype]`, `[buf, [count, displ], datatype]` or `[buf, count]`. */
+/** `[buf, datatype]`, `[buf, count, datatype?]`, `[buf, [count, displ], datatype?]` or `[buf, count, displ, datatype]`. */
 export type TypedSpec =
   | readonly [Buffer, Datatype]
-  | readonly [Buffer, number | readonly [number, number], Datatype?];
+  | readonly [Buffer, number | readonly [number, number], Datatype?]
+  | readonly [Buffer, number, number, Datatype];
 /** What a Capitalized call accepts for one buffer. */
 export type BufSpec = Buffer | TypedSpec;
-/** `[buf, counts, displs?, datatype?]` or `[buf, [counts, displs], datatype]`: per-rank blocks, in items of the type. */
+/** Per-rank counts (one number: the same for every rank) or displacements (one number: a stride), in items. */
+type PerRank = readonly number[] | number;
+/** `[buf, counts, displs?, datatype?]`, `[buf, [counts, displs], datatype?]`, `[buf, datatype]` or a buffer: per-rank blocks. */
 export type BufSpecV =
-  | readonly [Buffer, readonly number[], (readonly number[] | null | undefined)?, Datatype?]
-  | readonly [Buffer, readonly number[], Datatype]
+  | Buffer
+  | readonly [Buffer, Datatype]
+  | readonly [Buffer, PerRank, (PerRank | null | undefined)?, Datatype?]
+  | readonly [Buffer, PerRank, Datatype]
   | readonly [Buffer, readonly [readonly number[], readonly number[] | null], Datatype?];
 
 /**
@@ -76,33 +81,34 @@ export class Message {
 }
 
 /**
- * Parses one buffer argument (`spec`, named `name` in errors; `where` says the call, rank and communicator).
- * `count` and `displ` are in items of the datatype (displ in extents, as in mpi4py); without a count, the buffer
- * holds as many items as fit, and must hold a whole number of them.
+ * Parses one buffer argument (`spec`, named `name` in errors; `where` says the call, rank and communicator):
+ * `buf`, `[buf, datatype]`, `[buf, count]`, `[buf, [count, displ]]`, `[buf, count, datatype]`,
+ * `[buf, [count, displ], datatype]` or `[buf, count, displ, datatype]`, as mpi4py reads them. `count` and `displ`
+ * are in items of the datatype (displ in extents). A buffer that a collective splits into `blocks` equal blocks
+ * (Scatter's sendbuf, Gather's recvbuf, ...) gives the count of one block, as in mpi4py; without a count, the
+ * buffer holds as many items as fit, and must hold a whole number of them.
  */
-export function bufferArg(where: string | (() => string), name: string, spec: unknown): Message {
+export function bufferArg(where: string | (() => string), name: string, spec: unknown, blocks = 1): Message {
   if (isBuffer(spec)) {
     const bytes = bytesOf(checkBuffer(where, name, spec));
     const unit = elementSize(spec);
     return new Message(bytes, null, bytes.length / unit, unit);
   }
   const at = () => (typeof where === "function" ? where() : where);
-  if (!Array.isArray(spec) || spec.length < 2 || spec.length > 3 || !isBuffer(spec[0])) {
+  if (!Array.isArray(spec) || spec.length < 2 || spec.length > 4 || !isBuffer(spec[0])) {
     throw new MPIError("ERR_BUFFER", `${at()}: ${name} must be a typed array, [buf, datatype], [buf, count, datatype] or [buf, [count, displ], datatype], got ${describe(spec)}`);
   }
   const buf = checkBuffer(where, `${name}[0]`, spec[0]);
-  const last = spec[spec.length - 1] as unknown;
-  const type = last instanceof Datatype ? last : spec.length === 2 ? typeOfBuffer(buf) : undefined;
-  if (!type) throw new MPIError("ERR_TYPE", `${at()}: ${name}[2] must be an MPI.Datatype, got ${describe(last)}`);
-  const layout = spec.length === 3 || !(last instanceof Datatype) ? (spec[1] as unknown) : undefined;
-  let count: number | undefined, displ = 0;
-  if (Array.isArray(layout)) {
-    if (layout.length !== 2) throw new MPIError("ERR_COUNT", `${at()}: ${name}[1] must be [count, displ], got an array of ${layout.length}`);
-    count = itemCount(at, `${name}[1][0]`, layout[0]);
-    displ = integer(at, `${name}[1][1]`, layout[1]);
-  } else if (layout !== undefined) {
-    count = itemCount(at, `${name}[1]`, layout);
+  let parts = spec.slice(1) as unknown[];
+  let type = typeOfBuffer(buf);
+  if (parts[parts.length - 1] instanceof Datatype) type = parts.pop() as Datatype;
+  else if (spec.length > 2) throw new MPIError("ERR_TYPE", `${at()}: ${name}[${spec.length - 1}] must be an MPI.Datatype, got ${describe(spec[spec.length - 1])}`);
+  if (parts.length === 1 && Array.isArray(parts[0])) {
+    if (parts[0].length !== 2) throw new MPIError("ERR_COUNT", `${at()}: ${name}[1] must be [count, displ], got an array of ${parts[0].length}`);
+    parts = [...(parts[0] as unknown[])];
   }
+  const count = parts[0] === undefined ? undefined : itemCount(at, `${name} count`, parts[0]) * blocks;
+  const displ = parts[1] === undefined ? 0 : integer(at, `${name} displ`, parts[1]);
   return message(at, name, buf, type, count, displ);
 }
 
@@ -134,32 +140,50 @@ export interface MessageV {
 }
 
 /**
- * Parses `[buf, counts, displs?, datatype?]` (or `[buf, [counts, displs], datatype]`) for a communicator of `size`
- * ranks; displacements default to the blocks one after the other. Every block must lie inside the buffer.
+ * Parses a v-collective's buffer for a communicator of `size` ranks, as mpi4py reads it: `buf`,
+ * `[buf, counts]`, `[buf, counts, displs]`, `[buf, counts, displs, datatype]`, `[buf, counts, datatype]`,
+ * `[buf, [counts, displs], datatype]` or `[buf, datatype]`. Counts are an array or one count for every rank
+ * (missing: the buffer's items spread as evenly as possible, the first ranks one more); displacements an array, one
+ * stride (block i at i * stride) or missing (the blocks one after the other). Every block must lie inside the buffer.
  */
 export function bufferArgV(where: string | (() => string), name: string, spec: unknown, size: number): MessageV {
   const at = () => (typeof where === "function" ? where() : where);
-  if (!Array.isArray(spec) || spec.length < 2 || spec.length > 4 || !isBuffer(spec[0])) {
-    throw new MPIError("ERR_ARG", `${at()}: ${name} must be [buffer, counts], [buffer, counts, displs] or [buffer, counts, displs, datatype], got ${describe(spec)}`);
+  const plain = isBuffer(spec);
+  if (!plain && (!Array.isArray(spec) || spec.length < 2 || spec.length > 4 || !isBuffer(spec[0]))) {
+    throw new MPIError("ERR_ARG", `${at()}: ${name} must be a buffer, [buffer, counts], [buffer, counts, displs] or [buffer, counts, displs, datatype], got ${describe(spec)}`);
   }
-  const buf = checkBuffer(where, `${name}[0]`, spec[0]);
-  let parts = spec.slice(1) as unknown[];
+  const buf = checkBuffer(where, plain ? name : `${name}[0]`, plain ? spec : (spec as unknown[])[0]);
+  let parts = plain ? [] : ((spec as unknown[]).slice(1));
   let type = typeOfBuffer(buf);
   if (parts[parts.length - 1] instanceof Datatype) type = parts.pop() as Datatype;
-  else if (spec.length === 4) throw new MPIError("ERR_TYPE", `${at()}: ${name}[3] must be an MPI.Datatype, got ${describe(spec[3])}`);
+  else if (parts.length === 3) throw new MPIError("ERR_TYPE", `${at()}: ${name}[3] must be an MPI.Datatype, got ${describe(parts[2])}`);
   // [counts, displs] as one pair: an array whose first entry is itself an array
-  if (parts.length === 1 && Array.isArray(parts[0]) && Array.isArray((parts[0] as unknown[])[0])) parts = [...(parts[0] as unknown[])];
-  const counts = ints(at, `${name} counts`, parts[0], size);
+  if (parts.length === 1 && Array.isArray(parts[0]) && (Array.isArray(parts[0][0]) || ArrayBuffer.isView(parts[0][0]))) parts = [...(parts[0] as unknown[])];
+  const whole = bytesOf(buf);
+  let counts: number[];
+  if (parts[0] === undefined || parts[0] === null) {
+    if (type.extent <= 0 || whole.length % type.extent !== 0) {
+      throw new MPIError("ERR_COUNT", `${at()}: ${name} has ${whole.length} bytes, not a whole number of ${type.name} items; give the counts`);
+    }
+    const items = whole.length / type.extent;
+    counts = Array.from({ length: size }, (_, i) => Math.floor(items / size) + (i < items % size ? 1 : 0));
+  } else if (typeof parts[0] === "number") {
+    counts = new Array<number>(size).fill(itemCount(at, `${name} counts`, parts[0]));
+  } else {
+    counts = ints(at, `${name} counts`, parts[0], size);
+  }
   let displs: number[];
   if (parts[1] === undefined || parts[1] === null) {
     displs = [];
     let next = 0;
     for (const n of counts) { displs.push(next); next += n; }
+  } else if (typeof parts[1] === "number") {
+    const stride = itemCount(at, `${name} displs`, parts[1]);
+    displs = counts.map((_, i) => i * stride);
   } else {
     displs = ints(at, `${name} displs`, parts[1], size);
   }
   const items = counts.reduce((end, n, i) => (n > 0 ? Math.max(end, displs[i]! + n) : end), 0);
-  const whole = bytesOf(buf);
   for (let i = 0; i < size; i++) {
     if (counts[i]! > 0 && (displs[i]! + counts[i]!) * type.extent > whole.length) {
       throw new MPIError("ERR_BUFFER", `${at()}: ${name} block ${i} (displacement ${displs[i]}, count ${counts[i]}) runs past the end of the buffer (${whole.length} bytes, items of ${type.extent})`);

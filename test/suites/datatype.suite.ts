@@ -135,6 +135,7 @@ const world = MPI.COMM_WORLD;
 const comms: [string, MPI.Comm][] = [["COMM_WORLD", world], ["Dup", world.Dup()], ["COMM_SELF", MPI.COMM_SELF]];
 
 const ROWS = 5, COLS = 4;
+const seqOf = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** A ROWS×COLS row-major grid whose cell (i, j) holds rank*1000 + i*10 + j. */
 function grid(rank: number): Float64Array {
   return Float64Array.from({ length: ROWS * COLS }, (_, k) => rank * 1000 + Math.floor(k / COLS) * 10 + (k % COLS));
@@ -209,7 +210,7 @@ for (const [label, comm] of comms) {
     assert.deepEqual(Array.from(mine), Array.from(expected), ctx("Sendrecv_replace column"));
   }
 
-  // typed specs on byte memory: [buf, MPI.DOUBLE], [buf, count, type], [buf, [count, displ], type]
+  // typed specs on byte memory: [buf, MPI.DOUBLE], [buf, count, type], [buf, [count, displ], type], [buf, count, displ, type]
   {
     const out = new Uint8Array(new Float64Array([rank, rank + 0.5, -rank]).buffer);
     const into = new ArrayBuffer(32);
@@ -219,6 +220,8 @@ for (const [label, comm] of comms) {
     const got = new Int32Array(4);
     comm.Sendrecv([ints, 2], next, 6, [got, 4, MPI.INT], prev, 6); // [buf, count]: count in the array's elements
     assert.deepEqual(Array.from(got), [prev + 1, 2 * (prev + 1), 0, 0]);
+    comm.Sendrecv([ints, 1, 3, MPI.INT], next, 6, [got, 1, 2, MPI.INT], prev, 6);
+    assert.deepEqual(Array.from(got), [prev + 1, 2 * (prev + 1), 4 * (prev + 1), 0], ctx("[buf, count, displ, type]"));
     // a struct array travels packed (12 bytes each) and lands in its padded layout
     const rec = MPI.Datatype.Create_struct([1, 1], [0, 8], [MPI.DOUBLE, MPI.INT]).Commit();
     const recs = new ArrayBuffer(2 * 16);
@@ -269,7 +272,8 @@ for (const [label, comm] of comms) {
     // Gather columns: rank r's column 0 becomes column r of the root's size-column grid (resized column type)
     const wide = new Float64Array(ROWS * size).fill(-1);
     const colOfWide = MPI.DOUBLE.Create_vector(ROWS, 1, size).Create_resized(0, 8).Commit();
-    comm.Gather([grid(rank), 1, columnType], rank === 0 ? [wide, size, colOfWide] : null, 0);
+    // as in mpi4py, the count of a buffer split into one block per rank is the count of one block
+    comm.Gather([grid(rank), 1, columnType], rank === 0 ? [wide, 1, colOfWide] : null, 0);
     if (rank === 0) {
       for (let r = 0; r < size; r++) {
         assert.deepEqual(Array.from({ length: ROWS }, (_, i) => wide[i * size + r]), column(grid(r), 0), ctx(`Gather column ${r}`));
@@ -280,12 +284,12 @@ for (const [label, comm] of comms) {
     comm.Allgather([new Float64Array([rank, -rank]), MPI.DOUBLE], [all, MPI.DOUBLE]);
     assert.deepEqual(Array.from(new Float64Array(all)), Array.from({ length: 2 * size }, (_, k) => (k % 2 ? -Math.floor(k / 2) : Math.floor(k / 2))));
     const wideAll = new Float64Array(ROWS * size);
-    comm.Iallgather([grid(rank), 1, columnType], [wideAll, size, colOfWide]).wait();
+    comm.Iallgather([grid(rank), 1, columnType], [wideAll, 1, colOfWide]).wait();
     for (let r = 0; r < size; r++) assert.deepEqual(Array.from({ length: ROWS }, (_, i) => wideAll[i * size + r]), column(grid(r), 0));
 
     // Scatter columns of the root's wide grid: rank r gets column r as ROWS contiguous doubles
     const mineCol = new Float64Array(ROWS);
-    comm.Scatter(rank === 0 ? [wideAll, size, colOfWide] : null, mineCol, 0);
+    comm.Scatter(rank === 0 ? [wideAll, 1, colOfWide] : null, mineCol, 0);
     assert.deepEqual(Array.from(mineCol), column(grid(rank), 0), ctx("Scatter column"));
 
     // v-collectives with [buf, counts, displs, datatype]: rank r contributes r+1 ints
@@ -302,6 +306,14 @@ for (const [label, comm] of comms) {
     const back = new Int32Array(rank + 1);
     comm.Scatterv(rank === 0 ? [atRoot, counts, displs, MPI.INT] : null, [back, MPI.INT], 0);
     assert.deepEqual(Array.from(back), new Array(rank + 1).fill(rank), ctx("Scatterv typed"));
+    // mpi4py's other v-forms: one count for every rank and a stride, a plain buffer or [buf, datatype] spread evenly
+    const strided = new Int32Array(3 * size).fill(-1);
+    comm.Allgatherv(new Int32Array([rank, rank]), [strided, 2, 3, MPI.INT]);
+    assert.deepEqual(Array.from(strided), seqOf(size).flatMap((r) => [r, r, -1]), ctx("Allgatherv count and stride"));
+    const spread = new Int32Array(size + 1); // size + 1 items: rank 0 gets two, the others one
+    const mineSpread = new Int32Array(rank === 0 ? 2 : 1).fill(rank + 5);
+    comm.Allgatherv(mineSpread, [spread, MPI.INT]);
+    assert.deepEqual(Array.from(spread), [5, ...seqOf(size).map((r) => r + 5)], ctx("Allgatherv inferred counts"));
     // today's [buf, counts, displs] keeps working
     const plain = new Int32Array(total);
     comm.Allgatherv(mine, [plain, counts, displs]);
@@ -315,7 +327,7 @@ for (const [label, comm] of comms) {
     // Alltoall of columns: rank r's column d goes to rank d's column r (a transpose of column blocks)
     const tw = Float64Array.from({ length: ROWS * size }, (_, k) => rank * 100 + (k % size) * 10 + Math.floor(k / size));
     const tr = new Float64Array(ROWS * size);
-    comm.Alltoall([tw, size, colOfWide], [tr, size, colOfWide]);
+    comm.Alltoall([tw, 1, colOfWide], [tr, 1, colOfWide]);
     for (let r = 0; r < size; r++) {
       assert.deepEqual(Array.from({ length: ROWS }, (_, i) => tr[i * size + r]), Array.from({ length: ROWS }, (_, i) => r * 100 + rank * 10 + i), ctx(`Alltoall column ${r}`));
     }
