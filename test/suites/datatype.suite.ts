@@ -201,6 +201,28 @@ for (const [label, comm] of comms) {
     assert.deepEqual(Array.from(bytes), [1, 2, 0xee, 3, 4, 0xee, 5, 0xee, 0xee], ctx("short bytes"));
   }
 
+  // Pack a column and a header, send them as MPI.PACKED, Unpack on the other side; an awaited Irecv lands too
+  {
+    const packed = new Uint8Array(columnType.Pack_size(1, comm) + MPI.INT.Pack_size(1, comm));
+    let position = MPI.INT.Pack(Int32Array.of(rank), packed, 0, comm);
+    position = columnType.Pack(grid(rank).subarray(2), packed, position, comm);
+    const arrived = new Uint8Array(packed.length);
+    const r = comm.Irecv([arrived, MPI.PACKED], prev, 13);
+    comm.Send([packed, position, MPI.PACKED], next, 13);
+    await r;
+    const header = new Int32Array(1);
+    const target = new Float64Array(ROWS * COLS);
+    const after = columnType.Unpack(arrived, MPI.INT.Unpack(arrived, 0, header, comm), target.subarray(1), comm);
+    assert.equal(after, position);
+    assert.equal(header[0], prev);
+    assert.deepEqual(column(target, 1), column(grid(prev), 2), ctx("PACKED column"));
+    const awaited = new Float64Array(ROWS * COLS);
+    const pending = comm.Irecv([awaited.subarray(3), 1, columnType], prev, 14);
+    comm.Send(Float64Array.from(column(grid(rank), 1)), next, 14);
+    await pending;
+    assert.deepEqual(column(awaited, 3), column(grid(prev), 1), ctx("awaited Irecv column"));
+  }
+
   // Sendrecv_replace with a derived type: only the type's cells are replaced
   {
     const mine = grid(rank);
