@@ -96,7 +96,7 @@ export function bufferArg(where: string | (() => string), name: string, spec: un
   }
   const at = () => (typeof where === "function" ? where() : where);
   if (!Array.isArray(spec) || spec.length < 2 || spec.length > 4 || !isBuffer(spec[0])) {
-    throw new MPIError("ERR_BUFFER", `${at()}: ${name} must be a typed array, [buf, datatype], [buf, count, datatype] or [buf, [count, displ], datatype], got ${describe(spec)}`);
+    throw new MPIError("ERR_BUFFER", `${at()}: ${name} must be a typed array, [buf, datatype], [buf, count, datatype] or [buf, [count, displ], datatype], got ${describe(spec)}${valuesHint(spec)}`);
   }
   const buf = checkBuffer(where, `${name}[0]`, spec[0]);
   let parts = spec.slice(1) as unknown[];
@@ -150,7 +150,7 @@ export function bufferArgV(where: string | (() => string), name: string, spec: u
   const at = () => (typeof where === "function" ? where() : where);
   const plain = isBuffer(spec);
   if (!plain && (!Array.isArray(spec) || spec.length < 2 || spec.length > 4 || !isBuffer(spec[0]))) {
-    throw new MPIError("ERR_ARG", `${at()}: ${name} must be a buffer, [buffer, counts], [buffer, counts, displs] or [buffer, counts, displs, datatype], got ${describe(spec)}`);
+    throw new MPIError("ERR_ARG", `${at()}: ${name} must be a buffer, [buffer, counts], [buffer, counts, displs] or [buffer, counts, displs, datatype], got ${describe(spec)}${valuesHint(spec)}`);
   }
   const buf = checkBuffer(where, plain ? name : `${name}[0]`, plain ? spec : (spec as unknown[])[0]);
   let parts = plain ? [] : ((spec as unknown[]).slice(1));
@@ -190,6 +190,11 @@ export function bufferArgV(where: string | (() => string), name: string, spec: u
     }
   }
   return { message: message(at, name, buf, type, items, 0), counts, displs };
+}
+
+/** An array of numbers where a buffer belongs is usually a JavaScript array meant as data. */
+function valuesHint(spec: unknown): string {
+  return Array.isArray(spec) && !isBuffer(spec[0]) ? " (use a typed array such as Float64Array.from(array), or the lowercase method for values)" : "";
 }
 
 function ints(at: () => string, what: string, x: unknown, size: number): number[] {

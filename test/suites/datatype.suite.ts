@@ -267,6 +267,8 @@ for (const [label, comm] of comms) {
     expectError("ERR_COUNT", () => comm.Send([new Float64Array(3), columnType], next, 9), /not a whole number/);
     expectError("ERR_COUNT", () => comm.Send([new Float64Array(3), -1, MPI.DOUBLE], next, 9), /count/);
     expectError("ERR_TYPE", () => comm.Send([new Float64Array(3), 1, "double"] as never, next, 9), /MPI.Datatype/);
+    expectError("ERR_BUFFER", () => comm.Send([1.5, 2.5] as never, next, 9), /plain Array \(length 2\) \(use a typed array such as Float64Array.from\(array\)/);
+    expectError("ERR_ARG", () => comm.Allgatherv(new Int32Array(1), [[1, 2], [1, 1]] as never), /Allgatherv on rank .*recvbuf must be a buffer.*Float64Array.from/);
     expectError("ERR_BUFFER", () => comm.Send([new Float64Array(3), [1, 4], MPI.DOUBLE], next, 9), /displacement 4/);
     const freed = columnType.Dup().Commit();
     freed.Free();
