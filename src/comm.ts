@@ -11,7 +11,8 @@ import {
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError, isMPIError } from "./errors.js";
-import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer } from "./datatype.js";
+import { type Buffer, bytesOf, describe, isBuffer } from "./datatype.js";
+import { type BufSpec, type Message as BufferMessage, bufferArg } from "./datatype/message.js";
 import { types } from "node:util";
 import { CompletedOperation, EngineOperation, Request } from "./request.js";
 import { Status } from "./status.js";
@@ -391,59 +392,79 @@ export class Comm {
 
   // ---- point-to-point on buffers -------------------------------------------------------------------------
 
-  #bytes(call: string, buf: Buffer, name = "buf"): () => Uint8Array {
-    return () => bytesOf(checkBuffer(() => this.where(call), name, buf));
+  /**
+   * @internal Parses a Capitalized call's buffer argument: a plain buffer or an mpi4py buffer spec
+   * (`[buf, datatype]`, `[buf, count, datatype]`, ...); every buffer call goes through it, before anything is sent.
+   */
+  bufferArg(call: string, spec: unknown, name = "buf"): BufferMessage {
+    return bufferArg(() => this.where(call), name, spec);
   }
 
-  /** Sends a typed array's bytes (MPI_Send, standard mode). */
-  Send(buf: Buffer, dest: number, tag = 0): void {
+  #bytes(call: string, buf: BufSpec, name = "buf"): () => Uint8Array {
+    return () => this.bufferArg(call, buf, name).outgoing();
+  }
+
+  /** Sends a buffer (MPI_Send, standard mode): a typed array's bytes, or a buffer spec's items. */
+  Send(buf: BufSpec, dest: number, tag = 0): void {
     this.#send("Send", dest, tag, STANDARD, BUFFER, this.#bytes("Send", buf));
   }
 
-  Ssend(buf: Buffer, dest: number, tag = 0): void {
+  Ssend(buf: BufSpec, dest: number, tag = 0): void {
     this.#send("Ssend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Ssend", buf));
   }
 
-  Isend(buf: Buffer, dest: number, tag = 0): Request<void> {
+  Isend(buf: BufSpec, dest: number, tag = 0): Request<void> {
     return this.#isend("Isend", dest, tag, STANDARD, BUFFER, this.#bytes("Isend", buf));
   }
 
-  Issend(buf: Buffer, dest: number, tag = 0): Request<void> {
+  Issend(buf: BufSpec, dest: number, tag = 0): Request<void> {
     return this.#isend("Issend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Issend", buf));
   }
 
-  /** Receives into a typed array in place; a longer message is ERR_TRUNCATE and stays unreceived. */
-  Recv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): void {
-    checkBuffer(() => this.where("Recv"), "buf", buf);
-    this.#recv("Recv", source, tag, status, () => this.bufferSink("Recv", buf), (envelope, st) => st?.fill(envelope, elementSize(buf)));
+  /** A blocking receive into a parsed buffer: in place, or into a temporary unpacked once the message is in. */
+  #recvBuffer(call: string, m: BufferMessage, source: unknown, tag: unknown, status: unknown): void {
+    const into = m.incoming();
+    this.#recv(call, source, tag, status, () => this.bufferSink(call, into), (envelope, st) => {
+      m.land(into, envelope.byteLength);
+      st?.fill(envelope);
+    });
   }
 
-  Irecv(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
-    checkBuffer(() => this.where("Irecv"), "buf", buf);
-    return this.#irecv("Irecv", source, tag, () => this.bufferSink("Irecv", buf), (envelope, st) => {
-      st?.fill(envelope, elementSize(buf));
+  /** Receives into a buffer (in place when its datatype is contiguous); a longer message is ERR_TRUNCATE and stays unreceived. */
+  Recv(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): void {
+    this.#recvBuffer("Recv", this.bufferArg("Recv", buf), source, tag, status);
+  }
+
+  Irecv(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
+    const m = this.bufferArg("Irecv", buf);
+    const into = m.incoming();
+    return this.#irecv("Irecv", source, tag, () => this.bufferSink("Irecv", into), (envelope, st) => {
+      m.land(into, envelope.byteLength);
+      st?.fill(envelope);
     });
   }
 
   /** MPI_Sendrecv on buffers. Everything is checked before the send goes out. */
   Sendrecv(
-    sendbuf: Buffer, dest: number, sendtag = 0, recvbuf: Buffer | null = null,
+    sendbuf: BufSpec, dest: number, sendtag = 0, recvbuf: BufSpec | null = null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status,
   ): void {
-    checkBuffer(() => this.where("Sendrecv"), "recvbuf", recvbuf);
+    const m = this.bufferArg("Sendrecv", recvbuf, "recvbuf");
     this.#checkReceive("Sendrecv", source, recvtag, status);
     const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, this.#bytes("Sendrecv", sendbuf, "sendbuf"));
-    this.Recv(recvbuf!, source, recvtag, status);
+    this.#recvBuffer("Sendrecv", m, source, recvtag, status);
     sendRequest.wait();
   }
 
   /** Sends and receives in one buffer (MPI_Sendrecv_replace). Everything is checked before the send goes out. */
-  Sendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
-    const bytes = bytesOf(checkBuffer(() => this.where("Sendrecv_replace"), "buf", buf));
+  Sendrecv_replace(buf: BufSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG, status?: Status): void {
+    const m = this.bufferArg("Sendrecv_replace", buf);
     this.#checkReceive("Sendrecv_replace", source, recvtag, status);
-    const copy = bytes.slice();
+    // A packed copy is already apart from the buffer; data sent in place must be copied before the receive lands.
+    const out = m.outgoing();
+    const copy = m.inPlace ? out.slice() : out;
     const sendRequest = this.#isend("Sendrecv_replace", dest, sendtag, STANDARD, BUFFER, () => copy);
-    this.Recv(buf, source, recvtag, status);
+    this.#recvBuffer("Sendrecv_replace", m, source, recvtag, status);
     sendRequest.wait();
   }
 
@@ -485,36 +506,43 @@ export class Comm {
   bsend(obj: unknown, dest: number, tag = 0): void { this.#bsend("bsend", dest, tag, VALUE, () => this.encode("bsend", obj)); }
   /** MPI_Ibsend of a value: the message is buffered when it returns, so the request is complete. */
   ibsend(obj: unknown, dest: number, tag = 0): Request<void> { return this.#bsend("ibsend", dest, tag, VALUE, () => this.encode("ibsend", obj)); }
-  Bsend(buf: Buffer, dest: number, tag = 0): void { this.#bsend("Bsend", dest, tag, BUFFER, this.#bytes("Bsend", buf)); }
-  Ibsend(buf: Buffer, dest: number, tag = 0): Request<void> { return this.#bsend("Ibsend", dest, tag, BUFFER, this.#bytes("Ibsend", buf)); }
+  Bsend(buf: BufSpec, dest: number, tag = 0): void { this.#bsend("Bsend", dest, tag, BUFFER, this.#bytes("Bsend", buf)); }
+  Ibsend(buf: BufSpec, dest: number, tag = 0): Request<void> { return this.#bsend("Ibsend", dest, tag, BUFFER, this.#bytes("Ibsend", buf)); }
   /** Ready mode (MPI_Rsend): a standard send here; in MPI it is erroneous unless the matching receive is posted already. */
-  Rsend(buf: Buffer, dest: number, tag = 0): void { this.#send("Rsend", dest, tag, STANDARD, BUFFER, this.#bytes("Rsend", buf)); }
-  Irsend(buf: Buffer, dest: number, tag = 0): Request<void> { return this.#isend("Irsend", dest, tag, STANDARD, BUFFER, this.#bytes("Irsend", buf)); }
+  Rsend(buf: BufSpec, dest: number, tag = 0): void { this.#send("Rsend", dest, tag, STANDARD, BUFFER, this.#bytes("Rsend", buf)); }
+  Irsend(buf: BufSpec, dest: number, tag = 0): Request<void> { return this.#isend("Irsend", dest, tag, STANDARD, BUFFER, this.#bytes("Irsend", buf)); }
 
   /**
    * MPI_Isendrecv: a nonblocking Sendrecv, one request for both (its status is the receive's). Every argument is
    * checked before either side starts.
    */
   Isendrecv(
-    sendbuf: Buffer, dest: number, sendtag = 0, recvbuf: Buffer | null = null,
+    sendbuf: BufSpec, dest: number, sendtag = 0, recvbuf: BufSpec | null = null,
     source: number = ANY_SOURCE, recvtag: number = ANY_TAG,
   ): Request<void> {
-    return this.#isendrecv("Isendrecv", dest, sendtag, source, recvtag, recvbuf, this.#bytes("Isendrecv", sendbuf, "sendbuf"));
+    const m = this.bufferArg("Isendrecv", recvbuf, "recvbuf");
+    return this.#isendrecv("Isendrecv", dest, sendtag, source, recvtag, m, this.#bytes("Isendrecv", sendbuf, "sendbuf"));
   }
 
   /** MPI_Isendrecv_replace: sends `buf`'s current contents and receives into it; one request for both. */
-  Isendrecv_replace(buf: Buffer, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG): Request<void> {
-    const copy = bytesOf(checkBuffer(() => this.where("Isendrecv_replace"), "buf", buf)).slice();
-    return this.#isendrecv("Isendrecv_replace", dest, sendtag, source, recvtag, buf, () => copy);
+  Isendrecv_replace(buf: BufSpec, dest: number, sendtag = 0, source: number = ANY_SOURCE, recvtag: number = ANY_TAG): Request<void> {
+    const m = this.bufferArg("Isendrecv_replace", buf);
+    // A packed copy is already apart from the buffer; data sent in place must be copied before the receive lands.
+    const out = m.outgoing();
+    const copy = m.inPlace ? out.slice() : out;
+    return this.#isendrecv("Isendrecv_replace", dest, sendtag, source, recvtag, m, () => copy);
   }
 
-  #isendrecv(call: string, dest: number, sendtag: number, source: number, recvtag: number, recvbuf: Buffer | null, payload: () => Uint8Array): Request<void> {
-    checkBuffer(() => this.where(call), "recvbuf", recvbuf);
+  #isendrecv(call: string, dest: number, sendtag: number, source: number, recvtag: number, m: BufferMessage, payload: () => Uint8Array): Request<void> {
     this.#checkReceive(call, source, recvtag, undefined);
     this.checkDest(call, dest);
     this.checkTag(call, sendtag, false, "sendtag");
     const bytes = payload();
-    const recv = this.#irecv(call, source, recvtag, () => this.bufferSink(call, recvbuf!), (envelope, st) => st?.fill(envelope, elementSize(recvbuf!)));
+    const into = m.incoming();
+    const recv = this.#irecv(call, source, recvtag, () => this.bufferSink(call, into), (envelope, st) => {
+      m.land(into, envelope.byteLength);
+      st?.fill(envelope);
+    });
     let send;
     try {
       send = this.#isend(call, dest, sendtag, STANDARD, BUFFER, () => bytes);
@@ -543,19 +571,19 @@ export class Comm {
    * Persistent requests (MPI_Send_init...): the arguments are checked now; each Start() begins one such call,
    * which reads `buf` at that moment (change the data between rounds).
    */
-  Send_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Send_init", buf, dest, tag, () => this.Isend(buf, dest, tag)); }
-  Ssend_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Ssend_init", buf, dest, tag, () => this.Issend(buf, dest, tag)); }
-  Bsend_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Bsend_init", buf, dest, tag, () => this.Ibsend(buf, dest, tag)); }
-  Rsend_init(buf: Buffer, dest: number, tag = 0): Prequest { return this.#persistent("Rsend_init", buf, dest, tag, () => this.Irsend(buf, dest, tag)); }
+  Send_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Send_init", buf, dest, tag, () => this.Isend(buf, dest, tag)); }
+  Ssend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Ssend_init", buf, dest, tag, () => this.Issend(buf, dest, tag)); }
+  Bsend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Bsend_init", buf, dest, tag, () => this.Ibsend(buf, dest, tag)); }
+  Rsend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Rsend_init", buf, dest, tag, () => this.Irsend(buf, dest, tag)); }
   /** Each Start() posts a receive into `buf`, as Irecv. */
-  Recv_init(buf: Buffer, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
-    checkBuffer(() => this.where("Recv_init"), "buf", buf);
+  Recv_init(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
+    this.bufferArg("Recv_init", buf);
     this.#receiveFrom("Recv_init", source, tag);
     return new Prequest(() => this.Irecv(buf, source, tag));
   }
 
-  #persistent(call: string, buf: Buffer, dest: number, tag: number, start: () => Request<void>): Prequest {
-    checkBuffer(() => this.where(call), "buf", buf);
+  #persistent(call: string, buf: BufSpec, dest: number, tag: number, start: () => Request<void>): Prequest {
+    this.bufferArg(call, buf);
     this.checkDest(call, dest);
     this.checkTag(call, tag, false);
     return new Prequest(start);
@@ -653,51 +681,51 @@ export class Comm {
 
   // Buffers: the blocking form, the nonblocking one (a Request) and the persistent one (MPI-4: a request each
   // Start() begins anew on the buffers' current contents), through one function per collective in api.ts.
-  Bcast(buf: Buffer, root = 0): void { coll.Bcast(this, buf, root); }
-  Ibcast(buf: Buffer, root = 0): Request<void> { return coll.Bcast(this, buf, root, NB) as Request<void>; }
-  Bcast_init(buf: Buffer, root = 0): CollectivePrequest { return coll.Bcast(this, buf, root, INIT) as CollectivePrequest; }
-  Scatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatter(this, sendbuf, recvbuf, root); }
-  Iscatter(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Scatter_init(sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root = 0): CollectivePrequest { return coll.Scatter(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
-  Scatterv(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): void { coll.Scatterv(this, sendbuf, recvbuf, root); }
-  Iscatterv(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): Request<void> { return coll.Scatterv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Scatterv_init(sendbuf: BufferSpec | null, recvbuf: Buffer | InPlace, root = 0): CollectivePrequest { return coll.Scatterv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
-  Gather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): void { coll.Gather(this, sendbuf, recvbuf, root); }
-  Igather(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Gather_init(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root = 0): CollectivePrequest { return coll.Gather(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
-  Gatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): void { coll.Gatherv(this, sendbuf, recvbuf, root); }
-  Igatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): Request<void> { return coll.Gatherv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Gatherv_init(sendbuf: Buffer | InPlace, recvbuf: BufferSpec | null, root = 0): CollectivePrequest { return coll.Gatherv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
-  Allgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Allgather(this, sendbuf, recvbuf); }
-  Iallgather(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Allgather_init(sendbuf: Buffer | InPlace, recvbuf: Buffer): CollectivePrequest { return coll.Allgather(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
-  Allgatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): void { coll.Allgatherv(this, sendbuf, recvbuf); }
-  Iallgatherv(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Allgatherv(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Allgatherv_init(sendbuf: Buffer | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Allgatherv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
-  Alltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): void { coll.Alltoall(this, sendbuf, recvbuf); }
-  Ialltoall(sendbuf: Buffer | InPlace, recvbuf: Buffer): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Alltoall_init(sendbuf: Buffer | InPlace, recvbuf: Buffer): CollectivePrequest { return coll.Alltoall(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Bcast(buf: BufSpec, root = 0): void { coll.Bcast(this, buf, root); }
+  Ibcast(buf: BufSpec, root = 0): Request<void> { return coll.Bcast(this, buf, root, NB) as Request<void>; }
+  Bcast_init(buf: BufSpec, root = 0): CollectivePrequest { return coll.Bcast(this, buf, root, INIT) as CollectivePrequest; }
+  Scatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): void { coll.Scatter(this, sendbuf, recvbuf, root); }
+  Iscatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Scatter_init(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest { return coll.Scatter(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Scatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): void { coll.Scatterv(this, sendbuf, recvbuf, root); }
+  Iscatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): Request<void> { return coll.Scatterv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Scatterv_init(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest { return coll.Scatterv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Gather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): void { coll.Gather(this, sendbuf, recvbuf, root); }
+  Igather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Gather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): CollectivePrequest { return coll.Gather(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Gatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): void { coll.Gatherv(this, sendbuf, recvbuf, root); }
+  Igatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): Request<void> { return coll.Gatherv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
+  Gatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): CollectivePrequest { return coll.Gatherv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Allgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void { coll.Allgather(this, sendbuf, recvbuf); }
+  Iallgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Allgather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest { return coll.Allgather(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Allgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): void { coll.Allgatherv(this, sendbuf, recvbuf); }
+  Iallgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Allgatherv(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Allgatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Allgatherv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Alltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void { coll.Alltoall(this, sendbuf, recvbuf); }
+  Ialltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Alltoall_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest { return coll.Alltoall(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
   Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void { coll.Alltoallv(this, sendbuf, recvbuf); }
   Ialltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Alltoallv(this, sendbuf, recvbuf, NB) as Request<void>; }
   Alltoallv_init(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Alltoallv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
-  Reduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
-  Ireduce(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, NB) as Request<void>; }
-  Reduce_init(sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op = SUM, root = 0): CollectivePrequest { return coll.Reduce(this, sendbuf, recvbuf, op, root, INIT) as CollectivePrequest; }
-  Allreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Allreduce(this, sendbuf, recvbuf, op); }
-  Iallreduce(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, NB) as Request<void>; }
-  Allreduce_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Allreduce(this, sendbuf, recvbuf, op, INIT) as CollectivePrequest; }
-  Reduce_scatter_block(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, null, op); }
-  Ireduce_scatter_block(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, NB) as Request<void>; }
-  Reduce_scatter_block_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, INIT) as CollectivePrequest; }
-  Reduce_scatter(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op); }
-  Ireduce_scatter(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, NB) as Request<void>; }
-  Reduce_scatter_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[], op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, INIT) as CollectivePrequest; }
-  Scan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, false); }
-  Iscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, false, NB) as Request<void>; }
-  Scan_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, false, INIT) as CollectivePrequest; }
-  Exscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, true); }
-  Iexscan(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, true, NB) as Request<void>; }
-  Exscan_init(sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, true, INIT) as CollectivePrequest; }
+  Reduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
+  Ireduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, NB) as Request<void>; }
+  Reduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): CollectivePrequest { return coll.Reduce(this, sendbuf, recvbuf, op, root, INIT) as CollectivePrequest; }
+  Allreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Allreduce(this, sendbuf, recvbuf, op); }
+  Iallreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, NB) as Request<void>; }
+  Allreduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Allreduce(this, sendbuf, recvbuf, op, INIT) as CollectivePrequest; }
+  Reduce_scatter_block(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, null, op); }
+  Ireduce_scatter_block(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, NB) as Request<void>; }
+  Reduce_scatter_block_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, INIT) as CollectivePrequest; }
+  Reduce_scatter(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op); }
+  Ireduce_scatter(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, NB) as Request<void>; }
+  Reduce_scatter_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, INIT) as CollectivePrequest; }
+  Scan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, false); }
+  Iscan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, false, NB) as Request<void>; }
+  Scan_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, false, INIT) as CollectivePrequest; }
+  Exscan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, true); }
+  Iexscan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, true, NB) as Request<void>; }
+  Exscan_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, true, INIT) as CollectivePrequest; }
   Barrier_init(): CollectivePrequest { return coll.Barrier_init(this); }
 
   /** The group of this communicator (MPI_Comm_group). */

@@ -8,7 +8,7 @@
  */
 import type { Comm } from "./comm.js";
 import { PROC_NULL } from "./constants.js";
-import { type Buffer, checkBuffer, elementSize } from "./datatype.js";
+import { type BufSpec, type Message as BufferMessage, bufferArg } from "./datatype/message.js";
 import type { Envelope, MatchedMessage, Sink } from "./engine/engine.js";
 import { MPIError } from "./errors.js";
 import { type Operation, Request, onRank } from "./request.js";
@@ -50,16 +50,22 @@ export class Message {
   }
 
   /** MPI_Mrecv into a buffer (mpi4py's `msg.Recv(buf, status)`); a longer message is ERR_TRUNCATE and stays receivable. */
-  Recv(buf: Buffer, status?: Status): void {
-    this.#receive("Message.Recv", status, (comm, call) => comm.bufferSink(call, checkBuffer(() => comm.where(call), "buf", buf)), (_comm, _call, envelope, st) => {
-      st?.fill(envelope, elementSize(buf));
+  Recv(buf: BufSpec, status?: Status): void {
+    let parsed: BufferMessage | undefined, into: Uint8Array | undefined;
+    this.#receive("Message.Recv", status, (comm, call) => {
+      parsed = comm.bufferArg(call, buf);
+      into = parsed.incoming();
+      return comm.bufferSink(call, into);
+    }, (_comm, _call, envelope, st) => {
+      parsed!.land(into!, envelope.byteLength);
+      st?.fill(envelope);
     }, buf);
   }
 
   /** MPI_Imrecv into a buffer: complete at once; a refusal (ERR_TRUNCATE...) is thrown by its wait(). */
-  Irecv(buf: Buffer): Request<void> {
+  Irecv(buf: BufSpec): Request<void> {
     const state = this.#state;
-    checkBuffer(typeof state === "object" && state !== null ? () => state.comm.where("Message.Irecv") : () => onRank("Message.Irecv"), "buf", buf);
+    bufferArg(typeof state === "object" && state !== null ? () => state.comm.where("Message.Irecv") : () => onRank("Message.Irecv"), "buf", buf);
     return completed((status) => this.Recv(buf, status));
   }
 
@@ -69,14 +75,14 @@ export class Message {
    */
   #receive<T>(
     call: string, status: unknown, sinkFor: (comm: Comm, call: string) => Sink,
-    finish: (comm: Comm, call: string, envelope: Envelope, status: Status | undefined) => T, buf?: Buffer,
+    finish: (comm: Comm, call: string, envelope: Envelope, status: Status | undefined) => T, buf?: BufSpec,
   ): T | undefined {
     const state = this.#state;
     if (state === null) {
       throw new MPIError("ERR_REQUEST", `${onRank(call)}: the message is MPI.MESSAGE_NULL (a matched message is received only once)`);
     }
     if (state === NO_PROC) {
-      if (buf !== undefined) checkBuffer(() => onRank(call), "buf", buf);
+      if (buf !== undefined) bufferArg(() => onRank(call), "buf", buf);
       if (status !== undefined && status !== null && !(status instanceof Status)) throw new MPIError("ERR_ARG", `${onRank(call)}: status must be an MPI.Status`);
       (status as Status | undefined)?.fillEmpty(PROC_NULL);
       return undefined;

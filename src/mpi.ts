@@ -21,6 +21,18 @@ export { Message, MESSAGE_NULL, MESSAGE_NO_PROC } from "./message.js";
 export { Prequest } from "./prequest.js";
 export { REQUEST_NULL } from "./request.js";
 export type { SizedDatatype } from "./status.js";
+// datatypes (datatype/)
+export {
+  Datatype, type Contents, type ElementArray, COMBINER_NAMED, COMBINER_DUP, COMBINER_CONTIGUOUS, COMBINER_VECTOR,
+  COMBINER_HVECTOR, COMBINER_INDEXED, COMBINER_HINDEXED, COMBINER_INDEXED_BLOCK, COMBINER_HINDEXED_BLOCK,
+  COMBINER_STRUCT, COMBINER_SUBARRAY, COMBINER_RESIZED, ORDER_C, ORDER_FORTRAN, ORDER_F, DATATYPE_NULL, BYTE, PACKED, CHAR, WCHAR,
+  SIGNED_CHAR, UNSIGNED_CHAR, SHORT, UNSIGNED_SHORT, INT, UNSIGNED, LONG, UNSIGNED_LONG, LONG_LONG,
+  UNSIGNED_LONG_LONG, INT8_T, INT16_T, INT32_T, INT64_T, UINT8_T, UINT16_T, UINT32_T, UINT64_T, FLOAT, DOUBLE,
+  C_BOOL, AINT, OFFSET, COUNT, C_FLOAT_COMPLEX, C_DOUBLE_COMPLEX, SIGNED_SHORT, SIGNED_INT, UNSIGNED_INT,
+  SIGNED_LONG, SIGNED_LONG_LONG, BOOL, C_COMPLEX,
+} from "./datatype/type.js";
+export type { BufSpec, BufSpecV, TypedSpec } from "./datatype/message.js";
+// end datatypes
 
 /** mpi4py's name for the error class. */
 export const Exception = MPIError;

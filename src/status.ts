@@ -1,5 +1,6 @@
 import type { Envelope } from "./engine/engine.js";
-import { ANY_SOURCE, ANY_TAG } from "./constants.js";
+import { ANY_SOURCE, ANY_TAG, UNDEFINED } from "./constants.js";
+import { Datatype } from "./datatype/type.js";
 import { MPIError } from "./errors.js";
 
 /** What Status.Set_elements accepts besides a size in bytes: any datatype object that knows its size. */
@@ -8,30 +9,41 @@ export interface SizedDatatype {
 }
 
 /**
- * Status of a completed receive or probe (MPI-4.0 §3.2.5). `count` is in bytes for values and in elements of the
- * receive buffer's type for buffers (what `Get_count()` returns with no argument).
+ * Status of a completed receive or probe (MPI-4.0 §3.2.5). As in mpi4py, counts without a datatype are in bytes
+ * (`count`, `Get_count()`); `Get_count(MPI.DOUBLE)` counts items of a datatype.
  */
 export class Status {
   source: number = ANY_SOURCE;
   tag: number = ANY_TAG;
-  /** Bytes for values; elements of the receive type for buffers. */
+  /** Bytes received (mpi4py's `status.count`). */
   count = 0;
   error = 0;
   cancelled = false;
   /** Bytes actually delivered. */
   byteCount = 0;
-  /** Size in bytes of one element of the receive type (1 for values and byte views). */
-  elementSize = 1;
 
   Get_source(): number { return this.source; }
   Get_tag(): number { return this.tag; }
   Get_error(): number { return this.error; }
-  /** Elements of `elementSize` bytes (default: the receive type's); UNDEFINED-like -1 when not a whole number. */
-  Get_count(elementSize: number = this.elementSize): number {
-    return this.byteCount % elementSize === 0 ? this.byteCount / elementSize : -1;
+  /**
+   * Whole items of `datatype` received (default MPI.BYTE: bytes), MPI.UNDEFINED when the bytes are not a whole
+   * number of items (MPI_Get_count). A number is taken as an item size in bytes.
+   */
+  Get_count(datatype?: Datatype | number): number {
+    const size = itemSize("Get_count", datatype);
+    if (size === 0) return this.byteCount === 0 ? 0 : UNDEFINED;
+    return this.byteCount % size === 0 ? this.byteCount / size : UNDEFINED;
   }
-  Get_elements(elementSize: number = this.elementSize): number {
-    return Math.floor(this.byteCount / elementSize);
+  /**
+   * Basic elements of `datatype` received, counting those of a partial item (MPI_Get_elements): a message of 3
+   * doubles holds 1 item of a 2-double type but 3 elements; MPI.UNDEFINED when an element is cut.
+   */
+  Get_elements(datatype?: Datatype | number): number {
+    if (datatype instanceof Datatype) {
+      const n = datatype.elementsIn(this.byteCount);
+      return n < 0 ? UNDEFINED : n;
+    }
+    return this.Get_count(datatype);
   }
   Is_cancelled(): boolean { return this.cancelled; }
   Set_source(source: number): void { this.source = source; }
@@ -58,12 +70,11 @@ export class Status {
   }
 
   /** Fills this status from a delivered envelope. */
-  fill(envelope: Envelope, elementSize = 1): void {
+  fill(envelope: Envelope): void {
     this.source = envelope.source;
     this.tag = envelope.tag;
     this.byteCount = envelope.byteLength;
-    this.elementSize = elementSize;
-    this.count = this.Get_count();
+    this.count = this.byteCount;
     this.error = 0;
     this.cancelled = false;
   }
@@ -77,4 +88,14 @@ export class Status {
     this.error = 0;
     this.cancelled = false;
   }
+}
+
+function itemSize(call: string, datatype: Datatype | number | undefined): number {
+  if (datatype === undefined) return 1;
+  if (datatype instanceof Datatype) {
+    if (datatype.isNull) throw new MPIError("ERR_TYPE", `${call}: datatype ${datatype.name} is freed or MPI.DATATYPE_NULL`);
+    return datatype.size;
+  }
+  if (!Number.isInteger(datatype) || datatype <= 0) throw new MPIError("ERR_TYPE", `${call}: datatype must be an MPI.Datatype, got ${String(datatype)}`);
+  return datatype;
 }

@@ -9,7 +9,8 @@ import type {
   BufferOp, Collectives, EngineComm, EngineRequest, Envelope, NonblockingCollectives, PersistentEngineRequest, TypedArray,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
-import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer, isTypedArray } from "../datatype.js";
+import { bytesOf, checkBuffer, describe, isBuffer, isTypedArray } from "../datatype.js";
+import { type BufSpec, type BufSpecV, type Message, bufferArg, bufferArgV } from "../datatype/message.js";
 import { EngineOperation, Request } from "../request.js";
 import { CollectivePrequest } from "./persistent.js";
 import { Op } from "../op.js";
@@ -23,8 +24,11 @@ import * as move from "./movement.js";
 import * as red from "./reduction.js";
 import { Kind, VALUE_FAMILY, runBlocking, startCall, withWhere, type Algorithm, type Call } from "./transport.js";
 
-/** `[buf, counts, displs?]`: a buffer with per-rank counts (and displacements), in elements of the buffer's type. */
-export type BufferSpec = readonly [Buffer, readonly number[], (readonly number[] | null | undefined)?];
+/**
+ * `[buf, counts, displs?, datatype?]`: a buffer with per-rank counts (and displacements), in items of the datatype
+ * (by default the buffer's element type).
+ */
+export type BufferSpec = BufSpecV;
 
 // ---- plumbing --------------------------------------------------------------------------------------------
 
@@ -75,8 +79,24 @@ export function operation<T = void>(comm: Comm, call: string, start: () => Engin
   return new EngineOperation(new Named(r, () => comm.where(call)), deliver);
 }
 
-function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
-  return new Request<void>(operation(comm, call, start));
+/** `land` moves what a receive buffer of a derived datatype received into the user's memory, once complete. */
+function request(comm: Comm, call: string, start: () => EngineRequest, land: () => void = nothing): Request<void> {
+  return new Request<void>(operation(comm, call, start, land));
+}
+
+function nothing(): void {}
+
+/**
+ * What a round does around the engine's work for buffers of derived datatypes: `pack` their current contents
+ * into the contiguous bytes the engine moves (a persistent request's every Start), `land` what was received.
+ */
+interface Staging { readonly pack: () => void; readonly land: () => void }
+const DIRECT: Staging = { pack: nothing, land: nothing };
+
+function staging(...parts: (Bytes | null | undefined)[]): Staging {
+  const used = parts.filter((p): p is Bytes => p != null && (p.repack !== nothing || p.land !== nothing));
+  if (used.length === 0) return DIRECT;
+  return { pack: () => { for (const p of used) p.repack(); }, land: () => { for (const p of used) p.land(); } };
 }
 
 /** How a buffer collective runs: to completion in the call, as a Request, or as a persistent request (*_init). */
@@ -93,14 +113,21 @@ function callName(base: string, mode: Mode): string {
  * The request of a nonblocking or persistent call whose arguments are checked, on the same buffers each round,
  * so each reads their contents as they are then. Persistent: the MPI library's own persistent collective where
  * the engine has them (made here, begun by each Start), else `start` runs the nonblocking one at each Start;
- * `perRound` when `start` must run anew each round (it copies buffers).
+ * `perRound` when `start` must run anew each round (it copies buffers); `stage` packs and unpacks buffers of
+ * derived datatypes around each round.
  */
-function started(comm: Comm, call: string, mode: Mode, k: Collectives, start: (n: NonblockingCollectives) => EngineRequest, perRound = false): Request<void> {
-  if (mode !== PERSISTENT) return request(comm, call, () => start(k));
+function started(
+  comm: Comm, call: string, mode: Mode, k: Collectives, start: (n: NonblockingCollectives) => EngineRequest,
+  perRound = false, stage: Staging = DIRECT,
+): Request<void> {
+  if (mode !== PERSISTENT) return request(comm, call, () => start(k), stage.land);
   const library = perRound ? undefined : k.persistent;
-  if (!library) return new CollectivePrequest(call, () => operation(comm, call, () => start(k)));
+  if (!library) return new CollectivePrequest(call, () => { stage.pack(); return operation(comm, call, () => start(k), stage.land); });
   const made = guard(comm, call, () => start(library) as PersistentEngineRequest);
-  return new CollectivePrequest(call, () => operation(comm, call, () => { made.start(); return made; }), () => made.free());
+  return new CollectivePrequest(call, () => {
+    stage.pack();
+    return operation(comm, call, () => { made.start(); return made; }, stage.land);
+  }, () => made.free());
 }
 
 export function checkRoot(comm: Comm, call: string, root: unknown): number {
@@ -130,15 +157,60 @@ export function checkSeq(comm: Comm, call: string, seq: unknown, argName: string
   return seq;
 }
 
-/** A buffer argument as bytes. */
-function bufBytes(comm: Comm, call: string, name: string, buf: unknown): Uint8Array {
-  return bytesOf(checkBuffer(() => comm.where(call), name, buf));
+/**
+ * A buffer argument parsed (a plain buffer or a buffer spec with a datatype). A buffer split into one block per
+ * rank passes `blocks`: a spec's count is then the count of one block, as in mpi4py.
+ */
+function arg(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): Message {
+  return bufferArg(() => comm.where(call), name, buf, blocks);
 }
 
-/** A buffer argument as a typed array (DataView and ArrayBuffer count as bytes). */
+/**
+ * A buffer's bytes, contiguous (packed when its datatype is not), and bytes per item in `unit`; `repack` packs
+ * the buffer's current contents into the same bytes again (a persistent request's next round), `land` unpacks
+ * received bytes into the buffer. Both do nothing for a contiguous buffer, moved in place.
+ */
+interface Bytes { bytes: Uint8Array; unit: number; repack: () => void; land: () => void }
+
+function sendBytes(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): Bytes {
+  const m = arg(comm, call, name, buf, blocks);
+  const bytes = m.outgoing();
+  return { bytes, unit: m.unit, repack: m.inPlace ? nothing : () => m.repack(bytes), land: nothing };
+}
+
+/**
+ * Where a collective receives into a buffer: in place, or a packed copy (blocks may leave items untouched) that
+ * `land` unpacks once the collective is complete.
+ */
+function recvBytes(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): Bytes {
+  return landing(arg(comm, call, name, buf, blocks));
+}
+
+function landing(m: Message): Bytes {
+  const bytes = m.incoming(true);
+  if (m.inPlace) return { bytes, unit: m.unit, repack: nothing, land: nothing };
+  return { bytes, unit: m.unit, repack: () => m.repack(bytes), land: () => m.land(bytes) };
+}
+
+/**
+ * A reduction's buffer as a typed array (DataView and ArrayBuffer count as bytes). A buffer spec must have a
+ * contiguous datatype of one predefined type: reductions on other derived datatypes are not supported.
+ */
 function typed(comm: Comm, call: string, name: string, buf: unknown): TypedArray {
-  checkBuffer(() => comm.where(call), name, buf);
-  return isTypedArray(buf) ? buf : bytesOf(buf as Buffer);
+  if (isBuffer(buf)) {
+    checkBuffer(() => comm.where(call), name, buf);
+    return isTypedArray(buf) ? buf : bytesOf(buf);
+  }
+  const m = arg(comm, call, name, buf);
+  const element = m.element;
+  if (!m.inPlace || !element) {
+    throw new MPIError("ERR_TYPE", `${comm.where(call)}: ${name} has datatype ${m.type!.name}; reductions need a contiguous datatype of one predefined real or integer type`);
+  }
+  const bytes = m.outgoing();
+  if (bytes.byteOffset % element.BYTES_PER_ELEMENT !== 0) {
+    throw new MPIError("ERR_BUFFER", `${comm.where(call)}: ${name} starts at byte ${bytes.byteOffset} of its memory, not aligned for ${element.name}`);
+  }
+  return new element(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length / element.BYTES_PER_ELEMENT);
 }
 
 /** The ops check for buffer reductions: returns the engine form or throws ERR_OP. */
@@ -155,44 +227,21 @@ function sameType(comm: Comm, call: string, a: TypedArray, b: TypedArray): void 
   }
 }
 
-/** Parses `[buf, counts, displs?]` into bytes, byte counts and byte displacements. */
-function spec(comm: Comm, call: string, name: string, value: unknown): { buf: Uint8Array; counts: number[]; displs: number[] } {
-  const where = comm.where(call);
-  const size = engine(comm, call).size;
-  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !isBuffer(value[0])) {
-    throw new MPIError("ERR_ARG", `${where}: ${name} must be [buffer, counts] or [buffer, counts, displs], got ${describe(value)}`);
-  }
-  const buf = checkBuffer(where, `${name}[0]`, value[0]);
-  const esize = elementSize(buf);
-  const length = bytesOf(buf).length / esize;
-  const counts = value[1] as unknown;
-  const displs = value[2] as unknown;
-  const ints = (x: unknown, what: string): number[] => {
-    if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) {
-      throw new MPIError("ERR_ARG", `${where}: ${name} ${what} must be an array of ${size} integers, got ${describe(x)}`);
-    }
-    const arr = Array.from(x as ArrayLike<number>, Number);
-    if (arr.length !== size) throw new MPIError("ERR_COUNT", `${where}: ${name} ${what} has ${arr.length} entries, the communicator has ${size} ranks`);
-    arr.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0) throw new MPIError("ERR_COUNT", `${where}: ${name} ${what}[${i}] is ${v}, not a non-negative integer`);
-    });
-    return arr;
-  };
-  const c = ints(counts, "counts");
-  let d: number[];
-  if (displs === undefined || displs === null) {
-    d = [];
-    let at = 0;
-    for (const n of c) { d.push(at); at += n; }
+/** A v-collective's buffer spec: its bytes, byte counts and byte displacements into them. */
+interface BytesV extends Bytes { counts: number[]; displs: number[] }
+
+/** Parses `[buf, counts, displs?, datatype?]`; a receive buffer (`receive`) lands as recvBytes does. */
+function spec(comm: Comm, call: string, name: string, value: unknown, receive: boolean): BytesV {
+  const v = bufferArgV(() => comm.where(call), name, value, engine(comm, call).size);
+  const m = v.message;
+  let b: Bytes;
+  if (receive) {
+    b = landing(m);
   } else {
-    d = ints(displs, "displs");
+    const bytes = m.outgoing();
+    b = { bytes, unit: m.unit, repack: m.inPlace ? nothing : () => m.repack(bytes), land: nothing };
   }
-  for (let i = 0; i < size; i++) {
-    if (d[i]! + c[i]! > length) {
-      throw new MPIError("ERR_BUFFER", `${where}: ${name} block ${i} (displacement ${d[i]}, count ${c[i]}) runs past the end of the buffer (${length} elements)`);
-    }
-  }
-  return { buf: bytesOf(buf), counts: c.map((n) => n * esize), displs: d.map((n) => n * esize) };
+  return { ...b, counts: v.counts.map((n) => n * b.unit), displs: v.displs.map((n) => n * b.unit) };
 }
 
 function uniform(size: number, block: number): { counts: number[]; displs: number[] } {
@@ -451,149 +500,171 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
   return { c, root, atRoot };
 }
 
-export function Bcast(comm: Comm, buf: Buffer, root: number, mode: Mode = BLOCKING): Request<void> | void {
+export function Bcast(comm: Comm, buf: BufSpec, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Bcast", mode);
-  const bytes = bufBytes(comm, call, "buf", buf);
+  const b = recvBytes(comm, call, "buf", buf);
   root = checkRoot(comm, call, root);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ibcast(bytes, root));
+  const bytes = b.bytes;
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ibcast(bytes, root), false, staging(b));
   try { k.bcast(bytes, root); } catch (e) { throw named(comm, call, e); }
+  b.land();
 }
 
-export function Scatter(comm: Comm, sendbuf: Buffer | null, recvbuf: Buffer | InPlace, root: number, mode: Mode = BLOCKING): Request<void> | void {
+export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Scatter", mode);
   let c: EngineComm, atRoot: boolean;
   ({ c, root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
-  const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
-  let send: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
+  const r = recvbuf === IN_PLACE ? null : recvBytes(comm, call, "recvbuf", recvbuf);
+  const recv = r?.bytes ?? null;
+  let s: Bytes | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
-    send = bufBytes(comm, call, "sendbuf", sendbuf);
-    const block = divide(comm, call, "sendbuf", send, elementSize(sendbuf as Buffer), c.size);
+    s = sendBytes(comm, call, "sendbuf", sendbuf, c.size);
+    const block = divide(comm, call, "sendbuf", s.bytes, s.unit, c.size);
     if (recv && recv.length < block) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but each rank's block of sendbuf has ${block}`);
     }
     ({ counts, displs } = uniform(c.size, block));
   }
+  const send = s?.bytes ?? null;
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root), false, staging(s, r));
   try { k.scatterv(send, counts, displs, recv, root); } catch (e) { throw named(comm, call, e); }
+  r?.land();
 }
 
-export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: Buffer | InPlace, root: number, mode: Mode = BLOCKING): Request<void> | void {
+export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: BufSpec | InPlace, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Scatterv", mode);
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
-  const recv = recvbuf === IN_PLACE ? null : bufBytes(comm, call, "recvbuf", recvbuf);
-  let s: ReturnType<typeof spec> | null = null;
+  const r = recvbuf === IN_PLACE ? null : recvBytes(comm, call, "recvbuf", recvbuf);
+  const recv = r?.bytes ?? null;
+  let s: BytesV | null = null;
   if (atRoot) {
-    s = spec(comm, call, "sendbuf", sendspec);
+    s = spec(comm, call, "sendbuf", sendspec, false);
     if (recv && recv.length < s.counts[root]!) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but the root's own block has ${s.counts[root]}`);
     }
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root));
-  try { k.scatterv(s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), false, staging(s, r));
+  try { k.scatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
+  r?.land();
 }
 
-export function Gather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, root: number, mode: Mode = BLOCKING): Request<void> | void {
+export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Gather", mode);
   let c: EngineComm, atRoot: boolean;
   ({ c, root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
-  let recv: Uint8Array | null = null, counts: number[] | null = null, displs: number[] | null = null;
+  const s = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf);
+  const send = s?.bytes ?? null;
+  let r: Bytes | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
-    recv = bufBytes(comm, call, "recvbuf", recvbuf);
-    const block = divide(comm, call, "recvbuf", recv, elementSize(recvbuf as Buffer), c.size);
+    r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
+    const block = divide(comm, call, "recvbuf", r.bytes, r.unit, c.size);
     if (send && send.length > block) {
       throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
     }
     ({ counts, displs } = uniform(c.size, block));
   }
+  const recv = r?.bytes ?? null;
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root), false, staging(s, r));
   try { k.gatherv(send, recv, counts, displs, root); } catch (e) { throw named(comm, call, e); }
+  r?.land();
 }
 
-export function Gatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec | null, root: number, mode: Mode = BLOCKING): Request<void> | void {
+export function Gatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: BufferSpec | null, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Gatherv", mode);
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
-  const s = atRoot ? spec(comm, call, "recvbuf", recvspec) : null;
-  if (s && send && send.length > s.counts[root]!) {
-    throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${s.counts[root]}`);
+  const s = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf);
+  const send = s?.bytes ?? null;
+  const r = atRoot ? spec(comm, call, "recvbuf", recvspec, true) : null;
+  if (r && send && send.length > r.counts[root]!) {
+    throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${r.counts[root]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root));
-  try { k.gatherv(send, s?.buf ?? null, s?.counts ?? null, s?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root), false, staging(s, r));
+  try { k.gatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
+  r?.land();
 }
 
-export function Allgather(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, mode: Mode = BLOCKING): Request<void> | void {
+export function Allgather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Allgather", mode);
   const c = engine(comm, call);
-  const recv = bufBytes(comm, call, "recvbuf", recvbuf);
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
-  const block = divide(comm, call, "recvbuf", recv, elementSize(recvbuf as Buffer), c.size);
+  const r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
+  const recv = r.bytes;
+  const s = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf);
+  const send = s?.bytes ?? null;
+  const block = divide(comm, call, "recvbuf", recv, r.unit, c.size);
   if (send && send.length !== block) {
     throw new MPIError(send.length > block ? "ERR_TRUNCATE" : "ERR_COUNT",
       `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has ${block} per rank (${recv.length} for ${c.size} ranks)`);
   }
   const { counts, displs } = uniform(c.size, block);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, recv, counts, displs));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, recv, counts, displs), false, staging(s, r));
   try { k.allgatherv(send, recv, counts, displs); } catch (e) { throw named(comm, call, e); }
+  r.land();
 }
 
-export function Allgatherv(comm: Comm, sendbuf: Buffer | InPlace, recvspec: BufferSpec, mode: Mode = BLOCKING): Request<void> | void {
+export function Allgatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: BufferSpec, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Allgatherv", mode);
   const c = engine(comm, call);
-  const s = spec(comm, call, "recvbuf", recvspec);
-  const send = sendbuf === IN_PLACE ? null : bufBytes(comm, call, "sendbuf", sendbuf);
-  if (send && send.length !== s.counts[c.rank]) {
-    throw new MPIError(send.length > s.counts[c.rank]! ? "ERR_TRUNCATE" : "ERR_COUNT",
-      `${comm.where(call)}: sendbuf has ${send.length} bytes but counts[${c.rank}] gives this rank ${s.counts[c.rank]}`);
+  const r = spec(comm, call, "recvbuf", recvspec, true);
+  const s = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf);
+  const send = s?.bytes ?? null;
+  if (send && send.length !== r.counts[c.rank]) {
+    throw new MPIError(send.length > r.counts[c.rank]! ? "ERR_TRUNCATE" : "ERR_COUNT",
+      `${comm.where(call)}: sendbuf has ${send.length} bytes but counts[${c.rank}] gives this rank ${r.counts[c.rank]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, s.buf, s.counts, s.displs));
-  try { k.allgatherv(send, s.buf, s.counts, s.displs); } catch (e) { throw named(comm, call, e); }
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, r.bytes, r.counts, r.displs), false, staging(s, r));
+  try { k.allgatherv(send, r.bytes, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
+  r.land();
 }
 
-export function Alltoall(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, mode: Mode = BLOCKING): Request<void> | void {
+export function Alltoall(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Alltoall", mode);
   const c = engine(comm, call);
-  const recv = bufBytes(comm, call, "recvbuf", recvbuf);
+  const r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
+  const recv = r.bytes;
   // IN_PLACE: the data to send is in recvbuf; send from a copy (made when the round starts: `outgoing`).
-  const send = sendbuf === IN_PLACE ? recv : bufBytes(comm, call, "sendbuf", sendbuf);
-  const outgoing = sendbuf === IN_PLACE ? () => recv.slice() : () => send;
-  const sblock = divide(comm, call, "sendbuf", send, elementSize(sendbuf === IN_PLACE ? recvbuf : sendbuf), c.size);
-  const rblock = divide(comm, call, "recvbuf", recv, elementSize(recvbuf), c.size);
+  const s = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf, c.size);
+  const send = s?.bytes ?? recv;
+  const outgoing = s ? () => send : () => recv.slice();
+  const sblock = divide(comm, call, "sendbuf", send, s?.unit ?? r.unit, c.size);
+  const rblock = divide(comm, call, "recvbuf", recv, r.unit, c.size);
   if (sblock !== rblock) {
     throw new MPIError(sblock > rblock ? "ERR_TRUNCATE" : "ERR_COUNT",
       `${comm.where(call)}: sendbuf has ${sblock} bytes per rank but recvbuf has ${rblock}`);
   }
   const u = uniform(c.size, sblock);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs), sendbuf === IN_PLACE);
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs), sendbuf === IN_PLACE, staging(s, r));
   try { k.alltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs); } catch (e) { throw named(comm, call, e); }
+  r.land();
 }
 
 export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: BufferSpec, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Alltoallv", mode);
-  const r = spec(comm, call, "recvbuf", recvspec);
-  const s = sendspec === IN_PLACE ? r : spec(comm, call, "sendbuf", sendspec);
+  const r = spec(comm, call, "recvbuf", recvspec, true);
+  const s = sendspec === IN_PLACE ? null : spec(comm, call, "sendbuf", sendspec, false);
+  const sent = s ?? r;
   // IN_PLACE: the data to send is in recvbuf; send from a copy made when the round starts.
-  const outgoing = sendspec === IN_PLACE ? () => r.buf.slice() : () => s.buf;
+  const outgoing = s ? () => s.bytes : () => r.bytes.slice();
   const rank = engine(comm, call).rank;
-  if (s.counts[rank]! > r.counts[rank]!) {
-    throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${s.counts[rank]} bytes but receives ${r.counts[rank]}`);
+  if (sent.counts[rank]! > r.counts[rank]!) {
+    throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${sent.counts[rank]} bytes but receives ${r.counts[rank]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), s.counts, s.displs, r.buf, r.counts, r.displs), sendspec === IN_PLACE);
-  try { k.alltoallv(outgoing(), s.counts, s.displs, r.buf, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs), sendspec === IN_PLACE, staging(s, r));
+  try { k.alltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
+  r.land();
 }
 
-export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | null, op: Op, root: number, mode: Mode = BLOCKING): Request<void> | void {
+export function Reduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Reduce", mode);
   let atRoot: boolean;
   ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
@@ -616,7 +687,7 @@ export function Reduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer | 
 }
 
 /** sendbuf/recvbuf of the all-ranks reductions (recv required everywhere); `send` null means IN_PLACE. */
-function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op): { send: TypedArray | null; recv: TypedArray; o: BufferOp } {
+function reductionArgs(comm: Comm, call: string, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op): { send: TypedArray | null; recv: TypedArray; o: BufferOp } {
   const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
   let recv = typed(comm, call, "recvbuf", recvbuf);
   if (send) {
@@ -629,7 +700,7 @@ function reductionArgs(comm: Comm, call: string, sendbuf: Buffer | InPlace, recv
   return { send, recv, o: bufferOp(comm, call, op, send ?? recv) };
 }
 
-export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, mode: Mode = BLOCKING): Request<void> | void {
+export function Allreduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Allreduce", mode);
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
@@ -637,7 +708,7 @@ export function Allreduce(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer
   try { k.allreduce(send, recv, o); } catch (e) { throw named(comm, call, e); }
 }
 
-export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op: Op, exclusive: boolean, mode: Mode = BLOCKING): Request<void> | void {
+export function Scan(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op, exclusive: boolean, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName(exclusive ? "Exscan" : "Scan", mode);
   const { send, recv, o } = reductionArgs(comm, call, sendbuf, recvbuf, op);
   const k = collectivesFor(comm, call, o);
@@ -650,7 +721,7 @@ export function Scan(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, op:
   }
 }
 
-export function Reduce_scatter(comm: Comm, sendbuf: Buffer | InPlace, recvbuf: Buffer, counts: readonly number[] | null, op: Op, mode: Mode = BLOCKING): Request<void> | void {
+export function Reduce_scatter(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[] | null, op: Op, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName(counts === null ? "Reduce_scatter_block" : "Reduce_scatter", mode);
   const c = engine(comm, call);
   const where = comm.where(call);

@@ -149,6 +149,10 @@ const cases: Case[] = [
     expect: (n) => range(n).map((r) => `Process ${r} after 5 steps: total ${r + [1, 2, 3, 4, 5].reduce((t, k) => t + ((r - k + 5 * n) % n), 0)}`),
   },
   { file: "examples/patternlets/27-persistent-collectives.ts", expect: (n) => range(n).map((r) => `Process ${r}: sqrt(${r + 1}) = `) },
+  {
+    file: "examples/patternlets/28-datatype-columns.ts",
+    expect: (n) => [...range(n).map((r) => `Process ${r}: ghost columns filled by the halo exchange`), `Root assembled the 6x${4 * n} grid column by column`],
+  },
   { file: "examples/exemplars/monte-carlo-pi/pi.ts", args: ["200000"], expect: () => ["Estimate of pi", "TIME parallel", "TIME sequential", "Check passed"] },
   { file: "examples/exemplars/trapezoid/trapezoid.ts", args: ["200000"], expect: () => ["TIME parallel", "TIME sequential", "Check passed"] },
   {

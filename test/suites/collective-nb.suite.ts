@@ -108,7 +108,7 @@ function refusals(comm: MPI.Comm): void {
   expectError("ERR_COUNT", () => comm.Ireduce_scatter(f, new Float64Array(size), [size + 1, ...Array(size - 1).fill(0)]), /Ireduce_scatter.*add up/);
   if (size > 1) expectError("ERR_COUNT", () => comm.Ireduce_scatter_block(MPI.IN_PLACE, new Float64Array(size + 1)), /Ireduce_scatter_block/);
   expectError("ERR_COUNT", () => comm.Iallgatherv(f, [new Float64Array(size), Array(size + 1).fill(1)]), /Iallgatherv.*counts has/);
-  expectError("ERR_ARG", () => comm.Ialltoallv(f as never, new Float64Array(size) as never), /Ialltoallv.*recvbuf must be/);
+  expectError("ERR_ARG", () => comm.Ialltoallv(f as never, 42 as never), /Ialltoallv.*recvbuf/);
   expectError("ERR_ROOT", () => comm.Igatherv(f, null, size), /Igatherv.*root/);
   expectError("ERR_ROOT", () => comm.Iscatterv(null, f, -1), /Iscatterv.*root/);
   expectError("ERR_ROOT", () => comm.ibcast(1, size), /ibcast.*root/);

@@ -59,7 +59,7 @@ for (const comm of [world, MPI.COMM_SELF, dup]) {
   const bufferStatus = new MPI.Status();
   bufferMessage.Recv(into, bufferStatus);
   assert.deepEqual([...into], [prev, 0.5, 0.25]);
-  assert.equal(bufferStatus.Get_count(), 3);
+  assert.equal(bufferStatus.Get_count(MPI.DOUBLE), 3);
   assert.equal(bufferStatus.Get_source(), prev);
 
   // The point of mprobe: a receive posted after it gets the next message, not the probed one.

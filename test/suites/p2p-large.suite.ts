@@ -14,7 +14,7 @@ if (rank < 2) {
   const into = new Uint32Array(16 * MiB);
   const status = new MPI.Status();
   comm.Sendrecv(out, other, 1, into, other, 1, status);
-  assert.equal(status.Get_count(), 16 * MiB);
+  assert.equal(status.Get_count(MPI.UINT32_T), 16 * MiB);
   for (let i = 0; i < into.length; i += 4099) assert.equal(into[i], i ^ other);
   assert.equal(into[into.length - 1], 0xabcdef ^ other);
 

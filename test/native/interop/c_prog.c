@@ -39,6 +39,18 @@ int main(int argc, char **argv) {
   MPI_Recv(back, 3, MPI_INT64_T, 1, 6, MPI_COMM_WORLD, &st);
   for (int i = 0; i < 3; i++) CHECK(back[i] == 2 * big[i], "int64 back[%d] = %lld", i, (long long)back[i]);
 
+  /* 4b. A column of a 4x3 row-major grid of doubles with an MPI_Type_vector, both ways with the first TS rank:
+   *     column 1 of ours out (tag 15); its column 0 back into our column 2 (tag 16). Cell (i, j) = 100*rank + 10*i + j. */
+  MPI_Datatype column;
+  MPI_Type_vector(4, 1, 3, MPI_DOUBLE, &column);
+  MPI_Type_commit(&column);
+  double grid[12], got[12] = {0};
+  for (int k = 0; k < 12; k++) grid[k] = 10 * (k / 3) + k % 3;
+  MPI_Send(grid + 1, 1, column, 1, 15, MPI_COMM_WORLD);
+  MPI_Recv(got + 2, 1, column, 1, 16, MPI_COMM_WORLD, &st);
+  for (int k = 0; k < 12; k++) CHECK(got[k] == (k % 3 == 2 ? 100 + 10 * (k / 3) : 0), "column back: got[%d] = %g", k, got[k]);
+  MPI_Type_free(&column);
+
   /* 5. Gatherv of one int32 (rank*rank) to the C rank (mpi4ts's Gather is MPI_Gatherv on the wire), then
    *    Allgather of one double (mpi4ts's Allgather with equal blocks is MPI_Allgather). */
   int32_t sq = rank * rank;

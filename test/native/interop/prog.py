@@ -29,6 +29,16 @@ half = np.zeros(4, dtype=np.float32)
 comm.Recv(half, ts_last, 8)
 assert list(half) == [0.5, 1.0, 32767.5, 20000.0], half
 
+# 4b. A column of a 4x3 row-major grid with a vector type, both ways with the last TS rank: our column 2 out
+#     (tag 17), its column 0 back into our column 1 (tag 18). Cell (i, j) = 100*rank + 10*i + j.
+column = MPI.DOUBLE.Create_vector(4, 1, 3).Commit()
+grid = np.array([100 * rank + 10 * (k // 3) + k % 3 for k in range(12)], dtype=np.float64)
+comm.Send([grid[2:], 1, column], ts_last, 17)
+got = np.zeros(12, dtype=np.float64)
+comm.Recv([got[1:], 1, column], ts_last, 18)
+assert list(got) == [100 * ts_last + 10 * (k // 3) if k % 3 == 1 else 0 for k in range(12)], got
+column.Free()
+
 comm.Gatherv(np.array([rank * rank], dtype=np.int32), None, root=0)
 halves = np.zeros(size, dtype=np.float64)
 comm.Allgather(np.array([rank / 2]), halves)

@@ -45,6 +45,25 @@ if (rank === size - 2) {
   comm.Send(Float32Array.from(fromPy, (v) => v / 2), size - 1, 8);
 }
 
+// 4b. A column of a 4x3 row-major grid with a vector type, received with a vector type and sent back with one:
+//     from the C rank (its column 1) to the first TS rank, from the Python rank (its column 2) to the last TS
+//     rank; each TS rank returns its own column 0. Cell (i, j) = 100*rank + 10*i + j.
+const column = MPI.DOUBLE.Create_vector(4, 1, 3).Commit();
+const cell = (r: number, k: number) => 100 * r + 10 * Math.floor(k / 3) + (k % 3);
+const myGrid = Float64Array.from({ length: 12 }, (_, k) => cell(rank, k));
+const peers: [number, number, number][] = [[0, 1, 15], [size - 1, 2, 17]]; // [peer, its column, tag]
+for (const [peer, theirColumn, tag] of peers) {
+  if (rank !== (peer === 0 ? 1 : size - 2)) continue;
+  const got = new Float64Array(12);
+  const status = new MPI.Status();
+  comm.Recv([got, 1, column], peer, tag, status);
+  assert.deepEqual([...got], Array.from({ length: 12 }, (_, k) => (k % 3 === 0 ? cell(peer, 3 * Math.floor(k / 3) + theirColumn) : 0)));
+  assert.equal(status.Get_count(column), 1);
+  assert.equal(status.Get_count(MPI.DOUBLE), 4);
+  comm.Send([myGrid, 1, column], peer, tag + 1);
+}
+column.Free();
+
 // 5. Gather of one int32 (rank*rank) to the C rank (MPI_Gatherv there), Allgather of one double.
 comm.Gather(Int32Array.of(rank * rank), null, 0);
 const halves = new Float64Array(size);
