@@ -7,10 +7,12 @@ import { availableParallelism } from "node:os";
 import { execProgram } from "./exec.js";
 import { ProgramError } from "./program.js";
 import { runCommand, type RunOptions } from "./run.js";
+import { DEFAULT_TRACE_FILE } from "./trace-job.js";
 
 const USAGE = `usage:
   mpi4ts run [options] program [args...]   run program on N ranks (built-in engine, or --engine mpi)
   mpi4ts exec program [args...]            run one rank of a job started by mpiexec/srun (native engine)
+  mpi4ts view trace.json [-o out.html] [--open]   draw a trace as one self-contained HTML page
   mpi4ts --help | --version
 
 run options:
@@ -24,6 +26,9 @@ run options:
   --hostfile FILE      run on the hosts in FILE through mpiexec (implies --engine mpi)
   --verbose            print the mpiexec command line (engine mpi)
   --mpi-args ARGS...   pass ARGS to mpiexec, up to "--" or the program
+  --trace [FILE.json]  record every MPI call and message into FILE.json (default mpi4ts-trace.json),
+                       Chrome Trace Event format (mpi4ts view, Perfetto UI, chrome://tracing)
+  --profile            print per rank calls, messages, bytes, % time in MPI and the longest waits at exit
 programs: .ts .mts .js .mjs files run directly, no build step.`;
 
 export class UsageError extends Error {}
@@ -69,6 +74,10 @@ export function parseRun(argv: readonly string[]): RunOptions {
         break;
       }
       case "--hostfile": options.hostfile = take(); options.engine = "mpi"; break;
+      case "--trace":
+        options.trace = inline ?? (argv[i + 1]?.endsWith(".json") ? argv[++i]! : DEFAULT_TRACE_FILE);
+        break;
+      case "--profile": options.profile = true; break;
       case "--mpi-args":
         for (i++; i < argv.length && argv[i] !== "--" && !/\.(m|c)?[jt]sx?$/.test(argv[i]!); i++) options.mpiArgs.push(argv[i]!);
         if (argv[i] !== "--") i--;
@@ -113,8 +122,12 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         await execProgram(program, args);
         return undefined;
       }
+      case "view": {
+        const { viewCommand } = await import("./view.js");
+        return viewCommand(rest);
+      }
       default:
-        throw new UsageError(`unknown command ${command} (expected run or exec; see mpi4ts --help)`);
+        throw new UsageError(`unknown command ${command} (expected run, exec or view; see mpi4ts --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ProgramError) {

@@ -19,6 +19,8 @@ import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "./t
 export interface MpiexecOptions {
   np: number; program: string; args: string[]; hostfile?: string; mpiArgs: string[]; verbose: boolean;
   timeout?: number; tagOutput: boolean; oversubscribe: boolean;
+  /** Environment variables every rank must see, on every host. */
+  exportEnv?: readonly string[];
 }
 
 export type LauncherFlavour = "openmpi" | "mpich";
@@ -78,8 +80,10 @@ export function mpiexecCommand(options: MpiexecOptions, launcher: Launcher): { a
     if (options.hostfile) argv.push("--hostfile", options.hostfile);
     if (options.tagOutput) argv.push("--tag-output");
     argv.push("-n", String(options.np));
+    for (const name of options.exportEnv ?? []) argv.push("-x", name);
   } else {
     if (options.hostfile) argv.push("-f", options.hostfile);
+    for (const name of options.exportEnv ?? []) argv.push("-genv", name, process.env[name] ?? "");
     if (options.tagOutput) argv.push("-prepend-rank");
     argv.push("-n", String(options.np));
   }

@@ -15,6 +15,9 @@ export interface RunOptions {
   oversubscribe: boolean;
   program: string;
   args: string[];
+  /** --trace: the merged trace's file. */
+  trace?: string;
+  profile?: boolean;
 }
 
 /**
@@ -30,17 +33,30 @@ function engineConflict(options: RunOptions, forced = process.env.MPI4TS_ENGINE)
   return `MPI4TS_ENGINE=${forced} conflicts with mpi4ts run, whose ranks use the ${options.engine} engine: unset MPI4TS_ENGINE${hint}`;
 }
 
+/** The variables by which ranks on other hosts learn that they trace (mpiexec passes them on). */
+function tracingVariables(): string[] {
+  return Object.keys(process.env).filter((name) => name.startsWith("MPI4TS_TRACE"));
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const conflict = engineConflict(options);
   if (conflict) {
     process.stderr.write(`mpi4ts: ${conflict}\n`);
     return 2;
   }
+  if (options.trace !== undefined || options.profile) {
+    const { tracedJob } = await import("./trace-job.js");
+    return tracedJob(options, () => runJob(options));
+  }
+  return runJob(options);
+}
+
+async function runJob(options: RunOptions): Promise<number> {
   if (options.engine === "mpi") {
     const { runWithMpiexec } = await import("./mpiexec.js");
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
-      mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
+      mpiArgs: options.mpiArgs, verbose: options.verbose, exportEnv: tracingVariables(), timeout: options.timeout, tagOutput: options.tagOutput,
       // On this machine alone, like the local engine, more ranks than cores is allowed without asking.
       oversubscribe: options.oversubscribe || (options.hostfile === undefined && options.size > availableParallelism()),
     });

@@ -1,0 +1,1 @@
+export async function viewCommand(argv: readonly string[]): Promise<number> { void argv; return 0; }
