@@ -3,7 +3,7 @@
  * the recording. Without `--trace` these do nothing (and cost one check).
  */
 import { MPIError } from "../errors.js";
-import { userEvent } from "./instrument.js";
+import { userMark, userSpan } from "./instrument.js";
 import { now, type Recorder } from "./recorder.js";
 
 let recorder: Recorder | undefined;
@@ -24,7 +24,7 @@ export const trace = {
   /** A named instant on this rank's track. */
   mark(name: string): void {
     checkName("mark", name);
-    if (recorder) userEvent({ name, cat: "user", ph: "i", s: "t", ts: now() });
+    userMark(name);
   },
   /** Runs `fn` and shows it as a span named `name` on this rank's track (MPI calls inside nest in it); returns fn's result. */
   span<T>(name: string, fn: () => T): T {
@@ -32,7 +32,7 @@ export const trace = {
     if (typeof fn !== "function") throw new MPIError("ERR_ARG", `trace.span: fn must be a function, got ${typeof fn}`);
     if (!recorder) return fn();
     const start = now();
-    const done = () => userEvent({ name, cat: "user", ph: "X", ts: start, dur: now() - start });
+    const done = () => userSpan(name, start);
     let result: T;
     try {
       result = fn();

@@ -18,7 +18,7 @@ import { Comm } from "../comm.js";
 import type { EngineComm, EngineRequest, Envelope, Sink } from "../engine/engine.js";
 import { Op } from "../op.js";
 import { Request } from "../request.js";
-import { now, type Recorder, type TraceEvent } from "./recorder.js";
+import { Col, Kind, now, type Recorder } from "./recorder.js";
 
 /** The outermost MPI call in progress on this rank. */
 interface Call {
@@ -48,8 +48,6 @@ const SITE_MIN_US = 50;
 
 let recorder: Recorder;
 let current: Call | undefined;
-const sendSequences = new Map<string, number>();
-const receiveSequences = new Map<string, number>();
 const collectiveSequences = new Map<string, number>();
 const instrumented = new WeakSet<object>();
 
@@ -88,14 +86,13 @@ export function instrumentLibrary(): void {
   };
   const abort = Comm.prototype.Abort;
   Comm.prototype.Abort = function (this: Comm, errorcode?: number): never {
-    recorder.push({ name: "Abort", cat: "mpi", ph: "i", s: "t", ts: now(), args: { comm: this.name, errorcode } });
-    recorder.flush(`Abort(${String(errorcode ?? 1)})`);
+    recorder.flush(`Abort(${String(errorcode ?? 1)}) on ${this.name}`);
     return abort.call(this, errorcode);
   };
 }
 
 function traced(name: string, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-  const cat = COLLECTIVE.test(name) ? "collective" : REQUEST_WAIT.test(name) ? "wait" : "p2p";
+  const kind = COLLECTIVE.test(name) ? Kind.Collective : REQUEST_WAIT.test(name) ? Kind.Wait : Kind.Call;
   return function (this: unknown, ...args: unknown[]): unknown {
     if (current !== undefined || !recorder.on) return fn.apply(this, args);
     const call: Call = { name, start: now(), sent: 0, received: 0 };
@@ -108,63 +105,78 @@ function traced(name: string, fn: (...args: unknown[]) => unknown): (...args: un
       throw e;
     } finally {
       current = undefined;
-      finishCall(call, cat, this, args, failure);
+      finishCall(call, kind, this, args, failure);
     }
   };
 }
 
-function finishCall(call: Call, cat: string, self: unknown, args: readonly unknown[], failure: unknown): void {
-  const end = now();
-  const dur = end - call.start;
-  const a: Record<string, unknown> = {};
-  if (self instanceof Comm) a.comm = self.name;
-  if (call.peer !== undefined) a.peer = call.peer;
-  if (call.tag !== undefined) a.tag = call.tag;
-  if (call.sent > 0) a.sent = call.sent;
-  if (call.received > 0) a.received = call.received;
-  if (cat === "collective") describeCollective(call, args, a, failure);
+function finishCall(call: Call, kind: Kind, self: unknown, args: readonly unknown[], failure: unknown): void {
+  const dur = now() - call.start;
+  const row = recorder.row(kind, call.name, call.start);
+  if (!row) return;
+  const [c, at] = row;
+  c[at + Col.Dur] = dur;
+  if (self instanceof Comm) c[at + Col.Comm] = recorder.intern(self.name);
+  if (call.peer !== undefined) c[at + Col.Peer] = call.peer;
+  if (call.tag !== undefined) c[at + Col.Tag] = call.tag;
+  if (call.sent > 0) c[at + Col.Sent] = call.sent;
+  if (call.received > 0) c[at + Col.Received] = call.received;
+  if (kind === Kind.Collective) describeCollective(call, args, c, at, failure);
   // Waiting ends when a receive matched; what follows is moving the data. Calls that only wait count whole.
-  if (call.matchedAt !== undefined) a.wait_us = Math.min(Math.max(call.matchedAt - call.start, 0), dur);
-  else if (WAITS_WHOLE.test(call.name)) a.wait_us = dur;
-  if (failure !== undefined) a.error = failure instanceof Error ? failure.message : String(failure);
+  if (call.matchedAt !== undefined) c[at + Col.Wait] = Math.min(Math.max(call.matchedAt - call.start, 0), dur);
+  else if (WAITS_WHOLE.test(call.name)) c[at + Col.Wait] = dur;
+  if (failure !== undefined) c[at + Col.Error] = recorder.intern(failure instanceof Error ? failure.message : String(failure));
   if (dur >= SITE_MIN_US) {
     const site = callSite();
-    if (site) a.site = site;
+    if (site) c[at + Col.Site] = recorder.intern(site);
   }
-  recorder.push({ name: call.name, cat, ph: "X", ts: call.start, dur, args: a });
 }
 
-function describeCollective(call: Call, args: readonly unknown[], a: Record<string, unknown>, failure: unknown): void {
+function describeCollective(call: Call, args: readonly unknown[], c: Float64Array, at: number, failure: unknown): void {
   const lower = call.name.toLowerCase();
   const rooted = ROOT_ARGUMENT[lower] ?? (lower.startsWith("i") ? ROOT_ARGUMENT[lower.slice(1)] : undefined);
   if (rooted) {
-    const at = rooted[/^[A-Z]/.test(call.name) ? 1 : 0];
-    a.root = typeof args[at] === "number" ? args[at] : 0;
+    const root = args[rooted[/^[A-Z]/.test(call.name) ? 1 : 0]];
+    c[at + Col.Root] = typeof root === "number" ? root : 0;
   }
   const op = args.find((x): x is Op => x instanceof Op);
-  if (op) a.op = op.name;
+  if (op) c[at + Col.Op] = recorder.intern(op.name);
   const buffer = args.find((x): x is ArrayBufferView => ArrayBuffer.isView(x));
-  if (buffer) a.bytes = buffer.byteLength;
+  if (buffer) c[at + Col.Sent] = buffer.byteLength;
   if (call.key !== undefined && failure === undefined) {
     const seq = collectiveSequences.get(call.key) ?? 0;
     collectiveSequences.set(call.key, seq + 1);
-    a.collective = `${call.key}#${seq}`;
+    c[at + Col.Collective] = recorder.intern(call.key);
+    c[at + Col.Seq] = seq;
   }
 }
 
 const PACKAGE_DIRS = ["../../src/", "../../dist/"].map((dir) => fileURLToPath(new URL(dir, import.meta.url)));
 
-/** The program's own line that made the current call: the first stack frame outside mpi4ts and Node. */
+/**
+ * The program's own line that made the current call: the first stack frame outside mpi4ts and Node, as
+ * "file:line:column" of the code that runs (a bundle, for TypeScript programs). The recorder maps it to the
+ * source through the source map when it writes the part, so the call itself pays only for the stack walk.
+ */
 function callSite(): string | undefined {
-  const stack = new Error().stack ?? "";
-  for (const line of stack.split("\n").slice(1)) {
-    const m = /\((.*):(\d+):\d+\)$/.exec(line) ?? /at (.*):(\d+):\d+$/.exec(line);
-    if (!m || m[1]!.startsWith("node:")) continue;
-    const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!;
-    if (PACKAGE_DIRS.some((dir) => file.startsWith(dir))) continue;
-    return `${file}:${m[2]}`;
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  try {
+    Error.stackTraceLimit = 12;
+    Error.prepareStackTrace = (_, frames) => frames;
+    Error.captureStackTrace(holder, callSite);
+    for (const frame of holder.stack ?? []) {
+      const name = frame.getFileName();
+      if (!name || name.startsWith("node:")) continue;
+      const file = name.startsWith("file://") ? fileURLToPath(name) : name;
+      if (PACKAGE_DIRS.some((dir) => file.startsWith(dir))) continue;
+      return `${name}:${frame.getLineNumber()}:${frame.getColumnNumber()}`;
+    }
+    return undefined;
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
   }
-  return undefined;
 }
 
 // ---- messages: the engine communicator proxy ---------------------------------------------------------------
@@ -204,8 +216,13 @@ function tracedEngineComm(ec: EngineComm): EngineComm {
   return proxy;
 }
 
+/** Per communicator: the next sequence number of each (peer, tag), keyed by peer * 2**31 + tag. */
+type Sequences = Map<number, number>;
+const TAGS = 2 ** 31;
+
 function messageProxy(ec: EngineComm): EngineComm {
   const key = communicatorKey(ec);
+  const sends: Sequences = new Map(), receives: Sequences = new Map();
   const created = <C extends EngineComm | null>(c: C): C => {
     if (c) communicatorKey(c);
     return c;
@@ -214,23 +231,23 @@ function messageProxy(ec: EngineComm): EngineComm {
     send(data, kind, dest, tag, mode) {
       const ts = now();
       ec.send(data, kind, dest, tag, mode);
-      sent(key, ec, ts, dest, tag, data.byteLength);
+      sent(key, ec, sends, ts, dest, tag, data.byteLength);
     },
     isend(data, kind, dest, tag, mode) {
       const ts = now();
       const request = ec.isend(data, kind, dest, tag, mode);
-      sent(key, ec, ts, dest, tag, data.byteLength);
+      sent(key, ec, sends, ts, dest, tag, data.byteLength);
       return request;
     },
     recv(sink, source, tag) {
       const timed = timedSink(sink);
       const envelope = ec.recv(timed, source, tag);
-      received(key, ec, envelope, timed.matchedAt);
+      received(key, ec, receives, envelope, timed.matchedAt);
       return envelope;
     },
     irecv(sink, source, tag) {
       const timed = timedSink(sink);
-      return tracedReceive(ec.irecv(timed, source, tag), (envelope) => received(key, ec, envelope, timed.matchedAt));
+      return tracedReceive(ec.irecv(timed, source, tag), (envelope) => received(key, ec, receives, envelope, timed.matchedAt));
     },
     dup: () => created(ec.dup()),
     split: (color, k) => created(ec.split(color, k)),
@@ -251,32 +268,21 @@ function messageProxy(ec: EngineComm): EngineComm {
 }
 
 // Sequence numbers advance while tracing is paused too: a rank that paused and one that did not stay paired.
-function sent(key: string, ec: EngineComm, ts: number, dest: number, tag: number, bytes: number): void {
-  const pair = `${key}:${ec.rank}>${dest}:${tag}`;
-  const seq = sendSequences.get(pair) ?? 0;
-  sendSequences.set(pair, seq + 1);
+function sent(key: string, ec: EngineComm, sequences: Sequences, ts: number, dest: number, tag: number, bytes: number): void {
+  const seq = next(sequences, dest * TAGS + tag);
   if (!recorder.on) return;
   if (current) {
     current.peer ??= dest;
     current.tag ??= tag;
     current.sent += bytes;
   }
-  recorder.push({
-    name: "message", cat: "message", ph: "s", ts, id: `${pair}:${seq}`,
-    args: { from: ec.worldRanks[ec.rank], to: ec.worldRanks[dest], tag, bytes },
-  });
+  message(Kind.Send, key, ec, ts, ec.rank, dest, tag, bytes, seq);
 }
 
-function received(key: string, ec: EngineComm, envelope: Envelope, matchedAt: number | undefined): void {
-  const pair = `${key}:${envelope.source}>${ec.rank}:${envelope.tag}`;
-  const seq = receiveSequences.get(pair) ?? 0;
-  receiveSequences.set(pair, seq + 1);
+function received(key: string, ec: EngineComm, sequences: Sequences, envelope: Envelope, matchedAt: number | undefined): void {
+  const seq = next(sequences, envelope.source * TAGS + envelope.tag);
   if (!recorder.on) return;
   const ts = now();
-  const event: TraceEvent = {
-    name: "message", cat: "message", ph: "f", bp: "e", ts, id: `${pair}:${seq}`,
-    args: { from: ec.worldRanks[envelope.source], to: ec.worldRanks[ec.rank], tag: envelope.tag, bytes: envelope.byteLength },
-  };
   if (current) {
     current.peer ??= envelope.source;
     current.tag ??= envelope.tag;
@@ -284,9 +290,35 @@ function received(key: string, ec: EngineComm, envelope: Envelope, matchedAt: nu
     if (matchedAt !== undefined) current.matchedAt ??= matchedAt;
   } else {
     // Completed where no MPI call encloses it (an `await`): a zero-length span for the arrow to end in.
-    recorder.push({ name: "receive completed", cat: "wait", ph: "X", ts, dur: 0, args: { peer: envelope.source, tag: envelope.tag, received: envelope.byteLength } });
+    const row = recorder.row(Kind.ReceiveCompleted, "receive completed", ts);
+    if (row) {
+      const [c, at] = row;
+      c[at + Col.Peer] = envelope.source;
+      c[at + Col.Tag] = envelope.tag;
+      c[at + Col.Received] = envelope.byteLength;
+    }
   }
-  recorder.push(event);
+  message(Kind.Receive, key, ec, ts, envelope.source, ec.rank, envelope.tag, envelope.byteLength, seq);
+}
+
+function next(sequences: Sequences, pair: number): number {
+  const seq = sequences.get(pair) ?? 0;
+  sequences.set(pair, seq + 1);
+  return seq;
+}
+
+function message(kind: Kind.Send | Kind.Receive, key: string, ec: EngineComm, ts: number, from: number, to: number, tag: number, bytes: number, seq: number): void {
+  const row = recorder.row(kind, "message", ts);
+  if (!row) return;
+  const [c, at] = row;
+  c[at + Col.Comm] = recorder.intern(key);
+  c[at + Col.Peer] = from;
+  c[at + Col.Received] = to;
+  c[at + Col.Tag] = tag;
+  c[at + Col.Sent] = bytes;
+  c[at + Col.Root] = ec.worldRanks[from]!;
+  c[at + Col.Op] = ec.worldRanks[to]!;
+  c[at + Col.Collective] = seq;
 }
 
 type TimedSink = Sink & { matchedAt?: number };
@@ -346,6 +378,12 @@ function settle(pending: PendingReceive): void {
 }
 
 /** A user span (MPI.trace.span) or mark: recorded unless tracing is paused. */
-export function userEvent(event: TraceEvent): void {
-  if (recorder?.on) recorder.push(event);
+export function userSpan(name: string, start: number): void {
+  if (!recorder?.on) return;
+  const row = recorder.row(Kind.UserSpan, name, start);
+  if (row) row[0][row[1] + Col.Dur] = now() - start;
+}
+
+export function userMark(name: string): void {
+  if (recorder?.on) recorder.mark(Kind.UserMark, name);
 }
