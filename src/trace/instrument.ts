@@ -43,8 +43,16 @@ const WAITS_WHOLE = /^(wait\w*|Wait\w*|[Mm]?probe|[Mm]?Probe|[Bb]arrier)$/;
 const ROOT_ARGUMENT: Record<string, readonly [number, number]> = {
   bcast: [1, 1], scatter: [1, 2], scatterv: [1, 2], gather: [1, 2], gatherv: [1, 2], reduce: [2, 3],
 };
-/** Calls shorter than this get no source location (finding it costs more than the call). */
-const SITE_MIN_US = 50;
+/**
+ * Calls shorter than this many µs get no source location: walking the stack costs about 10 µs, so it is kept
+ * for the calls where a program loses time (MPI4TS_TRACE_SITE_US=0 records it for every call).
+ */
+const SITE_MIN_US = siteThreshold(process.env.MPI4TS_TRACE_SITE_US);
+
+function siteThreshold(setting: string | undefined): number {
+  const us = Number(setting);
+  return setting !== undefined && setting !== "" && Number.isFinite(us) && us >= 0 ? us : 1000;
+}
 
 let recorder: Recorder;
 let current: Call | undefined;

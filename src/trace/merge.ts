@@ -66,7 +66,8 @@ export function mergeParts(parts: readonly (TracePart | undefined)[]): Trace {
     );
     if (!part) return;
     const shift = part.originUs - part.offsetUs - t0;
-    for (const e of part.events) events.push({ ...e, ts: e.ts + shift, pid: rank, tid: rank });
+    // (max: the rounding of µs since the epoch must not put the first event a hair before 0)
+    for (const e of part.events) events.push({ ...e, ts: Math.max(0, e.ts + shift), pid: rank, tid: rank });
   });
   const clockCorrections = forwardArrows(events);
   events.sort((a, b) => a.ts - b.ts);
