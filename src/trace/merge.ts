@@ -130,7 +130,9 @@ export function mergeJobTrace(file: string, size?: number): Trace | undefined {
   const dropped = trace.mpi4ts.dropped.reduce((a, b) => a + b, 0);
   if (dropped > 0) process.stderr.write(`mpi4ts: the trace lacks ${dropped} events dropped past the per-rank cap\n`);
   const missing = trace.mpi4ts.endings.flatMap((e, r) => (e === "no trace part" ? [r] : []));
-  if (missing.length > 0) process.stderr.write(`mpi4ts: ranks ${missing.join(", ")} left no trace (ended before they could write it)\n`);
+  if (missing.length > 0) {
+    process.stderr.write(`mpi4ts: rank${missing.length > 1 ? "s" : ""} ${missing.join(", ")} left no trace (ended from outside before writing it)\n`);
+  }
   return trace;
 }
 

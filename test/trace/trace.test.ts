@@ -86,6 +86,38 @@ for (const engine of enginesUnderTest()) {
   });
 }
 
+describe("MPI.Pcontrol(0) pauses a rank's recording", () => {
+  it("without unpairing the messages recorded after it", async () => {
+    const file = join(dir, "pcontrol.json");
+    const result = await mpi4ts(["run", "-n", "2", "--trace", file, "test/trace/fixtures/pcontrol.ts"]);
+    assert.equal(result.code, 0, explain(result));
+    const events = readTrace(file).traceEvents;
+    const sends = events.filter((e) => e.ph === "s"), receives = events.filter((e) => e.ph === "f");
+    assert.equal(sends.length, 1, "the paused sends are not recorded");
+    assert.equal(events.filter((e) => e.pid === 0 && e.name === "send").length, 1);
+    assert.equal(receives.length, 3, "rank 1 recorded all three");
+    assert.deepEqual(receives.filter((f) => f.id === sends[0]!.id).map((f) => f.ts >= sends[0]!.ts), [true], "the third send pairs with the third receive");
+    assert.match(sends[0]!.id!, /:2$/);
+  });
+});
+
+describe("a rank that fails", () => {
+  for (const engine of enginesUnderTest().filter((e) => e !== "self")) {
+    it(`still leaves its events in the merged file (${engine} engine)`, async () => {
+      const file = join(dir, `crash-${engine}.json`);
+      const engineArgs = engine === "mpi" ? ["--engine", "mpi", "--oversubscribe"] : [];
+      const result = await mpi4ts(["run", ...engineArgs, "-n", "2", "--timeout", "60", "--trace", file, "test/trace/fixtures/crash.ts"]);
+      assert.notEqual(result.code, 0, explain(result));
+      const trace = readTrace(file);
+      assert.equal(trace.mpi4ts.endings[1], "uncaught exception: rank 1 fails on purpose");
+      const mine = trace.traceEvents.filter((e) => e.pid === 1).map((e) => e.name);
+      for (const name of ["send", "message", "about to fail"]) assert.ok(mine.includes(name), `rank 1's ${name} is in the trace`);
+      // Rank 0 is ended from outside (the launcher, MPI_Abort) while blocked: the file says so.
+      if (trace.mpi4ts.endings[0] === "no trace part") assert.match(result.stderr, /rank 0 left no trace/);
+    });
+  }
+});
+
 describe("--profile", () => {
   it("prints per rank the trace's numbers", async () => {
     const file = join(dir, "profiled.json");
