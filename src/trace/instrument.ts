@@ -129,7 +129,9 @@ function finishCall(call: Call, kind: Kind, self: unknown, args: readonly unknow
   if (call.tag !== undefined) c[at + Col.Tag] = call.tag;
   if (call.sent > 0) c[at + Col.Sent] = call.sent;
   if (call.received > 0) c[at + Col.Received] = call.received;
-  if (kind === Kind.Collective) describeCollective(call, args, c, at, failure);
+  const buffer = args.find((x): x is ArrayBufferView => ArrayBuffer.isView(x));
+  if (buffer) c[at + Col.Datatype] = recorder.intern(buffer.constructor.name);
+  if (kind === Kind.Collective) describeCollective(call, args, buffer, c, at, failure);
   // Waiting ends when a receive matched; what follows is moving the data. Calls that only wait count whole.
   if (call.matchedAt !== undefined) c[at + Col.Wait] = Math.min(Math.max(call.matchedAt - call.start, 0), dur);
   else if (WAITS_WHOLE.test(call.name)) c[at + Col.Wait] = dur;
@@ -140,7 +142,7 @@ function finishCall(call: Call, kind: Kind, self: unknown, args: readonly unknow
   }
 }
 
-function describeCollective(call: Call, args: readonly unknown[], c: Float64Array, at: number, failure: unknown): void {
+function describeCollective(call: Call, args: readonly unknown[], buffer: ArrayBufferView | undefined, c: Float64Array, at: number, failure: unknown): void {
   const lower = call.name.toLowerCase();
   const rooted = ROOT_ARGUMENT[lower] ?? (lower.startsWith("i") ? ROOT_ARGUMENT[lower.slice(1)] : undefined);
   if (rooted) {
@@ -149,7 +151,6 @@ function describeCollective(call: Call, args: readonly unknown[], c: Float64Arra
   }
   const op = args.find((x): x is Op => x instanceof Op);
   if (op) c[at + Col.Op] = recorder.intern(op.name);
-  const buffer = args.find((x): x is ArrayBufferView => ArrayBuffer.isView(x));
   if (buffer) c[at + Col.Sent] = buffer.byteLength;
   if (call.key !== undefined && failure === undefined) {
     const seq = collectiveSequences.get(call.key) ?? 0;

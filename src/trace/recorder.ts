@@ -73,8 +73,10 @@ export enum Col {
   Seq,
   Site,
   Error,
+  /** The element type of the call's first buffer argument (Float64Array...). */
+  Datatype,
 }
-const COLUMNS = 16;
+const COLUMNS = 17;
 const CHUNK_ROWS = 1 << 14;
 
 export class Recorder {
@@ -186,6 +188,7 @@ export class Recorder {
         if (has(Col.Wait)) args.wait_us = num(Col.Wait);
         if (has(Col.Site)) args.site = sourceLine(str(Col.Site));
         if (has(Col.Error)) args.error = str(Col.Error);
+        if (has(Col.Datatype)) args.datatype = str(Col.Datatype);
         const cat = kind === Kind.Collective ? "collective" : kind === Kind.Call ? "p2p" : "wait";
         return { name, cat, ph: "X", ts, dur: kind === Kind.ReceiveCompleted ? 0 : num(Col.Dur), args };
       }

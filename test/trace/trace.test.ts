@@ -64,6 +64,7 @@ function checkTrace(trace: Trace, size: number): void {
     assert.deepEqual(spans.map((e) => e.pid).sort((a, b) => a - b), Array.from({ length: size }, (_, r) => r), `${name} once per rank`);
     assert.equal(new Set(spans.map((e) => e.args?.collective)).size, 1, `${name} shares one collective id`);
     assert.equal(typeof spans[0]!.args?.collective, "string");
+    if (name !== "Barrier") assert.equal(spans[0]!.args?.datatype, "Float64Array");
   }
   const ids = new Set(events.filter((e) => e.cat === "collective").map((e) => e.args?.collective));
   assert.equal(ids.size, 3, "three collectives");
