@@ -30,6 +30,9 @@ interface Call {
   tag?: number;
   sent: number;
   received: number;
+  /** What a receive of this call asked for (ANY_SOURCE, ANY_TAG...): shown when no message came. */
+  wantedPeer?: number;
+  wantedTag?: number;
   /** When a receive of this call was matched (the engine asked where its bytes go). */
   matchedAt?: number;
 }
@@ -125,8 +128,9 @@ function finishCall(call: Call, kind: Kind, self: unknown, args: readonly unknow
   const [c, at] = row;
   c[at + Col.Dur] = dur;
   if (self instanceof Comm) c[at + Col.Comm] = recorder.intern(self.name);
-  if (call.peer !== undefined) c[at + Col.Peer] = call.peer;
-  if (call.tag !== undefined) c[at + Col.Tag] = call.tag;
+  const peer = call.peer ?? call.wantedPeer, tag = call.tag ?? call.wantedTag;
+  if (peer !== undefined) c[at + Col.Peer] = peer;
+  if (tag !== undefined) c[at + Col.Tag] = tag;
   if (call.sent > 0) c[at + Col.Sent] = call.sent;
   if (call.received > 0) c[at + Col.Received] = call.received;
   const buffer = args.find((x): x is ArrayBufferView => ArrayBuffer.isView(x));
@@ -249,12 +253,14 @@ function messageProxy(ec: EngineComm): EngineComm {
       return request;
     },
     recv(sink, source, tag) {
+      wanted(source, tag);
       const timed = timedSink(sink);
       const envelope = ec.recv(timed, source, tag);
       received(key, ec, receives, envelope, timed.matchedAt);
       return envelope;
     },
     irecv(sink, source, tag) {
+      wanted(source, tag);
       const timed = timedSink(sink);
       return tracedReceive(ec.irecv(timed, source, tag), (envelope) => received(key, ec, receives, envelope, timed.matchedAt));
     },
@@ -308,6 +314,12 @@ function received(key: string, ec: EngineComm, sequences: Sequences, envelope: E
     }
   }
   message(Kind.Receive, key, ec, ts, envelope.source, ec.rank, envelope.tag, envelope.byteLength, seq);
+}
+
+function wanted(source: number, tag: number): void {
+  if (current === undefined) return;
+  current.wantedPeer ??= source;
+  current.wantedTag ??= tag;
 }
 
 function next(sequences: Sequences, pair: number): number {

@@ -119,6 +119,24 @@ describe("a rank that fails", () => {
   }
 });
 
+describe("a deadlock (local engine)", () => {
+  it("is reported, and the trace keeps everything up to it, the blocked calls included", async () => {
+    const file = join(dir, "deadlock.json");
+    const result = await mpi4ts(["run", "-n", "4", "--timeout", "60", "--trace", file, "test/trace/fixtures/deadlock.ts"]);
+    assert.notEqual(result.code, 0, explain(result));
+    assert.match(result.stderr, /deadlock: every rank is blocked/);
+    const events = readTrace(file).traceEvents;
+    assert.equal(events.filter((e) => e.ph === "s").length, 4, "the messages before the deadlock");
+    assert.equal(events.filter((e) => e.ph === "f").length, 4);
+    for (let r = 0; r < 4; r++) {
+      const blocked = events.filter((e) => e.pid === r && e.name === "recv" && e.args?.error !== undefined);
+      assert.equal(blocked.length, 1, `rank ${r}'s blocked recv is in the trace`);
+      assert.equal(blocked[0]!.args?.peer, r ^ 1);
+      assert.equal(blocked[0]!.args?.tag, 7);
+    }
+  });
+});
+
 describe("--profile", () => {
   it("prints per rank the trace's numbers", async () => {
     const file = join(dir, "profiled.json");
