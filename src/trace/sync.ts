@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { BUFFER, STANDARD, type PointToPoint } from "../engine/engine.js";
 
 const TAG_CLOCK = 12_345;
-const ROUNDS = 5;
+const ROUNDS = 25;
 
 export interface ClockSync { offsetUs: number; jobId: string }
 
