@@ -124,7 +124,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       }
       case "view": {
         const { viewCommand } = await import("./view.js");
-        return viewCommand(rest);
+        return await viewCommand(rest);
       }
       default:
         throw new UsageError(`unknown command ${command} (expected run, exec or view; see mpi4ts --help)`);

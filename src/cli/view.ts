@@ -1,7 +1,8 @@
 /** `mpi4ts view trace.json [-o out.html] [--open]`: writes the timeline page of a trace (trace/view.ts). */
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { readTrace } from "../trace/merge.js";
+import { dirname } from "node:path";
+import { mergeJobTrace, readTrace } from "../trace/merge.js";
 import { renderPage } from "../trace/view.js";
 import { UsageError } from "./main.js";
 
@@ -18,6 +19,8 @@ export async function viewCommand(argv: readonly string[]): Promise<number> {
     else throw new UsageError(`view: one trace file at a time (got ${input} and ${arg})`);
   }
   if (input === undefined) throw new UsageError("view needs a trace file (e.g. mpi4ts view mpi4ts-trace.json)");
+  // A job whose merge never ran (rank 0 killed under a bare mpiexec) left only its ranks' parts: merge them now.
+  if (!existsSync(input) && existsSync(dirname(input)) && !mergeJobTrace(input)) throw new UsageError(`view: no such file: ${input}`);
   if (!existsSync(input)) throw new UsageError(`view: no such file: ${input}`);
   let trace;
   try {

@@ -3,7 +3,8 @@
  * rank ("rank R on HOST"), timestamps in µs from the job's start on rank 0's clock, and every message arrow
  * drawn forwards (a receive end that the measured clock offsets would place before its send is moved to it).
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { partFile, type TraceEvent, type TracePart } from "./recorder.js";
 
 /** An event of the merged file: a rank's event placed on the job's clock. */
@@ -35,7 +36,7 @@ export interface Trace {
   mpi4ts: TraceMetadata;
 }
 
-/** Reads the parts of the job traced to `file` (ranks 0..size-1, `size` from any part when not given). */
+/** Reads the parts of the job traced to `file` (ranks 0..size-1; without `size`, as many as the parts there say). */
 export function readParts(file: string, size?: number): (TracePart | undefined)[] {
   const read = (rank: number): TracePart | undefined => {
     const path = partFile(file, rank);
@@ -46,9 +47,15 @@ export function readParts(file: string, size?: number): (TracePart | undefined)[
       return undefined;
     }
   };
-  const first = size === undefined ? read(0) : undefined;
-  const n = size ?? first?.size ?? 0;
-  return Array.from({ length: n }, (_, r) => (r === 0 && first ? first : read(r)));
+  if (size !== undefined) return Array.from({ length: size }, (_, r) => read(r));
+  const prefix = `${basename(file)}.part-`;
+  const ranks = existsSync(dirname(file)) ? readdirSync(dirname(file)).flatMap((name) => {
+    const m = name.startsWith(prefix) ? /^(\d+)\.json$/.exec(name.slice(prefix.length)) : null;
+    return m ? [Number(m[1])] : [];
+  }) : [];
+  const found = new Map(ranks.map((r) => [r, read(r)]));
+  const n = Math.max(0, ...[...found.values()].map((p) => p?.size ?? 0));
+  return Array.from({ length: n }, (_, r) => found.get(r));
 }
 
 export function mergeParts(parts: readonly (TracePart | undefined)[]): Trace {

@@ -5,7 +5,7 @@
  * The screenshot goes to test/trace/out/ (git-ignored). Skipped, saying so, only where chromium is not installed.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -27,6 +27,31 @@ describe("mpi4ts view", () => {
     assert.equal(run.code, 0, explain(run));
     const view = await mpi4ts(["view", traceFile, "-o", page]);
     assert.equal(view.code, 0, explain(view));
+  });
+
+  it("refuses what is not a trace, clearly", async () => {
+    const none = await mpi4ts(["view", join(dir, "missing.json")]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /view: no such file: .*missing\.json/);
+    writeFileSync(join(dir, "other.json"), "{}");
+    const other = await mpi4ts(["view", join(dir, "other.json")]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /is not a trace written by mpi4ts --trace/);
+    const usage = await mpi4ts(["view", traceFile, "--bogus"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /view: unknown option --bogus/);
+  });
+
+  it("merges a job's parts first when their merge never ran (rank 0 of a bare mpiexec killed)", async () => {
+    const file = join(dir, "unmerged.json");
+    const env = { ...process.env, MPI4TS_TRACE: file, MPI4TS_TRACE_MERGE: "launcher", MPI4TS_TRACE_JOB: "unmerged" };
+    const run = await mpi4ts(["run", "-n", "2", "test/trace/fixtures/xss.ts"], { env });
+    assert.equal(run.code, 0, explain(run));
+    assert.ok(!existsSync(file) && existsSync(`${file}.part-1.json`), "only the parts are there");
+    const view = await mpi4ts(["view", file]);
+    assert.equal(view.code, 0, explain(view));
+    assert.equal(readTrace(file).mpi4ts.size, 2);
+    assert.ok(existsSync(join(dir, "unmerged.html")));
   });
 
   it("writes one self-contained file: no external script, style, image or fetch", () => {
