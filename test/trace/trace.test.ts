@@ -12,6 +12,7 @@ import { CLI, ROOT, enginesUnderTest, explain, mpi4ts, runProcess, type JobResul
 import { readTrace, type JobEvent, type Trace } from "../../src/trace/merge.js";
 import { profileOf } from "../../src/trace/profile.js";
 import { expectedTraffic } from "./expected.js";
+import { mpichSkip } from "../native/support.js";
 
 const PROGRAM = "test/trace/fixtures/traffic.ts";
 const dir = mkdtempSync(join(tmpdir(), "mpi4ts-trace-test-"));
@@ -158,6 +159,17 @@ describe("--profile", () => {
     assert.equal(result.code, 0, explain(result));
     assert.match(result.stderr, /mpi4ts profile: 2 ranks, local engine/);
     assert.deepEqual(readdirSync(ROOT).filter((f) => f.startsWith("mpi4ts-trace")), []);
+  });
+});
+
+describe("--engine mpi on MPICH", { skip: enginesUnderTest().includes("mpi") ? mpichSkip() : "the mpi engine is not under test" }, () => {
+  it("passes the tracing variables with -genv, and every message is matched", async () => {
+    const file = join(dir, "mpich.json");
+    const result = await mpi4ts(["run", "--engine", "mpi", "-n", "3", "--timeout", "60", "--trace", file, PROGRAM], {
+      env: { ...process.env, MPI4TS_MPIEXEC: "mpiexec.mpich" },
+    });
+    assert.equal(result.code, 0, explain(result));
+    checkTrace(readTrace(file), 3);
   });
 });
 
