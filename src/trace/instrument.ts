@@ -40,7 +40,8 @@ interface Call {
 /** Methods that only read local state (or are library internals): no span. */
 const UNTRACED = /^(constructor|then|engineComm|where|check[A-Z]\w*|encode|decode|valueSink|bufferSink|engineError|Get_\w+|Set_\w+|Is_\w+|Compare|Shift|Translate_ranks|Abort)$/;
 const COLLECTIVE = /^(I?(barrier|bcast|scatterv?|gatherv?|allgatherv?|alltoall[vw]?|reduce|allreduce|reduce_scatter(_block)?|scan|exscan|neighbor_\w+)|Dup|Clone|Split\w*|Create\w*|Sub|Free|Intercomm_\w+|Merge|Spawn\w*)$/i;
-const REQUEST_WAIT = /^(wait\w*|Wait\w*)$/;
+/** Request methods that wait for or look at completion (the others, such as a persistent request's Start, post). */
+const REQUEST_WAIT = /^([Ww]ait\w*|[Tt]est\w*|[Cc]ancel)$/;
 const WAITS_WHOLE = /^(wait\w*|Wait\w*|[Mm]?probe|[Mm]?Probe|[Bb]arrier)$/;
 /** Rooted collectives: where the root is among the arguments of the lowercase and the Capitalized spelling. */
 const ROOT_ARGUMENT: Record<string, readonly [number, number]> = {
@@ -66,14 +67,16 @@ export function startRecording(into: Recorder): void {
   recorder = into;
 }
 
-/** Wraps every traced method of `proto` and of its prototypes up to Object. Idempotent. */
-export function instrument(proto: object | null): void {
+type Family = "comm" | "request";
+
+/** Wraps every traced method of `proto` (a communicator class's) and of its prototypes up to Object. Idempotent. */
+export function instrument(proto: object | null, family: Family = "comm"): void {
   for (; proto && proto !== Object.prototype && !instrumented.has(proto); proto = Object.getPrototypeOf(proto) as object | null) {
     instrumented.add(proto);
     for (const name of Object.getOwnPropertyNames(proto)) {
       const d = Object.getOwnPropertyDescriptor(proto, name)!;
       if (typeof d.value !== "function" || UNTRACED.test(name)) continue;
-      Object.defineProperty(proto, name, { ...d, value: traced(name, d.value as (...args: unknown[]) => unknown) });
+      Object.defineProperty(proto, name, { ...d, value: traced(name, d.value as (...args: unknown[]) => unknown, family) });
     }
   }
 }
@@ -83,10 +86,10 @@ export function instrumentLibrary(): void {
   for (const name of Object.getOwnPropertyNames(Request)) {
     const d = Object.getOwnPropertyDescriptor(Request, name)!;
     if (typeof d.value === "function" && /^(wait|test)/i.test(name)) {
-      Object.defineProperty(Request, name, { ...d, value: traced(name, d.value as (...args: unknown[]) => unknown) });
+      Object.defineProperty(Request, name, { ...d, value: traced(name, d.value as (...args: unknown[]) => unknown, "request") });
     }
   }
-  instrument(Request.prototype);
+  instrument(Request.prototype, "request");
   instrument(Comm.prototype);
   const engineComm = Comm.prototype.engineComm;
   Comm.prototype.engineComm = function (this: Comm, call: string): EngineComm {
@@ -102,9 +105,10 @@ export function instrumentLibrary(): void {
   };
 }
 
-function traced(name: string, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-  const kind = COLLECTIVE.test(name) ? Kind.Collective : REQUEST_WAIT.test(name) ? Kind.Wait : Kind.Call;
-  return function (this: unknown, ...args: unknown[]): unknown {
+function traced(name: string, fn: (...args: unknown[]) => unknown, family: Family): (...args: unknown[]) => unknown {
+  const kind = family === "request" ? (REQUEST_WAIT.test(name) ? Kind.Wait : Kind.Call)
+    : COLLECTIVE.test(name) ? Kind.Collective : Kind.Call;
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     if (current !== undefined || !recorder.on) return fn.apply(this, args);
     const call: Call = { name, start: now(), sent: 0, received: 0 };
     current = call;
@@ -119,6 +123,8 @@ function traced(name: string, fn: (...args: unknown[]) => unknown): (...args: un
       finishCall(call, kind, this, args, failure);
     }
   };
+  // Stack traces through a traced call keep naming the method.
+  return Object.defineProperty(wrapper, "name", { value: fn.name });
 }
 
 function finishCall(call: Call, kind: Kind, self: unknown, args: readonly unknown[], failure: unknown): void {
