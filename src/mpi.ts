@@ -75,3 +75,6 @@ export { progress } from "./progress.js";
 /** Number of the MPI thread level (mpi4py's `Query_thread`): each rank is single-threaded. */
 export const THREAD_SINGLE = 0, THREAD_FUNNELED = 1, THREAD_SERIALIZED = 2, THREAD_MULTIPLE = 3;
 export function Query_thread(): number { return THREAD_SINGLE; }
+
+// ---- traces (trace/) ----
+export { trace, Pcontrol } from "./trace/api.js";

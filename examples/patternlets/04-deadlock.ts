@@ -19,6 +19,9 @@
  * Run:
  *   npx mpi4ts run -n 4 --timeout 5 examples/patternlets/04-deadlock.ts
  *
+ * See it (each rank's last receive never returns: no arrow ends in it; examples/README.md, "Reading a timeline"):
+ *   npx mpi4ts run -n 4 --timeout 5 --trace deadlock.json examples/patternlets/04-deadlock.ts; npx mpi4ts view deadlock.json --open
+ *
  * Try:
  *   - Add --no-deadlock-check to see what a cluster does: the job just hangs
  *     until the 5-second timeout ends it.

@@ -10,6 +10,9 @@
  * Run:
  *   npx mpi4ts run -n 4 examples/patternlets/07-ring.ts
  *
+ * See it (the timeline: a lane per rank, an arrow per message; examples/README.md, "Reading a timeline"):
+ *   npx mpi4ts run -n 4 --trace ring.json examples/patternlets/07-ring.ts && npx mpi4ts view ring.json --open
+ *
  * Try:
  *   - Run with -n 8 and watch the list grow.
  *   - Send the list around twice before the conductor stops.

@@ -13,6 +13,9 @@
  * Run:
  *   npx mpi4ts run -n 4 examples/patternlets/17-dynamic-load-balance.ts
  *
+ * See it (the timeline: a lane per rank, an arrow per message; examples/README.md, "Reading a timeline"):
+ *   npx mpi4ts run -n 4 --trace load-balance.json examples/patternlets/17-dynamic-load-balance.ts && npx mpi4ts view load-balance.json --open
+ *
  * Try:
  *   - Pass the number of tasks: `... 17-dynamic-load-balance.ts 40`.
  *   - Run with -n 2 (one worker does everything) and -n 8; compare the times.

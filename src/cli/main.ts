@@ -11,6 +11,7 @@ import { runCommand, type RunOptions } from "./run.js";
 import { COMMANDS, COMMAND_HELP, RUN_OPTIONS, UsageError } from "./usage.js";
 
 export { UsageError };
+import { DEFAULT_TRACE_FILE } from "./trace-job.js";
 
 export function parseRun(argv: readonly string[]): RunOptions {
   const options: RunOptions = {
@@ -62,6 +63,10 @@ export function parseRun(argv: readonly string[]): RunOptions {
       }
       case "--cpu-prof": options.debug.cpuProfDir ??= "."; break;
       case "--cpu-prof-dir": options.debug.cpuProfDir = take(); break;
+      case "--trace":
+        options.trace = inline ?? (argv[i + 1]?.endsWith(".json") ? argv[++i]! : DEFAULT_TRACE_FILE);
+        break;
+      case "--profile": options.profile = true; break;
       case "--mpi-args":
         for (i++; i < argv.length && argv[i] !== "--" && !/\.(m|c)?[jt]sx?$/.test(argv[i]!); i++) options.mpiArgs.push(argv[i]!);
         if (argv[i] !== "--") i--;
@@ -97,7 +102,7 @@ function help(command: string | undefined): number {
     return 0;
   }
   const text = COMMAND_HELP[command];
-  if (text === undefined) throw new UsageError(`help: unknown command ${command} (expected run, exec or init)`);
+  if (text === undefined) throw new UsageError(`help: unknown command ${command} (expected run, exec, init or view)`);
   process.stdout.write(`${text}\n`);
   return 0;
 }
@@ -135,8 +140,13 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         await execProgram(program, args);
         return undefined;
       }
+      case "view": {
+        if (wantsHelp(rest)) return help("view");
+        const { viewCommand } = await import("./view.js");
+        return await viewCommand(rest);
+      }
       default:
-        throw new UsageError(`unknown command ${command} (expected run, exec or init; see mpi4ts --help)`);
+        throw new UsageError(`unknown command ${command} (expected run, exec, init or view; see mpi4ts --help)`);
     }
   } catch (e) {
     if (e instanceof HelpRequest) return help(e.command);

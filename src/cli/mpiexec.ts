@@ -79,7 +79,7 @@ export function mpiexecCommand(options: MpiexecOptions, launcher: Launcher): { a
   const argv = [launcher.command];
   const env: Record<string, string> = { ...options.env };
   if (launcher.flavour === "openmpi") {
-    // Open MPI passes the environment to ranks on other hosts only when told; MPICH's hydra passes all of it.
+    // Open MPI passes the environment to ranks on other hosts only when told (MPICH: -genv below, to be sure).
     for (const name of Object.keys(env)) argv.push("-x", name);
     if (process.getuid?.() === 0) argv.push("--allow-run-as-root");
     if (options.oversubscribe) argv.push("--oversubscribe");
@@ -88,6 +88,7 @@ export function mpiexecCommand(options: MpiexecOptions, launcher: Launcher): { a
     argv.push("-n", String(options.np));
   } else {
     if (options.hostfile) argv.push("-f", options.hostfile);
+    for (const [name, value] of Object.entries(env)) argv.push("-genv", name, value);
     if (options.tagOutput) argv.push("-prepend-rank");
     argv.push("-n", String(options.np));
   }

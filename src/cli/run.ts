@@ -19,6 +19,9 @@ export interface RunOptions {
   program: string;
   args: string[];
   debug: DebugOptions;
+  /** --trace: the merged trace's file. */
+  trace?: string;
+  profile?: boolean;
 }
 
 /**
@@ -45,17 +48,30 @@ function colorEnvironment(): Record<string, string> {
   return { FORCE_COLOR: depth >= 24 ? "3" : depth >= 8 ? "2" : depth >= 4 ? "1" : "0" };
 }
 
+/** The variables by which ranks on other hosts learn that they trace (mpiexec passes them on). */
+function tracingEnvironment(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("MPI4TS_TRACE") && e[1] !== undefined));
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const conflict = engineConflict(options);
   if (conflict) {
     process.stderr.write(`mpi4ts: ${conflict}\n`);
     return 2;
   }
+  if (options.engine === "mpi" && options.hostfile !== undefined) readHostfile(options.hostfile);
+  if (options.trace !== undefined || options.profile) {
+    const { tracedJob } = await import("./trace-job.js");
+    return tracedJob(options, () => runJob(options));
+  }
+  return runJob(options);
+}
+
+async function runJob(options: RunOptions): Promise<number> {
   const progress = progressWanted();
   // The ranks send MPI.progress updates only when the launcher draws them.
-  const env = { ...colorEnvironment(), MPI4TS_PROGRESS: progress ? "1" : "0", ...debugEnvironment(options.debug) };
+  const env = { ...colorEnvironment(), MPI4TS_PROGRESS: progress ? "1" : "0", ...debugEnvironment(options.debug), ...tracingEnvironment() };
   if (options.engine === "mpi") {
-    if (options.hostfile !== undefined) readHostfile(options.hostfile);
     const { runWithMpiexec } = await import("./mpiexec.js");
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,

@@ -7,6 +7,7 @@ export const COMMANDS = `usage:
   mpi4ts run [options] program [args...]   run program on N ranks (built-in engine, or --engine mpi)
   mpi4ts exec program [args...]            run one rank of a job started by mpiexec/srun (native engine)
   mpi4ts init [dir]                        write a ready project (package.json, tsconfig.json, hello.ts)
+  mpi4ts view trace.json [-o out.html] [--open]   draw a trace as one self-contained HTML page
   mpi4ts help [command] | --help | --version
 programs: .ts .mts .js .mjs files run directly, no build step.`;
 
@@ -27,6 +28,9 @@ options:
   --inspect R[:PORT]   rank R listens for a debugger on 127.0.0.1:PORT (default 9229): Chrome DevTools, VS Code
   --inspect-brk R[:PORT]  the same, and rank R waits for the debugger before the program starts
   --cpu-prof           every rank writes a V8 CPU profile, rank-R.cpuprofile (--cpu-prof-dir DIR: into DIR)
+  --trace [FILE.json]  record every MPI call and message into FILE.json (default mpi4ts-trace.json),
+                       Chrome Trace Event format (mpi4ts view, Perfetto UI, chrome://tracing)
+  --profile            print per rank calls, messages, bytes, % time in MPI and the longest waits at exit
 Rank 0 reads the launcher's stdin; the other ranks read an empty stdin.
 example: mpi4ts run -n 4 hello.ts`;
 
@@ -40,10 +44,16 @@ runs hello.ts on 4 ranks, npm run typecheck), a strict tsconfig.json that accept
 and a short README. Refuses to overwrite existing files.
 example: mpi4ts init my-app && cd my-app && npm install && npm start`;
 
-export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: EXEC, init: INIT };
+const VIEW = `usage: mpi4ts view trace.json [-o out.html] [--open]
+Draws a trace written by mpi4ts run --trace as one self-contained HTML page (no network access): rank lanes,
+message arrows, collectives, a rank x rank bytes heat map, compute vs MPI time per rank (docs/trace.md).
+example: mpi4ts run -n 4 --trace ring.json ring.ts && mpi4ts view ring.json --open`;
+
+export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: EXEC, init: INIT, view: VIEW };
 
 /** The launcher's own options, for the hint when one comes after the program (where it is the program's). */
 export const RUN_OPTIONS = new Set([
   "-n", "-np", "--np", "-c", "--tag-output", "--timeout", "--oversubscribe", "--no-deadlock-check", "--engine",
-  "--hostfile", "--verbose", "--mpi-args", "--inspect", "--inspect-brk", "--cpu-prof", "--cpu-prof-dir",
+  "--hostfile", "--verbose", "--mpi-args", "--inspect", "--inspect-brk", "--cpu-prof", "--cpu-prof-dir", "--trace",
+  "--profile",
 ]);

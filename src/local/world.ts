@@ -51,6 +51,8 @@ const ABORT_GRACE_MS = 1000;
 /** How long the processes the ranks started get to end after SIGTERM before SIGKILL. */
 const CHILD_GRACE_MS = 400;
 const DEADLOCK_POLL_MS = 400;
+/** How long the ranks of a traced job get to write their trace parts before their threads are terminated. */
+const TRACE_FLUSH_MS = 500;
 
 /** Runs a job to the end and returns the exit code the launcher should exit with. */
 export function runLocalJob(options: JobOptions): Promise<number> {
@@ -94,7 +96,10 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         process.exit(exitCode);
       }, ABORT_GRACE_MS);
       grace.unref();
-      for (const w of workers) void w.terminate();
+      // Ranks of a traced job, woken by the abort word, write their trace parts as they end (docs/trace.md).
+      const terminate = () => { for (const w of workers) void w.terminate(); };
+      if (process.env.MPI4TS_TRACE) setTimeout(terminate, TRACE_FLUSH_MS).unref();
+      else terminate();
       // A rank waiting for a child process (execSync) stops only once that child has ended.
       void endDescendants(CHILD_GRACE_MS);
     };

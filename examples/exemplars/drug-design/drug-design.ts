@@ -19,6 +19,9 @@
  * Run:
  *   npx mpi4ts run -n 4 examples/exemplars/drug-design/drug-design.ts 60 5
  *
+ * See it (the timeline: a lane per rank, an arrow per message; examples/README.md, "Reading a timeline"):
+ *   npx mpi4ts run -n 4 --trace drug-design.json examples/exemplars/drug-design/drug-design.ts 60 5 && npx mpi4ts view drug-design.json --open
+ *
  * Arguments: [ligands = 60] [max ligand length = 5] [seed = 7] [protein = classic sentence]
  *
  * Try:

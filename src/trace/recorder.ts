@@ -1,0 +1,223 @@
+/**
+ * One rank's trace recorder. Events are kept as rows of numbers in large Float64Array chunks, strings interned,
+ * because a million small objects kept alive would cost the program far more than recording them (every
+ * garbage collection would copy them); they become Chrome Trace Events only when the rank's part is written.
+ * That happens on every exit path the rank can reach (normal exit, process.exit, uncaught exception, Abort);
+ * the merge (merge.ts) turns the parts of a job into one file. See docs/trace.md.
+ */
+import { writeFileSync } from "node:fs";
+import { findSourceMap } from "node:module";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+
+/** One Chrome Trace Event as a rank records it: `ts` in µs of this thread's clock (see `now`). pid/tid come at merge. */
+export interface TraceEvent {
+  name: string;
+  cat: string;
+  ph: "X" | "i" | "s" | "f" | "M";
+  ts: number;
+  dur?: number;
+  id?: string;
+  bp?: "e";
+  s?: "t";
+  args?: Record<string, unknown>;
+}
+
+/** What a rank writes at exit: its events and what the merge needs to place them on the job's time axis. */
+export interface TracePart extends RecorderIdentity {
+  readonly format: "mpi4ts-trace-part";
+  readonly argv: readonly string[];
+  /** This thread's clock origin in µs since the epoch: event ts + originUs is the rank's wall clock. */
+  readonly originUs: number;
+  readonly dropped: number;
+  /** How the rank ended: "exit 0", "uncaught exception: ...", "Abort(3)"... */
+  readonly ending: string;
+  readonly events: readonly TraceEvent[];
+}
+
+export const DEFAULT_CAP = 1_000_000;
+
+export interface RecorderIdentity {
+  readonly jobId: string;
+  readonly rank: number;
+  readonly size: number;
+  readonly host: string;
+  readonly engine: string;
+  readonly version: string;
+  /** This rank's wall clock minus rank 0's, measured at start-up (0 where ranks share one clock). */
+  readonly offsetUs: number;
+}
+
+/** What a row is; each kind says how its columns read (see `decode`). */
+export enum Kind { Call, Collective, Wait, UserSpan, UserMark, RankMark, Send, Receive, ReceiveCompleted }
+
+/** Columns of a row. Unused ones are NaN. Strings are indices into the recorder's string table. */
+export enum Col {
+  Kind, Name, Ts, Dur,
+  /** Calls: the communicator's name. Messages: the communicator's trace identity. */
+  Comm,
+  /** Calls: the peer (communicator rank). Messages: the sender's communicator rank. */
+  Peer,
+  Tag,
+  /** Calls: bytes sent. Messages: the message's bytes. */
+  Sent,
+  /** Calls: bytes received. Messages: the receiver's communicator rank. */
+  Received,
+  Wait,
+  /** Collectives: the root. Messages: the sender's world rank. */
+  Root,
+  /** Collectives: the op's name. Messages: the receiver's world rank. */
+  Op,
+  /** Collectives: the communicator's identity (with Seq, the collective's id). Messages: the sequence number. */
+  Collective,
+  Seq,
+  Site,
+  Error,
+  /** The element type of the call's first buffer argument (Float64Array...). */
+  Datatype,
+}
+const COLUMNS = 17;
+const CHUNK_ROWS = 1 << 14;
+
+export class Recorder {
+  dropped = 0;
+  /** MPI.Pcontrol / MPI.trace.off(): while false nothing is recorded (the wrappers stay, each call checks this). */
+  on = true;
+  #chunks: Float64Array[] = [];
+  #rows = 0;
+  #strings: string[] = [];
+  #index = new Map<string, number>();
+  #written = false;
+
+  constructor(readonly file: string, readonly identity: RecorderIdentity, readonly cap = DEFAULT_CAP) {
+    // The rank's run on the time axis starts here and ends at `flush` (the profile's % of time in MPI).
+    this.mark(Kind.RankMark, "trace start");
+  }
+
+  intern(text: string): number {
+    let i = this.#index.get(text);
+    if (i === undefined) {
+      i = this.#strings.push(text) - 1;
+      this.#index.set(text, i);
+    }
+    return i;
+  }
+
+  /**
+   * A new row of `kind` at `ts`, every other column NaN: returns the chunk and the row's first column, or
+   * undefined past the cap (the event is counted as dropped).
+   */
+  row(kind: Kind, name: string, ts: number): [Float64Array, number] | undefined {
+    if (this.#rows >= this.cap && !this.#written) {
+      this.dropped++;
+      return undefined;
+    }
+    const r = this.#rows++ % CHUNK_ROWS;
+    if (r === 0) this.#chunks.push(new Float64Array(CHUNK_ROWS * COLUMNS).fill(NaN));
+    const chunk = this.#chunks[this.#chunks.length - 1]!;
+    const at = r * COLUMNS;
+    chunk[at + Col.Kind] = kind;
+    chunk[at + Col.Name] = this.intern(name);
+    chunk[at + Col.Ts] = ts;
+    return [chunk, at];
+  }
+
+  mark(kind: Kind.UserMark | Kind.RankMark, name: string): void {
+    this.row(kind, name, now());
+  }
+
+  /** Writes this rank's part (once: the first exit path that gets here wins). Never throws. */
+  flush(ending: string): void {
+    if (this.#written) return;
+    this.#written = true;
+    // (the ending gets its row even past the cap)
+    this.mark(Kind.RankMark, ending);
+    try {
+      const part: TracePart = {
+        format: "mpi4ts-trace-part", ...this.identity, argv: process.argv, originUs: performance.timeOrigin * 1000,
+        dropped: this.dropped, ending, events: this.events(),
+      };
+      writeFileSync(partFile(this.file, this.identity.rank), JSON.stringify(part));
+    } catch (e) {
+      process.stderr.write(`mpi4ts: rank ${this.identity.rank} could not write its trace part: ${(e as Error).message}\n`);
+    }
+    if (this.dropped > 0) {
+      process.stderr.write(`mpi4ts: rank ${this.identity.rank} dropped ${this.dropped} trace events past the cap of ${this.cap} (MPI4TS_TRACE_CAP)\n`);
+    }
+  }
+
+  /** The rows as Chrome Trace Events. */
+  events(): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    for (let i = 0; i < this.#rows; i++) {
+      const chunk = this.#chunks[Math.floor(i / CHUNK_ROWS)]!;
+      out.push(this.#decode(chunk, (i % CHUNK_ROWS) * COLUMNS));
+    }
+    return out;
+  }
+
+  #decode(c: Float64Array, at: number): TraceEvent {
+    const kind = c[at + Col.Kind] as Kind;
+    const str = (col: Col) => this.#strings[c[at + col]!]!;
+    const has = (col: Col) => !Number.isNaN(c[at + col]);
+    const num = (col: Col) => c[at + col]!;
+    const name = str(Col.Name), ts = num(Col.Ts);
+    switch (kind) {
+      case Kind.UserMark: return { name, cat: "user", ph: "i", s: "t", ts };
+      case Kind.RankMark: return { name, cat: "rank", ph: "i", s: "t", ts };
+      case Kind.UserSpan: return { name, cat: "user", ph: "X", ts, dur: num(Col.Dur) };
+      case Kind.Send:
+      case Kind.Receive: {
+        const id = `${str(Col.Comm)}:${num(Col.Peer)}>${num(Col.Received)}:${num(Col.Tag)}:${num(Col.Collective)}`;
+        const args = { from: num(Col.Root), to: num(Col.Op), tag: num(Col.Tag), bytes: num(Col.Sent) };
+        return kind === Kind.Send
+          ? { name: "message", cat: "message", ph: "s", ts, id, args }
+          : { name: "message", cat: "message", ph: "f", bp: "e", ts, id, args };
+      }
+      default: {
+        const args: Record<string, unknown> = {};
+        if (has(Col.Comm)) args.comm = str(Col.Comm);
+        if (has(Col.Peer)) args.peer = num(Col.Peer);
+        if (has(Col.Tag)) args.tag = num(Col.Tag);
+        if (has(Col.Sent)) args.sent = num(Col.Sent);
+        if (has(Col.Received)) args.received = num(Col.Received);
+        if (has(Col.Root)) args.root = num(Col.Root);
+        if (has(Col.Op)) args.op = str(Col.Op);
+        if (has(Col.Collective)) args.collective = `${str(Col.Collective)}#${num(Col.Seq)}`;
+        if (has(Col.Sent) && kind === Kind.Collective) { args.bytes = args.sent; delete args.sent; }
+        if (has(Col.Wait)) args.wait_us = num(Col.Wait);
+        if (has(Col.Site)) args.site = sourceLine(str(Col.Site));
+        if (has(Col.Error)) args.error = str(Col.Error);
+        if (has(Col.Datatype)) args.datatype = str(Col.Datatype);
+        const cat = kind === Kind.Collective ? "collective" : kind === Kind.Call ? "p2p" : "wait";
+        return { name, cat, ph: "X", ts, dur: kind === Kind.ReceiveCompleted ? 0 : num(Col.Dur), args };
+      }
+    }
+  }
+}
+
+/** µs on this thread's high-resolution clock. */
+export function now(): number {
+  return performance.now() * 1000;
+}
+
+/** Where rank `rank` of a job traced to `file` leaves its part. */
+export function partFile(file: string, rank: number): string {
+  return `${file}.part-${rank}.json`;
+}
+
+const sourceLines = new Map<string, string>();
+
+/** "file:line" in the program's source for a "url-or-path:line:column" of running code (mapped once each). */
+function sourceLine(site: string): string {
+  let line = sourceLines.get(site);
+  if (line === undefined) {
+    const [, file, row, column] = /^(.*):(\d+):(\d+)$/.exec(site) ?? [undefined, site, "0", "0"];
+    const entry = findSourceMap(file!)?.findEntry(Number(row) - 1, Number(column) - 1) as
+      { originalSource?: string; originalLine?: number } | undefined;
+    const path = (name: string) => (name.startsWith("file://") ? fileURLToPath(name) : name);
+    line = entry?.originalSource ? `${path(entry.originalSource)}:${entry.originalLine! + 1}` : `${path(file!)}:${row}`;
+    sourceLines.set(site, line);
+  }
+  return line;
+}
