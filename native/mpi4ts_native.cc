@@ -723,6 +723,20 @@ Napi::Value TagUb(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), flag && ub ? *ub : 32767);
 }
 
+// ---- predefined attributes of MPI_COMM_WORLD (communicator attributes, src/attributes.ts) -----------------
+// MPI_UNIVERSE_SIZE, MPI_APPNUM, MPI_WTIME_IS_GLOBAL by index 0, 1, 2; undefined where MPI sets none.
+Napi::Value WorldAttr(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  static const int keyvals[] = {MPI_UNIVERSE_SIZE, MPI_APPNUM, MPI_WTIME_IS_GLOBAL};
+  int which = intArg(info, 0);
+  if (which < 0 || which > 2) return info.Env().Undefined();
+  int* value = nullptr;
+  int flag = 0;
+  MPI_Comm_get_attr(MPI_COMM_WORLD, keyvals[which], &value, &flag);
+  if (!flag || !value) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), *value);
+}
+
 // Lets other processes on oversubscribed cores run while this rank polls.
 Napi::Value Yield(const Napi::CallbackInfo& info) {
   sched_yield();
@@ -1241,6 +1255,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("libraryVersion", LibraryVersion);
   fn("version", Version);
   fn("tagUb", TagUb);
+  fn("worldAttr", WorldAttr);
   fn("yield", Yield);
   fn("commRank", CommRank);
   fn("commSize", CommSize);

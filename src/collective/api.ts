@@ -66,7 +66,7 @@ class Named implements EngineRequest {
   }
 }
 
-function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
+export function request(comm: Comm, call: string, start: () => EngineRequest): Request<void> {
   const r = guard(comm, call, start);
   return new Request<void>(new EngineOperation(new Named(r, () => comm.where(call)), () => undefined));
 }

@@ -197,6 +197,14 @@ export interface Collectives {
 
 export type EngineName = "local" | "mpi" | "self";
 
+/** MPI_COMM_WORLD's predefined attributes (MPI-4.0 §11.2.1); undefined where the engine sets none. */
+export interface WorldAttributes {
+  readonly tagUb: number;
+  readonly universeSize: number | undefined;
+  readonly appnum: number | undefined;
+  readonly wtimeIsGlobal: boolean;
+}
+
 export interface Engine {
   readonly name: EngineName;
   readonly world: EngineComm;
@@ -207,6 +215,9 @@ export interface Engine {
   version(): [number, number];
   wtime(): number;
   wtick(): number;
+  worldAttributes(): WorldAttributes;
+  /** The thread level MPI provided (MPI_Query_thread); absent on engines whose ranks are single-threaded. */
+  threadLevel?(): number;
   /**
    * Blocks until something may have changed for this rank's requests (a message arrived, a peer acknowledged),
    * or until `timeoutMs` passes. Composite requests (nonblocking collectives) wait with it between tests.

@@ -6,11 +6,11 @@
  */
 import { availableParallelism, hostname } from "node:os";
 import type { MessagePort } from "node:worker_threads";
-import { ANY_SOURCE, ANY_TAG } from "../constants.js";
+import { ANY_SOURCE, ANY_TAG, TAG_UB } from "../constants.js";
 import {
   BUFFER, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
   type Engine, type EngineComm, type EngineRequest, type Envelope, type PayloadKind, type PointToPoint, type SendMode,
-  type Sink, type WaitCall, type Waitable,
+  type Sink, type WaitCall, type Waitable, type WorldAttributes,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
@@ -294,6 +294,10 @@ export class LocalEngine implements Engine {
   /** Seconds on a clock shared by every rank of the job (the process's monotonic clock). */
   wtime(): number { return (this.#clockOffsetMs + performance.now()) / 1000; }
   wtick(): number { return 1e-9; }
+  /** Every rank reads the one process clock; a world of one (self) was started by no launcher, so has no APPNUM. */
+  worldAttributes(): WorldAttributes {
+    return { tagUb: TAG_UB, universeSize: this.worldSize, appnum: this.name === "self" ? undefined : 0, wtimeIsGlobal: true };
+  }
 
   abort(code: number, reason?: string): never {
     const exitCode = Number.isInteger(code) && code > 0 && code < 256 ? code : code === 0 ? 0 : 1;

@@ -29,7 +29,7 @@ import { ANY_TAG } from "../constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
-  type PayloadKind, type PointToPoint, type SendMode, type Sink, type TypedArray,
+  type PayloadKind, type PointToPoint, type SendMode, type Sink, type TypedArray, type WorldAttributes,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
@@ -630,6 +630,7 @@ export class NativeEngine implements Engine {
   readonly addonPath: string;
   readonly status = new Int32Array(8);
   readonly tagUb: number;
+  #threadLevel = 0;
   /** The header in front of every VALUE message's bytes (the addon's). */
   readonly #valueHeader: Uint8Array;
   readonly world: NativeComm;
@@ -651,7 +652,7 @@ export class NativeEngine implements Engine {
     this.addon = addon;
     this.addonPath = path;
     try {
-      addon.init();
+      this.#threadLevel = addon.init();
     } catch (e) {
       throw new MPIError("ERR_OTHER", `mpi4ts: MPI_Init_thread failed in the native engine (${path}): ${(e as Error).message}`);
     }
@@ -695,6 +696,12 @@ export class NativeEngine implements Engine {
   }
   wtime(): number { return this.addon.wtime(); }
   wtick(): number { return this.addon.wtick(); }
+  threadLevel(): number { return this.#threadLevel; }
+  worldAttributes(): WorldAttributes {
+    const attr = (which: 0 | 1 | 2) => this.addon.worldAttr(which);
+    const wtimeIsGlobal = attr(2);
+    return { tagUb: this.tagUb, universeSize: attr(0), appnum: attr(1), wtimeIsGlobal: wtimeIsGlobal !== undefined && wtimeIsGlobal !== 0 };
+  }
 
   waitForActivity(_timeoutMs?: number): void {
     // MPI has no "something arrived" signal to sleep on; the callers test their requests between calls.

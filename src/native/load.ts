@@ -30,6 +30,8 @@ export interface NativeAddon {
   libraryVersion(): string;
   version(): [number, number];
   tagUb(): number;
+  /** MPI_COMM_WORLD's MPI_UNIVERSE_SIZE (0), MPI_APPNUM (1), MPI_WTIME_IS_GLOBAL (2), if set. */
+  worldAttr(which: 0 | 1 | 2): number | undefined;
   yield(): void;
   commRank(comm: number): number;
   commSize(comm: number): number;

@@ -1,0 +1,92 @@
+/**
+ * Communicator constructors and queries around topologies that need no topology class: Split_type (one
+ * communicator per shared-memory node), Cart_map / Graph_map, the checks of a graph's description, and how the
+ * ranks of a topology constructor agree that every one of them accepted its arguments.
+ */
+import { UNDEFINED } from "./constants.js";
+import type { Comm } from "./comm.js";
+import { MPIError } from "./errors.js";
+import { describe } from "./datatype.js";
+import { infoRefusal, type Info } from "./info.js";
+import { currentEngine } from "./engine/select.js";
+
+/** Split_type's kind: the processes that share memory (one host). */
+export const COMM_TYPE_SHARED = 1;
+
+/**
+ * Split_type(COMM_TYPE_SHARED): ranks on the same host, by processor name, ordered by key then rank, on every
+ * engine (the local engine's ranks all share one host). A rank whose arguments are refused takes part as
+ * UNDEFINED, as in Split, so the others' call completes; then it throws.
+ */
+export function splitType(comm: Comm, splitType: unknown, key: number, info: Info | undefined): Comm {
+  const call = "Split_type";
+  comm.engineComm(call);
+  let refusal: string | undefined;
+  if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) refusal = `split_type ${String(splitType)} must be MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`;
+  refusal ??= infoRefusal(info);
+  const taking = refusal === undefined && splitType === COMM_TYPE_SHARED;
+  const hosts = comm.allgather(taking ? currentEngine().processorName() : null);
+  const mine = taking ? hosts.indexOf(hosts[comm.rank]!) : UNDEFINED;
+  const shared = comm.Split(mine, refusal === undefined ? key : 0);
+  if (refusal !== undefined) throw new MPIError("ERR_ARG", `${comm.where(call)}: ${refusal}; this rank took part as UNDEFINED`);
+  return shared;
+}
+
+/** The grid's node count once `dims`/`periods` are valid for `comm`; throws ERR_DIMS naming `call`. */
+export function checkGrid(comm: Comm, call: string, dims: unknown, periods: unknown): number {
+  const size = comm.engineComm(call).size;
+  if (!Array.isArray(dims) || !dims.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new MPIError("ERR_DIMS", `${comm.where(call)}: dims must be an array of positive integers, got ${describe(dims)}${Array.isArray(dims) ? ` [${dims.map((n) => String(n)).join(", ")}]` : ""}`);
+  }
+  if (periods !== undefined && periods !== null && (!Array.isArray(periods) || periods.length !== dims.length)) {
+    throw new MPIError("ERR_DIMS", `${comm.where(call)}: periods must have one entry per dimension (${dims.length}), got ${describe(periods)}`);
+  }
+  const nodes = (dims as number[]).reduce((a, b) => a * b, 1);
+  if (nodes > size) {
+    throw new MPIError("ERR_DIMS", `${comm.where(call)}: the grid [${dims.join(", ")}] needs ${nodes} ranks but the communicator has ${size}`);
+  }
+  return nodes;
+}
+
+/** mpi4ts keeps rank order (on one machine no placement is better): rank r is node r of the grid, if there is one. */
+export function cartMap(comm: Comm, dims: readonly number[], periods: readonly (boolean | number)[] | undefined): number {
+  const nodes = checkGrid(comm, "Cart_map", dims, periods);
+  return comm.rank < nodes ? comm.rank : UNDEFINED;
+}
+
+export function graphMap(comm: Comm, index: readonly number[], edges: readonly number[]): number {
+  const refusal = graphRefusal(comm.engineComm("Graph_map").size, index, edges);
+  if (refusal) throw new MPIError("ERR_TOPOLOGY", `${comm.where("Graph_map")}: ${refusal}`);
+  return comm.rank < index.length ? comm.rank : UNDEFINED;
+}
+
+/**
+ * What is wrong with MPI_Graph_create's description (index: cumulative degrees of nodes 0..n-1; edges: their
+ * neighbours), or undefined when nothing is.
+ */
+export function graphRefusal(size: number, index: unknown, edges: unknown): string | undefined {
+  if (!Array.isArray(index) || !index.every((n) => Number.isInteger(n) && n >= 0)) return `index must be an array of non-negative integers, got ${describe(index)}`;
+  if (!Array.isArray(edges) || !edges.every((n) => Number.isInteger(n))) return `edges must be an array of integers, got ${describe(edges)}`;
+  const nnodes = index.length;
+  if (nnodes > size) return `the graph has ${nnodes} nodes but the communicator has ${size} ranks`;
+  for (let i = 1; i < nnodes; i++) {
+    if (index[i] < index[i - 1]) return `index must not decrease: index[${i}] = ${index[i]} < index[${i - 1}] = ${index[i - 1]}`;
+  }
+  const nedges = nnodes ? index[nnodes - 1] as number : 0;
+  if (edges.length !== nedges) return `index says ${nedges} edges (index[${nnodes - 1}]) but edges has ${edges.length}`;
+  const bad = edges.findIndex((e: number) => e < 0 || e >= nnodes);
+  if (bad >= 0) return `edges[${bad}] = ${edges[bad]} is not a node (0..${nnodes - 1})`;
+  return undefined;
+}
+
+/**
+ * After every rank of `comm` checked its own arguments: shares the verdicts (one allgather), so either every rank
+ * goes on or every rank throws, the refusing one with its reason and the others naming it. A rank never waits in a
+ * constructor its peers refused.
+ */
+export function agree(comm: Comm, call: string, refusal: string | undefined, errorClass: "ERR_ARG" | "ERR_TOPOLOGY" | "ERR_DIMS" | "ERR_RANK"): void {
+  const verdicts = comm.allgather(refusal ?? null);
+  if (refusal !== undefined) throw new MPIError(errorClass, `${comm.where(call)}: ${refusal}`);
+  const other = verdicts.findIndex((v) => v !== null);
+  if (other >= 0) throw new MPIError(errorClass, `${comm.where(call)}: rank ${other} refused its arguments (${verdicts[other]}); no rank created the communicator`);
+}
