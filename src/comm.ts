@@ -29,7 +29,7 @@ import { type CopyFunction, type DeleteFunction, copyAttributes, createKeyval, d
 import { type Errhandler, callErrhandler, createErrhandler, getErrhandler, handleErrorsOf, inheritErrhandler, setErrhandler } from "./errhandler.js";
 import { type Info, checkInfo } from "./info.js";
 import * as topo from "./topology.js";
-import type { Distgraphcomm, Graphcomm } from "./graphcomm.js";
+import type { Distgraphcomm, Graphcomm, Weights } from "./graphcomm.js";
 
 /** Options form of the receive-side arguments, for mpi4py's keyword style: `comm.recv({ source: 0, tag: 11 })`. */
 export interface RecvOptions {
@@ -592,11 +592,11 @@ export class Comm {
   /** A graph over the first index.length ranks (collective); COMM_NULL on the others (MPI_Graph_create). */
   Create_graph(index: readonly number[], edges: readonly number[], reorder = false): Graphcomm { return hooks.createGraph!(this, index, edges, reorder) as Graphcomm; }
   /** A distributed graph from any rank's edges `sources[i] -> degrees[i] destinations` (collective). */
-  Create_dist_graph(sources: readonly number[], degrees: readonly number[], destinations: readonly number[], weights?: readonly number[] | null, info?: Info, reorder = false): Distgraphcomm {
+  Create_dist_graph(sources: readonly number[], degrees: readonly number[], destinations: readonly number[], weights?: Weights, info?: Info, reorder = false): Distgraphcomm {
     return hooks.createDistGraph!(this, sources, degrees, destinations, weights, info, reorder) as Distgraphcomm;
   }
   /** A distributed graph from each rank's own in- and out-neighbours (collective). */
-  Create_dist_graph_adjacent(sources: readonly number[], destinations: readonly number[], sourceweights?: readonly number[] | null, destweights?: readonly number[] | null, info?: Info, reorder = false): Distgraphcomm {
+  Create_dist_graph_adjacent(sources: readonly number[], destinations: readonly number[], sourceweights?: Weights, destweights?: Weights, info?: Info, reorder = false): Distgraphcomm {
     return hooks.createDistGraphAdjacent!(this, sources, destinations, sourceweights, destweights, info, reorder) as Distgraphcomm;
   }
   static Create_keyval(copy_fn?: CopyFunction | boolean | null, delete_fn?: DeleteFunction | null): number { return createKeyval(copy_fn, delete_fn); }
