@@ -788,6 +788,34 @@ Napi::Value CommCreate(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, g_comms.add(out));
 }
 
+// ---- communicator constructors of issue 10 (Split_type, Create_group) ------------------------------------
+// MPI_Comm_split_type(comm, take ? MPI_COMM_TYPE_SHARED : MPI_UNDEFINED, key): one communicator per node.
+Napi::Value CommSplitShared(const Napi::CallbackInfo& info) {
+  MPI_Comm out;
+  int type = info[1].As<Napi::Boolean>().Value() ? MPI_COMM_TYPE_SHARED : MPI_UNDEFINED;
+  check(info.Env(), MPI_Comm_split_type(commArg(info, 0), type, intArg(info, 2), MPI_INFO_NULL, &out), "MPI_Comm_split_type");
+  if (out == MPI_COMM_NULL) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), g_comms.add(out));
+}
+
+// MPI_Comm_create_group over the given WORLD ranks (in that order): collective over those members only.
+Napi::Value CommCreateGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Comm comm = commArg(info, 0);
+  std::vector<int> ranks = intsArg(info, 1);
+  MPI_Group world, group;
+  check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
+  int rc = MPI_Group_incl(world, static_cast<int>(ranks.size()), ranks.data(), &group);
+  MPI_Group_free(&world);
+  check(env, rc, "MPI_Group_incl");
+  MPI_Comm out;
+  rc = MPI_Comm_create_group(comm, group, intArg(info, 2), &out);
+  MPI_Group_free(&group);
+  check(env, rc, "MPI_Comm_create_group");
+  if (out == MPI_COMM_NULL) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, g_comms.add(out));
+}
+
 Napi::Value CommFree(const Napi::CallbackInfo& info) {
   int id = intArg(info, 0);
   if (id <= 1) return info.Env().Undefined();  // WORLD and SELF are never freed
@@ -1263,6 +1291,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("commSplit", CommSplit);
   fn("commCreate", CommCreate);
   fn("commFree", CommFree);
+  fn("commSplitShared", CommSplitShared);
+  fn("commCreateGroup", CommCreateGroup);
   fn("commWorldRanks", CommWorldRanks);
   fn("send", Send);
   fn("isend", Isend);

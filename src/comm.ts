@@ -578,6 +578,8 @@ export class Comm {
   Idup(info?: Info): [this, Request<void>] { checkInfo(this.where("Idup"), info); return [this.Dup(), new Request(new CompletedOperation(undefined))]; }
   /** One communicator per shared-memory node (MPI.COMM_TYPE_SHARED); COMM_NULL for MPI.UNDEFINED (collective). */
   Split_type(split_type: number, key = 0, info?: Info): Comm { return topo.splitType(this, split_type, key, info); }
+  /** A communicator of `group`'s members, collective over them only (MPI_Comm_create_group); `tag` tells concurrent calls apart. */
+  Create_group(group: Group, tag = 0): Comm { return topo.createGroup(this, group, tag); }
   Is_inter(): boolean { this.engineComm("Is_inter"); return false; }
   Is_intra(): boolean { this.engineComm("Is_intra"); return true; }
   get is_inter(): boolean { return this.Is_inter(); }

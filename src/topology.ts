@@ -1,10 +1,11 @@
 /**
- * Communicator constructors and queries around topologies that need no topology class: Split_type (one
- * communicator per shared-memory node), Cart_map / Graph_map, the checks of a graph's description, and how the
- * ranks of a topology constructor agree that every one of them accepted its arguments.
+ * Communicator constructors and topology queries that need no topology class: Split_type (one communicator per
+ * shared-memory node), Create_group, Cart_map / Graph_map, the checks of a graph's description, and how the ranks
+ * of a topology constructor agree that every one of them accepted its arguments.
  */
 import { UNDEFINED } from "./constants.js";
-import type { Comm } from "./comm.js";
+import { COMM_NULL, Comm } from "./comm.js";
+import { Group } from "./group.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
 import { infoRefusal, type Info } from "./info.js";
@@ -14,9 +15,9 @@ import { currentEngine } from "./engine/select.js";
 export const COMM_TYPE_SHARED = 1;
 
 /**
- * Split_type(COMM_TYPE_SHARED): ranks on the same host, by processor name, ordered by key then rank, on every
- * engine (the local engine's ranks all share one host). A rank whose arguments are refused takes part as
- * UNDEFINED, as in Split, so the others' call completes; then it throws.
+ * Split_type(COMM_TYPE_SHARED): ranks on the same node, ordered by key then rank: MPI_Comm_split_type where the
+ * engine has it (mpi), else by processor name (the local engine's ranks all share one host). A rank whose
+ * arguments are refused takes part as UNDEFINED, as in Split, so the others' call completes; then it throws.
  */
 export function splitType(comm: Comm, splitType: unknown, key: number, info: Info | undefined): Comm {
   const call = "Split_type";
@@ -25,11 +26,52 @@ export function splitType(comm: Comm, splitType: unknown, key: number, info: Inf
   if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) refusal = `split_type ${String(splitType)} must be MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`;
   refusal ??= infoRefusal(info);
   const taking = refusal === undefined && splitType === COMM_TYPE_SHARED;
-  const hosts = comm.allgather(taking ? currentEngine().processorName() : null);
-  const mine = taking ? hosts.indexOf(hosts[comm.rank]!) : UNDEFINED;
-  const shared = comm.Split(mine, refusal === undefined ? key : 0);
+  const c = comm.engineComm(call);
+  let shared: Comm;
+  if (c.splitShared) {
+    if (!isInt32(key)) refusal ??= `key ${String(key)} must be an integer in -2**31..2**31-1`;
+    let sub;
+    try {
+      sub = c.splitShared(taking && refusal === undefined, refusal === undefined ? key : 0);
+    } catch (e) {
+      throw comm.engineError(call, e);
+    }
+    shared = sub ? new Comm(sub, `${comm.name}_split_type`) : COMM_NULL;
+  } else {
+    const hosts = comm.allgather(taking ? currentEngine().processorName() : null);
+    shared = comm.Split(taking ? hosts.indexOf(hosts[comm.rank]!) : UNDEFINED, refusal === undefined ? key : 0);
+  }
   if (refusal !== undefined) throw new MPIError("ERR_ARG", `${comm.where(call)}: ${refusal}; this rank took part as UNDEFINED`);
   return shared;
+}
+
+function isInt32(x: unknown): x is number {
+  return Number.isInteger(x) && (x as number) >= -(2 ** 31) && (x as number) < 2 ** 31;
+}
+
+/**
+ * Create_group(group, tag): a communicator of `group`'s members, collective over them only (the other ranks do
+ * not call it). Every member checks the same arguments; a rank outside the group calling it is ERR_GROUP.
+ */
+export function createGroup(comm: Comm, group: unknown, tag: unknown): Comm {
+  const call = "Create_group";
+  const c = comm.engineComm(call);
+  if (!(group instanceof Group)) throw new MPIError("ERR_GROUP", `${comm.where(call)}: group must be an MPI.Group, got ${describe(group)}`);
+  const ranks = group.worldRanks;
+  const members = new Set(c.worldRanks);
+  const outsider = ranks.find((w) => !members.has(w));
+  if (outsider !== undefined) {
+    throw new MPIError("ERR_GROUP", `${comm.where(call)}: the group contains process ${outsider} (a world rank), which is not in this communicator`);
+  }
+  if (!ranks.includes(c.worldRanks[c.rank]!)) {
+    throw new MPIError("ERR_GROUP", `${comm.where(call)}: this rank is not in the group; only the group's members call Create_group`);
+  }
+  const t = comm.checkTag(call, tag, false);
+  try {
+    return new Comm(c.createGroup(ranks, t), `${comm.name}_create_group`);
+  } catch (e) {
+    throw comm.engineError(call, e);
+  }
 }
 
 /** The grid's node count once `dims`/`periods` are valid for `comm`; throws ERR_DIMS naming `call`. */

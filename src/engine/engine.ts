@@ -96,6 +96,13 @@ export interface EngineComm extends PointToPoint {
   split(color: number, key: number): EngineComm | null;
   /** Collective over this communicator: a communicator of exactly these world ranks (in this order); null on ranks outside it. */
   create(worldRanks: readonly number[]): EngineComm | null;
+  /**
+   * Collective over the members of `worldRanks` only (MPI_Comm_create_group), called by them alone: a
+   * communicator of exactly those world ranks, in this order. `tag` tells concurrent calls apart.
+   */
+  createGroup(worldRanks: readonly number[], tag: number): EngineComm;
+  /** Collective: MPI_Comm_split_type(COMM_TYPE_SHARED) where the engine has it; `take` false is UNDEFINED (null). */
+  splitShared?(take: boolean, key: number): EngineComm | null;
   free(): void;
   /**
    * Engine-native collectives (the mpi engine's are MPI's own). Absent on engines where the generic algorithms of

@@ -476,6 +476,14 @@ class NativeComm extends Channel implements EngineComm {
     return this.#wrap(() => this.engine.addon.commCreate(this.handle, Int32Array.from(worldRanks)));
   }
 
+  createGroup(worldRanks: readonly number[], tag: number): EngineComm {
+    return this.#wrap(() => this.engine.addon.commCreateGroup(this.handle, Int32Array.from(worldRanks), tag))!;
+  }
+
+  splitShared(take: boolean, key: number): EngineComm | null {
+    return this.#wrap(() => this.engine.addon.commSplitShared(this.handle, take, key));
+  }
+
   free(): void {
     if (this.handle === WORLD || this.handle === SELF || this.engine.finalized) return;
     try {

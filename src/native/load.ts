@@ -39,6 +39,8 @@ export interface NativeAddon {
   commSplit(comm: number, color: number, key: number): number;
   commCreate(comm: number, worldRanks: Int32Array): number;
   commFree(comm: number): void;
+  commSplitShared(comm: number, take: boolean, key: number): number;
+  commCreateGroup(comm: number, worldRanks: Int32Array, tag: number): number;
   commWorldRanks(comm: number): Int32Array;
   /** `value`: the message is the value header followed by `data`. */
   send(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean, value: boolean): void;

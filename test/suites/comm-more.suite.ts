@@ -1,6 +1,6 @@
 // sizes: 1 2 3 4
 /**
- * Communicator management beyond Dup/Split: Clone keeps the class, Idup, Split_type(COMM_TYPE_SHARED),
+ * Communicator management beyond Dup/Split: Clone keeps the class, Idup, Split_type(COMM_TYPE_SHARED), Create_group,
  * Is_inter/Is_intra, Get_topology, attributes (keyvals, copy and delete callbacks, predefined attributes), Info,
  * error handlers (ERRORS_RETURN, user handlers, Call_errhandler), and the environment calls; on COMM_WORLD,
  * COMM_SELF and a Dup.
@@ -47,6 +47,24 @@ for (const [label, comm] of [["world", world], ["self", MPI.COMM_SELF], ["dup", 
   }
   const info = MPI.Info.Create({ "mpi_hw_resource_type": "mpi_shared_memory" });
   assert.equal(comm.Split_type(MPI.COMM_TYPE_SHARED, 0, info).size, n);
+
+  // ---- Create_group: collective over the group only; the two halves build theirs at the same time ----
+  const g = comm.Get_group();
+  const evens = g.Range_incl([[0, n - 1, 2]]), odds = g.Excl(evens.Translate_ranks(null, g));
+  const half = comm.rank % 2 === 0 ? comm.Create_group(evens, 5) : comm.Create_group(odds, 6);
+  const mates = [...Array(n).keys()].filter((r) => r % 2 === comm.rank % 2);
+  assert.equal(half.size, mates.length, label);
+  assert.equal(half.rank, mates.indexOf(comm.rank));
+  assert.equal(half.allreduce(comm.rank), mates.reduce((a, b) => a + b, 0));
+  assert.equal(half.Compare(comm.Split(comm.rank % 2, 0)), MPI.CONGRUENT);
+  if (comm.rank === 0) {
+    // Only rank 0 calls this: a group of one needs nobody else.
+    assert.equal(comm.Create_group(g.Incl([0])).size, 1);
+    if (n > 1) expectError("ERR_GROUP", () => comm.Create_group(g.Incl([1])), /this rank is not in the group/);
+  }
+  expectError("ERR_GROUP", () => comm.Create_group(MPI.GROUP_EMPTY), /not in the group/);
+  expectError("ERR_GROUP", () => comm.Create_group("all" as never), /must be an MPI.Group/);
+  expectError("ERR_TAG", () => comm.Create_group(g, -1), /tag -1/);
 
   // ---- attributes ----
   const log: string[] = [];
