@@ -770,18 +770,22 @@ Napi::Value CommSplit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), g_comms.add(out));
 }
 
-// Creates a communicator of the given WORLD ranks (in that order) over the members of comm.
-Napi::Value CommCreate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  MPI_Comm comm = commArg(info, 0);
-  std::vector<int> ranks = intsArg(info, 1);
+// The group of these WORLD ranks, in this order (Create, Create_group); the caller frees it.
+MPI_Group worldGroupOf(Napi::Env env, const std::vector<int>& ranks) {
   MPI_Group world, group;
   check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
   int rc = MPI_Group_incl(world, static_cast<int>(ranks.size()), ranks.data(), &group);
   MPI_Group_free(&world);
   check(env, rc, "MPI_Group_incl");
+  return group;
+}
+
+// Creates a communicator of the given WORLD ranks (in that order) over the members of comm.
+Napi::Value CommCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Group group = worldGroupOf(env, intsArg(info, 1));
   MPI_Comm out;
-  rc = MPI_Comm_create(comm, group, &out);
+  int rc = MPI_Comm_create(commArg(info, 0), group, &out);
   MPI_Group_free(&group);
   check(env, rc, "MPI_Comm_create");
   if (out == MPI_COMM_NULL) return Napi::Number::New(env, -1);
@@ -801,15 +805,9 @@ Napi::Value CommSplitShared(const Napi::CallbackInfo& info) {
 // MPI_Comm_create_group over the given WORLD ranks (in that order): collective over those members only.
 Napi::Value CommCreateGroup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MPI_Comm comm = commArg(info, 0);
-  std::vector<int> ranks = intsArg(info, 1);
-  MPI_Group world, group;
-  check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
-  int rc = MPI_Group_incl(world, static_cast<int>(ranks.size()), ranks.data(), &group);
-  MPI_Group_free(&world);
-  check(env, rc, "MPI_Group_incl");
+  MPI_Group group = worldGroupOf(env, intsArg(info, 1));
   MPI_Comm out;
-  rc = MPI_Comm_create_group(comm, group, intArg(info, 2), &out);
+  int rc = MPI_Comm_create_group(commArg(info, 0), group, intArg(info, 2), &out);
   MPI_Group_free(&group);
   check(env, rc, "MPI_Comm_create_group");
   if (out == MPI_COMM_NULL) return Napi::Number::New(env, -1);

@@ -27,7 +27,7 @@ import { SUM, type Op } from "./op.js";
 // communicators, attributes, topologies: the block after Create_cart
 import { type CopyFunction, type DeleteFunction, copyAttributes, createKeyval, deleteAttr, deleteAttributes, freeKeyval, getAttr, setAttr } from "./attributes.js";
 import { type Errhandler, callErrhandler, createErrhandler, getErrhandler, handleErrorsOf, inheritErrhandler, setErrhandler } from "./errhandler.js";
-import { type Info, checkInfo } from "./info.js";
+import type { Info } from "./info.js";
 import * as topo from "./topology.js";
 import type { Distgraphcomm, Graphcomm, Weights } from "./graphcomm.js";
 
@@ -575,7 +575,7 @@ export class Comm {
 
   // ---- communicators, attributes, topologies (attributes.ts, topology.ts, graphcomm.ts) ----
   /** `[dup, request]` (mpi4py's Idup): the duplicate is made before Idup returns, and the request is complete. */
-  Idup(info?: Info): [this, Request<void>] { checkInfo(this.where("Idup"), info); return [this.Dup(), new Request(new CompletedOperation(undefined))]; }
+  Idup(info?: Info): [this, Request<void>] { return topo.idup(this, info); }
   /** One communicator per shared-memory node (MPI.COMM_TYPE_SHARED); COMM_NULL for MPI.UNDEFINED (collective). */
   Split_type(split_type: number, key = 0, info?: Info): Comm { return topo.splitType(this, split_type, key, info); }
   /** A communicator of `group`'s members, collective over them only (MPI_Comm_create_group); `tag` tells concurrent calls apart. */

@@ -60,8 +60,10 @@ function run<R>(comm: Topocomm, call: string, algorithm: Algorithm<R>): R {
   }
 }
 
-function start(comm: Topocomm, call: string, algorithm: () => Algorithm<unknown>): Request<void> {
-  return request(comm, call, () => new Schedule(algorithm()));
+/** Runs a buffer exchange to completion, or starts it as the Request of the nonblocking form. */
+function perform(comm: Topocomm, call: string, nonblocking: boolean, algorithm: () => Algorithm<unknown>): Request<void> | void {
+  if (nonblocking) return request(comm, call, () => new Schedule(algorithm()));
+  run(comm, call, algorithm());
 }
 
 function buffer(comm: Topocomm, call: string, name: string, buf: unknown): Uint8Array {
@@ -125,9 +127,7 @@ export function Neighbor_allgather(comm: Topocomm, sendbuf: Buffer, recvbuf: Buf
     throw new MPIError("ERR_COUNT", `${comm.where(call)}: recvbuf has ${block} bytes per in-neighbour but sendbuf has ${mine.length}`);
   }
   const into = split(bytesOf(recvbuf), block, h.sources.length);
-  const algorithm = () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!);
-  if (nonblocking) return start(comm, call, algorithm);
-  run(comm, call, algorithm());
+  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!));
 }
 
 export function Neighbor_allgatherv(comm: Topocomm, sendbuf: Buffer, recvspec: NeighborSpec, nonblocking = false): Request<void> | void {
@@ -135,9 +135,7 @@ export function Neighbor_allgatherv(comm: Topocomm, sendbuf: Buffer, recvspec: N
   const h = hood(comm, call);
   const mine = buffer(comm, call, "sendbuf", sendbuf);
   const into = blocks(comm, call, "recvbuf", recvspec, h.sources.length);
-  const algorithm = () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!);
-  if (nonblocking) return start(comm, call, algorithm);
-  run(comm, call, algorithm());
+  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!));
 }
 
 export function Neighbor_alltoall(comm: Topocomm, sendbuf: Buffer, recvbuf: Buffer, nonblocking = false): Request<void> | void {
@@ -150,9 +148,7 @@ export function Neighbor_alltoall(comm: Topocomm, sendbuf: Buffer, recvbuf: Buff
     throw new MPIError("ERR_COUNT", `${comm.where(call)}: sendbuf has ${sblock} bytes per out-neighbour but recvbuf has ${rblock} per in-neighbour`);
   }
   const out = split(send, sblock, h.destinations.length), into = split(recv, rblock, h.sources.length);
-  const algorithm = () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!);
-  if (nonblocking) return start(comm, call, algorithm);
-  run(comm, call, algorithm());
+  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!));
 }
 
 export function Neighbor_alltoallv(comm: Topocomm, sendspec: NeighborSpec, recvspec: NeighborSpec, nonblocking = false): Request<void> | void {
@@ -160,9 +156,7 @@ export function Neighbor_alltoallv(comm: Topocomm, sendspec: NeighborSpec, recvs
   const h = hood(comm, call);
   const out = blocks(comm, call, "sendbuf", sendspec, h.destinations.length);
   const into = blocks(comm, call, "recvbuf", recvspec, h.sources.length);
-  const algorithm = () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!);
-  if (nonblocking) return start(comm, call, algorithm);
-  run(comm, call, algorithm());
+  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!));
 }
 
 // ---- values ----------------------------------------------------------------------------------------------

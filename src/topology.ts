@@ -6,6 +6,7 @@
 import { UNDEFINED } from "./constants.js";
 import { COMM_NULL, Comm } from "./comm.js";
 import { Group } from "./group.js";
+import { CompletedOperation, Request } from "./request.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
 import { infoRefusal, type Info } from "./info.js";
@@ -24,15 +25,15 @@ export function splitType(comm: Comm, splitType: unknown, key: number, info: Inf
   comm.engineComm(call);
   let refusal: string | undefined;
   if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) refusal = `split_type ${String(splitType)} must be MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`;
+  if (!isInt32(key)) refusal ??= `key ${String(key)} must be an integer in -2**31..2**31-1`;
   refusal ??= infoRefusal(info);
   const taking = refusal === undefined && splitType === COMM_TYPE_SHARED;
   const c = comm.engineComm(call);
   let shared: Comm;
   if (c.splitShared) {
-    if (!isInt32(key)) refusal ??= `key ${String(key)} must be an integer in -2**31..2**31-1`;
     let sub;
     try {
-      sub = c.splitShared(taking && refusal === undefined, refusal === undefined ? key : 0);
+      sub = c.splitShared(taking, refusal === undefined ? key : 0);
     } catch (e) {
       throw comm.engineError(call, e);
     }
@@ -47,6 +48,20 @@ export function splitType(comm: Comm, splitType: unknown, key: number, info: Inf
 
 function isInt32(x: unknown): x is number {
   return Number.isInteger(x) && (x as number) >= -(2 ** 31) && (x as number) < 2 ** 31;
+}
+
+/**
+ * Idup's duplicate is made before it returns, so its request is complete. A rank that refuses the info still takes
+ * part in the Dup (the others would wait for it otherwise), then frees its copy and throws.
+ */
+export function idup<C extends Comm>(comm: C, info: unknown): [C, Request<void>] {
+  const refusal = infoRefusal(info);
+  const dup = comm.Dup();
+  if (refusal !== undefined) {
+    dup.Free();
+    throw new MPIError("ERR_ARG", `${comm.where("Idup")}: ${refusal}; this rank took part and freed its duplicate`);
+  }
+  return [dup, new Request<void>(new CompletedOperation(undefined))];
 }
 
 /**

@@ -23,6 +23,9 @@ for (const [label, comm] of [["world", world], ["self", MPI.COMM_SELF], ["dup", 
   req.Wait();
   assert.equal(comm.Compare(idup), MPI.CONGRUENT);
   assert.equal(idup.allreduce(1), n, "an Idup communicator works once its request completed");
+  // A rank refusing its info still takes part, so the others' Idup completes.
+  if (comm.rank === 0) expectError("ERR_ARG", () => comm.Idup("hints" as never), /info must be .*took part/);
+  else comm.Idup()[0].Free();
   const cart = comm.Create_cart([n], [true]);
   const cartClone = cart.Clone();
   assert.ok(cartClone instanceof MPI.Cartcomm, "a Cartcomm clones to a Cartcomm");
@@ -41,9 +44,9 @@ for (const [label, comm] of [["world", world], ["self", MPI.COMM_SELF], ["dup", 
   // A refused split_type still takes part (as UNDEFINED): the others complete without it.
   if (comm.rank === 0) {
     expectError("ERR_ARG", () => comm.Split_type(99), /split_type 99 .*took part as UNDEFINED/);
+    expectError("ERR_ARG", () => comm.Split_type(MPI.COMM_TYPE_SHARED, 0.5), /Split_type.*key 0.5 must be an integer/);
   } else {
-    const rest = comm.Split_type(MPI.COMM_TYPE_SHARED);
-    assert.equal(rest.size, n - 1);
+    for (let i = 0; i < 2; i++) assert.equal(comm.Split_type(MPI.COMM_TYPE_SHARED).size, n - 1);
   }
   const info = MPI.Info.Create({ "mpi_hw_resource_type": "mpi_shared_memory" });
   assert.equal(comm.Split_type(MPI.COMM_TYPE_SHARED, 0, info).size, n);
