@@ -11,7 +11,7 @@ import { describe } from "./datatype.js";
 import { hooks } from "./collective/hooks.js";
 import { handleErrorsOf } from "./errhandler.js";
 import { CART, Topocomm, type Neighbourhood } from "./topocomm.js";
-import { checkGrid } from "./topology.js";
+import { agree, gridNodes, gridRefusal } from "./topology.js";
 
 export { CART };
 
@@ -129,11 +129,14 @@ function createCart(comm: Comm, dims: readonly number[], periods: readonly (bool
   const call = "Create_cart";
   const c = comm.engineComm(call);
   void reorder; // Rank order is kept: on one machine no placement is better than another.
-  const nodes = checkGrid(comm, call, dims, periods);
-  const p = periods ?? dims.map(() => false);
+  // Every rank checks, then all agree, so one rank's bad grid is an error everywhere, not a wait in the split.
+  const refusal = gridRefusal(c.size, dims, periods);
+  const p = refusal === undefined ? (periods ?? dims.map(() => false)).map(Boolean) : [];
+  agree(comm, call, refusal, "ERR_DIMS", `dims [${String(dims)}], periods [${String(p)}]`);
+  const nodes = gridNodes(dims);
   const sub = c.split(c.rank < nodes ? 0 : -1, c.rank);
   if (!sub) return COMM_NULL;
-  return new Cartcomm(sub, `${comm.name}_cart`, dims, p.map(Boolean));
+  return new Cartcomm(sub, `${comm.name}_cart`, dims, p);
 }
 
 hooks.createCart = createCart;

@@ -131,8 +131,8 @@ function createGraph(comm: Comm, index: readonly number[], edges: readonly numbe
   const call = "Create_graph";
   const c = comm.engineComm(call);
   void reorder;
-  agree(comm, call, graphRefusal(c.size, index, edges), "ERR_TOPOLOGY");
-  // Every rank was given the same graph (MPI requires it); one that was not would see other neighbours.
+  // Every rank must give the same graph (MPI requires it); one that did not would wait for other neighbours.
+  agree(comm, call, graphRefusal(c.size, index, edges), "ERR_TOPOLOGY", `index [${String(index)}], edges [${String(edges)}]`);
   const sub = c.split(c.rank < index.length ? 0 : -1, c.rank);
   return sub ? new Graphcomm(sub, `${comm.name}_graph`, index, edges) : COMM_NULL;
 }

@@ -89,26 +89,27 @@ export function createGroup(comm: Comm, group: unknown, tag: unknown): Comm {
   }
 }
 
-/** The grid's node count once `dims`/`periods` are valid for `comm`; throws ERR_DIMS naming `call`. */
-export function checkGrid(comm: Comm, call: string, dims: unknown, periods: unknown): number {
-  const size = comm.engineComm(call).size;
+/** What is wrong with a Cartesian grid's `dims`/`periods` for a communicator of `size` ranks, or undefined. */
+export function gridRefusal(size: number, dims: unknown, periods: unknown): string | undefined {
   if (!Array.isArray(dims) || !dims.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new MPIError("ERR_DIMS", `${comm.where(call)}: dims must be an array of positive integers, got ${describe(dims)}${Array.isArray(dims) ? ` [${dims.map((n) => String(n)).join(", ")}]` : ""}`);
+    return `dims must be an array of positive integers, got ${describe(dims)}${Array.isArray(dims) ? ` [${dims.map((n) => String(n)).join(", ")}]` : ""}`;
   }
   if (periods !== undefined && periods !== null && (!Array.isArray(periods) || periods.length !== dims.length)) {
-    throw new MPIError("ERR_DIMS", `${comm.where(call)}: periods must have one entry per dimension (${dims.length}), got ${describe(periods)}`);
+    return `periods must have one entry per dimension (${dims.length}), got ${describe(periods)}`;
   }
-  const nodes = (dims as number[]).reduce((a, b) => a * b, 1);
-  if (nodes > size) {
-    throw new MPIError("ERR_DIMS", `${comm.where(call)}: the grid [${dims.join(", ")}] needs ${nodes} ranks but the communicator has ${size}`);
-  }
-  return nodes;
+  const nodes = gridNodes(dims);
+  return nodes > size ? `the grid [${dims.join(", ")}] needs ${nodes} ranks but the communicator has ${size}` : undefined;
+}
+
+export function gridNodes(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
 }
 
 /** mpi4ts keeps rank order (on one machine no placement is better): rank r is node r of the grid, if there is one. */
 export function cartMap(comm: Comm, dims: readonly number[], periods: readonly (boolean | number)[] | undefined): number {
-  const nodes = checkGrid(comm, "Cart_map", dims, periods);
-  return comm.rank < nodes ? comm.rank : UNDEFINED;
+  const refusal = gridRefusal(comm.engineComm("Cart_map").size, dims, periods);
+  if (refusal) throw new MPIError("ERR_DIMS", `${comm.where("Cart_map")}: ${refusal}`);
+  return comm.rank < gridNodes(dims) ? comm.rank : UNDEFINED;
 }
 
 export function graphMap(comm: Comm, index: readonly number[], edges: readonly number[]): number {
@@ -139,11 +140,27 @@ export function graphRefusal(size: number, index: unknown, edges: unknown): stri
 /**
  * After every rank of `comm` checked its own arguments: shares the verdicts (one allgather), so either every rank
  * goes on or every rank throws, the refusing one with its reason and the others naming it. A rank never waits in a
- * constructor its peers refused.
+ * constructor its peers refused. `shared`, when given, is what every rank must have passed alike (the whole
+ * graph, the grid): ranks that disagree fail together too, instead of building topologies that do not fit.
  */
-export function agree(comm: Comm, call: string, refusal: string | undefined, errorClass: "ERR_ARG" | "ERR_TOPOLOGY" | "ERR_DIMS" | "ERR_RANK"): void {
-  const verdicts = comm.allgather(refusal ?? null);
+export function agree(comm: Comm, call: string, refusal: string | undefined, errorClass: "ERR_ARG" | "ERR_TOPOLOGY" | "ERR_DIMS" | "ERR_RANK", shared?: string): void {
+  if (shared !== undefined && shared.length > SHARED_TEXT) shared = `${shared.slice(0, SHARED_TEXT / 4)}… (fingerprint ${fingerprint(shared)})`;
+  const verdicts = comm.allgather([refusal ?? null, refusal === undefined ? shared ?? null : null] as const);
   if (refusal !== undefined) throw new MPIError(errorClass, `${comm.where(call)}: ${refusal}`);
-  const other = verdicts.findIndex((v) => v !== null);
-  if (other >= 0) throw new MPIError(errorClass, `${comm.where(call)}: rank ${other} refused its arguments (${verdicts[other]}); no rank created the communicator`);
+  const other = verdicts.findIndex((v) => v[0] !== null);
+  if (other >= 0) throw new MPIError(errorClass, `${comm.where(call)}: rank ${other} refused its arguments (${verdicts[other]![0]}); no rank created the communicator`);
+  const differs = verdicts.findIndex((v) => v[1] !== (shared ?? null));
+  if (differs >= 0) {
+    throw new MPIError(errorClass, `${comm.where(call)}: rank ${differs} passed ${verdicts[differs]![1]} where this rank passed ${shared}; every rank must pass the same`);
+  }
+}
+
+/** Longer descriptions of what ranks must pass alike travel as a prefix and a fingerprint. */
+const SHARED_TEXT = 256;
+
+/** FNV-1a of a string, in hex. */
+function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
 }

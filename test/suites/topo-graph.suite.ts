@@ -66,6 +66,20 @@ for (const [label, comm] of [["world", world], ["self", MPI.COMM_SELF], ["dup", 
       me === 1 ? /edges\[0\] = 9/ : /rank 1 refused its arguments/);
   }
 
+  // Ranks giving different graphs fail together (they would wait for neighbours that are not theirs).
+  if (n > 1) {
+    expectError("ERR_TOPOLOGY", () => comm.Create_graph(me === 0 ? [0] : [0, 0], []), /passed index \[.*every rank must pass the same/);
+    const loops = me === 0 ? 200 : 199; // long descriptions are compared by fingerprint
+    expectError("ERR_TOPOLOGY", () => comm.Create_graph([loops], new Array<number>(loops).fill(0)), /fingerprint [0-9a-f]{8}\).*every rank must pass the same/);
+  }
+  // Create_cart: one rank's bad grid fails on every rank (it used to throw alone and leave the others in the split).
+  if (n > 1) {
+    expectError("ERR_DIMS", () => comm.Create_cart(me === 1 ? [n + 1] : [n]),
+      me === 1 ? /needs \d+ ranks/ : /rank 1 refused its arguments \(the grid/);
+    expectError("ERR_DIMS", () => comm.Create_cart(me === 0 ? [1] : [n], me === 0 ? [true] : [false]), /every rank must pass the same/);
+  }
+  assert.ok(comm.Create_cart([n], [1]).periods[0] === true, "periods given as numbers agree with booleans");
+
   // ---- Create_dist_graph_adjacent: a directed ring me -> right, with weights ----
   const adj = comm.Create_dist_graph_adjacent([left], [right], [me + 10], [right + 10]);
   assert.ok(adj instanceof MPI.Distgraphcomm);
