@@ -34,14 +34,19 @@ export abstract class Topocomm extends Comm {
   abstract neighbourhood(): Neighbourhood;
   abstract override Get_topology(): number;
 
+  #hood(call: string): Neighbourhood {
+    this.engineComm(call); // a freed communicator has no neighbours (ERR_COMM)
+    return this.neighbourhood();
+  }
+
   /** `[indegree, outdegree]`. */
-  get degrees(): [number, number] { const h = this.neighbourhood(); return [h.sources.length, h.destinations.length]; }
-  get indegree(): number { return this.neighbourhood().sources.length; }
-  get outdegree(): number { return this.neighbourhood().destinations.length; }
+  get degrees(): [number, number] { const h = this.#hood("degrees"); return [h.sources.length, h.destinations.length]; }
+  get indegree(): number { return this.#hood("indegree").sources.length; }
+  get outdegree(): number { return this.#hood("outdegree").destinations.length; }
   /** The ranks receive blocks come from, in block order (PROC_NULL past a Cartesian edge). */
-  get inedges(): number[] { return [...this.neighbourhood().sources]; }
+  get inedges(): number[] { return [...this.#hood("inedges").sources]; }
   /** The ranks send blocks go to, in block order. */
-  get outedges(): number[] { return [...this.neighbourhood().destinations]; }
+  get outedges(): number[] { return [...this.#hood("outedges").destinations]; }
   get inoutedges(): [number[], number[]] { return [this.inedges, this.outedges]; }
 
   // ---- neighbourhood collectives (neighbor.ts) ----

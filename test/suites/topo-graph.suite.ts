@@ -90,6 +90,9 @@ for (const [label, comm] of [["world", world], ["self", MPI.COMM_SELF], ["dup", 
   const adjDup = adj.Dup();
   assert.ok(adjDup instanceof MPI.Distgraphcomm);
   assert.deepEqual(adjDup.Get_dist_neighbors(), adj.Get_dist_neighbors());
+  adjDup.Free();
+  expectError("ERR_COMM", () => adjDup.inedges, /freed/);
+  expectError("ERR_COMM", () => adjDup.Get_dist_neighbors(), /freed/);
   const plain = comm.Create_dist_graph_adjacent([left], [right], MPI.UNWEIGHTED, MPI.UNWEIGHTED, MPI.INFO_NULL, false);
   assert.deepEqual(plain.Get_dist_neighbors(), [[left], [right], undefined]);
   const none = comm.Create_dist_graph_adjacent([], [], MPI.WEIGHTS_EMPTY, MPI.WEIGHTS_EMPTY);
