@@ -15,7 +15,7 @@ import type { Request } from "./request.js";
 import type { EngineRequest } from "./engine/engine.js";
 import { request } from "./collective/api.js";
 import {
-  Schedule, VALUE_FAMILY, checkLeftovers, receive, runBlocking, send, startCall, withWhere, type Algorithm,
+  Schedule, VALUE_FAMILY, checkLeftovers, packet, receive, runBlocking, sendPacket, startCall, withWhere, type Algorithm, type Packet,
 } from "./collective/transport.js";
 import type { Neighbourhood, Topocomm } from "./topocomm.js";
 
@@ -43,9 +43,15 @@ function* exchange(comm: Topocomm, h: Neighbourhood, kind: number, out: (j: numb
   const call = startCall(comm.engineComm("neighbor").internal, kind);
   const incoming = h.sources.map((src, i) => (src === PROC_NULL ? undefined : receive(call, src, into ? into(i) : undefined)));
   const step: EngineRequest[] = incoming.filter((r) => r !== undefined);
+  // Allgather sends one payload to every destination: frame it once.
+  const framed = new Map<Uint8Array, Packet>();
   for (const j of h.sendOrder) {
     const dest = h.destinations[j]!;
-    if (dest !== PROC_NULL) step.push(send(call, dest, out(j)));
+    if (dest === PROC_NULL) continue;
+    const payload = out(j);
+    let p = framed.get(payload);
+    if (!p) framed.set(payload, (p = packet(call, payload)));
+    step.push(sendPacket(call, dest, p));
   }
   if (step.length) yield step;
   checkLeftovers(call);
