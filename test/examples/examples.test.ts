@@ -144,6 +144,10 @@ const cases: Case[] = [
     file: "examples/patternlets/25-cartesian-shift.ts",
     expect: (n) => [`in a ${n === 1 ? "1x1" : n === 2 ? "2x1" : "2x2"} torus`, "On the open"],
   },
+  {
+    file: "examples/patternlets/26-neighbor-halo.ts",
+    expect: (n) => range(n).map((r) => `Process ${r} at (`).concat([`of a ${n === 1 ? "1x1" : n === 2 ? "2x1" : "2x2"} cylinder got up=`]),
+  },
   { file: "examples/exemplars/monte-carlo-pi/pi.ts", args: ["200000"], expect: () => ["Estimate of pi", "TIME parallel", "TIME sequential", "Check passed"] },
   { file: "examples/exemplars/trapezoid/trapezoid.ts", args: ["200000"], expect: () => ["TIME parallel", "TIME sequential", "Check passed"] },
   {
