@@ -576,6 +576,8 @@ export class Comm {
   // ---- communicators, attributes, topologies (attributes.ts, topology.ts, graphcomm.ts) ----
   /** `[dup, request]` (mpi4py's Idup): the duplicate is made before Idup returns, and the request is complete. */
   Idup(info?: Info): [this, Request<void>] { return topo.idup(this, info); }
+  /** Dup with hints (checked, then ignored: no hint changes what mpi4ts does). */
+  Dup_with_info(info: Info): this { return topo.dupWithInfo(this, "Dup_with_info", info); }
   /** One communicator per shared-memory node (MPI.COMM_TYPE_SHARED); COMM_NULL for MPI.UNDEFINED (collective). */
   Split_type(split_type: number, key = 0, info?: Info): Comm { return topo.splitType(this, split_type, key, info); }
   /** A communicator of `group`'s members, collective over them only (MPI_Comm_create_group); `tag` tells concurrent calls apart. */

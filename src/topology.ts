@@ -51,17 +51,22 @@ function isInt32(x: unknown): x is number {
 }
 
 /**
- * Idup's duplicate is made before it returns, so its request is complete. A rank that refuses the info still takes
- * part in the Dup (the others would wait for it otherwise), then frees its copy and throws.
+ * Dup_with_info: the info is checked and otherwise ignored. A rank that refuses it still takes part in the Dup (the
+ * others would wait for it otherwise), then frees its copy and throws.
  */
-export function idup<C extends Comm>(comm: C, info: unknown): [C, Request<void>] {
+export function dupWithInfo<C extends Comm>(comm: C, call: string, info: unknown): C {
   const refusal = infoRefusal(info);
   const dup = comm.Dup();
   if (refusal !== undefined) {
     dup.Free();
-    throw new MPIError("ERR_ARG", `${comm.where("Idup")}: ${refusal}; this rank took part and freed its duplicate`);
+    throw new MPIError("ERR_ARG", `${comm.where(call)}: ${refusal}; this rank took part and freed its duplicate`);
   }
-  return [dup, new Request<void>(new CompletedOperation(undefined))];
+  return dup;
+}
+
+/** Idup's duplicate is made before it returns (Dup_with_info), so its request is complete. */
+export function idup<C extends Comm>(comm: C, info: unknown): [C, Request<void>] {
+  return [dupWithInfo(comm, "Idup", info), new Request<void>(new CompletedOperation(undefined))];
 }
 
 /**

@@ -32,6 +32,10 @@ for (const [label, comm] of [["world", world], ["self", MPI.COMM_SELF], ["dup", 
   assert.deepEqual(cartClone.dims, [n]);
   assert.equal(cartClone.Get_topology(), MPI.CART);
   assert.ok(cart.Dup() instanceof MPI.Cartcomm);
+  const withInfo = cart.Dup_with_info(MPI.Info.Create({ mpi_assert_no_any_tag: "true" }));
+  assert.ok(withInfo instanceof MPI.Cartcomm && withInfo.Compare(cart) === MPI.CONGRUENT);
+  if (comm.rank === n - 1) expectError("ERR_ARG", () => comm.Dup_with_info("wdir" as never), /Dup_with_info.*info must be/);
+  else comm.Dup_with_info(MPI.INFO_NULL).Free();
   const [cartIdup, cartReq] = cart.Idup();
   await cartReq;
   assert.ok(cartIdup instanceof MPI.Cartcomm);
