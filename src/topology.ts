@@ -22,13 +22,12 @@ export const COMM_TYPE_SHARED = 1;
  */
 export function splitType(comm: Comm, splitType: unknown, key: number, info: Info | undefined): Comm {
   const call = "Split_type";
-  comm.engineComm(call);
+  const c = comm.engineComm(call);
   let refusal: string | undefined;
   if (splitType !== COMM_TYPE_SHARED && splitType !== UNDEFINED) refusal = `split_type ${String(splitType)} must be MPI.COMM_TYPE_SHARED or MPI.UNDEFINED`;
   if (!isInt32(key)) refusal ??= `key ${String(key)} must be an integer in -2**31..2**31-1`;
   refusal ??= infoRefusal(info);
   const taking = refusal === undefined && splitType === COMM_TYPE_SHARED;
-  const c = comm.engineComm(call);
   let shared: Comm;
   if (c.splitShared) {
     let sub;
