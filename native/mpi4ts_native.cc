@@ -790,6 +790,20 @@ Napi::Value TagUb(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), flag && ub ? *ub : 32767);
 }
 
+// ---- predefined attributes of MPI_COMM_WORLD (communicator attributes, src/attributes.ts) -----------------
+// MPI_UNIVERSE_SIZE, MPI_APPNUM, MPI_WTIME_IS_GLOBAL by index 0, 1, 2; undefined where MPI sets none.
+Napi::Value WorldAttr(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  static const int keyvals[] = {MPI_UNIVERSE_SIZE, MPI_APPNUM, MPI_WTIME_IS_GLOBAL};
+  int which = intArg(info, 0);
+  if (which < 0 || which > 2) return info.Env().Undefined();
+  int* value = nullptr;
+  int flag = 0;
+  MPI_Comm_get_attr(MPI_COMM_WORLD, keyvals[which], &value, &flag);
+  if (!flag || !value) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), *value);
+}
+
 // Lets other processes on oversubscribed cores run while this rank polls.
 Napi::Value Yield(const Napi::CallbackInfo& info) {
   sched_yield();
@@ -823,20 +837,46 @@ Napi::Value CommSplit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), g_comms.add(out));
 }
 
-// Creates a communicator of the given WORLD ranks (in that order) over the members of comm.
-Napi::Value CommCreate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  MPI_Comm comm = commArg(info, 0);
-  std::vector<int> ranks = intsArg(info, 1);
+// The group of these WORLD ranks, in this order (Create, Create_group); the caller frees it.
+MPI_Group worldGroupOf(Napi::Env env, const std::vector<int>& ranks) {
   MPI_Group world, group;
   check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
   int rc = MPI_Group_incl(world, static_cast<int>(ranks.size()), ranks.data(), &group);
   MPI_Group_free(&world);
   check(env, rc, "MPI_Group_incl");
+  return group;
+}
+
+// Creates a communicator of the given WORLD ranks (in that order) over the members of comm.
+Napi::Value CommCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Group group = worldGroupOf(env, intsArg(info, 1));
   MPI_Comm out;
-  rc = MPI_Comm_create(comm, group, &out);
+  int rc = MPI_Comm_create(commArg(info, 0), group, &out);
   MPI_Group_free(&group);
   check(env, rc, "MPI_Comm_create");
+  if (out == MPI_COMM_NULL) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, g_comms.add(out));
+}
+
+// ---- communicator constructors of issue 10 (Split_type, Create_group) ------------------------------------
+// MPI_Comm_split_type(comm, take ? MPI_COMM_TYPE_SHARED : MPI_UNDEFINED, key): one communicator per node.
+Napi::Value CommSplitShared(const Napi::CallbackInfo& info) {
+  MPI_Comm out;
+  int type = info[1].As<Napi::Boolean>().Value() ? MPI_COMM_TYPE_SHARED : MPI_UNDEFINED;
+  check(info.Env(), MPI_Comm_split_type(commArg(info, 0), type, intArg(info, 2), MPI_INFO_NULL, &out), "MPI_Comm_split_type");
+  if (out == MPI_COMM_NULL) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), g_comms.add(out));
+}
+
+// MPI_Comm_create_group over the given WORLD ranks (in that order): collective over those members only.
+Napi::Value CommCreateGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MPI_Group group = worldGroupOf(env, intsArg(info, 1));
+  MPI_Comm out;
+  int rc = MPI_Comm_create_group(commArg(info, 0), group, intArg(info, 2), &out);
+  MPI_Group_free(&group);
+  check(env, rc, "MPI_Comm_create_group");
   if (out == MPI_COMM_NULL) return Napi::Number::New(env, -1);
   return Napi::Number::New(env, g_comms.add(out));
 }
@@ -1316,6 +1356,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("libraryVersion", LibraryVersion);
   fn("version", Version);
   fn("tagUb", TagUb);
+  fn("worldAttr", WorldAttr);
   fn("yield", Yield);
   fn("commRank", CommRank);
   fn("commSize", CommSize);
@@ -1323,6 +1364,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("commSplit", CommSplit);
   fn("commCreate", CommCreate);
   fn("commFree", CommFree);
+  fn("commSplitShared", CommSplitShared);
+  fn("commCreateGroup", CommCreateGroup);
   fn("commWorldRanks", CommWorldRanks);
   fn("send", Send);
   fn("isend", Isend);

@@ -4,18 +4,21 @@
  * last dimension varies fastest), as in MPI.
  */
 import { PROC_NULL } from "./constants.js";
-import { Comm, COMM_NULL } from "./comm.js";
+import { type Comm, COMM_NULL } from "./comm.js";
 import type { EngineComm } from "./engine/engine.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
 import { hooks } from "./collective/hooks.js";
+import { handleErrorsOf } from "./errhandler.js";
+import { CART, Topocomm, type Neighbourhood } from "./topocomm.js";
+import { agree, gridNodes, gridRefusal } from "./topology.js";
 
-/** mpi4py's topology kinds. */
-export const CART = 1;
+export { CART };
 
-export class Cartcomm extends Comm {
+export class Cartcomm extends Topocomm {
   readonly #dims: readonly number[];
   readonly #periods: readonly boolean[];
+  #hood: Neighbourhood | undefined;
 
   /** @internal Made by `Create_cart` and `Sub`. */
   constructor(engineComm: EngineComm, name: string, dims: readonly number[], periods: readonly boolean[]) {
@@ -34,7 +37,19 @@ export class Cartcomm extends Comm {
   get topo(): [number[], boolean[], number[]] { return this.Get_topo(); }
   Get_dim(): number { return this.ndim; }
   Get_topo(): [number[], boolean[], number[]] { return [this.dims, this.periods, this.coords]; }
-  Get_topology(): number { return CART; }
+  Get_topology(): number { this.engineComm("Get_topology"); return CART; }
+
+  /**
+   * @internal For each dimension, the source then the destination of a shift by 1 (MPI-4.0 §8.6). Sending to
+   * the destination first and to the source second makes a rank's message to its destination land in that
+   * rank's source block even when both are the same rank (two ranks on a periodic ring, or one).
+   */
+  neighbourhood(): Neighbourhood {
+    if (this.#hood) return this.#hood;
+    const ranks = this.#dims.flatMap((_, d) => this.Shift(d, 1));
+    const sendOrder = this.#dims.flatMap((_, d) => [2 * d + 1, 2 * d]);
+    return (this.#hood = { sources: ranks, destinations: ranks, sendOrder });
+  }
 
   /** The coordinates of `rank` (MPI_Cart_coords). */
   Get_coords(rank: number): number[] {
@@ -103,33 +118,26 @@ export class Cartcomm extends Comm {
     return new Cartcomm(sub!, `${this.name}_sub`, this.#dims.filter(keep), this.#periods.filter(keep));
   }
 
-  /** A duplicate keeps the topology. */
-  override Dup(): Cartcomm {
-    const dup = super.Dup();
-    return new Cartcomm(dup.engineComm("Dup"), dup.name, this.#dims, this.#periods);
-  }
-  override Clone(): Cartcomm { return this.Dup(); }
+  /** A duplicate (Dup, Clone) keeps the topology. */
+  override withEngine(engineComm: EngineComm, name: string): this { return new Cartcomm(engineComm, name, this.#dims, this.#periods) as this; }
 }
+
+handleErrorsOf(Cartcomm);
 
 /** Creates the Cartesian communicator (collective); ranks beyond the grid get COMM_NULL. */
 function createCart(comm: Comm, dims: readonly number[], periods: readonly (boolean | number)[] | undefined, reorder: boolean): Comm {
   const call = "Create_cart";
   const c = comm.engineComm(call);
   void reorder; // Rank order is kept: on one machine no placement is better than another.
-  if (!Array.isArray(dims) || !dims.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new MPIError("ERR_DIMS", `${comm.where(call)}: dims must be an array of positive integers, got ${describe(dims)}${Array.isArray(dims) ? ` [${dims.map((n) => String(n)).join(", ")}]` : ""}`);
-  }
-  const p = periods ?? dims.map(() => false);
-  if (!Array.isArray(p) || p.length !== dims.length) {
-    throw new MPIError("ERR_DIMS", `${comm.where(call)}: periods must have one entry per dimension (${dims.length}), got ${describe(periods)}`);
-  }
-  const nodes = dims.reduce((a, b) => a * b, 1);
-  if (nodes > c.size) {
-    throw new MPIError("ERR_DIMS", `${comm.where(call)}: the grid [${dims.join(", ")}] needs ${nodes} ranks but the communicator has ${c.size}`);
-  }
+  // Every rank checks, then all agree, so one rank's bad grid is an error everywhere, not a wait in the split.
+  const refusal = gridRefusal(c.size, dims, periods);
+  const p = refusal === undefined ? (periods ?? dims.map(() => false)).map(Boolean) : [];
+  // What every rank must agree on; a refused grid (maybe not even numbers) is reported by its refusal instead.
+  agree(comm, call, refusal, "ERR_DIMS", refusal === undefined ? `dims [${dims.join(", ")}], periods [${p.join(", ")}]` : "");
+  const nodes = gridNodes(dims);
   const sub = c.split(c.rank < nodes ? 0 : -1, c.rank);
   if (!sub) return COMM_NULL;
-  return new Cartcomm(sub, `${comm.name}_cart`, dims, p.map(Boolean));
+  return new Cartcomm(sub, `${comm.name}_cart`, dims, p);
 }
 
 hooks.createCart = createCart;

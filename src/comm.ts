@@ -32,6 +32,12 @@ import type { Cartcomm } from "./cartcomm.js";
 import { IDENT, type InPlace } from "./constants.js";
 import { Group, compareRanks } from "./group.js";
 import { SUM, type Op } from "./op.js";
+// communicators, attributes, topologies: the block after Create_cart
+import { type CopyFunction, type DeleteFunction, copyAttributes, createKeyval, deleteAttr, deleteAttributes, freeKeyval, getAttr, setAttr } from "./attributes.js";
+import { type Errhandler, callErrhandler, createErrhandler, getErrhandler, handleErrorsOf, inheritErrhandler, setErrhandler } from "./errhandler.js";
+import type { Info } from "./info.js";
+import * as topo from "./topology.js";
+import type { Distgraphcomm, Graphcomm, Weights } from "./graphcomm.js";
 
 /** Options form of the receive-side arguments, for mpi4py's keyword style: `comm.recv({ source: 0, tag: 11 })`. */
 export interface RecvOptions {
@@ -592,17 +598,23 @@ export class Comm {
 
   // ---- communicator management ---------------------------------------------------------------------------
 
-  /** A new communicator with the same group and a separate matching space (collective). */
-  Dup(): Comm {
+  /** A new communicator with the same group, topology and attributes, on a separate matching space (collective). */
+  Dup(): this {
     const c = this.engineComm("Dup");
+    let dup;
     try {
-      return new Comm(c.dup(), `${this.#name}_dup`);
+      dup = this.withEngine(c.dup(), `${this.#name}_dup`);
     } catch (e) {
       throw this.engineError("Dup", e);
     }
+    copyAttributes(this, dup);
+    inheritErrhandler(this, dup);
+    return dup;
   }
-  Clone(): Comm { return this.Dup(); }
-
+  /** mpi4py's Clone: Dup, keeping the class (a Cartcomm clones to a Cartcomm). */
+  Clone(): this { return this.Dup(); }
+  /** @internal A communicator like this one (same class and topology) on `engineComm`. */
+  withEngine(engineComm: EngineComm, name: string): this { return new Comm(engineComm, name) as this; }
   /**
    * Partitions by color, ordering each part by key then old rank; UNDEFINED color gives COMM_NULL (collective).
    * Color and key are C ints in MPI: a color outside 0..2**31-1 (or a key outside int32) is ERR_ARG. The refusing
@@ -630,6 +642,7 @@ export class Comm {
     if (this.#bind) {
       throw new MPIError("ERR_COMM", `${this.where("Free")}: ${this.#name} cannot be freed`);
     }
+    deleteAttributes(this);
     c.free();
     this.#freed = true;
   }
@@ -741,8 +754,54 @@ export class Comm {
   }
   /** A Cartesian grid over the first prod(dims) ranks (collective); COMM_NULL on the others (MPI_Cart_create). */
   Create_cart(dims: readonly number[], periods?: readonly (boolean | number)[], reorder = false): Cartcomm { return hooks.createCart!(this, dims, periods, reorder) as Cartcomm; }
+
+  // ---- communicators, attributes, topologies (attributes.ts, topology.ts, graphcomm.ts) ----
+  /** `[dup, request]` (mpi4py's Idup): the duplicate is made before Idup returns, and the request is complete. */
+  Idup(info?: Info): [this, Request<void>] { return topo.idup(this, info); }
+  /** Dup with hints (checked, then ignored: no hint changes what mpi4ts does). */
+  Dup_with_info(info: Info): this { return topo.dupWithInfo(this, "Dup_with_info", info); }
+  /** One communicator per shared-memory node (MPI.COMM_TYPE_SHARED); COMM_NULL for MPI.UNDEFINED (collective). */
+  Split_type(split_type: number, key = 0, info?: Info): Comm { return topo.splitType(this, split_type, key, info); }
+  /** A communicator of `group`'s members, collective over them only (MPI_Comm_create_group); `tag` tells concurrent calls apart. */
+  Create_group(group: Group, tag = 0): Comm { return topo.createGroup(this, group, tag); }
+  Is_inter(): boolean { this.engineComm("Is_inter"); return false; }
+  Is_intra(): boolean { this.engineComm("Is_intra"); return true; }
+  get is_inter(): boolean { return this.Is_inter(); }
+  get is_intra(): boolean { return this.Is_intra(); }
+  /** MPI.CART, MPI.GRAPH, MPI.DIST_GRAPH, or MPI.UNDEFINED for a communicator without a topology. */
+  Get_topology(): number { this.engineComm("Get_topology"); return UNDEFINED; }
+  get topology(): number { return this.Get_topology(); }
+  /** This rank's rank in a Cartesian grid of `dims`, or UNDEFINED outside it (ranks are not reordered). */
+  Cart_map(dims: readonly number[], periods?: readonly (boolean | number)[]): number { return topo.cartMap(this, dims, periods); }
+  /** This rank's rank in a graph of `index.length` nodes, or UNDEFINED outside it. */
+  Graph_map(index: readonly number[], edges: readonly number[]): number { return topo.graphMap(this, index, edges); }
+  /** A graph over the first index.length ranks (collective); COMM_NULL on the others (MPI_Graph_create). */
+  Create_graph(index: readonly number[], edges: readonly number[], reorder = false): Graphcomm { return hooks.createGraph!(this, index, edges, reorder) as Graphcomm; }
+  /** A distributed graph from any rank's edges `sources[i] -> degrees[i] destinations` (collective). */
+  Create_dist_graph(sources: readonly number[], degrees: readonly number[], destinations: readonly number[], weights?: Weights, info?: Info, reorder = false): Distgraphcomm {
+    return hooks.createDistGraph!(this, sources, degrees, destinations, weights, info, reorder) as Distgraphcomm;
+  }
+  /** A distributed graph from each rank's own in- and out-neighbours (collective). */
+  Create_dist_graph_adjacent(sources: readonly number[], destinations: readonly number[], sourceweights?: Weights, destweights?: Weights, info?: Info, reorder = false): Distgraphcomm {
+    return hooks.createDistGraphAdjacent!(this, sources, destinations, sourceweights, destweights, info, reorder) as Distgraphcomm;
+  }
+  static Create_keyval(copy_fn?: CopyFunction | boolean | null, delete_fn?: DeleteFunction | null): number { return createKeyval(copy_fn, delete_fn); }
+  static Free_keyval(keyval: number): number { return freeKeyval(keyval); }
+  Set_attr(keyval: number, value: unknown): void { setAttr(this, keyval, value); }
+  /** The value, or undefined when the communicator has none for `keyval` (mpi4py's None). */
+  Get_attr(keyval: number): unknown { return getAttr(this, keyval); }
+  Delete_attr(keyval: number): void { deleteAttr(this, keyval); }
+  /** A handler that calls `fn(comm, errorcode)`, after which the failing call throws its MPIError. */
+  static Create_errhandler(errhandler_fn: (comm: Comm, errorcode: number) => void): Errhandler { return createErrhandler(errhandler_fn); }
+  Set_errhandler(errhandler: Errhandler): void { setErrhandler(this, errhandler); }
+  Get_errhandler(): Errhandler { return getErrhandler(this); }
+  /** Raises `errorcode` (an MPI.ERR_* code) on this communicator as its error handler says. */
+  Call_errhandler(errorcode: number): void { callErrhandler(this, errorcode); }
+  // ---- end communicators ----
   // ---- end collectives ----
 }
+
+handleErrorsOf(Comm);
 
 const INT32_LIMIT = 2 ** 31;
 /** An integer a C int holds, at least `min`. */

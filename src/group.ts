@@ -5,6 +5,7 @@
 import { CONGRUENT, IDENT, PROC_NULL, SIMILAR, UNDEFINED, UNEQUAL } from "./constants.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
+import { currentEngine } from "./engine/select.js";
 
 export class Group {
   readonly #members: readonly number[];
@@ -24,8 +25,12 @@ export class Group {
   }
 
   #check(call: string): void {
+    if (this === GROUP_NULL) throw new MPIError("ERR_GROUP", `${call}: MPI_GROUP_NULL is not a group`);
     if (this.#freed) throw new MPIError("ERR_GROUP", `${call}: the group was freed`);
   }
+
+  /** True for GROUP_NULL and freed groups (mpi4py: `group == MPI.GROUP_NULL`). */
+  get isNull(): boolean { return this === GROUP_NULL || this.#freed; }
 
   #other(call: string, g: unknown, name = "group"): Group {
     this.#check(call);
@@ -58,21 +63,28 @@ export class Group {
   }
 
   /** The members at `ranks`, in that order (MPI_Group_incl). */
-  Incl(ranks: readonly number[]): Group {
-    this.#check("Incl");
-    return new Group(this.#ranks("Group.Incl", ranks).map((r) => this.#members[r]!), this.#me);
+  Incl(ranks: readonly number[]): Group { return this.#incl("Group.Incl", ranks); }
+
+  #incl(call: string, ranks: unknown): Group {
+    this.#check(call);
+    return new Group(this.#ranks(call, ranks).map((r) => this.#members[r]!), this.#me);
   }
 
   /** All members but those at `ranks`, in group order (MPI_Group_excl). */
-  Excl(ranks: readonly number[]): Group {
-    this.#check("Excl");
-    const out = new Set(this.#ranks("Group.Excl", ranks));
+  Excl(ranks: readonly number[]): Group { return this.#excl("Group.Excl", ranks); }
+
+  #excl(call: string, ranks: unknown): Group {
+    this.#check(call);
+    const out = new Set(this.#ranks(call, ranks));
     return new Group(this.#members.filter((_, i) => !out.has(i)), this.#me);
   }
 
-  /** The ranks in `other` of the processes at `ranks` in this group (UNDEFINED where absent; PROC_NULL stays). */
-  Translate_ranks(ranks: readonly number[] | null | undefined, other: Group): number[] {
-    const g = this.#other("Group.Translate_ranks", other, "group2");
+  /**
+   * The ranks in `other` of the processes at `ranks` in this group (UNDEFINED where absent; PROC_NULL stays).
+   * As in mpi4py, `ranks` defaults to every rank of this group and `other` to COMM_WORLD's group.
+   */
+  Translate_ranks(ranks?: readonly number[] | null, other?: Group | null): number[] {
+    const g = this.#other("Group.Translate_ranks", other ?? worldGroup(), "group2");
     const list = ranks ?? this.#members.map((_, i) => i);
     if (!Array.isArray(list)) throw new MPIError("ERR_ARG", `Group.Translate_ranks: ranks must be an array, got ${describe(list)}`);
     return list.map((r) => {
@@ -97,7 +109,9 @@ export class Group {
   /** Members of `a` not in `b`, in `a`'s order. Also `a.Difference(b)`. */
   static Difference(a: Group, b: Group): Group { return asGroup("Group.Difference", a).Difference(b); }
   static Compare(a: Group, b: Group): number { return asGroup("Group.Compare", a).Compare(b); }
-  static Translate_ranks(a: Group, ranks: readonly number[] | null, b: Group): number[] { return asGroup("Group.Translate_ranks", a).Translate_ranks(ranks, b); }
+  static Translate_ranks(a: Group, ranks?: readonly number[] | null, b?: Group | null): number[] { return asGroup("Group.Translate_ranks", a).Translate_ranks(ranks, b); }
+  /** mpi4py's alias of Intersection. */
+  static Intersect(a: Group, b: Group): Group { return Group.Intersection(a, b); }
 
   /** `this ∪ other`; mpi4py's class-method form `g.Union(g1, g2)` works too. */
   Union(other: Group, second?: Group): Group {
@@ -118,11 +132,62 @@ export class Group {
     return new Group(a.#members.filter((w) => !inB.has(w)), this.#me);
   }
 
-  /** Marks the group freed; later use is ERR_GROUP. */
+  /** The same members in the same order, as a new group (mpi4py's Dup: a union with GROUP_EMPTY). */
+  Dup(): Group {
+    this.#check("Group.Dup");
+    return new Group(this.#members, this.#me);
+  }
+
+  /**
+   * The members at the ranks of each `[first, last, stride]` triplet, in that order (MPI_Group_range_incl):
+   * first, first + stride, ... while not past last. A zero stride, a rank outside the group or one named twice is
+   * an error, as in MPI.
+   */
+  Range_incl(ranges: readonly (readonly [number, number, number])[]): Group {
+    this.#check("Group.Range_incl");
+    return this.#incl("Group.Range_incl", this.#expand("Group.Range_incl", ranges));
+  }
+
+  /** All members but those the triplets name, in group order (MPI_Group_range_excl). */
+  Range_excl(ranges: readonly (readonly [number, number, number])[]): Group {
+    this.#check("Group.Range_excl");
+    return this.#excl("Group.Range_excl", this.#expand("Group.Range_excl", ranges));
+  }
+
+  #expand(call: string, ranges: unknown): number[] {
+    if (!Array.isArray(ranges)) throw new MPIError("ERR_ARG", `${call}: ranges must be an array of [first, last, stride] triplets, got ${describe(ranges)}`);
+    const out: number[] = [];
+    for (const triplet of ranges as unknown[]) {
+      if (!Array.isArray(triplet) || triplet.length !== 3 || !triplet.every((x) => Number.isInteger(x))) {
+        throw new MPIError("ERR_ARG", `${call}: each range must be [first, last, stride] integers, got ${describe(triplet)}`);
+      }
+      const [first, last, stride] = triplet as [number, number, number];
+      if (stride === 0) throw new MPIError("ERR_ARG", `${call}: range [${first}, ${last}, 0] has stride 0`);
+      for (const end of [first, last]) {
+        if (end < 0 || end >= this.#members.length) {
+          throw new MPIError("ERR_RANK", `${call}: range [${first}, ${last}, ${stride}] names rank ${end}, not in 0..${this.#members.length - 1}`);
+        }
+      }
+      for (let r = first; stride > 0 ? r <= last : r >= last; r += stride) out.push(r);
+    }
+    return out;
+  }
+
+  /** Marks the group freed; later use is ERR_GROUP. Freeing GROUP_EMPTY leaves it usable, as in mpi4py. */
   Free(): void {
     this.#check("Group.Free");
-    this.#freed = true;
+    if (this !== GROUP_EMPTY) this.#freed = true;
   }
+}
+
+/** The group of no process. */
+export const GROUP_EMPTY: Group = new Group([], -1);
+/** The null group: any use of it is ERR_GROUP. */
+export const GROUP_NULL: Group = new Group([], -1);
+
+function worldGroup(): Group {
+  const world = currentEngine().world;
+  return new Group(world.worldRanks, world.worldRanks[world.rank]!);
 }
 
 /** The first operand of the static group operations, refused as ERR_GROUP when it is not a Group. */

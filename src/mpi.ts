@@ -33,6 +33,16 @@ export {
 } from "./datatype/type.js";
 export type { BufSpec, BufSpecV, TypedSpec } from "./datatype/message.js";
 // end datatypes
+// communicators, groups, topologies, attributes, info, error handlers (issue 10)
+export { GROUP_EMPTY, GROUP_NULL } from "./group.js";
+export { Topocomm, GRAPH, DIST_GRAPH } from "./topocomm.js";
+export type { NeighborSpec } from "./neighbor.js";
+export { Graphcomm, Distgraphcomm, UNWEIGHTED, WEIGHTS_EMPTY, type Weights } from "./graphcomm.js";
+export { COMM_TYPE_SHARED } from "./topology.js";
+export { WTIME_IS_GLOBAL, UNIVERSE_SIZE, APPNUM, KEYVAL_INVALID, type CopyFunction, type DeleteFunction } from "./attributes.js";
+export { Info, INFO_NULL, INFO_ENV, MAX_INFO_KEY, MAX_INFO_VAL } from "./info.js";
+export { Errhandler, ERRORS_RETURN, ERRORS_ARE_FATAL, ERRORS_ABORT, ERRHANDLER_NULL } from "./errhandler.js";
+export { Is_thread_main } from "./environment.js";
 
 /** mpi4py's name for the error class. */
 export const Exception = MPIError;
@@ -48,6 +58,8 @@ export const ERR_RANK = ERROR_CODES.ERR_RANK, ERR_TAG = ERROR_CODES.ERR_TAG, ERR
   ERR_DEADLOCK = ERROR_CODES.ERR_DEADLOCK, ERR_ABORTED = ERROR_CODES.ERR_ABORTED, ERR_GROUP = ERROR_CODES.ERR_GROUP,
   ERR_TOPOLOGY = ERROR_CODES.ERR_TOPOLOGY, ERR_DIMS = ERROR_CODES.ERR_DIMS, ERR_INTERN = ERROR_CODES.ERR_INTERN,
   ERR_REQUEST = ERROR_CODES.ERR_REQUEST;
+export const ERR_KEYVAL = ERROR_CODES.ERR_KEYVAL, ERR_INFO_KEY = ERROR_CODES.ERR_INFO_KEY, ERR_INFO_VALUE = ERROR_CODES.ERR_INFO_VALUE,
+  ERR_INFO_NOKEY = ERROR_CODES.ERR_INFO_NOKEY;
 
 /** Seconds since an arbitrary point, monotonic, high resolution (MPI_Wtime). */
 export function Wtime(): number { return currentEngine().wtime(); }
@@ -74,7 +86,11 @@ export { progress } from "./progress.js";
 
 /** Number of the MPI thread level (mpi4py's `Query_thread`): each rank is single-threaded. */
 export const THREAD_SINGLE = 0, THREAD_FUNNELED = 1, THREAD_SERIALIZED = 2, THREAD_MULTIPLE = 3;
-export function Query_thread(): number { return THREAD_SINGLE; }
+/**
+ * The thread level: THREAD_SINGLE on the local and self engines (a rank is one thread), on the mpi engine what
+ * MPI_Init_thread provided (THREAD_FUNNELED: only the rank's main thread calls MPI).
+ */
+export function Query_thread(): number { return currentEngine().threadLevel?.() ?? THREAD_SINGLE; }
 
 // ---- traces (trace/) ----
 export { trace, Pcontrol } from "./trace/api.js";

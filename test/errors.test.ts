@@ -6,7 +6,7 @@ import { MPI } from "../src/index.js";
 test("Get_error_class() equals the MPI.ERR_* constants; errorClass is the name", () => {
   const classes = ["ERR_RANK", "ERR_TAG", "ERR_ROOT", "ERR_COUNT", "ERR_TRUNCATE", "ERR_TYPE", "ERR_OP", "ERR_COMM",
     "ERR_ARG", "ERR_BUFFER", "ERR_PENDING", "ERR_OTHER", "ERR_DEADLOCK", "ERR_ABORTED", "ERR_GROUP", "ERR_TOPOLOGY",
-    "ERR_DIMS", "ERR_INTERN", "ERR_REQUEST"] as const;
+    "ERR_DIMS", "ERR_INTERN", "ERR_REQUEST", "ERR_KEYVAL", "ERR_INFO_KEY", "ERR_INFO_VALUE", "ERR_INFO_NOKEY"] as const;
   const codes = new Set<number>();
   for (const name of classes) {
     const e = new MPI.MPIError(name, "x");

@@ -110,6 +110,13 @@ export interface EngineComm extends PointToPoint {
   split(color: number, key: number): EngineComm | null;
   /** Collective over this communicator: a communicator of exactly these world ranks (in this order); null on ranks outside it. */
   create(worldRanks: readonly number[]): EngineComm | null;
+  /**
+   * Collective over the members of `worldRanks` only (MPI_Comm_create_group), called by them alone: a
+   * communicator of exactly those world ranks, in this order. `tag` tells concurrent calls apart.
+   */
+  createGroup(worldRanks: readonly number[], tag: number): EngineComm;
+  /** Collective: MPI_Comm_split_type(COMM_TYPE_SHARED) where the engine has it; `take` false is UNDEFINED (null). */
+  splitShared?(take: boolean, key: number): EngineComm | null;
   free(): void;
   /**
    * Engine-native collectives (the mpi engine's are MPI's own). Absent on engines where the generic algorithms of
@@ -237,6 +244,14 @@ export type PersistentCollectives = {
 
 export type EngineName = "local" | "mpi" | "self";
 
+/** MPI_COMM_WORLD's predefined attributes (MPI-4.0 §11.2.1); undefined where the engine sets none. */
+export interface WorldAttributes {
+  readonly tagUb: number;
+  readonly universeSize: number | undefined;
+  readonly appnum: number | undefined;
+  readonly wtimeIsGlobal: boolean;
+}
+
 export interface Engine {
   readonly name: EngineName;
   readonly world: EngineComm;
@@ -247,6 +262,9 @@ export interface Engine {
   version(): [number, number];
   wtime(): number;
   wtick(): number;
+  worldAttributes(): WorldAttributes;
+  /** The thread level MPI provided (MPI_Query_thread); absent on engines whose ranks are single-threaded. */
+  threadLevel?(): number;
   /**
    * Blocks until something may have changed for this rank's requests (a message arrived, a peer acknowledged),
    * or until `timeoutMs` passes. Composite requests (nonblocking collectives) wait with it between tests.

@@ -6,11 +6,11 @@
  */
 import { availableParallelism, hostname } from "node:os";
 import type { MessagePort } from "node:worker_threads";
-import { ANY_SOURCE, ANY_TAG } from "../constants.js";
+import { ANY_SOURCE, ANY_TAG, TAG_UB } from "../constants.js";
 import {
   BUFFER, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
   type Engine, type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind,
-  type PointToPoint, type SendMode, type Sink, type WaitCall, type Waitable,
+  type PointToPoint, type SendMode, type Sink, type WaitCall, type Waitable, type WorldAttributes,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
@@ -39,6 +39,8 @@ export interface LocalJob {
 
 /** Tags on the internal channel reserved for communicator management. */
 const TAG_COMM_MANAGEMENT = 0x7ffffff0;
+/** Create_group's tags on the internal channel start here, above the collective sequence's (transport.ts). */
+const TAG_CREATE_GROUP = 0x08000000;
 /** Base contexts: each communicator uses base (user traffic) and base+1 (its internal channel). */
 const WORLD_BASE = 0;
 const SELF_BASE = 2;
@@ -238,6 +240,14 @@ export class LocalComm extends Channel implements EngineComm {
     const me = worldRanks.indexOf(this.worldRanks[this.rank]!);
     return me < 0 ? null : new LocalComm(this.engine, base, me, [...worldRanks]);
   }
+  createGroup(worldRanks: readonly number[], tag: number): EngineComm {
+    const members = worldRanks.map((w) => this.worldRanks.indexOf(w));
+    // Between the collective sequence's tags and TAG_COMM_MANAGEMENT: user tags that differ by a multiple of the
+    // span share one, which only matters for concurrent calls over overlapping groups with such tags.
+    const wire = TAG_CREATE_GROUP + (tag % (TAG_COMM_MANAGEMENT - TAG_CREATE_GROUP));
+    const base = this.engine.claimBase(this.engine.allgatherInts(this.internal, [this.engine.nextBase], members, wire).map((v) => v[0]!));
+    return new LocalComm(this.engine, base, worldRanks.indexOf(this.worldRanks[this.rank]!), [...worldRanks]);
+  }
   free(): void {}
 }
 
@@ -305,6 +315,10 @@ export class LocalEngine implements Engine {
   /** Seconds on a clock shared by every rank of the job (the process's monotonic clock). */
   wtime(): number { return (this.#clockOffsetMs + performance.now()) / 1000; }
   wtick(): number { return 1e-9; }
+  /** Every rank reads the one process clock; a world of one (self) was started by no launcher, so has no APPNUM. */
+  worldAttributes(): WorldAttributes {
+    return { tagUb: TAG_UB, universeSize: this.worldSize, appnum: this.name === "self" ? undefined : 0, wtimeIsGlobal: true };
+  }
 
   abort(code: number, reason?: string): never {
     const exitCode = Number.isInteger(code) && code > 0 && code < 256 ? code : code === 0 ? 0 : 1;
@@ -896,25 +910,29 @@ export class LocalEngine implements Engine {
 
   // ---- communicator management ---------------------------------------------------------------------------
 
-  /** Gathers a few integers from every member to all members (communicator creation only: small and rare). */
-  allgatherInts(channel: Channel, mine: readonly number[]): number[][] {
+  /**
+   * Gathers a few integers from every member to all members (communicator creation only: small and rare), or from
+   * and to only `members` (channel ranks, Create_group's), on `tag`.
+   */
+  allgatherInts(channel: Channel, mine: readonly number[], members?: readonly number[], tag = TAG_COMM_MANAGEMENT): number[][] {
     const encode = (rows: number[][]) => new Uint8Array(Int32Array.from(rows.flat()).buffer);
     const width = mine.length;
+    const ranks = members ?? Array.from({ length: channel.size }, (_, r) => r);
     const recvInts = (source: number): Int32Array => {
       let out = new Int32Array(0);
-      channel.recv((env) => (out = new Int32Array(env.byteLength / 4), new Uint8Array(out.buffer)), source, TAG_COMM_MANAGEMENT);
+      channel.recv((env) => (out = new Int32Array(env.byteLength / 4), new Uint8Array(out.buffer)), source, tag);
       return out;
     };
     let all: number[][];
-    if (channel.rank === 0) {
+    if (channel.rank === ranks[0]) {
       all = [[...mine]];
-      for (let r = 1; r < channel.size; r++) all.push([...recvInts(r)]);
+      for (let i = 1; i < ranks.length; i++) all.push([...recvInts(ranks[i]!)]);
       const bytes = encode(all);
-      for (let r = 1; r < channel.size; r++) channel.send(bytes, BUFFER, r, TAG_COMM_MANAGEMENT, STANDARD);
+      for (let i = 1; i < ranks.length; i++) channel.send(bytes, BUFFER, ranks[i]!, tag, STANDARD);
     } else {
-      channel.send(encode([[...mine]]), BUFFER, 0, TAG_COMM_MANAGEMENT, STANDARD);
-      const flat = recvInts(0);
-      all = Array.from({ length: channel.size }, (_, r) => [...flat.subarray(r * width, (r + 1) * width)]);
+      channel.send(encode([[...mine]]), BUFFER, ranks[0]!, tag, STANDARD);
+      const flat = recvInts(ranks[0]!);
+      all = Array.from({ length: ranks.length }, (_, r) => [...flat.subarray(r * width, (r + 1) * width)]);
     }
     return all;
   }

@@ -30,7 +30,7 @@ import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
   type MatchedMessage, type PayloadKind, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
-  type SendMode, type Sink, type TypedArray,
+  type SendMode, type Sink, type TypedArray, type WorldAttributes,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
@@ -515,6 +515,14 @@ class NativeComm extends Channel implements EngineComm {
     return this.#wrap(() => this.engine.addon.commCreate(this.handle, Int32Array.from(worldRanks)));
   }
 
+  createGroup(worldRanks: readonly number[], tag: number): EngineComm {
+    return this.#wrap(() => this.engine.addon.commCreateGroup(this.handle, Int32Array.from(worldRanks), tag))!;
+  }
+
+  splitShared(take: boolean, key: number): EngineComm | null {
+    return this.#wrap(() => this.engine.addon.commSplitShared(this.handle, take, key));
+  }
+
   free(): void {
     if (this.handle === WORLD || this.handle === SELF || this.engine.finalized) return;
     try {
@@ -783,6 +791,7 @@ export class NativeEngine implements Engine {
   readonly addonPath: string;
   readonly status = new Int32Array(8);
   readonly tagUb: number;
+  #threadLevel = 0;
   /** The header in front of every VALUE message's bytes (the addon's). */
   readonly #valueHeader: Uint8Array;
   readonly world: NativeComm;
@@ -804,7 +813,7 @@ export class NativeEngine implements Engine {
     this.addon = addon;
     this.addonPath = path;
     try {
-      addon.init();
+      this.#threadLevel = addon.init();
     } catch (e) {
       throw new MPIError("ERR_OTHER", `mpi4ts: MPI_Init_thread failed in the native engine (${path}): ${(e as Error).message}`);
     }
@@ -848,6 +857,12 @@ export class NativeEngine implements Engine {
   }
   wtime(): number { return this.addon.wtime(); }
   wtick(): number { return this.addon.wtick(); }
+  threadLevel(): number { return this.#threadLevel; }
+  worldAttributes(): WorldAttributes {
+    const attr = (which: 0 | 1 | 2) => this.addon.worldAttr(which);
+    const wtimeIsGlobal = attr(2);
+    return { tagUb: this.tagUb, universeSize: attr(0), appnum: attr(1), wtimeIsGlobal: wtimeIsGlobal !== undefined && wtimeIsGlobal !== 0 };
+  }
 
   waitForActivity(_timeoutMs?: number): void {
     // MPI has no "something arrived" signal to sleep on; the callers test their requests between calls.

@@ -33,6 +33,8 @@ export interface NativeAddon {
   libraryVersion(): string;
   version(): [number, number];
   tagUb(): number;
+  /** MPI_COMM_WORLD's MPI_UNIVERSE_SIZE (0), MPI_APPNUM (1), MPI_WTIME_IS_GLOBAL (2), if set. */
+  worldAttr(which: 0 | 1 | 2): number | undefined;
   yield(): void;
   commRank(comm: number): number;
   commSize(comm: number): number;
@@ -40,6 +42,8 @@ export interface NativeAddon {
   commSplit(comm: number, color: number, key: number): number;
   commCreate(comm: number, worldRanks: Int32Array): number;
   commFree(comm: number): void;
+  commSplitShared(comm: number, take: boolean, key: number): number;
+  commCreateGroup(comm: number, worldRanks: Int32Array, tag: number): number;
   commWorldRanks(comm: number): Int32Array;
   /** `value`: the message is the value header followed by `data`. */
   send(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean, value: boolean): void;
