@@ -18,6 +18,8 @@ export interface RunOptions {
   program: string;
   args: string[];
   debug: DebugOptions;
+  /** Static mode of mpi4ts/futures: rank 0 runs the program, the others serve its PoolExecutor. */
+  futures: boolean;
 }
 
 /**
@@ -44,6 +46,10 @@ function colorEnvironment(): Record<string, string> {
   return { FORCE_COLOR: depth >= 24 ? "3" : depth >= 8 ? "2" : depth >= 4 ? "1" : "0" };
 }
 
+function futuresEnvironment(options: RunOptions): Record<string, string> {
+  return options.futures ? { MPI4TS_FUTURES: "1" } : {};
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const conflict = engineConflict(options);
   if (conflict) {
@@ -56,7 +62,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
       mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
-      env: { ...colorEnvironment(), ...debugEnvironment(options.debug) },
+      env: { ...colorEnvironment(), ...debugEnvironment(options.debug), ...futuresEnvironment(options) },
       // On this machine alone, like the local engine, more ranks than cores is allowed without asking.
       oversubscribe: options.oversubscribe || (options.hostfile === undefined && options.size > availableParallelism()),
     });
@@ -66,6 +72,6 @@ export async function runCommand(options: RunOptions): Promise<number> {
   return runLocalJob({
     size: options.size, programUrl: compileProgram(programPath), programPath, args: options.args,
     tagOutput: options.tagOutput, timeout: options.timeout, deadlockCheck: options.deadlockCheck,
-    env: { ...colorEnvironment(), ...debugEnvironment(options.debug) },
+    env: { ...colorEnvironment(), ...debugEnvironment(options.debug), ...futuresEnvironment(options) },
   });
 }
