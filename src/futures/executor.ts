@@ -147,15 +147,17 @@ export class PoolExecutor {
    * `fn` over the items of the iterables (zipped, stopping at the shortest), as an async iterable of results:
    * in input order, or as they complete with `unordered`. The input is read as the workers make progress.
    */
-  map<A extends unknown[], R>(fn: (...args: A) => R, ...iterables: [...Iterables<A>] | [...Iterables<A>, MapOptions]): AsyncGenerator<Awaited<R>, void, undefined> {
+  map<A extends unknown[], R>(fn: (...args: A) => R, ...iterables: Iterables<A>): AsyncGenerator<Awaited<R>, void, undefined>;
+  map<A extends unknown[], R>(fn: (...args: A) => R, ...iterablesAndOptions: [...Iterables<A>, MapOptions]): AsyncGenerator<Awaited<R>, void, undefined>;
+  map(fn: Function, ...iterables: unknown[]): AsyncGenerator<unknown, void, undefined> {
     const last = iterables[iterables.length - 1];
-    const hasOptions = iterables.length > 0 && !isIterable(last);
+    const hasOptions = typeof last === "object" && last !== null && !isIterable(last);
     const options = (hasOptions ? last : {}) as MapOptions;
     const sources = (hasOptions ? iterables.slice(0, -1) : iterables) as AnyIterable<unknown>[];
     if (sources.length === 0) throw new MPIError("ERR_ARG", `${where("map")}: give at least one iterable`);
     const bad = sources.findIndex((s) => !isIterable(s));
     if (bad >= 0) throw new MPIError("ERR_ARG", `${where("map")}: argument ${bad + 1} is not iterable`);
-    return this.#stream("map", fn, zip(sources), options) as AsyncGenerator<Awaited<R>, void, undefined>;
+    return this.#stream("map", fn, zip(sources), options);
   }
 
   /** Like map, with each item the argument list: `starmap(f, [[1, 2], [3, 4]])` runs f(1, 2) and f(3, 4). */
@@ -208,20 +210,22 @@ export class PoolExecutor {
     return task.future;
   }
 
+  /** Sends queued tasks to the least busy workers, while any has room. */
   #dispatch(): void {
-    for (const [worker, held] of this.#held) {
-      while (held.size < IN_FLIGHT && this.#queue.length > 0 && !this.#broken) {
-        const task = this.#queue.shift()!;
-        if (!task.future.setRunning()) continue;
-        try {
-          this.#send({ kind: "task", id: task.id, fn: task.fn, items: task.items }, worker);
-        } catch (e) {
-          task.future.setException(e);
-          continue;
-        }
-        held.set(task.id, task);
-        this.#replies++;
+    while (this.#queue.length > 0 && !this.#broken) {
+      let worker: number | undefined, fewest = IN_FLIGHT;
+      for (const [w, held] of this.#held) if (held.size < fewest) { worker = w; fewest = held.size; }
+      if (worker === undefined) break;
+      const task = this.#queue.shift()!;
+      if (!task.future.setRunning()) continue;
+      try {
+        this.#send({ kind: "task", id: task.id, fn: task.fn, items: task.items }, worker);
+      } catch (e) {
+        task.future.setException(e);
+        continue;
       }
+      this.#held.get(worker)!.set(task.id, task);
+      this.#replies++;
     }
     this.#listen();
   }

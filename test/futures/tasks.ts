@@ -21,7 +21,7 @@ export function whoAmI(): number { return MPI.COMM_WORLD.rank; }
 
 let initialized: unknown = undefined;
 export function setUp(value: unknown): void { initialized = value; }
-export function initValue(): unknown { return initialized; }
+export function initValue(_item?: unknown): unknown { return initialized; }
 export function failInit(): void { throw new Error("no database here"); }
 export async function nested(): Promise<string> {
   const { PoolExecutor } = await import("mpi4ts/futures");

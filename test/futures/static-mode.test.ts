@@ -1,0 +1,36 @@
+/**
+ * mpi4ts/futures static mode, `mpi4ts run -n 5 --futures`: static-checks.ts on the local and mpi engines, and
+ * the refusal without worker ranks (without --futures, on one rank, under plain node).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { enginesUnderTest, explain, mpi4ts, runProcess } from "../support/jobs.js";
+
+const CHECKS = "test/futures/static-checks.ts";
+const NO_WORKERS = "test/futures/no-workers.ts";
+const engines = enginesUnderTest().filter((e) => e !== "self");
+const engineArgs = (engine: string) => (engine === "mpi" ? ["--engine", "mpi", "--oversubscribe"] : []);
+
+describe("mpi4ts/futures static mode (--futures)", () => {
+  for (const engine of engines) {
+    for (const size of [2, 5]) {
+      it(`passes the checks on the ${engine} engine with ${size - 1} worker(s)`, async () => {
+        const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "120", "-n", String(size), "--futures", CHECKS], { timeoutMs: 150_000 });
+        assert.equal(r.code, 0, explain(r));
+        assert.match(r.stdout, new RegExp(`futures static checks passed on ${size - 1} workers`));
+      });
+    }
+    it(`refuses a PoolExecutor without worker ranks, saying how to run it (${engine})`, async () => {
+      for (const args of [["-n", "3"], ["-n", "1", "--futures"]]) {
+        const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "60", ...args, NO_WORKERS], { timeoutMs: 90_000 });
+        assert.equal(r.code, 0, explain(r));
+        assert.match(r.stdout, /refused: MPIError\[ERR_OTHER\].*no worker ranks.*mpi4ts run -n 5 --futures app\.ts/);
+      }
+    });
+  }
+  it("refuses a PoolExecutor under plain node (self engine), saying how to run it", async () => {
+    const r = await runProcess(process.execPath, ["--import", "tsx", NO_WORKERS], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /refused: .*not started with --futures/);
+  });
+});
