@@ -145,6 +145,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
+/** A future as asCompleted yields it: done, its value through result(). */
+export type CompletedFuture<T> = Omit<Future<T>, "then">;
+
 function checkFutures(call: string, futures: Iterable<Future<unknown>>): Future<unknown>[] {
   if (futures === null || typeof (futures as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== "function") {
     throw new MPIError("ERR_ARG", `${call}: futures must be an iterable of Future, got ${typeof futures}`);
@@ -157,16 +160,18 @@ function checkFutures(call: string, futures: Iterable<Future<unknown>>): Future<
 
 /**
  * Yields each future as it completes (finished or cancelled); TimeoutError if some are not done `timeout` seconds
- * after the call. (A hand-made iterator: an async generator would await each yielded future, since it is awaitable.)
+ * after the call. (A hand-made iterator: an async generator would await each yielded future, since it is awaitable;
+ * and the futures are typed without `then`, since TypeScript's `for await` types would unwrap them too: read each
+ * one's value with `result()`.)
  */
-export function asCompleted<T>(futures: Iterable<Future<T>>, timeout?: number): AsyncIterableIterator<Future<T>> {
+export function asCompleted<T>(futures: Iterable<Future<T>>, timeout?: number): AsyncIterableIterator<CompletedFuture<T>> {
   const pending = new Set(checkFutures("asCompleted", futures as Iterable<Future<unknown>>) as Future<T>[]);
   const limit = checkTimeout("asCompleted", timeout);
   const end = limit === undefined ? Infinity : Date.now() + limit * 1000;
   const ready: Future<T>[] = [];
-  const iterator: AsyncIterableIterator<Future<T>> = {
+  const iterator: AsyncIterableIterator<CompletedFuture<T>> = {
     [Symbol.asyncIterator]: () => iterator,
-    async next(): Promise<IteratorResult<Future<T>, undefined>> {
+    async next(): Promise<IteratorResult<CompletedFuture<T>, undefined>> {
       if (ready.length === 0 && pending.size > 0) {
         const left = end === Infinity ? undefined : Math.max(0, (end - Date.now()) / 1000);
         await withTimeout(Promise.race([...pending].map((f) => f.whenDone())), left, `asCompleted: ${pending.size} of the futures`);
@@ -175,7 +180,7 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, timeout?: number): 
       const f = ready.shift();
       return f === undefined ? { done: true, value: undefined } : { done: false, value: f };
     },
-    async return(): Promise<IteratorResult<Future<T>, undefined>> {
+    async return(): Promise<IteratorResult<CompletedFuture<T>, undefined>> {
       pending.clear();
       ready.length = 0;
       return { done: true, value: undefined };

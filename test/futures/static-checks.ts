@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
 import {
-  BrokenExecutor, CancelledError, FIRST_COMPLETED, FIRST_EXCEPTION, Future, PoolExecutor, TaskError, TimeoutError, asCompleted, wait,
+  BrokenExecutor, CancelledError, type CompletedFuture, FIRST_COMPLETED, FIRST_EXCEPTION, Future, PoolExecutor, TaskError, TimeoutError, asCompleted, wait,
 } from "mpi4ts/futures";
 import { Pool } from "mpi4ts/pool";
 import { add, fail, failInit, initValue, nested, setUp, sleepThen, spin, square, unsendable, whoAmI } from "./tasks.js";
@@ -98,7 +98,7 @@ const workers = MPI.COMM_WORLD.size - 1;
   const firstException = await wait([oops, slow], { returnWhen: FIRST_EXCEPTION });
   assert.ok(firstException.done.has(oops));
   const mixed: Future<unknown>[] = [slow, fast, oops];
-  const order: Future<unknown>[] = [];
+  const order: CompletedFuture<unknown>[] = [];
   for await (const g of asCompleted(mixed)) {
     assert.ok(g.done());
     order.push(g);
@@ -108,7 +108,7 @@ const workers = MPI.COMM_WORLD.size - 1;
   if (workers > 1) {
     const long = pool.submit(sleepThen, 400, "long"), short = pool.submit(sleepThen, 10, "short");
     const seenOrder: unknown[] = [];
-    for await (const g of asCompleted([long, short])) seenOrder.push(await g);
+    for await (const g of asCompleted([long, short])) seenOrder.push(await g.result());
     assert.deepEqual(seenOrder, ["short", "long"]);
   }
   await assert.rejects(async () => { for await (const g of asCompleted([pool.submit(sleepThen, 500, 0)], 0.05)) void g; }, TimeoutError);
