@@ -195,8 +195,6 @@ export const FIRST_COMPLETED = "FIRST_COMPLETED", FIRST_EXCEPTION = "FIRST_EXCEP
 export interface WaitOptions { timeout?: number; returnWhen?: ReturnWhen }
 export interface DoneAndNotDone<T> { done: Set<Future<T>>; notDone: Set<Future<T>> }
 
-const failed = (f: Future<unknown>, exceptions: Map<Future<unknown>, boolean>) => exceptions.get(f) === true;
-
 /**
  * Waits until the futures meet `returnWhen` (default ALL_COMPLETED) or `timeout` seconds pass, and returns which
  * are done and which are not (concurrent.futures.wait); a timeout is not an error here.
@@ -208,21 +206,19 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions
     throw new MPIError("ERR_ARG", `wait: returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(returnWhen)}`);
   }
   const timeout = checkTimeout("wait", options.timeout);
-  const exceptions = new Map<Future<unknown>, boolean>();
-  const met = (): boolean => {
-    const done = list.filter((f) => f.done());
-    if (returnWhen === FIRST_COMPLETED) return done.length > 0 || list.length === 0;
-    if (returnWhen === FIRST_EXCEPTION && done.some((f) => failed(f, exceptions))) return true;
-    return done.length === list.length;
-  };
-  const note = async (f: Future<T>) => {
-    await f.whenDone();
-    exceptions.set(f, !f.cancelled() && (await f.exception()) !== undefined);
-  };
-  const notes = list.map(note);
-  await withTimeout((async () => {
-    while (!met()) await Promise.race(notes.filter((_, i) => !exceptions.has(list[i]!)));
-  })(), timeout, "wait").catch((e: unknown) => { if (!(e instanceof TimeoutError)) throw e; });
+  // One callback per future, not a scan of the list per completion: wait over 20000 futures stays linear.
+  const met = new Promise<void>((resolve) => {
+    let left = list.length;
+    if (left === 0) resolve();
+    for (const f of list) {
+      void f.whenDone().then(async () => {
+        left--;
+        const failed = returnWhen === FIRST_EXCEPTION && !f.cancelled() && (await f.exception()) !== undefined;
+        if (left === 0 || returnWhen === FIRST_COMPLETED || failed) resolve();
+      });
+    }
+  });
+  await withTimeout(met, timeout, "wait").catch((e: unknown) => { if (!(e instanceof TimeoutError)) throw e; });
   const done = new Set(list.filter((f) => f.done()));
   return { done, notDone: new Set(list.filter((f) => !done.has(f))) };
 }

@@ -4,10 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { enginesUnderTest, explain, mpi4ts, runProcess } from "../support/jobs.js";
+import { CLI, enginesUnderTest, explain, mpi4ts, runProcess } from "../support/jobs.js";
+import { openmpiArgs, openmpiSkip } from "../native/support.js";
 
 const CHECKS = "test/futures/static-checks.ts";
 const NO_WORKERS = "test/futures/no-workers.ts";
+const MAX_WORKERS = "test/futures/max-workers.ts";
 const engines = enginesUnderTest().filter((e) => e !== "self");
 const engineArgs = (engine: string) => (engine === "mpi" ? ["--engine", "mpi", "--oversubscribe"] : []);
 
@@ -28,6 +30,16 @@ describe("mpi4ts/futures static mode (--futures)", () => {
       }
     });
   }
+  it("uses MPI4TS_MAX_WORKERS workers by default (local engine)", async () => {
+    const r = await mpi4ts(["run", "--timeout", "60", "-n", "5", "--futures", MAX_WORKERS], { timeoutMs: 90_000, env: { ...process.env, MPI4TS_MAX_WORKERS: "2" } });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /^workers 2 ranks 1,2$/m);
+  });
+  it("serves under mpirun with mpi4ts exec --futures", { skip: openmpiSkip() }, async () => {
+    const r = await runProcess("mpirun.openmpi", [...openmpiArgs(4, 60), process.execPath, CLI, "exec", "--futures", MAX_WORKERS], { timeoutMs: 90_000 });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /^workers 3 ranks 1,2,3$/m);
+  });
   it("refuses a PoolExecutor under plain node (self engine), saying how to run it", async () => {
     const r = await runProcess(process.execPath, ["--import", "tsx", NO_WORKERS], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, explain(r));
