@@ -13,7 +13,7 @@ import { BrokenExecutor, Future, TaskError, checkTimeout, withTimeout } from "./
 import { CONTROL_TAG, type Control, REPLY_TAG, type Reply, type RemoteError, inTask } from "./protocol.js";
 import { serve } from "./server.js";
 import { type TaskRef, taskRef } from "./tasks.js";
-import { staticWorkers } from "./static.js";
+import { FUTURES_ENV, staticWorkers } from "./static.js";
 
 /** Tasks a worker holds at once: one running, one waiting, so it never idles while the head sends the next. */
 const IN_FLIGHT = 2;
@@ -369,15 +369,19 @@ export async function CommExecutor(comm: Comm = COMM_WORLD, root = 0, options?: 
   if (!(comm instanceof Comm)) throw new MPIError("ERR_COMM", `${call}: comm must be an intracommunicator, got ${typeof comm}`);
   if (!Number.isInteger(root) || root < 0 || root >= comm.size) throw new MPIError("ERR_ROOT", `${call}: root ${String(root)} is not in 0..${comm.size - 1}`);
   refuseNesting(call);
+  // In --futures mode the other ranks serve PoolExecutor and never run the program: a collective would hang.
+  if (process.env[FUTURES_ENV] === "1") {
+    throw new MPIError("ERR_OTHER", `${call}: in --futures mode only rank 0 runs the program (the others serve its PoolExecutor); use new PoolExecutor(), or run without --futures for CommExecutor`);
+  }
   if (comm.size === 1) throw noWorkers(call, "the communicator has only the root");
   // Every rank checks the options the same way before anything is communicated.
   checkOptions(call, options, comm.size - 1);
   const own = comm.Dup();
   if (own.rank !== root) {
     await serve(own, root, "stop");
-    own.Free?.();
+    own.Free();
     return null;
   }
   const workers = Array.from({ length: own.size }, (_, r) => r).filter((r) => r !== root);
-  return new PoolExecutor(options, { comm: own, workers, onEnd: () => own.Free?.() });
+  return new PoolExecutor(options, { comm: own, workers, onEnd: () => own.Free() });
 }

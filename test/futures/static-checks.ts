@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
 import {
-  BrokenExecutor, CancelledError, type CompletedFuture, FIRST_COMPLETED, FIRST_EXCEPTION, Future, PoolExecutor, TaskError, TimeoutError, asCompleted, wait,
+  BrokenExecutor, CancelledError, CommExecutor, type CompletedFuture, FIRST_COMPLETED, FIRST_EXCEPTION, Future, PoolExecutor, TaskError, TimeoutError, asCompleted, wait,
 } from "mpi4ts/futures";
 import { Pool } from "mpi4ts/pool";
 import { add, fail, failInit, initValue, nested, setUp, sleepThen, spin, square, unsendable, whoAmI } from "./tasks.js";
@@ -125,6 +125,7 @@ const workers = MPI.COMM_WORLD.size - 1;
   await expectMPIError("ERR_ARG", /not iterable/, () => pool.map(square, 5 as unknown as number[]));
   assert.match(await pool.submit(nested), /cannot start a pool of its own/);
   await expectMPIError("ERR_OTHER", /another PoolExecutor/, () => new PoolExecutor());
+  await expectMPIError("ERR_OTHER", /only rank 0 runs the program/, () => CommExecutor(MPI.COMM_WORLD));
 }
 
 // shutdown with pending work: wait runs it all; cancelFutures drops what was not sent; no new work after
