@@ -32,9 +32,9 @@ options:
 Rank 0 reads the launcher's stdin; the other ranks read an empty stdin.
 example: mpi4ts run -n 4 hello.ts`;
 
-const EXEC = `usage: mpiexec -n N [mpiexec options] npx mpi4ts exec [--futures] program [args...]
+const EXEC = `usage: mpiexec -n N [mpiexec options] npx mpi4ts exec program [args...]
 Runs one rank of a job that mpiexec (or srun) started, on the native engine (the system MPI).
---futures: rank 0 runs the program, the other ranks serve its mpi4ts/futures PoolExecutor.
+mpi4ts exec --futures program: rank 0 runs the program, the other ranks serve its mpi4ts/futures PoolExecutor.
 example: mpiexec -n 4 --hostfile hosts npx mpi4ts exec app.ts`;
 
 const INIT = `usage: mpi4ts init [dir]
