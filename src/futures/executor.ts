@@ -52,6 +52,8 @@ interface Task {
   single: boolean;
   fn: TaskRef;
   items: unknown[][];
+  /** The send of the task's message, completed when its answer comes (the worker has it by then). */
+  sent?: Request<void>;
 }
 
 interface Session {
@@ -106,6 +108,7 @@ export class PoolExecutor {
   readonly #queue: Task[] = [];
   /** Tasks each worker holds (sent, not answered), by worker rank. */
   readonly #held = new Map<number, Map<number, Task>>();
+  /** Sends of start and stop messages; a task's own send is completed with its answer. */
   readonly #sends: Request<void>[] = [];
   #replies = 0;
   #listening = false;
@@ -219,7 +222,7 @@ export class PoolExecutor {
       const task = this.#queue.shift()!;
       if (!task.future.setRunning()) continue;
       try {
-        this.#send({ kind: "task", id: task.id, fn: task.fn, items: task.items }, worker);
+        task.sent = this.#comm.isend({ kind: "task", id: task.id, fn: task.fn, items: task.items } satisfies Control, worker, CONTROL_TAG);
       } catch (e) {
         task.future.setException(e);
         continue;
@@ -257,6 +260,7 @@ export class PoolExecutor {
       case "done": case "failed": {
         const task = held.get(reply.id)!;
         held.delete(reply.id);
+        task.sent?.wait();
         if (reply.kind === "done") task.future.setResult(task.single ? reply.values[0] : reply.values);
         else task.future.setException(taskError(reply.error, reply.rank));
         this.#dispatch();
@@ -266,6 +270,8 @@ export class PoolExecutor {
 
   #break(error: BrokenExecutor, held: Map<number, Task>): void {
     this.#broken ??= error;
+    // The broken worker received these and dropped them: their sends complete, with no answer to wait for.
+    for (const task of held.values()) if (task.sent) this.#sends.push(task.sent);
     for (const task of [...held.values(), ...this.#queue.splice(0)]) task.future.setException(this.#broken);
     held.clear();
     for (const other of this.#held.values()) {
