@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
 import {
-  BrokenExecutor, CancelledError, CommExecutor, type CompletedFuture, FIRST_COMPLETED, FIRST_EXCEPTION, Future, PoolExecutor, TaskError, TimeoutError, asCompleted, wait,
+  BrokenExecutor, CancelledError, CommExecutor, exportTasks, type CompletedFuture, FIRST_COMPLETED, FIRST_EXCEPTION, Future, PoolExecutor, TaskError, TimeoutError, asCompleted, wait,
 } from "mpi4ts/futures";
 import { Pool } from "mpi4ts/pool";
 import { add, fail, failInit, initValue, nested, setUp, sleepThen, spin, square, unsendable, whoAmI } from "./tasks.js";
@@ -146,6 +146,23 @@ const workers = MPI.COMM_WORLD.size - 1;
   assert.ok(pending.every((f) => f.done()));
 }
 
+// shutdown without waiting: the promise resolves at once, the tasks still run to the end
+{
+  const pool = new PoolExecutor();
+  const late = pool.submit(sleepThen, 100, "still ran");
+  const t = Date.now();
+  await pool.shutdown({ wait: false });
+  assert.ok(Date.now() - t < 90, "shutdown({ wait: false }) does not wait");
+  assert.equal(await late, "still ran");
+  await pool.shutdown();
+}
+// argument checks of the helpers
+await expectMPIError("ERR_ARG", /returnWhen/, () => wait([], { returnWhen: "SOMETIMES" as "ALL_COMPLETED" }));
+await expectMPIError("ERR_ARG", /timeout/, () => wait([], { timeout: -1 }));
+await expectMPIError("ERR_ARG", /not a Future/, () => wait([1 as unknown as Future<number>]));
+await expectMPIError("ERR_ARG", /moduleUrl/, () => exportTasks("tasks.ts", { square }));
+await expectMPIError("ERR_ARG", /tasks\.x is not a function/, () => exportTasks(import.meta.url, { x: 1 as unknown as Function }));
+
 // the initializer: runs on every worker first; one that fails breaks the pool
 {
   const pool = new PoolExecutor({ initializer: setUp, initargs: [{ db: "ready" }] });
@@ -189,6 +206,15 @@ await expectMPIError("ERR_ARG", /maxWorkers/, () => new PoolExecutor({ maxWorker
   pool.close();
   await expectMPIError("ERR_OTHER", /not running/, () => pool.apply(add, [1, 1]));
   await pool.join();
+}
+{
+  // terminate: what was not sent is cancelled, join resolves once the workers are released
+  const pool = new Pool();
+  const many = pool.mapAsync(spin, Array.from({ length: 40 * workers }, () => 20));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  pool.terminate();
+  await pool.join();
+  await assert.rejects(many.get(), /CancelledError|cancelled/);
 }
 {
   // left open on purpose: the end of the program shuts it down after its tasks

@@ -22,6 +22,13 @@ describe("mpi4ts/futures static mode (--futures)", () => {
         assert.match(r.stdout, new RegExp(`futures static checks passed on ${size - 1} workers`));
       });
     }
+    it(`ends the job when a worker dies mid-task, naming it, never hanging (${engine})`, async () => {
+      const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "60", "-n", "3", "--futures", "test/futures/worker-dies.ts"], { timeoutMs: 90_000 });
+      assert.equal(r.code, 7, `the job ends with the dead worker's exit code, not at --timeout\n${explain(r)}`);
+      assert.doesNotMatch(r.stdout, /the head went on/);
+      // Through mpirun only the exit code says it: the mpi launcher does not name a rank that exits yet.
+      if (engine === "local") assert.match(r.stderr, /rank [12] exited with code 7/);
+    });
     it(`refuses a PoolExecutor without worker ranks, saying how to run it (${engine})`, async () => {
       for (const args of [["-n", "3"], ["-n", "1", "--futures"]]) {
         const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "60", ...args, NO_WORKERS], { timeoutMs: 90_000 });

@@ -33,5 +33,7 @@ export async function nested(): Promise<string> {
   }
 }
 export function unsendable(): unknown { return () => 1; }
+/** Ends the worker's rank mid-task, as a crash would. */
+export function die(code: number): never { process.exit(code); }
 
-exportTasks(import.meta.url, { square, add, sleepThen, spin, fail, whoAmI, setUp, initValue, failInit, nested, unsendable });
+exportTasks(import.meta.url, { square, add, sleepThen, spin, fail, whoAmI, setUp, initValue, failInit, nested, unsendable, die });
