@@ -7,6 +7,7 @@
 import { MPIError } from "./errors.js";
 import { PoolExecutor, type Iterables } from "./futures/executor.js";
 import { Future, TimeoutError, checkTimeout, withTimeout } from "./futures/future.js";
+import type { TaskFunction } from "./futures/tasks.js";
 
 type AnyIterable<T> = Iterable<T> | AsyncIterable<T>;
 
@@ -49,7 +50,7 @@ export class Pool {
    * A pool of `processes` workers (default: every worker rank of a `mpi4ts run --futures` job), each running
    * `initializer(...initargs)` first. Task functions are registered with exportTasks, as for PoolExecutor.
    */
-  constructor(processes?: number, initializer?: Function | null, initargs: readonly unknown[] = []) {
+  constructor(processes?: number, initializer?: TaskFunction | null, initargs: readonly unknown[] = []) {
     this.#executor = new PoolExecutor({ maxWorkers: processes, initializer, initargs });
   }
 

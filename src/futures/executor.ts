@@ -12,7 +12,7 @@ import type { Request } from "../request.js";
 import { BrokenExecutor, Future, TaskError, checkTimeout, withTimeout } from "./future.js";
 import { CONTROL_TAG, type Control, REPLY_TAG, type Reply, type RemoteError, inTask } from "./protocol.js";
 import { serve } from "./server.js";
-import { type TaskRef, taskRef } from "./tasks.js";
+import { type TaskFunction, type TaskRef, taskRef } from "./tasks.js";
 import { FUTURES_ENV, staticWorkers } from "./static.js";
 
 /** Tasks a worker holds at once: one running, one waiting, so it never idles while the head sends the next. */
@@ -22,7 +22,7 @@ export interface ExecutorOptions {
   /** How many workers to use (default: MPI4TS_MAX_WORKERS, else every worker rank). */
   maxWorkers?: number;
   /** Runs once on every worker before its first task (a function registered with exportTasks). */
-  initializer?: Function | null;
+  initializer?: TaskFunction | null;
   initargs?: readonly unknown[];
 }
 
@@ -152,7 +152,7 @@ export class PoolExecutor {
    */
   map<A extends unknown[], R>(fn: (...args: A) => R, ...iterables: Iterables<A>): AsyncGenerator<Awaited<R>, void, undefined>;
   map<A extends unknown[], R>(fn: (...args: A) => R, ...iterablesAndOptions: [...Iterables<A>, MapOptions]): AsyncGenerator<Awaited<R>, void, undefined>;
-  map(fn: Function, ...iterables: unknown[]): AsyncGenerator<unknown, void, undefined> {
+  map(fn: TaskFunction, ...iterables: unknown[]): AsyncGenerator<unknown, void, undefined> {
     const last = iterables[iterables.length - 1];
     const hasOptions = typeof last === "object" && last !== null && !isIterable(last);
     const options = (hasOptions ? last : {}) as MapOptions;
@@ -286,7 +286,7 @@ export class PoolExecutor {
     }
   }
 
-  #stream(call: string, fn: Function, items: AsyncIterator<unknown[]>, options: MapOptions): AsyncGenerator<unknown, void, undefined> {
+  #stream(call: string, fn: TaskFunction, items: AsyncIterator<unknown[]>, options: MapOptions): AsyncGenerator<unknown, void, undefined> {
     if (options === null || typeof options !== "object") throw new MPIError("ERR_ARG", `${where(call)}: options must be an object { chunksize, unordered, timeout }`);
     const known = new Set(["chunksize", "unordered", "timeout"]);
     const stranger = Object.keys(options).find((k) => !known.has(k));

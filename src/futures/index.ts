@@ -4,4 +4,4 @@ export {
   Future, type FutureState, type CompletedFuture, asCompleted, wait, type WaitOptions, type DoneAndNotDone, type ReturnWhen,
   FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, BrokenExecutor, CancelledError, TimeoutError, TaskError,
 } from "./future.js";
-export { exportTasks, type TaskRef } from "./tasks.js";
+export { exportTasks, type TaskFunction, type TaskRef } from "./tasks.js";

@@ -11,9 +11,12 @@ import { MPIError } from "../errors.js";
 
 export interface TaskRef { module: string; name: string }
 
+/** Any function, as a task: its arguments are checked where it is submitted (submit's and map's types). */
+export type TaskFunction = (...args: never[]) => unknown;
+
 interface Registry {
-  byFunction: Map<Function, TaskRef>;
-  byModule: Map<string, Map<string, Function>>;
+  byFunction: Map<unknown, TaskRef>;
+  byModule: Map<string, Map<string, TaskFunction>>;
 }
 
 // One registry per thread even if the runtime is loaded twice (a task module compiled with mpi4ts inside).
@@ -27,13 +30,13 @@ function registry(): Registry {
  * Makes a module's functions submittable to a pool: call it in the module that defines them, with that module's
  * `import.meta.url`. Returns `tasks`, so `export const { f, g } = exportTasks(import.meta.url, { f, g })` works too.
  */
-export function exportTasks<const M extends Record<string, Function>>(moduleUrl: string, tasks: M): M {
+export function exportTasks<const M extends Record<string, TaskFunction>>(moduleUrl: string, tasks: M): M {
   if (typeof moduleUrl !== "string" || !moduleUrl.startsWith("file:")) {
     throw new MPIError("ERR_ARG", `exportTasks: moduleUrl must be the module's import.meta.url (a file: URL), got ${typeof moduleUrl === "string" ? JSON.stringify(moduleUrl) : typeof moduleUrl}`);
   }
   if (tasks === null || typeof tasks !== "object") throw new MPIError("ERR_ARG", `exportTasks: tasks must be an object { name: function }, got ${tasks === null ? "null" : typeof tasks}`);
   const { byFunction, byModule } = registry();
-  const names = byModule.get(moduleUrl) ?? new Map<string, Function>();
+  const names = byModule.get(moduleUrl) ?? new Map<string, TaskFunction>();
   for (const [name, fn] of Object.entries(tasks)) {
     if (typeof fn !== "function") throw new MPIError("ERR_ARG", `exportTasks: tasks.${name} is not a function (${typeof fn})`);
     names.set(name, fn);
@@ -55,14 +58,17 @@ export function taskRef(call: string, fn: unknown): TaskRef {
     `exportTasks(import.meta.url, { ${fn.name || "myTask"} }) from "mpi4ts/futures"; pass extra data as arguments`);
 }
 
+/** A registered function, called with the arguments that travelled (checked against its type on the head). */
+type Callable = (...args: unknown[]) => unknown;
+
 /** The function a reference names, importing its module on first use (in this thread). */
-export async function resolveTask(ref: TaskRef): Promise<Function> {
+export async function resolveTask(ref: TaskRef): Promise<Callable> {
   const found = registry().byModule.get(ref.module)?.get(ref.name);
-  if (found) return found;
+  if (found) return found as Callable;
   if (!registry().byModule.has(ref.module)) await importModule(ref.module);
   const fn = registry().byModule.get(ref.module)?.get(ref.name);
   if (!fn) throw new MPIError("ERR_TYPE", `the task module ${ref.module} does not register a task named ${ref.name} on this worker (exportTasks(import.meta.url, { ${ref.name} }))`);
-  return fn;
+  return fn as Callable;
 }
 
 const imported = new Map<string, Promise<unknown>>();

@@ -161,7 +161,7 @@ await expectMPIError("ERR_ARG", /returnWhen/, () => wait([], { returnWhen: "SOME
 await expectMPIError("ERR_ARG", /timeout/, () => wait([], { timeout: -1 }));
 await expectMPIError("ERR_ARG", /not a Future/, () => wait([1 as unknown as Future<number>]));
 await expectMPIError("ERR_ARG", /moduleUrl/, () => exportTasks("tasks.ts", { square }));
-await expectMPIError("ERR_ARG", /tasks\.x is not a function/, () => exportTasks(import.meta.url, { x: 1 as unknown as Function }));
+await expectMPIError("ERR_ARG", /tasks\.x is not a function/, () => exportTasks(import.meta.url, { x: 1 as unknown as () => void }));
 
 // the initializer: runs on every worker first; one that fails breaks the pool
 {
