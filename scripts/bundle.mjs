@@ -6,7 +6,11 @@ import { build } from "esbuild";
 
 await build({
   absWorkingDir: new URL("..", import.meta.url).pathname,
-  entryPoints: { index: "src/index.ts", rank: "src/local/rank.ts", main: "src/cli/main.ts" },
+  entryPoints: {
+    index: "src/index.ts", rank: "src/local/rank.ts", main: "src/cli/main.ts",
+    // mpi4ts/futures and mpi4ts/pool
+    futures: "src/futures/index.ts", pool: "src/pool.ts",
+  },
   outdir: "dist/bundle",
   bundle: true,
   splitting: true,

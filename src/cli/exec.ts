@@ -6,13 +6,19 @@ import { startDebugging } from "./debugging.js";
 import { launcherRank, sendOutputToLauncher } from "./output-channel.js";
 import { prepareProgram } from "./program.js";
 
-export async function execProgram(file: string, args: string[]): Promise<void> {
+export async function execProgram(file: string, args: string[], futures = false): Promise<void> {
   sendOutputToLauncher();
   const program = await prepareProgram(file, true);
   process.argv = [process.execPath, program.path, ...args];
   process.setSourceMapsEnabled(true);
   const rank = launcherRank();
   if (rank !== undefined) startDebugging(rank);
-  await import(program.url);
+  if (futures) process.env.MPI4TS_FUTURES = "1";
+  if (process.env.MPI4TS_FUTURES !== "1") {
+    await import(program.url);
+    return;
+  }
+  const { runFuturesRank } = await import("../futures/static.js");
+  await runFuturesRank(() => import(program.url));
 }
 

@@ -16,7 +16,7 @@ import { DEFAULT_TRACE_FILE } from "./trace-job.js";
 export function parseRun(argv: readonly string[]): RunOptions {
   const options: RunOptions = {
     size: availableParallelism(), tagOutput: false, deadlockCheck: true, engine: "local",
-    verbose: false, mpiArgs: [], oversubscribe: false, program: "", args: [], debug: {},
+    verbose: false, mpiArgs: [], oversubscribe: false, program: "", args: [], debug: {}, futures: false,
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -41,6 +41,7 @@ export function parseRun(argv: readonly string[]): RunOptions {
       case "--oversubscribe": options.oversubscribe = true; break;
       case "--no-deadlock-check": options.deadlockCheck = false; break;
       case "--verbose": options.verbose = true; break;
+      case "--futures": options.futures = true; break;
       case "--timeout": {
         const t = take();
         if (!/^\d+(\.\d+)?$/.test(t) || Number(t) <= 0) throw new UsageError(`--timeout ${t}: expected a number of seconds greater than 0`);
@@ -135,9 +136,10 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         return initProject(rest[0], ownVersion());
       case "exec": {
         if (wantsHelp(rest)) return help("exec");
-        const [program, ...args] = rest;
+        const futures = rest[0] === "--futures";
+        const [program, ...args] = futures ? rest.slice(1) : rest;
         if (!program) throw new UsageError("exec needs a program (e.g. mpiexec -n 4 npx mpi4ts exec app.ts)");
-        await execProgram(program, args);
+        await execProgram(program, args, futures);
         return undefined;
       }
       case "view": {

@@ -22,6 +22,8 @@ export interface RunOptions {
   /** --trace: the merged trace's file. */
   trace?: string;
   profile?: boolean;
+  /** Static mode of mpi4ts/futures: rank 0 runs the program, the others serve its PoolExecutor. */
+  futures: boolean;
 }
 
 /**
@@ -53,6 +55,11 @@ function tracingEnvironment(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("MPI4TS_TRACE") && e[1] !== undefined));
 }
 
+/** Static mode of mpi4ts/futures: the ranks learn it from the environment. */
+function futuresEnvironment(options: RunOptions): Record<string, string> {
+  return options.futures ? { MPI4TS_FUTURES: "1" } : {};
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const conflict = engineConflict(options);
   if (conflict) {
@@ -70,7 +77,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
 async function runJob(options: RunOptions): Promise<number> {
   const progress = progressWanted();
   // The ranks send MPI.progress updates only when the launcher draws them.
-  const env = { ...colorEnvironment(), MPI4TS_PROGRESS: progress ? "1" : "0", ...debugEnvironment(options.debug), ...tracingEnvironment() };
+  const env = { ...colorEnvironment(), MPI4TS_PROGRESS: progress ? "1" : "0", ...debugEnvironment(options.debug), ...tracingEnvironment(), ...futuresEnvironment(options) };
   if (options.engine === "mpi") {
     const { runWithMpiexec } = await import("./mpiexec.js");
     return runWithMpiexec({

@@ -23,6 +23,8 @@ options:
   --no-deadlock-check  do not end a job whose ranks are all blocked with no message in flight
   --engine local|mpi   built-in engine (default) or the system MPI library through mpiexec
   --hostfile FILE      run on the hosts in FILE through mpiexec (implies --engine mpi)
+  --futures            mpi4ts/futures static mode: rank 0 runs the program, the other ranks serve its
+                       PoolExecutor (as python -m mpi4py.futures)
   --verbose            print the mpiexec command line (engine mpi)
   --mpi-args ARGS...   pass ARGS to mpiexec, up to "--" or the program
   --inspect R[:PORT]   rank R listens for a debugger on 127.0.0.1:PORT (default 9229): Chrome DevTools, VS Code
@@ -36,6 +38,7 @@ example: mpi4ts run -n 4 hello.ts`;
 
 const EXEC = `usage: mpiexec -n N [mpiexec options] npx mpi4ts exec program [args...]
 Runs one rank of a job that mpiexec (or srun) started, on the native engine (the system MPI).
+mpi4ts exec --futures program: rank 0 runs the program, the other ranks serve its mpi4ts/futures PoolExecutor.
 example: mpiexec -n 4 --hostfile hosts npx mpi4ts exec app.ts`;
 
 const INIT = `usage: mpi4ts init [dir]
@@ -54,6 +57,6 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: 
 /** The launcher's own options, for the hint when one comes after the program (where it is the program's). */
 export const RUN_OPTIONS = new Set([
   "-n", "-np", "--np", "-c", "--tag-output", "--timeout", "--oversubscribe", "--no-deadlock-check", "--engine",
-  "--hostfile", "--verbose", "--mpi-args", "--inspect", "--inspect-brk", "--cpu-prof", "--cpu-prof-dir", "--trace",
-  "--profile",
+  "--hostfile", "--futures", "--verbose", "--mpi-args", "--inspect", "--inspect-brk", "--cpu-prof", "--cpu-prof-dir",
+  "--trace", "--profile",
 ]);

@@ -30,4 +30,9 @@ for (const port of data.ports) port?.unref();
 const { programUrl } = await new Promise<StartMessage>((resolve) => data.output.once("message", resolve));
 data.output.unref();
 startDebugging(data.rank);
-await import(programUrl);
+if (process.env.MPI4TS_FUTURES === "1") {
+  const { runFuturesRank } = await import("../futures/static.js");
+  await runFuturesRank(() => import(programUrl));
+} else {
+  await import(programUrl);
+}

@@ -32,7 +32,8 @@
  * Output: best score and ligands, and `TIME static|dynamic|sequential <s>`.
  */
 import { MPI } from "mpi4ts";
-import { blockRange, intArg, mulberry32, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
+import { blockRange, intArg, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
+import { type Best, NONE, makeLigands, merge, score, single } from "./ligands.js"; // the screen itself, shared with drug-design-pool.ts
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
@@ -46,48 +47,6 @@ interface Input {
   ligands: string[];
   protein: string;
 }
-
-/** A ranking: the best score and every ligand achieving it, sorted, without repeats. */
-interface Best {
-  score: number;
-  ligands: string[];
-}
-
-/** `count` random ligands of 2..maxLength letters; seeded, so every run screens the same ligands. */
-function makeLigands(count: number, maxLength: number, seed: number): string[] {
-  const random = mulberry32(seed);
-  const letters = "abcdefghijklmnopqrstuvwxyz";
-  return Array.from({ length: count }, () => {
-    const length = 2 + Math.floor(random() * (maxLength - 1)); // 2..maxLength
-    let ligand = "";
-    for (let k = 0; k < length; k++) ligand += letters[Math.floor(random() * letters.length)];
-    return ligand;
-  });
-}
-
-/**
- * Longest common subsequence of ligand[i..] and protein[j..], by plain
- * recursion. Exponential on purpose: it models a scoring function whose cost
- * depends strongly on the task.
- */
-function score(ligand: string, protein: string, i = 0, j = 0): number {
-  if (i === ligand.length || j === protein.length) return 0;
-  if (ligand[i] === protein[j]) return 1 + score(ligand, protein, i + 1, j + 1);
-  return Math.max(score(ligand, protein, i + 1, j), score(ligand, protein, i, j + 1));
-}
-
-/** Combine rankings: keep the higher score; on a tie, merge the ligand lists. */
-function merge(a: Best, b: Best): Best {
-  if (a.score !== b.score) return a.score > b.score ? a : b;
-  return { score: a.score, ligands: [...new Set([...a.ligands, ...b.ligands])].sort() };
-}
-
-/** The ranking made of one scored ligand. */
-function single(ligand: string, s: number): Best {
-  return { score: s, ligands: [ligand] };
-}
-
-const NONE: Best = { score: -1, ligands: [] };
 
 // ---- input: the conductor makes the ligands and broadcasts them ------------
 let input: Input | null = null;

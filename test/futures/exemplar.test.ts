@@ -1,0 +1,17 @@
+/** The drug-design exemplar's pool version (static mode) finds what the sequential screen finds, on both engines. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { enginesUnderTest, explain, mpi4ts } from "../support/jobs.js";
+
+const FILE = "examples/exemplars/drug-design/drug-design-pool.ts";
+
+describe("drug-design-pool.ts", () => {
+  for (const engine of enginesUnderTest().filter((e) => e !== "self")) {
+    it(`passes its self-check on the ${engine} engine (3 workers)`, async () => {
+      const engineArgs = engine === "mpi" ? ["--engine", "mpi", "--oversubscribe"] : [];
+      const r = await mpi4ts(["run", ...engineArgs, "--timeout", "90", "-n", "4", "--futures", FILE, "16", "4"], { timeoutMs: 120_000 });
+      assert.equal(r.code, 0, explain(r));
+      for (const line of ["on 3 pool worker(s)", "Pool    best score", "TIME pool", "TIME sequential", "Check passed"]) assert.ok(r.stdout.includes(line), `${line}\n${explain(r)}`);
+    });
+  }
+});

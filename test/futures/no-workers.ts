@@ -1,0 +1,9 @@
+/** A PoolExecutor where there are no worker ranks: prints the refusal (every rank that runs the program). */
+import { PoolExecutor } from "mpi4ts/futures";
+
+try {
+  new PoolExecutor();
+  console.log("accepted");
+} catch (e) {
+  console.log(`refused: ${(e as Error).name}: ${(e as Error).message}`);
+}
