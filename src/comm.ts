@@ -31,7 +31,7 @@ import type { CollectivePrequest } from "./collective/persistent.js";
 import type { Cartcomm } from "./cartcomm.js";
 import { IDENT, type InPlace } from "./constants.js";
 import { Group, compareRanks } from "./group.js";
-import { SUM, type Op } from "./op.js";
+import { SUM, type Op, type Reduced } from "./op.js";
 // communicators, attributes, topologies: the block after Create_cart
 import { type CopyFunction, type DeleteFunction, copyAttributes, createKeyval, deleteAttr, deleteAttributes, freeKeyval, getAttr, setAttr } from "./attributes.js";
 import { type Errhandler, callErrhandler, createErrhandler, getErrhandler, handleErrorsOf, inheritErrhandler, setErrhandler } from "./errhandler.js";
@@ -677,20 +677,20 @@ export class Comm {
   /** Sends `seq[r]` to rank r; returns what each rank sent here. */
   alltoall<T>(seq: readonly T[]): T[] { return coll.alltoall(this, seq); }
   /** Combines every rank's value with `op`, in rank order; the result at the root, null elsewhere. */
-  reduce<T>(obj: T, op: Op = SUM, root = 0): T | null { return coll.reduce(this, obj, op, root); }
-  allreduce<T>(obj: T, op: Op = SUM): T { return coll.allreduce(this, obj, op); }
+  reduce<T, O extends Op = Op>(obj: T, op: O = SUM as O, root = 0): Reduced<T, O> | null { return coll.reduce(this, obj, op, root) as Reduced<T, O> | null; }
+  allreduce<T, O extends Op = Op>(obj: T, op: O = SUM as O): Reduced<T, O> { return coll.allreduce(this, obj, op) as Reduced<T, O>; }
   // Nonblocking values (mpi4py 4): a Request whose wait() or await gives what the blocking form returns.
   ibcast<T>(obj: T | null | undefined, root = 0): Request<T> { return ivalues.ibcast(this, obj, root) as Request<T>; }
   iscatter<T>(seq: readonly T[] | null, root = 0): Request<T> { return ivalues.iscatter(this, seq, root); }
   igather<T>(obj: T, root = 0): Request<T[] | null> { return ivalues.igather(this, obj, root); }
   iallgather<T>(obj: T): Request<T[]> { return ivalues.iallgather(this, obj); }
   ialltoall<T>(seq: readonly T[]): Request<T[]> { return ivalues.ialltoall(this, seq); }
-  ireduce<T>(obj: T, op: Op = SUM, root = 0): Request<T | null> { return ivalues.ireduce(this, obj, op, root); }
-  iallreduce<T>(obj: T, op: Op = SUM): Request<T> { return ivalues.iallreduce(this, obj, op); }
+  ireduce<T, O extends Op = Op>(obj: T, op: O = SUM as O, root = 0): Request<Reduced<T, O> | null> { return ivalues.ireduce(this, obj, op, root) as Request<Reduced<T, O> | null>; }
+  iallreduce<T, O extends Op = Op>(obj: T, op: O = SUM as O): Request<Reduced<T, O>> { return ivalues.iallreduce(this, obj, op) as Request<Reduced<T, O>>; }
   /** The reduction of ranks 0..rank (MPI_Scan). */
-  scan<T>(obj: T, op: Op = SUM): T { return coll.scan(this, obj, op, false) as T; }
+  scan<T, O extends Op = Op>(obj: T, op: O = SUM as O): Reduced<T, O> { return coll.scan(this, obj, op, false) as Reduced<T, O>; }
   /** The reduction of ranks 0..rank-1; undefined on rank 0 (MPI_Exscan). */
-  exscan<T>(obj: T, op: Op = SUM): T | undefined { return coll.scan(this, obj, op, true); }
+  exscan<T, O extends Op = Op>(obj: T, op: O = SUM as O): Reduced<T, O> | undefined { return coll.scan(this, obj, op, true) as Reduced<T, O> | undefined; }
 
   // Buffers: the blocking form, the nonblocking one (a Request) and the persistent one (MPI-4: a request each
   // Start() begins anew on the buffers' current contents), through one function per collective in api.ts.

@@ -146,6 +146,22 @@ export class Op extends Callable {
   override toString(): string { return this.#name; }
 }
 
+declare const opKind: unique symbol;
+/** LAND, LOR, LXOR (for types only): their results are booleans, whatever the operands (by truthiness). */
+export type LogicalOp = Op & { readonly [opKind]: "logical" };
+/** MAXLOC, MINLOC (for types only): on `[value, index]` pairs, giving the pair. */
+export type LocOp = Op & { readonly [opKind]: "loc" };
+/** A value's type with literal types widened: `1` is a number, `true` a boolean. */
+export type Widened<T> = T extends boolean ? boolean : T extends number ? number : T extends bigint ? bigint : T extends string ? string : T;
+/**
+ * What a reduction of values of type T by an op of type O gives: for `comm.reduce(1, MPI.SUM)` a number,
+ * for `allreduce(x, MPI.LAND)` a boolean (booleans element-wise for arrays), for MAXLOC/MINLOC a
+ * `[value, index]` pair.
+ */
+export type Reduced<T, O extends Op = Op> = O extends LogicalOp ? (T extends readonly unknown[] ? boolean[] : boolean)
+  : O extends LocOp ? (T extends readonly [infer V, unknown] ? [Widened<V>, number] : T extends readonly (infer V)[] ? [Widened<V>, number] : Widened<T>)
+  : Widened<T>;
+
 function builtin(name: BuiltinOpName, commute = true): Op {
   return new Op(name, name, undefined, commute);
 }
@@ -154,14 +170,14 @@ export const SUM = builtin("SUM");
 export const PROD = builtin("PROD");
 export const MAX = builtin("MAX");
 export const MIN = builtin("MIN");
-export const LAND = builtin("LAND");
-export const LOR = builtin("LOR");
-export const LXOR = builtin("LXOR");
+export const LAND = builtin("LAND") as LogicalOp;
+export const LOR = builtin("LOR") as LogicalOp;
+export const LXOR = builtin("LXOR") as LogicalOp;
 export const BAND = builtin("BAND");
 export const BOR = builtin("BOR");
 export const BXOR = builtin("BXOR");
-export const MAXLOC = builtin("MAXLOC");
-export const MINLOC = builtin("MINLOC");
+export const MAXLOC = builtin("MAXLOC") as LocOp;
+export const MINLOC = builtin("MINLOC") as LocOp;
 export const REPLACE = builtin("REPLACE", false);
 /** The null handle (MPI_OP_NULL): every use in a reduction is ERR_OP. */
 export const OP_NULL = new Op("OP_NULL", undefined, undefined, true, "OP_NULL");

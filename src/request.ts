@@ -51,6 +51,9 @@ export class CompletedOperation<T> implements Operation<T> {
   }
 }
 
+/** The value a request gives (`number` for a `Request<number>`); over a list of mixed requests, the union. */
+export type RequestValue<R> = R extends Request<infer T> ? T : never;
+
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
@@ -161,14 +164,14 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   /** Waits for all; returns their values in order (MPI_Waitall). The first error is thrown after all completed. */
-  static waitall<T>(requests: readonly Request<T>[], statuses?: Status[]): T[] {
+  static waitall<R extends Request<unknown>>(requests: readonly R[], statuses?: Status[]): RequestValue<R>[] {
     checkList("waitall", requests, statuses);
     Request.#waitFor(currentEngine(), "waitall", requests, true, () => {
       let all = true;
       for (const r of requests) if (!r.#complete()) all = false;
       return all;
     });
-    return Request.#settleAll(requests, statuses);
+    return Request.#settleAll(requests, statuses) as RequestValue<R>[];
   }
 
   static #settleAll<T>(requests: readonly Request<T>[], statuses: Status[] | undefined): T[] {
@@ -185,23 +188,23 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * Waits for any one active request; returns `[index, value]` (MPI_Waitany), and that request becomes
    * inactive. `[UNDEFINED, undefined]` when none is active (an empty list, or every one already reported).
    */
-  static waitany<T>(requests: readonly Request<T>[], status?: Status): [number, T | undefined] {
+  static waitany<R extends Request<unknown>>(requests: readonly R[], status?: Status): [number, RequestValue<R> | undefined] {
     checkList("waitany", requests);
     const active = requests.filter((r) => r.active);
     if (active.length === 0) {
       status?.fillEmpty(PROC_NULL);
       return [UNDEFINED, undefined];
     }
-    let found: Request<T> | undefined;
+    let found: R | undefined;
     Request.#waitFor(currentEngine(), "waitany", active, false, () => (found = active.find((r) => r.#complete())) !== undefined);
-    return [requests.indexOf(found!), found!.#settle(status)];
+    return [requests.indexOf(found!), found!.#settle(status) as RequestValue<R>];
   }
 
   /**
    * Waits until at least one active request completes; returns the indices and values of every active one that
    * has (MPI_Waitsome), which become inactive. `[[], []]` when none is active.
    */
-  static waitsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
+  static waitsome<R extends Request<unknown>>(requests: readonly R[], statuses?: Status[]): [number[], RequestValue<R>[]] {
     checkList("waitsome", requests, statuses);
     const active = requests.filter((r) => r.active);
     if (active.length > 0) Request.#waitFor(currentEngine(), "waitsome", active, false, () => active.some((r) => r.#complete()));
@@ -209,33 +212,33 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   /** The indices and values of the active requests that are complete (MPI_Testsome); they become inactive. */
-  static testsome<T>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
+  static testsome<R extends Request<unknown>>(requests: readonly R[], statuses?: Status[]): [number[], RequestValue<R>[]] {
     checkList("testsome", requests, statuses);
     const indices: number[] = [];
-    const values: T[] = [];
+    const values: RequestValue<R>[] = [];
     requests.forEach((r, i) => {
       if (r.active && r.#complete()) {
         indices.push(i);
-        values.push(r.#settle(statuses ? (statuses[indices.length - 1] ??= new Status()) : undefined));
+        values.push(r.#settle(statuses ? (statuses[indices.length - 1] ??= new Status()) : undefined) as RequestValue<R>);
       }
     });
     return [indices, values];
   }
 
   /** `[true, values]` when all are complete, else `[false, undefined]` (MPI_Testall). */
-  static testall<T>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | undefined] {
+  static testall<R extends Request<unknown>>(requests: readonly R[], statuses?: Status[]): [boolean, RequestValue<R>[] | undefined] {
     checkList("testall", requests, statuses);
     let all = true;
     for (const r of requests) if (!r.#complete()) all = false;
     if (!all) return [false, undefined];
-    return [true, Request.#settleAll(requests, statuses)];
+    return [true, Request.#settleAll(requests, statuses) as RequestValue<R>[]];
   }
 
   /**
    * `[index, true, value]` for a completed active request (which becomes inactive); `[UNDEFINED, false,
    * undefined]` while none is complete; `[UNDEFINED, true, undefined]` when none is active (MPI_Testany).
    */
-  static testany<T>(requests: readonly Request<T>[], status?: Status): [number, boolean, T | undefined] {
+  static testany<R extends Request<unknown>>(requests: readonly R[], status?: Status): [number, boolean, RequestValue<R> | undefined] {
     checkList("testany", requests);
     const active = requests.filter((r) => r.active);
     if (active.length === 0) {
@@ -244,7 +247,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     }
     const found = active.find((r) => r.#complete());
     if (!found) return [UNDEFINED, false, undefined];
-    return [requests.indexOf(found), true, found.#settle(status)];
+    return [requests.indexOf(found), true, found.#settle(status) as RequestValue<R>];
   }
 
   /** Blocks until `done()`: through the engine's waitUntil where it has one, else a loop of waitForActivity. */
