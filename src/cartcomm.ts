@@ -30,6 +30,9 @@ export class Cartcomm extends Topocomm {
   /** Number of dimensions. */
   get ndim(): number { return this.#dims.length; }
   get dims(): number[] { return [...this.#dims]; }
+  protected override inspectFields(): Record<string, unknown> {
+    return { ...super.inspectFields(), dims: this.dims, periods: this.periods, coords: this.coords };
+  }
   get periods(): boolean[] { return [...this.#periods]; }
   /** This rank's coordinates. */
   get coords(): number[] { return this.Get_coords(this.rank); }

@@ -32,6 +32,7 @@ import type { Cartcomm } from "./cartcomm.js";
 import { IDENT, type InPlace } from "./constants.js";
 import { Group, compareRanks } from "./group.js";
 import { SUM, type Op, type Reduced } from "./op.js";
+import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 // communicators, attributes, topologies: the block after Create_cart
 import { type CopyFunction, type DeleteFunction, copyAttributes, createKeyval, deleteAttr, deleteAttributes, freeKeyval, getAttr, setAttr } from "./attributes.js";
 import { type Errhandler, callErrhandler, createErrhandler, getErrhandler, handleErrorsOf, inheritErrhandler, setErrhandler } from "./errhandler.js";
@@ -124,6 +125,15 @@ export class Comm {
   Get_rank(): number { return this.rank; }
   Get_size(): number { return this.size; }
   get name(): string { return this.#name; }
+
+  [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
+    return inspectAs(this.constructor.name, this.isNull ? { name: this.#name } : this.inspectFields(), options, inspect);
+  }
+
+  /** What console.log shows of this communicator (topologies add theirs). */
+  protected inspectFields(): Record<string, unknown> {
+    return { name: this.#name, rank: this.rank, size: this.size };
+  }
   Get_name(): string { return this.#name; }
   Set_name(name: string): void {
     if (typeof name !== "string") throw new MPIError("ERR_ARG", `Set_name: name must be a string, got ${typeof name}`);

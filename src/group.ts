@@ -2,6 +2,7 @@
  * Process groups (MPI-4.0 §7.3): ordered sets of processes, kept as the world ranks of their members, so groups
  * of different communicators compare and combine directly. Group operations are local (no communication).
  */
+import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 import { CONGRUENT, IDENT, PROC_NULL, SIMILAR, UNDEFINED, UNEQUAL } from "./constants.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
@@ -40,6 +41,11 @@ export class Group {
   }
 
   get size(): number { this.#check("Get_size"); return this.#members.length; }
+
+  [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
+    const fields = this.isNull ? { null: true } : { size: this.#members.length, rank: this.rank, worldRanks: this.#members };
+    return inspectAs("Group", fields, options, inspect);
+  }
   /** This process's rank in the group, or UNDEFINED when it is not a member. */
   get rank(): number {
     this.#check("Get_rank");

@@ -7,6 +7,7 @@
  * index). On buffers (Capitalized collectives) it is an engine `BufferOp`, applied element-wise by
  * collective/kernels.ts or by the MPI library.
  */
+import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 import type { BufferOp, BuiltinOpName, TypedArray } from "./engine/engine.js";
 import { MPIError } from "./errors.js";
 import { type Buffer, bytesOf, checkBuffer, describe, isTypedArray } from "./datatype.js";
@@ -75,6 +76,10 @@ export class Op extends Callable {
   }
 
   get name(): string { return this.#name; }
+
+  [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
+    return inspectAs("Op", { name: this.#name, predefined: this.isPredefined, commutative: this.#commute }, options, inspect);
+  }
   /** True for the predefined ops, OP_NULL and NO_OP included (as in mpi4py). */
   get isPredefined(): boolean { return this.#builtin !== undefined || this.#special !== undefined; }
   get is_predefined(): boolean { return this.isPredefined; }

@@ -1,4 +1,5 @@
 import type { Engine, EngineRequest, WaitCall, Waitable } from "./engine/engine.js";
+import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 import { currentEngine } from "./engine/select.js";
 import { ANY_SOURCE, PROC_NULL, UNDEFINED } from "./constants.js";
 import { MPIError } from "./errors.js";
@@ -80,6 +81,12 @@ export class Request<T = unknown> implements PromiseLike<T> {
   constructor(operation: Operation<T> | null) {
     this.#operation = operation;
     this.#reported = operation === null;
+  }
+
+  [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
+    // Only what is known: inspecting must not progress the operation.
+    const status = this.#status ? { source: this.#status.source, tag: this.#status.tag, count: this.#status.count } : {};
+    return inspectAs(this.constructor.name, { active: this.active, done: this.#outcome !== undefined || this.#operation === null, ...status }, options, inspect);
   }
 
   /** True until the request's completion has been reported (then the list helpers skip it). */

@@ -4,6 +4,7 @@
  * computed once at construction, so communication only reads it. The same layout serves every engine: derived
  * types travel packed, and MPI sees bytes (docs/datatypes.md).
  */
+import { type Inspect, inspectAs, inspectCustom } from "../inspect.js";
 import type { Comm } from "../comm.js";
 import { MPIError } from "../errors.js";
 import { type Buffer, bytesOf, checkBuffer, describe } from "../datatype.js";
@@ -155,6 +156,10 @@ export class Datatype {
   get true_ub(): number { return this.#layout.trueUb; }
   get true_extent(): number { return this.#layout.trueUb - this.#layout.trueLb; }
   get name(): string { return this.#name; }
+
+  [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
+    return inspectAs("Datatype", { name: this.#name, size: this.size, extent: this.extent, committed: this.#committed }, options, inspect);
+  }
   get is_predefined(): boolean { return this.#predefined; }
   get committed(): boolean { return this.#committed; }
   /** True for DATATYPE_NULL and freed datatypes (mpi4py: `t == MPI.DATATYPE_NULL`). */

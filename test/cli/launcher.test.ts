@@ -227,6 +227,18 @@ describe("mpi4ts command line", () => {
     }
   });
 
+  it("shows mpi4ts objects readably in console.log: class names and the fields a user reasons about", async () => {
+    const r = await mpi4ts(["run", "-n", "2", `${F}/inspect.ts`]);
+    assert.equal(r.code, 0, explain(r));
+    const line = r.stdout.replace(/\s+/g, " ");
+    for (const shown of [
+      "Comm { name: 'MPI_COMM_WORLD', rank: 0, size: 2 }", "Group { size: 2, rank: 0, worldRanks: [ 0, 1 ] }",
+      "Status { source: -2, tag: -1,", "Request { active: false, done: true, source: -2, tag: -1, count: 0 }",
+      "Op { name: 'SUM', predefined: true, commutative: true }", "Datatype { name: 'MPI_DOUBLE', size: 8, extent: 8, committed: true }",
+      "Comm { name: 'MPI_COMM_NULL' }",
+    ]) assert.ok(line.includes(shown), `${shown} in ${line}`);
+  });
+
   it("runs 64 ranks on this machine's few cores", async () => {
     const r = await mpi4ts(["run", "-n", "64", `${F}/ring.ts`], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, explain(r));
