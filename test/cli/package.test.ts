@@ -43,6 +43,9 @@ describe("mpi4ts installed as a dependency", () => {
     for (const file of ["LICENSE", "README.md", "docs/api.md", "docs/mpi4py-mapping.md", "examples/hello.ts"]) {
       assert.ok(existsSync(join(installed, file)), `${file} is in the package`);
     }
+    // @internal members are not in the published declarations (tsconfig.build.json: stripInternal)
+    const declarations = readFileSync(join(installed, "dist", "comm.d.ts"), "utf8");
+    for (const member of ["engineComm(", "bufferSink(", "valueSink("]) assert.ok(!declarations.includes(member), `${member} is internal`);
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { dependencies: Record<string, string> };
     assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["esbuild", "node-addon-api"]);
     const example = await runProcess("npx", ["mpi4ts", "run", "-n", "2", "node_modules/mpi4ts/examples/hello.ts"], { cwd: app });
