@@ -2,7 +2,11 @@
 // Bundles the runtime into a few files (dist/bundle/): every rank thread loads it at start-up, and loading
 // three modules instead of thirty takes a rank noticeably less time. tsc's per-file dist/ still provides the
 // type declarations. Packages (esbuild, the native addon's loader's dependencies) stay external.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// A fresh directory: chunks of earlier builds would otherwise stay and be packed.
+rmSync(new URL("../dist/bundle", import.meta.url), { recursive: true, force: true });
 
 await build({
   absWorkingDir: new URL("..", import.meta.url).pathname,
