@@ -935,6 +935,8 @@ export function createMpiEngine(): Engine {
     if (engine.finalized) return;
     if (code !== 0) {
       engine.finalized = true;
+      // As on the local engine, the job says which rank ended it (mpiexec would only report that one did).
+      process.stderr.write(`mpi4ts: rank ${rank} of ${engine.world.size} exited with code ${code}; ending the job (MPI_Abort)\n`);
       engine.addon.abort(WORLD, code);
     }
     engine.finalize();

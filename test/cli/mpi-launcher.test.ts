@@ -45,6 +45,12 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     rmSync(dir, { recursive: true });
   });
 
+  it("names the rank whose non-zero exit ended the job, as the local engine does", async () => {
+    const r = await mpi4ts([...MPI, "-n", "3", `${F}/fails.ts`, "exit"], { timeoutMs: 60_000 });
+    assert.equal(r.code, 3, explain(r));
+    assert.match(r.stderr, /^mpi4ts: rank 1 of 3 exited with code 3; ending the job/m);
+  });
+
   it("leaves no compiled program behind when a rank calls Abort", async () => {
     const r = await mpi4ts([...MPI, "-n", "3", `${F}/fails.ts`, "abort"], { timeoutMs: 60_000, env: { ...process.env, TMPDIR: tmp } });
     assert.equal(r.code, 7, explain(r));
