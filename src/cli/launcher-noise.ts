@@ -5,18 +5,19 @@
  * lines of dashes, so a framed block is held until its closing line and dropped only if it is the abort banner.
  */
 import { StringDecoder } from "node:string_decoder";
-import type { Readable, Writable } from "node:stream";
+import type { Readable } from "node:stream";
+import type { TextSink } from "../local/relay.js";
 
 const FRAME = /^-{20,}\s*$/;
 const ABORT_BANNER = /MPI_ABORT was invoked on rank/;
 const DROPPED_LINES = [
   /^Abort\(\d+\) on node \d+ \(rank \d+ in comm \d+\): application called MPI_Abort/, // MPICH
-  /ORTE_ERROR_LOG: .* show_help\.c/, // Open MPI failing to print the banner above as the job ends
+  /ORTE_ERROR_LOG: .*show_help\.c/, // Open MPI failing to print the banner above as the job ends
 ];
 /** A frame that never closes is let through once this many lines are held. */
 const MAX_HELD_LINES = 200;
 
-export function relayLauncherStderr(from: Readable, to: Writable): Promise<void> {
+export function relayLauncherStderr(from: Readable, to: TextSink): Promise<void> {
   const decoder = new StringDecoder("utf8");
   let partial = "";
   let held: string[] | null = null;
