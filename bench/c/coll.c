@@ -87,6 +87,16 @@ static double run_alltoall(void *vctx, long iters) {
 }
 
 /* `value` (with `api`, the call timed) tells apart the rows of one case; NULL for cases of one row per size. */
+/* A row must time a correct reduction: element i of the sum of (rank + i/2) over the ranks. */
+static void check_sums(const char *call, const double *sums, int count) {
+  for (int i = 0; i < count; i++) {
+    if (sums[i] != nranks * (nranks - 1) / 2.0 + nranks * i * 0.5) {
+      fprintf(stderr, "%s: rank %d's sum %d is %g\n", call, rank, i, sums[i]);
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+  }
+}
+
 static void report_value(const char *name, const char *value, const char *api, size_t bytes, int count, double per, long iters) {
   if (rank != 0) return;
   printf("{\"impl\":\"c\",\"case\":\"%s\",\"size\":%zu,", name, bytes);
@@ -139,9 +149,12 @@ int main(int argc, char **argv) {
     per = measure(run_allreduce_request, agree_coll, &c, &iters);
     report_value("persistent", "persistent", ALLREDUCE_INIT_NAME, 64, 8, per, iters);
     MPI_Request_free(&c.request);
+    check_sums(ALLREDUCE_INIT_NAME, (double *)c.rbuf, 8);
+    memset(c.rbuf, 0, 64);
 #endif
     per = measure(run_allreduce_request, agree_coll, &c, &iters);
     report_value("persistent", "nonblocking", "MPI_Iallreduce", 64, 8, per, iters);
+    check_sums("MPI_Iallreduce", (double *)c.rbuf, 8);
     free(c.sbuf); free(c.rbuf);
   }
   if (want("gather")) {

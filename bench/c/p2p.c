@@ -177,6 +177,14 @@ int main(int argc, char **argv) {
         long iters;
         double per = measure(run_halo, agree_p2p, &c, &iters);
         MPI_Type_free(&c.column);
+        /* A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both). */
+        int recv_col = rank == 0 ? HALO_N - 1 : 0, peer_col = rank == 0 ? 1 : HALO_N - 2;
+        for (int r = 0; r < HALO_N; r++) {
+          if (c.grid[(size_t)r * HALO_N + recv_col] != (double)((size_t)r * HALO_N + peer_col)) {
+            fprintf(stderr, "halo %s: rank %d's ghost row %d is wrong\n", vector ? "vector" : "packed", rank, r);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+          }
+        }
         if (rank == 0) {
           printf("{\"impl\":\"c\",\"case\":\"halo\",\"value\":\"%s\",\"size\":%d,\"rows\":%d,\"cols\":%d,\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n",
                  vector ? "vector" : "packed", HALO_N * 8, HALO_N, HALO_N, size, per * 1e6, iters);

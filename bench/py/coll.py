@@ -46,6 +46,12 @@ def bench(case, body, **rec):
     emit(case=case, usec=round(per * 1e6, 4), iters=iters, **rec)
 
 
+def check_sums(call, sums):
+    """A row must time a correct reduction: element i of the sum of (rank + i/2) over the ranks."""
+    if not np.array_equal(sums, size * (size - 1) / 2 + size * np.arange(len(sums)) * 0.5):
+        raise RuntimeError(f"{call}: rank {rank}'s sums are {sums}")
+
+
 def main():
     if want("barrier"):
         def body(iters):
@@ -81,11 +87,14 @@ def main():
                     request.Wait()
             bench("persistent", body, value="persistent", api="Allreduce_init", size=64, count=8)
             request.Free()
+            check_sums("Allreduce_init", rbuf)
+            rbuf[:] = 0
 
         def body(iters):
             for _ in range(iters):
                 comm.Iallreduce(sbuf, rbuf, MPI.SUM).Wait()
         bench("persistent", body, value="nonblocking", api="Iallreduce", size=64, count=8)
+        check_sums("Iallreduce", rbuf)
     if want("gather"):
         sbuf = np.ones(1024, dtype=np.uint8)
         rbuf = np.zeros(1024 * size, dtype=np.uint8)

@@ -166,6 +166,10 @@ def halo(vector):
 
     per, iters = measure(run, agree)
     column.Free()
+    # A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both ranks).
+    peer_col = 1 if rank == 0 else HALO_N - 2
+    if not np.array_equal(grid[:, recv_col], np.arange(HALO_N) * HALO_N + peer_col):
+        raise RuntimeError(f"halo {'vector' if vector else 'packed'}: rank {rank}'s ghost column is wrong")
     if rank == 0:
         emit(case="halo", value="vector" if vector else "packed", size=HALO_N * 8, rows=HALO_N, cols=HALO_N, ranks=size,
              usec=round(per * 1e6, 4), iters=iters)

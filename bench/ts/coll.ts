@@ -52,6 +52,13 @@ if (want("allreduce")) {
       { size: count * 8, count });
   }
 }
+/** A row must time a correct reduction: element i of the sum of (rank + i/2) over the ranks. */
+function checkSums(call: string, sums: Float64Array): void {
+  sums.forEach((x, i) => {
+    if (x !== (size * (size - 1)) / 2 + size * i * 0.5) throw new Error(`${call}: rank ${rank}'s sum ${i} is ${x}`);
+  });
+}
+
 if (want("persistent")) {
   const sbuf = Float64Array.from({ length: 8 }, (_, i) => rank + i * 0.5);
   const rbuf = new Float64Array(8);
@@ -59,8 +66,11 @@ if (want("persistent")) {
   bench("persistent", (iters) => { for (let i = 0; i < iters; i++) { request.Start(); request.Wait(); } },
     { value: "persistent", api: "Allreduce_init", size: 64, count: 8 });
   request.Free();
+  checkSums("Allreduce_init", rbuf);
+  rbuf.fill(0);
   bench("persistent", (iters) => { for (let i = 0; i < iters; i++) comm.Iallreduce(sbuf, rbuf, MPI.SUM).Wait(); },
     { value: "nonblocking", api: "Iallreduce", size: 64, count: 8 });
+  checkSums("Iallreduce", rbuf);
 }
 if (want("gather")) {
   const sbuf = new Uint8Array(1024).fill(1);

@@ -164,6 +164,11 @@ function halo(vector: boolean): void {
   };
   const { perIter, iters } = measure(run, agree);
   column.Free();
+  // A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both ranks).
+  const peerCol = rank === 0 ? 1 : HALO_N - 2;
+  for (let r = 0; r < HALO_N; r++) {
+    if (grid[r * HALO_N + recvCol] !== r * HALO_N + peerCol) throw new Error(`halo ${vector ? "vector" : "packed"}: rank ${rank}'s ghost row ${r} is wrong`);
+  }
   if (rank === 0) {
     emit({ case: "halo", value: vector ? "vector" : "packed", size: HALO_N * 8, rows: HALO_N, cols: HALO_N, ranks: size, usec: round4(perIter * 1e6), iters });
   }
