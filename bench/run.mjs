@@ -430,10 +430,7 @@ function both(x, okx, y, oky) {
 const mark = (v) => (v === null || v === undefined ? "?" : v ? "✓" : "✗");
 
 function buildTables() {
-  const present = [...new Set(results.map((r) => r.impl))];
   const order = ["c", "mpi4py", ...TS_IMPLS];
-  const cols = order.filter((i) => present.includes(i));
-  const tsCols = cols.filter((i) => TS_IMPLS.includes(i));
   const short = (i) => (i === "mpi4ts-local" ? "local" : i === "mpi4ts-mpi" ? "mpi" : i);
 
   const rows = new Map();
@@ -455,6 +452,10 @@ function buildTables() {
   for (const [title, pred] of sections) {
     const sectionRows = [...rows.values()].filter(pred);
     if (sectionRows.length === 0) continue;
+    // Columns of the implementations with results in this section: C has no task-throughput rows.
+    const inSection = new Set(sectionRows.flatMap((r) => Object.keys(r.byImpl)));
+    const cols = order.filter((i) => inSection.has(i));
+    const tsCols = cols.filter((i) => TS_IMPLS.includes(i));
     const header = ["case", ...cols];
     for (const t of tsCols) {
       if (cols.includes("c")) header.push(`${short(t)}/C`);
@@ -508,9 +509,9 @@ function buildTables() {
   }
   const startups = results.filter((r) => r.case === "startup" && r.command);
   if (startups.length) lines.push(`Start-up commands: ${startups.map((r) => `${r.impl} \`${r.command}\``).join(" · ")}`, "");
-  const persistent = results.filter((r) => r.case === "persistent" && r.value === "persistent");
+  const persistent = new Map(results.filter((r) => r.case === "persistent" && r.value === "persistent").map((r) => [r.impl, r.api]));
   if (results.some((r) => r.case === "persistent")) {
-    lines.push(`Persistent Allreduce: ${persistent.map((r) => `${r.impl} \`${r.api}\``).join(" · ") || "no implementation has it"}. ` +
+    lines.push(`Persistent Allreduce: ${[...persistent].map(([impl, api]) => `${impl} \`${api}\``).join(" · ") || "no implementation has it"}. ` +
       "MPI_Allreduce_init is MPI-4: Open MPI 4.1 (MPI-3.1) has it only as MPIX_Allreduce_init (its pcollreq extension), " +
       "mpi4py 3.1 not at all (–); on such an MPI mpi4ts-mpi runs each Start as an Iallreduce.", "");
   }
