@@ -4,7 +4,7 @@
  *
  *   npm run bench                      # build mpi4ts, then everything (about 2-4 minutes on 2 cores)
  *   node bench/run.mjs --quick         # short batches: a smoke test in well under a minute
- *   node bench/run.mjs --only p2p      # or coll, or startup
+ *   node bench/run.mjs --only p2p      # or coll, startup, futures
  *
  * Every benchmark program prints one JSON line per case on rank 0's stdout; this script collects them into
  * bench/out/results.jsonl and prints markdown tables (also written to bench/out/results.md) with the ratios
@@ -34,12 +34,12 @@ for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--only") ONLY = argv[++i];
   else if (argv[i].startsWith("--only=")) ONLY = argv[i].slice(7);
   else if (argv[i] === "--help" || argv[i] === "-h") {
-    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|startup] | --report  (tables from bench/out/results.jsonl)");
+    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|startup|futures] | --report  (tables from bench/out/results.jsonl)");
     process.exit(0);
   }
 }
-if (ONLY !== null && !["p2p", "coll", "startup"].includes(ONLY)) {
-  console.error(`bench: --only takes p2p, coll or startup, not ${JSON.stringify(ONLY)}`);
+if (ONLY !== null && !["p2p", "coll", "startup", "futures"].includes(ONLY)) {
+  console.error(`bench: --only takes p2p, coll, startup or futures, not ${JSON.stringify(ONLY)}`);
   process.exit(2);
 }
 const wantKind = (kind) => ONLY === null || ONLY === kind;
@@ -118,23 +118,43 @@ function parseResults(stdout) {
     if (!s.startsWith("{")) continue;
     try {
       const rec = JSON.parse(s);
-      if (rec && typeof rec.case === "string" && typeof rec.usec === "number") out.push(rec);
+      if (rec && rec.bench === "futures") out.push(futuresRecord(rec));
+      else if (rec && typeof rec.case === "string" && typeof rec.usec === "number") out.push(rec);
     } catch { /* a rank's stray output */ }
   }
   return out;
 }
 
+/**
+ * bench/{ts,py}/futures.* print tasks per second (or the 1 ms task's overhead in µs); as a row they become a time
+ * per task, so the ratios read like every other row's (lower is better).
+ */
+function futuresRecord(rec) {
+  const common = { case: "futures", value: rec.case, size: 0, ranks: rec.workers + 1, workers: rec.workers };
+  if (typeof rec.tasksPerSecond === "number") {
+    return { ...common, tasks: rec.tasks, tps: Math.round(rec.tasksPerSecond), usec: Math.round(1e8 / rec.tasksPerSecond) / 100 };
+  }
+  return { ...common, usec: Math.round(rec.value * 100) / 100 };
+}
+
 // ---------------------------------------------------------------- what exists
 const results = [];
-const impls = []; // { name, cmd(kind, ranks, extraArgs) -> [cmd, args], hello(ranks) -> [cmd, args], groups(kind) }
+// { name, cmd(kind, ranks, extraArgs) -> [cmd, args], hello(ranks) -> [cmd, args], futures() -> [cmd, args] (optional) }
+const impls = [];
 
-const P2P_GROUPS = { "pingpong-buffer": 6, bandwidth: 1, "pingpong-value": 4, requests: 4 };
-const COLL_GROUPS = { barrier: 1, bcast: 4, allreduce: 3, gather: 1, alltoall: 1, "allreduce-value": 1, "bcast-value": 1 };
+const P2P_GROUPS = { "pingpong-buffer": 6, bandwidth: 1, "pingpong-value": 4, requests: 4, halo: 2 };
+const COLL_GROUPS = { barrier: 1, bcast: 4, allreduce: 3, persistent: 2, gather: 1, alltoall: 1, "allreduce-value": 1, "bcast-value": 1 };
 const C_ONLY_BUFFERS = new Set(["pingpong-value", "allreduce-value", "bcast-value"]);
+/** mpi4py 3.1 has no persistent collectives: its `persistent` group is the Iallreduce row alone. */
+const PY_GROUP_CASES = { persistent: 1 };
+const FUTURES_CASES = 5;
+const FUTURES_RANKS = 5; // the head and 4 workers
 
 function groupsFor(impl, kind) {
   const all = kind === "p2p" ? P2P_GROUPS : COLL_GROUPS;
-  return Object.entries(all).filter(([g]) => !(impl === "c" && C_ONLY_BUFFERS.has(g)));
+  return Object.entries(all)
+    .filter(([g]) => !(impl === "c" && C_ONLY_BUFFERS.has(g)))
+    .map(([g, c]) => [g, impl === "mpi4py" ? (PY_GROUP_CASES[g] ?? c) : c]);
 }
 
 async function setupC() {
@@ -171,6 +191,7 @@ async function setupPy() {
     name: "mpi4py",
     cmd: (kind, ranks, extra) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), PYTHON, join(BENCH, "py", `${kind}.py`), ...progArgs, ...extra]],
     hello: (ranks) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), PYTHON, join(BENCH, "py", "hello.py")]],
+    futures: () => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(FUTURES_RANKS), PYTHON, "-m", "mpi4py.futures", join(BENCH, "py", "futures.py"), ...progArgs]],
     helloLabel: showCommand(MPIRUN, ["-n", "4", PYTHON, join(BENCH, "py", "hello.py")]),
   });
 }
@@ -178,14 +199,17 @@ async function setupPy() {
 const LAUNCHER = join(ROOT, "bin", "mpi4ts.js");
 const tsFile = (name) => relative(ROOT, join(BENCH, "ts", `${name}.ts`));
 
-/** The ways to start an mpi4ts program on each engine; the first that runs hello.ts is used. */
+/**
+ * The ways to start an mpi4ts program on each engine; the first that runs hello.ts is used. `flags` are the
+ * launcher's own (`--futures`), before the program.
+ */
 function tsLaunchers(engine) {
   if (engine === "local") {
-    return [(ranks, file, args) => [process.execPath, [LAUNCHER, "run", "-n", String(ranks), file, ...args]]];
+    return [(ranks, file, args, flags = []) => [process.execPath, [LAUNCHER, "run", ...flags, "-n", String(ranks), file, ...args]]];
   }
   return [
-    (ranks, file, args) => [process.execPath, [LAUNCHER, "run", "--engine", "mpi", "--oversubscribe", "-n", String(ranks), file, ...args]],
-    (ranks, file, args) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), process.execPath, LAUNCHER, "exec", file, ...args]],
+    (ranks, file, args, flags = []) => [process.execPath, [LAUNCHER, "run", ...flags, "--engine", "mpi", "--oversubscribe", "-n", String(ranks), file, ...args]],
+    (ranks, file, args, flags = []) => [MPIRUN, [...MPIRUN_FLAGS, "-n", String(ranks), process.execPath, LAUNCHER, "exec", ...flags, file, ...args]],
   ];
 }
 
@@ -241,6 +265,7 @@ async function setupTs() {
       name,
       cmd: (kind, ranks, extra) => launch(ranks, tsFile(kind), [...progArgs, "--impl", name, ...extra]),
       hello: (ranks) => startWith(ranks, tsFile("hello"), []),
+      futures: () => launch(FUTURES_RANKS, tsFile("futures"), progArgs, ["--futures"]),
       helloLabel: showCommand(...startWith(4, tsFile("hello"), [])),
       env: { MPI4TS_BENCH_IMPL: name },
     });
@@ -305,6 +330,17 @@ async function runStartup(impl) {
   log(`  ${impl.name} startup -n 4: median ${sec.toFixed(3)} s of ${runs}`);
 }
 
+/** Task throughput through a pool of 4 workers (issue 13); C has no executor, so it has no `futures`. */
+async function runFutures(impl) {
+  const [cmd, args] = impl.futures();
+  const r = await run(cmd, args, { timeoutMs: QUICK ? 60_000 : 120_000, env: impl.env });
+  const got = parseResults(r.stdout).map((rec) => ({ ...rec, impl: impl.name }));
+  results.push(...got);
+  const ok = r.code === 0 && !r.timedOut;
+  log(`  ${impl.name} futures -n ${FUTURES_RANKS}: ${got.length}/${FUTURES_CASES} cases in ${r.seconds.toFixed(1)} s${ok ? "" : " -- FAILED"}`);
+  if (!ok) note(`${impl.name} futures failed: ${failureText(r)}`);
+}
+
 // ---------------------------------------------------------------- tables
 const TS_IMPLS = ["mpi4ts-local", "mpi4ts-mpi"];
 
@@ -334,11 +370,24 @@ function rowLabel(rec) {
     case "alltoall": return `Alltoall ${fmtSize(rec.size)}/rank`;
     case "allreduce-value": return "allreduce(number)";
     case "bcast-value": return `bcast value ${rec.value}`;
+    case "persistent": return rec.value === "persistent"
+      ? "Allreduce 8 doubles, persistent: Allreduce_init once, then Start + Wait"
+      : "Allreduce 8 doubles, nonblocking: Iallreduce + Wait";
+    case "halo": return `halo: one column of a ${rec.rows}×${rec.cols} grid of doubles, ${rec.value === "vector" ? "vector datatype" : "packed by hand"} (per exchange)`;
+    case "futures": return FUTURES_LABELS[rec.value] ?? `futures ${rec.value}`;
     case "startup": return "start-up, hello, start to exit (wall)";
     default: return `${rec.case} ${rec.value ?? fmtSize(rec.size ?? 0)}`;
   }
 }
 const rowKey = (rec) => `${rec.case}|${rec.value ?? rec.size}|${rec.ranks}`;
+
+const FUTURES_LABELS = {
+  "submit-empty": "empty tasks, submit (a future each)",
+  "map-empty-chunk1": "empty tasks, map, chunksize 1",
+  "map-empty-chunk64": "empty tasks, map, chunksize 64",
+  "submit-1ms": "1 ms tasks, submit",
+  "overhead-1ms-task-us": "overhead of a 1 ms task (worker time per task − 1 ms)",
+};
 
 /**
  * shared/DESIGN.md §4 targets. `check(ts, c, py)` gets records (or undefined) and returns true/false, or null when
@@ -358,6 +407,10 @@ const TARGETS = [
   { key: "barrier|0|2", text: "≤ 3× C", check: (t, c) => one(ratio(t, c), (x) => x <= 3) },
   { key: "bcast|1048576|2", text: "≤ 1.1× C", check: (t, c) => one(ratio(t, c), (x) => x <= 1.1) },
   { key: "allreduce|64|4", text: "≤ C", check: (t, c) => one(ratio(t, c), (x) => x <= 1) },
+  ...["submit-empty", "map-empty-chunk1", "map-empty-chunk64"].map((value) => ({
+    key: `futures|${value}|${FUTURES_RANKS}`, text: "tasks/s: local ≥ 3× mpi4py, mpi ≥ 1× (issue 13)",
+    check: (t, c, p, impl) => one(ratio(t, p), (x) => x <= (impl === "mpi4ts-mpi" ? 1 : 1 / 3)),
+  })),
   { key: "startup|0|4", text: "local ≤ 0.3 s", check: (t, c, p, impl) => (!t ? null : impl === "mpi4ts-mpi" ? null : t.usec <= 0.3e6) },
 ];
 /** Targets of the mpi engine as a ratio to mpi4py on the same MPI. */
@@ -377,10 +430,7 @@ function both(x, okx, y, oky) {
 const mark = (v) => (v === null || v === undefined ? "?" : v ? "✓" : "✗");
 
 function buildTables() {
-  const present = [...new Set(results.map((r) => r.impl))];
   const order = ["c", "mpi4py", ...TS_IMPLS];
-  const cols = order.filter((i) => present.includes(i));
-  const tsCols = cols.filter((i) => TS_IMPLS.includes(i));
   const short = (i) => (i === "mpi4ts-local" ? "local" : i === "mpi4ts-mpi" ? "mpi" : i);
 
   const rows = new Map();
@@ -389,16 +439,23 @@ function buildTables() {
     if (!rows.has(k)) rows.set(k, { key: k, label: rowLabel(rec), ranks: rec.ranks, case: rec.case, byImpl: {} });
     rows.get(k).byImpl[rec.impl] = rec;
   }
+  const P2P_CASES = ["pingpong-buffer", "bandwidth", "pingpong-value", "requests", "halo"];
+  const notCollective = [...P2P_CASES, "startup", "futures"];
   const sections = [
-    ["Point-to-point, 2 ranks (one-way latency)", (r) => ["pingpong-buffer", "bandwidth", "pingpong-value", "requests"].includes(r.case)],
-    ["Collectives, 2 ranks (time per call)", (r) => r.ranks === 2 && !["pingpong-buffer", "bandwidth", "pingpong-value", "requests", "startup"].includes(r.case)],
-    ["Collectives, 4 ranks on 2 cores (time per call)", (r) => r.ranks === 4 && r.case !== "startup"],
+    ["Point-to-point, 2 ranks (one-way latency)", (r) => P2P_CASES.includes(r.case)],
+    ["Collectives, 2 ranks (time per call)", (r) => r.ranks === 2 && !notCollective.includes(r.case)],
+    ["Collectives, 4 ranks on 2 cores (time per call)", (r) => r.ranks === 4 && !notCollective.includes(r.case)],
     ["Start-up: `-n 4` hello, wall time from start to exit (median)", (r) => r.case === "startup"],
+    [`Task throughput, ${FUTURES_RANKS - 1} workers: mpi4ts/futures PoolExecutor vs mpi4py.futures MPIPoolExecutor (-n ${FUTURES_RANKS})`, (r) => r.case === "futures"],
   ];
   const lines = [];
   for (const [title, pred] of sections) {
     const sectionRows = [...rows.values()].filter(pred);
     if (sectionRows.length === 0) continue;
+    // Columns of the implementations with results in this section: C has no task-throughput rows.
+    const inSection = new Set(sectionRows.flatMap((r) => Object.keys(r.byImpl)));
+    const cols = order.filter((i) => inSection.has(i));
+    const tsCols = cols.filter((i) => TS_IMPLS.includes(i));
     const header = ["case", ...cols];
     for (const t of tsCols) {
       if (cols.includes("c")) header.push(`${short(t)}/C`);
@@ -410,7 +467,7 @@ function buildTables() {
       const cells = [row.label];
       for (const i of cols) {
         const rec = row.byImpl[i];
-        cells.push(rec ? (rec.gbps !== undefined ? `${rec.gbps.toFixed(2)} GB/s` : fmtTime(rec.usec)) : "–");
+        cells.push(!rec ? "–" : rec.gbps !== undefined ? `${rec.gbps.toFixed(2)} GB/s` : rec.tps !== undefined ? `${rec.tps} tasks/s` : fmtTime(rec.usec));
       }
       for (const t of tsCols) {
         const tr = row.byImpl[t];
@@ -452,6 +509,15 @@ function buildTables() {
   }
   const startups = results.filter((r) => r.case === "startup" && r.command);
   if (startups.length) lines.push(`Start-up commands: ${startups.map((r) => `${r.impl} \`${r.command}\``).join(" · ")}`, "");
+  const persistent = new Map(results.filter((r) => r.case === "persistent" && r.value === "persistent").map((r) => [r.impl, r.api]));
+  if (results.some((r) => r.case === "persistent")) {
+    lines.push(`Persistent Allreduce: ${[...persistent].map(([impl, api]) => `${impl} \`${api}\``).join(" · ") || "no implementation has it"}. ` +
+      "MPI_Allreduce_init is MPI-4: Open MPI 4.1 (MPI-3.1) has it only as MPIX_Allreduce_init (its pcollreq extension), " +
+      "mpi4py 3.1 not at all (–); on such an MPI mpi4ts-mpi runs each Start as an Iallreduce.", "");
+  }
+  if (results.some((r) => r.case === "futures")) {
+    lines.push("Task throughput rows: tasks per second; the ratios are time per task (mpi4ts / mpi4py), so the ≥ 3× target is a ratio ≤ 0.33×.", "");
+  }
   if (lines.length === 0) lines.push("(no results)", "");
   lines.push(
     "Ratios are time ratios, mpi4ts / baseline: below 1.00× mpi4ts is faster (for bandwidth, the inverse of the GB/s ratio).",
@@ -491,6 +557,10 @@ async function main() {
   if (wantKind("startup")) {
     log("bench: start-up, 4 ranks");
     for (const impl of impls) await runStartup(impl);
+  }
+  if (wantKind("futures")) {
+    log(`bench: task throughput, ${FUTURES_RANKS - 1} workers`);
+    for (const impl of impls) if (impl.futures) await runFutures(impl);
   }
 
   writeFileSync(join(OUT, "results.jsonl"), results.map((r) => JSON.stringify(r)).join("\n") + (results.length ? "\n" : ""));

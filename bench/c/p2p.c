@@ -4,7 +4,9 @@
  *   bandwidth:       64 MPI_Isend of 4 MiB in flight, MPI_Waitall, receiver pre-posts 64 MPI_Irecv, 4-byte ack.
  *   requests:        both ranks exchange 8 B / 64 KiB per iteration, with plain requests (MPI_Irecv + MPI_Isend +
  *                    MPI_Waitall) or persistent ones made once (MPI_Recv_init + MPI_Send_init, MPI_Startall + MPI_Waitall).
- * Run with 2 ranks: mpirun -n 2 bench/out/p2p [--quick] [--cases pingpong-buffer,bandwidth,requests]
+ *   halo:            both ranks of a 1000x1000 row-major grid of doubles exchange one column per iteration
+ *                    (MPI_Sendrecv), with an MPI_Type_vector column or packed by hand into a contiguous buffer.
+ * Run with 2 ranks: mpirun -n 2 bench/out/p2p [--quick] [--cases pingpong-buffer,bandwidth,requests,halo]
  * Prints one JSON object per case on rank 0's stdout.
  */
 #include "harness.h"
@@ -81,6 +83,32 @@ static double run_requests(void *vctx, long iters) {
   return MPI_Wtime() - t0;
 }
 
+#define HALO_N 1000
+
+/* Rank 0 owns the left part of the domain: it sends its last inner column and receives its right ghost column;
+ * rank 1 sends its first inner column and receives its left ghost column. */
+typedef struct { double *grid, *out, *in; MPI_Datatype column; int vector; } halo_ctx;
+
+static double run_halo(void *vctx, long iters) {
+  halo_ctx *c = vctx;
+  int peer = 1 - rank;
+  int send_col = rank == 0 ? HALO_N - 2 : 1;
+  int recv_col = rank == 0 ? HALO_N - 1 : 0;
+  double t0 = MPI_Wtime();
+  for (long i = 0; i < iters; i++) {
+    if (c->vector) {
+      MPI_Sendrecv(c->grid + send_col, 1, c->column, peer, TAG_DATA, c->grid + recv_col, 1, c->column, peer, TAG_DATA,
+                   MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else {
+      for (int r = 0; r < HALO_N; r++) c->out[r] = c->grid[(size_t)r * HALO_N + send_col];
+      MPI_Sendrecv(c->out, HALO_N, MPI_DOUBLE, peer, TAG_DATA, c->in, HALO_N, MPI_DOUBLE, peer, TAG_DATA,
+                   MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      for (int r = 0; r < HALO_N; r++) c->grid[(size_t)r * HALO_N + recv_col] = c->in[r];
+    }
+  }
+  return MPI_Wtime() - t0;
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   harness_args(argc, argv);
@@ -137,6 +165,32 @@ int main(int argc, char **argv) {
           free(c.out);
           free(c.in);
         }
+      }
+    }
+    if (want("halo")) {
+      for (int vector = 1; vector >= 0; vector--) {
+        halo_ctx c = {xmalloc(sizeof(double) * HALO_N * HALO_N), xmalloc(sizeof(double) * HALO_N),
+                      xmalloc(sizeof(double) * HALO_N), MPI_DATATYPE_NULL, vector};
+        for (size_t k = 0; k < (size_t)HALO_N * HALO_N; k++) c.grid[k] = (double)k;
+        MPI_Type_vector(HALO_N, 1, HALO_N, MPI_DOUBLE, &c.column);
+        MPI_Type_commit(&c.column);
+        long iters;
+        double per = measure(run_halo, agree_p2p, &c, &iters);
+        MPI_Type_free(&c.column);
+        /* A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both). */
+        int recv_col = rank == 0 ? HALO_N - 1 : 0, peer_col = rank == 0 ? 1 : HALO_N - 2;
+        for (int r = 0; r < HALO_N; r++) {
+          if (c.grid[(size_t)r * HALO_N + recv_col] != (double)((size_t)r * HALO_N + peer_col)) {
+            fprintf(stderr, "halo %s: rank %d's ghost row %d is wrong\n", vector ? "vector" : "packed", rank, r);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+          }
+        }
+        if (rank == 0) {
+          printf("{\"impl\":\"c\",\"case\":\"halo\",\"value\":\"%s\",\"size\":%d,\"rows\":%d,\"cols\":%d,\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n",
+                 vector ? "vector" : "packed", HALO_N * 8, HALO_N, HALO_N, size, per * 1e6, iters);
+          fflush(stdout);
+        }
+        free(c.grid); free(c.out); free(c.in);
       }
     }
   }

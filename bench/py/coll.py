@@ -1,9 +1,11 @@
 """Collective micro benchmarks with mpi4py; run at 2 and 4 ranks.
 
 Buffers (numpy): Barrier; Bcast 8 B / 1 KiB / 1 MiB / 4 MiB; Allreduce SUM of 8 / 1024 / 1M doubles;
+persistent: Allreduce of 8 doubles by Allreduce_init + Start + Wait (only where mpi4py has it: 4.0 and later;
+3.1 has no persistent collectives) vs Iallreduce + Wait;
 Gather 1 KiB per rank; Alltoall 1 KiB per rank. Values (pickle): allreduce(number); bcast of a 1 MiB str.
 Time per call = average over ranks of each rank's loop time / iterations (as OSU reports).
-mpirun -n 4 /usr/bin/python3 bench/py/coll.py [--quick] [--cases barrier,bcast,...,allreduce-value,bcast-value]
+mpirun -n 4 /usr/bin/python3 bench/py/coll.py [--quick] [--cases barrier,bcast,allreduce,persistent,...,allreduce-value,bcast-value]
 """
 import json
 import os
@@ -44,6 +46,12 @@ def bench(case, body, **rec):
     emit(case=case, usec=round(per * 1e6, 4), iters=iters, **rec)
 
 
+def check_sums(call, sums):
+    """A row must time a correct reduction: element i of the sum of (rank + i/2) over the ranks."""
+    if not np.array_equal(sums, size * (size - 1) / 2 + size * np.arange(len(sums)) * 0.5):
+        raise RuntimeError(f"{call}: rank {rank}'s sums are {sums}")
+
+
 def main():
     if want("barrier"):
         def body(iters):
@@ -67,6 +75,26 @@ def main():
                 for _ in range(iters):
                     comm.Allreduce(sbuf, rbuf, MPI.SUM)
             bench("allreduce", body, size=count * 8, count=count)
+    if want("persistent"):
+        sbuf = np.arange(8, dtype=np.float64) * 0.5 + rank
+        rbuf = np.zeros(8, dtype=np.float64)
+        if hasattr(comm, "Allreduce_init"):
+            request = comm.Allreduce_init(sbuf, rbuf, MPI.SUM)
+
+            def body(iters):
+                for _ in range(iters):
+                    request.Start()
+                    request.Wait()
+            bench("persistent", body, value="persistent", api="Allreduce_init", size=64, count=8)
+            request.Free()
+            check_sums("Allreduce_init", rbuf)
+            rbuf[:] = 0
+
+        def body(iters):
+            for _ in range(iters):
+                comm.Iallreduce(sbuf, rbuf, MPI.SUM).Wait()
+        bench("persistent", body, value="nonblocking", api="Iallreduce", size=64, count=8)
+        check_sums("Iallreduce", rbuf)
     if want("gather"):
         sbuf = np.ones(1024, dtype=np.uint8)
         rbuf = np.zeros(1024 * size, dtype=np.uint8)

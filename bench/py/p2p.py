@@ -5,7 +5,9 @@ bandwidth:       64 Isend of 4 MiB in flight, Waitall; receiver pre-posts 64 Ire
 pingpong-value:  send/recv (pickle) of 42, a dict of 5, a list of 1000 floats, a 1 MiB str.
 requests:        both ranks exchange 8 B / 64 KiB per iteration, with plain requests (Irecv + Isend + Waitall)
                  or persistent ones made once (Recv_init + Send_init, then Prequest.Startall + Waitall).
-mpirun -n 2 /usr/bin/python3 bench/py/p2p.py [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value,requests]
+halo:            both ranks of a 1000x1000 row-major grid of doubles exchange one column per iteration (Sendrecv),
+                 with a Create_vector column type or packed by hand (numpy column copies) into a contiguous buffer.
+mpirun -n 2 /usr/bin/python3 bench/py/p2p.py [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value,requests,halo]
 """
 import json
 import sys
@@ -137,6 +139,42 @@ def requests(nbytes, persistent):
         emit(case="requests", value=f"{kind} {nbytes} B", size=nbytes, ranks=size, usec=round(per * 1e6, 4), iters=iters)
 
 
+HALO_N = 1000
+
+
+def halo(vector):
+    """Rank 0 sends its last inner column and receives its right ghost column; rank 1 its first and its left."""
+    peer = 1 - rank
+    grid = np.arange(HALO_N * HALO_N, dtype=np.float64).reshape(HALO_N, HALO_N)
+    flat = grid.reshape(-1)
+    send_col, recv_col = (HALO_N - 2, HALO_N - 1) if rank == 0 else (1, 0)
+    column = MPI.DOUBLE.Create_vector(HALO_N, 1, HALO_N).Commit()
+    out = np.empty(HALO_N, dtype=np.float64)
+    into = np.empty(HALO_N, dtype=np.float64)
+    Sendrecv = comm.Sendrecv
+
+    def run(iters):
+        t0 = Wtime()
+        for _ in range(iters):
+            if vector:
+                Sendrecv([flat[send_col:], 1, column], peer, TAG_DATA, [flat[recv_col:], 1, column], peer, TAG_DATA)
+            else:
+                out[:] = grid[:, send_col]
+                Sendrecv(out, peer, TAG_DATA, into, peer, TAG_DATA)
+                grid[:, recv_col] = into
+        return Wtime() - t0
+
+    per, iters = measure(run, agree)
+    column.Free()
+    # A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both ranks).
+    peer_col = 1 if rank == 0 else HALO_N - 2
+    if not np.array_equal(grid[:, recv_col], np.arange(HALO_N) * HALO_N + peer_col):
+        raise RuntimeError(f"halo {'vector' if vector else 'packed'}: rank {rank}'s ghost column is wrong")
+    if rank == 0:
+        emit(case="halo", value="vector" if vector else "packed", size=HALO_N * 8, rows=HALO_N, cols=HALO_N, ranks=size,
+             usec=round(per * 1e6, 4), iters=iters)
+
+
 def main():
     if size < 2:
         sys.stderr.write("p2p needs 2 ranks\n")
@@ -155,6 +193,9 @@ def main():
         for n in (8, 65536):
             for persistent in (False, True):
                 requests(n, persistent)
+    if want("halo"):
+        for vector in (True, False):
+            halo(vector)
 
 
 main()

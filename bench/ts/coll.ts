@@ -2,10 +2,11 @@
  * Collective micro benchmarks for mpi4ts (the same cases as bench/c/coll.c and bench/py/coll.py); run at 2 and 4 ranks.
  *
  * Buffers: Barrier; Bcast 8 B / 1 KiB / 1 MiB / 4 MiB; Allreduce SUM of 8 / 1024 / 1M doubles;
+ * persistent: Allreduce of 8 doubles by Allreduce_init + Start + Wait vs Iallreduce + Wait;
  * Gather 1 KiB per rank; Alltoall 1 KiB per rank. Values: allreduce(number); bcast of a 1 MiB string.
  * Time per call = average over ranks of each rank's loop time / iterations (as OSU reports).
  *
- * Run: node bin/mpi4ts.js run -n 4 bench/ts/coll.ts [--quick] [--cases barrier,bcast,allreduce,...]
+ * Run: node bin/mpi4ts.js run -n 4 bench/ts/coll.ts [--quick] [--cases barrier,bcast,allreduce,persistent,...]
  */
 import { MPI } from "mpi4ts";
 import { emit, measure, round4, want } from "./harness.js";
@@ -50,6 +51,26 @@ if (want("allreduce")) {
     bench("allreduce", (iters) => { for (let i = 0; i < iters; i++) comm.Allreduce(sbuf, rbuf, MPI.SUM); },
       { size: count * 8, count });
   }
+}
+/** A row must time a correct reduction: element i of the sum of (rank + i/2) over the ranks. */
+function checkSums(call: string, sums: Float64Array): void {
+  sums.forEach((x, i) => {
+    if (x !== (size * (size - 1)) / 2 + size * i * 0.5) throw new Error(`${call}: rank ${rank}'s sum ${i} is ${x}`);
+  });
+}
+
+if (want("persistent")) {
+  const sbuf = Float64Array.from({ length: 8 }, (_, i) => rank + i * 0.5);
+  const rbuf = new Float64Array(8);
+  const request = comm.Allreduce_init(sbuf, rbuf, MPI.SUM);
+  bench("persistent", (iters) => { for (let i = 0; i < iters; i++) { request.Start(); request.Wait(); } },
+    { value: "persistent", api: "Allreduce_init", size: 64, count: 8 });
+  request.Free();
+  checkSums("Allreduce_init", rbuf);
+  rbuf.fill(0);
+  bench("persistent", (iters) => { for (let i = 0; i < iters; i++) comm.Iallreduce(sbuf, rbuf, MPI.SUM).Wait(); },
+    { value: "nonblocking", api: "Iallreduce", size: 64, count: 8 });
+  checkSums("Iallreduce", rbuf);
 }
 if (want("gather")) {
   const sbuf = new Uint8Array(1024).fill(1);

@@ -6,8 +6,10 @@
  *   pingpong-value:  send/recv of 42, an object of 5 fields, an array of 1000 floats, a 1 MiB string.
  *   requests:        both ranks exchange 8 B / 64 KiB per iteration, with plain requests (Irecv + Isend +
  *                    Waitall) or with persistent ones made once (Recv_init + Send_init, then Startall + Waitall).
+ *   halo:            both ranks of a 1000x1000 row-major grid of doubles exchange one column per iteration
+ *                    (Sendrecv), with a Create_vector column type or packed by hand into a contiguous buffer.
  *
- * Run: node bin/mpi4ts.js run -n 2 bench/ts/p2p.ts [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value,requests]
+ * Run: node bin/mpi4ts.js run -n 2 bench/ts/p2p.ts [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value,requests,halo]
  */
 import { MPI } from "mpi4ts";
 import { emit, measure, round4, want } from "./harness.js";
@@ -135,10 +137,48 @@ function requests(nbytes: number, persistent: boolean): void {
   }
 }
 
+const HALO_N = 1000;
+
+/** Rank 0 sends its last inner column and receives its right ghost column; rank 1 its first and its left. */
+function halo(vector: boolean): void {
+  const peer = 1 - rank;
+  const grid = Float64Array.from({ length: HALO_N * HALO_N }, (_, k) => k);
+  const [sendCol, recvCol] = rank === 0 ? [HALO_N - 2, HALO_N - 1] : [1, 0];
+  const column = MPI.DOUBLE.Create_vector(HALO_N, 1, HALO_N).Commit();
+  const sendSpec = [grid.subarray(sendCol), 1, column] as const;
+  const recvSpec = [grid.subarray(recvCol), 1, column] as const;
+  const out = new Float64Array(HALO_N);
+  const into = new Float64Array(HALO_N);
+  const run = (iters: number): number => {
+    const t0 = MPI.Wtime();
+    for (let i = 0; i < iters; i++) {
+      if (vector) {
+        comm.Sendrecv(sendSpec, peer, TAG_DATA, recvSpec, peer, TAG_DATA);
+      } else {
+        for (let r = 0; r < HALO_N; r++) out[r] = grid[r * HALO_N + sendCol]!;
+        comm.Sendrecv(out, peer, TAG_DATA, into, peer, TAG_DATA);
+        for (let r = 0; r < HALO_N; r++) grid[r * HALO_N + recvCol] = into[r]!;
+      }
+    }
+    return MPI.Wtime() - t0;
+  };
+  const { perIter, iters } = measure(run, agree);
+  column.Free();
+  // A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both ranks).
+  const peerCol = rank === 0 ? 1 : HALO_N - 2;
+  for (let r = 0; r < HALO_N; r++) {
+    if (grid[r * HALO_N + recvCol] !== r * HALO_N + peerCol) throw new Error(`halo ${vector ? "vector" : "packed"}: rank ${rank}'s ghost row ${r} is wrong`);
+  }
+  if (rank === 0) {
+    emit({ case: "halo", value: vector ? "vector" : "packed", size: HALO_N * 8, rows: HALO_N, cols: HALO_N, ranks: size, usec: round4(perIter * 1e6), iters });
+  }
+}
+
 if (size < 2) throw new Error("p2p needs 2 ranks");
 if (rank < 2) {
   if (want("pingpong-buffer")) for (const n of [0, 8, 1024, 65536, 1 << 20, 16 << 20]) pingpongBuffer(n);
   if (want("bandwidth")) bandwidth();
   if (want("pingpong-value")) for (const [label, nominal, obj] of VALUES) pingpongValue(label, nominal, obj);
   if (want("requests")) for (const n of [8, 65536]) for (const persistent of [false, true]) requests(n, persistent);
+  if (want("halo")) for (const vector of [true, false]) halo(vector);
 }
