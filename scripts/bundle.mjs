@@ -23,7 +23,5 @@ await build({
   target: "node20",
   packages: "external",
   sourcemap: true,
-  // Classes keep their names (a Request prints as Request, not _Request, and MPI.SUM.constructor.name is "Op").
-  keepNames: true,
   logLevel: "warning",
 });

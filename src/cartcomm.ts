@@ -30,6 +30,7 @@ export class Cartcomm extends Topocomm {
   /** Number of dimensions. */
   get ndim(): number { return this.#dims.length; }
   get dims(): number[] { return [...this.#dims]; }
+  protected override inspectName(): string { return "Cartcomm"; }
   protected override inspectFields(): Record<string, unknown> {
     return { ...super.inspectFields(), dims: this.dims, periods: this.periods, coords: this.coords };
   }

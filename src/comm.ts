@@ -127,8 +127,14 @@ export class Comm {
   get name(): string { return this.#name; }
 
   [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
-    return inspectAs(this.constructor.name, this.isNull ? { name: this.#name } : this.inspectFields(), options, inspect);
+    return inspectAs(this.inspectName(), this.isNull ? { name: this.#name } : this.inspectFields(), options, inspect);
   }
+
+  /**
+   * The class name console.log shows (explicit: the bundler may rename classes, and esbuild's keepNames would
+   * cost every call that makes a closure).
+   */
+  protected inspectName(): string { return "Comm"; }
 
   /** What console.log shows of this communicator (topologies add theirs). */
   protected inspectFields(): Record<string, unknown> {

@@ -21,6 +21,7 @@ export const WEIGHTS_EMPTY: unique symbol = Symbol.for("mpi4ts.WEIGHTS_EMPTY");
 export type Weights = readonly number[] | typeof UNWEIGHTED | typeof WEIGHTS_EMPTY | null | undefined;
 
 export class Graphcomm extends Topocomm {
+  protected override inspectName(): string { return "Graphcomm"; }
   readonly #index: readonly number[];
   readonly #edges: readonly number[];
   #hood: Neighbourhood | undefined;
@@ -89,6 +90,7 @@ function symmetric(index: readonly number[], edges: readonly number[]): boolean 
 }
 
 export class Distgraphcomm extends Topocomm {
+  protected override inspectName(): string { return "Distgraphcomm"; }
   readonly #hood: Neighbourhood;
   readonly #weights: readonly [readonly number[], readonly number[]] | undefined;
 

@@ -16,6 +16,8 @@ export class Prequest<T = void> extends Request<T> {
     this.#start = start;
   }
 
+  protected override inspectName(): string { return "Prequest"; }
+
   /** MPI_Start: begins the operation; ERR_REQUEST while the previous round is still active, or once freed. */
   Start(): void {
     this.#startable("Prequest.Start");

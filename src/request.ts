@@ -86,8 +86,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
   [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
     // Only what is known: inspecting must not progress the operation.
     const status = this.#status ? { source: this.#status.source, tag: this.#status.tag, count: this.#status.count } : {};
-    return inspectAs(this.constructor.name, { active: this.active, done: this.#outcome !== undefined || this.#operation === null, ...status }, options, inspect);
+    return inspectAs(this.inspectName(), { active: this.active, done: this.#outcome !== undefined || this.#operation === null, ...status }, options, inspect);
   }
+
+  /** The class name console.log shows (explicit, as the bundler may rename classes). */
+  protected inspectName(): string { return "Request"; }
 
   /** True until the request's completion has been reported (then the list helpers skip it). */
   get active(): boolean {

@@ -1,4 +1,5 @@
 import type { Envelope } from "./engine/engine.js";
+import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 import { ANY_SOURCE, ANY_TAG, UNDEFINED } from "./constants.js";
 import { Datatype } from "./datatype/type.js";
 import { MPIError } from "./errors.js";
@@ -13,6 +14,10 @@ export interface SizedDatatype {
  * (`count`, `Get_count()`); `Get_count(MPI.DOUBLE)` counts items of a datatype.
  */
 export class Status {
+  [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
+    return inspectAs("Status", { source: this.source, tag: this.tag, count: this.count, error: this.error, cancelled: this.cancelled }, options, inspect);
+  }
+
   source: number = ANY_SOURCE;
   tag: number = ANY_TAG;
   /** Bytes received (mpi4py's `status.count`). */
