@@ -1,7 +1,7 @@
 import type { Engine, EngineRequest, WaitCall, Waitable } from "./engine/engine.js";
 import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 import { currentEngine } from "./engine/select.js";
-import { ANY_SOURCE, PROC_NULL, UNDEFINED } from "./constants.js";
+import { ANY_SOURCE, UNDEFINED } from "./constants.js";
 import { MPIError } from "./errors.js";
 import { Status } from "./status.js";
 
@@ -199,7 +199,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     checkList("waitany", requests);
     const active = requests.filter((r) => r.active);
     if (active.length === 0) {
-      status?.fillEmpty(PROC_NULL);
+      status?.fillEmpty(ANY_SOURCE);
       return [UNDEFINED, undefined];
     }
     let found: R | undefined;
@@ -249,7 +249,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     checkList("testany", requests);
     const active = requests.filter((r) => r.active);
     if (active.length === 0) {
-      status?.fillEmpty(PROC_NULL);
+      status?.fillEmpty(ANY_SOURCE);
       return [UNDEFINED, true, undefined];
     }
     const found = active.find((r) => r.#complete());
