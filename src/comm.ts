@@ -4,7 +4,7 @@
  * engine; errors are MPIErrors whose message names the call, the rank and the argument.
  */
 import { decodeValue, encodeValue } from "./codec.js";
-import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from "./constants.js";
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from "./constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type EngineComm, type Envelope, type PayloadKind, type SendMode, type Sink,
@@ -39,6 +39,7 @@ import { type Errhandler, callErrhandler, createErrhandler, getErrhandler, handl
 import type { Info } from "./info.js";
 import * as topo from "./topology.js";
 import type { Distgraphcomm, Graphcomm, Weights } from "./graphcomm.js";
+import { tagUpperBound } from "./tag-bound.js";
 
 /** Options form of the receive-side arguments, for mpi4py's keyword style: `comm.recv({ source: 0, tag: 11 })`. */
 export interface RecvOptions {
@@ -167,8 +168,9 @@ export class Comm {
   /** @internal */
   checkTag(call: string, tag: unknown, wildcard: boolean, argName = "tag"): number {
     if (wildcard && tag === ANY_TAG) return ANY_TAG;
-    if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > TAG_UB) {
-      throw new MPIError("ERR_TAG", `${this.where(call)}: ${argName} ${String(tag)} is not in 0..TAG_UB (${TAG_UB})${wildcard ? " or ANY_TAG" : ""}`);
+    const bound = tagUpperBound();
+    if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > bound) {
+      throw new MPIError("ERR_TAG", `${this.where(call)}: ${argName} ${String(tag)} is not in 0..${bound} (the TAG_UB attribute)${wildcard ? " or ANY_TAG" : ""}`);
     }
     return tag as number;
   }
