@@ -14,7 +14,7 @@ import { MPIError, isMPIError } from "./errors.js";
 import { type Buffer, bytesOf, describe, isBuffer } from "./datatype.js";
 import { type BufSpec, type Message as BufferMessage, bufferArg } from "./datatype/message.js";
 import { types } from "node:util";
-import { CompletedOperation, EngineOperation, Request } from "./request.js";
+import { CompletedOperation, EngineOperation, Request, SendOperation } from "./request.js";
 import { Status } from "./status.js";
 // point-to-point additions (p2p)
 import { bufferedSend } from "./bsend.js";
@@ -259,7 +259,7 @@ export class Comm {
     } catch (e) {
       throw this.engineError(call, e);
     }
-    return new Request(new EngineOperation(request, () => undefined));
+    return new Request(new SendOperation(request));
   }
 
   /** Validates a receive's source and tag; null for PROC_NULL (nothing to receive). */
