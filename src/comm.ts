@@ -4,7 +4,7 @@
  * engine; errors are MPIErrors whose message names the call, the rank and the argument.
  */
 import { decodeValue, encodeValue } from "./codec.js";
-import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB, UNDEFINED } from "./constants.js";
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from "./constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type EngineComm, type Envelope, type PayloadKind, type SendMode, type Sink,
@@ -14,12 +14,12 @@ import { MPIError, isMPIError } from "./errors.js";
 import { type Buffer, bytesOf, describe, isBuffer } from "./datatype.js";
 import { type BufSpec, type Message as BufferMessage, bufferArg } from "./datatype/message.js";
 import { types } from "node:util";
-import { CompletedOperation, EngineOperation, Request } from "./request.js";
+import { CompletedOperation, EngineOperation, Request, SendOperation } from "./request.js";
 import { Status } from "./status.js";
 // point-to-point additions (p2p)
 import { bufferedSend } from "./bsend.js";
 import { MESSAGE_NO_PROC, type Message, matchedMessage } from "./message.js";
-import { Prequest } from "./prequest.js";
+import { Prequest, startOf } from "./prequest.js";
 // collectives (collective/): the block at the end of class Comm
 import * as coll from "./collective/api.js";
 import type { BufferSpec } from "./collective/api.js";
@@ -39,6 +39,7 @@ import { type Errhandler, callErrhandler, createErrhandler, getErrhandler, handl
 import type { Info } from "./info.js";
 import * as topo from "./topology.js";
 import type { Distgraphcomm, Graphcomm, Weights } from "./graphcomm.js";
+import { tagUpperBound } from "./tag-bound.js";
 
 /** Options form of the receive-side arguments, for mpi4py's keyword style: `comm.recv({ source: 0, tag: 11 })`. */
 export interface RecvOptions {
@@ -173,8 +174,9 @@ export class Comm {
   /** @internal */
   checkTag(call: string, tag: unknown, wildcard: boolean, argName = "tag"): number {
     if (wildcard && tag === ANY_TAG) return ANY_TAG;
-    if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > TAG_UB) {
-      throw new MPIError("ERR_TAG", `${this.where(call)}: ${argName} ${String(tag)} is not in 0..TAG_UB (${TAG_UB})${wildcard ? " or ANY_TAG" : ""}`);
+    const bound = tagUpperBound();
+    if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > bound) {
+      throw new MPIError("ERR_TAG", `${this.where(call)}: ${argName} ${String(tag)} is not in 0..${bound} (the TAG_UB attribute)${wildcard ? " or ANY_TAG" : ""}`);
     }
     return tag as number;
   }
@@ -263,7 +265,7 @@ export class Comm {
     } catch (e) {
       throw this.engineError(call, e);
     }
-    return new Request(new EngineOperation(request, () => undefined));
+    return new Request(new SendOperation(request));
   }
 
   /** Validates a receive's source and tag; null for PROC_NULL (nothing to receive). */
@@ -436,11 +438,15 @@ export class Comm {
   }
 
   Isend(buf: BufSpec, dest: number, tag = 0): Request<void> {
-    return this.#isend("Isend", dest, tag, STANDARD, BUFFER, this.#bytes("Isend", buf));
+    return this.#isendBuffer("Isend", buf, dest, tag, STANDARD);
   }
 
   Issend(buf: BufSpec, dest: number, tag = 0): Request<void> {
-    return this.#isend("Issend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Issend", buf));
+    return this.#isendBuffer("Issend", buf, dest, tag, SYNCHRONOUS);
+  }
+
+  #isendBuffer(call: string, buf: BufSpec, dest: number, tag: number, mode: SendMode): Request<void> {
+    return this.#isend(call, dest, tag, mode, BUFFER, this.#bytes(call, buf));
   }
 
   /** A blocking receive into a parsed buffer: in place, or into a temporary unpacked once the message is in. */
@@ -458,9 +464,13 @@ export class Comm {
   }
 
   Irecv(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
-    const m = this.bufferArg("Irecv", buf);
+    return this.#irecvBuffer("Irecv", buf, source, tag);
+  }
+
+  #irecvBuffer(call: string, buf: BufSpec, source: number, tag: number): Request<void> {
+    const m = this.bufferArg(call, buf);
     const into = m.incoming();
-    return this.#irecv("Irecv", source, tag, () => this.bufferSink("Irecv", into), (envelope, st) => {
+    return this.#irecv(call, source, tag, () => this.bufferSink(call, into), (envelope, st) => {
       m.land(into, envelope.byteLength);
       st?.fill(envelope);
     });
@@ -529,10 +539,11 @@ export class Comm {
   /** MPI_Ibsend of a value: the message is buffered when it returns, so the request is complete. */
   ibsend(obj: unknown, dest: number, tag = 0): Request<void> { return this.#bsend("ibsend", dest, tag, VALUE, () => this.encode("ibsend", obj)); }
   Bsend(buf: BufSpec, dest: number, tag = 0): void { this.#bsend("Bsend", dest, tag, BUFFER, this.#bytes("Bsend", buf)); }
-  Ibsend(buf: BufSpec, dest: number, tag = 0): Request<void> { return this.#bsend("Ibsend", dest, tag, BUFFER, this.#bytes("Ibsend", buf)); }
+  Ibsend(buf: BufSpec, dest: number, tag = 0): Request<void> { return this.#ibsendBuffer("Ibsend", buf, dest, tag); }
+  #ibsendBuffer(call: string, buf: BufSpec, dest: number, tag: number): Request<void> { return this.#bsend(call, dest, tag, BUFFER, this.#bytes(call, buf)); }
   /** Ready mode (MPI_Rsend): a standard send here; in MPI it is erroneous unless the matching receive is posted already. */
   Rsend(buf: BufSpec, dest: number, tag = 0): void { this.#send("Rsend", dest, tag, STANDARD, BUFFER, this.#bytes("Rsend", buf)); }
-  Irsend(buf: BufSpec, dest: number, tag = 0): Request<void> { return this.#isend("Irsend", dest, tag, STANDARD, BUFFER, this.#bytes("Irsend", buf)); }
+  Irsend(buf: BufSpec, dest: number, tag = 0): Request<void> { return this.#isendBuffer("Irsend", buf, dest, tag, STANDARD); }
 
   /**
    * MPI_Isendrecv: a nonblocking Sendrecv, one request for both (its status is the receive's). Every argument is
@@ -593,22 +604,22 @@ export class Comm {
    * Persistent requests (MPI_Send_init...): the arguments are checked now; each Start() begins one such call,
    * which reads `buf` at that moment (change the data between rounds).
    */
-  Send_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Send_init", buf, dest, tag, () => this.Isend(buf, dest, tag)); }
-  Ssend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Ssend_init", buf, dest, tag, () => this.Issend(buf, dest, tag)); }
-  Bsend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Bsend_init", buf, dest, tag, () => this.Ibsend(buf, dest, tag)); }
-  Rsend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Rsend_init", buf, dest, tag, () => this.Irsend(buf, dest, tag)); }
+  Send_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Send_init", buf, dest, tag, (call) => this.#isendBuffer(call, buf, dest, tag, STANDARD)); }
+  Ssend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Ssend_init", buf, dest, tag, (call) => this.#isendBuffer(call, buf, dest, tag, SYNCHRONOUS)); }
+  Bsend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Bsend_init", buf, dest, tag, (call) => this.#ibsendBuffer(call, buf, dest, tag)); }
+  Rsend_init(buf: BufSpec, dest: number, tag = 0): Prequest { return this.#persistent("Rsend_init", buf, dest, tag, (call) => this.#isendBuffer(call, buf, dest, tag, STANDARD)); }
   /** Each Start() posts a receive into `buf`, as Irecv. */
   Recv_init(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
     this.bufferArg("Recv_init", buf);
     this.#receiveFrom("Recv_init", source, tag);
-    return new Prequest(() => this.Irecv(buf, source, tag));
+    return new Prequest(() => this.#irecvBuffer(startOf("Recv_init"), buf, source, tag));
   }
 
-  #persistent(call: string, buf: BufSpec, dest: number, tag: number, start: () => Request<void>): Prequest {
+  #persistent(call: string, buf: BufSpec, dest: number, tag: number, start: (call: string) => Request<void>): Prequest {
     this.bufferArg(call, buf);
     this.checkDest(call, dest);
     this.checkTag(call, tag, false);
-    return new Prequest(start);
+    return new Prequest(() => start(startOf(call)));
   }
   // ---- end point-to-point additions ----
 

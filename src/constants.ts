@@ -3,7 +3,11 @@ export const ANY_SOURCE = -1;
 export const ANY_TAG = -1;
 export const PROC_NULL = -2;
 export const UNDEFINED = -32766;
-/** Largest valid tag: the MPI standard guarantees at least 32767; Open MPI and MPICH both allow up to 2^31-1 on shared memory. */
+/**
+ * The keyval of the TAG_UB attribute (as in mpi4py) and the largest tag of the local and self engines and of Open
+ * MPI. The running engine's own bound is `COMM_WORLD.Get_attr(MPI.TAG_UB)` (2^28 - 1 on MPICH; MPI guarantees
+ * at least 32767): every call accepts exactly the tags 0..that bound.
+ */
 export const TAG_UB = 2147483647;
 
 /** Marker for in-place collectives (`Allreduce(IN_PLACE, buf)`). */

@@ -15,16 +15,15 @@ import type { Request } from "./request.js";
 import type { EngineRequest } from "./engine/engine.js";
 import { request } from "./collective/api.js";
 import {
-  Schedule, VALUE_FAMILY, checkLeftovers, packet, receive, runBlocking, sendPacket, startCall, withWhere, type Algorithm, type Packet,
+  Kind, Schedule, VALUE_FAMILY, checkLeftovers, packet, receive, runBlocking, sendPacket, startCall, withWhere, type Algorithm, type Packet,
 } from "./collective/transport.js";
 import type { Neighbourhood, Topocomm } from "./topocomm.js";
 
 /** `[buf, counts]` or `[buf, counts, displs]`: one count (and displacement) per neighbour, in elements of buf's type. */
 export type NeighborSpec = readonly [Buffer, readonly number[], (readonly number[] | null | undefined)?];
 
-/** Kinds carried in the messages' headers, next to transport.ts's (which stop below 0x20). */
-const ALLGATHER = 0x20;
-const ALLTOALL = 0x21;
+const ALLGATHER = Kind.NeighborAllgather;
+const ALLTOALL = Kind.NeighborAlltoall;
 
 /** The neighbourhood, once it is known to run collectives. */
 function hood(comm: Topocomm, call: string): Neighbourhood {

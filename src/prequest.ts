@@ -6,6 +6,11 @@
 import { MPIError } from "./errors.js";
 import { Request, onRank } from "./request.js";
 
+/** The call an error at Start() names: Start, and the *_init that made the request (not the Isend it runs). */
+export function startOf(init: string): string {
+  return `Prequest.Start of ${init}`;
+}
+
 export class Prequest<T = void> extends Request<T> {
   /** Begins one round: the same call each time (a send reads its buffer now, so new data goes out). Null once freed. */
   #start: (() => Request<T>) | null;

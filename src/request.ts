@@ -1,7 +1,7 @@
 import type { Engine, EngineRequest, WaitCall, Waitable } from "./engine/engine.js";
 import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 import { currentEngine } from "./engine/select.js";
-import { ANY_SOURCE, PROC_NULL, UNDEFINED } from "./constants.js";
+import { ANY_SOURCE, UNDEFINED } from "./constants.js";
 import { MPIError } from "./errors.js";
 import { Status } from "./status.js";
 
@@ -18,6 +18,8 @@ export interface Operation<T> {
   finish(status: Status | undefined): T;
   /** While incomplete: what it waits for (see EngineRequest.blockedOn). */
   blockedOn?(): object | undefined;
+  /** Its request was freed while it may be pending: nobody will wait for it, so whoever must (finalize) is told. */
+  release?(): void;
 }
 
 /** An Operation over one engine request, finished by `deliver` (decode a value, fill a status...). */
@@ -37,6 +39,19 @@ export class EngineOperation<T> implements Operation<T> {
     }
     if (this.request.error !== undefined) throw this.request.error;
     return this.deliver(this.request, status);
+  }
+}
+
+/**
+ * A send's operation. Freed while pending, it goes to the engine's detached sends (Engine.detach): progress
+ * completes it and finalize waits for it, so the message is delivered, not dropped with its request.
+ */
+export class SendOperation extends EngineOperation<void> {
+  constructor(private readonly send: EngineRequest) {
+    super(send, () => undefined);
+  }
+  release(): void {
+    if (!this.send.test()) currentEngine().detach?.(this.send);
   }
 }
 
@@ -202,7 +217,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     checkList("waitany", requests);
     const active = requests.filter((r) => r.active);
     if (active.length === 0) {
-      status?.fillEmpty(PROC_NULL);
+      status?.fillEmpty(ANY_SOURCE);
       return [UNDEFINED, undefined];
     }
     let found: R | undefined;
@@ -252,7 +267,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     checkList("testany", requests);
     const active = requests.filter((r) => r.active);
     if (active.length === 0) {
-      status?.fillEmpty(PROC_NULL);
+      status?.fillEmpty(ANY_SOURCE);
       return [UNDEFINED, true, undefined];
     }
     const found = active.find((r) => r.#complete());
@@ -335,6 +350,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   #release(): void {
+    if (!this.#outcome) this.#operation?.release?.();
     this.#operation = null;
     this.#outcome = undefined;
     this.#status = undefined;
@@ -404,6 +420,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
       test: () => parts.every((r) => r.#complete()),
       wait: () => { for (const r of parts) if (!r.#outcome) r.#operation?.wait(); },
       cancel: () => recv.cancel(),
+      release: () => { if (!send.#outcome) send.#operation?.release?.(); },
       blockedOn: () => {
         for (const r of parts) {
           const waiting = r.#outcome ? undefined : r.#operation?.blockedOn?.();

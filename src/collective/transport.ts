@@ -32,12 +32,18 @@ const HEADER = 8;
 const MAGIC = 0x4d500000;
 const TAG_SPACE = 0x08000000;
 
-/** Collective kinds, as carried in headers. */
+/** Collective kinds, as carried in headers (the neighbourhood ones for src/neighbor.ts). */
 export const Kind = {
   Barrier: 1, Bcast: 2, Gather: 3, Scatter: 4, Allgather: 5, Alltoall: 6, Reduce: 7, Allreduce: 8, ReduceScatter: 9,
-  Scan: 10, Exscan: 11,
+  Scan: 10, Exscan: 11, NeighborAllgather: 0x20, NeighborAlltoall: 0x21,
 } as const;
-const KIND_NAMES = ["", "barrier", "bcast", "gather", "scatter", "allgather", "alltoall", "reduce", "allreduce", "reduce_scatter", "scan", "exscan"];
+/** Every kind's name in the value family's spelling; kindName capitalises it for the buffer family. */
+const KIND_NAMES: Readonly<Record<number, string>> = {
+  [Kind.Barrier]: "barrier", [Kind.Bcast]: "bcast", [Kind.Gather]: "gather", [Kind.Scatter]: "scatter",
+  [Kind.Allgather]: "allgather", [Kind.Alltoall]: "alltoall", [Kind.Reduce]: "reduce", [Kind.Allreduce]: "allreduce",
+  [Kind.ReduceScatter]: "reduce_scatter", [Kind.Scan]: "scan", [Kind.Exscan]: "exscan",
+  [Kind.NeighborAllgather]: "neighbor_allgather", [Kind.NeighborAlltoall]: "neighbor_alltoall",
+};
 /** Added to the kind for the value (lowercase) family, so bcast and Bcast do not mix either. */
 export const VALUE_FAMILY = 0x40;
 

@@ -128,5 +128,23 @@ for (const [label, comm] of [["world", world], ["self", MPI.COMM_SELF], ["dup", 
   assert.equal(comm.allreduce(1), n);
 }
 
+// A rank calling another neighbourhood collective than its neighbours: the mismatch names both, in each family
+// (it once said "Collective #32"). Rank 0's neighbours see it; a rank not next to rank 0 completes.
+if (world.size > 1) {
+  const ring = world.Create_cart([world.size], [true]);
+  const { rank, size } = world;
+  const nextToZero = rank === 1 || rank === size - 1;
+  /** Rank 0 runs `zero` (named `a`), the others `rest` (named `b`). */
+  const clash = (a: string, b: string, zero: () => unknown, rest: () => unknown) => {
+    const [ours, theirs, run] = rank === 0 ? [a, b, zero] : [b, a, rest];
+    if (rank === 0 || nextToZero) expectError("ERR_OTHER", run, new RegExp(`called ${ours} but rank \\d+ sent it ${theirs} `));
+    else run();
+  };
+  clash("Neighbor_allgather", "Neighbor_alltoall",
+    () => ring.Neighbor_allgather(new Int32Array(1), new Int32Array(2)), () => ring.Neighbor_alltoall(new Int32Array(2), new Int32Array(2)));
+  clash("neighbor_allgather", "neighbor_alltoall", () => ring.neighbor_allgather(0), () => ring.neighbor_alltoall([1, 2]));
+  ring.Free();
+}
+
 world.barrier();
 if (world.rank === 0) console.log(`neighbor: ok on ${world.size} rank(s)`);

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
+import { expectError } from "../support/expect-error.js";
 
 const world = MPI.COMM_WORLD;
 const dup = world.Dup();
@@ -164,3 +165,27 @@ for (const comm of [world, MPI.COMM_SELF, dup]) {
   comm.Barrier();
 }
 dup.Free();
+
+// An error at Start names Start and the *_init the request came from, not the Isend/Irecv it runs (they once did).
+{
+  const { rank } = world;
+  const atStart = (init: string) => new RegExp(`^Prequest\\.Start of ${init} on rank ${rank} of MPI_COMM_WORLD.*is detached`);
+  for (const [init, make] of [
+    ["Send_init", (buf: Float64Array) => world.Send_init(buf, MPI.PROC_NULL)],
+    ["Ssend_init", (buf: Float64Array) => world.Ssend_init(buf, MPI.PROC_NULL)],
+    ["Rsend_init", (buf: Float64Array) => world.Rsend_init(buf, MPI.PROC_NULL)],
+    ["Recv_init", (buf: Float64Array) => world.Recv_init(buf, MPI.PROC_NULL)],
+  ] as const) {
+    const buf = new Float64Array(4);
+    const request = make(buf);
+    structuredClone(buf.buffer, { transfer: [buf.buffer] }); // the buffer is detached after the *_init
+    expectError("ERR_BUFFER", () => request.Start(), atStart(init));
+    expectError("ERR_BUFFER", () => MPI.Prequest.Startall([request]), atStart(init));
+    assert.equal(request.active, false, `${init}: a Start that failed leaves the request inactive`);
+    request.Free();
+  }
+  const staged = new Float64Array(2);
+  const buffered = world.Bsend_init(staged, rank); // no buffer is attached: nothing is sent
+  expectError("ERR_BUFFER", () => buffered.Start(), new RegExp(`^Prequest\\.Start of Bsend_init on rank ${rank} .*no buffer is attached`));
+  buffered.Free();
+}

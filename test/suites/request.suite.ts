@@ -97,5 +97,31 @@ function post(base: number): MPI.Request<number>[] {
   assert.equal(one.wait(), "x");
 }
 
+// With no active request, the *any helpers fill MPI's empty status (MPI-4.0 §3.7.3): source ANY_SOURCE, tag
+// ANY_TAG, count 0, as REQUEST_NULL's wait does (they once gave source PROC_NULL).
+{
+  const noneActive: MPI.Request<unknown>[][] = [[], [MPI.REQUEST_NULL]];
+  const fillers: [string, (requests: MPI.Request<unknown>[], status: MPI.Status) => unknown][] = [
+    ["waitany", (r, s) => MPI.Request.waitany(r, s)],
+    ["testany", (r, s) => MPI.Request.testany(r, s)],
+    ["Waitany", (r, s) => MPI.Request.Waitany(r, s)],
+    ["Testany", (r, s) => MPI.Request.Testany(r, s)],
+    ["Get_status_any", (r, s) => MPI.Request.Get_status_any(r, s)],
+    ["REQUEST_NULL.wait", (_, s) => MPI.REQUEST_NULL.wait(s)],
+  ];
+  for (const requests of noneActive) {
+    for (const [name, fill] of fillers) {
+      const status = new MPI.Status();
+      status.source = 3;
+      status.tag = 5;
+      fill(requests, status);
+      const what = `${name} over ${requests.length} inactive request(s)`;
+      assert.equal(status.Get_source(), MPI.ANY_SOURCE, `${what}: source`);
+      assert.equal(status.Get_tag(), MPI.ANY_TAG, `${what}: tag`);
+      assert.equal(status.Get_count(), 0, `${what}: count`);
+    }
+  }
+}
+
 comm.barrier();
 if (rank === 0) console.log(`request ok ${size}`);

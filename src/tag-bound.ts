@@ -1,0 +1,19 @@
+/**
+ * The largest tag the running engine accepts: its MPI_TAG_UB attribute (MPI-4.0 §11.2.1), 2^31 - 1 on the local
+ * and self engines and on Open MPI, 2^28 - 1 on MPICH. `MPI.TAG_UB` cannot be it (a constant, fixed before an
+ * engine is chosen), so Comm checks every tag against this bound, read once per engine.
+ */
+import type { Engine } from "./engine/engine.js";
+import { currentEngine } from "./engine/select.js";
+
+const bounds = new WeakMap<Engine, number>();
+
+export function tagUpperBound(): number {
+  const engine = currentEngine();
+  let bound = bounds.get(engine);
+  if (bound === undefined) {
+    bound = engine.worldAttributes().tagUb;
+    bounds.set(engine, bound);
+  }
+  return bound;
+}
