@@ -612,14 +612,14 @@ export class Comm {
   Recv_init(buf: BufSpec, source: number = ANY_SOURCE, tag: number = ANY_TAG): Prequest {
     this.bufferArg("Recv_init", buf);
     this.#receiveFrom("Recv_init", source, tag);
-    return new Prequest(() => this.#irecvBuffer(startOf("Recv_init"), buf, source, tag));
+    return new Prequest(() => this.#irecvBuffer(startOf("Recv_init"), buf, source, tag), () => { this.bufferArg(startOf("Recv_init"), buf); });
   }
 
   #persistent(call: string, buf: BufSpec, dest: number, tag: number, start: (call: string) => Request<void>): Prequest {
     this.bufferArg(call, buf);
     this.checkDest(call, dest);
     this.checkTag(call, tag, false);
-    return new Prequest(() => start(startOf(call)));
+    return new Prequest(() => start(startOf(call)), () => { this.bufferArg(startOf(call), buf); });
   }
   // ---- end point-to-point additions ----
 

@@ -14,11 +14,14 @@ export function startOf(init: string): string {
 export class Prequest<T = void> extends Request<T> {
   /** Begins one round: the same call each time (a send reads its buffer now, so new data goes out). Null once freed. */
   #start: (() => Request<T>) | null;
+  /** Throws what Start would refuse in its arguments now (a buffer detached since *_init), starting nothing. */
+  readonly #check: (() => void) | undefined;
 
   /** @internal Made by the *_init methods of Comm. */
-  constructor(start: () => Request<T>) {
+  constructor(start: () => Request<T>, check?: () => void) {
     super(null);
     this.#start = start;
+    this.#check = check;
   }
 
   protected override inspectName(): string { return "Prequest"; }
@@ -48,6 +51,8 @@ export class Prequest<T = void> extends Request<T> {
     }
     if (new Set(requests).size !== requests.length) throw new MPIError("ERR_REQUEST", `${onRank("Prequest.Startall")}: a request appears twice in the list`);
     requests.forEach((r, i) => r.#startable(`Prequest.Startall (request ${i})`));
+    // Arguments that went bad since *_init (a detached buffer) are found before the first request starts.
+    for (const r of requests) r.#check?.();
     for (const r of requests) r.Start();
   }
 }

@@ -184,6 +184,17 @@ dup.Free();
     assert.equal(request.active, false, `${init}: a Start that failed leaves the request inactive`);
     request.Free();
   }
+  // Startall is all or nothing: a request whose buffer went bad leaves the earlier ones of the list unstarted.
+  {
+    const good = world.Recv_init(new Float64Array(1), MPI.PROC_NULL);
+    const bad = new Float64Array(4);
+    const send = world.Send_init(bad, MPI.PROC_NULL);
+    structuredClone(bad.buffer, { transfer: [bad.buffer] });
+    expectError("ERR_BUFFER", () => MPI.Prequest.Startall([good, send]), atStart("Send_init"));
+    assert.equal(good.active, false, "the request before the bad one was not started");
+    good.Free();
+    send.Free();
+  }
   const staged = new Float64Array(2);
   const buffered = world.Bsend_init(staged, rank); // no buffer is attached: nothing is sent
   expectError("ERR_BUFFER", () => buffered.Start(), new RegExp(`^Prequest\\.Start of Bsend_init on rank ${rank} .*no buffer is attached`));
