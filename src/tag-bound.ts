@@ -6,14 +6,12 @@
 import type { Engine } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 
-const bounds = new WeakMap<Engine, number>();
+// One engine per process in practice: the last one asked about, and its bound (every send and receive checks a
+// tag, so this is one comparison, not a map lookup).
+let known: { engine: Engine; bound: number } | undefined;
 
 export function tagUpperBound(): number {
   const engine = currentEngine();
-  let bound = bounds.get(engine);
-  if (bound === undefined) {
-    bound = engine.worldAttributes().tagUb;
-    bounds.set(engine, bound);
-  }
-  return bound;
+  if (known?.engine !== engine) known = { engine, bound: engine.worldAttributes().tagUb };
+  return known.bound;
 }
