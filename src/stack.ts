@@ -4,34 +4,29 @@
  * deleted as it starts) only shows up in frames of esbuild's helpers. MPI4TS_DEBUG=1 keeps every frame.
  */
 import { tmpdir } from "node:os";
-import { dirname, sep } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageRoot } from "./native/load.js";
 
-/** The package's folder: this module is in its src/ (run from source) or dist/ (built, maybe bundled). */
-function packageRoot(): string | undefined {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const name = dir.slice(dirname(dir).length + 1);
-    if (name === "src" || name === "dist") return dirname(dir);
-  }
-  return undefined;
+/** Where mpi4ts's own files are (its sources and builds), as paths and as file URLs; computed at first use. */
+let ownPrefixes: string[] | undefined;
+function ownFiles(): string[] {
+  return (ownPrefixes ??= ["src", "dist"].flatMap((part) => {
+    const path = `${packageRoot()}${sep}${part}${sep}`;
+    return [path, pathToFileURL(path).href];
+  }));
 }
-
-const root = packageRoot();
-const ownPrefixes = root === undefined ? [] : ["src", "dist"].flatMap((part) => {
-  const path = `${root}${sep}${part}${sep}`;
-  return [path, pathToFileURL(path).href];
-});
 const bundlePrefixes = [`${tmpdir()}${sep}mpi4ts-`, `${pathToFileURL(tmpdir()).href}/mpi4ts-`];
 
 const FRAME = /^\s+at /;
 
 function isHidden(frame: string): boolean {
-  return ownPrefixes.some((p) => frame.includes(p)) || bundlePrefixes.some((p) => frame.includes(p));
+  return ownFiles().some((p) => frame.includes(p)) || bundlePrefixes.some((p) => frame.includes(p));
 }
 
 /** `stack` without mpi4ts's own frames; unchanged when every frame is mpi4ts's, or with MPI4TS_DEBUG=1. */
 export function userStack(stack: string): string {
-  if (process.env.MPI4TS_DEBUG === "1" || ownPrefixes.length === 0) return stack;
+  if (process.env.MPI4TS_DEBUG === "1") return stack;
   const lines = stack.split("\n");
   const firstFrame = lines.findIndex((line) => FRAME.test(line));
   if (firstFrame < 0) return stack;

@@ -2,7 +2,7 @@
  * `mpi4ts init [dir]`: a ready project. `npm init -y` gives a CommonJS package whose tsc rejects the top-level
  * `await` that `mpi4ts run` runs fine; this one is an ES module package with a strict tsconfig that accepts it.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { UsageError } from "./usage.js";
 
@@ -87,7 +87,3 @@ export function initProject(target: string | undefined, version: string): number
   return 0;
 }
 
-/** This package's version. */
-export function ownVersion(): string {
-  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-}

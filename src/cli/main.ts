@@ -5,7 +5,8 @@
 import { availableParallelism } from "node:os";
 import { DEFAULT_INSPECT_PORT } from "./debugging.js";
 import { execProgram } from "./exec.js";
-import { initProject, ownVersion } from "./init.js";
+import { initProject } from "./init.js";
+import { ownVersion } from "./package-info.js";
 import { ProgramError } from "./program.js";
 import { runCommand, type RunOptions } from "./run.js";
 import { COMMANDS, COMMAND_HELP, RUN_OPTIONS, UsageError } from "./usage.js";

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import { ownVersion } from "../cli/package-info.js";
 import { Comm } from "../comm.js";
 import { currentEngine } from "../engine/select.js";
 import { instrument, instrumentLibrary, startRecording } from "./instrument.js";
@@ -27,7 +28,7 @@ export function traceFromEnvironment(exported: Record<string, unknown>): void {
     : { offsetUs: 0, jobId: process.env.MPI4TS_TRACE_JOB ?? randomUUID() };
   const cap = Number(process.env.MPI4TS_TRACE_CAP);
   const recorder = new Recorder(file, {
-    jobId, offsetUs, rank: world.rank, size: world.size, host: engine.processorName(), engine: engine.name, version: packageVersion(),
+    jobId, offsetUs, rank: world.rank, size: world.size, host: engine.processorName(), engine: engine.name, version: ownVersion(),
   }, Number.isInteger(cap) && cap > 0 ? cap : DEFAULT_CAP);
   startRecording(recorder);
   setRecorder(recorder);
@@ -69,10 +70,3 @@ function mergeWhenComplete(file: string, size: number, jobId: string): void {
   mergeJobTrace(file, size);
 }
 
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  } catch {
-    return "?";
-  }
-}
