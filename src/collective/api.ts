@@ -173,7 +173,10 @@ function arg(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): 
 interface Bytes { bytes: Uint8Array; unit: number; repack: () => void; land: () => void }
 
 function sendBytes(comm: Comm, call: string, name: string, buf: unknown, blocks = 1): Bytes {
-  const m = arg(comm, call, name, buf, blocks);
+  return sending(arg(comm, call, name, buf, blocks));
+}
+
+function sending(m: Message): Bytes {
   const bytes = m.outgoing();
   return { bytes, unit: m.unit, repack: m.inPlace ? nothing : () => m.repack(bytes), land: nothing };
 }
@@ -233,14 +236,7 @@ interface BytesV extends Bytes { counts: number[]; displs: number[] }
 /** Parses `[buf, counts, displs?, datatype?]`; a receive buffer (`receive`) lands as recvBytes does. */
 function spec(comm: Comm, call: string, name: string, value: unknown, receive: boolean): BytesV {
   const v = bufferArgV(() => comm.where(call), name, value, engine(comm, call).size);
-  const m = v.message;
-  let b: Bytes;
-  if (receive) {
-    b = landing(m);
-  } else {
-    const bytes = m.outgoing();
-    b = { bytes, unit: m.unit, repack: m.inPlace ? nothing : () => m.repack(bytes), land: nothing };
-  }
+  const b = receive ? landing(v.message) : sending(v.message);
   return { ...b, counts: v.counts.map((n) => n * b.unit), displs: v.displs.map((n) => n * b.unit) };
 }
 
