@@ -452,10 +452,7 @@ export class Comm {
   /** A blocking receive into a parsed buffer: in place, or into a temporary unpacked once the message is in. */
   #recvBuffer(call: string, m: BufferMessage, source: unknown, tag: unknown, status: unknown): void {
     const into = m.incoming();
-    this.#recv(call, source, tag, status, () => this.bufferSink(call, into), (envelope, st) => {
-      m.land(into, envelope.byteLength);
-      st?.fill(envelope);
-    });
+    this.#recv(call, source, tag, status, () => this.bufferSink(call, into), landIn(m, into));
   }
 
   /** Receives into a buffer (in place when its datatype is contiguous); a longer message is ERR_TRUNCATE and stays unreceived. */
@@ -468,12 +465,13 @@ export class Comm {
   }
 
   #irecvBuffer(call: string, buf: BufSpec, source: number, tag: number): Request<void> {
-    const m = this.bufferArg(call, buf);
+    return this.#irecvInto(call, this.bufferArg(call, buf), source, tag);
+  }
+
+  /** A nonblocking receive into a parsed buffer: in place, or into a temporary unpacked once the message is in. */
+  #irecvInto(call: string, m: BufferMessage, source: unknown, tag: unknown): Request<void> {
     const into = m.incoming();
-    return this.#irecv(call, source, tag, () => this.bufferSink(call, into), (envelope, st) => {
-      m.land(into, envelope.byteLength);
-      st?.fill(envelope);
-    });
+    return this.#irecv(call, source, tag, () => this.bufferSink(call, into), landIn(m, into));
   }
 
   /** MPI_Sendrecv on buffers. Everything is checked before the send goes out. */
@@ -571,11 +569,7 @@ export class Comm {
     this.checkDest(call, dest);
     this.checkTag(call, sendtag, false, "sendtag");
     const bytes = payload();
-    const into = m.incoming();
-    const recv = this.#irecv(call, source, recvtag, () => this.bufferSink(call, into), (envelope, st) => {
-      m.land(into, envelope.byteLength);
-      st?.fill(envelope);
-    });
+    const recv = this.#irecvInto(call, m, source, recvtag);
     let send;
     try {
       send = this.#isend(call, dest, sendtag, STANDARD, BUFFER, () => bytes);
@@ -829,6 +823,14 @@ export class Comm {
 }
 
 handleErrorsOf(Comm);
+
+/** What a buffer receive does once its message is in: unpack it into `m`'s memory (nothing when in place), fill the status. */
+function landIn(m: BufferMessage, into: Uint8Array): (envelope: Envelope, status: Status | undefined) => void {
+  return (envelope, status) => {
+    m.land(into, envelope.byteLength);
+    status?.fill(envelope);
+  };
+}
 
 const INT32_LIMIT = 2 ** 31;
 /** An integer a C int holds, at least `min`. */
