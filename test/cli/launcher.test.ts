@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { explain, mpi4ts, runProcess } from "../support/jobs.js";
 import { openmpiSkip } from "../native/support.js";
-import { F, checkRelayedLines, runOnTerminal } from "./support.js";
+import { F, checkRelayedLines, runOnTerminal, userTerminalEnv } from "./support.js";
 
 describe("mpi4ts command line", () => {
   it("prints help and version", async () => {
@@ -266,6 +266,11 @@ describe("colour in the ranks' output follows the launcher's own stdout", () => 
       const terminal = await runOnTerminal(["run", ...flags, "-n", "2", `${F}/colors.ts`]);
       assert.equal(terminal.code, 0, explain(terminal));
       assert.match(terminal.stdout, /\{ rank: \x1b\[33m0\x1b\[39m \}/, "coloured on a terminal");
+      const ci = await runOnTerminal(["run", ...flags, "-n", "2", `${F}/colors.ts`], userTerminalEnv({ CI: "true" }));
+      assert.equal(ci.code, 0, explain(ci));
+      assert.doesNotMatch(ci.stdout, /\x1b\[3/, "none where Node itself judges the terminal colourless (CI)");
+      const forced = await mpi4ts(["run", ...flags, "-n", "2", `${F}/colors.ts`], { env: { ...process.env, FORCE_COLOR: "1" }, timeoutMs: 60_000 });
+      assert.match(forced.stdout, /\{ rank: \x1b\[33m0\x1b\[39m \}/, "the user's FORCE_COLOR wins over a pipe");
     });
   }
 });
@@ -274,7 +279,7 @@ describe("MPI.progress: live lines per rank on a terminal, nothing otherwise", (
   const bar = /rank [01] [█░]{20} +\d+%  \d+\/20  [\d.]+\/s  (ETA [\d:?]+|done)  steps/;
   for (const [engine, flags] of [["local", []], ["mpi", ["--engine", "mpi", "--oversubscribe"]]] as const) {
     it(`on the ${engine} engine`, { skip: engine === "mpi" ? openmpiSkip() : undefined }, async () => {
-      const { CI: _ci, ...withoutCI } = process.env;
+      const withoutCI = userTerminalEnv();
       const terminal = await runOnTerminal(["run", ...flags, "-n", "2", `${F}/progress.ts`], withoutCI);
       assert.equal(terminal.code, 0, explain(terminal));
       assert.match(terminal.stdout, bar, "progress drawn");

@@ -96,8 +96,18 @@ export function uniqueMarker(): string {
   return String(Date.now() % 1e9) + String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
 }
 
+/**
+ * The environment of a user's own colour terminal: whatever the test runner inherited (CI=true in CI, which makes
+ * Node itself judge a terminal colourless; NO_COLOR, FORCE_COLOR, TERM=dumb) would otherwise decide what a test of
+ * terminal behaviour sees.
+ */
+export function userTerminalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const { CI: _ci, NO_COLOR: _no, FORCE_COLOR: _force, NODE_DISABLE_COLORS: _disable, ...rest } = process.env;
+  return { ...rest, TERM: "xterm-256color", ...extra };
+}
+
 /** `mpi4ts ARGS` with its stdout a terminal (a pty made by util-linux `script`); resolves to what it printed. */
-export function runOnTerminal(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<JobResult> {
+export function runOnTerminal(args: readonly string[], env: NodeJS.ProcessEnv = userTerminalEnv()): Promise<JobResult> {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, CLI, ...args].map(quote).join(" ");
   return new Promise((resolve) => {
