@@ -338,7 +338,7 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
 }
 
 /** Every rank's encoded value, in rank order, over the call's messages (allgather and iallgather). */
-export function* allgatherEncoded(k: Call, bytes: Uint8Array): Algorithm<Uint8Array[]> {
+function* allgatherEncoded(k: Call, bytes: Uint8Array): Algorithm<Uint8Array[]> {
   const size = k.p2p.size;
   // Few ranks: everyone sends its value to everyone, one step.
   if (size <= DIRECT_ALLGATHER) return yield* move.exchange(k, new Array<Uint8Array>(size).fill(bytes), null);
@@ -395,7 +395,7 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
  * v0 ⊕ (v1 ⊕ (… ⊕ vp-1)) of every rank's encoded value, in the same order on every rank (so the same result
  * everywhere). Decodes each operand: ops may modify or keep what they are given.
  */
-function foldValues(comm: Comm, call: string, op: Op, all: readonly Uint8Array[]): unknown {
+export function foldValues(comm: Comm, call: string, op: Op, all: readonly Uint8Array[]): unknown {
   let acc = comm.decode<unknown>(call, all[all.length - 1]!);
   try {
     for (let r = all.length - 2; r >= 0; r--) acc = op.combineValues(comm.decode<unknown>(call, all[r]!), acc, "");
@@ -411,7 +411,7 @@ function meet(comm: Comm, call: string, c: EngineComm, kind: number, root = -1):
   if (area) guard(comm, call, () => mark(area, signature(kind, root)));
 }
 
-export function valueAlgebra(op: Op): red.ValueAlgebra {
+function valueAlgebra(op: Op): red.ValueAlgebra {
   // Errors get "call on rank r of NAME" from guard(); no prefix here, so no string is built per call.
   return new red.ValueAlgebra((a, b) => op.combineValues(a, b, ""), (x) => op.single(x));
 }

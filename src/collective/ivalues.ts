@@ -1,17 +1,21 @@
 /**
  * The nonblocking value collectives (mpi4py 4's `ibcast igather iscatter iallgather ialltoall ireduce
  * iallreduce`): the same checks and results as the blocking forms of api.ts, returned as a Request whose
- * `wait()` (or `await`) gives the value. They run the blocking forms' message algorithms as a Schedule over
- * the communicator's internal channel, on every engine, so each one takes its place in the communicator's
- * sequence of collectives when it is called, as MPI orders nonblocking collectives.
+ * `wait()` (or `await`) gives the value. Each is a Schedule over the communicator's internal channel, on every
+ * engine, so it takes its place in the communicator's sequence of collectives when it is called, as MPI orders
+ * nonblocking collectives.
+ *
+ * Each is one batch of sends and receives posted at the call (direct, not the blocking forms' trees), and the
+ * reductions fold at the end: nothing of ours has to run between start and completion, so MPI's progress rule
+ * holds even where the rank then waits inside MPI itself (the mpi engine's blocking calls, see
+ * engine/background.ts). The price is p−1 messages at the root, or p(p−1) for the all- forms.
  */
 import type { Comm } from "../comm.js";
 import { CompletedOperation, Request } from "../request.js";
 import type { Op } from "../op.js";
-import { allgatherEncoded, checkOp, checkRoot, checkSeq, operation, valueAlgebra } from "./api.js";
-import * as move from "./movement.js";
-import * as red from "./reduction.js";
-import { Kind, Schedule, VALUE_FAMILY, checkLeftovers, startCall, type Algorithm, type Call } from "./transport.js";
+import type { EngineRequest } from "../engine/engine.js";
+import { checkOp, checkRoot, checkSeq, foldValues, operation } from "./api.js";
+import { Kind, Schedule, VALUE_FAMILY, checkLeftovers, receive, send, startCall, type Algorithm, type Call } from "./transport.js";
 
 /**
  * Starts `algorithm` for a value collective of `kind` whose arguments are checked; `finish` turns its result
@@ -33,13 +37,32 @@ function* capture<R>(k: Call, algorithm: Algorithm<R>, out: { result?: R }): Alg
   checkLeftovers(k);
 }
 
+/**
+ * One batch: `outgoing[r]` to each other rank r that has one, and a message from each of `sources`; resolves to
+ * what each source sent, by rank.
+ */
+function* batch(k: Call, outgoing: readonly (Uint8Array | undefined)[], sources: readonly number[]): Algorithm<Uint8Array[]> {
+  const incoming = sources.map((source) => receive(k, source));
+  const step: EngineRequest[] = [...incoming];
+  outgoing.forEach((bytes, dest) => { if (bytes && dest !== k.p2p.rank) step.push(send(k, dest, bytes)); });
+  if (step.length) yield step;
+  const got: Uint8Array[] = [];
+  sources.forEach((source, i) => { got[source] = incoming[i]!.data; });
+  return got;
+}
+
+function others(comm: Comm): number[] {
+  return [...Array(comm.size).keys()].filter((r) => r !== comm.rank);
+}
+
 export function ibcast<T>(comm: Comm, obj: T, root: number): Request<T> {
   const call = "ibcast";
   root = checkRoot(comm, call, root);
   const atRoot = comm.rank === root;
   const bytes = atRoot ? comm.encode(call, obj) : null;
-  return valueRequest(comm, call, Kind.Bcast, root, (k) => move.bcast(k, bytes, false),
-    (got) => (atRoot ? obj : comm.decode<T>(call, got)), () => obj);
+  return valueRequest(comm, call, Kind.Bcast, root,
+    (k) => batch(k, atRoot ? new Array<Uint8Array>(comm.size).fill(bytes!) : [], atRoot ? [] : [root]),
+    (got) => (atRoot ? obj : comm.decode<T>(call, got[root]!)), () => obj);
 }
 
 export function iscatter<T>(comm: Comm, seq: readonly T[] | null, root: number): Request<T> {
@@ -47,23 +70,24 @@ export function iscatter<T>(comm: Comm, seq: readonly T[] | null, root: number):
   root = checkRoot(comm, call, root);
   const atRoot = comm.rank === root;
   const blocks = atRoot ? checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item)) : null;
-  return valueRequest(comm, call, Kind.Scatter, root, (k) => move.scatterBlocks(k, blocks),
-    (mine) => (atRoot ? seq![root]! : comm.decode<T>(call, mine)), () => seq![0]!);
+  return valueRequest(comm, call, Kind.Scatter, root, (k) => batch(k, blocks ?? [], atRoot ? [] : [root]),
+    (got) => (atRoot ? seq![root]! : comm.decode<T>(call, got[root]!)), () => seq![0]!);
 }
 
 export function igather<T>(comm: Comm, obj: T, root: number): Request<T[] | null> {
   const call = "igather";
   root = checkRoot(comm, call, root);
   const bytes = comm.encode(call, obj);
-  return valueRequest(comm, call, Kind.Gather, root, (k) => move.gatherBlocks(k, bytes),
-    (blocks) => blocks && blocks.map((b, r) => (r === root ? obj : comm.decode<T>(call, b))), () => [obj]);
+  const atRoot = comm.rank === root;
+  return valueRequest(comm, call, Kind.Gather, root, (k) => gatherTo(k, comm, root, bytes),
+    (got) => (atRoot ? got.map((b, r) => (r === root ? obj : comm.decode<T>(call, b))) : null), () => [obj]);
 }
 
 export function iallgather<T>(comm: Comm, obj: T): Request<T[]> {
   const call = "iallgather";
   const bytes = comm.encode(call, obj);
   const rank = comm.rank;
-  return valueRequest(comm, call, Kind.Allgather, 0, (k) => allgatherEncoded(k, bytes),
+  return valueRequest(comm, call, Kind.Allgather, 0, (k) => allgather(k, comm, bytes),
     (all) => all.map((b, r) => (r === rank ? obj : comm.decode<T>(call, b))), () => [obj]);
 }
 
@@ -72,8 +96,8 @@ export function ialltoall<T>(comm: Comm, seq: readonly T[]): Request<T[]> {
   const items = checkSeq(comm, call, seq, "seq") as T[];
   const out = items.map((item) => comm.encode(call, item));
   const rank = comm.rank;
-  return valueRequest(comm, call, Kind.Alltoall, -1, (k) => move.exchange(k, out, null),
-    (got) => got.map((b, r) => (r === rank ? items[r]! : comm.decode<T>(call, b))), () => [items[0]!]);
+  return valueRequest(comm, call, Kind.Alltoall, -1, (k) => batch(k, out, others(comm)),
+    (got) => items.map((item, r) => (r === rank ? item : comm.decode<T>(call, got[r]!))), () => [items[0]!]);
 }
 
 export function ireduce<T>(comm: Comm, obj: T, op: Op, root: number): Request<T | null> {
@@ -81,17 +105,34 @@ export function ireduce<T>(comm: Comm, obj: T, op: Op, root: number): Request<T 
   op = checkOp(comm, call, op);
   root = checkRoot(comm, call, root);
   const atRoot = comm.rank === root;
-  comm.encode(call, obj); // refused here, before any rank starts (the algorithm encodes as it sends)
-  const alg = valueAlgebra(op);
-  return valueRequest(comm, call, Kind.Reduce, root, (k) => red.reduce(k, alg, obj as unknown),
-    (result) => (atRoot ? (result as T) : null), () => op.single(obj) as T);
+  const bytes = comm.encode(call, obj);
+  return valueRequest(comm, call, Kind.Reduce, root, (k) => gatherTo(k, comm, root, bytes),
+    (got) => (atRoot ? (foldValues(comm, call, op, got) as T) : null), () => op.single(obj) as T);
 }
 
 export function iallreduce<T>(comm: Comm, obj: T, op: Op): Request<T> {
   const call = "iallreduce";
   op = checkOp(comm, call, op);
-  comm.encode(call, obj);
-  const alg = valueAlgebra(op);
-  return valueRequest(comm, call, Kind.Allreduce, -1, (k) => red.allreduce(k, alg, obj as unknown),
-    (result) => result as T, () => op.single(obj) as T);
+  const bytes = comm.encode(call, obj);
+  return valueRequest(comm, call, Kind.Allreduce, -1, (k) => allgather(k, comm, bytes),
+    (all) => foldValues(comm, call, op, all) as T, () => op.single(obj) as T);
+}
+
+/** Every rank's encoded value at the root, by rank (the root's own included); elsewhere an empty list. */
+function* gatherTo(k: Call, comm: Comm, root: number, bytes: Uint8Array): Algorithm<Uint8Array[]> {
+  if (comm.rank !== root) {
+    const toRoot: Uint8Array[] = [];
+    toRoot[root] = bytes;
+    return yield* batch(k, toRoot, []);
+  }
+  const got = yield* batch(k, [], others(comm));
+  got[root] = bytes;
+  return got;
+}
+
+/** Every rank's encoded value on every rank, by rank. */
+function* allgather(k: Call, comm: Comm, bytes: Uint8Array): Algorithm<Uint8Array[]> {
+  const got = yield* batch(k, new Array<Uint8Array>(comm.size).fill(bytes), others(comm));
+  got[comm.rank] = bytes;
+  return got;
 }

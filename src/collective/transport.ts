@@ -13,12 +13,13 @@
  * fail with an MPIError saying so, instead of silently mixing up data.
  *
  * Algorithms are generators that yield the engine requests they need completed before going on. `runBlocking`
- * waits for each batch in turn; `Schedule` advances the generator from `test()`, which is what makes nonblocking
- * collectives progress while the program waits on, tests or awaits their Request.
+ * waits for each batch in turn; `Schedule` advances the generator from `test()`: when the program waits on, tests or awaits its
+ * Request, and whenever the engine makes progress in any other call (engine/background.ts).
  */
 import { BUFFER, STANDARD, VALUE, type EngineRequest, type Envelope, type PointToPoint } from "../engine/engine.js";
 import { MPIError, isMPIError } from "../errors.js";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
+import { leaveBackground, runInBackground } from "../engine/background.js";
 
 export type Step = readonly EngineRequest[];
 export type Algorithm<R = void> = Generator<Step, R, void>;
@@ -348,10 +349,14 @@ export class Schedule<R = void> implements EngineRequest {
   #algorithm: Algorithm<R>;
   #step: Step = [];
   #done = false;
+  /** Inside test() or wait(): a nested step (engine progress stepping background work) must not re-enter. */
+  #busy = false;
 
   constructor(algorithm: Algorithm<R>) {
     this.#algorithm = algorithm;
     this.#advance();
+    // Its later steps must happen while this rank waits in any other call, not only when it tests this request.
+    if (!this.#done) runInBackground(this);
   }
 
   #advance(): void {
@@ -360,6 +365,7 @@ export class Schedule<R = void> implements EngineRequest {
       if (next.done) {
         this.#done = true;
         this.#step = [];
+        leaveBackground(this);
       } else {
         this.#step = next.value;
       }
@@ -372,6 +378,7 @@ export class Schedule<R = void> implements EngineRequest {
     this.error = e;
     this.#done = true;
     this.#step = [];
+    leaveBackground(this);
   }
 
   /** True once the step in hand is complete (and its errors handled). */
@@ -391,17 +398,29 @@ export class Schedule<R = void> implements EngineRequest {
   }
 
   test(): boolean {
-    while (!this.#done) {
-      if (!this.#stepDone(false)) return false;
-      if (!this.#done) this.#advance();
+    if (this.#busy) return this.#done;
+    this.#busy = true;
+    try {
+      while (!this.#done) {
+        if (!this.#stepDone(false)) return false;
+        if (!this.#done) this.#advance();
+      }
+      return true;
+    } finally {
+      this.#busy = false;
     }
-    return true;
   }
 
   wait(): void {
-    while (!this.#done) {
-      this.#stepDone(true);
-      if (!this.#done) this.#advance();
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (!this.#done) {
+        this.#stepDone(true);
+        if (!this.#done) this.#advance();
+      }
+    } finally {
+      this.#busy = false;
     }
   }
 

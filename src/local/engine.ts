@@ -24,6 +24,7 @@ import {
 import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell } from "./mailbox.js";
 import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
 import { loadYield } from "./yield.js";
+import { hasBackground, stepBackground } from "../engine/background.js";
 
 /** What a rank needs to join a job (built by the launcher, or by the self engine for a world of one). */
 export interface LocalJob {
@@ -510,6 +511,7 @@ export class LocalEngine implements Engine {
     if (this.#reader.pending()) this.#reader.drain(this.#visit);
     if (this.#pendingAcks.length) this.#flushAcks();
     if (this.#backlogged) this.#flushBacklogs();
+    if (hasBackground()) stepBackground();
   }
 
   readonly #visit = (at: number): void => {
