@@ -258,14 +258,15 @@ export class Comm {
     dest = this.checkDest(call, dest);
     tag = this.checkTag(call, tag, false);
     const bytes = payload();
-    if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined));
+    const describe = () => `${call}(dest=${dest === PROC_NULL ? "PROC_NULL" : dest}, tag=${tag}) on ${this.Get_name()}`;
+    if (dest === PROC_NULL) return new Request(new CompletedOperation(undefined), describe);
     let request;
     try {
       request = c.isend(bytes, kind, dest, tag, mode);
     } catch (e) {
       throw this.engineError(call, e);
     }
-    return new Request(new SendOperation(request));
+    return new Request(new SendOperation(request), describe);
   }
 
   /** Validates a receive's source and tag; null for PROC_NULL (nothing to receive). */
@@ -295,14 +296,15 @@ export class Comm {
 
   #irecv<T>(call: string, source: unknown, tag: unknown, sink: () => Sink, finish: (envelope: Envelope, status: Status | undefined) => T): Request<T> {
     const from = this.#receiveFrom(call, source, tag);
-    if (!from) return new Request<T>(new CompletedOperation(undefined as T, (s) => s.fillEmpty(PROC_NULL)));
+    const describe = () => `${call}(source=${from ? wildcard(from.source, "ANY_SOURCE") : "PROC_NULL"}, tag=${from ? wildcard(from.tag, "ANY_TAG") : "-"}) on ${this.Get_name()}`;
+    if (!from) return new Request<T>(new CompletedOperation(undefined as T, (s) => s.fillEmpty(PROC_NULL)), describe);
     let request;
     try {
       request = from.c.irecv(sink(), from.source, from.tag);
     } catch (e) {
       throw this.engineError(call, e);
     }
-    return new Request<T>(new EngineOperation(request, (r, status) => finish(r.envelope!, status)));
+    return new Request<T>(new EngineOperation(request, (r, status) => finish(r.envelope!, status)), describe);
   }
 
   /** A probe; fills `status` (count in bytes) when a message is there. */
@@ -841,3 +843,8 @@ function isInt32(x: unknown, min: number): x is number {
 export const COMM_WORLD: Comm = new Comm(() => currentEngine().world, "MPI_COMM_WORLD");
 export const COMM_SELF: Comm = new Comm(() => currentEngine().self, "MPI_COMM_SELF");
 export const COMM_NULL: Comm = new Comm(null, "MPI_COMM_NULL");
+
+/** A source or tag as the warnings spell it: the wildcard's name for -1. */
+function wildcard(value: number, name: string): string {
+  return value === ANY_SOURCE ? name : String(value);
+}

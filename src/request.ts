@@ -92,10 +92,17 @@ export class Request<T = unknown> implements PromiseLike<T> {
   /** Whether completion has been reported (wait, test, a list helper): the request is inactive from then on. */
   #reported: boolean;
   #promise: Promise<T> | undefined;
+  /** What the warning at exit calls it, if it is never completed ("isend(dest=1, tag=5) on MPI_COMM_WORLD"). */
+  #describe: (() => string) | undefined;
+  /** Counted among the requests the warning at exit names, until reported, freed or awaited. */
+  #counted = false;
 
-  constructor(operation: Operation<T> | null) {
+  /** @internal Made by the calls that start operations; `describe` names the call for the warning at exit. */
+  constructor(operation: Operation<T> | null, describe?: () => string) {
     this.#operation = operation;
     this.#reported = operation === null;
+    this.#describe = describe;
+    if (operation) this.#count();
   }
 
   [inspectCustom](_depth: number, options: object, inspect: Inspect): string {
@@ -147,12 +154,18 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   async #drive(): Promise<T> {
+    this.#uncount();
     const engine = currentEngine();
     const operation = this.#operation;
-    if (engine.settle) {
-      if (!this.#outcome && operation) await engine.settle(operation);
-    } else {
-      while (!this.#complete()) await engine.activity(100);
+    Unreported.awaiting++;
+    try {
+      if (engine.settle) {
+        if (!this.#outcome && operation) await engine.settle(operation);
+      } else {
+        while (!this.#complete()) await engine.activity(100);
+      }
+    } finally {
+      Unreported.awaiting--;
     }
     return this.#settle(undefined);
   }
@@ -177,7 +190,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** Reports completion (the request becomes inactive): the value, or the operation's error thrown. */
   #settle(status: Status | undefined): T {
-    this.#reported = true;
+    this.#markReported();
     if (!this.#operation) {
       status?.fillEmpty(ANY_SOURCE);
       return undefined as T;
@@ -354,7 +367,32 @@ export class Request<T = unknown> implements PromiseLike<T> {
     this.#operation = null;
     this.#outcome = undefined;
     this.#status = undefined;
+    this.#markReported();
+  }
+
+  #markReported(): void {
+    this.#uncount();
     this.#reported = true;
+  }
+
+  #count(): void {
+    this.#counted = true;
+    Unreported.started(this);
+  }
+
+  #uncount(): void {
+    if (this.#counted) Unreported.settled();
+    this.#counted = false;
+  }
+
+  /** @internal For the warning at exit: still active and nobody awaiting it. */
+  get forgotten(): boolean {
+    return this.#counted;
+  }
+
+  /** @internal For the warning at exit. */
+  describeCall(): string {
+    return this.#describe?.() ?? "a nonblocking call";
   }
 
   /**
@@ -398,11 +436,14 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** @internal For Prequest.Start: this request now stands for `started`'s operation, active again. */
   protected adopt(started: Request<T>): void {
+    started.#markReported(); // this request reports it from now on
     this.#operation = started.#operation;
     this.#outcome = undefined;
     this.#status = undefined;
     this.#reported = this.#operation === null;
     this.#promise = undefined;
+    this.#describe = started.#describe;
+    if (this.#operation) this.#count();
   }
 
   /** @internal For Prequest.Free: no operation any more; a pending one completes unobserved. */
@@ -438,6 +479,53 @@ export class Request<T = unknown> implements PromiseLike<T> {
     });
   }
 }
+
+/**
+ * Requests whose completion was never reported (by wait, test, a list helper, await or Free). MPI requires every
+ * request to be completed or freed, and forgetting one usually means a forgotten wait: a receive whose value is
+ * never used, a send whose buffer is reused too early. When the program ends, each rank that leaves any behind
+ * says so once, naming the newest few; only those RECENT are kept, so a program that drops millions of requests
+ * keeps no more than that alive.
+ */
+class UnreportedRequests {
+  /** How many of the newest it keeps, to name them. */
+  static readonly RECENT = 8;
+  count = 0;
+  /** Requests being awaited: while any is, an empty event loop is not the end (the local engine blocks for them). */
+  awaiting = 0;
+  #warned = false;
+  readonly #recent: (Request<unknown> | undefined)[] = [];
+  #next = 0;
+  #armed = false;
+
+  started(request: Request<unknown>): void {
+    this.count++;
+    this.#recent[this.#next] = request;
+    this.#next = (this.#next + 1) % UnreportedRequests.RECENT;
+    if (!this.#armed) {
+      this.#armed = true;
+      process.on("beforeExit", () => this.#warn());
+    }
+  }
+
+  /** Reported, freed, or awaited (the engine settles an awaited request, or reports why it cannot, before the end). */
+  settled(): void {
+    this.count--;
+  }
+
+  #warn(): void {
+    if (this.#warned || this.awaiting > 0) return;
+    const forgotten = this.#recent.filter((r): r is Request<unknown> => r !== undefined && r.forgotten);
+    if (this.count <= 0 || forgotten.length === 0) return;
+    this.#warned = true;
+    const more = this.count > forgotten.length ? `; and ${this.count - forgotten.length} more` : "";
+    process.stderr.write(
+      `mpi4ts: warning: rank ${currentEngine().world.rank} ends with ${this.count} request${this.count === 1 ? "" : "s"} never ` +
+      `completed (MPI requires a wait, a test that finds it done, or Free for each): ` +
+      `${forgotten.map((r) => r.describeCall()).join("; ")}${more}\n`);
+  }
+}
+const Unreported = new UnreportedRequests();
 
 /** @internal "Prequest.Start on rank 2": errors of calls bound to no communicator name the rank in COMM_WORLD. */
 export function onRank(call: string): string {

@@ -65,7 +65,7 @@ export function dupWithInfo<C extends Comm>(comm: C, call: string, info: unknown
 
 /** Idup's duplicate is made before it returns (Dup_with_info), so its request is complete. */
 export function idup<C extends Comm>(comm: C, info: unknown): [C, Request<void>] {
-  return [dupWithInfo(comm, "Idup", info), new Request<void>(new CompletedOperation(undefined))];
+  return [dupWithInfo(comm, "Idup", info), new Request<void>(new CompletedOperation(undefined), () => `Idup on ${comm.Get_name()}`)];
 }
 
 /**

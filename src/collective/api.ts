@@ -81,7 +81,7 @@ export function operation<T = void>(comm: Comm, call: string, start: () => Engin
 
 /** `land` moves what a receive buffer of a derived datatype received into the user's memory, once complete. */
 export function request(comm: Comm, call: string, start: () => EngineRequest, land: () => void = nothing): Request<void> {
-  return new Request<void>(operation(comm, call, start, land));
+  return new Request<void>(operation(comm, call, start, land), () => `${call} on ${comm.Get_name()}`);
 }
 
 function nothing(): void {}

@@ -24,12 +24,13 @@ import { Kind, Schedule, VALUE_FAMILY, checkLeftovers, receive, send, startCall,
 function valueRequest<R, T>(comm: Comm, call: string, kind: number, root: number, algorithm: (k: Call) => Algorithm<R>,
   finish: (result: R) => T, single: () => T): Request<T> {
   const c = comm.engineComm(call);
-  if (c.size === 1) return new Request<T>(new CompletedOperation(single()));
+  const describe = () => `${call} on ${comm.Get_name()}`;
+  if (c.size === 1) return new Request<T>(new CompletedOperation(single()), describe);
   const out: { result?: R } = {};
   return new Request<T>(operation(comm, call, () => {
     const k = startCall(c.internal, kind | VALUE_FAMILY, root);
     return new Schedule(capture(k, algorithm(k), out));
-  }, () => finish(out.result as R)));
+  }, () => finish(out.result as R)), describe);
 }
 
 function* capture<R>(k: Call, algorithm: Algorithm<R>, out: { result?: R }): Algorithm {

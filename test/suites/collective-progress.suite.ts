@@ -16,7 +16,7 @@ const DONE = 9;
 type Started = { requests: MPI.Request<unknown>[]; check: (values: unknown[]) => void };
 
 /** Every buffer and value nonblocking collective of `n` elements, started; `check` verifies their results. */
-function startAll(comm: MPI.Intracomm, n: number): Started {
+function startAll(comm: MPI.Comm, n: number): Started {
   const { rank, size } = comm;
   const bcast = new Float64Array(n).fill(rank === 0 ? 7 : 0);
   const sum = new Float64Array(n), gathered = new Float64Array(rank === 0 ? n * size : 0);
@@ -56,7 +56,7 @@ function startAll(comm: MPI.Intracomm, n: number): Started {
 }
 
 /** Rank 0 waits in `meanwhile` for a message the last rank sends only once its collectives have completed. */
-function round(comm: MPI.Intracomm, n: number, meanwhile: "recv" | "probe loop" | "barrier"): void {
+function round(comm: MPI.Comm, n: number, meanwhile: "recv" | "probe loop" | "barrier"): void {
   const { requests, check } = startAll(comm, n);
   const last = comm.size - 1;
   if (comm.rank === 0 && last > 0) {
