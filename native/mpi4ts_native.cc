@@ -13,6 +13,7 @@
 #include <napi.h>
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <mpi.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -758,6 +759,28 @@ Napi::Value Abort(const Napi::CallbackInfo& info) {
 Napi::Value Wtime(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), MPI_Wtime()); }
 Napi::Value Wtick(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), MPI_Wtick()); }
 
+// A small file mapped shared into this process, as an ArrayBuffer: the rank writes what it is blocked in there
+// (two stores per blocking call), and the launcher on the same host reads it when the job hangs
+// (src/native/blocked-state.ts). Unmapped when the ArrayBuffer is collected; undefined when the file cannot be made.
+Napi::Value MapShared(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  size_t bytes = info[1].As<Napi::Number>().Uint32Value();
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return env.Undefined();
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    close(fd);
+    return env.Undefined();
+  }
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) return env.Undefined();
+  return Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void* data, size_t* length) {
+    munmap(data, *length);
+    delete length;
+  }, new size_t(bytes));
+}
+
 Napi::Value ProcessorName(const Napi::CallbackInfo& info) {
   char name[MPI_MAX_PROCESSOR_NAME + 1];
   int len = 0;
@@ -1351,6 +1374,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("isFinalized", IsFinalized);
   fn("abort", Abort);
   fn("wtime", Wtime);
+  fn("mapShared", MapShared);
   fn("wtick", Wtick);
   fn("processorName", ProcessorName);
   fn("libraryVersion", LibraryVersion);

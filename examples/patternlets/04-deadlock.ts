@@ -14,7 +14,8 @@
  * engine is kinder than a cluster: when every rank is blocked and no message
  * is in flight, it ends the job at once with MPI.ERR_DEADLOCK. Under the mpi
  * engine on a cluster nothing notices, and only the time limit, yours or the
- * batch system's, ends the job.)
+ * batch system's, ends the job; the report then shows the receive each rank
+ * is stuck in.)
  *
  * Run:
  *   npx mpi4ts run -n 4 --timeout 5 examples/patternlets/04-deadlock.ts

@@ -17,6 +17,7 @@ import { relayLauncherStderr } from "./launcher-noise.js";
 import { OutputFifo } from "./output-channel.js";
 import { ProgressBoard } from "./progress-board.js";
 import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "./teardown.js";
+import { BlockedStates } from "../native/blocked-state.js";
 
 export interface MpiexecOptions {
   np: number; program: string; args: string[]; hostfile?: string; mpiArgs: string[]; verbose: boolean;
@@ -129,13 +130,15 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
   }
   const board = options.progress ? new ProgressBoard(process.stdout) : undefined;
   const output = OutputFifo.create(options.tagOutput, board);
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["inherit", "inherit", "pipe"], env: { ...process.env, ...output?.env, ...env } });
+  const blocked = new BlockedStates();
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["inherit", "inherit", "pipe"], env: { ...process.env, ...output?.env, ...blocked.env, ...env } });
   const stderrRelayed = relayLauncherStderr(child.stderr!, process.stderr);
   let endedWith: number | undefined;
-  const endJob = (code: number, message: string) => {
+  // A job ended from outside (time limit, signal) says what each rank was doing, as on the local engine.
+  const endJob = (code: number, message: string, report = code !== OUTPUT_CLOSED) => {
     if (endedWith !== undefined) return;
     endedWith = code;
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${message}${report ? blocked.report(options.np) : ""}\n`);
     void endDescendants(END_GRACE_MS, MPIEXEC_GRACE_MS);
   };
   const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
@@ -158,6 +161,7 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     clearTimeout(timer);
     stopSignals();
     output?.close();
+    blocked.close();
     board?.close();
     stopOutputWatch(); // after the last relayed lines
   }

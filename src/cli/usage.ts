@@ -17,7 +17,7 @@ Runs program on N ranks. Options go before the program; everything after it is t
 options:
   -n, -np N            number of ranks (default: the number of cores, ${availableParallelism()})
   --tag-output         prefix every output line with [rank]
-  --timeout SEC        end the job with an error after SEC seconds
+  --timeout SEC        end the job with an error after SEC seconds, saying where each rank is blocked
   --oversubscribe      accepted for mpirun compatibility; the built-in engine always allows more ranks
                        than cores (waiting ranks then sleep instead of spinning)
   --no-deadlock-check  do not end a job whose ranks are all blocked with no message in flight

@@ -30,11 +30,12 @@ import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
   type MatchedMessage, type PayloadKind, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
-  type SendMode, type Sink, type TypedArray, type WorldAttributes,
+  type SendMode, type Sink, type TypedArray, type WaitCall, type WorldAttributes,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
 import { loadAddon, type NativeAddon, type Start } from "./load.js";
+import { BlockedState, NO_PEER, blockingCall } from "./blocked-state.js";
 
 const WORLD = 0;
 const SELF = 1;
@@ -72,6 +73,22 @@ function checkedTarget(target: Uint8Array, length: number): Uint8Array {
   return target.length === length ? target : target.subarray(0, length);
 }
 
+// What the launcher's report says this rank is blocked in (blocked-state.ts).
+const SEND = blockingCall("send"), SSEND = blockingCall("ssend"), RECV = blockingCall("recv"), PROBE = blockingCall("probe");
+const MPROBE = blockingCall("mprobe"), WAIT = blockingCall("wait");
+const DUP = blockingCall("Dup"), SPLIT = blockingCall("Split"), CREATE = blockingCall("Create");
+const CREATE_GROUP = blockingCall("Create_group"), SPLIT_TYPE = blockingCall("Split_type");
+const COLLECTIVE = {
+  barrier: blockingCall("Barrier"), bcast: blockingCall("Bcast"), gather: blockingCall("Gather"),
+  scatter: blockingCall("Scatter"), allgather: blockingCall("Allgather"), alltoall: blockingCall("Alltoall"),
+  reduce: blockingCall("Reduce"), allreduce: blockingCall("Allreduce"), reduceScatter: blockingCall("Reduce_scatter"),
+  scan: blockingCall("Scan"), exscan: blockingCall("Exscan"),
+} as const;
+const WAIT_CALLS: Readonly<Record<WaitCall, number>> = {
+  waitall: blockingCall("Request.waitall"), waitany: blockingCall("Request.waitany"),
+  waitsome: blockingCall("Request.waitsome"), await: WAIT,
+};
+
 function matches(envelope: Envelope, source: number, tag: number): boolean {
   return (source < 0 || envelope.source === source) && (tag === ANY_TAG || envelope.tag === tag);
 }
@@ -102,7 +119,7 @@ class MpiRequest implements EngineRequest {
   wait(): void {
     if (this.done) return;
     try {
-      this.engine.addon.wait(this.id);
+      this.engine.blocking(WAIT, -1, NO_PEER, 0, () => this.engine.addon.wait(this.id));
     } catch (e) {
       this.error = converted(e);
     }
@@ -148,7 +165,7 @@ class RecvRequest implements EngineRequest {
   wait(): void {
     if (this.done) return;
     try {
-      this.channel.engine.addon.wait(this.id);
+      this.channel.engine.blocking(WAIT, this.channel.handle, this.source, this.tag, () => this.channel.engine.addon.wait(this.id));
     } catch (e) {
       this.#fail(e);
       return;
@@ -242,10 +259,14 @@ class Channel implements PointToPoint {
       else if (request.error !== undefined) throw request.error;
       return;
     }
+    const state = this.engine.blocked;
+    state?.enter(mode === SYNCHRONOUS ? SSEND : SEND, this.handle, dest, tag);
     try {
       this.engine.addon.send(this.handle, data, dest, tag, mode === SYNCHRONOUS, kind === VALUE);
     } catch (e) {
       throw converted(e);
+    } finally {
+      state?.leave();
     }
   }
 
@@ -288,7 +309,7 @@ class Channel implements PointToPoint {
     if (held >= 0) return this.#offer(sink, this.stash[held]!);
     const addon = this.engine.addon;
     try {
-      const message = addon.mprobe(this.handle, source, tag);
+      const message = this.#mprobe(RECV, source, tag);
       const st = this.#status;
       const from = st[S_SOURCE]!, wireTag = st[S_TAG]!, length = st[S_COUNT]!;
       if (sink.expects === VALUE) {
@@ -406,7 +427,7 @@ class Channel implements PointToPoint {
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return this.stash[held]!.envelope;
     try {
-      return this.#stashProbed(this.engine.addon.mprobe(this.handle, source, tag));
+      return this.#stashProbed(this.#mprobe(PROBE, source, tag));
     } catch (e) {
       throw converted(e);
     }
@@ -420,6 +441,18 @@ class Channel implements PointToPoint {
       return message < 0 ? undefined : this.#stashProbed(message);
     } catch (e) {
       throw converted(e);
+    }
+  }
+
+  /** MPI_Mprobe, the blocking point of receives and probes, recorded as `call`. */
+  #mprobe(call: number, source: number, tag: number): number {
+    const state = this.engine.blocked;
+    if (!state) return this.engine.addon.mprobe(this.handle, source, tag);
+    state.enter(call, this.handle, source, tag);
+    try {
+      return this.engine.addon.mprobe(this.handle, source, tag);
+    } finally {
+      state.leave();
     }
   }
 
@@ -447,7 +480,7 @@ class Channel implements PointToPoint {
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return this.#matched(this.stash.splice(held, 1)[0]!);
     try {
-      return this.#matched(this.#takeProbed(this.engine.addon.mprobe(this.handle, source, tag)));
+      return this.#matched(this.#takeProbed(this.#mprobe(MPROBE, source, tag)));
     } catch (e) {
       throw converted(e);
     }
@@ -504,23 +537,23 @@ class NativeComm extends Channel implements EngineComm {
   }
 
   dup(): EngineComm {
-    return this.#wrap(() => this.engine.addon.commDup(this.handle))!;
+    return this.#wrap(DUP, () => this.engine.addon.commDup(this.handle))!;
   }
 
   split(color: number, key: number): EngineComm | null {
-    return this.#wrap(() => this.engine.addon.commSplit(this.handle, color < 0 ? -1 : color, key));
+    return this.#wrap(SPLIT, () => this.engine.addon.commSplit(this.handle, color < 0 ? -1 : color, key));
   }
 
   create(worldRanks: readonly number[]): EngineComm | null {
-    return this.#wrap(() => this.engine.addon.commCreate(this.handle, Int32Array.from(worldRanks)));
+    return this.#wrap(CREATE, () => this.engine.addon.commCreate(this.handle, Int32Array.from(worldRanks)));
   }
 
   createGroup(worldRanks: readonly number[], tag: number): EngineComm {
-    return this.#wrap(() => this.engine.addon.commCreateGroup(this.handle, Int32Array.from(worldRanks), tag))!;
+    return this.#wrap(CREATE_GROUP, () => this.engine.addon.commCreateGroup(this.handle, Int32Array.from(worldRanks), tag))!;
   }
 
   splitShared(take: boolean, key: number): EngineComm | null {
-    return this.#wrap(() => this.engine.addon.commSplitShared(this.handle, take, key));
+    return this.#wrap(SPLIT_TYPE, () => this.engine.addon.commSplitShared(this.handle, take, key));
   }
 
   free(): void {
@@ -533,10 +566,10 @@ class NativeComm extends Channel implements EngineComm {
     }
   }
 
-  #wrap(make: () => number): NativeComm | null {
+  #wrap(call: number, make: () => number): NativeComm | null {
     let handle: number;
     try {
-      handle = make();
+      handle = this.engine.blocking(call, this.handle, NO_PEER, 0, make);
       return handle < 0 ? null : new NativeComm(this.engine, handle);
     } catch (e) {
       throw converted(e);
@@ -576,6 +609,11 @@ class NativeCollectives implements Collectives {
       throw converted(e);
     }
   }
+
+  /** A blocking collective: `#run`, recorded as what this rank is blocked in. */
+  #blocking(call: number, f: (addon: NativeAddon) => void): void {
+    this.engine.blocking(call, this.handle, NO_PEER, 0, () => this.#run(f));
+  }
   /**
    * Starts `f` (nonblocking), or makes its persistent request. `rounds` run before each round begins and after it
    * completes: what MPI may overwrite is saved and written back, a copy of an overlapping send buffer refreshed.
@@ -588,32 +626,32 @@ class NativeCollectives implements Collectives {
   }
 
   barrier(): void {
-    this.#run((a) => a.barrier(this.handle));
+    this.#blocking(COLLECTIVE.barrier, (a) => a.barrier(this.handle));
     this.afterBarrier();
   }
-  bcast(buf: Uint8Array, root: number): void { this.#run((a) => a.bcast(this.handle, buf, root)); }
+  bcast(buf: Uint8Array, root: number): void { this.#blocking(COLLECTIVE.bcast, (a) => a.bcast(this.handle, buf, root)); }
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
-    this.#run((a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false));
+    this.#blocking(COLLECTIVE.gather, (a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false));
   }
   scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
-    this.#run((a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, false));
+    this.#blocking(COLLECTIVE.scatter, (a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, false));
   }
   allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
-    this.#run((a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), false));
+    this.#blocking(COLLECTIVE.allgather, (a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), false));
   }
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
     const sc = Int32Array.from(sendCounts), sd = Int32Array.from(sendDispls), rc = Int32Array.from(recvCounts), rd = Int32Array.from(recvDispls);
-    this.#run((a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, false));
+    this.#blocking(COLLECTIVE.alltoall, (a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, false));
   }
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
-    this.#run((a) => a.reduce(this.handle, send, recv, o, c, root, false));
+    this.#blocking(COLLECTIVE.reduce, (a) => a.reduce(this.handle, send, recv, o, c, root, false));
   }
   allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
-    this.#run((a) => a.allreduce(this.handle, send, recv, o, c, 0, false));
+    this.#blocking(COLLECTIVE.allreduce, (a) => a.allreduce(this.handle, send, recv, o, c, 0, false));
   }
   reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): void {
     const [o, c] = opArgs(op);
@@ -621,20 +659,20 @@ class NativeCollectives implements Collectives {
     send = unaliased(send, recv);
     // With IN_PLACE MPI may use the whole buffer as scratch; the interface promises all past this rank's block kept.
     const tail = send === null ? recv.slice(counts[this.rank]) : undefined;
-    this.#run((a) => a.reduceScatter(this.handle, send, recv, n, o, c, block, false));
+    this.#blocking(COLLECTIVE.reduceScatter, (a) => a.reduceScatter(this.handle, send, recv, n, o, c, block, false));
     if (tail) (recv as Uint8Array).set(tail as Uint8Array, counts[this.rank]);
   }
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
-    this.#run((a) => a.scan(this.handle, send, recv, o, c, 0, false));
+    this.#blocking(COLLECTIVE.scan, (a) => a.scan(this.handle, send, recv, o, c, 0, false));
   }
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
     // MPI leaves rank 0's buffer undefined; the interface promises it unchanged.
     const keep = this.rank === 0 ? recv.slice() : undefined;
-    this.#run((a) => a.exscan(this.handle, send, recv, o, c, 0, false));
+    this.#blocking(COLLECTIVE.exscan, (a) => a.exscan(this.handle, send, recv, o, c, 0, false));
     if (keep) (recv as Uint8Array).set(keep as Uint8Array);
   }
   ibarrier(): EngineRequest { return this.#request((a, s) => a.ibarrier(this.handle, ...initArg(s))); }
@@ -822,6 +860,30 @@ export class NativeEngine implements Engine {
     this.#valueHeader = addon.valueHeader();
     this.world = new NativeComm(this, WORLD);
     this.self = new NativeComm(this, SELF);
+    this.blocked = BlockedState.open(this.world.rank, (file, bytes) => addon.mapShared(file, bytes));
+  }
+
+  /** Where this rank records what it is blocked in, for the launcher's report (when the launcher is on this host). */
+  readonly blocked: BlockedState | undefined;
+
+  /** Runs a blocking MPI call with it recorded as what this rank is blocked in. */
+  blocking<T>(call: number, comm: number, peer: number, tag: number, f: () => T): T {
+    const state = this.blocked;
+    if (!state) return f();
+    state.enter(call, comm, peer, tag);
+    try {
+      return f();
+    } finally {
+      state.leave();
+    }
+  }
+
+  /** Request.waitall and friends: a loop of tests (MPI's own waits need MPI requests), recorded as blocked. */
+  waitUntil(call: WaitCall, done: () => boolean): void {
+    if (done()) return;
+    this.blocking(WAIT_CALLS[call], -1, NO_PEER, 0, () => {
+      while (!done()) this.waitForActivity();
+    });
   }
 
   /** Nonblocking receives posted and not yet complete (MPI_Irecvs: cancelled at finalize). */

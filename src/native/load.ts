@@ -28,6 +28,8 @@ export interface NativeAddon {
   isFinalized(): boolean;
   abort(comm: number, code: number): never;
   wtime(): number;
+  /** A file mapped shared, for the launcher to read (src/native/blocked-state.ts); undefined when it cannot be made. */
+  mapShared(path: string, bytes: number): ArrayBuffer | undefined;
   wtick(): number;
   processorName(): string;
   libraryVersion(): string;

@@ -1,7 +1,7 @@
 /**
  * `mpi4ts run --engine mpi`, black-box, as the local engine behaves: rank output relayed in whole lines (through
- * mpirun, 10-15% of these lines came out split or mixed), exit code 124 at --timeout, and nothing left in the
- * temporary directory by a job that ends in MPI_Abort.
+ * mpirun, 10-15% of these lines came out split or mixed), exit code 124 at --timeout, what each rank is blocked
+ * in when the job is ended from outside, and nothing left in the temporary directory by a job that ends in MPI_Abort.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { explain, mpi4ts } from "../support/jobs.js";
 import { openmpiSkip } from "../native/support.js";
-import { F, checkRelayedLines } from "./support.js";
+import { F, checkRelayedLines, startJob } from "./support.js";
 
 const MPI = ["run", "--engine", "mpi", "--oversubscribe"];
 const tmp = mkdtempSync(join(tmpdir(), "mpi4ts-mpi-launcher-test-"));
@@ -29,6 +29,23 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     const r = await mpi4ts([...MPI, "-n", "2", "--timeout", "1.5", `${F}/forever.ts`], { timeoutMs: 60_000 });
     assert.equal(r.code, 124, explain(r));
     assert.match(r.stderr, /mpi4ts: the job exceeded --timeout 1\.5 s/);
+  });
+
+  it("says what each rank is blocked in when the job ends at --timeout or on Ctrl-C", async () => {
+    const expected = [
+      "  rank 0: blocked in Barrier on MPI_COMM_WORLD",
+      "  rank 1: blocked in Request.waitall",
+      "  rank 2: blocked in ssend(dest=0, tag=8) on MPI_COMM_WORLD",
+      "  rank 3: running",
+    ];
+    const timedOut = await mpi4ts([...MPI, "-n", "4", "--timeout", "4", `${F}/blocked.ts`], { timeoutMs: 60_000 });
+    assert.equal(timedOut.code, 124, explain(timedOut));
+    assert.ok(timedOut.stderr.includes(`mpi4ts: the job exceeded --timeout 4 s\n${expected.join("\n")}\n`), explain(timedOut));
+    const job = await startJob([...MPI, "-n", "4", `${F}/blocked.ts`], 4);
+    await new Promise((r) => setTimeout(r, 1000)); // into their calls
+    job.child.kill("SIGINT");
+    assert.equal(await job.exited(20_000), 130, job.stderr());
+    assert.ok(job.stderr().includes(`mpi4ts: received SIGINT; ending every rank\n${expected.join("\n")}\n`), job.stderr());
   });
 
   it("gives the launcher's stdin to rank 0 and an empty stdin to the others", async () => {

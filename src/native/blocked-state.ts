@@ -1,0 +1,110 @@
+/**
+ * What each rank of an mpi-engine job is blocked in, for the launcher's report when the job hangs (`--timeout`,
+ * Ctrl-C and the other signals), as the local engine reports from its shared memory.
+ *
+ * MPI offers no such view, and a rank blocked inside MPI runs no JavaScript to ask. So the rank writes the call
+ * before it enters MPI and clears it after, into a small file of the launcher's job directory that the addon maps
+ * shared (`mapShared`): each write is a memory store, and the launcher reads the files whatever the ranks are
+ * doing. Only ranks on the launcher's host find the directory; the report says so of the others.
+ *
+ * A rank's record is four Int32 words: its state, the call (an index into CALLS), the communicator (its handle:
+ * 0 is MPI_COMM_WORLD, 1 MPI_COMM_SELF, -1 unknown) and the peer (a communicator rank, ANY_SOURCE or -3 for none) with the
+ * tag. Writes are not atomic as a group: the state word goes last on entry and first on exit, so a reader sees
+ * a whole record or "running".
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { ANY_SOURCE, ANY_TAG } from "../constants.js";
+
+const DIR_VARIABLE = "MPI4TS_STATE_DIR";
+const HOST_VARIABLE = "MPI4TS_STATE_HOST";
+const RECORD_BYTES = 32;
+const STATE = 0, CALL = 1, COMM = 2, PEER = 3, TAG = 4;
+const RUNNING = 0, BLOCKED = 1;
+/** No peer: collectives, waits over several requests. */
+export const NO_PEER = -3;
+
+/** The calls a rank can be blocked in; callers use `blockingCall(name)` once, at module load. */
+const CALLS = [
+  "", "recv", "probe", "mprobe", "send", "ssend", "wait", "Request.waitall", "Request.waitany", "Request.waitsome",
+  "Barrier", "Bcast", "Gather", "Scatter", "Allgather", "Alltoall", "Reduce", "Allreduce", "Reduce_scatter", "Scan",
+  "Exscan", "Dup", "Split", "Create", "Create_group", "Split_type",
+] as const;
+export type BlockingCall = (typeof CALLS)[number];
+
+/** The code of a call, for `BlockedState.enter`. */
+export function blockingCall(name: Exclude<BlockingCall, "">): number {
+  return CALLS.indexOf(name);
+}
+
+/** A rank's record: written around every blocking MPI call. */
+export class BlockedState {
+  readonly #words: Int32Array;
+
+  private constructor(words: Int32Array) {
+    this.#words = words;
+  }
+
+  /** In a rank: its record, when the launcher that started it is on this host (else nothing is recorded). */
+  static open(worldRank: number, map: (path: string, bytes: number) => ArrayBuffer | undefined,
+    env: NodeJS.ProcessEnv = process.env): BlockedState | undefined {
+    const dir = env[DIR_VARIABLE];
+    if (!dir || env[HOST_VARIABLE] !== hostname() || !existsSync(dir)) return undefined;
+    const buffer = map(join(dir, `rank-${worldRank}`), RECORD_BYTES);
+    return buffer ? new BlockedState(new Int32Array(buffer)) : undefined;
+  }
+
+  enter(call: number, comm: number, peer: number, tag: number): void {
+    const w = this.#words;
+    w[CALL] = call; w[COMM] = comm; w[PEER] = peer; w[TAG] = tag;
+    w[STATE] = BLOCKED;
+  }
+
+  leave(): void {
+    this.#words[STATE] = RUNNING;
+  }
+}
+
+/** In the launcher: the job's directory of records, and the report made from them. */
+export class BlockedStates {
+  readonly env: Record<string, string>;
+  readonly #dir: string;
+
+  constructor() {
+    this.#dir = mkdtempSync(join(tmpdir(), "mpi4ts-state-"));
+    this.env = { [DIR_VARIABLE]: this.#dir, [HOST_VARIABLE]: hostname() };
+    // close() removes it; this is for a launcher that dies of an error on the way there.
+    process.once("exit", () => this.close());
+  }
+
+  /** One line per rank ("  rank 1: blocked in recv(source=0, tag=5) on MPI_COMM_WORLD"), after a newline. */
+  report(size: number): string {
+    const lines: string[] = [];
+    for (let rank = 0; rank < size; rank++) lines.push(`  rank ${rank}: ${this.#describe(rank)}`);
+    return `\n${lines.join("\n")}`;
+  }
+
+  #describe(rank: number): string {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(this.#dir, `rank-${rank}`));
+    } catch {
+      return `no report (not on this host, or not started)`;
+    }
+    if (bytes.length < RECORD_BYTES) return "no report";
+    const w = new Int32Array(bytes.buffer, bytes.byteOffset, RECORD_BYTES / 4);
+    if (w[STATE] !== BLOCKED) return "running";
+    const call = CALLS[w[CALL]!] ?? "an MPI call";
+    const handle = w[COMM]!;
+    const on = handle < 0 ? "" : ` on ${handle === 0 ? "MPI_COMM_WORLD" : handle === 1 ? "MPI_COMM_SELF" : `communicator #${handle}`}`;
+    const peer = w[PEER]!, tag = w[TAG]!;
+    if (peer === NO_PEER) return `blocked in ${call}${on}`;
+    const who = call === "send" || call === "ssend" ? `dest=${peer}` : `source=${peer === ANY_SOURCE ? "ANY_SOURCE" : peer}`;
+    return `blocked in ${call}(${who}, tag=${tag === ANY_TAG ? "ANY_TAG" : tag})${on}`;
+  }
+
+  close(): void {
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
