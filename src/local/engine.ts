@@ -54,8 +54,12 @@ const YIELD_MS = 0.2;
 const WAIT_SLICE_MS = 250;
 /** How soon a blocked rank with backlogged records looks whether their inboxes have room. */
 const BACKLOG_POLL_MS = 1;
-/** The largest message: its record's length word (R_LENGTH) is an Int32. */
-export const MAX_MESSAGE_BYTES = 0x7fffffff;
+/**
+ * A record's length word (R_LENGTH) is an Int32: a longer message (2 GiB or more, always a handoff) has LARGE
+ * there, and the receiver reads its length from the handoff itself.
+ */
+const MAX_RECORD_LENGTH = 0x7fffffff;
+const LARGE = -1;
 
 interface Unexpected {
   readonly context: number;
@@ -336,12 +340,6 @@ export class LocalEngine implements Engine {
 
   /** Puts a message into the destination's inbox (inline or as a handoff) and returns its id. */
   deposit(channel: Channel, data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): number {
-    if (data.length > MAX_MESSAGE_BYTES) {
-      // Checked before anything is sent: the record's length word would wrap, and the receiver fail instead.
-      throw new MPIError("ERR_COUNT",
-        `send on rank ${this.worldRank}: a message of ${data.length} bytes is larger than the local engine carries ` +
-        `(at most ${MAX_MESSAGE_BYTES} bytes, 2 GiB - 1: a message's length is one Int32 word of its record)`);
-    }
     const destWorld = channel.worldRanks[dest]!;
     const inbox = this.#inboxes[destWorld]!;
     const id = this.#nextId;
@@ -350,6 +348,7 @@ export class LocalEngine implements Engine {
     const { context, rank: source } = channel;
     const flags = (kind << 4) | sync;
     const backlog = this.#backlogs[destWorld];
+    const length = data.length > MAX_RECORD_LENGTH ? LARGE : data.length;
     const inline = !backlog && data.length <= this.#job.layout.eagerLimit && fitsRing(inbox, data.length);
     if (inline && tryAppend(inbox, RECORD_EAGER | flags, context, source, tag, data.length, id, this.worldRank, data)) {
       return id;
@@ -358,8 +357,8 @@ export class LocalEngine implements Engine {
     // small HANDOFF record to the ring, or, when even that does not fit or records wait already, to the backlog.
     this.#handoffs.post(destWorld, id, data);
     const type = RECORD_HANDOFF | flags;
-    if (!backlog && tryAppend(inbox, type, context, source, tag, data.length, id, this.worldRank, null)) return id;
-    const record: Backlogged = { type, context, source, tag, length: data.length, id };
+    if (!backlog && tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, null)) return id;
+    const record: Backlogged = { type, context, source, tag, length, id };
     if (backlog) backlog.push(record);
     else this.#backlogs[destWorld] = [record];
     this.#backlogged++;
@@ -526,9 +525,10 @@ export class LocalEngine implements Engine {
     const context = words[w + R_CONTEXT]!;
     const source = words[w + R_SOURCE]!;
     const tag = words[w + R_TAG]!;
-    const length = words[w + R_LENGTH]!;
     const id = words[w + R_ID]!;
     const sender = words[w + R_SENDER]!;
+    let length = words[w + R_LENGTH]!;
+    if (length === LARGE) length = this.#handoffs.lengthOf(sender, id);
     const kind = ((type >> 4) & 0xf) as PayloadKind;
     const sync = (type & SYNC_FLAG) !== 0;
     const handoff = record === RECORD_HANDOFF;

@@ -64,18 +64,30 @@ export class Handoffs {
       return;
     }
     const port = this.#port(peer);
-    let waiting = this.#arrived.get(peer)?.get(id);
-    while (!waiting) {
-      // The sender posts before it publishes the record that led us here, so the delivery is already queued.
-      if (!this.#pull(peer, port, id)) throw new MPIError("ERR_INTERN", `handoff ${id} from rank ${peer} never arrived`);
-      waiting = this.#arrived.get(peer)?.get(id);
-    }
+    const waiting = this.#arrival(peer, port, id);
     this.#arrived.get(peer)!.delete(id);
     try {
       consume(new Uint8Array(waiting.sab, 0, waiting.length));
     } finally {
       port.postMessage({ ret: waiting.sab } satisfies Return);
     }
+  }
+
+  /** The length of handoff `id` from `peer` (for messages whose record cannot hold it: 2 GiB or more). */
+  lengthOf(peer: number, id: number): number {
+    if (peer === this.#self) return this.#toSelf.get(id)?.length ?? 0;
+    return this.#arrival(peer, this.#port(peer), id).length;
+  }
+
+  /** Handoff `id` from `peer`, pulled off the port if need be (it stays there for `take`). */
+  #arrival(peer: number, port: MessagePort, id: number): Delivery {
+    let waiting = this.#arrived.get(peer)?.get(id);
+    while (!waiting) {
+      // The sender posts before it publishes the record that led us here, so the delivery is already queued.
+      if (!this.#pull(peer, port, id)) throw new MPIError("ERR_INTERN", `handoff ${id} from rank ${peer} never arrived`);
+      waiting = this.#arrived.get(peer)?.get(id);
+    }
+    return waiting;
   }
 
   /** Gives `sab` to world rank `peer` under `key` (the peer takes it with `takeGift`). */
