@@ -33,9 +33,9 @@
 namespace {
 
 // ---- status array --------------------------------------------------------------------------------------
-// [0] source, [1] tag, [2] count in bytes, [3] error class (0 = none), [4] cancelled, [5] message id (or landed
-// id), [6] 1 when a landed message starts with the value header
-enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_CANCELLED = 4, ST_MESSAGE = 5, ST_VALUE = 6, ST_LEN = 8 };
+// [0] source, [1] tag, [2] count in bytes (its low 32 bits), [3] error class (0 = none), [4] cancelled, [5] message
+// id (or landed id), [6] 1 when a landed message starts with the value header, [7] the count's high 32 bits
+enum { ST_SOURCE = 0, ST_TAG = 1, ST_COUNT = 2, ST_ERROR = 3, ST_CANCELLED = 4, ST_MESSAGE = 5, ST_VALUE = 6, ST_COUNT_HIGH = 7, ST_LEN = 8 };
 int32_t* g_status = nullptr;
 int32_t g_status_fallback[ST_LEN];
 Napi::Reference<Napi::Value> g_status_ref;
@@ -240,9 +240,59 @@ View viewArg(const Napi::CallbackInfo& info, size_t i) {
 
 int byteCount(Napi::Env env, size_t bytes) {
   if (bytes > static_cast<size_t>(INT32_MAX)) {
-    throwClass(env, "ERR_COUNT", "mpi4ts native: messages above 2 GiB - 1 bytes are not supported");
+    throwClass(env, "ERR_COUNT", "mpi4ts native: collectives of buffers above 2 GiB - 1 bytes are not supported");
   }
   return static_cast<int>(bytes);
+}
+
+// Point-to-point messages of any size. MPI-3.1 counts are ints (MPI-4's _c calls are not in Open MPI 4.1), so a
+// buffer of more than INT_MAX bytes goes as one element of a type made of 1 GiB blocks and the rest; smaller ones
+// as plain MPI_BYTE counts, as before. The type is freed when the span goes: MPI keeps it while a nonblocking
+// operation uses it.
+constexpr size_t kBlockBytes = size_t(1) << 30;
+MPI_Datatype largeBytesType(size_t bytes) {
+  MPI_Datatype block, type;
+  MPI_Type_contiguous(static_cast<int>(kBlockBytes), MPI_BYTE, &block);
+  int lengths[2] = {static_cast<int>(bytes / kBlockBytes), static_cast<int>(bytes % kBlockBytes)};
+  MPI_Aint displs[2] = {0, static_cast<MPI_Aint>(bytes / kBlockBytes * kBlockBytes)};
+  MPI_Datatype types[2] = {block, MPI_BYTE};
+  MPI_Type_create_struct(lengths[1] ? 2 : 1, lengths, displs, types, &type);
+  MPI_Type_commit(&type);
+  MPI_Type_free(&block);
+  return type;
+}
+
+struct ByteSpan {
+  int count;
+  MPI_Datatype type;
+  explicit ByteSpan(size_t bytes)
+      : count(bytes > static_cast<size_t>(INT32_MAX) ? 1 : static_cast<int>(bytes)),
+        type(bytes > static_cast<size_t>(INT32_MAX) ? largeBytesType(bytes) : MPI_BYTE) {}
+  ByteSpan(const ByteSpan&) = delete;
+  ByteSpan& operator=(const ByteSpan&) = delete;
+  ~ByteSpan() {
+    if (type != MPI_BYTE) MPI_Type_free(&type);
+  }
+};
+
+// Two byte ranges at absolute addresses as one committed type (used with MPI_BOTTOM): a value's header and its
+// bytes, a receive target and the landing behind it. The caller frees it.
+MPI_Datatype twoBlocks(const void* a, size_t aBytes, const void* b, size_t bBytes) {
+  MPI_Aint at[2];
+  MPI_Get_address(a, &at[0]);
+  MPI_Get_address(b, &at[1]);
+  MPI_Datatype both;
+  if (aBytes <= static_cast<size_t>(INT32_MAX) && bBytes <= static_cast<size_t>(INT32_MAX)) {
+    int lengths[2] = {static_cast<int>(aBytes), static_cast<int>(bBytes)};
+    MPI_Type_create_hindexed(2, lengths, at, MPI_BYTE, &both);
+  } else {
+    ByteSpan first(aBytes), second(bBytes);
+    int lengths[2] = {first.count, second.count};
+    MPI_Datatype types[2] = {first.type, second.type};
+    MPI_Type_create_struct(2, lengths, at, types, &both);
+  }
+  MPI_Type_commit(&both);
+  return both;
 }
 
 MPI_Datatype datatypeOf(napi_typedarray_type t) {
@@ -544,12 +594,19 @@ void writeStatus(const MPI_Status& st) {
   g_status[ST_SOURCE] = st.MPI_SOURCE;
   g_status[ST_TAG] = st.MPI_TAG;
   int count = 0;
-  MPI_Get_count(&st, MPI_BYTE, &count);
-  g_status[ST_COUNT] = count;
+  MPI_Count bytes = 0;
+  MPI_Get_elements_x(&st, MPI_BYTE, &bytes);
+  g_status[ST_COUNT] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(bytes)));
+  g_status[ST_COUNT_HIGH] = static_cast<int32_t>(static_cast<uint64_t>(bytes) >> 32);
   g_status[ST_ERROR] = 0;
   int flag = 0;
   MPI_Test_cancelled(&st, &flag);
   g_status[ST_CANCELLED] = flag;
+}
+
+// The byte count writeStatus recorded.
+size_t statusBytes() {
+  return static_cast<size_t>(static_cast<uint32_t>(g_status[ST_COUNT])) | (static_cast<size_t>(static_cast<uint32_t>(g_status[ST_COUNT_HIGH])) << 32);
 }
 
 // Completes a request's bookkeeping: drops references and the op, then frees the slot.
@@ -950,9 +1007,12 @@ Napi::Value SendLike(const Napi::CallbackInfo& info, bool nb) {
   bool value = info[5].ToBoolean().Value();
   auto r = requestIf(nb);
   auto call = sync ? MPI_CALL(MPI_Ssend, MPI_Issend) : MPI_CALL(MPI_Send, MPI_Isend);
-  if (!value) return callOrStart(info, nb, r, call, {1}, -1, v.data, byteCount(env, v.bytes), MPI_BYTE, dest, tag, c);
-  int total = byteCount(env, v.bytes + kHeaderBytes);
+  if (!value) {
+    ByteSpan span(v.bytes);
+    return callOrStart(info, nb, r, call, {1}, -1, v.data, span.count, span.type, dest, tag, c);
+  }
   if (v.bytes + kHeaderBytes <= kStagedValueBytes) {
+    int total = static_cast<int>(v.bytes + kHeaderBytes);
     uint8_t onStack[kStagedValueBytes];
     uint8_t* staged = onStack;
     if (nb) {
@@ -963,13 +1023,7 @@ Napi::Value SendLike(const Napi::CallbackInfo& info, bool nb) {
     memcpy(staged + kHeaderBytes, v.data, v.bytes);
     return callOrStart(info, nb, r, call, {}, -1, static_cast<void*>(staged), total, MPI_BYTE, dest, tag, c);
   }
-  MPI_Aint at[2];
-  MPI_Get_address(kValueHeader, &at[0]);
-  MPI_Get_address(v.data, &at[1]);
-  int lengths[2] = {static_cast<int>(kHeaderBytes), static_cast<int>(v.bytes)};
-  MPI_Datatype framed;
-  MPI_Type_create_hindexed(2, lengths, at, MPI_BYTE, &framed);
-  MPI_Type_commit(&framed);
+  MPI_Datatype framed = twoBlocks(kValueHeader, kHeaderBytes, v.data, v.bytes);
   // Freeing a datatype while a nonblocking send uses it is allowed: MPI keeps it until the send completes.
   struct FreeType {
     MPI_Datatype* t;
@@ -1036,7 +1090,8 @@ Napi::Value Mrecv(const Napi::CallbackInfo& info) {
   View v = viewArg(info, 1);
   MPI_Message m = takeMessage(info, 0);
   MPI_Status st;
-  check(env, MPI_Mrecv(v.data, byteCount(env, v.bytes), MPI_BYTE, &m, &st), "MPI_Mrecv");
+  ByteSpan span(v.bytes);
+  check(env, MPI_Mrecv(v.data, span.count, span.type, &m, &st), "MPI_Mrecv");
   return env.Undefined();
 }
 
@@ -1058,18 +1113,13 @@ Napi::Value IrecvInto(const Napi::CallbackInfo& info) {
   MPI_Comm c = commArg(info, 0);
   int source = mapSource(intArg(info, 1)), tag = mapTag(intArg(info, 2));
   View target = viewArg(info, 3);
-  int direct = byteCount(env, target.bytes);
   auto r = std::make_unique<Req>();
   r->landing = acquireLanding(env);
   r->direct = target.data;
   r->directBytes = target.bytes;
-  MPI_Aint at[2];
-  MPI_Get_address(target.data, &at[0]);
-  MPI_Get_address(r->landing, &at[1]);
-  int lengths[2] = {direct, static_cast<int>(std::min<size_t>(landingBytes(), static_cast<size_t>(INT32_MAX - direct)))};
-  MPI_Datatype both;
-  MPI_Type_create_hindexed(2, lengths, at, MPI_BYTE, &both);
-  MPI_Type_commit(&both);
+  // Up to 2 GiB in all the landing takes what comes past the target; a larger target gets a whole landing.
+  size_t direct = target.bytes, max = static_cast<size_t>(INT32_MAX);
+  MPI_Datatype both = twoBlocks(target.data, direct, r->landing, direct <= max ? std::min(landingBytes(), max - direct) : landingBytes());
   int rc = MPI_Irecv(MPI_BOTTOM, 1, both, source, tag, c, &r->req);
   MPI_Type_free(&both);  // MPI keeps it until the receive completes
   if (rc != MPI_SUCCESS) releaseLanding(r->landing, 0);
@@ -1087,11 +1137,11 @@ void land(Req& r) {
     g_status[ST_MESSAGE] = -1;
   } else {
     if (r.direct) {
-      size_t bytes = static_cast<size_t>(g_status[ST_COUNT]);
+      size_t bytes = statusBytes();
       g_status[ST_VALUE] = startsWithHeader(r.direct, std::min(bytes, r.directBytes)) ? 1 : 0;
       g_status[ST_MESSAGE] = g_landed.add({r.landing, bytes > r.directBytes ? bytes - r.directBytes : 0});
     } else {
-      size_t bytes = static_cast<size_t>(g_status[ST_COUNT]);
+      size_t bytes = statusBytes();
       g_status[ST_VALUE] = startsWithHeader(r.landing, bytes) ? 1 : 0;
       g_status[ST_MESSAGE] = g_landed.add({r.landing, bytes});
     }
@@ -1110,7 +1160,7 @@ Napi::Value TakeLanded(const Napi::CallbackInfo& info) {
   Landed landed = g_landed.items[id];
   g_landed.remove(id);
   View target = viewArg(info, 1);
-  size_t offset = static_cast<size_t>(intArg(info, 2));
+  size_t offset = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
   if (target.present && offset + target.bytes <= landed.bytes) {
     memcpy(target.data, static_cast<uint8_t*>(landed.base) + offset, target.bytes);
   }

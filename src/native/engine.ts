@@ -48,6 +48,12 @@ const S_COUNT = 2;
 const S_CANCELLED = 4;
 const S_MESSAGE = 5;
 const S_VALUE = 6;
+const S_COUNT_HIGH = 7;
+
+/** The byte count of the message the status array describes (its two words: messages may pass 4 GiB). */
+function countOf(st: Int32Array): number {
+  return (st[S_COUNT]! >>> 0) + st[S_COUNT_HIGH]! * 2 ** 32;
+}
 /** Bytes of the header in front of a VALUE message's codec bytes. */
 const VALUE_HEADER = 8;
 /** Buffer receives from this size on are posted straight into the buffer (below it, one copy out of a landing is cheaper than making a datatype). */
@@ -311,7 +317,7 @@ class Channel implements PointToPoint {
     try {
       const message = this.#mprobe(RECV, source, tag);
       const st = this.#status;
-      const from = st[S_SOURCE]!, wireTag = st[S_TAG]!, length = st[S_COUNT]!;
+      const from = st[S_SOURCE]!, wireTag = st[S_TAG]!, length = countOf(st);
       if (sink.expects === VALUE) {
         const bytes = new Uint8Array(length);
         addon.mrecv(message, bytes);
@@ -392,7 +398,7 @@ class Channel implements PointToPoint {
     const isValue = st[S_VALUE] === 1;
     const addon = this.engine.addon;
     if (direct) {
-      const length = st[S_COUNT]!;
+      const length = countOf(st);
       if (!isValue && length <= direct.length) {
         addon.takeLanded(landed, null, 0);
         return { source: st[S_SOURCE]!, tag: st[S_TAG]!, byteLength: length, kind: BUFFER };
@@ -405,7 +411,7 @@ class Channel implements PointToPoint {
       return this.#offer(sink, this.#held(st[S_SOURCE]!, st[S_TAG]!, bytes));
     }
     const offset = isValue ? VALUE_HEADER : 0;
-    const envelope: Envelope = { source: st[S_SOURCE]!, tag: st[S_TAG]!, byteLength: st[S_COUNT]! - offset, kind: isValue ? VALUE : BUFFER };
+    const envelope: Envelope = { source: st[S_SOURCE]!, tag: st[S_TAG]!, byteLength: countOf(st) - offset, kind: isValue ? VALUE : BUFFER };
     let target: Uint8Array;
     try {
       target = checkedTarget(sink(envelope), envelope.byteLength);
@@ -466,7 +472,7 @@ class Channel implements PointToPoint {
   #takeProbed(message: number): Held {
     const st = this.#status;
     const from = st[S_SOURCE]!, tag = st[S_TAG]!;
-    const bytes = new Uint8Array(st[S_COUNT]!);
+    const bytes = new Uint8Array(countOf(st));
     this.engine.addon.mrecv(message, bytes);
     return this.#held(from, tag, bytes);
   }
