@@ -1,0 +1,123 @@
+// sizes: 1 2 3 4
+/**
+ * Intercommunicators: Create_intercomm between the even and the odd ranks of COMM_WORLD (uneven groups at odd
+ * sizes), remote size and group, point-to-point in remote ranks (values and buffers, blocking, nonblocking,
+ * probes, ANY_SOURCE statuses), Dup's separate matching space, Merge's order for every combination of `high`,
+ * the collectives with ROOT / PROC_NULL, refusals before anything is sent, Free and Disconnect. On one rank:
+ * the refusal of a group that would be its own remote group.
+ */
+import assert from "node:assert/strict";
+import { MPI } from "mpi4ts";
+import { expectError } from "../support/expect-error.js";
+
+const world = MPI.COMM_WORLD;
+const rank = world.rank, size = world.size;
+
+if (size === 1) {
+  expectError("ERR_ARG", () => MPI.COMM_SELF.Create_intercomm(0, world, 0, 1), /disjoint/);
+  expectError("ERR_RANK", () => MPI.COMM_SELF.Create_intercomm(1, world, 0, 1), /localLeader 1/);
+  assert.equal(world.Is_inter(), false);
+} else {
+  const color = rank % 2;
+  const members = (c: number) => Array.from({ length: size }, (_, r) => r).filter((r) => r % 2 === c);
+  const mine = members(color), theirs = members(1 - color);
+  const local = world.Split(color, rank);
+  // The leaders are world ranks 0 (evens) and 1 (odds).
+  const inter = local.Create_intercomm(0, world, 1 - color, 7);
+
+  assert.ok(inter instanceof MPI.Intercomm);
+  assert.equal(inter.Is_inter(), true);
+  assert.equal(inter.Is_intra(), false);
+  assert.equal(inter.rank, local.rank);
+  assert.equal(inter.size, mine.length);
+  assert.equal(inter.Get_remote_size(), theirs.length);
+  assert.deepEqual(inter.Get_group().Translate_ranks(), mine);
+  assert.deepEqual(inter.Get_remote_group().Translate_ranks(), theirs);
+
+  // Values: every rank sends to every remote rank; receives with ANY_SOURCE report remote ranks.
+  for (let j = 0; j < theirs.length; j++) inter.send({ from: inter.rank, to: j, color }, j, 5);
+  const seen = new Set<number>();
+  for (let j = 0; j < theirs.length; j++) {
+    const status = new MPI.Status();
+    const got = inter.recv<{ from: number; to: number; color: number }>(MPI.ANY_SOURCE, 5, status);
+    assert.equal(got.color, 1 - color);
+    assert.equal(got.to, inter.rank);
+    assert.equal(status.Get_source(), got.from, "the status names the sender's rank in the remote group");
+    seen.add(got.from);
+  }
+  assert.equal(seen.size, theirs.length);
+
+  // Buffers between partners (local rank i and remote rank i, where both exist), blocking and nonblocking.
+  const partner = inter.rank < theirs.length ? inter.rank : MPI.PROC_NULL;
+  const out = Int32Array.from([rank, rank * 10, rank * 100]);
+  const into = new Int32Array(3);
+  const request = inter.Irecv(into, partner, 9);
+  inter.Send(out, partner, 9);
+  await request;
+  if (partner !== MPI.PROC_NULL) assert.deepEqual([...into], [theirs[partner]!, theirs[partner]! * 10, theirs[partner]! * 100]);
+  if (partner !== MPI.PROC_NULL) {
+    const sendRequest = inter.isend(`hello from ${rank}`, partner, 11);
+    const status = new MPI.Status();
+    inter.probe(partner, 11, status);
+    assert.equal(status.Get_source(), partner);
+    assert.equal(inter.recv(partner, 11), `hello from ${theirs[partner]}`);
+    await sendRequest;
+    assert.equal(inter.sendrecv(rank, partner, 12, partner, 12), theirs[partner]);
+  }
+
+  // A duplicate is a separate matching space over the same groups.
+  const dup = inter.Dup();
+  assert.ok(dup instanceof MPI.Intercomm);
+  assert.equal(dup.Get_remote_size(), theirs.length);
+  if (partner !== MPI.PROC_NULL) {
+    inter.send("on the original", partner, 1);
+    dup.send("on the duplicate", partner, 1);
+    assert.equal(dup.recv(partner, 1), "on the duplicate");
+    assert.equal(inter.recv(partner, 1), "on the original");
+  }
+
+  // Merge: high false first; on a tie the group of the lower leader in the peer communicator (the evens).
+  const evensFirst = [...members(0), ...members(1)], oddsFirst = [...members(1), ...members(0)];
+  for (const [evensHigh, oddsHigh, order] of [[false, true, evensFirst], [true, false, oddsFirst], [false, false, evensFirst], [true, true, evensFirst]] as const) {
+    const merged = inter.Merge(color === 0 ? evensHigh : oddsHigh);
+    assert.equal(merged.Is_inter(), false);
+    assert.equal(merged.size, size);
+    assert.deepEqual(merged.Get_group().Translate_ranks(), order, `Merge(${evensHigh}/${oddsHigh})`);
+    assert.equal(merged.allreduce(rank), (size * (size - 1)) / 2, "the merged communicator works");
+    merged.Free();
+  }
+
+  // Collectives: the evens' rank 0 is the root, the odds name it as remote rank 0.
+  inter.Barrier();
+  const root = color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0;
+  const b = inter.bcast(color === 0 && inter.rank === 0 ? { data: [1, 2, 3] } : null, root);
+  if (color === 1) assert.deepEqual(b, { data: [1, 2, 3] });
+  const g = inter.gather(rank * rank, root);
+  if (root === MPI.ROOT) assert.deepEqual(g, members(1).map((r) => r * r));
+  else assert.equal(g, null);
+  const s = inter.scatter(root === MPI.ROOT ? members(1).map((r) => `for ${r}`) : null, root);
+  if (color === 1) assert.equal(s, `for ${rank}`);
+  const red = inter.reduce(rank, MPI.SUM, root);
+  if (root === MPI.ROOT) assert.equal(red, members(1).reduce((a, r) => a + r, 0));
+  else assert.equal(red, null);
+  assert.deepEqual(inter.allgather(rank), theirs, "allgather gives the remote group's values");
+  assert.equal(inter.allreduce(rank, MPI.MAX), Math.max(...theirs));
+  assert.deepEqual(inter.alltoall(theirs.map((r) => `${rank}->${r}`)), theirs.map((r) => `${r}->${rank}`));
+
+  // Refusals, before anything is sent.
+  expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
+  expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
+  expectError("ERR_ROOT", () => inter.bcast(1, theirs.length), /MPI.ROOT/);
+  expectError("ERR_COMM", () => inter.Bcast(new Int32Array(1), 0), /intercommunicator/);
+  expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
+  expectError("ERR_ARG", () => inter.Merge("yes" as unknown as boolean), /high/);
+  expectError("ERR_RANK", () => local.Create_intercomm(local.size, world, 0, 7), /localLeader/);
+  if (color === 0 && inter.rank === 0) assert.equal(inter.scatter([1], MPI.PROC_NULL), undefined);
+
+  dup.Disconnect();
+  expectError("ERR_COMM", () => dup.send(1, 0), /freed/);
+  inter.Free();
+  expectError("ERR_COMM", () => inter.Get_remote_size(), /freed/);
+  local.Free();
+  world.Barrier();
+}
