@@ -6,15 +6,16 @@
  * bridge with ranks shifted by the remote group's offset in it, so a rank can only ever address the other group
  * and a message can only ever come from it (ANY_SOURCE means any remote rank). docs/intercomm.md explains it.
  */
-import { ANY_SOURCE, PROC_NULL, ROOT } from "./constants.js";
+import { ANY_SOURCE, PROC_NULL, ROOT, type InPlace } from "./constants.js";
 import { Comm } from "./comm.js";
 import {
-  STANDARD, VALUE,
-  type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PointToPoint, type SendMode, type Sink,
+  BUFFER, STANDARD, VALUE,
+  type EngineComm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PointToPoint, type SendMode, type Sink,
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { MPIError } from "./errors.js";
-import { describe } from "./datatype.js";
+import { bytesOf, describe, isTypedArray } from "./datatype.js";
+import { type BufSpec, bufferArg } from "./datatype/message.js";
 import { handleErrorsOf } from "./errhandler.js";
 import { Group } from "./group.js";
 import { hooks } from "./collective/hooks.js";
@@ -323,15 +324,159 @@ export class Intercomm extends Comm {
     }
     return got;
   }
+
+  // Buffers: the same paths, moving the contiguous bytes of the parsed buffer specs.
+
+  #sendBytes(call: string, bytes: Uint8Array, dest: number, tag: number): void {
+    try {
+      this.#ec.internal.send(bytes, BUFFER, dest, tag, STANDARD);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
+  }
+
+  #recvBytes(call: string, into: Uint8Array, source: number, tag: number): void {
+    this.#ec.internal.recv(this.bufferSink(call, into), source, tag);
+  }
+
+  /** The leaders swap `out` for the remote leader's bytes, received into `into` (leaders only). */
+  #swapBytes(call: string, out: Uint8Array, into: Uint8Array): void {
+    const request = this.#ec.internal.isend(out, BUFFER, 0, TAG_LEADERS, STANDARD);
+    this.#recvBytes(call, into, 0, TAG_LEADERS);
+    request.wait();
+    if (request.error !== undefined) throw this.engineError(call, request.error);
+  }
+
+  /** The local group's blocks, gathered at its leader (null at the others). */
+  #gatherLocally(bytes: Uint8Array): Uint8Array | null {
+    const all = this.#ec.rank === 0 ? new Uint8Array(bytes.length * this.#ec.size) : null;
+    this.#localComm.Gather(bytes, all, 0);
+    return all;
+  }
+
+  /**
+   * A reduction's scratch buffer at the leader: reductions need the element type, which mpi4ts's intercommunicator
+   * reductions take from a plain typed array (checked on every rank, before anything is sent).
+   */
+  #scratchFor(call: string, sendbuf: unknown): TypedArray | null {
+    if (!isTypedArray(sendbuf)) {
+      throw new MPIError("ERR_BUFFER", `${this.where(call)}: on an intercommunicator, sendbuf must be a plain typed array, got ${describe(sendbuf)}`);
+    }
+    if (this.#ec.rank !== 0) return null;
+    const Ctor = sendbuf.constructor as new (n: number) => TypedArray;
+    return new Ctor(sendbuf.length);
+  }
+
+  /** The root's buffer (root: ROOT) into `buf` at every rank of the other group. */
+  override Bcast(buf: BufSpec, root = 0): void {
+    const call = "Bcast";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    const m = bufferArg(() => this.where(call), "buf", buf);
+    if (r === ROOT) return this.#sendBytes(call, m.outgoing(), 0, TAG_ROOTED);
+    const into = m.incoming();
+    if (this.#ec.rank === 0) this.#recvBytes(call, into, r, TAG_ROOTED);
+    this.#localComm.Bcast(into, 0);
+    m.land(into);
+  }
+
+  /** The root (root: ROOT) receives one block from each rank of the other group, in rank order. */
+  override Gather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): void {
+    const call = "Gather";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) {
+      const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, this.#remote.length);
+      const into = m.incoming();
+      this.#recvBytes(call, into, 0, TAG_ROOTED);
+      return m.land(into);
+    }
+    const all = this.#gatherLocally(bufferArg(() => this.where(call), "sendbuf", sendbuf).outgoing());
+    if (all) this.#sendBytes(call, all, r, TAG_ROOTED);
+  }
+
+  /** The root (root: ROOT) sends block j of `sendbuf` to rank j of the other group. */
+  override Scatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): void {
+    const call = "Scatter";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) return this.#sendBytes(call, bufferArg(() => this.where(call), "sendbuf", sendbuf, this.#remote.length).outgoing(), 0, TAG_ROOTED);
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+    const into = m.incoming();
+    const all = this.#ec.rank === 0 ? new Uint8Array(into.length * this.#ec.size) : null;
+    if (all) this.#recvBytes(call, all, r, TAG_ROOTED);
+    this.#localComm.Scatter(all, into, 0);
+    m.land(into);
+  }
+
+  /** The root (root: ROOT) receives the element-wise reduction of the other group's buffers. */
+  override Reduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): void {
+    const call = "Reduce";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) {
+      const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+      const into = m.incoming();
+      this.#recvBytes(call, into, 0, TAG_ROOTED);
+      return m.land(into);
+    }
+    const scratch = this.#scratchFor(call, sendbuf);
+    this.#localComm.Reduce(sendbuf, scratch, op, 0);
+    if (scratch) this.#sendBytes(call, bytesOf(scratch), r, TAG_ROOTED);
+  }
+
+  /** Every rank receives one block from each rank of the OTHER group, in rank order. */
+  override Allgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void {
+    const call = "Allgather";
+    this.engineComm(call);
+    const send = bufferArg(() => this.where(call), "sendbuf", sendbuf);
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, this.#remote.length);
+    const into = m.incoming();
+    const all = this.#gatherLocally(send.outgoing());
+    if (all) this.#swapBytes(call, all, into);
+    this.#localComm.Bcast(into, 0);
+    m.land(into);
+  }
+
+  /** Every rank receives the element-wise reduction of the OTHER group's buffers. */
+  override Allreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void {
+    const call = "Allreduce";
+    this.engineComm(call);
+    const scratch = this.#scratchFor(call, sendbuf);
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+    const into = m.incoming();
+    this.#localComm.Reduce(sendbuf, scratch, op, 0);
+    if (scratch) this.#swapBytes(call, bytesOf(scratch), into);
+    this.#localComm.Bcast(into, 0);
+    m.land(into);
+  }
+
+  /** Block j of `sendbuf` goes to rank j of the other group; block j of `recvbuf` comes from its rank j. */
+  override Alltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void {
+    const call = "Alltoall";
+    this.engineComm(call);
+    const n = this.#remote.length;
+    const out = bufferArg(() => this.where(call), "sendbuf", sendbuf, n).outgoing();
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, n);
+    const into = m.incoming();
+    const block = out.length / n, rblock = into.length / n;
+    const sends = Array.from({ length: n }, (_, j) => this.#ec.internal.isend(out.subarray(j * block, (j + 1) * block), BUFFER, j, TAG_ALLTOALL, STANDARD));
+    for (let j = 0; j < n; j++) this.#recvBytes(call, into.subarray(j * rblock, (j + 1) * rblock), j, TAG_ALLTOALL);
+    for (const s of sends) {
+      s.wait();
+      if (s.error !== undefined) throw this.engineError(call, s.error);
+    }
+    m.land(into);
+  }
 }
 
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
   "ibarrier", "ibcast", "iscatter", "igather", "iallgather", "ialltoall", "ireduce", "iallreduce", "scan", "exscan",
-  "Ibarrier", "Barrier_init", "Bcast", "Ibcast", "Bcast_init", "Scatter", "Iscatter", "Scatter_init", "Scatterv", "Iscatterv", "Scatterv_init",
-  "Gather", "Igather", "Gather_init", "Gatherv", "Igatherv", "Gatherv_init", "Allgather", "Iallgather", "Allgather_init",
-  "Allgatherv", "Iallgatherv", "Allgatherv_init", "Alltoall", "Ialltoall", "Alltoall_init", "Alltoallv", "Ialltoallv", "Alltoallv_init",
-  "Alltoallw", "Ialltoallw", "Reduce", "Ireduce", "Reduce_init", "Allreduce", "Iallreduce", "Allreduce_init",
+  "Ibarrier", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Scatterv", "Iscatterv", "Scatterv_init",
+  "Igather", "Gather_init", "Gatherv", "Igatherv", "Gatherv_init", "Iallgather", "Allgather_init",
+  "Allgatherv", "Iallgatherv", "Allgatherv_init", "Ialltoall", "Alltoall_init", "Alltoallv", "Ialltoallv", "Alltoallv_init",
+  "Alltoallw", "Ialltoallw", "Ireduce", "Reduce_init", "Iallreduce", "Allreduce_init",
   "Reduce_scatter_block", "Ireduce_scatter_block", "Reduce_scatter_block_init", "Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init",
   "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
   "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", "Dup_with_info",

@@ -104,11 +104,42 @@ if (size === 1) {
   assert.equal(inter.allreduce(rank, MPI.MAX), Math.max(...theirs));
   assert.deepEqual(inter.alltoall(theirs.map((r) => `${rank}->${r}`)), theirs.map((r) => `${r}->${rank}`));
 
+  // The same on buffers: Bcast, Gather, Scatter, Reduce, Allgather, Allreduce, Alltoall.
+  const nr = theirs.length;
+  const bb = Float64Array.from([root === MPI.ROOT ? 2.5 : 0, root === MPI.ROOT ? -1 : 0]);
+  inter.Bcast(bb, root);
+  if (color === 1) assert.deepEqual([...bb], [2.5, -1]);
+  const gathered = new Int32Array(root === MPI.ROOT ? 2 * nr : 0);
+  inter.Gather(Int32Array.from([rank, -rank]), root === MPI.ROOT ? gathered : null, root);
+  if (root === MPI.ROOT) assert.deepEqual([...gathered], members(1).flatMap((r) => [r, -r]));
+  const scattered = new Int16Array(2);
+  inter.Scatter(root === MPI.ROOT ? Int16Array.from(members(1).flatMap((r) => [r, r + 1])) : null, scattered, root);
+  if (color === 1) assert.deepEqual([...scattered], [rank, rank + 1]);
+  const reduced = new Float64Array(2);
+  inter.Reduce(Float64Array.from([rank, 1]), reduced, MPI.SUM, root);
+  if (root === MPI.ROOT) assert.deepEqual([...reduced], [members(1).reduce((a, r) => a + r, 0), nr]);
+  const everyone = new Uint8Array(nr);
+  inter.Allgather(Uint8Array.of(rank), everyone);
+  assert.deepEqual([...everyone], theirs);
+  const maxed = new Int32Array(1);
+  inter.Allreduce(Int32Array.of(rank), maxed, MPI.MAX);
+  assert.equal(maxed[0], Math.max(...theirs));
+  const crossed = new Int32Array(2 * nr);
+  inter.Alltoall(Int32Array.from(theirs.flatMap((r) => [rank, r])), crossed);
+  assert.deepEqual([...crossed], theirs.flatMap((r) => [r, rank]));
+  // A datatype spec: every other element of the root's buffer, to the other group's contiguous buffer.
+  const strided = new Int32Array(4);
+  const vector = MPI.INT32_T.Create_vector(2, 1, 2).Commit();
+  inter.Bcast(root === MPI.ROOT ? [Int32Array.of(7, 0, 8, 0), 1, vector] : color === 1 ? [strided, 1, vector] : strided, root);
+  if (color === 1) assert.deepEqual([...strided], [7, 0, 8, 0]);
+  vector.Free();
+
   // Refusals, before anything is sent.
   expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
   expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
   expectError("ERR_ROOT", () => inter.bcast(1, theirs.length), /MPI.ROOT/);
-  expectError("ERR_COMM", () => inter.Bcast(new Int32Array(1), 0), /intercommunicator/);
+  expectError("ERR_COMM", () => inter.Gatherv(new Int32Array(1), null, 0), /intercommunicator/);
+  expectError("ERR_BUFFER", () => inter.Allreduce([new Int32Array(1), MPI.INT32_T], new Int32Array(1)), /plain typed array/);
   expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
   expectError("ERR_ARG", () => inter.Merge("yes" as unknown as boolean), /high/);
   expectError("ERR_RANK", () => local.Create_intercomm(local.size, world, 0, 7), /localLeader/);
