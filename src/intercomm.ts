@@ -15,7 +15,8 @@ import {
 import { currentEngine } from "./engine/select.js";
 import { MPIError } from "./errors.js";
 import { bytesOf, describe, isTypedArray } from "./datatype.js";
-import { type BufSpec, bufferArg } from "./datatype/message.js";
+import { type BufSpec, type Message, bufferArg, bufferArgV } from "./datatype/message.js";
+import type { BufferSpec } from "./collective/api.js";
 import { handleErrorsOf } from "./errhandler.js";
 import { Group } from "./group.js";
 import { hooks } from "./collective/hooks.js";
@@ -104,7 +105,7 @@ class InterEngineComm extends RemotePort implements EngineComm {
 }
 
 /** Tags of the intercommunicator protocol, on the bridge's internal channel (never matched by user receives). */
-const TAG_LEADERS = 1, TAG_ROOTED = 2, TAG_ALLTOALL = 3;
+const TAG_LEADERS = 1, TAG_ROOTED = 2, TAG_DIRECT = 3;
 
 /** A communicator whose rank arguments are ranks of a remote group of `remoteSize` processes. */
 export class Intercomm extends Comm {
@@ -316,8 +317,8 @@ export class Intercomm extends Comm {
     if (!Array.isArray(seq) || seq.length !== n) {
       throw new MPIError("ERR_ARG", `${this.where(call)}: pass an array of ${n} values (one per rank of the remote group), got ${describe(seq)}`);
     }
-    const sends = seq.map((v, j) => this.#ec.internal.isend(this.encode(call, v), VALUE, j, TAG_ALLTOALL, STANDARD));
-    const got = Array.from({ length: n }, (_, j) => this.#receive<T>(j, TAG_ALLTOALL));
+    const sends = seq.map((v, j) => this.#ec.internal.isend(this.encode(call, v), VALUE, j, TAG_DIRECT, STANDARD));
+    const got = Array.from({ length: n }, (_, j) => this.#receive<T>(j, TAG_DIRECT));
     for (const s of sends) {
       s.wait();
       if (s.error !== undefined) throw this.engineError(call, s.error);
@@ -451,6 +452,32 @@ export class Intercomm extends Comm {
     m.land(into);
   }
 
+  /**
+   * Direct messages to and from remote ranks: `sends[j]` to remote rank j, `receives[j]` from it (null: none),
+   * all posted before any wait, so every exchange pattern completes.
+   */
+  #exchange(call: string, sends: readonly (Uint8Array | null)[], receives: readonly (Uint8Array | null)[]): void {
+    const wire = this.#ec.internal;
+    const requests = [
+      ...receives.flatMap((into, j) => (into ? [wire.irecv(this.bufferSink(call, into), j, TAG_DIRECT)] : [])),
+      ...sends.flatMap((bytes, j) => (bytes ? [wire.isend(bytes, BUFFER, j, TAG_DIRECT, STANDARD)] : [])),
+    ];
+    for (const r of requests) {
+      r.wait();
+      if (r.error !== undefined) throw this.engineError(call, r.error);
+    }
+  }
+
+  /** A v-buffer over the remote group: its bytes, and each remote rank's block of them. */
+  #blocks(call: string, name: string, spec: unknown, receive: boolean): { m: Message; bytes: Uint8Array; block: (j: number) => Uint8Array } {
+    const v = bufferArgV(() => this.where(call), name, spec, this.#remote.length);
+    const m = v.message;
+    const bytes = receive ? m.incoming(true) : m.outgoing();
+    return { m, bytes, block: (j) => bytes.subarray(v.displs[j]! * m.unit, (v.displs[j]! + v.counts[j]!) * m.unit) };
+  }
+
+  #all<T>(make: (j: number) => T): T[] { return Array.from({ length: this.#remote.length }, (_, j) => make(j)); }
+
   /** Block j of `sendbuf` goes to rank j of the other group; block j of `recvbuf` comes from its rank j. */
   override Alltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void {
     const call = "Alltoall";
@@ -460,12 +487,52 @@ export class Intercomm extends Comm {
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, n);
     const into = m.incoming();
     const block = out.length / n, rblock = into.length / n;
-    const sends = Array.from({ length: n }, (_, j) => this.#ec.internal.isend(out.subarray(j * block, (j + 1) * block), BUFFER, j, TAG_ALLTOALL, STANDARD));
-    for (let j = 0; j < n; j++) this.#recvBytes(call, into.subarray(j * rblock, (j + 1) * rblock), j, TAG_ALLTOALL);
-    for (const s of sends) {
-      s.wait();
-      if (s.error !== undefined) throw this.engineError(call, s.error);
+    this.#exchange(call, this.#all((j) => out.subarray(j * block, (j + 1) * block)), this.#all((j) => into.subarray(j * rblock, (j + 1) * rblock)));
+    m.land(into);
+  }
+
+  /** Alltoall with per-rank counts and displacements on both sides (`[buf, counts, displs?, datatype?]`). */
+  override Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void {
+    const call = "Alltoallv";
+    this.engineComm(call);
+    const send = this.#blocks(call, "sendbuf", sendbuf, false), recv = this.#blocks(call, "recvbuf", recvbuf, true);
+    this.#exchange(call, this.#all(send.block), this.#all(recv.block));
+    recv.m.land(recv.bytes);
+  }
+
+  /** Every rank receives block j of `recvbuf` (its count and displacement) from rank j of the OTHER group. */
+  override Allgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): void {
+    const call = "Allgatherv";
+    this.engineComm(call);
+    const out = bufferArg(() => this.where(call), "sendbuf", sendbuf).outgoing();
+    const recv = this.#blocks(call, "recvbuf", recvbuf, true);
+    this.#exchange(call, this.#all(() => out), this.#all(recv.block));
+    recv.m.land(recv.bytes);
+  }
+
+  /** The root (root: ROOT) receives rank j's block of the other group at its count and displacement. */
+  override Gatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): void {
+    const call = "Gatherv";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) {
+      const recv = this.#blocks(call, "recvbuf", recvbuf, true);
+      this.#exchange(call, [], this.#all(recv.block));
+      return recv.m.land(recv.bytes);
     }
+    const out = bufferArg(() => this.where(call), "sendbuf", sendbuf).outgoing();
+    this.#exchange(call, this.#all((j) => (j === r ? out : null)), []);
+  }
+
+  /** The root (root: ROOT) sends block j (its count and displacement) to rank j of the other group. */
+  override Scatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): void {
+    const call = "Scatterv";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) return this.#exchange(call, this.#all(this.#blocks(call, "sendbuf", sendbuf, false).block), []);
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+    const into = m.incoming();
+    this.#exchange(call, [], this.#all((j) => (j === r ? into : null)));
     m.land(into);
   }
 }
@@ -473,9 +540,9 @@ export class Intercomm extends Comm {
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
   "ibarrier", "ibcast", "iscatter", "igather", "iallgather", "ialltoall", "ireduce", "iallreduce", "scan", "exscan",
-  "Ibarrier", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Scatterv", "Iscatterv", "Scatterv_init",
-  "Igather", "Gather_init", "Gatherv", "Igatherv", "Gatherv_init", "Iallgather", "Allgather_init",
-  "Allgatherv", "Iallgatherv", "Allgatherv_init", "Ialltoall", "Alltoall_init", "Alltoallv", "Ialltoallv", "Alltoallv_init",
+  "Ibarrier", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Iscatterv", "Scatterv_init",
+  "Igather", "Gather_init", "Igatherv", "Gatherv_init", "Iallgather", "Allgather_init",
+  "Iallgatherv", "Allgatherv_init", "Ialltoall", "Alltoall_init", "Ialltoallv", "Alltoallv_init",
   "Alltoallw", "Ialltoallw", "Ireduce", "Reduce_init", "Iallreduce", "Allreduce_init",
   "Reduce_scatter_block", "Ireduce_scatter_block", "Reduce_scatter_block_init", "Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init",
   "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",

@@ -134,11 +134,40 @@ if (size === 1) {
   if (color === 1) assert.deepEqual([...strided], [7, 0, 8, 0]);
   vector.Free();
 
+  // The v forms: remote rank j's block has j + 1 items, laid out backwards with a gap of one item.
+  const layout = (n: number) => {
+    const counts = Array.from({ length: n }, (_, j) => j + 1);
+    const total = counts.reduce((a, c) => a + c, 0) + n;
+    return { counts, total, displs: counts.map((_, j) => total - counts.slice(0, j + 1).reduce((a, c) => a + c, 0) - j - 1) };
+  };
+  const { counts, total, displs } = layout(nr);
+  const expectV = (buf: Int32Array, value: (j: number, k: number) => number) => {
+    const want = new Array<number>(total).fill(-9);
+    counts.forEach((c, j) => { for (let k = 0; k < c; k++) want[displs[j]! + k] = value(j, k); });
+    assert.deepEqual([...buf], want);
+  };
+  const myCount = inter.rank + 1;
+  const vg = new Int32Array(total).fill(-9);
+  inter.Gatherv(Int32Array.from({ length: myCount }, (_, k) => rank * 10 + k), root === MPI.ROOT ? [vg, counts, displs] : null, root);
+  if (root === MPI.ROOT) expectV(vg, (j, k) => theirs[j]! * 10 + k);
+  const vs = new Int32Array(myCount);
+  const source = Int32Array.from({ length: total }, (_, i) => i);
+  inter.Scatterv(root === MPI.ROOT ? [source, counts, displs] : null, vs, root);
+  const rootLayout = layout(inter.size);
+  if (color === 1) assert.deepEqual([...vs], [...source.subarray(rootLayout.displs[inter.rank]!, rootLayout.displs[inter.rank]! + myCount)]);
+  const va = new Int32Array(total).fill(-9);
+  inter.Allgatherv(Int32Array.from({ length: myCount }, () => rank), [va, counts, displs]);
+  expectV(va, (j) => theirs[j]!);
+  const vt = new Int32Array(total).fill(-9);
+  const sendCounts = theirs.map(() => myCount);
+  inter.Alltoallv([Int32Array.from({ length: myCount * nr }, (_, i) => rank * 100 + Math.floor(i / myCount)), sendCounts], [vt, counts, displs]);
+  expectV(vt, (j) => theirs[j]! * 100 + inter.rank);
+
   // Refusals, before anything is sent.
   expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
   expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
   expectError("ERR_ROOT", () => inter.bcast(1, theirs.length), /MPI.ROOT/);
-  expectError("ERR_COMM", () => inter.Gatherv(new Int32Array(1), null, 0), /intercommunicator/);
+  expectError("ERR_COMM", () => inter.Reduce_scatter_block(new Int32Array(1), new Int32Array(1)), /intercommunicator/);
   expectError("ERR_BUFFER", () => inter.Allreduce([new Int32Array(1), MPI.INT32_T], new Int32Array(1)), /plain typed array/);
   expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
   expectError("ERR_ARG", () => inter.Merge("yes" as unknown as boolean), /high/);
