@@ -20,6 +20,7 @@ import type { BufferSpec } from "./collective/api.js";
 import { handleErrorsOf } from "./errhandler.js";
 import { Group } from "./group.js";
 import { hooks } from "./collective/hooks.js";
+import { tagUpperBound } from "./tag-bound.js";
 import { SUM, type Op, type Reduced } from "./op.js";
 
 /** An envelope as the intercommunicator reports it: the sender's rank in the remote group. */
@@ -561,12 +562,12 @@ for (const name of NOT_YET) {
 
 handleErrorsOf(Intercomm);
 
-const INT32_LIMIT = 2 ** 31;
-
 /**
  * MPI_Intercomm_create, collective over `local` (both groups call it): `localLeader` is a rank of `local`;
- * `peerComm`, `remoteLeader` and `tag` matter at the leaders only, who meet over `peerComm`. A leader that refuses
- * its arguments still tells its group (and, when it can reach it, the other leader), so nobody waits for it.
+ * `peerComm`, `remoteLeader` and `tag` matter at the leaders only, who meet over `peerComm` with `tag` (as in MPI,
+ * a message of the user's on `peerComm` with that tag could match it). A leader that refuses its arguments still
+ * tells its group, so no member waits for it; the other leader, which it cannot address, learns nothing. A
+ * refusal found once the leaders have met (overlapping groups) reaches both groups.
  */
 export function createIntercomm(local: Comm, localLeader: unknown, peerComm: unknown, remoteLeader: unknown, tag: unknown): Intercomm {
   const call = "Create_intercomm";
@@ -574,7 +575,7 @@ export function createIntercomm(local: Comm, localLeader: unknown, peerComm: unk
   if (!Number.isInteger(localLeader) || (localLeader as number) < 0 || (localLeader as number) >= c.size) {
     throw new MPIError("ERR_RANK", `${local.where(call)}: localLeader ${String(localLeader)} is not in 0..${c.size - 1}`);
   }
-  interface Side { worldRanks: number[]; peerRank: number; refusal?: string }
+  interface Side { worldRanks: number[]; peerRank: number }
   let agreed: { remote?: Side; mine?: Side; tag?: number; refusal?: string } = {};
   if (c.rank === localLeader) {
     let refusal: string | undefined;
@@ -584,16 +585,15 @@ export function createIntercomm(local: Comm, localLeader: unknown, peerComm: unk
     else {
       peer = peerComm;
       if (!Number.isInteger(remoteLeader) || (remoteLeader as number) < 0 || (remoteLeader as number) >= peer.size) refusal = `remoteLeader ${String(remoteLeader)} is not in 0..${peer.size - 1} (a rank of peerComm)`;
-      else if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) >= INT32_LIMIT) refusal = `tag ${String(tag)} must be an integer in 0..2**31-1`;
+      else if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > tagUpperBound()) refusal = `tag ${String(tag)} is not in 0..${tagUpperBound()} (the TAG_UB attribute)`;
       else if (remoteLeader === peer.rank) refusal = `remoteLeader ${String(remoteLeader)} is this leader itself: the two groups must be disjoint`;
     }
-    const mine: Side = { worldRanks: [...c.worldRanks], peerRank: peer?.rank ?? -1, ...(refusal === undefined ? {} : { refusal }) };
+    const mine: Side = { worldRanks: [...c.worldRanks], peerRank: peer?.rank ?? -1 };
     let remote: Side | undefined;
     if (refusal === undefined && peer) {
       remote = peer.sendrecv(mine, remoteLeader as number, tag as number, remoteLeader as number, tag as number) as Side;
       const overlap = remote.worldRanks.filter((w) => mine.worldRanks.includes(w));
-      if (remote.refusal !== undefined) refusal = `the remote leader refused its arguments (${remote.refusal})`;
-      else if (overlap.length > 0) refusal = `the two groups overlap (world ranks ${overlap.join(", ")}): they must be disjoint`;
+      if (overlap.length > 0) refusal = `the two groups overlap (world ranks ${overlap.join(", ")}): they must be disjoint`;
     }
     agreed = { ...(remote ? { remote } : {}), mine, tag: tag as number, ...(refusal === undefined ? {} : { refusal }) };
   }

@@ -65,6 +65,16 @@ if (size === 1) {
     assert.equal(inter.sendrecv(rank, partner, 12, partner, 12), theirs[partner]);
   }
 
+  // Synchronous sends and matched probes.
+  if (partner !== MPI.PROC_NULL) {
+    const ss = inter.issend([rank], partner, 13);
+    const status = new MPI.Status();
+    const message = inter.mprobe(partner, 13, status);
+    assert.equal(status.Get_source(), partner);
+    assert.deepEqual(message.recv(), [theirs[partner]]);
+    await ss;
+  }
+
   // A duplicate is a separate matching space over the same groups.
   const dup = inter.Dup();
   assert.ok(dup instanceof MPI.Intercomm);
@@ -172,6 +182,9 @@ if (size === 1) {
   expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
   expectError("ERR_ARG", () => inter.Merge("yes" as unknown as boolean), /high/);
   expectError("ERR_RANK", () => local.Create_intercomm(local.size, world, 0, 7), /localLeader/);
+  // A leader's refusal reaches its whole group: no member waits for it.
+  expectError("ERR_ARG", () => local.Create_intercomm(0, world, 1 - color, -1), /tag -1/);
+  expectError("ERR_ARG", () => local.Create_intercomm(0, world, world.rank, 8), /disjoint/);
   if (color === 0 && inter.rank === 0) assert.equal(inter.scatter([1], MPI.PROC_NULL), undefined);
 
   dup.Disconnect();
