@@ -17,7 +17,8 @@ import { MPIError } from "./errors.js";
 import { bytesOf, describe, isTypedArray } from "./datatype.js";
 import { type BufSpec, type Message, bufferArg, bufferArgV } from "./datatype/message.js";
 import type { BufferSpec } from "./collective/api.js";
-import { handleErrorsOf } from "./errhandler.js";
+import { copyAttributes } from "./attributes.js";
+import { handleErrorsOf, inheritErrhandler } from "./errhandler.js";
 import { Group } from "./group.js";
 import { hooks } from "./collective/hooks.js";
 import { tagUpperBound } from "./tag-bound.js";
@@ -168,7 +169,10 @@ export class Intercomm extends Comm {
     const ec = this.engineComm("Dup") as InterEngineComm;
     const local = ec.local.dup();
     const bridge = ec.bridge.dup();
-    return new Intercomm(new InterEngineComm(bridge, local, this.#offsetOfRemote()), this.#remote, this.#low, `${this.name}_dup`) as this;
+    const dup = new Intercomm(new InterEngineComm(bridge, local, this.#offsetOfRemote()), this.#remote, this.#low, `${this.name}_dup`) as this;
+    copyAttributes(this, dup);
+    inheritErrhandler(this, dup);
+    return dup;
   }
 
   #offsetOfRemote(): number { return this.#low ? this.#ec.local.size : 0; }
