@@ -3,8 +3,8 @@
  * Intercommunicators: Create_intercomm between the even and the odd ranks of COMM_WORLD (uneven groups at odd
  * sizes), remote size and group, point-to-point in remote ranks (values and buffers, blocking, nonblocking,
  * probes, ANY_SOURCE statuses), Dup's separate matching space, Merge's order for every combination of `high`,
- * the collectives with ROOT / PROC_NULL, refusals before anything is sent, Free and Disconnect. On one rank:
- * the refusal of a group that would be its own remote group.
+ * the collectives with ROOT / PROC_NULL, refusals before anything is sent, three groups joined pairwise, Free
+ * and Disconnect. On one rank: the refusal of a group that would be its own remote group.
  */
 import assert from "node:assert/strict";
 import { MPI } from "mpi4ts";
@@ -186,6 +186,24 @@ if (size === 1) {
   expectError("ERR_ARG", () => local.Create_intercomm(0, world, 1 - color, -1), /tag -1/);
   expectError("ERR_ARG", () => local.Create_intercomm(0, world, world.rank, 8), /disjoint/);
   if (color === 0 && inter.rank === 0) assert.equal(inter.scatter([1], MPI.PROC_NULL), undefined);
+
+  // Three groups, pairwise joined in an order free of cycles, each pair with its own tag (MPI's classic ring of
+  // intercommunicators); the creations of different pairs overlap in time.
+  if (size >= 3) {
+    const third = rank % 3;
+    const tri = world.Split(third, rank); // world rank g leads group g
+    const pairs: [number, number, number][] = [[0, 1, 21], [1, 2, 22], [0, 2, 23]];
+    for (const [a, b, tag] of pairs) {
+      if (third !== a && third !== b) continue;
+      const other = third === a ? b : a;
+      const link = tri.Create_intercomm(0, world, other, tag);
+      const remoteMembers = Array.from({ length: size }, (_, r) => r).filter((r) => r % 3 === other);
+      assert.deepEqual(link.Get_remote_group().Translate_ranks(), remoteMembers, `link ${a}-${b}`);
+      assert.equal(link.allreduce(1), remoteMembers.length);
+      link.Free();
+    }
+    tri.Free();
+  }
 
   dup.Disconnect();
   expectError("ERR_COMM", () => dup.send(1, 0), /freed/);
