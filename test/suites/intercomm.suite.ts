@@ -75,6 +75,26 @@ if (size === 1) {
     await ss;
   }
 
+  // Persistent requests and buffered sends name remote ranks too.
+  if (partner !== MPI.PROC_NULL) {
+    const pout = new Float64Array(2), pin = new Float64Array(2);
+    const psend = inter.Send_init(pout, partner, 14), precv = inter.Recv_init(pin, partner, 14);
+    for (let round = 0; round < 3; round++) {
+      pout.fill(rank + round / 10);
+      const status = new MPI.Status();
+      MPI.Prequest.Startall([precv, psend]);
+      MPI.Request.Waitall([precv, psend], [status, new MPI.Status()]);
+      assert.deepEqual([...pin], [theirs[partner]! + round / 10, theirs[partner]! + round / 10]);
+      assert.equal(status.Get_source(), partner);
+    }
+    psend.Free();
+    precv.Free();
+    MPI.Attach_buffer(new Uint8Array(1024 + MPI.BSEND_OVERHEAD));
+    inter.bsend({ buffered: rank }, partner, 15);
+    assert.deepEqual(inter.recv(partner, 15), { buffered: theirs[partner] });
+    MPI.Detach_buffer();
+  }
+
   // A duplicate is a separate matching space over the same groups.
   const dup = inter.Dup();
   assert.ok(dup instanceof MPI.Intercomm);
