@@ -185,16 +185,16 @@ export class Intercomm extends Comm {
   Merge(high = false): Comm {
     const call = "Merge";
     const ec = this.engineComm(call) as InterEngineComm;
-    if (typeof high !== "boolean" && high !== 0 && high !== 1) {
-      // Refused before anything is sent: this side's leader has not yet told the other side anything.
-      throw new MPIError("ERR_ARG", `${this.where(call)}: high must be a boolean, got ${describe(high)}`);
-    }
-    const mine = Boolean(high);
-    // Both groups learn whether either disagreed within itself, so they refuse together instead of one waiting.
-    const agreeing = this.#localComm.allgather(mine).every((h) => h === mine);
+    const valid = typeof high === "boolean" || high === 0 || high === 1;
+    const mine = valid && Boolean(high);
+    // A rank refusing its `high`, or a group whose ranks disagree, is refused on both groups together: every rank
+    // still takes part in the agreement, so nobody waits for a rank that threw.
+    const local = this.#localComm.allgather(valid ? mine : null);
+    const agreeing = local.every((h) => h === mine);
     const theirs = this.#leadersExchange({ high: mine, agreeing });
+    if (!valid) throw new MPIError("ERR_ARG", `${this.where(call)}: high must be a boolean, got ${describe(high)}; the Merge was refused on both groups`);
     if (!agreeing || !theirs.agreeing) {
-      throw new MPIError("ERR_ARG", `${this.where(call)}: the ranks of ${agreeing ? "the remote" : "the local"} group passed different values of high`);
+      throw new MPIError("ERR_ARG", `${this.where(call)}: the ranks of ${agreeing ? "the remote" : "the local"} group passed different (or invalid) values of high; the Merge was refused on both groups`);
     }
     const first = mine === theirs.high ? this.#low : !mine;
     const order = first ? [...ec.local.worldRanks, ...this.#remote] : [...this.#remote, ...ec.local.worldRanks];

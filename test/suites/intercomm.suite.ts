@@ -200,7 +200,9 @@ if (size === 1) {
   expectError("ERR_COMM", () => inter.Reduce_scatter_block(new Int32Array(1), new Int32Array(1)), /intercommunicator/);
   expectError("ERR_BUFFER", () => inter.Allreduce([new Int32Array(1), MPI.INT32_T], new Int32Array(1)), /plain typed array/);
   expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
-  expectError("ERR_ARG", () => inter.Merge("yes" as unknown as boolean), /high/);
+  // One rank refusing its `high` (or a group disagreeing) refuses the Merge on every rank of both groups.
+  expectError("ERR_ARG", () => inter.Merge((color === 0 && inter.rank === 0 ? "yes" : false) as unknown as boolean), /high/);
+  if (size >= 3) expectError("ERR_ARG", () => inter.Merge(color === 0 && inter.rank === 1), /different/); // the evens have 2 ranks
   expectError("ERR_RANK", () => local.Create_intercomm(local.size, world, 0, 7), /localLeader/);
   // A leader's refusal reaches its whole group: no member waits for it.
   expectError("ERR_ARG", () => local.Create_intercomm(0, world, 1 - color, -1), /tag -1/);
