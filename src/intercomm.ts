@@ -13,7 +13,7 @@ import {
   type EngineComm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PointToPoint, type SendMode, type Sink,
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
-import { MPIError } from "./errors.js";
+import { type ErrorClass, MPIError } from "./errors.js";
 import { bytesOf, describe, isTypedArray } from "./datatype.js";
 import { type BufSpec, type Message, bufferArg, bufferArgV } from "./datatype/message.js";
 import type { BufferSpec } from "./collective/api.js";
@@ -105,6 +105,9 @@ class InterEngineComm extends RemotePort implements EngineComm {
     this.local.free();
   }
 }
+
+/** What a root sends the other group in a value collective: its value, or why it refused its arguments. */
+interface Offer { value?: unknown; refusal?: string; errorClass?: ErrorClass }
 
 /** Tags of the intercommunicator protocol, on the bridge's internal channel (never matched by user receives). */
 const TAG_LEADERS = 1, TAG_ROOTED = 2, TAG_DIRECT = 3;
@@ -261,10 +264,36 @@ export class Intercomm extends Comm {
 
   /** `obj` from the root (root: ROOT) to every rank of the other group, which passes the root's rank. */
   override bcast<T>(obj: T | null | undefined, root = 0): T {
-    const r = this.#root("bcast", root);
-    if (r === ROOT) { this.#sendTo(obj, 0, TAG_ROOTED); return obj as T; }
+    const call = "bcast";
+    const r = this.#root(call, root);
+    if (r === ROOT) { this.#offer(call, () => obj); return obj as T; }
     if (r === PROC_NULL) return undefined as T;
-    return this.#localComm.bcast(this.#ec.rank === 0 ? this.#receive<T>(r, TAG_ROOTED) : undefined, 0) as T;
+    return this.#accept<T>(call, this.#localComm.bcast(this.#ec.rank === 0 ? this.#receive<Offer>(r, TAG_ROOTED) : undefined, 0));
+  }
+
+  /**
+   * The root's side of a value for the other group: the value `make` returns, or, when it throws (or the value
+   * cannot be encoded), the refusal, so the other group learns of it instead of waiting for data.
+   */
+  #offer(call: string, make: () => unknown): void {
+    let bytes: Uint8Array, refusal: unknown;
+    try {
+      bytes = this.encode(call, { value: make() } satisfies Offer);
+    } catch (e) {
+      refusal = e;
+      const error = e instanceof MPIError ? e : undefined;
+      bytes = this.encode(call, { refusal: error?.message ?? String(e), errorClass: error?.errorClass ?? "ERR_OTHER" } satisfies Offer);
+    }
+    this.#ec.internal.send(bytes, VALUE, 0, TAG_ROOTED, STANDARD);
+    if (refusal !== undefined) throw refusal;
+  }
+
+  /** What an offer gives a rank of the receiving group: the value, or the root's refusal, thrown on every rank. */
+  #accept<T>(call: string, offer: Offer): T {
+    if (offer.refusal !== undefined) {
+      throw new MPIError(offer.errorClass ?? "ERR_OTHER", `${this.where(call)}: the root refused its arguments (${offer.refusal})`);
+    }
+    return offer.value as T;
   }
 
   /** The root (root: ROOT) gets the list of the other group's values, in their rank order; null elsewhere. */
@@ -282,14 +311,21 @@ export class Intercomm extends Comm {
     const call = "scatter";
     const r = this.#root(call, root);
     if (r === ROOT) {
-      if (!Array.isArray(seq) || seq.length !== this.#remote.length) {
-        throw new MPIError("ERR_ARG", `${this.where(call)}: the root must pass an array of ${this.#remote.length} values (one per rank of the remote group), got ${describe(seq)}`);
-      }
-      this.#sendTo(seq, 0, TAG_ROOTED);
+      this.#offer(call, () => {
+        if (!Array.isArray(seq) || seq.length !== this.#remote.length) {
+          throw new MPIError("ERR_ARG", `${this.where(call)}: the root must pass an array of ${this.#remote.length} values (one per rank of the remote group), got ${describe(seq)}`);
+        }
+        return seq;
+      });
       return undefined as T;
     }
     if (r === PROC_NULL) return undefined as T;
-    return this.#localComm.scatter(this.#ec.rank === 0 ? this.#receive<T[]>(r, TAG_ROOTED) : null, 0);
+    let offers: Offer[] | null = null;
+    if (this.#ec.rank === 0) {
+      const offer = this.#receive<Offer>(r, TAG_ROOTED);
+      offers = Array.from({ length: this.#ec.size }, (_, i) => (offer.refusal !== undefined ? offer : { value: (offer.value as T[])[i] }));
+    }
+    return this.#accept<T>(call, this.#localComm.scatter(offers, 0));
   }
 
   /** The root (root: ROOT) gets the reduction of the other group's values; null elsewhere. */

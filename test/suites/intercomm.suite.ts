@@ -208,6 +208,15 @@ if (size === 1) {
   expectError("ERR_ARG", () => local.Create_intercomm(0, world, 1 - color, -1), /tag -1/);
   expectError("ERR_ARG", () => local.Create_intercomm(0, world, world.rank, 8), /disjoint/);
   if (color === 0 && inter.rank === 0) assert.equal(inter.scatter([1], MPI.PROC_NULL), undefined);
+  // The root's own refusals reach the other group, which throws too instead of waiting for the data (the rest
+  // of the root's group takes no part).
+  if (root === MPI.PROC_NULL) {
+    assert.equal(inter.scatter([1], root), undefined);
+    assert.equal(inter.bcast(1, root), undefined);
+  } else {
+    expectError("ERR_ARG", () => inter.scatter(root === MPI.ROOT ? [1, 2, 3, 4, 5, 6] : null, root), /array of|root refused/);
+    expectError("ERR_TYPE", () => inter.bcast(root === MPI.ROOT ? { f: () => 1 } : null, root), /root refused|function|clone/i);
+  }
 
   // Three groups, pairwise joined in an order free of cycles, each pair with its own tag (MPI's classic ring of
   // intercommunicators); the creations of different pairs overlap in time.
