@@ -109,6 +109,11 @@ class InterEngineComm extends RemotePort implements EngineComm {
 /** What a root sends the other group in a value collective: its value, or why it refused its arguments. */
 interface Offer { value?: unknown; refusal?: string; errorClass?: ErrorClass }
 
+function refusalOf(e: unknown): Offer {
+  const error = e instanceof MPIError ? e : undefined;
+  return { refusal: error?.message ?? String(e), errorClass: error?.errorClass ?? "ERR_OTHER" };
+}
+
 /** Tags of the intercommunicator protocol, on the bridge's internal channel (never matched by user receives). */
 const TAG_LEADERS = 1, TAG_ROOTED = 2, TAG_DIRECT = 3;
 
@@ -281,8 +286,7 @@ export class Intercomm extends Comm {
       bytes = this.encode(call, { value: make() } satisfies Offer);
     } catch (e) {
       refusal = e;
-      const error = e instanceof MPIError ? e : undefined;
-      bytes = this.encode(call, { refusal: error?.message ?? String(e), errorClass: error?.errorClass ?? "ERR_OTHER" } satisfies Offer);
+      bytes = this.encode(call, refusalOf(e));
     }
     this.#ec.internal.send(bytes, VALUE, 0, TAG_ROOTED, STANDARD);
     if (refusal !== undefined) throw refusal;
@@ -409,15 +413,47 @@ export class Intercomm extends Comm {
     return new Ctor(sendbuf.length);
   }
 
+  /**
+   * The root's side of bytes for the other group: what `make` returns, or, when it refuses its arguments, the
+   * refusal as a value message in their place, so the receivers throw it instead of waiting.
+   */
+  #offerBytes(call: string, make: () => Uint8Array, dest: number): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = make();
+    } catch (e) {
+      this.#ec.internal.send(this.encode(call, refusalOf(e)), VALUE, dest, TAG_ROOTED, STANDARD);
+      throw e;
+    }
+    this.#sendBytes(call, bytes, dest, TAG_ROOTED);
+  }
+
+  /** Receives the root's bytes into `into`; the root's refusal instead, when it sent one. */
+  #takeBytes(call: string, into: Uint8Array, source: number): Offer | undefined {
+    const refusal: { bytes?: Uint8Array } = {};
+    const fits = this.bufferSink(call, into);
+    // No `into` hint: the message may be a refusal, which the engine must not land in the buffer.
+    const sink = (envelope: Envelope, received?: Uint8Array): Uint8Array =>
+      envelope.kind === VALUE ? (refusal.bytes = received ?? new Uint8Array(envelope.byteLength)) : fits(envelope, received);
+    this.#ec.internal.recv(sink, source, TAG_ROOTED);
+    return refusal.bytes && this.decode<Offer>(call, refusal.bytes);
+  }
+
+  /** The leader's news of the root's refusal, for every rank of its group, before the local half begins. */
+  #shareRefusal(call: string, taken: Offer | undefined | null): void {
+    const offer = this.#localComm.bcast(taken ?? null, 0);
+    if (offer) this.#accept(call, offer);
+  }
+
   /** The root's buffer (root: ROOT) into `buf` at every rank of the other group. */
   override Bcast(buf: BufSpec, root = 0): void {
     const call = "Bcast";
     const r = this.#root(call, root);
     if (r === PROC_NULL) return;
+    if (r === ROOT) return this.#offerBytes(call, () => bufferArg(() => this.where(call), "buf", buf).outgoing(), 0);
     const m = bufferArg(() => this.where(call), "buf", buf);
-    if (r === ROOT) return this.#sendBytes(call, m.outgoing(), 0, TAG_ROOTED);
     const into = m.incoming();
-    if (this.#ec.rank === 0) this.#recvBytes(call, into, r, TAG_ROOTED);
+    this.#shareRefusal(call, this.#ec.rank === 0 ? this.#takeBytes(call, into, r) : null);
     this.#localComm.Bcast(into, 0);
     m.land(into);
   }
@@ -442,11 +478,11 @@ export class Intercomm extends Comm {
     const call = "Scatter";
     const r = this.#root(call, root);
     if (r === PROC_NULL) return;
-    if (r === ROOT) return this.#sendBytes(call, bufferArg(() => this.where(call), "sendbuf", sendbuf, this.#remote.length).outgoing(), 0, TAG_ROOTED);
+    if (r === ROOT) return this.#offerBytes(call, () => bufferArg(() => this.where(call), "sendbuf", sendbuf, this.#remote.length).outgoing(), 0);
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
     const into = m.incoming();
     const all = this.#ec.rank === 0 ? new Uint8Array(into.length * this.#ec.size) : null;
-    if (all) this.#recvBytes(call, all, r, TAG_ROOTED);
+    this.#shareRefusal(call, all && this.#takeBytes(call, all, r));
     this.#localComm.Scatter(all, into, 0);
     m.land(into);
   }
@@ -497,11 +533,11 @@ export class Intercomm extends Comm {
    * Direct messages to and from remote ranks: `sends[j]` to remote rank j, `receives[j]` from it (null: none),
    * all posted before any wait, so every exchange pattern completes.
    */
-  #exchange(call: string, sends: readonly (Uint8Array | null)[], receives: readonly (Uint8Array | null)[]): void {
+  #exchange(call: string, sends: readonly (Uint8Array | null)[], receives: readonly (Uint8Array | null)[], tag = TAG_DIRECT): void {
     const wire = this.#ec.internal;
     const requests = [
-      ...receives.flatMap((into, j) => (into ? [wire.irecv(this.bufferSink(call, into), j, TAG_DIRECT)] : [])),
-      ...sends.flatMap((bytes, j) => (bytes ? [wire.isend(bytes, BUFFER, j, TAG_DIRECT, STANDARD)] : [])),
+      ...receives.flatMap((into, j) => (into ? [wire.irecv(this.bufferSink(call, into), j, tag)] : [])),
+      ...sends.flatMap((bytes, j) => (bytes ? [wire.isend(bytes, BUFFER, j, tag, STANDARD)] : [])),
     ];
     for (const r of requests) {
       r.wait();
@@ -570,10 +606,22 @@ export class Intercomm extends Comm {
     const call = "Scatterv";
     const r = this.#root(call, root);
     if (r === PROC_NULL) return;
-    if (r === ROOT) return this.#exchange(call, this.#all(this.#blocks(call, "sendbuf", sendbuf, false).block), []);
+    if (r === ROOT) {
+      let send;
+      try {
+        send = this.#blocks(call, "sendbuf", sendbuf, false);
+      } catch (e) {
+        // Each receiver hears from the root directly: each gets the refusal.
+        const refusal = this.encode(call, refusalOf(e));
+        for (let j = 0; j < this.#remote.length; j++) this.#ec.internal.send(refusal, VALUE, j, TAG_ROOTED, STANDARD);
+        throw e;
+      }
+      return this.#exchange(call, this.#all(send.block), [], TAG_ROOTED);
+    }
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
     const into = m.incoming();
-    this.#exchange(call, [], this.#all((j) => (j === r ? into : null)));
+    const refusal = this.#takeBytes(call, into, r);
+    if (refusal) this.#accept(call, refusal);
     m.land(into);
   }
 }

@@ -210,13 +210,31 @@ if (size === 1) {
   if (color === 0 && inter.rank === 0) assert.equal(inter.scatter([1], MPI.PROC_NULL), undefined);
   // The root's own refusals reach the other group, which throws too instead of waiting for the data (the rest
   // of the root's group takes no part).
+  let refusals: string[] = [];
   if (root === MPI.PROC_NULL) {
     assert.equal(inter.scatter([1], root), undefined);
     assert.equal(inter.bcast(1, root), undefined);
   } else {
     expectError("ERR_ARG", () => inter.scatter(root === MPI.ROOT ? [1, 2, 3, 4, 5, 6] : null, root), /array of|root refused/);
     expectError("ERR_TYPE", () => inter.bcast(root === MPI.ROOT ? { f: () => 1 } : null, root), /root refused|function|clone/i);
+    // The buffer forms: a root's spec whose count overruns its buffer.
+    const overrun = [new Int32Array(2), 99] as const;
+    const refusedBy = (run: () => void) => {
+      const thrown = (() => { try { run(); } catch (e) { return e; } return undefined; })();
+      assert.ok(thrown instanceof MPI.MPIError, `expected MPIError, got ${String(thrown)}`);
+      if (root !== MPI.ROOT) assert.match(thrown.message, /root refused/);
+      return thrown.errorClass;
+    };
+    refusals = [
+      refusedBy(() => inter.Bcast(root === MPI.ROOT ? overrun : new Int32Array(99), root)),
+      refusedBy(() => inter.Scatter(root === MPI.ROOT ? overrun : null, new Int32Array(99), root)),
+      refusedBy(() => inter.Scatterv(root === MPI.ROOT ? [new Int32Array(2), theirs.map(() => 99)] : null, new Int32Array(99), root)),
+    ];
   }
+  // Every rank of the other group threw the root's own error classes.
+  const seenRefusals = inter.allgather(refusals);
+  if (root === MPI.ROOT) assert.deepEqual(seenRefusals, theirs.map(() => refusals));
+  if (color === 1) assert.deepEqual(seenRefusals[0], refusals);
 
   // Three groups, pairwise joined in an order free of cycles, each pair with its own tag (MPI's classic ring of
   // intercommunicators); the creations of different pairs overlap in time.
