@@ -29,6 +29,7 @@ import * as ivalues from "./collective/ivalues.js";
 import { NONBLOCKING as NB, PERSISTENT as INIT } from "./collective/api.js";
 import type { CollectivePrequest } from "./collective/persistent.js";
 import type { Cartcomm } from "./cartcomm.js";
+import type { Intercomm } from "./intercomm.js";
 import { IDENT, type InPlace } from "./constants.js";
 import { Group, compareRanks } from "./group.js";
 import { SUM, type Op, type Reduced } from "./op.js";
@@ -787,6 +788,11 @@ export class Comm {
   Split_type(split_type: number, key = 0, info?: Info): Comm { return topo.splitType(this, split_type, key, info); }
   /** A communicator of `group`'s members, collective over them only (MPI_Comm_create_group); `tag` tells concurrent calls apart. */
   Create_group(group: Group, tag = 0): Comm { return topo.createGroup(this, group, tag); }
+  /**
+   * An intercommunicator between this communicator's group and another, disjoint one (collective over both):
+   * the leaders, `localLeader` here and `remoteLeader` in `peerComm`, meet over `peerComm` with `tag`.
+   */
+  Create_intercomm(localLeader: number, peerComm: Comm, remoteLeader: number, tag = 0): Intercomm { return hooks.createIntercomm!(this, localLeader, peerComm, remoteLeader, tag); }
   Is_inter(): boolean { this.engineComm("Is_inter"); return false; }
   Is_intra(): boolean { this.engineComm("Is_intra"); return true; }
   get is_inter(): boolean { return this.Is_inter(); }

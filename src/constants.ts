@@ -2,6 +2,8 @@
 export const ANY_SOURCE = -1;
 export const ANY_TAG = -1;
 export const PROC_NULL = -2;
+/** The root argument of the root itself in an intercommunicator collective (MPI-4.0 §6.2.2). */
+export const ROOT = -4;
 export const UNDEFINED = -32766;
 /**
  * The keyval of the TAG_UB attribute (as in mpi4py) and the largest tag of the local and self engines and of Open

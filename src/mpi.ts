@@ -17,6 +17,7 @@ export type { RequestValue } from "./request.js";
 export { CollectivePrequest } from "./collective/persistent.js";
 export { Group } from "./group.js";
 export { Cartcomm, Compute_dims, CART } from "./cartcomm.js";
+export { Intercomm } from "./intercomm.js";
 // point-to-point additions (p2p): buffered sends, matched probes, persistent and null requests
 export { Attach_buffer, Detach_buffer, BSEND_OVERHEAD } from "./bsend.js";
 export { Message, MESSAGE_NULL, MESSAGE_NO_PROC } from "./message.js";

@@ -3,6 +3,7 @@
  * module cycle. They fill this in when they load (mpi.ts always loads them).
  */
 import type { Comm } from "../comm.js";
+import type { Intercomm } from "../intercomm.js";
 
 export const hooks: {
   createCart?: (comm: Comm, dims: readonly number[], periods: readonly (boolean | number)[] | undefined, reorder: boolean) => Comm;
@@ -10,4 +11,6 @@ export const hooks: {
   createGraph?: (comm: Comm, index: readonly number[], edges: readonly number[], reorder: boolean) => Comm;
   createDistGraph?: (comm: Comm, sources: readonly number[], degrees: readonly number[], destinations: readonly number[], weights: unknown, info: unknown, reorder: boolean) => Comm;
   createDistGraphAdjacent?: (comm: Comm, sources: readonly number[], destinations: readonly number[], sourceweights: unknown, destweights: unknown, info: unknown, reorder: boolean) => Comm;
+  // intercommunicators (intercomm.ts)
+  createIntercomm?: (comm: Comm, localLeader: number, peerComm: Comm, remoteLeader: number, tag: number) => Intercomm;
 } = {};

@@ -1,0 +1,699 @@
+/**
+ * Intercommunicators (MPI-4.0 §7.6): two disjoint groups, where every rank a call names is a rank of the OTHER
+ * group. mpi4ts builds one on every engine from two engine communicators made by the engine's own constructors:
+ * a duplicate of the local group (its local collectives and Merge's agreement), and a "bridge" over the union
+ * of both groups, ordered low group first. Point-to-point and the intercommunicator collectives run on the
+ * bridge with ranks shifted by the remote group's offset in it, so a rank can only ever address the other group
+ * and a message can only ever come from it (ANY_SOURCE means any remote rank). docs/intercomm.md explains it.
+ */
+import { ANY_SOURCE, PROC_NULL, ROOT, type InPlace } from "./constants.js";
+import { Comm } from "./comm.js";
+import {
+  BUFFER, STANDARD, VALUE,
+  type EngineComm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PointToPoint, type SendMode, type Sink,
+} from "./engine/engine.js";
+import { currentEngine } from "./engine/select.js";
+import { type ErrorClass, MPIError } from "./errors.js";
+import { bytesOf, describe, isTypedArray } from "./datatype.js";
+import { type BufSpec, type Message, bufferArg, bufferArgV } from "./datatype/message.js";
+import type { BufferSpec } from "./collective/api.js";
+import { copyAttributes } from "./attributes.js";
+import { handleErrorsOf, inheritErrhandler } from "./errhandler.js";
+import { Group } from "./group.js";
+import { hooks } from "./collective/hooks.js";
+import { tagUpperBound } from "./tag-bound.js";
+import { SUM, type Op, type Reduced } from "./op.js";
+
+/** An envelope as the intercommunicator reports it: the sender's rank in the remote group. */
+function shifted(envelope: Envelope, offset: number): Envelope {
+  return { source: envelope.source - offset, tag: envelope.tag, byteLength: envelope.byteLength, kind: envelope.kind };
+}
+
+/** A request on the bridge whose envelope names the remote rank. */
+class RemoteRequest implements EngineRequest {
+  constructor(private readonly inner: EngineRequest, private readonly offset: number) {}
+  test(): boolean { return this.inner.test(); }
+  wait(): void { this.inner.wait(); }
+  cancel(): void { this.inner.cancel(); }
+  blockedOn(): object | undefined { return this.inner.blockedOn?.(); }
+  get cancelled(): boolean { return this.inner.cancelled; }
+  get error(): unknown { return this.inner.error; }
+  get envelope(): Envelope | undefined {
+    const e = this.inner.envelope;
+    return e && shifted(e, this.offset);
+  }
+}
+
+/**
+ * Point-to-point on the bridge as seen from one group: `rank` and `size` are the local group's, every rank
+ * argument and every reported source is a rank of the remote group (`offset` is where it starts in the bridge).
+ */
+class RemotePort implements PointToPoint {
+  constructor(private readonly over: PointToPoint, readonly rank: number, readonly size: number, private readonly offset: number) {}
+
+  #source(source: number): number { return source === ANY_SOURCE ? ANY_SOURCE : source + this.offset; }
+  #sink(sink: Sink): Sink {
+    const wrapped = (envelope: Envelope, received?: Uint8Array) => sink(shifted(envelope, this.offset), received);
+    return Object.assign(wrapped, { expects: sink.expects, into: sink.into });
+  }
+  #matched(m: MatchedMessage): MatchedMessage {
+    return { envelope: shifted(m.envelope, this.offset), receive: (sink) => shifted(m.receive(this.#sink(sink)), this.offset) };
+  }
+
+  send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void {
+    this.over.send(data, kind, dest + this.offset, tag, mode);
+  }
+  isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest {
+    return new RemoteRequest(this.over.isend(data, kind, dest + this.offset, tag, mode), this.offset);
+  }
+  recv(sink: Sink, source: number, tag: number): Envelope {
+    return shifted(this.over.recv(this.#sink(sink), this.#source(source), tag), this.offset);
+  }
+  irecv(sink: Sink, source: number, tag: number): EngineRequest {
+    return new RemoteRequest(this.over.irecv(this.#sink(sink), this.#source(source), tag), this.offset);
+  }
+  probe(source: number, tag: number): Envelope { return shifted(this.over.probe(this.#source(source), tag), this.offset); }
+  iprobe(source: number, tag: number): Envelope | undefined {
+    const e = this.over.iprobe(this.#source(source), tag);
+    return e && shifted(e, this.offset);
+  }
+  mprobe(source: number, tag: number): MatchedMessage { return this.#matched(this.over.mprobe(this.#source(source), tag)); }
+  improbe(source: number, tag: number): MatchedMessage | undefined {
+    const m = this.over.improbe(this.#source(source), tag);
+    return m && this.#matched(m);
+  }
+}
+
+function notOnIntercomm(call: string): never {
+  throw new MPIError("ERR_COMM", `${call}: not defined on an intercommunicator; Merge() it into an intracommunicator first`);
+}
+
+/** The engine communicator an Intercomm's Comm methods see: the local group's rank and size, remote ranks. */
+class InterEngineComm extends RemotePort implements EngineComm {
+  readonly internal: PointToPoint;
+  constructor(readonly bridge: EngineComm, readonly local: EngineComm, offset: number) {
+    super(bridge, local.rank, local.size, offset);
+    this.internal = new RemotePort(bridge.internal, local.rank, local.size, offset);
+  }
+  get worldRanks(): readonly number[] { return this.local.worldRanks; }
+  dup(): EngineComm { return notOnIntercomm("dup"); }
+  split(): EngineComm | null { return notOnIntercomm("Split"); }
+  create(): EngineComm | null { return notOnIntercomm("Create"); }
+  createGroup(): EngineComm { return notOnIntercomm("Create_group"); }
+  free(): void {
+    this.bridge.free();
+    this.local.free();
+  }
+}
+
+/** What a root sends the other group in a value collective: its value, or why it refused its arguments. */
+interface Offer { value?: unknown; refusal?: string; errorClass?: ErrorClass }
+
+function refusalOf(e: unknown): Offer {
+  const error = e instanceof MPIError ? e : undefined;
+  return { refusal: error?.message ?? String(e), errorClass: error?.errorClass ?? "ERR_OTHER" };
+}
+
+/** Tags of the intercommunicator protocol, on the bridge's internal channel (never matched by user receives). */
+const TAG_LEADERS = 1, TAG_ROOTED = 2, TAG_DIRECT = 3;
+
+/** A communicator whose rank arguments are ranks of a remote group of `remoteSize` processes. */
+export class Intercomm extends Comm {
+  readonly #ec: InterEngineComm;
+  readonly #remote: readonly number[];
+  /** Whether this side is first in the bridge (the default order of Merge). */
+  readonly #low: boolean;
+  /** The local group as an intracommunicator: the local halves of the collectives. */
+  readonly #localComm: Comm;
+
+  /** @internal Made by Create_intercomm, Dup and Spawn. */
+  constructor(ec: InterEngineComm, remoteWorldRanks: readonly number[], low: boolean, name: string) {
+    super(ec, name);
+    this.#ec = ec;
+    this.#remote = Object.freeze([...remoteWorldRanks]);
+    this.#low = low;
+    this.#localComm = new Comm(ec.local, `${name} (local group)`);
+  }
+
+  protected override inspectName(): string { return "Intercomm"; }
+  protected override inspectFields(): Record<string, unknown> {
+    return { ...super.inspectFields(), remoteSize: this.Get_remote_size() };
+  }
+
+  override Is_inter(): boolean { this.engineComm("Is_inter"); return true; }
+  override Is_intra(): boolean { this.engineComm("Is_intra"); return false; }
+
+  /** The number of processes in the remote group (MPI_Comm_remote_size). */
+  Get_remote_size(): number { this.engineComm("Get_remote_size"); return this.#remote.length; }
+  get remote_size(): number { return this.Get_remote_size(); }
+  /** The remote group (MPI_Comm_remote_group); `Get_group()` is the local one. */
+  Get_remote_group(): Group {
+    const c = this.engineComm("Get_remote_group");
+    return new Group(this.#remote, c.worldRanks[c.rank]!);
+  }
+
+  /** @internal Destinations are ranks of the remote group. */
+  override checkDest(call: string, dest: unknown, argName = "dest"): number {
+    const size = this.Get_remote_size();
+    if (dest === PROC_NULL) return PROC_NULL;
+    if (!Number.isInteger(dest) || (dest as number) < 0 || (dest as number) >= size) {
+      throw new MPIError("ERR_RANK", `${this.where(call)}: ${argName} ${String(dest)} is not a rank of the remote group (0..${size - 1}) or PROC_NULL`);
+    }
+    return dest as number;
+  }
+
+  /** @internal Sources are ranks of the remote group. */
+  override checkSource(call: string, source: unknown): number {
+    const size = this.Get_remote_size();
+    if (source === ANY_SOURCE || source === PROC_NULL) return source;
+    if (!Number.isInteger(source) || (source as number) < 0 || (source as number) >= size) {
+      throw new MPIError("ERR_RANK", `${this.where(call)}: source ${String(source)} is not a rank of the remote group (0..${size - 1}), ANY_SOURCE or PROC_NULL`);
+    }
+    return source as number;
+  }
+
+  /** The same two groups on a new matching space (collective over both groups). */
+  override Dup(): this {
+    const ec = this.engineComm("Dup") as InterEngineComm;
+    const local = ec.local.dup();
+    const bridge = ec.bridge.dup();
+    const dup = new Intercomm(new InterEngineComm(bridge, local, this.#offsetOfRemote()), this.#remote, this.#low, `${this.name}_dup`) as this;
+    copyAttributes(this, dup);
+    inheritErrhandler(this, dup);
+    return dup;
+  }
+
+  #offsetOfRemote(): number { return this.#low ? this.#ec.local.size : 0; }
+
+  /**
+   * One intracommunicator of both groups (collective over both): the group that passes `high` false comes first;
+   * when both pass the same, the group that was first in Create_intercomm (the lower leader in the peer
+   * communicator) does. Every rank of a group must pass the same `high`.
+   */
+  Merge(high = false): Comm {
+    const call = "Merge";
+    const ec = this.engineComm(call) as InterEngineComm;
+    const valid = typeof high === "boolean" || high === 0 || high === 1;
+    const mine = valid && Boolean(high);
+    // A rank refusing its `high`, or a group whose ranks disagree, is refused on both groups together: every rank
+    // still takes part in the agreement, so nobody waits for a rank that threw.
+    const local = this.#localComm.allgather(valid ? mine : null);
+    const agreeing = local.every((h) => h === mine);
+    const theirs = this.#leadersExchange({ high: mine, agreeing });
+    if (!valid) throw new MPIError("ERR_ARG", `${this.where(call)}: high must be a boolean, got ${describe(high)}; the Merge was refused on both groups`);
+    if (!agreeing || !theirs.agreeing) {
+      throw new MPIError("ERR_ARG", `${this.where(call)}: the ranks of ${agreeing ? "the remote" : "the local"} group passed different (or invalid) values of high; the Merge was refused on both groups`);
+    }
+    const first = mine === theirs.high ? this.#low : !mine;
+    const order = first ? [...ec.local.worldRanks, ...this.#remote] : [...this.#remote, ...ec.local.worldRanks];
+    const merged = ec.bridge.create(order);
+    if (!merged) throw new MPIError("ERR_INTERN", `${this.where(call)}: the merged communicator lacks this rank`);
+    return new Comm(merged, `${this.name}_merged`);
+  }
+
+  /** Waits for the communication on this communicator to end, then frees it (collective over both groups). */
+  Disconnect(): void {
+    this.Barrier();
+    this.Free();
+  }
+
+  /**
+   * The leaders (local rank 0 of each group) swap `mine` over the bridge, and each broadcasts what it got to its
+   * group: the step every intercommunicator collective and Merge share.
+   */
+  #leadersExchange<T>(mine: T): T {
+    const wire = this.#ec.internal;
+    let theirs: T | undefined;
+    if (this.#ec.rank === 0) {
+      const request = wire.isend(this.encode("intercomm", mine), VALUE, 0, TAG_LEADERS, STANDARD);
+      theirs = this.#receive<T>(0, TAG_LEADERS);
+      request.wait();
+      if (request.error !== undefined) throw request.error;
+    }
+    return this.#localComm.bcast(theirs, 0) as T;
+  }
+
+  #receive<T>(source: number, tag: number): T {
+    const into: { bytes?: Uint8Array } = {};
+    this.#ec.internal.recv(this.valueSink("intercomm", into), source, tag);
+    return this.decode<T>("intercomm", into.bytes);
+  }
+
+  #sendTo(value: unknown, dest: number, tag: number): void {
+    this.#ec.internal.send(this.encode("intercomm", value), VALUE, dest, tag, STANDARD);
+  }
+
+  /**
+   * The root argument of a rooted intercommunicator collective: ROOT at the root, PROC_NULL at the rest of its
+   * group, the root's rank in the remote group at the other group. Refused before anything is sent.
+   */
+  #root(call: string, root: unknown): number {
+    this.engineComm(call);
+    if (root === ROOT || root === PROC_NULL) return root;
+    const size = this.#remote.length;
+    if (!Number.isInteger(root) || (root as number) < 0 || (root as number) >= size) {
+      throw new MPIError("ERR_ROOT", `${this.where(call)}: root ${String(root)} must be MPI.ROOT (this rank is the root), MPI.PROC_NULL (the root's group) or a rank of the remote group (0..${size - 1})`);
+    }
+    return root as number;
+  }
+
+  // ---- collectives (MPI-4.0 §6.2.2): the local group's data goes to the remote group ----
+
+  /** Returns once every rank of both groups has entered it. */
+  override Barrier(): void {
+    this.engineComm("Barrier");
+    this.#localComm.Barrier();
+    this.#leadersExchange(null);
+  }
+  override barrier(): void { this.Barrier(); }
+
+  /** `obj` from the root (root: ROOT) to every rank of the other group, which passes the root's rank. */
+  override bcast<T>(obj: T | null | undefined, root = 0): T {
+    const call = "bcast";
+    const r = this.#root(call, root);
+    if (r === ROOT) { this.#offer(call, () => obj); return obj as T; }
+    if (r === PROC_NULL) return undefined as T;
+    return this.#accept<T>(call, this.#localComm.bcast(this.#ec.rank === 0 ? this.#receive<Offer>(r, TAG_ROOTED) : undefined, 0));
+  }
+
+  /**
+   * The root's side of a value for the other group: the value `make` returns, or, when it throws (or the value
+   * cannot be encoded), the refusal, so the other group learns of it instead of waiting for data.
+   */
+  #offer(call: string, make: () => unknown): void {
+    let bytes: Uint8Array, refusal: unknown;
+    try {
+      bytes = this.encode(call, { value: make() } satisfies Offer);
+    } catch (e) {
+      refusal = e;
+      bytes = this.encode(call, refusalOf(e));
+    }
+    this.#ec.internal.send(bytes, VALUE, 0, TAG_ROOTED, STANDARD);
+    if (refusal !== undefined) throw refusal;
+  }
+
+  /** What an offer gives a rank of the receiving group: the value, or the root's refusal, thrown on every rank. */
+  #accept<T>(call: string, offer: Offer): T {
+    if (offer.refusal !== undefined) {
+      throw new MPIError(offer.errorClass ?? "ERR_OTHER", `${this.where(call)}: the root refused its arguments (${offer.refusal})`);
+    }
+    return offer.value as T;
+  }
+
+  /** The root (root: ROOT) gets the list of the other group's values, in their rank order; null elsewhere. */
+  override gather<T>(obj: T, root = 0): T[] | null {
+    const r = this.#root("gather", root);
+    if (r === ROOT) return this.#receive<T[]>(0, TAG_ROOTED);
+    if (r === PROC_NULL) return null;
+    const all = this.#localComm.gather(obj, 0);
+    if (this.#ec.rank === 0) this.#sendTo(all, r, TAG_ROOTED);
+    return null;
+  }
+
+  /** The root (root: ROOT) passes one value per rank of the other group; each of those gets its own. */
+  override scatter<T>(seq: readonly T[] | null, root = 0): T {
+    const call = "scatter";
+    const r = this.#root(call, root);
+    if (r === ROOT) {
+      this.#offer(call, () => {
+        if (!Array.isArray(seq) || seq.length !== this.#remote.length) {
+          throw new MPIError("ERR_ARG", `${this.where(call)}: the root must pass an array of ${this.#remote.length} values (one per rank of the remote group), got ${describe(seq)}`);
+        }
+        return seq;
+      });
+      return undefined as T;
+    }
+    if (r === PROC_NULL) return undefined as T;
+    let offers: Offer[] | null = null;
+    if (this.#ec.rank === 0) {
+      const offer = this.#receive<Offer>(r, TAG_ROOTED);
+      offers = Array.from({ length: this.#ec.size }, (_, i) => (offer.refusal !== undefined ? offer : { value: (offer.value as T[])[i] }));
+    }
+    return this.#accept<T>(call, this.#localComm.scatter(offers, 0));
+  }
+
+  /** The root (root: ROOT) gets the reduction of the other group's values; null elsewhere. */
+  override reduce<T, O extends Op = Op>(obj: T, op: O = SUM as O, root = 0): Reduced<T, O> | null {
+    const r = this.#root("reduce", root);
+    if (r === ROOT) return this.#receive<Reduced<T, O>>(0, TAG_ROOTED);
+    if (r === PROC_NULL) return null;
+    const reduced = this.#localComm.reduce(obj, op, 0);
+    if (this.#ec.rank === 0) this.#sendTo(reduced, r, TAG_ROOTED);
+    return null;
+  }
+
+  /** Every rank gets the list of the OTHER group's values, in their rank order. */
+  override allgather<T>(obj: T): T[] {
+    this.engineComm("allgather");
+    return this.#leadersExchange(this.#localComm.gather(obj, 0)) as T[];
+  }
+
+  /** Every rank gets the reduction of the OTHER group's values. */
+  override allreduce<T, O extends Op = Op>(obj: T, op: O = SUM as O): Reduced<T, O> {
+    this.engineComm("allreduce");
+    return this.#leadersExchange(this.#localComm.reduce(obj, op, 0)) as Reduced<T, O>;
+  }
+
+  /** `seq[j]` goes to rank j of the other group; the result's entry j came from its rank j. */
+  override alltoall<T>(seq: readonly T[]): T[] {
+    const call = "alltoall";
+    this.engineComm(call);
+    const n = this.#remote.length;
+    if (!Array.isArray(seq) || seq.length !== n) {
+      throw new MPIError("ERR_ARG", `${this.where(call)}: pass an array of ${n} values (one per rank of the remote group), got ${describe(seq)}`);
+    }
+    const sends = seq.map((v, j) => this.#ec.internal.isend(this.encode(call, v), VALUE, j, TAG_DIRECT, STANDARD));
+    const got = Array.from({ length: n }, (_, j) => this.#receive<T>(j, TAG_DIRECT));
+    for (const s of sends) {
+      s.wait();
+      if (s.error !== undefined) throw this.engineError(call, s.error);
+    }
+    return got;
+  }
+
+  // Buffers: the same paths, moving the contiguous bytes of the parsed buffer specs.
+
+  #sendBytes(call: string, bytes: Uint8Array, dest: number, tag: number): void {
+    try {
+      this.#ec.internal.send(bytes, BUFFER, dest, tag, STANDARD);
+    } catch (e) {
+      throw this.engineError(call, e);
+    }
+  }
+
+  #recvBytes(call: string, into: Uint8Array, source: number, tag: number): void {
+    this.#ec.internal.recv(this.bufferSink(call, into), source, tag);
+  }
+
+  /** The leaders swap `out` for the remote leader's bytes, received into `into` (leaders only). */
+  #swapBytes(call: string, out: Uint8Array, into: Uint8Array): void {
+    const request = this.#ec.internal.isend(out, BUFFER, 0, TAG_LEADERS, STANDARD);
+    this.#recvBytes(call, into, 0, TAG_LEADERS);
+    request.wait();
+    if (request.error !== undefined) throw this.engineError(call, request.error);
+  }
+
+  /** The local group's blocks, gathered at its leader (null at the others). */
+  #gatherLocally(bytes: Uint8Array): Uint8Array | null {
+    const all = this.#ec.rank === 0 ? new Uint8Array(bytes.length * this.#ec.size) : null;
+    this.#localComm.Gather(bytes, all, 0);
+    return all;
+  }
+
+  /**
+   * A reduction's scratch buffer at the leader: reductions need the element type, which mpi4ts's intercommunicator
+   * reductions take from a plain typed array (checked on every rank, before anything is sent).
+   */
+  #scratchFor(call: string, sendbuf: unknown): TypedArray | null {
+    if (!isTypedArray(sendbuf)) {
+      throw new MPIError("ERR_BUFFER", `${this.where(call)}: on an intercommunicator, sendbuf must be a plain typed array, got ${describe(sendbuf)}`);
+    }
+    if (this.#ec.rank !== 0) return null;
+    const Ctor = sendbuf.constructor as new (n: number) => TypedArray;
+    return new Ctor(sendbuf.length);
+  }
+
+  /**
+   * The root's side of bytes for the other group: what `make` returns, or, when it refuses its arguments, the
+   * refusal as a value message in their place, so the receivers throw it instead of waiting.
+   */
+  #offerBytes(call: string, make: () => Uint8Array, dest: number): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = make();
+    } catch (e) {
+      this.#ec.internal.send(this.encode(call, refusalOf(e)), VALUE, dest, TAG_ROOTED, STANDARD);
+      throw e;
+    }
+    this.#sendBytes(call, bytes, dest, TAG_ROOTED);
+  }
+
+  /** Receives the root's bytes into `into`; the root's refusal instead, when it sent one. */
+  #takeBytes(call: string, into: Uint8Array, source: number): Offer | undefined {
+    const refusal: { bytes?: Uint8Array } = {};
+    const fits = this.bufferSink(call, into);
+    // No `into` hint: the message may be a refusal, which the engine must not land in the buffer.
+    const sink = (envelope: Envelope, received?: Uint8Array): Uint8Array =>
+      envelope.kind === VALUE ? (refusal.bytes = received ?? new Uint8Array(envelope.byteLength)) : fits(envelope, received);
+    this.#ec.internal.recv(sink, source, TAG_ROOTED);
+    return refusal.bytes && this.decode<Offer>(call, refusal.bytes);
+  }
+
+  /** The leader's news of the root's refusal, for every rank of its group, before the local half begins. */
+  #shareRefusal(call: string, taken: Offer | undefined | null): void {
+    const offer = this.#localComm.bcast(taken ?? null, 0);
+    if (offer) this.#accept(call, offer);
+  }
+
+  /** The root's buffer (root: ROOT) into `buf` at every rank of the other group. */
+  override Bcast(buf: BufSpec, root = 0): void {
+    const call = "Bcast";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) return this.#offerBytes(call, () => bufferArg(() => this.where(call), "buf", buf).outgoing(), 0);
+    const m = bufferArg(() => this.where(call), "buf", buf);
+    const into = m.incoming();
+    this.#shareRefusal(call, this.#ec.rank === 0 ? this.#takeBytes(call, into, r) : null);
+    this.#localComm.Bcast(into, 0);
+    m.land(into);
+  }
+
+  /** The root (root: ROOT) receives one block from each rank of the other group, in rank order. */
+  override Gather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): void {
+    const call = "Gather";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) {
+      const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, this.#remote.length);
+      const into = m.incoming();
+      this.#recvBytes(call, into, 0, TAG_ROOTED);
+      return m.land(into);
+    }
+    const all = this.#gatherLocally(bufferArg(() => this.where(call), "sendbuf", sendbuf).outgoing());
+    if (all) this.#sendBytes(call, all, r, TAG_ROOTED);
+  }
+
+  /** The root (root: ROOT) sends block j of `sendbuf` to rank j of the other group. */
+  override Scatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): void {
+    const call = "Scatter";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) return this.#offerBytes(call, () => bufferArg(() => this.where(call), "sendbuf", sendbuf, this.#remote.length).outgoing(), 0);
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+    const into = m.incoming();
+    const all = this.#ec.rank === 0 ? new Uint8Array(into.length * this.#ec.size) : null;
+    this.#shareRefusal(call, all && this.#takeBytes(call, all, r));
+    this.#localComm.Scatter(all, into, 0);
+    m.land(into);
+  }
+
+  /** The root (root: ROOT) receives the element-wise reduction of the other group's buffers. */
+  override Reduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): void {
+    const call = "Reduce";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) {
+      const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+      const into = m.incoming();
+      this.#recvBytes(call, into, 0, TAG_ROOTED);
+      return m.land(into);
+    }
+    const scratch = this.#scratchFor(call, sendbuf);
+    this.#localComm.Reduce(sendbuf, scratch, op, 0);
+    if (scratch) this.#sendBytes(call, bytesOf(scratch), r, TAG_ROOTED);
+  }
+
+  /** Every rank receives one block from each rank of the OTHER group, in rank order. */
+  override Allgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void {
+    const call = "Allgather";
+    this.engineComm(call);
+    const send = bufferArg(() => this.where(call), "sendbuf", sendbuf);
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, this.#remote.length);
+    const into = m.incoming();
+    const all = this.#gatherLocally(send.outgoing());
+    if (all) this.#swapBytes(call, all, into);
+    this.#localComm.Bcast(into, 0);
+    m.land(into);
+  }
+
+  /** Every rank receives the element-wise reduction of the OTHER group's buffers. */
+  override Allreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void {
+    const call = "Allreduce";
+    this.engineComm(call);
+    const scratch = this.#scratchFor(call, sendbuf);
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+    const into = m.incoming();
+    this.#localComm.Reduce(sendbuf, scratch, op, 0);
+    if (scratch) this.#swapBytes(call, bytesOf(scratch), into);
+    this.#localComm.Bcast(into, 0);
+    m.land(into);
+  }
+
+  /**
+   * Direct messages to and from remote ranks: `sends[j]` to remote rank j, `receives[j]` from it (null: none),
+   * all posted before any wait, so every exchange pattern completes.
+   */
+  #exchange(call: string, sends: readonly (Uint8Array | null)[], receives: readonly (Uint8Array | null)[], tag = TAG_DIRECT): void {
+    const wire = this.#ec.internal;
+    const requests = [
+      ...receives.flatMap((into, j) => (into ? [wire.irecv(this.bufferSink(call, into), j, tag)] : [])),
+      ...sends.flatMap((bytes, j) => (bytes ? [wire.isend(bytes, BUFFER, j, tag, STANDARD)] : [])),
+    ];
+    for (const r of requests) {
+      r.wait();
+      if (r.error !== undefined) throw this.engineError(call, r.error);
+    }
+  }
+
+  /** A v-buffer over the remote group: its bytes, and each remote rank's block of them. */
+  #blocks(call: string, name: string, spec: unknown, receive: boolean): { m: Message; bytes: Uint8Array; block: (j: number) => Uint8Array } {
+    const v = bufferArgV(() => this.where(call), name, spec, this.#remote.length);
+    const m = v.message;
+    const bytes = receive ? m.incoming(true) : m.outgoing();
+    return { m, bytes, block: (j) => bytes.subarray(v.displs[j]! * m.unit, (v.displs[j]! + v.counts[j]!) * m.unit) };
+  }
+
+  #all<T>(make: (j: number) => T): T[] { return Array.from({ length: this.#remote.length }, (_, j) => make(j)); }
+
+  /** Block j of `sendbuf` goes to rank j of the other group; block j of `recvbuf` comes from its rank j. */
+  override Alltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void {
+    const call = "Alltoall";
+    this.engineComm(call);
+    const n = this.#remote.length;
+    const out = bufferArg(() => this.where(call), "sendbuf", sendbuf, n).outgoing();
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, n);
+    const into = m.incoming();
+    const block = out.length / n, rblock = into.length / n;
+    this.#exchange(call, this.#all((j) => out.subarray(j * block, (j + 1) * block)), this.#all((j) => into.subarray(j * rblock, (j + 1) * rblock)));
+    m.land(into);
+  }
+
+  /** Alltoall with per-rank counts and displacements on both sides (`[buf, counts, displs?, datatype?]`). */
+  override Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void {
+    const call = "Alltoallv";
+    this.engineComm(call);
+    const send = this.#blocks(call, "sendbuf", sendbuf, false), recv = this.#blocks(call, "recvbuf", recvbuf, true);
+    this.#exchange(call, this.#all(send.block), this.#all(recv.block));
+    recv.m.land(recv.bytes);
+  }
+
+  /** Every rank receives block j of `recvbuf` (its count and displacement) from rank j of the OTHER group. */
+  override Allgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): void {
+    const call = "Allgatherv";
+    this.engineComm(call);
+    const out = bufferArg(() => this.where(call), "sendbuf", sendbuf).outgoing();
+    const recv = this.#blocks(call, "recvbuf", recvbuf, true);
+    this.#exchange(call, this.#all(() => out), this.#all(recv.block));
+    recv.m.land(recv.bytes);
+  }
+
+  /** The root (root: ROOT) receives rank j's block of the other group at its count and displacement. */
+  override Gatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): void {
+    const call = "Gatherv";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) {
+      const recv = this.#blocks(call, "recvbuf", recvbuf, true);
+      this.#exchange(call, [], this.#all(recv.block));
+      return recv.m.land(recv.bytes);
+    }
+    const out = bufferArg(() => this.where(call), "sendbuf", sendbuf).outgoing();
+    this.#exchange(call, this.#all((j) => (j === r ? out : null)), []);
+  }
+
+  /** The root (root: ROOT) sends block j (its count and displacement) to rank j of the other group. */
+  override Scatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): void {
+    const call = "Scatterv";
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return;
+    if (r === ROOT) {
+      let send;
+      try {
+        send = this.#blocks(call, "sendbuf", sendbuf, false);
+      } catch (e) {
+        // Each receiver hears from the root directly: each gets the refusal.
+        const refusal = this.encode(call, refusalOf(e));
+        for (let j = 0; j < this.#remote.length; j++) this.#ec.internal.send(refusal, VALUE, j, TAG_ROOTED, STANDARD);
+        throw e;
+      }
+      return this.#exchange(call, this.#all(send.block), [], TAG_ROOTED);
+    }
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
+    const into = m.incoming();
+    const refusal = this.#takeBytes(call, into, r);
+    if (refusal) this.#accept(call, refusal);
+    m.land(into);
+  }
+}
+
+/** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
+const NOT_YET = [
+  "ibarrier", "ibcast", "iscatter", "igather", "iallgather", "ialltoall", "ireduce", "iallreduce", "scan", "exscan",
+  "Ibarrier", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Iscatterv", "Scatterv_init",
+  "Igather", "Gather_init", "Igatherv", "Gatherv_init", "Iallgather", "Allgather_init",
+  "Iallgatherv", "Allgatherv_init", "Ialltoall", "Alltoall_init", "Ialltoallv", "Alltoallv_init",
+  "Alltoallw", "Ialltoallw", "Ireduce", "Reduce_init", "Iallreduce", "Allreduce_init",
+  "Reduce_scatter_block", "Ireduce_scatter_block", "Reduce_scatter_block_init", "Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init",
+  "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
+  "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", "Dup_with_info",
+  "Neighbor_allgather", "Neighbor_alltoall",
+] as const;
+for (const name of NOT_YET) {
+  if (!(name in Comm.prototype)) continue;
+  Object.defineProperty(Intercomm.prototype, name, {
+    configurable: true, writable: true, enumerable: false,
+    value: function (this: Intercomm) {
+      throw new MPIError("ERR_COMM", `${this.where(name)}: ${name} on an intercommunicator is not available in mpi4ts yet; Merge() it into an intracommunicator first`);
+    },
+  });
+}
+
+handleErrorsOf(Intercomm);
+
+/**
+ * MPI_Intercomm_create, collective over `local` (both groups call it): `localLeader` is a rank of `local`;
+ * `peerComm`, `remoteLeader` and `tag` matter at the leaders only, who meet over `peerComm` with `tag` (as in MPI,
+ * a message of the user's on `peerComm` with that tag could match it). A leader that refuses its arguments still
+ * tells its group, so no member waits for it; the other leader, which it cannot address, learns nothing. A
+ * refusal found once the leaders have met (overlapping groups) reaches both groups.
+ */
+export function createIntercomm(local: Comm, localLeader: unknown, peerComm: unknown, remoteLeader: unknown, tag: unknown): Intercomm {
+  const call = "Create_intercomm";
+  const c = local.engineComm(call);
+  if (!Number.isInteger(localLeader) || (localLeader as number) < 0 || (localLeader as number) >= c.size) {
+    throw new MPIError("ERR_RANK", `${local.where(call)}: localLeader ${String(localLeader)} is not in 0..${c.size - 1}`);
+  }
+  interface Side { worldRanks: number[]; peerRank: number }
+  let agreed: { remote?: Side; mine?: Side; tag?: number; refusal?: string } = {};
+  if (c.rank === localLeader) {
+    let refusal: string | undefined;
+    let peer: Comm | undefined;
+    if (!(peerComm instanceof Comm) || peerComm.isNull) refusal = `peerComm must be a communicator, got ${describe(peerComm)}`;
+    else if (peerComm.Is_inter()) refusal = "peerComm must be an intracommunicator";
+    else {
+      peer = peerComm;
+      if (!Number.isInteger(remoteLeader) || (remoteLeader as number) < 0 || (remoteLeader as number) >= peer.size) refusal = `remoteLeader ${String(remoteLeader)} is not in 0..${peer.size - 1} (a rank of peerComm)`;
+      else if (!Number.isInteger(tag) || (tag as number) < 0 || (tag as number) > tagUpperBound()) refusal = `tag ${String(tag)} is not in 0..${tagUpperBound()} (the TAG_UB attribute)`;
+      else if (remoteLeader === peer.rank) refusal = `remoteLeader ${String(remoteLeader)} is this leader itself: the two groups must be disjoint`;
+    }
+    const mine: Side = { worldRanks: [...c.worldRanks], peerRank: peer?.rank ?? -1 };
+    let remote: Side | undefined;
+    if (refusal === undefined && peer) {
+      remote = peer.sendrecv(mine, remoteLeader as number, tag as number, remoteLeader as number, tag as number) as Side;
+      const overlap = remote.worldRanks.filter((w) => mine.worldRanks.includes(w));
+      if (overlap.length > 0) refusal = `the two groups overlap (world ranks ${overlap.join(", ")}): they must be disjoint`;
+    }
+    agreed = { ...(remote ? { remote } : {}), mine, tag: tag as number, ...(refusal === undefined ? {} : { refusal }) };
+  }
+  agreed = local.bcast(agreed, localLeader as number);
+  if (agreed.refusal !== undefined) throw new MPIError("ERR_ARG", `${local.where(call)}: ${agreed.refusal}`);
+  const mine = agreed.mine!, remote = agreed.remote!;
+  const low = mine.peerRank < remote.peerRank;
+  const localDup = c.dup();
+  const union = low ? [...c.worldRanks, ...remote.worldRanks] : [...remote.worldRanks, ...c.worldRanks];
+  // The leaders' tag, which both groups share (the other ranks' tag argument is not significant).
+  const bridge = currentEngine().world.createGroup(union, agreed.tag!);
+  return new Intercomm(new InterEngineComm(bridge, localDup, low ? c.size : 0), remote.worldRanks, low, `${local.name}_intercomm`);
+}
+
+hooks.createIntercomm = createIntercomm;

@@ -1,0 +1,263 @@
+// sizes: 1 2 3 4
+/**
+ * Intercommunicators: Create_intercomm between the even and the odd ranks of COMM_WORLD (uneven groups at odd
+ * sizes), remote size and group, point-to-point in remote ranks (values and buffers, blocking, nonblocking,
+ * probes, ANY_SOURCE statuses), Dup's separate matching space, Merge's order for every combination of `high`,
+ * the collectives with ROOT / PROC_NULL, refusals before anything is sent, three groups joined pairwise, Free
+ * and Disconnect. On one rank: the refusal of a group that would be its own remote group.
+ */
+import assert from "node:assert/strict";
+import { MPI } from "mpi4ts";
+import { expectError } from "../support/expect-error.js";
+
+const world = MPI.COMM_WORLD;
+const rank = world.rank, size = world.size;
+
+if (size === 1) {
+  expectError("ERR_ARG", () => MPI.COMM_SELF.Create_intercomm(0, world, 0, 1), /disjoint/);
+  expectError("ERR_RANK", () => MPI.COMM_SELF.Create_intercomm(1, world, 0, 1), /localLeader 1/);
+  assert.equal(world.Is_inter(), false);
+} else {
+  const color = rank % 2;
+  const members = (c: number) => Array.from({ length: size }, (_, r) => r).filter((r) => r % 2 === c);
+  const mine = members(color), theirs = members(1 - color);
+  const local = world.Split(color, rank);
+  // The leaders are world ranks 0 (evens) and 1 (odds).
+  const inter = local.Create_intercomm(0, world, 1 - color, 7);
+
+  assert.ok(inter instanceof MPI.Intercomm);
+  assert.equal(inter.Is_inter(), true);
+  assert.equal(inter.Is_intra(), false);
+  assert.equal(inter.rank, local.rank);
+  assert.equal(inter.size, mine.length);
+  assert.equal(inter.Get_remote_size(), theirs.length);
+  assert.deepEqual(inter.Get_group().Translate_ranks(), mine);
+  assert.deepEqual(inter.Get_remote_group().Translate_ranks(), theirs);
+
+  // Values: every rank sends to every remote rank; receives with ANY_SOURCE report remote ranks.
+  for (let j = 0; j < theirs.length; j++) inter.send({ from: inter.rank, to: j, color }, j, 5);
+  const seen = new Set<number>();
+  for (let j = 0; j < theirs.length; j++) {
+    const status = new MPI.Status();
+    const got = inter.recv<{ from: number; to: number; color: number }>(MPI.ANY_SOURCE, 5, status);
+    assert.equal(got.color, 1 - color);
+    assert.equal(got.to, inter.rank);
+    assert.equal(status.Get_source(), got.from, "the status names the sender's rank in the remote group");
+    seen.add(got.from);
+  }
+  assert.equal(seen.size, theirs.length);
+
+  // Buffers between partners (local rank i and remote rank i, where both exist), blocking and nonblocking.
+  const partner = inter.rank < theirs.length ? inter.rank : MPI.PROC_NULL;
+  const out = Int32Array.from([rank, rank * 10, rank * 100]);
+  const into = new Int32Array(3);
+  const request = inter.Irecv(into, partner, 9);
+  inter.Send(out, partner, 9);
+  await request;
+  if (partner !== MPI.PROC_NULL) assert.deepEqual([...into], [theirs[partner]!, theirs[partner]! * 10, theirs[partner]! * 100]);
+  if (partner !== MPI.PROC_NULL) {
+    const sendRequest = inter.isend(`hello from ${rank}`, partner, 11);
+    const status = new MPI.Status();
+    inter.probe(partner, 11, status);
+    assert.equal(status.Get_source(), partner);
+    assert.equal(inter.recv(partner, 11), `hello from ${theirs[partner]}`);
+    await sendRequest;
+    assert.equal(inter.sendrecv(rank, partner, 12, partner, 12), theirs[partner]);
+  }
+
+  // Synchronous sends and matched probes.
+  if (partner !== MPI.PROC_NULL) {
+    const ss = inter.issend([rank], partner, 13);
+    const status = new MPI.Status();
+    const message = inter.mprobe(partner, 13, status);
+    assert.equal(status.Get_source(), partner);
+    assert.deepEqual(message.recv(), [theirs[partner]]);
+    await ss;
+  }
+
+  // Persistent requests and buffered sends name remote ranks too.
+  if (partner !== MPI.PROC_NULL) {
+    const pout = new Float64Array(2), pin = new Float64Array(2);
+    const psend = inter.Send_init(pout, partner, 14), precv = inter.Recv_init(pin, partner, 14);
+    for (let round = 0; round < 3; round++) {
+      pout.fill(rank + round / 10);
+      const status = new MPI.Status();
+      MPI.Prequest.Startall([precv, psend]);
+      MPI.Request.Waitall([precv, psend], [status, new MPI.Status()]);
+      assert.deepEqual([...pin], [theirs[partner]! + round / 10, theirs[partner]! + round / 10]);
+      assert.equal(status.Get_source(), partner);
+    }
+    psend.Free();
+    precv.Free();
+    MPI.Attach_buffer(new Uint8Array(1024 + MPI.BSEND_OVERHEAD));
+    inter.bsend({ buffered: rank }, partner, 15);
+    assert.deepEqual(inter.recv(partner, 15), { buffered: theirs[partner] });
+    MPI.Detach_buffer();
+  }
+
+  // A duplicate is a separate matching space over the same groups.
+  const dup = inter.Dup();
+  assert.ok(dup instanceof MPI.Intercomm);
+  assert.equal(dup.Get_remote_size(), theirs.length);
+  if (partner !== MPI.PROC_NULL) {
+    inter.send("on the original", partner, 1);
+    dup.send("on the duplicate", partner, 1);
+    assert.equal(dup.recv(partner, 1), "on the duplicate");
+    assert.equal(inter.recv(partner, 1), "on the original");
+  }
+
+  // Merge: high false first; on a tie the group of the lower leader in the peer communicator (the evens).
+  const evensFirst = [...members(0), ...members(1)], oddsFirst = [...members(1), ...members(0)];
+  for (const [evensHigh, oddsHigh, order] of [[false, true, evensFirst], [true, false, oddsFirst], [false, false, evensFirst], [true, true, evensFirst]] as const) {
+    const merged = inter.Merge(color === 0 ? evensHigh : oddsHigh);
+    assert.equal(merged.Is_inter(), false);
+    assert.equal(merged.size, size);
+    assert.deepEqual(merged.Get_group().Translate_ranks(), order, `Merge(${evensHigh}/${oddsHigh})`);
+    assert.equal(merged.allreduce(rank), (size * (size - 1)) / 2, "the merged communicator works");
+    merged.Free();
+  }
+
+  // Collectives: the evens' rank 0 is the root, the odds name it as remote rank 0.
+  inter.Barrier();
+  const root = color === 0 ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0;
+  const b = inter.bcast(color === 0 && inter.rank === 0 ? { data: [1, 2, 3] } : null, root);
+  if (color === 1) assert.deepEqual(b, { data: [1, 2, 3] });
+  const g = inter.gather(rank * rank, root);
+  if (root === MPI.ROOT) assert.deepEqual(g, members(1).map((r) => r * r));
+  else assert.equal(g, null);
+  const s = inter.scatter(root === MPI.ROOT ? members(1).map((r) => `for ${r}`) : null, root);
+  if (color === 1) assert.equal(s, `for ${rank}`);
+  const red = inter.reduce(rank, MPI.SUM, root);
+  if (root === MPI.ROOT) assert.equal(red, members(1).reduce((a, r) => a + r, 0));
+  else assert.equal(red, null);
+  assert.deepEqual(inter.allgather(rank), theirs, "allgather gives the remote group's values");
+  assert.equal(inter.allreduce(rank, MPI.MAX), Math.max(...theirs));
+  assert.deepEqual(inter.alltoall(theirs.map((r) => `${rank}->${r}`)), theirs.map((r) => `${r}->${rank}`));
+
+  // The same on buffers: Bcast, Gather, Scatter, Reduce, Allgather, Allreduce, Alltoall.
+  const nr = theirs.length;
+  const bb = Float64Array.from([root === MPI.ROOT ? 2.5 : 0, root === MPI.ROOT ? -1 : 0]);
+  inter.Bcast(bb, root);
+  if (color === 1) assert.deepEqual([...bb], [2.5, -1]);
+  const gathered = new Int32Array(root === MPI.ROOT ? 2 * nr : 0);
+  inter.Gather(Int32Array.from([rank, -rank]), root === MPI.ROOT ? gathered : null, root);
+  if (root === MPI.ROOT) assert.deepEqual([...gathered], members(1).flatMap((r) => [r, -r]));
+  const scattered = new Int16Array(2);
+  inter.Scatter(root === MPI.ROOT ? Int16Array.from(members(1).flatMap((r) => [r, r + 1])) : null, scattered, root);
+  if (color === 1) assert.deepEqual([...scattered], [rank, rank + 1]);
+  const reduced = new Float64Array(2);
+  inter.Reduce(Float64Array.from([rank, 1]), reduced, MPI.SUM, root);
+  if (root === MPI.ROOT) assert.deepEqual([...reduced], [members(1).reduce((a, r) => a + r, 0), nr]);
+  const everyone = new Uint8Array(nr);
+  inter.Allgather(Uint8Array.of(rank), everyone);
+  assert.deepEqual([...everyone], theirs);
+  const maxed = new Int32Array(1);
+  inter.Allreduce(Int32Array.of(rank), maxed, MPI.MAX);
+  assert.equal(maxed[0], Math.max(...theirs));
+  const crossed = new Int32Array(2 * nr);
+  inter.Alltoall(Int32Array.from(theirs.flatMap((r) => [rank, r])), crossed);
+  assert.deepEqual([...crossed], theirs.flatMap((r) => [r, rank]));
+  // A datatype spec: every other element of the root's buffer, to the other group's contiguous buffer.
+  const strided = new Int32Array(4);
+  const vector = MPI.INT32_T.Create_vector(2, 1, 2).Commit();
+  inter.Bcast(root === MPI.ROOT ? [Int32Array.of(7, 0, 8, 0), 1, vector] : color === 1 ? [strided, 1, vector] : strided, root);
+  if (color === 1) assert.deepEqual([...strided], [7, 0, 8, 0]);
+  vector.Free();
+
+  // The v forms: remote rank j's block has j + 1 items, laid out backwards with a gap of one item.
+  const layout = (n: number) => {
+    const counts = Array.from({ length: n }, (_, j) => j + 1);
+    const total = counts.reduce((a, c) => a + c, 0) + n;
+    return { counts, total, displs: counts.map((_, j) => total - counts.slice(0, j + 1).reduce((a, c) => a + c, 0) - j - 1) };
+  };
+  const { counts, total, displs } = layout(nr);
+  const expectV = (buf: Int32Array, value: (j: number, k: number) => number) => {
+    const want = new Array<number>(total).fill(-9);
+    counts.forEach((c, j) => { for (let k = 0; k < c; k++) want[displs[j]! + k] = value(j, k); });
+    assert.deepEqual([...buf], want);
+  };
+  const myCount = inter.rank + 1;
+  const vg = new Int32Array(total).fill(-9);
+  inter.Gatherv(Int32Array.from({ length: myCount }, (_, k) => rank * 10 + k), root === MPI.ROOT ? [vg, counts, displs] : null, root);
+  if (root === MPI.ROOT) expectV(vg, (j, k) => theirs[j]! * 10 + k);
+  const vs = new Int32Array(myCount);
+  const source = Int32Array.from({ length: total }, (_, i) => i);
+  inter.Scatterv(root === MPI.ROOT ? [source, counts, displs] : null, vs, root);
+  const rootLayout = layout(inter.size);
+  if (color === 1) assert.deepEqual([...vs], [...source.subarray(rootLayout.displs[inter.rank]!, rootLayout.displs[inter.rank]! + myCount)]);
+  const va = new Int32Array(total).fill(-9);
+  inter.Allgatherv(Int32Array.from({ length: myCount }, () => rank), [va, counts, displs]);
+  expectV(va, (j) => theirs[j]!);
+  const vt = new Int32Array(total).fill(-9);
+  const sendCounts = theirs.map(() => myCount);
+  inter.Alltoallv([Int32Array.from({ length: myCount * nr }, (_, i) => rank * 100 + Math.floor(i / myCount)), sendCounts], [vt, counts, displs]);
+  expectV(vt, (j) => theirs[j]! * 100 + inter.rank);
+
+  // Refusals, before anything is sent.
+  expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
+  expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
+  expectError("ERR_ROOT", () => inter.bcast(1, theirs.length), /MPI.ROOT/);
+  expectError("ERR_COMM", () => inter.Reduce_scatter_block(new Int32Array(1), new Int32Array(1)), /intercommunicator/);
+  expectError("ERR_BUFFER", () => inter.Allreduce([new Int32Array(1), MPI.INT32_T], new Int32Array(1)), /plain typed array/);
+  expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
+  // One rank refusing its `high` (or a group disagreeing) refuses the Merge on every rank of both groups.
+  expectError("ERR_ARG", () => inter.Merge((color === 0 && inter.rank === 0 ? "yes" : false) as unknown as boolean), /high/);
+  if (size >= 3) expectError("ERR_ARG", () => inter.Merge(color === 0 && inter.rank === 1), /different/); // the evens have 2 ranks
+  expectError("ERR_RANK", () => local.Create_intercomm(local.size, world, 0, 7), /localLeader/);
+  // A leader's refusal reaches its whole group: no member waits for it.
+  expectError("ERR_ARG", () => local.Create_intercomm(0, world, 1 - color, -1), /tag -1/);
+  expectError("ERR_ARG", () => local.Create_intercomm(0, world, world.rank, 8), /disjoint/);
+  if (color === 0 && inter.rank === 0) assert.equal(inter.scatter([1], MPI.PROC_NULL), undefined);
+  // The root's own refusals reach the other group, which throws too instead of waiting for the data (the rest
+  // of the root's group takes no part).
+  let refusals: string[] = [];
+  if (root === MPI.PROC_NULL) {
+    assert.equal(inter.scatter([1], root), undefined);
+    assert.equal(inter.bcast(1, root), undefined);
+  } else {
+    expectError("ERR_ARG", () => inter.scatter(root === MPI.ROOT ? [1, 2, 3, 4, 5, 6] : null, root), /array of|root refused/);
+    expectError("ERR_TYPE", () => inter.bcast(root === MPI.ROOT ? { f: () => 1 } : null, root), /root refused|function|clone/i);
+    // The buffer forms: a root's spec whose count overruns its buffer.
+    const overrun = [new Int32Array(2), 99] as const;
+    const refusedBy = (run: () => void) => {
+      const thrown = (() => { try { run(); } catch (e) { return e; } return undefined; })();
+      assert.ok(thrown instanceof MPI.MPIError, `expected MPIError, got ${String(thrown)}`);
+      if (root !== MPI.ROOT) assert.match(thrown.message, /root refused/);
+      return thrown.errorClass;
+    };
+    refusals = [
+      refusedBy(() => inter.Bcast(root === MPI.ROOT ? overrun : new Int32Array(99), root)),
+      refusedBy(() => inter.Scatter(root === MPI.ROOT ? overrun : null, new Int32Array(99), root)),
+      refusedBy(() => inter.Scatterv(root === MPI.ROOT ? [new Int32Array(2), theirs.map(() => 99)] : null, new Int32Array(99), root)),
+    ];
+  }
+  // Every rank of the other group threw the root's own error classes.
+  const seenRefusals = inter.allgather(refusals);
+  if (root === MPI.ROOT) assert.deepEqual(seenRefusals, theirs.map(() => refusals));
+  if (color === 1) assert.deepEqual(seenRefusals[0], refusals);
+
+  // Three groups, pairwise joined in an order free of cycles, each pair with its own tag (MPI's classic ring of
+  // intercommunicators); the creations of different pairs overlap in time.
+  if (size >= 3) {
+    const third = rank % 3;
+    const tri = world.Split(third, rank); // world rank g leads group g
+    const pairs: [number, number, number][] = [[0, 1, 21], [1, 2, 22], [0, 2, 23]];
+    for (const [a, b, tag] of pairs) {
+      if (third !== a && third !== b) continue;
+      const other = third === a ? b : a;
+      const link = tri.Create_intercomm(0, world, other, tag);
+      const remoteMembers = Array.from({ length: size }, (_, r) => r).filter((r) => r % 3 === other);
+      assert.deepEqual(link.Get_remote_group().Translate_ranks(), remoteMembers, `link ${a}-${b}`);
+      assert.equal(link.allreduce(1), remoteMembers.length);
+      link.Free();
+    }
+    tri.Free();
+  }
+
+  dup.Disconnect();
+  expectError("ERR_COMM", () => dup.send(1, 0), /freed/);
+  inter.Free();
+  expectError("ERR_COMM", () => inter.Get_remote_size(), /freed/);
+  local.Free();
+  world.Barrier();
+}
