@@ -8,7 +8,7 @@ export const COMMANDS = `usage:
   mpi4ts exec program [args...]            run one rank of a job started by mpiexec/srun (native engine)
   mpi4ts init [dir]                        write a ready project (package.json, tsconfig.json, hello.ts)
   mpi4ts view trace.json [-o out.html] [--open]   draw a trace as one self-contained HTML page
-  mpi4ts cluster check|discover|sync ...    set up and check the hosts of a multi-host job (docs/cluster.md)
+  mpi4ts cluster discover|check|sync|doctor ...  set up and check the hosts of a multi-host job (docs/cluster.md)
   mpi4ts help [command] | --help | --version
 programs: .ts .mts .js .mjs files run directly, no build step.`;
 
@@ -77,10 +77,18 @@ scp), then runs npm ci on hosts of another architecture (node_modules is not cop
 npm rebuild mpi4ts on hosts with another MPI, so native parts are built per host.
 example: mpi4ts cluster sync --hostfile hosts && mpi4ts cluster check --hostfile hosts`;
 
+const CLUSTER_DOCTOR = `usage: mpi4ts cluster doctor --hostfile FILE [--svg FILE.svg] [--timeout SEC] [--bytes N] [--json] [--mpi-args ARGS... --]
+Runs one job on the system MPI with a rank per host of FILE; every pair of ranks in turn ping-pongs 1 byte
+(latency) and N bytes (bandwidth, default 1 MiB). Prints both matrices, writes the bandwidth heat map to
+FILE.svg (default mpi4ts-doctor.svg), names links under half the median bandwidth (or over 3x the median
+latency) and a host whose every link is slow, and, when hosts have other interfaces than the hostfile's
+network, the mpirun options that pin it (btl_tcp_if_include / -iface). Exit 3 when a link is slow.
+example: mpi4ts cluster doctor --hostfile hosts --svg links.svg`;
+
 /** `mpi4ts help cluster` and `mpi4ts cluster SUB --help`. */
 export const CLUSTER_HELP: Readonly<Record<string, string>> = {
-  cluster: `usage: mpi4ts cluster check|discover|sync ...   (mpi4ts cluster SUB --help for one)\n\n${CLUSTER_DISCOVER}\n\n${CLUSTER_CHECK}\n\n${CLUSTER_SYNC}`,
-  check: CLUSTER_CHECK, discover: CLUSTER_DISCOVER, sync: CLUSTER_SYNC,
+  cluster: `usage: mpi4ts cluster discover|check|sync|doctor ...   (mpi4ts cluster SUB --help for one)\n\n${CLUSTER_DISCOVER}\n\n${CLUSTER_CHECK}\n\n${CLUSTER_SYNC}\n\n${CLUSTER_DOCTOR}`,
+  check: CLUSTER_CHECK, discover: CLUSTER_DISCOVER, sync: CLUSTER_SYNC, doctor: CLUSTER_DOCTOR,
 };
 
 export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: EXEC, init: INIT, view: VIEW, cluster: CLUSTER_HELP.cluster! };

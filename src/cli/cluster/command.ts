@@ -1,4 +1,4 @@
-/** `mpi4ts cluster check|discover|sync ...`: the arguments; the work is in check.ts, discover.ts and sync.ts. */
+/** `mpi4ts cluster check|discover|sync|doctor ...`: the arguments; the work is in check.ts, discover.ts, sync.ts, doctor.ts. */
 import { CLUSTER_HELP, UsageError } from "../usage.js";
 
 interface Parsed {
@@ -83,7 +83,36 @@ export async function clusterCommand(argv: readonly string[]): Promise<number> {
       if (results.length === 0) process.stdout.write("no other host in the hostfile: nothing to copy\n");
       return results.every((r) => r.ok) ? 0 : 1;
     }
+    case "doctor": {
+      const cut = rest.indexOf("--mpi-args");
+      const end = cut < 0 ? -1 : rest.indexOf("--", cut + 1);
+      const mpiArgs = cut < 0 ? [] : rest.slice(cut + 1, end < 0 ? undefined : end);
+      const own = cut < 0 ? rest : [...rest.slice(0, cut), ...(end < 0 ? [] : rest.slice(end + 1))];
+      const p = parse(sub, own, ["--hostfile", "--svg", "--timeout", "--bytes"], ["--json"]);
+      if (p.help) return help();
+      if (p.positional.length > 0) throw new UsageError(`cluster doctor: unexpected ${p.positional.join(" ")} (see mpi4ts help cluster doctor)`);
+      const timeoutSec = Number(p.flags.get("--timeout") ?? 120);
+      if (!(timeoutSec > 0)) throw new UsageError(`cluster doctor: --timeout ${p.flags.get("--timeout")}: expected seconds greater than 0`);
+      const bytes = p.flags.has("--bytes") ? Number(p.flags.get("--bytes")) : undefined;
+      if (bytes !== undefined && !(Number.isInteger(bytes) && bytes >= 1024 && bytes <= 1 << 30)) throw new UsageError(`cluster doctor: --bytes ${p.flags.get("--bytes")}: expected a whole number from 1024 to 1073741824`);
+      const svg = p.flags.get("--svg") ?? "mpi4ts-doctor.svg";
+      const { doctor, formatMatrices } = await import("./doctor.js");
+      const result = await doctor({ hostfile: needHostfile(sub, p), mpiArgs, svg, timeoutSec, ...(bytes === undefined ? {} : { bytes }) });
+      if (p.flags.has("--json")) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else if (result.measurements) {
+        const d = result.diagnosis!;
+        const lines = [formatMatrices(result.measurements, result.labels), ""];
+        for (const l of d.slowLinks) lines.push(`✗ slow link ${l.why}`);
+        for (const a of d.advice) lines.push(a.startsWith(" ") ? a : `! ${a}`);
+        if (d.slowLinks.length === 0 && d.advice.length === 0) lines.push("✓ every link is within reach of the median");
+        lines.push(`heat map: ${svg}`);
+        process.stdout.write(`${lines.join("\n")}\n`);
+      }
+      if (result.error) process.stderr.write(`mpi4ts: cluster doctor: ${result.error}\n`);
+      return result.error ? 1 : result.diagnosis!.slowLinks.length > 0 ? 3 : 0;
+    }
     default:
-      throw new UsageError(`cluster ${sub}: unknown subcommand (expected check, discover or sync; see mpi4ts help cluster)`);
+      throw new UsageError(`cluster ${sub}: unknown subcommand (expected check, discover, sync or doctor; see mpi4ts help cluster)`);
   }
 }

@@ -32,9 +32,9 @@ export function runRemoteScript(host: string | readonly string[], script: string
 }
 
 /** Runs a local command with input on stdin, killed (SIGKILL) at timeoutMs. */
-export function runBounded(command: string, args: readonly string[], input: string, timeoutMs: number): Promise<RemoteResult> {
+export function runBounded(command: string, args: readonly string[], input: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<RemoteResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], ...(env ? { env } : {}) });
     let stdout = "", stderr = "", timedOut = false;
     let firstByteAt: number | undefined;
     const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
