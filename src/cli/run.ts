@@ -1,5 +1,6 @@
 /** `mpi4ts run`: a local job on worker threads, or a job on the system MPI through mpiexec. */
 import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
 import { runLocalJob } from "../local/world.js";
 import { type DebugOptions, debugEnvironment } from "./debugging.js";
 import { readHostfile } from "./hostfile.js";
@@ -72,7 +73,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     readHostfile(options.hostfile);
     if (options.clusterCheck) {
       const { formatReport, preflight } = await import("./cluster/check.js");
-      const failed = await preflight(options.hostfile, process.cwd());
+      const failed = await preflight(options.hostfile, dirname(resolve(options.program)));
       if (failed) {
         process.stderr.write(`${formatReport(failed)}\nmpi4ts: not starting the job: it would fail on the host(s) above (fix them, or run with --no-cluster-check)\n`);
         return 1;
