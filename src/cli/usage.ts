@@ -81,8 +81,8 @@ const CLUSTER_DOCTOR = `usage: mpi4ts cluster doctor --hostfile FILE [--svg FILE
 Runs one job on the system MPI with a rank per host of FILE; every pair of ranks in turn ping-pongs 1 byte
 (latency) and N bytes (bandwidth, default 1 MiB). Prints both matrices, writes the bandwidth heat map to
 FILE.svg (default mpi4ts-doctor.svg), names links under half the median bandwidth (or over 3x the median
-latency) and a host whose every link is slow, and, when hosts have other interfaces than the hostfile's
-network, the mpirun options that pin it (btl_tcp_if_include / -iface). Exit 3 when a link is slow.
+latency and 0.5 ms more) and a host whose every link is slow, and, when hosts have other interfaces than the
+hostfile's network, the mpirun options that pin it (btl_tcp_if_include / -iface). Exit 3 when a link is slow.
 example: mpi4ts cluster doctor --hostfile hosts --svg links.svg`;
 
 /** `mpi4ts help cluster` and `mpi4ts cluster SUB --help`. */

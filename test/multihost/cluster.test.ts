@@ -122,8 +122,12 @@ describe("cluster check, discover, sync and run --hostfile over real ssh", { ski
 
   it("names the fault of each broken host with its fix, and exits 1", async () => {
     const file = hostfile("all", [1, 2, 3, 4, 5]);
+    // And an address of the subnet that no host has: no answer, within ssh's connect timeout.
+    writeFileSync(file, `${readFileSync(file, "utf8")}${NET}.99 slots=1\n`);
+    const started = Date.now();
     const r = await mpi4ts(["cluster", "check", "--hostfile", file, "--json", app]);
     assert.equal(r.code, 1, explain(r));
+    assert.ok(Date.now() - started < 20_000, `the check took ${Date.now() - started} ms`);
     const report = JSON.parse(r.stdout) as { hosts: { host: string; ok: boolean; findings: { item: string; verdict: string; problem?: string; fix?: string }[] }[] };
     const failures = (i: number) => report.hosts.find((h) => h.host === address(i))!.findings.filter((f) => f.verdict === "fail");
     assert.deepEqual(failures(1), []);
@@ -135,10 +139,13 @@ describe("cluster check, discover, sync and run --hostfile over real ssh", { ski
     assert.match(failures(4)[0]!.problem!, /mpi4ts 0\.0\.99 .* the head runs/);
     assert.deepEqual(failures(5).map((f) => f.item), ["dir"]);
     for (const i of [2, 3, 4, 5]) assert.ok(failures(i)[0]!.fix, `host ${i}: a fix`);
+    const absent = report.hosts.find((h) => h.host === `${NET}.99`)!.findings;
+    assert.deepEqual(absent.map((f) => [f.item, f.verdict]), [["ssh", "fail"]]);
+    assert.match(absent[0]!.problem!, /no answer|no route/);
     const text = await mpi4ts(["cluster", "check", "--hostfile", file, app]);
     assert.equal(text.code, 1, explain(text));
     assert.match(text.stdout, /✗ 10\.231\.8\.15: .* does not exist[^\n]*\n\s+fix: mpi4ts cluster sync --hostfile/);
-    assert.match(text.stdout, /a job would fail on: 10\.231\.8\.12, 10\.231\.8\.13, 10\.231\.8\.14, 10\.231\.8\.15/);
+    assert.match(text.stdout, /a job would fail on: 10\.231\.8\.12, 10\.231\.8\.13, 10\.231\.8\.14, 10\.231\.8\.15, 10\.231\.8\.99\n/);
   });
 
   it("discover finds exactly the hosts that answer ssh and writes hostfiles of both forms", async () => {
@@ -204,6 +211,11 @@ describe("cluster check, discover, sync and run --hostfile over real ssh", { ski
       const r = spawnSync("tc", tc.split(" "), { encoding: "utf8" });
       assert.equal(r.status, 0, `tc ${tc}: ${r.stderr}`);
     }
+    // A second interface on c5, as a Docker bridge would be: the doctor names it and the network to pin.
+    for (const ip of ["link add docker0 type bridge", "addr add 172.17.0.1/16 dev docker0", "link set docker0 up"]) {
+      const r = spawnSync("ip", ["-n", `${PREFIX}5`, ...ip.split(" ")], { encoding: "utf8" });
+      assert.equal(r.status, 0, `ip ${ip}: ${r.stderr}`);
+    }
     const file = hostfile("three", [1, 3, 5]);
     const svg = `${tmp}/links.svg`;
     const mpiArgs = ["--mpi-args", "--mca", "plm_rsh_agent", `ssh -F ${tmp}/ssh_config`, "--mca", "plm_rsh_no_tree_spawn", "1", "--mca", "btl", "tcp,self"];
@@ -213,8 +225,8 @@ describe("cluster check, discover, sync and run --hostfile over real ssh", { ski
     const slow = r.stdout.split("\n").filter((l) => l.startsWith("✗ slow link"));
     assert.equal(slow.length, 1, explain(r));
     assert.match(slow[0]!, /10\.231\.8\.11 \(m4ts-c1\) ↔ 10\.231\.8\.13 \(m4ts-c3\)/);
-    // Without btl_tcp_if_include the doctor names the network to pin (the namespaces have lo and eth0 only, so
-    // it finds no other interface to warn about; the advice is checked on its own in cluster-units.test.ts).
+    assert.match(r.stdout, /hosts have other interfaces \(10\.231\.8\.15 \(m4ts-c5\): docker0 172\.17\.0\.1\/16\)/);
+    assert.match(r.stdout, /--mca btl_tcp_if_include 10\.231\.8\.0\/24 --mca oob_tcp_if_include 10\.231\.8\.0\/24/);
     const picture = readFileSync(svg, "utf8");
     assert.match(picture, /^<svg /);
     assert.equal((picture.match(/<rect /g) ?? []).length, 9);

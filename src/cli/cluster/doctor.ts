@@ -24,13 +24,19 @@ export interface Measurements {
 }
 
 export interface Diagnosis {
-  /** Pairs [i, j] (i < j) whose bandwidth is under half the median, or latency over 3x the median. */
+  /** Pairs [i, j] (i < j) whose bandwidth is under half the median, or latency over 3x the median (and 0.5 ms more). */
   readonly slowLinks: { i: number; j: number; why: string }[];
   /** Hosts (indices) every link of which is slow. */
   readonly slowHosts: number[];
   /** Advice lines, each with the mpirun options it would add. */
   readonly advice: string[];
 }
+
+/**
+ * How far above the median a link's latency must be, besides 3x, to count as slow: on a loaded host single pairs
+ * were seen 100 µs above a 10 µs median, while Wi-Fi or a congested switch adds milliseconds.
+ */
+const LATENCY_MARGIN_US = 500;
 
 const median = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
@@ -49,7 +55,7 @@ export function diagnose(m: Measurements, labels: readonly string[]): Omit<Diagn
     const bw = m.bandwidthMBs[i]![j]!, lat = m.latencyUs[i]![j]!;
     const why: string[] = [];
     if (bw < bwMedian / 2) why.push(`${bw.toFixed(1)} MB/s, the median link has ${bwMedian.toFixed(1)}`);
-    if (lat > latMedian * 3 && lat - latMedian > 50) why.push(`${lat.toFixed(0)} µs latency, the median link has ${latMedian.toFixed(0)}`);
+    if (lat > latMedian * 3 && lat - latMedian > LATENCY_MARGIN_US) why.push(`${lat.toFixed(0)} µs latency, the median link has ${latMedian.toFixed(0)}`);
     if (why.length) slowLinks.push({ i, j, why: `${labels[i]} ↔ ${labels[j]}: ${why.join("; ")}` });
   }
   const slowHosts = n < 3 ? [] : Array.from({ length: n }, (_, h) => h)
