@@ -43,6 +43,8 @@ const PARALLEL = 32;
 export const PROBE_TIMEOUT_MS = 20_000;
 const LOW_MEMORY_KB = 200 * 1024;
 const CLOCK_WARN_MS = 1000;
+/** How long `run --hostfile` trusts a passed check of the same hostfile, directory and mpi4ts. */
+export const PASS_REMEMBERED_MS = 60_000;
 
 const major = (v: string) => (/^v(\d+)\./.exec(v) ? Number(/^v(\d+)\./.exec(v)![1]) : undefined);
 
@@ -192,5 +194,3 @@ export async function preflight(hostfile: string, dir: string): Promise<CheckRep
   }
   return undefined;
 }
-
-export const PASS_REMEMBERED_MS = 60_000;

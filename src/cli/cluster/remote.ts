@@ -31,20 +31,29 @@ export function runRemoteScript(host: string | readonly string[], script: string
   return runBounded(command!, [...options, ...(typeof host === "string" ? [host] : host), `sh -s -- ${quoted}`], script, timeoutMs);
 }
 
-/** Runs a local command with input on stdin, killed (SIGKILL) at timeoutMs. */
+/** How long a command ended at its time bound gets after SIGTERM (mpirun then ends its ranks) before SIGKILL. */
+const KILL_GRACE_MS = 3000;
+
+/** Runs a local command with input on stdin, ended at timeoutMs (SIGTERM, then SIGKILL). */
 export function runBounded(command: string, args: readonly string[], input: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<RemoteResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], ...(env ? { env } : {}) });
     let stdout = "", stderr = "", timedOut = false;
     let firstByteAt: number | undefined;
-    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
+    let killer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+      killer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
+    }, timeoutMs);
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => { firstByteAt ??= Date.now(); stdout += chunk; });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
     child.stdin.on("error", () => { /* a host that refused the connection closes stdin early */ });
     child.stdin.end(input);
-    child.on("error", (e) => { clearTimeout(timer); resolve({ code: 127, stdout, stderr: `${stderr}${e.message}`, timedOut }); });
+    child.on("error", (e) => { clearTimeout(timer); clearTimeout(killer); resolve({ code: 127, stdout, stderr: `${stderr}${e.message}`, timedOut }); });
     child.on("close", (code) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       resolve({ code: timedOut ? null : code, stdout, stderr, timedOut, ...(firstByteAt === undefined ? {} : { firstByteAt }) });
     });
   });
