@@ -73,7 +73,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     readHostfile(options.hostfile);
     if (options.clusterCheck) {
       const { formatReport, preflight } = await import("./cluster/check.js");
-      const failed = await preflight(options.hostfile, dirname(resolve(options.program)));
+      const { failed, remembered } = await preflight(options.hostfile, dirname(resolve(options.program)));
+      if (options.verbose && !failed) process.stderr.write(`mpi4ts: cluster check of ${options.hostfile}: passed${remembered ? " (remembered from the last minute)" : ""}\n`);
       if (failed) {
         process.stderr.write(`${formatReport(failed)}\nmpi4ts: not starting the job: it would fail on the host(s) above (fix them, or run with --no-cluster-check)\n`);
         return 1;

@@ -194,6 +194,15 @@ describe("cluster check, discover, sync and run --hostfile over real ssh", { ski
     assert.equal(r.code, 0, explain(r));
     assert.match(r.stdout, /HOSTS \["m4ts-c1","m4ts-c5"\]/);
     assert.ok(readdirSync(`${tmp}/cache`).some((f) => f.startsWith("cluster-check-")), "the pass is remembered");
+    // Within the minute the pass is not checked again ...
+    const again = await run(process.execPath, [`${ROOT}bin/mpi4ts.js`, "run", "--hostfile", file, "-n", "2", "--timeout", "60", "--verbose", ...mpiArgs, `${app}/where.ts`], { env, timeoutMs: 90_000 });
+    assert.equal(again.code, 0, explain(again));
+    assert.match(again.stderr, /cluster check of .*: passed \(remembered from the last minute\)/);
+    assert.match(again.stdout, /HOSTS/);
+    // ... while another way of reaching the hosts is checked (and refused) at once.
+    const fresh = await run(process.execPath, [`${ROOT}bin/mpi4ts.js`, "run", "--hostfile", file, "-n", "2", ...mpiArgs, `${app}/where.ts`], { env: { ...env, MPI4TS_SSH: "/bin/false" }, timeoutMs: 90_000 });
+    assert.equal(fresh.code, 1, explain(fresh));
+    assert.match(fresh.stderr, /not starting the job/);
   });
 
   it("doctor measures a 3x3 matrix and names the one link slowed to 50 mbit", async () => {

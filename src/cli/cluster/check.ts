@@ -172,25 +172,26 @@ export function formatReport(report: CheckReport): string {
 }
 
 /**
- * The check before `mpi4ts run --hostfile`: undefined when the cluster is ready (a pass is remembered for a minute
- * under the cache directory, so a series of runs pays for one check), else the report to show.
+ * The check before `mpi4ts run --hostfile`: `failed` is the report to show when a job would fail. A pass is
+ * remembered for a minute under the cache directory (`remembered`: this pass was), so a series of runs pays for
+ * one check; a failure is checked again every time.
  */
-export async function preflight(hostfile: string, dir: string): Promise<CheckReport | undefined> {
+export async function preflight(hostfile: string, dir: string): Promise<{ failed?: CheckReport; remembered: boolean }> {
   const key = createHash("sha256").update(JSON.stringify([readFileSync(hostfile, "utf8"), resolve(dir), ownVersion(), process.execPath, process.env.MPI4TS_SSH ?? ""])).digest("hex").slice(0, 16);
   const file = join(cacheDirectory(), `cluster-check-${key}.json`);
   try {
     const { at } = JSON.parse(readFileSync(file, "utf8")) as { at: number };
-    if (Date.now() - at < PASS_REMEMBERED_MS && Date.now() >= at) return undefined;
+    if (Date.now() - at < PASS_REMEMBERED_MS && Date.now() >= at) return { remembered: true };
   } catch {
     // Not checked lately.
   }
   const report = await checkCluster(hostfile, dir);
-  if (!report.ok) return report;
+  if (!report.ok) return { failed: report, remembered: false };
   try {
     mkdirSync(cacheDirectory(), { recursive: true });
     writeFileSync(file, JSON.stringify({ at: Date.now(), hostfile: resolve(hostfile) }));
   } catch {
     // Without a writable cache the next run checks again.
   }
-  return undefined;
+  return { remembered: false };
 }
