@@ -4,7 +4,8 @@
  * sshd in each with a key pair made here, each host in a mount namespace of its own so that one host can lack
  * what the others have:
  *   c1 good · c2 no node (an empty file over /usr/bin/node) · c3 no ssh server (refused) ·
- *   c4 another mpi4ts version (a package.json over the package's) · c5 the program's directory missing (tmpfs).
+ *   c4 another mpi4ts version (a package.json over the package's) · c5 the program's directory missing (tmpfs)
+ *   and no rsync (sync then uses scp).
  * Everything made here (namespaces, sshds, keys, files) is removed afterwards.
  */
 import assert from "node:assert/strict";
@@ -85,7 +86,8 @@ describe("cluster check, discover, sync and run --hostfile over real ssh", { ski
     const faults: Record<number, string> = {
       2: `mount --bind ${tmp}/not-node ${process.execPath}`,
       4: `mount --bind ${tmp}/other-package.json ${ROOT}package.json`,
-      5: `mount -t tmpfs m4ts-empty ${tmp}/apps`,
+      // ... and no working rsync, so that sync copies to it with scp.
+      5: `mount -t tmpfs m4ts-empty ${tmp}/apps && mount --bind ${tmp}/not-node /usr/bin/rsync`,
     };
     for (const i of [1, 2, 4, 5]) startSshd(i, faults[i] ?? "");
     for (const i of [1, 2, 4, 5]) assert.ok(await waitForSshd(i), `sshd on ${address(i)} did not start`);
@@ -179,7 +181,8 @@ describe("cluster check, discover, sync and run --hostfile over real ssh", { ski
     const file = hostfile("synced", [1, 5]);
     const r = await mpi4ts(["cluster", "sync", "--hostfile", file, app], 120_000);
     assert.equal(r.code, 0, explain(r));
-    assert.match(r.stdout, /✓ 10\.231\.8\.15: copied .* \(rsync\)/);
+    assert.match(r.stdout, /✓ 10\.231\.8\.11: copied .* \(rsync\)/);
+    assert.match(r.stdout, /✓ 10\.231\.8\.15: copied .* \(scp\)/);
     const check = await mpi4ts(["cluster", "check", "--hostfile", file, app]);
     assert.equal(check.code, 0, explain(check));
   });

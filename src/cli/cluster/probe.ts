@@ -28,7 +28,7 @@ for b in build/Release build/mpich/Release; do
 done
 echo "mpi=$("$LAUNCHER" --version 2>&1 | grep -m1 -E 'Open MPI|OpenRTE|Version:' | sed 's/^[[:space:]]*//')"
 [ -d "$DIR" ] && echo "dir=yes"
-command -v rsync >/dev/null 2>&1 && echo "rsync=yes"
+rsync --version >/dev/null 2>&1 && echo "rsync=yes"
 ip -o -4 addr show 2>/dev/null | awk '{print "if=" $2 " " $4}'
 exit 0
 `;
