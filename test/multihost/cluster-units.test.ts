@@ -12,7 +12,7 @@ import { addressesOf, hostfileText } from "../../src/cli/cluster/discover.js";
 import { diagnose, heatMapSvg, interfaceAdvice } from "../../src/cli/cluster/doctor.js";
 import { machineMatchesArch, parseProbe } from "../../src/cli/cluster/probe.js";
 import { readHostfile } from "../../src/cli/hostfile.js";
-import { ROOT, explain, run } from "../native/support.js";
+import { ROOT, explain, mpichSkip, run } from "../native/support.js";
 
 const mpi4ts = (args: string[], env: NodeJS.ProcessEnv = process.env) => run(process.execPath, [`${ROOT}bin/mpi4ts.js`, ...args], { env, timeoutMs: 60_000 });
 
@@ -125,6 +125,14 @@ describe("cluster: the command line", () => {
       assert.equal(report.hosts[0]!.local, true);
       assert.equal(report.hosts[0]!.findings.find((f) => f.item === "ssh")!.cell, "local");
       assert.equal(report.hosts[0]!.findings.find((f) => f.item === "dir")!.verdict, "ok");
+      if (!mpichSkip()) {
+        // With MPICH as the head's MPI, the addon wanted is the MPICH build and the version compared is Hydra's.
+        const mpich = await mpi4ts(["cluster", "check", "--hostfile", join(dir, "hosts"), "--json", dir], { ...process.env, MPI4TS_MPIEXEC: "mpiexec.mpich" });
+        assert.equal(mpich.code, 0, explain(mpich));
+        const parsed = JSON.parse(mpich.stdout) as { target: { flavour: string }; head: { mpi: string } };
+        assert.equal(parsed.target.flavour, "mpich");
+        assert.match(parsed.head.mpi, /^Version:\s+\d/);
+      }
       const doctor = await mpi4ts(["cluster", "doctor", "--hostfile", join(dir, "hosts")]);
       assert.equal(doctor.code, 2, explain(doctor));
       assert.match(doctor.stderr, /names 1 host; links need two or more/);
