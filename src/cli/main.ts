@@ -17,7 +17,7 @@ import { DEFAULT_TRACE_FILE } from "./trace-job.js";
 export function parseRun(argv: readonly string[]): RunOptions {
   const options: RunOptions = {
     size: availableParallelism(), tagOutput: false, deadlockCheck: true, engine: "local",
-    verbose: false, mpiArgs: [], oversubscribe: false, program: "", args: [], debug: {}, futures: false,
+    verbose: false, mpiArgs: [], oversubscribe: false, program: "", args: [], debug: {}, futures: false, clusterCheck: true,
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -56,6 +56,7 @@ export function parseRun(argv: readonly string[]): RunOptions {
         break;
       }
       case "--hostfile": options.hostfile = take(); options.engine = "mpi"; break;
+      case "--no-cluster-check": options.clusterCheck = false; break;
       case "--inspect": case "--inspect-brk": {
         const target = take();
         const m = /^(\d+)(?::(\d+))?$/.exec(target);
@@ -104,7 +105,7 @@ function help(command: string | undefined): number {
     return 0;
   }
   const text = COMMAND_HELP[command];
-  if (text === undefined) throw new UsageError(`help: unknown command ${command} (expected run, exec, init or view)`);
+  if (text === undefined) throw new UsageError(`help: unknown command ${command} (expected run, exec, init, view or cluster)`);
   process.stdout.write(`${text}\n`);
   return 0;
 }
@@ -143,13 +144,17 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         await execProgram(program, args, futures);
         return undefined;
       }
+      case "cluster": {
+        const { clusterCommand } = await import("./cluster/command.js");
+        return await clusterCommand(rest);
+      }
       case "view": {
         if (wantsHelp(rest)) return help("view");
         const { viewCommand } = await import("./view.js");
         return await viewCommand(rest);
       }
       default:
-        throw new UsageError(`unknown command ${command} (expected run, exec, init or view; see mpi4ts --help)`);
+        throw new UsageError(`unknown command ${command} (expected run, exec, init, view or cluster; see mpi4ts --help)`);
     }
   } catch (e) {
     if (e instanceof HelpRequest) return help(e.command);

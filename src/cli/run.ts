@@ -1,5 +1,6 @@
 /** `mpi4ts run`: a local job on worker threads, or a job on the system MPI through mpiexec. */
 import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
 import { runLocalJob } from "../local/world.js";
 import { type DebugOptions, debugEnvironment } from "./debugging.js";
 import { readHostfile } from "./hostfile.js";
@@ -24,6 +25,8 @@ export interface RunOptions {
   profile?: boolean;
   /** Static mode of mpi4ts/futures: rank 0 runs the program, the others serve its PoolExecutor. */
   futures: boolean;
+  /** With --hostfile: run `mpi4ts cluster check` first and refuse a job that would fail (--no-cluster-check: off). */
+  clusterCheck: boolean;
 }
 
 /**
@@ -66,7 +69,18 @@ export async function runCommand(options: RunOptions): Promise<number> {
     process.stderr.write(`mpi4ts: ${conflict}\n`);
     return 2;
   }
-  if (options.engine === "mpi" && options.hostfile !== undefined) readHostfile(options.hostfile);
+  if (options.engine === "mpi" && options.hostfile !== undefined) {
+    readHostfile(options.hostfile);
+    if (options.clusterCheck) {
+      const { formatReport, preflight } = await import("./cluster/check.js");
+      const { failed, remembered } = await preflight(options.hostfile, dirname(resolve(options.program)));
+      if (options.verbose && !failed) process.stderr.write(`mpi4ts: cluster check of ${options.hostfile}: passed${remembered ? " (remembered from the last minute)" : ""}\n`);
+      if (failed) {
+        process.stderr.write(`${formatReport(failed)}\nmpi4ts: not starting the job: it would fail on the host(s) above (fix them, or run with --no-cluster-check)\n`);
+        return 1;
+      }
+    }
+  }
   if (options.trace !== undefined || options.profile) {
     const { tracedJob } = await import("./trace-job.js");
     return tracedJob(options, () => runJob(options));

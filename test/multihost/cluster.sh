@@ -5,12 +5,13 @@
 #   test/multihost/cluster.sh up [N]   make hosts h1..hN (default 3): bridge m4tsbr0 10.231.7.1/24, hN = 10.231.7.(10+N)
 #   test/multihost/cluster.sh down     remove everything `up` made (safe to repeat; kills what runs inside)
 #   test/multihost/cluster.sh pids     processes still running inside the namespaces
-# State (hostfile, hosts list, UTS files): $M4TS_STATE (default /run/mpi4ts-cluster).
+# State (hostfile, hosts list, UTS files): $M4TS_STATE (default /run/mpi4ts-cluster). A second cluster beside
+# it (another test file running at the same time) sets M4TS_BR, M4TS_NET (a.b.c) and M4TS_PREFIX too.
 set -euo pipefail
 STATE=${M4TS_STATE:-/run/mpi4ts-cluster}
-BR=m4tsbr0
-NET=10.231.7
-PREFIX=m4ts-h
+BR=${M4TS_BR:-m4tsbr0}
+NET=${M4TS_NET:-10.231.7}
+PREFIX=${M4TS_PREFIX:-m4ts-h}
 
 up() {
   local n=${1:-3}
