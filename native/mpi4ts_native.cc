@@ -1340,11 +1340,14 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
                      rv.data, r->ints[0].data(), op.type, op.op, c);
 }
 
+#include "file.inc.cc"
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   g_status = g_status_fallback;
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
+  registerFile(fn);
   fn("init", Init);
   fn("setStatusArray", SetStatusArray);
   fn("finalize", Finalize);

@@ -1,14 +1,12 @@
 /**
  * MPI.File (MPI-4.0 chapter 14, mpi4py's `MPI.File`): a file opened collectively by the ranks of a communicator,
  * read and written at explicit offsets, through each rank's own file pointer or through one shared pointer, as
- * seen through a view built from the project's datatypes. Every engine does the I/O with node:fs positional
- * calls on the same file, coordinated over the file's own duplicate of the communicator (docs/io.md), so a file
- * is byte for byte the one MPI-IO writes: its native representation is the rank's memory layout.
+ * seen through a view built from the project's datatypes. This module checks arguments, agrees on them over the
+ * file's own duplicate of the communicator and keeps the individual pointer; the bytes move through a Storage:
+ * node:fs positional I/O on the local and self engines, the MPI library's MPI-IO on the mpi engine (docs/io.md).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
-import type { Comm } from "../comm.js";
+import { COMM_WORLD, type Comm } from "../comm.js";
 import { MPIError } from "../errors.js";
 import { describe } from "../datatype.js";
 import { bufferArg, type BufSpec, type Message } from "../datatype/message.js";
@@ -18,14 +16,18 @@ import { INFO_NULL, Info, infoRefusal } from "../info.js";
 import { CompletedOperation, Request } from "../request.js";
 import { Status } from "../status.js";
 import { agree } from "./agree.js";
-import { aggregatedWrite, needsAggregation, planOf, writeExtents } from "./collective.js";
-import { readFully, system } from "./posix.js";
-import { SharedPointer } from "./shared-pointer.js";
+import { MpiStorage } from "./mpi-storage.js";
+import { PosixStorage } from "./posix-storage.js";
+import type { Storage } from "./storage.js";
 import { View } from "./view.js";
 
-// Access modes (MPI-4.0 §14.2.1), with MPICH's and Open MPI's values so amodes read the same as in C and mpi4py.
-export const MODE_CREATE = 1, MODE_RDONLY = 2, MODE_WRONLY = 4, MODE_RDWR = 8, MODE_DELETE_ON_CLOSE = 16,
-  MODE_UNIQUE_OPEN = 32, MODE_EXCL = 64, MODE_APPEND = 128, MODE_SEQUENTIAL = 256;
+import {
+  MODE_APPEND, MODE_CREATE, MODE_DELETE_ON_CLOSE, MODE_EXCL, MODE_RDONLY, MODE_RDWR, MODE_SEQUENTIAL, MODE_UNIQUE_OPEN, MODE_WRONLY,
+} from "./modes.js";
+
+export {
+  MODE_APPEND, MODE_CREATE, MODE_DELETE_ON_CLOSE, MODE_EXCL, MODE_RDONLY, MODE_RDWR, MODE_SEQUENTIAL, MODE_UNIQUE_OPEN, MODE_WRONLY,
+};
 /** Whence of Seek and Seek_shared. */
 export const SEEK_SET = 600, SEEK_CUR = 602, SEEK_END = 604;
 
@@ -39,13 +41,12 @@ export type FileView = [disp: number, etype: Datatype, filetype: Datatype, datar
 interface Opened {
   readonly comm: Comm;
   readonly path: string;
-  readonly fd: number;
+  readonly storage: Storage;
   readonly amode: number;
   info: Info;
   view: View;
   /** The individual file pointer, in etypes of the view. */
   pointer: number;
-  readonly shared: SharedPointer;
   atomicity: boolean;
 }
 
@@ -59,15 +60,6 @@ function amodeRefusal(amode: unknown): string | undefined {
   if (a & MODE_RDONLY && a & (MODE_CREATE | MODE_EXCL)) return "MODE_RDONLY cannot be combined with MODE_CREATE or MODE_EXCL";
   if (a & MODE_RDWR && a & MODE_SEQUENTIAL) return "MODE_RDWR cannot be combined with MODE_SEQUENTIAL";
   return undefined;
-}
-
-/** The open(2) flags of an amode; `creating` is false for the ranks that open a file rank 0 already made. */
-function openFlags(amode: number, creating: boolean): number {
-  const c = fs.constants;
-  let flags = amode & MODE_RDONLY ? c.O_RDONLY : amode & MODE_WRONLY ? c.O_WRONLY : c.O_RDWR;
-  if (creating && amode & MODE_CREATE) flags |= c.O_CREAT;
-  if (creating && amode & MODE_EXCL) flags |= c.O_EXCL;
-  return flags;
 }
 
 function filename(where: string, name: unknown): string {
@@ -112,42 +104,32 @@ export class File {
     const call = "File.Open";
     const where = comm.where(call);
     const own = comm.Dup();
-    const rank = own.rank;
-    let fd: number | undefined;
-    const closeMine = () => { if (fd !== undefined) { fs.closeSync(fd); fd = undefined; } };
+    let storage: Storage | undefined;
     try {
-      // Round one: everyone's arguments, and rank 0's open (which creates the file).
+      // Everyone's arguments first, then whether every rank names the same file with the same amode.
       const opened = agree(own, call, () => {
         const refusal = amodeRefusal(amode);
         if (refusal) throw new MPIError("ERR_AMODE", `${where}: ${refusal}`);
         const infoProblem = infoRefusal(info);
         if (infoProblem) throw new MPIError("ERR_ARG", `${where}: ${infoProblem}`);
-        const file = filename(where, filename_);
-        if (rank === 0) fd = system(where, file, () => fs.openSync(file, openFlags(amode, true), 0o666));
-        return { file, amode, token: rank === 0 ? randomBytes(6).toString("hex") : "" };
+        return { file: filename(where, filename_), amode };
       });
-      const { file, token } = opened[0]!;
-      const same = opened.every((o) => o.file === file && o.amode === amode);
-      // Round two: the others open rank 0's file, all having seen that the name and amode agree.
+      const file = opened[0]!.file;
       agree(own, call, () => {
-        if (!same) throw new MPIError("ERR_NOT_SAME", `${where}: every rank must open the same file with the same amode`);
-        if (rank !== 0) fd = system(where, file, () => fs.openSync(file, openFlags(amode, false)));
+        if (!opened.every((o) => o.file === file && o.amode === amode)) {
+          throw new MPIError("ERR_NOT_SAME", `${where}: every rank must open the same file with the same amode`);
+        }
       });
+      if (MpiStorage.available(own)) agree(own, call, () => { storage = MpiStorage.open(own, where, file, amode); });
+      else storage = PosixStorage.open(own, where, file, amode);
       const state: Opened = {
-        comm: own, path: file, fd: fd!, amode, info: info ?? INFO_NULL, view: View.DEFAULT, pointer: 0,
-        shared: new SharedPointer(file, token), atomicity: false,
+        comm: own, path: file, storage: storage!, amode, info: info ?? INFO_NULL, view: View.DEFAULT, pointer: 0, atomicity: false,
       };
-      if (amode & MODE_APPEND) {
-        // Both pointers start at the end of the file (MPI-4.0 §14.2.1).
-        state.pointer = fs.fstatSync(state.fd).size;
-        own.barrier();
-        if (rank === 0 && state.pointer > 0) state.shared.set(where, state.pointer);
-        own.barrier();
-      }
+      // MODE_APPEND: the individual pointer starts at the end (the shared one too, set by the storage).
+      if (amode & MODE_APPEND) state.pointer = storage!.size(where);
       return new File(state);
     } catch (e) {
-      closeMine();
-      own.Free();
+      if (storage === undefined) own.Free();
       throw e;
     }
   }
@@ -155,15 +137,8 @@ export class File {
   /** Closes the file on every rank (collective), deleting it first if opened with MODE_DELETE_ON_CLOSE. */
   Close(): void {
     const s = this.#open("Close");
-    const where = s.comm.where("File.Close");
-    agree(s.comm, "File.Close", () => system(where, s.path, () => fs.closeSync(s.fd)));
+    s.storage.close(this.#where("Close"));
     this.#state = null;
-    // Every rank has closed: no access can follow, so rank 0 removes what the open left behind.
-    if (s.comm.rank === 0) {
-      s.shared.remove();
-      if (s.amode & MODE_DELETE_ON_CLOSE) fs.rmSync(s.path, { force: true });
-    }
-    s.comm.barrier();
     s.comm.Free();
   }
 
@@ -173,9 +148,8 @@ export class File {
     const problem = infoRefusal(info);
     if (problem) throw new MPIError("ERR_ARG", `${where}: ${problem}`);
     const file = filename(where, filename_);
-    system(where, file, () => fs.unlinkSync(file));
+    if (!MpiStorage.delete(COMM_WORLD, where, file)) PosixStorage.delete(where, file);
   }
-
   get isNull(): boolean { return this.#state === null; }
 
   // ---- file properties --------------------------------------------------------------------------------
@@ -183,7 +157,7 @@ export class File {
   /** The file's size in bytes. */
   Get_size(): number {
     const s = this.#open("Get_size");
-    return system(this.#where("Get_size"), s.path, () => fs.fstatSync(s.fd).size);
+    return s.storage.size(this.#where("Get_size"));
   }
   get size(): number { return this.Get_size(); }
 
@@ -204,11 +178,7 @@ export class File {
     });
     agree(s.comm, `File.${call}`, () => {
       if (sizes.some((n) => n !== size)) throw new MPIError("ERR_NOT_SAME", `${where}: every rank must pass the same size (got ${sizes.join(", ")})`);
-      if (s.comm.rank === 0) {
-        system(where, s.path, () => {
-          if (!growOnly || fs.fstatSync(s.fd).size < size) fs.ftruncateSync(s.fd, size);
-        });
-      }
+      s.storage.resize(where, size, growOnly);
     });
   }
 
@@ -216,10 +186,7 @@ export class File {
   Sync(): void {
     const s = this.#open("Sync");
     const where = this.#where("Sync");
-    agree(s.comm, "File.Sync", () => {
-      if (s.amode & MODE_RDONLY) return;
-      system(where, s.path, () => fs.fsyncSync(s.fd));
-    });
+    agree(s.comm, "File.Sync", () => s.storage.sync(where));
   }
 
   Get_amode(): number { return this.#open("Get_amode").amode; }
@@ -288,10 +255,9 @@ export class File {
     agree(s.comm, "File.Set_view", () => {
       if (etypes.some((n) => n !== etypes[0])) throw new MPIError("ERR_NOT_SAME", `${where}: every rank's etype must have the same size (got ${etypes.join(", ")})`);
     });
+    agree(s.comm, "File.Set_view", () => s.storage.setView(where, view!));
     s.view = view!;
     s.pointer = 0;
-    if (s.comm.rank === 0) s.shared.set(where, 0);
-    s.comm.barrier();
   }
 
   Get_view(): FileView {
@@ -356,18 +322,18 @@ export class File {
       if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw new MPIError("ERR_ARG", `${where}: whence must be SEEK_SET, SEEK_CUR or SEEK_END, got ${describe(whence)}`);
       return [offset, whence];
     });
-    agree(s.comm, "File.Seek_shared", () => {
+    // Every rank computes the target before any rank moves the pointer.
+    const [target] = agree(s.comm, "File.Seek_shared", () => {
       if (args.some(([o, w]) => o !== offset || w !== whence)) throw new MPIError("ERR_NOT_SAME", `${where}: every rank must pass the same offset and whence`);
-      if (s.comm.rank === 0) {
-        const current = whence === SEEK_CUR ? s.shared.fetchAdd(where, 0) : 0;
-        s.shared.set(where, this.#sought("Seek_shared", s, offset, whence, current));
-      }
+      const current = whence === SEEK_CUR ? s.storage.positionShared(where) : 0;
+      return this.#sought("Seek_shared", s, offset, whence, current);
     });
+    agree(s.comm, "File.Seek_shared", () => s.storage.seekShared(where, target!));
   }
   /** The shared file pointer, in etypes of the view. */
   Get_position_shared(): number {
     const s = this.#open("Get_position_shared");
-    return s.shared.fetchAdd(this.#where("Get_position_shared"), 0);
+    return s.storage.positionShared(this.#where("Get_position_shared"));
   }
 
   // ---- the data paths ---------------------------------------------------------------------------------
@@ -405,17 +371,9 @@ export class File {
   }
 
   /** Reads at `start` etypes into `m`; returns the bytes read (short at the end of the file). */
-  #read(call: string, s: Opened, start: number, m: Message): number {
+  #read(call: string, s: Opened, start: number, m: Message, collective: boolean): number {
     const into = m.incoming(true);
-    const where = this.#where(call);
-    let got = 0;
-    system(where, s.path, () => {
-      for (const e of s.view.extents(start * s.view.etype.size, into.length)) {
-        const n = readFully(s.fd, into.subarray(got, got + e.length), e.offset);
-        got += n;
-        if (n < e.length) break;
-      }
-    });
+    const got = s.storage.read(this.#where(call), s.view, start, into, collective);
     m.land(into, got);
     return got;
   }
@@ -425,7 +383,7 @@ export class File {
     this.#checkAccess(call, s, false, true);
     const start = this.#start(call, s, offset);
     const m = this.#message(call, s, buf);
-    const got = this.#read(call, s, start, m);
+    const got = this.#read(call, s, start, m, false);
     if (offset === null) s.pointer += Math.floor(got / s.view.etype.size);
     fillStatus(status, got);
   }
@@ -434,14 +392,13 @@ export class File {
     const s = this.#open(call);
     this.#checkAccess(call, s, true, true);
     const start = this.#start(call, s, offset);
-    const m = this.#message(call, s, buf);
-    const data = m.outgoing();
-    system(this.#where(call), s.path, () => writeExtents(s.fd, s.view.extents(start * s.view.etype.size, data.length), data));
+    const data = this.#message(call, s, buf).outgoing();
+    s.storage.write(this.#where(call), s.view, start, data, false);
     if (offset === null) s.pointer += data.length / s.view.etype.size;
     fillStatus(status, data.length);
   }
 
-  /** A collective read: arguments agreed, each rank's own positional reads, their outcome agreed. */
+  /** A collective read: arguments agreed, the storage's collective read, its outcome agreed. */
   #readAll(call: string, offset: (() => number) | null, buf: BufSpec, status: Status | undefined): void {
     const s = this.#open(call);
     let start = 0, m: Message | undefined;
@@ -451,79 +408,53 @@ export class File {
       m = this.#message(call, s, buf);
     });
     let got = 0;
-    agree(s.comm, `File.${call}`, () => { got = this.#read(call, s, start, m!); });
+    agree(s.comm, `File.${call}`, () => { got = this.#read(call, s, start, m!, true); });
     if (!offset) s.pointer += Math.floor(got / s.view.etype.size);
     fillStatus(status, got);
   }
 
-  /** A collective write: arguments and extents agreed, then one write per rank's block or two-phase I/O. */
+  /** A collective write: arguments agreed, the storage's collective write, its outcome agreed. */
   #writeAll(call: string, offset: (() => number) | null, buf: BufSpec, status: Status | undefined): void {
     const s = this.#open(call);
-    const bytes = this.#collectiveWrite(call, s, () => {
+    let start = 0, data: Uint8Array = new Uint8Array(0);
+    agree(s.comm, `File.${call}`, () => {
       this.#checkAccess(call, s, true, true);
-      return this.#start(call, s, offset ? offset() : null);
-    }, buf);
-    if (!offset) s.pointer += bytes / s.view.etype.size;
-    fillStatus(status, bytes);
-  }
-
-  /** The collective write every *_all and Write_ordered shares; `startOf` checks the call and gives the start in etypes. */
-  #collectiveWrite(call: string, s: Opened, startOf: () => number, buf: BufSpec): number {
-    let data: Uint8Array = new Uint8Array(0), extents: ReturnType<View["extents"]> = [];
-    const plans = agree(s.comm, `File.${call}`, () => {
-      const start = startOf();
+      start = this.#start(call, s, offset ? offset() : null);
       data = this.#message(call, s, buf).outgoing();
-      extents = s.view.extents(start * s.view.etype.size, data.length);
-      return planOf(extents);
     });
-    const where = this.#where(call);
-    if (needsAggregation(plans)) {
-      // The exchange is communication, which cannot fail on one rank alone; the writes' outcome is agreed after.
-      agree(s.comm, `File.${call}`, () => system(where, s.path, () => aggregatedWrite(s.comm, s.fd, plans, extents, data)));
-    } else {
-      agree(s.comm, `File.${call}`, () => system(where, s.path, () => writeExtents(s.fd, extents, data)));
-    }
-    return data.length;
+    agree(s.comm, `File.${call}`, () => s.storage.write(this.#where(call), s.view, start, data, true));
+    if (!offset) s.pointer += data.length / s.view.etype.size;
+    fillStatus(status, data.length);
   }
 
   #shared(call: string, buf: BufSpec, status: Status | undefined, writing: boolean): void {
     const s = this.#open(call);
     this.#checkAccess(call, s, writing, false);
     const m = this.#message(call, s, buf);
-    const etypes = m.byteLength / s.view.etype.size;
-    const where = this.#where(call);
-    if (writing) {
-      const data = m.outgoing();
-      const start = s.shared.fetchAdd(where, etypes);
-      system(where, s.path, () => writeExtents(s.fd, s.view.extents(start * s.view.etype.size, data.length), data));
-      fillStatus(status, data.length);
-    } else {
-      // A read past the end still moves the pointer by what was asked for, as MPI-IO does.
-      const start = s.shared.fetchAdd(where, etypes);
-      fillStatus(status, this.#read(call, s, start, m));
-    }
+    fillStatus(status, this.#sharedAccess(call, s, m, writing, false));
   }
 
+  /** Collective: arguments agreed, then the storage's ordered access (one claim of the shared pointer for all). */
   #ordered(call: string, buf: BufSpec, status: Status | undefined, writing: boolean): void {
     const s = this.#open(call);
-    const where = this.#where(call);
     let m: Message | undefined;
-    const counts = agree(s.comm, `File.${call}`, () => {
+    agree(s.comm, `File.${call}`, () => {
       this.#checkAccess(call, s, writing, false);
       m = this.#message(call, s, buf);
-      return m.byteLength / s.view.etype.size;
     });
-    const before = counts.slice(0, s.comm.rank).reduce((a, b) => a + b, 0);
-    const total = counts.reduce((a, b) => a + b, 0);
-    const [base] = agree(s.comm, `File.${call}`, () => (s.comm.rank === 0 ? s.shared.fetchAdd(where, total) : 0));
-    const start = base! + before;
-    if (writing) {
-      fillStatus(status, this.#collectiveWrite(call, s, () => start, buf));
-    } else {
-      let got = 0;
-      agree(s.comm, `File.${call}`, () => { got = this.#read(call, s, start, m!); });
-      fillStatus(status, got);
-    }
+    let moved = 0;
+    agree(s.comm, `File.${call}`, () => { moved = this.#sharedAccess(call, s, m!, writing, true); });
+    fillStatus(status, moved);
+  }
+
+  #sharedAccess(call: string, s: Opened, m: Message, writing: boolean, ordered: boolean): number {
+    const where = this.#where(call);
+    if (writing) return s.storage.writeShared(where, s.view, m.outgoing(), ordered);
+    // A read past the end still moves the pointer by what was asked for, as MPI-IO does.
+    const into = m.incoming(true);
+    const got = s.storage.readShared(where, s.view, into, ordered);
+    m.land(into, got);
+    return got;
   }
 
   /** A pointer position after a seek, checked: never before the start of the view. */
@@ -533,7 +464,7 @@ export class File {
     let base: number;
     if (whence === SEEK_SET) base = 0;
     else if (whence === SEEK_CUR) base = current;
-    else if (whence === SEEK_END) base = Math.ceil(s.view.visibleBefore(system(where, s.path, () => fs.fstatSync(s.fd).size)) / s.view.etype.size);
+    else if (whence === SEEK_END) base = Math.ceil(s.view.visibleBefore(s.storage.size(where)) / s.view.etype.size);
     else throw new MPIError("ERR_ARG", `${where}: whence must be SEEK_SET, SEEK_CUR or SEEK_END, got ${describe(whence)}`);
     if (base + offset < 0) throw new MPIError("ERR_ARG", `${where}: the pointer would move before the start of the view (${base} + ${offset})`);
     return base + offset;

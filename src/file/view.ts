@@ -44,6 +44,11 @@ export class View {
     this.#contiguous = this.#offsets.length === 1 && this.#offsets[0] === 0 && this.#lengths[0] === filetype.extent;
   }
 
+  /** The data blocks of one filetype item: byte offsets from its origin, and lengths (what MPI-IO is given). */
+  blocks(): { offsets: readonly number[]; lengths: readonly number[] } {
+    return { offsets: this.#offsets, lengths: this.#lengths };
+  }
+
   /** The default view: every byte of the file, as bytes. */
   static readonly DEFAULT = new View(0, BYTE, BYTE, "native");
 

@@ -943,3 +943,8 @@ export function createMpiEngine(): Engine {
   });
   return engine;
 }
+
+/** @internal For MPI.File (src/file/mpi-storage.ts): the addon and MPI handle behind a communicator of this engine. */
+export function nativeHandleOf(comm: EngineComm): { addon: NativeAddon; handle: number } | null {
+  return comm instanceof NativeComm ? { addon: comm.engine.addon, handle: comm.handle } : null;
+}

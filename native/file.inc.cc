@@ -1,0 +1,192 @@
+// MPI-IO for MPI.File on the mpi engine (src/file/mpi-storage.ts): textually included by mpi4ts_native.cc inside
+// its anonymous namespace, so it shares throwClass, requireInit, g_comms and Table. Memory is always packed
+// bytes (JS packs derived memory types), so every access moves MPI_BYTE; the view is the one JS computed,
+// handed over as the byte blocks of one filetype item (an hindexed type of MPI_BYTE resized to its extent).
+
+Table<MPI_File> g_files;
+
+const char* fileErrorClassName(int cls) {
+  switch (cls) {
+    case MPI_ERR_FILE: return "ERR_FILE";
+    case MPI_ERR_NOT_SAME: return "ERR_NOT_SAME";
+    case MPI_ERR_AMODE: return "ERR_AMODE";
+    case MPI_ERR_UNSUPPORTED_DATAREP: return "ERR_UNSUPPORTED_DATAREP";
+    case MPI_ERR_UNSUPPORTED_OPERATION: return "ERR_UNSUPPORTED_OPERATION";
+    case MPI_ERR_NO_SUCH_FILE: return "ERR_NO_SUCH_FILE";
+    case MPI_ERR_FILE_EXISTS: return "ERR_FILE_EXISTS";
+    case MPI_ERR_BAD_FILE: return "ERR_BAD_FILE";
+    case MPI_ERR_ACCESS: return "ERR_ACCESS";
+    case MPI_ERR_NO_SPACE: return "ERR_NO_SPACE";
+    case MPI_ERR_QUOTA: return "ERR_QUOTA";
+    case MPI_ERR_READ_ONLY: return "ERR_READ_ONLY";
+    case MPI_ERR_FILE_IN_USE: return "ERR_FILE_IN_USE";
+    case MPI_ERR_IO: return "ERR_IO";
+    default: return errorClassName(cls);
+  }
+}
+
+void fileCheck(Napi::Env env, int rc, const char* call) {
+  if (rc == MPI_SUCCESS) return;
+  int cls = MPI_ERR_OTHER;
+  MPI_Error_class(rc, &cls);
+  char text[MPI_MAX_ERROR_STRING + 1];
+  int len = 0;
+  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) len = 0;
+  text[len] = 0;
+  throwClass(env, fileErrorClassName(cls), std::string(call) + ": " + text);
+}
+
+MPI_File fileArg(const Napi::CallbackInfo& info, size_t i) {
+  int id = intArg(info, i);
+  if (id < 0 || static_cast<size_t>(id) >= g_files.items.size() || g_files.items[id] == MPI_FILE_NULL) {
+    throwClass(info.Env(), "ERR_FILE", "mpi4ts native: invalid file handle");
+  }
+  return g_files.items[id];
+}
+
+MPI_Offset offsetArg(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<MPI_Offset>(info[i].As<Napi::Number>().Int64Value());
+}
+
+// fileOpen(comm, path, amode) -> file handle (collective)
+Napi::Value FileOpen(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  MPI_Comm comm = commArg(info, 0);
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  MPI_File fh = MPI_FILE_NULL;
+  fileCheck(info.Env(), MPI_File_open(comm, path.c_str(), intArg(info, 2), MPI_INFO_NULL, &fh), "MPI_File_open");
+  return Napi::Number::New(info.Env(), g_files.add(fh));
+}
+
+Napi::Value FileClose(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  int id = intArg(info, 0);
+  MPI_File fh = fileArg(info, 0);
+  fileCheck(info.Env(), MPI_File_close(&fh), "MPI_File_close");
+  g_files.remove(id);
+  return info.Env().Undefined();
+}
+
+Napi::Value FileDelete(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  fileCheck(info.Env(), MPI_File_delete(path.c_str(), MPI_INFO_NULL), "MPI_File_delete");
+  return info.Env().Undefined();
+}
+
+Napi::Value FileGetSize(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  MPI_Offset size = 0;
+  fileCheck(info.Env(), MPI_File_get_size(fileArg(info, 0), &size), "MPI_File_get_size");
+  return Napi::Number::New(info.Env(), static_cast<double>(size));
+}
+
+// fileResize(file, size, growOnly) (collective): MPI_File_preallocate never shrinks, MPI_File_set_size may.
+Napi::Value FileResize(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  MPI_File fh = fileArg(info, 0);
+  if (info[2].As<Napi::Boolean>().Value()) fileCheck(info.Env(), MPI_File_preallocate(fh, offsetArg(info, 1)), "MPI_File_preallocate");
+  else fileCheck(info.Env(), MPI_File_set_size(fh, offsetArg(info, 1)), "MPI_File_set_size");
+  return info.Env().Undefined();
+}
+
+Napi::Value FileSync(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  fileCheck(info.Env(), MPI_File_sync(fileArg(info, 0)), "MPI_File_sync");
+  return info.Env().Undefined();
+}
+
+// fileSetView(file, disp, etypeSize, offsets: Float64Array, lengths: Float64Array, extent) (collective)
+Napi::Value FileSetView(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireInit(env);
+  MPI_File fh = fileArg(info, 0);
+  MPI_Offset disp = offsetArg(info, 1);
+  int etypeSize = intArg(info, 2);
+  View offsets = viewArg(info, 3), lengths = viewArg(info, 4);
+  if (offsets.type != napi_float64_array || lengths.type != napi_float64_array || offsets.length != lengths.length) {
+    throwClass(env, "ERR_ARG", "mpi4ts native: fileSetView expects two Float64Arrays of one length");
+  }
+  MPI_Aint extent = static_cast<MPI_Aint>(info[5].As<Napi::Number>().Int64Value());
+  std::vector<int> blocklens(offsets.length);
+  std::vector<MPI_Aint> displs(offsets.length);
+  for (size_t k = 0; k < offsets.length; k++) {
+    double len = static_cast<double*>(lengths.data)[k];
+    if (len > INT32_MAX) throwClass(env, "ERR_COUNT", "mpi4ts native: a filetype block above 2 GiB - 1 bytes");
+    blocklens[k] = static_cast<int>(len);
+    displs[k] = static_cast<MPI_Aint>(static_cast<double*>(offsets.data)[k]);
+  }
+  MPI_Datatype etype = MPI_DATATYPE_NULL, blocks = MPI_DATATYPE_NULL, filetype = MPI_DATATYPE_NULL;
+  fileCheck(env, MPI_Type_contiguous(etypeSize, MPI_BYTE, &etype), "MPI_Type_contiguous");
+  fileCheck(env, MPI_Type_create_hindexed(static_cast<int>(offsets.length), blocklens.data(), displs.data(), MPI_BYTE, &blocks), "MPI_Type_create_hindexed");
+  fileCheck(env, MPI_Type_create_resized(blocks, 0, extent, &filetype), "MPI_Type_create_resized");
+  MPI_Type_commit(&etype);
+  MPI_Type_commit(&filetype);
+  int rc = MPI_File_set_view(fh, disp, etype, filetype, "native", MPI_INFO_NULL);
+  // The view keeps what it needs: the types can go at once (MPI-4.0 §14.3).
+  MPI_Type_free(&blocks);
+  MPI_Type_free(&filetype);
+  MPI_Type_free(&etype);
+  fileCheck(env, rc, "MPI_File_set_view");
+  return env.Undefined();
+}
+
+enum FileAccess { READ_AT, WRITE_AT, READ_AT_ALL, WRITE_AT_ALL, READ_SHARED, WRITE_SHARED, READ_ORDERED, WRITE_ORDERED };
+
+// fileAccess(file, kind, offsetInEtypes, bytes: Uint8Array) -> bytes moved
+Napi::Value FileAccessFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireInit(env);
+  MPI_File fh = fileArg(info, 0);
+  int kind = intArg(info, 1);
+  MPI_Offset offset = offsetArg(info, 2);
+  View buf = viewArg(info, 3);
+  int n = byteCount(env, buf.bytes);
+  MPI_Status st;
+  int rc;
+  const char* call;
+  switch (kind) {
+    case READ_AT: call = "MPI_File_read_at"; rc = MPI_File_read_at(fh, offset, buf.data, n, MPI_BYTE, &st); break;
+    case WRITE_AT: call = "MPI_File_write_at"; rc = MPI_File_write_at(fh, offset, buf.data, n, MPI_BYTE, &st); break;
+    case READ_AT_ALL: call = "MPI_File_read_at_all"; rc = MPI_File_read_at_all(fh, offset, buf.data, n, MPI_BYTE, &st); break;
+    case WRITE_AT_ALL: call = "MPI_File_write_at_all"; rc = MPI_File_write_at_all(fh, offset, buf.data, n, MPI_BYTE, &st); break;
+    case READ_SHARED: call = "MPI_File_read_shared"; rc = MPI_File_read_shared(fh, buf.data, n, MPI_BYTE, &st); break;
+    case WRITE_SHARED: call = "MPI_File_write_shared"; rc = MPI_File_write_shared(fh, buf.data, n, MPI_BYTE, &st); break;
+    case READ_ORDERED: call = "MPI_File_read_ordered"; rc = MPI_File_read_ordered(fh, buf.data, n, MPI_BYTE, &st); break;
+    case WRITE_ORDERED: call = "MPI_File_write_ordered"; rc = MPI_File_write_ordered(fh, buf.data, n, MPI_BYTE, &st); break;
+    default: throwClass(env, "ERR_ARG", "mpi4ts native: unknown file access");
+  }
+  fileCheck(env, rc, call);
+  int moved = 0;
+  MPI_Get_count(&st, MPI_BYTE, &moved);
+  if (moved == MPI_UNDEFINED) moved = 0;
+  return Napi::Number::New(env, moved);
+}
+
+// fileSeekShared(file, offsetInEtypes) (collective; absolute)
+Napi::Value FileSeekShared(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  fileCheck(info.Env(), MPI_File_seek_shared(fileArg(info, 0), offsetArg(info, 1), MPI_SEEK_SET), "MPI_File_seek_shared");
+  return info.Env().Undefined();
+}
+
+Napi::Value FilePositionShared(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  MPI_Offset at = 0;
+  fileCheck(info.Env(), MPI_File_get_position_shared(fileArg(info, 0), &at), "MPI_File_get_position_shared");
+  return Napi::Number::New(info.Env(), static_cast<double>(at));
+}
+
+template <typename Fn>
+void registerFile(Fn& fn) {
+  fn("fileOpen", FileOpen);
+  fn("fileClose", FileClose);
+  fn("fileDelete", FileDelete);
+  fn("fileGetSize", FileGetSize);
+  fn("fileResize", FileResize);
+  fn("fileSync", FileSync);
+  fn("fileSetView", FileSetView);
+  fn("fileAccess", FileAccessFn);
+  fn("fileSeekShared", FileSeekShared);
+  fn("filePositionShared", FilePositionShared);
+}
