@@ -1,40 +1,10 @@
 // MPI-IO for MPI.File on the mpi engine (src/file/mpi-storage.ts): textually included by mpi4ts_native.cc inside
-// its anonymous namespace, so it shares throwClass, requireInit, g_comms and Table. Memory is always packed
+// its anonymous namespace, so it shares check (which knows MPI's file error classes), requireInit, g_comms and
+// Table. Memory is always packed
 // bytes (JS packs derived memory types), so every access moves MPI_BYTE; the view is the one JS computed,
 // handed over as the byte blocks of one filetype item (an hindexed type of MPI_BYTE resized to its extent).
 
 Table<MPI_File> g_files;
-
-const char* fileErrorClassName(int cls) {
-  switch (cls) {
-    case MPI_ERR_FILE: return "ERR_FILE";
-    case MPI_ERR_NOT_SAME: return "ERR_NOT_SAME";
-    case MPI_ERR_AMODE: return "ERR_AMODE";
-    case MPI_ERR_UNSUPPORTED_DATAREP: return "ERR_UNSUPPORTED_DATAREP";
-    case MPI_ERR_UNSUPPORTED_OPERATION: return "ERR_UNSUPPORTED_OPERATION";
-    case MPI_ERR_NO_SUCH_FILE: return "ERR_NO_SUCH_FILE";
-    case MPI_ERR_FILE_EXISTS: return "ERR_FILE_EXISTS";
-    case MPI_ERR_BAD_FILE: return "ERR_BAD_FILE";
-    case MPI_ERR_ACCESS: return "ERR_ACCESS";
-    case MPI_ERR_NO_SPACE: return "ERR_NO_SPACE";
-    case MPI_ERR_QUOTA: return "ERR_QUOTA";
-    case MPI_ERR_READ_ONLY: return "ERR_READ_ONLY";
-    case MPI_ERR_FILE_IN_USE: return "ERR_FILE_IN_USE";
-    case MPI_ERR_IO: return "ERR_IO";
-    default: return errorClassName(cls);
-  }
-}
-
-void fileCheck(Napi::Env env, int rc, const char* call) {
-  if (rc == MPI_SUCCESS) return;
-  int cls = MPI_ERR_OTHER;
-  MPI_Error_class(rc, &cls);
-  char text[MPI_MAX_ERROR_STRING + 1];
-  int len = 0;
-  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) len = 0;
-  text[len] = 0;
-  throwClass(env, fileErrorClassName(cls), std::string(call) + ": " + text);
-}
 
 MPI_File fileArg(const Napi::CallbackInfo& info, size_t i) {
   int id = intArg(info, i);
@@ -54,7 +24,7 @@ Napi::Value FileOpen(const Napi::CallbackInfo& info) {
   MPI_Comm comm = commArg(info, 0);
   std::string path = info[1].As<Napi::String>().Utf8Value();
   MPI_File fh = MPI_FILE_NULL;
-  fileCheck(info.Env(), MPI_File_open(comm, path.c_str(), intArg(info, 2), MPI_INFO_NULL, &fh), "MPI_File_open");
+  check(info.Env(), MPI_File_open(comm, path.c_str(), intArg(info, 2), MPI_INFO_NULL, &fh), "MPI_File_open");
   return Napi::Number::New(info.Env(), g_files.add(fh));
 }
 
@@ -62,7 +32,7 @@ Napi::Value FileClose(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
   int id = intArg(info, 0);
   MPI_File fh = fileArg(info, 0);
-  fileCheck(info.Env(), MPI_File_close(&fh), "MPI_File_close");
+  check(info.Env(), MPI_File_close(&fh), "MPI_File_close");
   g_files.remove(id);
   return info.Env().Undefined();
 }
@@ -70,29 +40,32 @@ Napi::Value FileClose(const Napi::CallbackInfo& info) {
 Napi::Value FileDelete(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  fileCheck(info.Env(), MPI_File_delete(path.c_str(), MPI_INFO_NULL), "MPI_File_delete");
+  check(info.Env(), MPI_File_delete(path.c_str(), MPI_INFO_NULL), "MPI_File_delete");
   return info.Env().Undefined();
 }
 
-Napi::Value FileGetSize(const Napi::CallbackInfo& info) {
+// fileOffset(file, shared) -> the file's size in bytes, or the shared pointer in etypes
+Napi::Value FileOffset(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
-  MPI_Offset size = 0;
-  fileCheck(info.Env(), MPI_File_get_size(fileArg(info, 0), &size), "MPI_File_get_size");
-  return Napi::Number::New(info.Env(), static_cast<double>(size));
+  MPI_File fh = fileArg(info, 0);
+  MPI_Offset at = 0;
+  if (info[1].As<Napi::Boolean>().Value()) check(info.Env(), MPI_File_get_position_shared(fh, &at), "MPI_File_get_position_shared");
+  else check(info.Env(), MPI_File_get_size(fh, &at), "MPI_File_get_size");
+  return Napi::Number::New(info.Env(), static_cast<double>(at));
 }
 
 // fileResize(file, size, growOnly) (collective): MPI_File_preallocate never shrinks, MPI_File_set_size may.
 Napi::Value FileResize(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
   MPI_File fh = fileArg(info, 0);
-  if (info[2].As<Napi::Boolean>().Value()) fileCheck(info.Env(), MPI_File_preallocate(fh, offsetArg(info, 1)), "MPI_File_preallocate");
-  else fileCheck(info.Env(), MPI_File_set_size(fh, offsetArg(info, 1)), "MPI_File_set_size");
+  if (info[2].As<Napi::Boolean>().Value()) check(info.Env(), MPI_File_preallocate(fh, offsetArg(info, 1)), "MPI_File_preallocate");
+  else check(info.Env(), MPI_File_set_size(fh, offsetArg(info, 1)), "MPI_File_set_size");
   return info.Env().Undefined();
 }
 
 Napi::Value FileSync(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
-  fileCheck(info.Env(), MPI_File_sync(fileArg(info, 0)), "MPI_File_sync");
+  check(info.Env(), MPI_File_sync(fileArg(info, 0)), "MPI_File_sync");
   return info.Env().Undefined();
 }
 
@@ -117,9 +90,9 @@ Napi::Value FileSetView(const Napi::CallbackInfo& info) {
     displs[k] = static_cast<MPI_Aint>(static_cast<double*>(offsets.data)[k]);
   }
   MPI_Datatype etype = MPI_DATATYPE_NULL, blocks = MPI_DATATYPE_NULL, filetype = MPI_DATATYPE_NULL;
-  fileCheck(env, MPI_Type_contiguous(etypeSize, MPI_BYTE, &etype), "MPI_Type_contiguous");
-  fileCheck(env, MPI_Type_create_hindexed(static_cast<int>(offsets.length), blocklens.data(), displs.data(), MPI_BYTE, &blocks), "MPI_Type_create_hindexed");
-  fileCheck(env, MPI_Type_create_resized(blocks, 0, extent, &filetype), "MPI_Type_create_resized");
+  check(env, MPI_Type_contiguous(etypeSize, MPI_BYTE, &etype), "MPI_Type_contiguous");
+  check(env, MPI_Type_create_hindexed(static_cast<int>(offsets.length), blocklens.data(), displs.data(), MPI_BYTE, &blocks), "MPI_Type_create_hindexed");
+  check(env, MPI_Type_create_resized(blocks, 0, extent, &filetype), "MPI_Type_create_resized");
   MPI_Type_commit(&etype);
   MPI_Type_commit(&filetype);
   int rc = MPI_File_set_view(fh, disp, etype, filetype, "native", MPI_INFO_NULL);
@@ -127,7 +100,7 @@ Napi::Value FileSetView(const Napi::CallbackInfo& info) {
   MPI_Type_free(&blocks);
   MPI_Type_free(&filetype);
   MPI_Type_free(&etype);
-  fileCheck(env, rc, "MPI_File_set_view");
+  check(env, rc, "MPI_File_set_view");
   return env.Undefined();
 }
 
@@ -156,7 +129,7 @@ Napi::Value FileAccessFn(const Napi::CallbackInfo& info) {
     case WRITE_ORDERED: call = "MPI_File_write_ordered"; rc = MPI_File_write_ordered(fh, buf.data, n, MPI_BYTE, &st); break;
     default: throwClass(env, "ERR_ARG", "mpi4ts native: unknown file access");
   }
-  fileCheck(env, rc, call);
+  check(env, rc, call);
   int moved = 0;
   MPI_Get_count(&st, MPI_BYTE, &moved);
   if (moved == MPI_UNDEFINED) moved = 0;
@@ -166,15 +139,8 @@ Napi::Value FileAccessFn(const Napi::CallbackInfo& info) {
 // fileSeekShared(file, offsetInEtypes) (collective; absolute)
 Napi::Value FileSeekShared(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
-  fileCheck(info.Env(), MPI_File_seek_shared(fileArg(info, 0), offsetArg(info, 1), MPI_SEEK_SET), "MPI_File_seek_shared");
+  check(info.Env(), MPI_File_seek_shared(fileArg(info, 0), offsetArg(info, 1), MPI_SEEK_SET), "MPI_File_seek_shared");
   return info.Env().Undefined();
-}
-
-Napi::Value FilePositionShared(const Napi::CallbackInfo& info) {
-  requireInit(info.Env());
-  MPI_Offset at = 0;
-  fileCheck(info.Env(), MPI_File_get_position_shared(fileArg(info, 0), &at), "MPI_File_get_position_shared");
-  return Napi::Number::New(info.Env(), static_cast<double>(at));
 }
 
 template <typename Fn>
@@ -182,11 +148,10 @@ void registerFile(Fn& fn) {
   fn("fileOpen", FileOpen);
   fn("fileClose", FileClose);
   fn("fileDelete", FileDelete);
-  fn("fileGetSize", FileGetSize);
+  fn("fileOffset", FileOffset);
   fn("fileResize", FileResize);
   fn("fileSync", FileSync);
   fn("fileSetView", FileSetView);
   fn("fileAccess", FileAccessFn);
   fn("fileSeekShared", FileSeekShared);
-  fn("filePositionShared", FilePositionShared);
 }

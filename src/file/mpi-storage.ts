@@ -15,13 +15,12 @@ interface FileAddon {
   fileOpen(comm: number, path: string, amode: number): number;
   fileClose(file: number): void;
   fileDelete(path: string): void;
-  fileGetSize(file: number): number;
+  fileOffset(file: number, shared: boolean): number;
   fileResize(file: number, size: number, growOnly: boolean): void;
   fileSync(file: number): void;
   fileSetView(file: number, disp: number, etypeSize: number, offsets: Float64Array, lengths: Float64Array, extent: number): void;
   fileAccess(file: number, kind: Access, offset: number, bytes: Uint8Array): number;
   fileSeekShared(file: number, position: number): void;
-  filePositionShared(file: number): number;
 }
 
 /** The kinds of fileAccess, as native/file.inc.cc numbers them. */
@@ -66,7 +65,7 @@ export class MpiStorage implements Storage {
     return true;
   }
 
-  size(where: string): number { return native(where, () => this.addon.fileGetSize(this.file)); }
+  size(where: string): number { return native(where, () => this.addon.fileOffset(this.file, false)); }
   resize(where: string, size: number, growOnly: boolean): void { native(where, () => this.addon.fileResize(this.file, size, growOnly)); }
   sync(where: string): void { native(where, () => this.addon.fileSync(this.file)); }
   close(where: string): void { native(where, () => this.addon.fileClose(this.file)); }
@@ -88,6 +87,6 @@ export class MpiStorage implements Storage {
   writeShared(where: string, _view: View, data: Uint8Array, ordered: boolean): number {
     return native(where, () => this.addon.fileAccess(this.file, ordered ? Access.WRITE_ORDERED : Access.WRITE_SHARED, 0, data));
   }
-  positionShared(where: string): number { return native(where, () => this.addon.filePositionShared(this.file)); }
+  positionShared(where: string): number { return native(where, () => this.addon.fileOffset(this.file, true)); }
   seekShared(where: string, position: number): void { native(where, () => this.addon.fileSeekShared(this.file, position)); }
 }
