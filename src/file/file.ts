@@ -318,6 +318,7 @@ export class File {
     const s = this.#open("Seek_shared");
     const where = this.#where("Seek_shared");
     const args = agree(s.comm, "File.Seek_shared", () => {
+      this.#notSequential("Seek_shared", s);
       if (!Number.isSafeInteger(offset)) throw new MPIError("ERR_ARG", `${where}: offset must be an integer, got ${describe(offset)}`);
       if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw new MPIError("ERR_ARG", `${where}: whence must be SEEK_SET, SEEK_CUR or SEEK_END, got ${describe(whence)}`);
       return [offset, whence];
@@ -333,6 +334,7 @@ export class File {
   /** The shared file pointer, in etypes of the view. */
   Get_position_shared(): number {
     const s = this.#open("Get_position_shared");
+    this.#notSequential("Get_position_shared", s);
     return s.storage.positionShared(this.#where("Get_position_shared"));
   }
 
@@ -363,6 +365,11 @@ export class File {
     if (writing && s.amode & MODE_RDONLY) throw new MPIError("ERR_ACCESS", `${where}: the file was opened MODE_RDONLY`);
     if (!writing && s.amode & MODE_WRONLY) throw new MPIError("ERR_ACCESS", `${where}: the file was opened MODE_WRONLY`);
     if (explicit && s.amode & MODE_SEQUENTIAL) throw new MPIError("ERR_UNSUPPORTED_OPERATION", `${where}: explicit offsets and individual pointers are not allowed on a MODE_SEQUENTIAL file`);
+  }
+
+  /** A MODE_SEQUENTIAL file's shared pointer only moves forward by accesses (ROMIO's rule, kept on every engine). */
+  #notSequential(call: string, s: Opened): void {
+    if (s.amode & MODE_SEQUENTIAL) throw new MPIError("ERR_UNSUPPORTED_OPERATION", `${this.#where(call)}: not allowed on a MODE_SEQUENTIAL file`);
   }
 
   /** Where an access starts, in etypes: the explicit offset, or the individual pointer (offset null). */

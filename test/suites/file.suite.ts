@@ -116,6 +116,21 @@ try {
   f.Close();
   assert.equal(fs.existsSync(name("scratch.bin")), false, "DELETE_ON_CLOSE removed it");
 
+  // ---- MODE_SEQUENTIAL: only the shared pointer ----
+  f = MPI.File.Open(world, name("sequential.bin"), MPI.MODE_CREATE | MPI.MODE_WRONLY | MPI.MODE_SEQUENTIAL | MPI.MODE_DELETE_ON_CLOSE);
+  expectError("ERR_UNSUPPORTED_OPERATION", () => f.Write_at(0, mine));
+  expectError("ERR_UNSUPPORTED_OPERATION", () => f.Write_all(mine));
+  f.Write_ordered(new Uint8Array([rank]));
+  const ws2 = new MPI.Status();
+  f.Iwrite_shared(new Uint8Array([rank, rank])).Wait(ws2);
+  assert.equal(ws2.Get_count(), 2);
+  expectError("ERR_UNSUPPORTED_OPERATION", () => f.Get_position_shared());
+  expectError("ERR_UNSUPPORTED_OPERATION", () => f.Seek_shared(0));
+  world.Barrier();
+  assert.equal(f.Get_size(), 3 * size, "every rank's ordered byte and shared pair");
+  f.Close();
+  if (rank === 0) assert.equal(fs.existsSync(name("sequential.bin")), false);
+
   // ---- errors of Open, each raised on every rank ----
   expectError("ERR_NO_SUCH_FILE", () => MPI.File.Open(world, name("missing.bin"), MPI.MODE_RDONLY));
   expectError("ERR_NO_SUCH_FILE", () => MPI.File.Open(world, name("no/such/dir.bin"), MPI.MODE_CREATE | MPI.MODE_WRONLY));
