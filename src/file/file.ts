@@ -68,6 +68,11 @@ function filename(where: string, name: unknown): string {
   throw new MPIError("ERR_BAD_FILE", `${where}: filename must be a non-empty string or a file: URL, got ${describe(name)}`);
 }
 
+/** The file's own copy of the hints, so the caller may free theirs. */
+function keptInfo(info: Info | null | undefined): Info {
+  return info === undefined || info === null || info === INFO_NULL ? INFO_NULL : info.Dup();
+}
+
 function fillStatus(status: Status | undefined, bytes: number): void {
   if (!status) return;
   status.byteCount = bytes;
@@ -123,7 +128,7 @@ export class File {
       if (MpiStorage.available(own)) agree(own, call, () => { storage = MpiStorage.open(own, where, file, amode); });
       else storage = PosixStorage.open(own, where, file, amode);
       const state: Opened = {
-        comm: own, path: file, storage: storage!, amode, info: info ?? INFO_NULL, view: View.DEFAULT, pointer: 0, atomicity: false,
+        comm: own, path: file, storage: storage!, amode, info: keptInfo(info), view: View.DEFAULT, pointer: 0, atomicity: false,
       };
       // MODE_APPEND: the individual pointer starts at the end (the shared one too, set by the storage).
       if (amode & MODE_APPEND) state.pointer = storage!.size(where);
@@ -194,7 +199,11 @@ export class File {
   /** The group of the communicator the file was opened on. */
   Get_group(): Group { return this.#open("Get_group").comm.Get_group(); }
   get group(): Group { return this.Get_group(); }
-  Get_info(): Info { return this.#open("Get_info").info.Dup(); }
+  /** A new Info holding the hints given at Open or Set_info (the caller owns and may free it). */
+  Get_info(): Info {
+    const info = this.#open("Get_info").info;
+    return info === INFO_NULL ? Info.Create() : info.Dup();
+  }
   get info(): Info { return this.Get_info(); }
   /** Hints are accepted and kept; node:fs has none to apply (collective). */
   Set_info(info: Info): void {
@@ -204,7 +213,7 @@ export class File {
       const problem = infoRefusal(info);
       if (problem) throw new MPIError("ERR_ARG", `${where}: ${problem}`);
     });
-    s.info = info ?? INFO_NULL;
+    s.info = keptInfo(info);
   }
   /**
    * Atomic mode (collective). Every write here is one positional system call per contiguous range, so within a
@@ -220,8 +229,9 @@ export class File {
   /** The extent of `datatype` in the file (the native representation: its extent in memory). */
   Get_type_extent(datatype: Datatype): number {
     this.#open("Get_type_extent");
-    if (!(datatype instanceof Datatype)) throw new MPIError("ERR_TYPE", `${this.#where("Get_type_extent")}: datatype must be an MPI.Datatype, got ${describe(datatype)}`);
-    datatype.usable(this.#where("Get_type_extent"));
+    if (!(datatype instanceof Datatype) || datatype.isNull) {
+      throw new MPIError("ERR_TYPE", `${this.#where("Get_type_extent")}: datatype must be a live MPI.Datatype, got ${describe(datatype)}`);
+    }
     return datatype.extent;
   }
 

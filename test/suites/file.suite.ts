@@ -103,6 +103,22 @@ try {
   assert.deepEqual(Array.from(got), Array.from({ length: size }, (_, i) => i + 1));
   const q = f.Iwrite_at_all(0, word);
   MPI.Request.Waitall([q]);
+
+  // ---- hints, atomicity, extents ----
+  assert.equal(f.Get_info().Get_nkeys(), 0);
+  const hints = MPI.Info.Create({ cb_nodes: "1" });
+  f.Set_info(hints);
+  hints.Free(); // the file keeps its own copy
+  const kept = f.Get_info();
+  assert.equal(kept.Get("cb_nodes"), "1");
+  kept.Free();
+  assert.equal(f.Get_atomicity(), false);
+  f.Set_atomicity(true);
+  assert.equal(f.Get_atomicity(), true);
+  assert.equal(f.Get_type_extent(MPI.DOUBLE.Create_vector(2, 1, 3)), 32);
+  expectError("ERR_TYPE", () => f.Get_type_extent(7 as never));
+  expectError("ERR_ARG", () => f.Set_info({} as MPI.Info));
+
   f.Close();
   assert.equal(fs.readFileSync(b).length, 64);
 
