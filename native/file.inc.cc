@@ -136,6 +136,33 @@ Napi::Value FileAccessFn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, moved);
 }
 
+// fileIaccess(file, kind, offsetInEtypes, bytes: Uint8Array) -> request handle: the nonblocking forms of the
+// explicit-offset and shared accesses; completed by the engine's wait/test, whose status counts the bytes.
+Napi::Value FileIaccess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireInit(env);
+  MPI_File fh = fileArg(info, 0);
+  int kind = intArg(info, 1);
+  MPI_Offset offset = offsetArg(info, 2);
+  View buf = viewArg(info, 3);
+  int n = byteCount(env, buf.bytes);
+  auto r = std::make_unique<Req>();
+  int rc;
+  const char* call;
+  switch (kind) {
+    case READ_AT: call = "MPI_File_iread_at"; rc = MPI_File_iread_at(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
+    case WRITE_AT: call = "MPI_File_iwrite_at"; rc = MPI_File_iwrite_at(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
+    case READ_AT_ALL: call = "MPI_File_iread_at_all"; rc = MPI_File_iread_at_all(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
+    case WRITE_AT_ALL: call = "MPI_File_iwrite_at_all"; rc = MPI_File_iwrite_at_all(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
+    case READ_SHARED: call = "MPI_File_iread_shared"; rc = MPI_File_iread_shared(fh, buf.data, n, MPI_BYTE, &r->req); break;
+    case WRITE_SHARED: call = "MPI_File_iwrite_shared"; rc = MPI_File_iwrite_shared(fh, buf.data, n, MPI_BYTE, &r->req); break;
+    default: throwClass(env, "ERR_ARG", "mpi4ts native: no nonblocking form of this file access");
+  }
+  check(env, rc, call);
+  keep(*r, info, 3);
+  return Napi::Number::New(env, addRequest(std::move(r)));
+}
+
 // fileSeekShared(file, offsetInEtypes) (collective; absolute)
 Napi::Value FileSeekShared(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
@@ -153,5 +180,6 @@ void registerFile(Fn& fn) {
   fn("fileSync", FileSync);
   fn("fileSetView", FileSetView);
   fn("fileAccess", FileAccessFn);
+  fn("fileIaccess", FileIaccess);
   fn("fileSeekShared", FileSeekShared);
 }

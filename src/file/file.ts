@@ -18,7 +18,7 @@ import { Status } from "../status.js";
 import { agree } from "./agree.js";
 import { MpiStorage } from "./mpi-storage.js";
 import { PosixStorage } from "./posix-storage.js";
-import type { Storage } from "./storage.js";
+import type { Pending, Storage } from "./storage.js";
 import { View } from "./view.js";
 
 import {
@@ -287,11 +287,11 @@ export class File {
   Write_at(offset: number, buf: BufSpec, status?: Status): void { this.#writeAt("Write_at", offset, buf, status); }
   Read_at_all(offset: number, buf: BufSpec, status?: Status): void { this.#readAll("Read_at_all", () => offset, buf, status); }
   Write_at_all(offset: number, buf: BufSpec, status?: Status): void { this.#writeAll("Write_at_all", () => offset, buf, status); }
-  /** Nonblocking forms: the transfer is done when the call returns, and the request is complete (docs/io.md). */
-  Iread_at(offset: number, buf: BufSpec): Request<void> { return this.#done((st) => this.Read_at(offset, buf, st)); }
-  Iwrite_at(offset: number, buf: BufSpec): Request<void> { return this.#done((st) => this.Write_at(offset, buf, st)); }
-  Iread_at_all(offset: number, buf: BufSpec): Request<void> { return this.#done((st) => this.Read_at_all(offset, buf, st)); }
-  Iwrite_at_all(offset: number, buf: BufSpec): Request<void> { return this.#done((st) => this.Write_at_all(offset, buf, st)); }
+  /** Nonblocking forms: MPI's own on the mpi engine; on node:fs the transfer is done within the call (docs/io.md). */
+  Iread_at(offset: number, buf: BufSpec): Request<void> { return this.#nonblocking("Iread_at", offset, buf, false, false, (st) => this.Read_at(offset, buf, st)); }
+  Iwrite_at(offset: number, buf: BufSpec): Request<void> { return this.#nonblocking("Iwrite_at", offset, buf, true, false, (st) => this.Write_at(offset, buf, st)); }
+  Iread_at_all(offset: number, buf: BufSpec): Request<void> { return this.#nonblocking("Iread_at_all", offset, buf, false, true, (st) => this.Read_at_all(offset, buf, st)); }
+  Iwrite_at_all(offset: number, buf: BufSpec): Request<void> { return this.#nonblocking("Iwrite_at_all", offset, buf, true, true, (st) => this.Write_at_all(offset, buf, st)); }
 
   // ---- individual file pointer ------------------------------------------------------------------------
 
@@ -299,10 +299,10 @@ export class File {
   Write(buf: BufSpec, status?: Status): void { this.#writeAt("Write", null, buf, status); }
   Read_all(buf: BufSpec, status?: Status): void { this.#readAll("Read_all", null, buf, status); }
   Write_all(buf: BufSpec, status?: Status): void { this.#writeAll("Write_all", null, buf, status); }
-  Iread(buf: BufSpec): Request<void> { return this.#done((st) => this.Read(buf, st)); }
-  Iwrite(buf: BufSpec): Request<void> { return this.#done((st) => this.Write(buf, st)); }
-  Iread_all(buf: BufSpec): Request<void> { return this.#done((st) => this.Read_all(buf, st)); }
-  Iwrite_all(buf: BufSpec): Request<void> { return this.#done((st) => this.Write_all(buf, st)); }
+  Iread(buf: BufSpec): Request<void> { return this.#nonblocking("Iread", "pointer", buf, false, false, (st) => this.Read(buf, st)); }
+  Iwrite(buf: BufSpec): Request<void> { return this.#nonblocking("Iwrite", "pointer", buf, true, false, (st) => this.Write(buf, st)); }
+  Iread_all(buf: BufSpec): Request<void> { return this.#nonblocking("Iread_all", "pointer", buf, false, true, (st) => this.Read_all(buf, st)); }
+  Iwrite_all(buf: BufSpec): Request<void> { return this.#nonblocking("Iwrite_all", "pointer", buf, true, true, (st) => this.Write_all(buf, st)); }
 
   /** Moves this rank's file pointer (in etypes): to `offset`, by `offset` (SEEK_CUR), or from the end (SEEK_END). */
   Seek(offset: number, whence = SEEK_SET): void {
@@ -316,8 +316,8 @@ export class File {
 
   Read_shared(buf: BufSpec, status?: Status): void { this.#shared("Read_shared", buf, status, false); }
   Write_shared(buf: BufSpec, status?: Status): void { this.#shared("Write_shared", buf, status, true); }
-  Iread_shared(buf: BufSpec): Request<void> { return this.#done((st) => this.Read_shared(buf, st)); }
-  Iwrite_shared(buf: BufSpec): Request<void> { return this.#done((st) => this.Write_shared(buf, st)); }
+  Iread_shared(buf: BufSpec): Request<void> { return this.#nonblocking("Iread_shared", "shared", buf, false, false, (st) => this.Read_shared(buf, st)); }
+  Iwrite_shared(buf: BufSpec): Request<void> { return this.#nonblocking("Iwrite_shared", "shared", buf, true, false, (st) => this.Write_shared(buf, st)); }
 
   /** Collective: the ranks' data in rank order from the shared pointer, which then points past all of it. */
   Read_ordered(buf: BufSpec, status?: Status): void { this.#ordered("Read_ordered", buf, status, false); }
@@ -485,6 +485,39 @@ export class File {
     else throw new MPIError("ERR_ARG", `${where}: whence must be SEEK_SET, SEEK_CUR or SEEK_END, got ${describe(whence)}`);
     if (base + offset < 0) throw new MPIError("ERR_ARG", `${where}: the pointer would move before the start of the view (${base} + ${offset})`);
     return base + offset;
+  }
+
+  /**
+   * A nonblocking access: checked (and for a collective one agreed) as its blocking form, then started through
+   * the storage; the memory is unpacked and the status filled when it completes. An individual pointer moves by
+   * the amount asked for at once, as MPI says. A storage without nonblocking I/O runs `blocking` instead.
+   */
+  #nonblocking(call: string, place: number | "pointer" | "shared", buf: BufSpec, writing: boolean, collective: boolean, blocking: (status: Status) => void): Request<void> {
+    const s = this.#open(call);
+    if (!s.storage.nonblocking) return this.#done(blocking);
+    let start: number | "shared" = "shared", m: Message | undefined;
+    const check = () => {
+      this.#checkAccess(call, s, writing, place !== "shared");
+      if (place !== "shared") start = this.#start(call, s, place === "pointer" ? null : place);
+      m = this.#message(call, s, buf);
+    };
+    if (collective) agree(s.comm, `File.${call}`, check); else check();
+    const bytes = writing ? m!.outgoing() : m!.incoming(true);
+    let pending: Pending | undefined;
+    const begin = () => { pending = s.storage.begin(this.#where(call), start, bytes, writing, collective); };
+    if (collective) agree(s.comm, `File.${call}`, begin); else begin();
+    if (place === "pointer") s.pointer += bytes.length / s.view.etype.size;
+    const p = pending!;
+    return new Request<void>({
+      test: () => p.test(),
+      wait: () => p.wait(),
+      cancel: () => {},
+      finish: (status) => {
+        if (p.error !== undefined) throw p.error;
+        if (!writing) m!.land(bytes, p.moved);
+        fillStatus(status, p.moved);
+      },
+    });
   }
 
   /** A request for an access already done: its status reports the bytes moved. */

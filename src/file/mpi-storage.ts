@@ -7,7 +7,7 @@ import type { Comm } from "../comm.js";
 import { type ErrorClass, MPIError, isMPIError } from "../errors.js";
 import type { NativeAddon } from "../native/load.js";
 import { nativeHandleOf } from "../native/engine.js";
-import type { Storage } from "./storage.js";
+import type { Pending, Place, Storage } from "./storage.js";
 import type { View } from "./view.js";
 
 /** The addon's file functions (native/file.inc.cc). */
@@ -20,6 +20,9 @@ interface FileAddon {
   fileSync(file: number): void;
   fileSetView(file: number, disp: number, etypeSize: number, offsets: Float64Array, lengths: Float64Array, extent: number): void;
   fileAccess(file: number, kind: Access, offset: number, bytes: Uint8Array): number;
+  fileIaccess(file: number, kind: Access, offset: number, bytes: Uint8Array): number;
+  test(request: number): boolean;
+  wait(request: number): void;
   fileSeekShared(file: number, position: number): void;
 }
 
@@ -43,7 +46,7 @@ function native<T>(where: string, run: () => T): T {
 }
 
 export class MpiStorage implements Storage {
-  private constructor(private readonly addon: FileAddon, private readonly file: number) {}
+  private constructor(private readonly addon: FileAddon, private readonly status: Int32Array, private readonly file: number) {}
 
   /** Whether `comm` is a communicator of the mpi engine (the same answer on every rank of it). */
   static available(comm: Comm): boolean {
@@ -54,7 +57,7 @@ export class MpiStorage implements Storage {
   static open(comm: Comm, where: string, path: string, amode: number): MpiStorage {
     const found = nativeHandleOf(comm.engineComm("File.Open"))!;
     const addon = fileAddon(found.addon);
-    return new MpiStorage(addon, native(where, () => addon.fileOpen(found.handle, path, amode)));
+    return new MpiStorage(addon, found.status, native(where, () => addon.fileOpen(found.handle, path, amode)));
   }
 
   /** MPI_File_delete, when this rank runs on the mpi engine; false otherwise. */
@@ -87,6 +90,47 @@ export class MpiStorage implements Storage {
   writeShared(where: string, _view: View, data: Uint8Array, ordered: boolean): number {
     return native(where, () => this.addon.fileAccess(this.file, ordered ? Access.WRITE_ORDERED : Access.WRITE_SHARED, 0, data));
   }
+  readonly nonblocking = true;
+  begin(where: string, place: Place, bytes: Uint8Array, writing: boolean, collective: boolean): Pending {
+    const kind = place === "shared"
+      ? (writing ? Access.WRITE_SHARED : Access.READ_SHARED)
+      : writing ? (collective ? Access.WRITE_AT_ALL : Access.WRITE_AT) : (collective ? Access.READ_AT_ALL : Access.READ_AT);
+    const id = native(where, () => this.addon.fileIaccess(this.file, kind, place === "shared" ? 0 : place, bytes));
+    return new NativePending(this.addon, this.status, id, where);
+  }
+
   positionShared(where: string): number { return native(where, () => this.addon.fileOffset(this.file, true)); }
   seekShared(where: string, position: number): void { native(where, () => this.addon.fileSeekShared(this.file, position)); }
+}
+
+/** MPI_Status's byte count in the engine's status array (src/native/engine.ts: S_COUNT). */
+const STATUS_COUNT = 2;
+
+/** An MPI_File_i* request, completed by the addon's MPI_Test/MPI_Wait, which fill the engine's status array. */
+class NativePending implements Pending {
+  moved = 0;
+  error: unknown = undefined;
+  #done = false;
+  constructor(private readonly addon: FileAddon, private readonly status: Int32Array, private readonly id: number, private readonly where: string) {}
+  test(): boolean {
+    if (this.#done) return true;
+    try {
+      if (!native(this.where, () => this.addon.test(this.id))) return false;
+      this.moved = this.status[STATUS_COUNT]!;
+    } catch (e) {
+      this.error = e;
+    }
+    this.#done = true;
+    return true;
+  }
+  wait(): void {
+    if (this.#done) return;
+    try {
+      native(this.where, () => this.addon.wait(this.id));
+      this.moved = this.status[STATUS_COUNT]!;
+    } catch (e) {
+      this.error = e;
+    }
+    this.#done = true;
+  }
 }

@@ -6,12 +6,13 @@
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Comm } from "../comm.js";
+import { MPIError } from "../errors.js";
 import { agree } from "./agree.js";
 import { MODE_APPEND, MODE_CREATE, MODE_DELETE_ON_CLOSE, MODE_EXCL, MODE_RDONLY, MODE_WRONLY } from "./modes.js";
 import { aggregatedWrite, needsAggregation, planOf, writeExtents } from "./collective.js";
 import { readFully, system } from "./posix.js";
 import { SharedPointer } from "./shared-pointer.js";
-import type { Storage } from "./storage.js";
+import type { Pending, Storage } from "./storage.js";
 import type { View } from "./view.js";
 
 
@@ -143,6 +144,12 @@ export class PosixStorage implements Storage {
     const total = counts.reduce((a, b) => a + b, 0);
     const [base] = agree(this.comm, where, () => (this.comm.rank === 0 ? this.shared.fetchAdd(where, total) : 0));
     return base! + counts.slice(0, this.comm.rank).reduce((a, b) => a + b, 0);
+  }
+
+  /** node:fs's async calls would run on the event loop, which a rank blocked in MPI does not turn: done in the call. */
+  readonly nonblocking = false;
+  begin(where: string): Pending {
+    throw new MPIError("ERR_INTERN", `${where}: node:fs storage has no nonblocking accesses`);
   }
 
   positionShared(where: string): number {

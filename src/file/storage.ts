@@ -6,6 +6,18 @@
  */
 import type { View } from "./view.js";
 
+/** A nonblocking access in flight: `moved` is the bytes it moved, once `test` or `wait` has seen it complete. */
+export interface Pending {
+  test(): boolean;
+  wait(): void;
+  readonly moved: number;
+  /** The error it completed with, if any. */
+  readonly error: unknown;
+}
+
+/** Where a nonblocking access starts: an offset in etypes, or the shared pointer. */
+export type Place = number | "shared";
+
 export interface Storage {
   /** The file's size in bytes. */
   size(where: string): number;
@@ -27,4 +39,8 @@ export interface Storage {
   positionShared(where: string): number;
   /** Collective: the shared pointer to `position` etypes. */
   seekShared(where: string, position: number): void;
+  /** Whether `begin` starts accesses that complete later; if not, nonblocking calls do the access within the call. */
+  readonly nonblocking: boolean;
+  /** Starts a nonblocking access (collective when `collective`) from or into `bytes`, which must stay untouched until it completes. */
+  begin(where: string, place: Place, bytes: Uint8Array, writing: boolean, collective: boolean): Pending;
 }

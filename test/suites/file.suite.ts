@@ -101,8 +101,25 @@ try {
   const r = f.Iread_at_all(0, got);
   r.Wait();
   assert.deepEqual(Array.from(got), Array.from({ length: size }, (_, i) => i + 1));
-  const q = f.Iwrite_at_all(0, word);
+  const q = f.Iwrite_at_all(rank * 4, word);
   MPI.Request.Waitall([q]);
+  // Several in flight at once, one through the individual pointer (which moves at once), one into a derived type.
+  world.Barrier();
+  f.Seek(0);
+  const firstTwo = new Int32Array(2).fill(-5);
+  const spread = new Int32Array(2 * size).fill(-5);
+  const spreadType = MPI.INT.Create_vector(size, 1, 2).Commit();
+  const pending = [f.Iread(firstTwo), f.Iread_at(0, [spread, 1, spreadType])];
+  assert.equal(f.Get_position(), 8, "the pointer moves by what was asked for");
+  const sts = [new MPI.Status(), new MPI.Status()];
+  while (!MPI.Request.Testall(pending, sts)) { /* spin: Testall drives them */ }
+  assert.equal(sts[1]!.Get_count(MPI.INT), size);
+  const blockingTwo = new Int32Array(2);
+  f.Read_at(0, blockingTwo);
+  assert.deepEqual(firstTwo, blockingTwo);
+  assert.equal(firstTwo[0], 1);
+  assert.deepEqual(Array.from(spread).filter((_, i) => i % 2 === 0), Array.from({ length: size }, (_, i) => i + 1));
+  assert.ok(Array.from(spread).filter((_, i) => i % 2 === 1).every((x) => x === -5), "the gaps of the memory type are untouched");
 
   // ---- hints, atomicity, extents ----
   assert.equal(f.Get_info().Get_nkeys(), 0);
