@@ -101,9 +101,9 @@ export class File {
   // ---- opening and closing ----------------------------------------------------------------------------
 
   /**
-   * Opens `filename` on every rank of `comm` (collective; every rank passes the same name and amode). Rank 0
-   * opens first, creating the file if asked, then the others open what it opened; a failure on any rank raises
-   * on every rank, with the failing rank's error class (ERR_NO_SUCH_FILE, ERR_ACCESS, ERR_AMODE, ...).
+   * Opens `filename` on every rank of `comm` (collective; every rank passes the same name and amode). The
+   * arguments are agreed before the storage opens anything; a failure on any rank raises on every rank, with the
+   * failing rank's error class (ERR_NO_SUCH_FILE, ERR_ACCESS, ERR_AMODE, ...).
    */
   static Open(comm: Comm, filename_: string | URL, amode: number = MODE_RDONLY, info: Info = INFO_NULL): File {
     const call = "File.Open";
