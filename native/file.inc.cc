@@ -106,27 +106,37 @@ Napi::Value FileSetView(const Napi::CallbackInfo& info) {
 
 enum FileAccess { READ_AT, WRITE_AT, READ_AT_ALL, WRITE_AT_ALL, READ_SHARED, WRITE_SHARED, READ_ORDERED, WRITE_ORDERED };
 
+// The arguments of fileAccess and fileIaccess: (file, kind, offsetInEtypes, bytes: Uint8Array).
+struct AccessArgs {
+  MPI_File fh;
+  int kind;
+  MPI_Offset offset;
+  void* data;
+  int n;
+};
+
+AccessArgs accessArgs(const Napi::CallbackInfo& info) {
+  requireInit(info.Env());
+  View buf = viewArg(info, 3);
+  return {fileArg(info, 0), intArg(info, 1), offsetArg(info, 2), buf.data, byteCount(info.Env(), buf.bytes)};
+}
+
 // fileAccess(file, kind, offsetInEtypes, bytes: Uint8Array) -> bytes moved
 Napi::Value FileAccessFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  requireInit(env);
-  MPI_File fh = fileArg(info, 0);
-  int kind = intArg(info, 1);
-  MPI_Offset offset = offsetArg(info, 2);
-  View buf = viewArg(info, 3);
-  int n = byteCount(env, buf.bytes);
+  auto [fh, kind, offset, data, n] = accessArgs(info);
   MPI_Status st;
   int rc;
   const char* call;
   switch (kind) {
-    case READ_AT: call = "MPI_File_read_at"; rc = MPI_File_read_at(fh, offset, buf.data, n, MPI_BYTE, &st); break;
-    case WRITE_AT: call = "MPI_File_write_at"; rc = MPI_File_write_at(fh, offset, buf.data, n, MPI_BYTE, &st); break;
-    case READ_AT_ALL: call = "MPI_File_read_at_all"; rc = MPI_File_read_at_all(fh, offset, buf.data, n, MPI_BYTE, &st); break;
-    case WRITE_AT_ALL: call = "MPI_File_write_at_all"; rc = MPI_File_write_at_all(fh, offset, buf.data, n, MPI_BYTE, &st); break;
-    case READ_SHARED: call = "MPI_File_read_shared"; rc = MPI_File_read_shared(fh, buf.data, n, MPI_BYTE, &st); break;
-    case WRITE_SHARED: call = "MPI_File_write_shared"; rc = MPI_File_write_shared(fh, buf.data, n, MPI_BYTE, &st); break;
-    case READ_ORDERED: call = "MPI_File_read_ordered"; rc = MPI_File_read_ordered(fh, buf.data, n, MPI_BYTE, &st); break;
-    case WRITE_ORDERED: call = "MPI_File_write_ordered"; rc = MPI_File_write_ordered(fh, buf.data, n, MPI_BYTE, &st); break;
+    case READ_AT: call = "MPI_File_read_at"; rc = MPI_File_read_at(fh, offset, data, n, MPI_BYTE, &st); break;
+    case WRITE_AT: call = "MPI_File_write_at"; rc = MPI_File_write_at(fh, offset, data, n, MPI_BYTE, &st); break;
+    case READ_AT_ALL: call = "MPI_File_read_at_all"; rc = MPI_File_read_at_all(fh, offset, data, n, MPI_BYTE, &st); break;
+    case WRITE_AT_ALL: call = "MPI_File_write_at_all"; rc = MPI_File_write_at_all(fh, offset, data, n, MPI_BYTE, &st); break;
+    case READ_SHARED: call = "MPI_File_read_shared"; rc = MPI_File_read_shared(fh, data, n, MPI_BYTE, &st); break;
+    case WRITE_SHARED: call = "MPI_File_write_shared"; rc = MPI_File_write_shared(fh, data, n, MPI_BYTE, &st); break;
+    case READ_ORDERED: call = "MPI_File_read_ordered"; rc = MPI_File_read_ordered(fh, data, n, MPI_BYTE, &st); break;
+    case WRITE_ORDERED: call = "MPI_File_write_ordered"; rc = MPI_File_write_ordered(fh, data, n, MPI_BYTE, &st); break;
     default: throwClass(env, "ERR_ARG", "mpi4ts native: unknown file access");
   }
   check(env, rc, call);
@@ -140,22 +150,17 @@ Napi::Value FileAccessFn(const Napi::CallbackInfo& info) {
 // explicit-offset and shared accesses; completed by the engine's wait/test, whose status counts the bytes.
 Napi::Value FileIaccess(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  requireInit(env);
-  MPI_File fh = fileArg(info, 0);
-  int kind = intArg(info, 1);
-  MPI_Offset offset = offsetArg(info, 2);
-  View buf = viewArg(info, 3);
-  int n = byteCount(env, buf.bytes);
+  auto [fh, kind, offset, data, n] = accessArgs(info);
   auto r = std::make_unique<Req>();
   int rc;
   const char* call;
   switch (kind) {
-    case READ_AT: call = "MPI_File_iread_at"; rc = MPI_File_iread_at(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
-    case WRITE_AT: call = "MPI_File_iwrite_at"; rc = MPI_File_iwrite_at(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
-    case READ_AT_ALL: call = "MPI_File_iread_at_all"; rc = MPI_File_iread_at_all(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
-    case WRITE_AT_ALL: call = "MPI_File_iwrite_at_all"; rc = MPI_File_iwrite_at_all(fh, offset, buf.data, n, MPI_BYTE, &r->req); break;
-    case READ_SHARED: call = "MPI_File_iread_shared"; rc = MPI_File_iread_shared(fh, buf.data, n, MPI_BYTE, &r->req); break;
-    case WRITE_SHARED: call = "MPI_File_iwrite_shared"; rc = MPI_File_iwrite_shared(fh, buf.data, n, MPI_BYTE, &r->req); break;
+    case READ_AT: call = "MPI_File_iread_at"; rc = MPI_File_iread_at(fh, offset, data, n, MPI_BYTE, &r->req); break;
+    case WRITE_AT: call = "MPI_File_iwrite_at"; rc = MPI_File_iwrite_at(fh, offset, data, n, MPI_BYTE, &r->req); break;
+    case READ_AT_ALL: call = "MPI_File_iread_at_all"; rc = MPI_File_iread_at_all(fh, offset, data, n, MPI_BYTE, &r->req); break;
+    case WRITE_AT_ALL: call = "MPI_File_iwrite_at_all"; rc = MPI_File_iwrite_at_all(fh, offset, data, n, MPI_BYTE, &r->req); break;
+    case READ_SHARED: call = "MPI_File_iread_shared"; rc = MPI_File_iread_shared(fh, data, n, MPI_BYTE, &r->req); break;
+    case WRITE_SHARED: call = "MPI_File_iwrite_shared"; rc = MPI_File_iwrite_shared(fh, data, n, MPI_BYTE, &r->req); break;
     default: throwClass(env, "ERR_ARG", "mpi4ts native: no nonblocking form of this file access");
   }
   check(env, rc, call);
