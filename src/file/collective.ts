@@ -20,8 +20,13 @@ export function planOf(extents: readonly Extent[]): WritePlan {
   return { lo: extents[0]?.offset ?? 0, hi: last ? last.offset + last.length : 0, pieces: extents.length, bytes };
 }
 
-/** Pieces shorter than this on average are worth gathering into domains before writing. */
-const SMALL_PIECE = 256 * 1024;
+/**
+ * Pieces shorter than this on average are worth gathering into domains before writing. Measured with 4 ranks
+ * writing 16 MiB each through an interleaved view (local engine, 2 cores): gathering wins for 64-byte pieces
+ * (0.05 vs 0.03 GB/s), loses for 1 KiB (0.17 vs 0.23) and 16 KiB pieces (0.26 vs 2.07): a pwrite costs less
+ * than moving its bytes to another rank once pieces reach a few hundred bytes.
+ */
+const SMALL_PIECE = 512;
 
 /** Whether the ranks' pieces are small and many (gathered into domains) rather than one block each. */
 export function needsAggregation(plans: readonly WritePlan[]): boolean {
