@@ -74,6 +74,21 @@ const char* errorClassName(int cls) {
     case MPI_ERR_TOPOLOGY: return "ERR_TOPOLOGY";
     case MPI_ERR_DIMS: return "ERR_DIMS";
     case MPI_ERR_INTERN: return "ERR_INTERN";
+    // parallel file I/O (native/file.inc.cc)
+    case MPI_ERR_FILE: return "ERR_FILE";
+    case MPI_ERR_NOT_SAME: return "ERR_NOT_SAME";
+    case MPI_ERR_AMODE: return "ERR_AMODE";
+    case MPI_ERR_UNSUPPORTED_DATAREP: return "ERR_UNSUPPORTED_DATAREP";
+    case MPI_ERR_UNSUPPORTED_OPERATION: return "ERR_UNSUPPORTED_OPERATION";
+    case MPI_ERR_NO_SUCH_FILE: return "ERR_NO_SUCH_FILE";
+    case MPI_ERR_FILE_EXISTS: return "ERR_FILE_EXISTS";
+    case MPI_ERR_BAD_FILE: return "ERR_BAD_FILE";
+    case MPI_ERR_ACCESS: return "ERR_ACCESS";
+    case MPI_ERR_NO_SPACE: return "ERR_NO_SPACE";
+    case MPI_ERR_QUOTA: return "ERR_QUOTA";
+    case MPI_ERR_READ_ONLY: return "ERR_READ_ONLY";
+    case MPI_ERR_FILE_IN_USE: return "ERR_FILE_IN_USE";
+    case MPI_ERR_IO: return "ERR_IO";
     default: return "ERR_OTHER";
   }
 }
@@ -1413,11 +1428,14 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
                      rv.data, r->ints[0].data(), op.type, op.op, c);
 }
 
+#include "file.inc.cc"
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   g_status = g_status_fallback;
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
+  registerFile(fn);
   fn("init", Init);
   fn("setStatusArray", SetStatusArray);
   fn("finalize", Finalize);

@@ -1011,3 +1011,8 @@ export function createMpiEngine(): Engine {
   });
   return engine;
 }
+
+/** @internal For MPI.File (src/file/mpi-storage.ts): the addon and MPI handle behind a communicator of this engine. */
+export function nativeHandleOf(comm: EngineComm): { addon: NativeAddon; handle: number; status: Int32Array } | null {
+  return comm instanceof NativeComm ? { addon: comm.engine.addon, handle: comm.handle, status: comm.engine.status } : null;
+}

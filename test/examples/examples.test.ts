@@ -178,7 +178,7 @@ const cases: Case[] = [
       assert.match(readFileSync(path, "utf8"), /^<svg [^>]*>[\s\S]*<polyline[\s\S]*<\/svg>\s*$/);
     },
   },
-  { file: "examples/exemplars/heat-diffusion/heat.ts", args: ["40", "30", "20"], expect: () => ["TIME parallel", "Check passed"] },
+  { file: "examples/exemplars/heat-diffusion/heat.ts", args: ["40", "30", "20"], expect: () => ["TIME parallel", "Check passed", "File check passed"] },
   { file: "examples/exemplars/odd-even-sort/odd-even-sort.ts", args: ["10001"], expect: () => ["TIME parallel", "Check passed"] },
   { file: "examples/exemplars/matrix-vector/matvec.ts", args: ["64", "64", "5"], expect: () => ["dominant eigenvalue", "TIME parallel", "Check passed"] },
 ];

@@ -24,8 +24,17 @@
  *   - Comment out the column exchange: the check fails (tiles stop seeing
  *     their left and right neighbours).
  *
+ * At the end every rank writes its tile into one file of the whole plate
+ * (rows x cols doubles, row-major) with a single collective Write_at_all: a
+ * subarray type picks the tile's interior out of the block in memory (no halo)
+ * and a subarray file view places it in the plate. Rank 0 reads the file back
+ * sequentially and checks it against the gathered plate.
+ *
  * Output: a few temperatures, `TIME parallel <s>`, `TIME sequential <s>`.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { MPI } from "mpi4ts";
 import { blockRange, intArg, reportTime, timed } from "../common.js"; // generic helpers, see ../common.ts
 
@@ -108,6 +117,18 @@ for (let i = 0; i < h; i++) interior.set(u.subarray((i + 1) * W + 1, (i + 1) * W
 const tiles = comm.gather({ row0, col0, h, w, interior }, 0);
 const elapsed = comm.reduce(MPI.Wtime() - start, MPI.MAX, 0);
 
+// ---- the plate to one file: every tile with one collective write ---------------
+const plateFile = comm.bcast(comm.Get_rank() === 0 ? path.join(os.tmpdir(), `heat-${process.pid}.bin`) : null);
+const tileInMemory = MPI.DOUBLE.Create_subarray([h + 2, w + 2], [h, w], [1, 1]).Commit(); // the interior, halo skipped
+const tileInFile = MPI.DOUBLE.Create_subarray([rows, cols], [h, w], [row0, col0]).Commit(); // where it sits in the plate
+const fh = MPI.File.Open(comm, plateFile, MPI.MODE_CREATE | MPI.MODE_WRONLY);
+fh.Set_size(0); // a file left by an earlier run must not keep stale bytes
+fh.Set_view(0, MPI.DOUBLE, tileInFile);
+fh.Write_at_all(0, [u, 1, tileInMemory]);
+fh.Close();
+tileInMemory.Free();
+tileInFile.Free();
+
 if (tiles !== null) {
   // Only the root has the tiles: assemble the whole plate.
   const plate = new Float64Array(rows * cols);
@@ -140,5 +161,14 @@ if (tiles !== null) {
     }
   }
   console.log("Check passed: the parallel plate equals the sequential plate exactly");
+
+  // ---- the file, read back sequentially, is the plate -------------------------
+  const bytes = fs.readFileSync(plateFile);
+  const fromFile = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  if (fromFile.length !== plate.length || fromFile.some((x, k) => x !== plate[k])) {
+    throw new Error(`the plate file ${plateFile} differs from the gathered plate`);
+  }
+  MPI.File.Delete(plateFile);
+  console.log(`File check passed: the plate written with one Write_at_all (${bytes.length} bytes) reads back identical`);
 }
 cart.Free();
