@@ -9,6 +9,8 @@ export const ERROR_CLASSES = [
   "ERR_COMM", "ERR_ARG", "ERR_BUFFER", "ERR_PENDING", "ERR_OTHER", "ERR_DEADLOCK", "ERR_ABORTED",
   "ERR_GROUP", "ERR_TOPOLOGY", "ERR_DIMS", "ERR_INTERN", "ERR_REQUEST",
   "ERR_KEYVAL", "ERR_INFO_KEY", "ERR_INFO_VALUE", "ERR_INFO_NOKEY",
+  // one-sided communication (win/)
+  "ERR_WIN", "ERR_BASE", "ERR_SIZE", "ERR_DISP", "ERR_LOCKTYPE", "ERR_ASSERT", "ERR_RMA_SYNC", "ERR_RMA_RANGE", "ERR_RMA_CONFLICT",
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
