@@ -20,7 +20,7 @@
  *   MPI4TS_SKIP_NATIVE=1        do nothing
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -185,7 +185,7 @@ function main() {
     finish("mpi4ts: native MPI engine not built (node-gyp not found: install it with npm install -g node-gyp, then npm rebuild mpi4ts); the built-in engine works.", false);
   }
   if (verbose) console.log(`mpi4ts: building the native engine against ${found.flavour} (${found.wrapper})`);
-  const { release, log } = gypBuild(nodeGyp, found.flavour, here, ["binding.gyp", "mpi4ts_native.cc"], "mpi4ts_native", outDir, {
+  const { release, log } = gypBuild(nodeGyp, found.flavour, here, ["binding.gyp", "mpi4ts_native.cc", ...readdirSync(here).filter((f) => f.endsWith(".inc.cc"))], "mpi4ts_native", outDir, {
     MPI4TS_GYP_NAPI_INCLUDE: napiInclude,
     MPI4TS_GYP_INCLUDES: flags.includes.join(" "),
     MPI4TS_GYP_DEFINES: flags.defines.join(" "),

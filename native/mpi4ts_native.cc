@@ -1340,6 +1340,8 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
                      rv.data, r->ints[0].data(), op.type, op.op, c);
 }
 
+#include "win.inc.cc"
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   g_status = g_status_fallback;
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
@@ -1394,6 +1396,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("reduceScatter", ReduceScatter);
   fn("start", Start);
   fn("requestFree", RequestFree);
+  registerWin(env, exports);
   exports.Set("persistentCollectives", Napi::Boolean::New(env, MPI_VERSION >= 4));
   // Which MPI this addon was compiled against, so the loader can refuse a mismatch with a clear message.
 #if defined(OPEN_MPI)

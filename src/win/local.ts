@@ -104,14 +104,12 @@ class LocalWindow implements EngineWindow {
 
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void {
     const view = this.#view(origin, target, offset, 1);
-    if (isIntegerArray(view) && !(view instanceof Uint8ClampedArray)) {
-      (result as Int32Array)[0] = Atomics.compareExchange(view as Int32Array, 0, compare[0] as number, origin[0] as number);
+    if (view instanceof Uint8ClampedArray) {
+      // Atomics refuse clamped arrays: their bytes are Uint8 ones.
+      this.compareAndSwap(Uint8Array.from(origin as Uint8ClampedArray), Uint8Array.from(compare as Uint8ClampedArray), new Uint8Array(result.buffer, result.byteOffset, 1), target, offset);
       return;
     }
-    this.#locked(target, () => {
-      result[0] = view[0]!;
-      if (view[0] === compare[0]) view[0] = origin[0]!;
-    });
+    (result as Int32Array)[0] = Atomics.compareExchange(view as Int32Array, 0, compare[0] as number, origin[0] as number);
   }
 
   fence(): void {

@@ -13,7 +13,7 @@ import { MPIError, type ErrorClass } from "../errors.js";
 import { Group } from "../group.js";
 import type { Info } from "../info.js";
 import { NO_OP, SUM, type Op } from "../op.js";
-import { bufferOpRefusal } from "../collective/kernels.js";
+import { bufferOpRefusal, isIntegerArray } from "../collective/kernels.js";
 import {
   type EngineWindow, type RmaEngine, type RmaOpName, type WindowLayout,
   MODE_NOCHECK, MODE_NOPRECEDE, MODE_NOPUT, MODE_NOSTORE, MODE_NOSUCCEED,
@@ -205,6 +205,8 @@ export class Win {
     if (o.constructor !== c.constructor || o.constructor !== r.constructor) {
       this.#fail("ERR_TYPE", call, `origin, compare and result must be one element type, got ${o.constructor.name}, ${c.constructor.name}, ${r.constructor.name}`);
     }
+    // MPI-4.0 §12.3.4: integer, logical and byte elements only (no floats).
+    if (!isIntegerArray(o)) this.#fail("ERR_TYPE", call, `compares integer elements only, not ${o.constructor.name}`);
     const at = this.#access(call, r, targetRank, targetDisp);
     if (at >= 0) this.#engine!.compareAndSwap(o.subarray(0, 1), c.subarray(0, 1), r.subarray(0, 1), targetRank, at);
   }

@@ -1,0 +1,90 @@
+/**
+ * One-sided communication on the mpi engine: MPI's windows and RMA calls through the addon (native/win.inc.cc).
+ * MPI's completion rules hold as MPI states them: a Get's data is there once the epoch ends or a flush returns.
+ */
+import type { EngineComm, TypedArray } from "../engine/engine.js";
+import type { NativeComm, NativeEngine } from "../native/engine.js";
+import { BUILTIN_INDEX, converted } from "../native/engine.js";
+import type { EngineWindow, RmaEngine, RmaOpName, WindowLayout } from "./seam.js";
+
+/** Runs an addon call, its errors as MPIErrors. */
+function native<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw converted(e);
+  }
+}
+
+/** The addon's index for NO_OP, after the builtin reduction ops. */
+const NO_OP_INDEX = 13;
+
+interface WinAddon {
+  winAllocate(comm: number, bytes: number, shared: boolean): [number, ArrayBuffer];
+  winCreate(comm: number, memory: Uint8Array): number;
+  winSharedQuery(win: number, rank: number): ArrayBuffer;
+  winPut(win: number, origin: Uint8Array, target: number, offset: number): void;
+  winGet(win: number, origin: Uint8Array, target: number, offset: number): void;
+  winAccumulate(win: number, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: number): void;
+  winCompareAndSwap(win: number, origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void;
+  winFence(win: number, assert: number): void;
+  winLock(win: number, exclusive: boolean, target: number, assert: number): void;
+  winUnlock(win: number, target: number): void;
+  winLockAll(win: number, assert: number): void;
+  winUnlockAll(win: number): void;
+  winFlush(win: number, target: number): void;
+  winFlushAll(win: number): void;
+  winFlushLocal(win: number, target: number): void;
+  winFlushLocalAll(win: number): void;
+  winSync(win: number): void;
+  winFree(win: number): void;
+}
+
+export class NativeRma implements RmaEngine {
+  constructor(private readonly engine: NativeEngine) {}
+
+  allocate(comm: EngineComm, layout: WindowLayout, shared: boolean): EngineWindow {
+    const addon = this.#addon();
+    const [id, memory] = native(() => addon.winAllocate((comm as NativeComm).handle, layout.sizes[comm.rank]!, shared));
+    return new NativeWindow(addon, id, new Uint8Array(memory));
+  }
+
+  create(comm: EngineComm, memory: Uint8Array, _layout: WindowLayout): EngineWindow {
+    const addon = this.#addon();
+    const id = native(() => addon.winCreate((comm as NativeComm).handle, memory));
+    return new NativeWindow(addon, id, memory);
+  }
+
+  #addon(): WinAddon { return this.engine.addon as unknown as WinAddon; }
+}
+
+class NativeWindow implements EngineWindow {
+  readonly unified = true;
+  constructor(
+    private readonly addon: WinAddon,
+    private readonly id: number,
+    readonly memory: Uint8Array,
+  ) {}
+
+  segment(rank: number): Uint8Array { return new Uint8Array(native(() => this.addon.winSharedQuery(this.id, rank))); }
+  put(origin: Uint8Array, target: number, offset: number): void { native(() => this.addon.winPut(this.id, origin, target, offset)); }
+  get(origin: Uint8Array, target: number, offset: number): void { native(() => this.addon.winGet(this.id, origin, target, offset)); }
+  accumulate(origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): void {
+    const index = op === "NO_OP" ? NO_OP_INDEX : BUILTIN_INDEX[op];
+    native(() => this.addon.winAccumulate(this.id, origin, result, target, offset, index));
+  }
+  compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void {
+    native(() => this.addon.winCompareAndSwap(this.id, origin, compare, result, target, offset));
+  }
+  fence(assert: number): void { native(() => this.addon.winFence(this.id, assert)); }
+  lock(target: number, exclusive: boolean, assert: number): void { native(() => this.addon.winLock(this.id, exclusive, target, assert)); }
+  unlock(target: number): void { native(() => this.addon.winUnlock(this.id, target)); }
+  lockAll(assert: number): void { native(() => this.addon.winLockAll(this.id, assert)); }
+  unlockAll(): void { native(() => this.addon.winUnlockAll(this.id)); }
+  flush(target: number): void { native(() => this.addon.winFlush(this.id, target)); }
+  flushAll(): void { native(() => this.addon.winFlushAll(this.id)); }
+  flushLocal(target: number): void { native(() => this.addon.winFlushLocal(this.id, target)); }
+  flushLocalAll(): void { native(() => this.addon.winFlushLocalAll(this.id)); }
+  sync(): void { native(() => this.addon.winSync(this.id)); }
+  free(): void { native(() => this.addon.winFree(this.id)); }
+}
