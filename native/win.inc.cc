@@ -148,7 +148,10 @@ Napi::Value WinAccumulate(const Napi::CallbackInfo& info) {
   MPI_Datatype type = datatypeOf(like.type);
   int count = static_cast<int>(like.length);
   if (k == 10 || k == 11) {
-    type = g_pairTypes[like.type];
+    // The addon's pair types and loc ops are user-defined, which RMA forbids: MPI's own for int pairs (the JS
+    // layer admits Int32Array pairs only).
+    op = k == 10 ? MPI_MAXLOC : MPI_MINLOC;
+    type = MPI_2INT;
     count /= 2;
   }
   // NO_OP ignores the origin; MPI still wants a valid buffer.

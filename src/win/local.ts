@@ -130,11 +130,11 @@ class LocalWindow implements EngineWindow {
       }
     }
     this.#held.set(target, exclusive);
-    if (target === this.rank) this.#reconcile(false);
+    if (target === this.rank) this.sync();
   }
 
   unlock(target: number): void {
-    if (target === this.rank) this.#reconcile(true);
+    if (target === this.rank) this.sync();
     const i = target * WORDS_PER_RANK + LOCK;
     if (this.#held.get(target)) Atomics.store(this.words, i, 0);
     else Atomics.sub(this.words, i, 1);

@@ -7,6 +7,14 @@ import type { NativeComm, NativeEngine } from "../native/engine.js";
 import { BUILTIN_INDEX, converted } from "../native/engine.js";
 import type { EngineWindow, RmaEngine, RmaOpName, WindowLayout } from "./seam.js";
 
+/**
+ * Open MPI 4.1 leaves its pt2pt one-sided component out unless asked for, and neither sm (shared and allocated
+ * windows only) nor rdma (no RDMA-capable transport between a rank and itself) takes MPI_Win_create on one
+ * process: that fails with MPI_ERR_WIN. Naming all three keeps sm and rdma first and pt2pt as the fallback.
+ * Read by MPI_Init, which runs after this module loads; a user's own setting wins.
+ */
+process.env.OMPI_MCA_osc ??= "sm,rdma,pt2pt";
+
 /** Runs an addon call, its errors as MPIErrors. */
 function native<T>(f: () => T): T {
   try {

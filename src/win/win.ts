@@ -331,6 +331,11 @@ export class Win {
     }
     if (typeof op !== "function" || !op.isPredefined || !op.usable) this.#fail("ERR_OP", call, `op must be a predefined operation (user ops are not allowed in RMA), got ${describe(op)}`);
     const name = op.name as BuiltinOpName;
+    // Clamped bytes saturate here but wrap in MPI's UINT8 arithmetic: refused, so engines cannot disagree.
+    if (like instanceof Uint8ClampedArray) this.#fail("ERR_TYPE", call, "accumulates refuse Uint8ClampedArray (use Uint8Array)");
+    if ((name === "MAXLOC" || name === "MINLOC") && !(like instanceof Int32Array)) {
+      this.#fail("ERR_TYPE", call, `${name} in RMA takes Int32Array [value, index] pairs (MPI_2INT), not ${describe(like)}`);
+    }
     if (isTypedArray(like)) {
       const refusal = bufferOpRefusal({ builtin: name }, like);
       if (refusal) this.#fail("ERR_OP", call, refusal);

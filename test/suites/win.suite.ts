@@ -161,3 +161,137 @@ const right = (rank + 1) % size, left = (rank - 1 + size) % size;
   world.Barrier();
   win.Free();
 }
+
+// ---- integer ops through compare-exchange loops (PROD, MIN, MAX, logical), MAXLOC pairs, REPLACE as atomic Put ----
+{
+  const win = MPI.Win.Allocate(64, 4, null, world);
+  const m = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 16);
+  m.set([1, 100, -100, 1, 0, 0, -1, 0]);
+  win.Fence();
+  win.Accumulate(Int32Array.of(3), 0, 0, MPI.PROD);
+  win.Accumulate(Int32Array.of(rank), 0, 1, MPI.MIN);
+  win.Accumulate(Int32Array.of(rank), 0, 2, MPI.MAX);
+  win.Accumulate(Int32Array.of(rank % 2), 0, 3, MPI.LAND);
+  win.Accumulate(Int32Array.of(rank === size - 1 ? 1 : 0), 0, 4, MPI.LOR);
+  win.Accumulate(Int32Array.of(1), 0, 5, MPI.LXOR);
+  win.Accumulate(Int32Array.of(rank * 7, rank), 0, 6, MPI.MAXLOC);
+  win.Fence();
+  if (rank === 0) {
+    assert.equal(m[0], 3 ** size);
+    assert.equal(m[1], 0);
+    assert.equal(m[2], size - 1);
+    assert.equal(m[3], size === 1 ? 0 : 0);
+    assert.equal(m[4], 1);
+    assert.equal(m[5], size % 2);
+    assert.deepEqual([m[6], m[7]], [(size - 1) * 7, size - 1]);
+  }
+  // REPLACE: every rank's whole block lands whole (atomic per element, never torn).
+  win.Accumulate(Int32Array.from({ length: 4 }, () => rank + 1), 0, 8, MPI.REPLACE);
+  win.Fence();
+  if (rank === 0) assert.ok(m.subarray(8, 12).every((v) => v >= 1 && v <= size));
+  expectError("ERR_TYPE", () => win.Accumulate(new Uint8ClampedArray(4), 0, 0, MPI.SUM), /Uint8ClampedArray/);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  win.Free();
+}
+
+// ---- Create over the program's own memory: Fence and passive-target visibility ----
+{
+  const buf = new Float64Array(4).fill(rank);
+  const win = MPI.Win.Create(buf, undefined, null, world);
+  assert.equal(win.Get_attr(MPI.WIN_DISP_UNIT), 8);
+  assert.equal(win.Get_attr(MPI.WIN_CREATE_FLAVOR), MPI.WIN_FLAVOR_CREATE);
+  assert.ok([MPI.WIN_SEPARATE, MPI.WIN_UNIFIED].includes(win.model));
+  win.Fence();
+  win.Put(Float64Array.of(rank + 0.5), right, 1);
+  win.Fence();
+  assert.equal(buf[1], left + 0.5);
+  buf[2] = 40 + rank; // a local store, seen by Gets after the next fence
+  win.Fence();
+  const g = new Float64Array(1);
+  win.Get(g, left, 2);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  assert.equal(g[0], 40 + left);
+  // Passive target: the origin's Unlock completes the Put; the owner sees it from its own next epoch on.
+  win.Lock(right, MPI.LOCK_EXCLUSIVE);
+  win.Put(Float64Array.of(-rank), right, 3);
+  win.Unlock(right);
+  world.Barrier();
+  win.Lock(rank, MPI.LOCK_SHARED);
+  const seen = buf[3];
+  win.Unlock(rank);
+  assert.equal(seen, -left);
+  world.Barrier();
+  win.Free();
+}
+
+// ---- Allocate_shared + Shared_query: direct loads and stores of every segment ----
+{
+  const win = MPI.Win.Allocate_shared(4 * 4, 4, null, world);
+  assert.equal(win.Get_attr(MPI.WIN_CREATE_FLAVOR), MPI.WIN_FLAVOR_SHARED);
+  const [mine, unit] = win.Shared_query(rank);
+  assert.equal(unit, 4);
+  assert.equal(mine.byteLength, 16);
+  win.Fence();
+  new Int32Array(mine.buffer, mine.byteOffset, 4).fill(rank * 3);
+  win.Fence();
+  const [theirs] = win.Shared_query(right);
+  assert.deepEqual([...new Int32Array(theirs.buffer, theirs.byteOffset, 4)], [right * 3, right * 3, right * 3, right * 3]);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  expectError("ERR_RANK", () => win.Shared_query(size), /target rank/);
+  win.Free();
+  const plain = MPI.Win.Allocate(8, 1, null, world);
+  expectError("ERR_WIN", () => plain.Shared_query(0), /Allocate_shared/);
+  plain.Free();
+}
+
+// ---- errors: refused before anything moves, on every rank of a collective ----
+{
+  const win = MPI.Win.Allocate(16, 4, null, world);
+  expectError("ERR_RMA_SYNC", () => win.Get(new Int32Array(1), 0, 0), /no access epoch/);
+  expectError("ERR_RMA_SYNC", () => win.Unlock(0), /not locked/);
+  expectError("ERR_RMA_SYNC", () => win.Unlock_all(), /Lock_all/);
+  expectError("ERR_RMA_SYNC", () => win.Flush(0), /no passive-target epoch/);
+  expectError("ERR_RMA_SYNC", () => win.Sync(), /no passive-target epoch/);
+  expectError("ERR_LOCKTYPE", () => win.Lock(0, 7), /LOCK_EXCLUSIVE/);
+  expectError("ERR_ASSERT", () => win.Fence(3), /MODE_/);
+  expectError("ERR_RANK", () => win.Lock(size, MPI.LOCK_SHARED), /target rank/);
+  win.Lock(right, MPI.LOCK_SHARED);
+  expectError("ERR_RMA_SYNC", () => win.Lock(right, MPI.LOCK_SHARED), /already locked/);
+  expectError("ERR_RMA_SYNC", () => win.Lock_all(), /already open/);
+  expectError("ERR_RMA_SYNC", () => win.Fence(), /passive-target/);
+  expectError("ERR_RMA_SYNC", () => win.Free(), /Unlock first/);
+  expectError("ERR_RMA_RANGE", () => win.Put(new Int32Array(5), right, 0), /outside rank/);
+  expectError("ERR_RMA_RANGE", () => win.Get(new Int32Array(1), right, 4), /outside rank/);
+  expectError("ERR_DISP", () => win.Put(new Int32Array(1), right, -1), /targetDisp/);
+  expectError("ERR_RANK", () => win.Put(new Int32Array(1), size, 0), /target rank/);
+  expectError("ERR_BUFFER", () => win.Put([1, 2] as unknown as Int32Array, right, 0), /typed array/);
+  win.Put(Int32Array.of(9), MPI.PROC_NULL, 0); // a no-op
+  win.Unlock(right);
+  world.Barrier();
+  win.Fence();
+  expectError("ERR_RMA_SYNC", () => win.Lock(0), /fence epoch/);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  win.Free();
+  expectError("ERR_WIN", () => win.Put(Int32Array.of(1), 0, 0), /freed/);
+  expectError("ERR_WIN", () => win.tomemory(), /freed/);
+  // One rank's bad size fails the creation on every rank (none is left waiting in it).
+  expectError("ERR_SIZE", () => MPI.Win.Allocate(rank === size - 1 ? -1 : 8, 1, null, world), /size must be/);
+  expectError("ERR_DISP", () => MPI.Win.Allocate(8, 0, null, world), /dispUnit/);
+  expectError("ERR_BUFFER", () => MPI.Win.Create({} as unknown as Int32Array, 1, null, world), /typed array/);
+  // A window of one rank (COMM_SELF, the default).
+  const solo = MPI.Win.Allocate(8);
+  solo.Lock(0);
+  solo.Put(Float64Array.of(2.25), 0, 0);
+  solo.Unlock(0);
+  assert.equal(new Float64Array(solo.tomemory().buffer, solo.tomemory().byteOffset, 1)[0], 2.25);
+  solo.Free();
+}
+
+// MAXLOC/MINLOC in RMA: MPI's int pairs only.
+{
+  const win = MPI.Win.Allocate(16, 4, null, world);
+  win.Fence();
+  expectError("ERR_TYPE", () => win.Accumulate(Float64Array.of(1, 0), 0, 0, MPI.MINLOC), /Int32Array/);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  win.Free();
+}
