@@ -133,8 +133,26 @@ Napi::Value WinGet(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// winAccumulate(id, origin | null, result | null, target, offset, op): op is a builtin index (src/native/engine.ts),
-// 13 for NO_OP. Without result: MPI_Accumulate; one element: MPI_Fetch_and_op; otherwise MPI_Get_accumulate.
+// An accumulate's op, element type and count: `k` is a builtin index (src/native/engine.ts), 13 for NO_OP.
+struct RmaOp {
+  MPI_Op op;
+  MPI_Datatype type;
+  int count;
+};
+RmaOp rmaOpOf(Napi::Env env, int k, const View& like) {
+  RmaOp r{k == 13 ? MPI_NO_OP : builtinOp(k), datatypeOf(like.type), static_cast<int>(like.length)};
+  if (r.op == MPI_OP_NULL) throwClass(env, "ERR_OP", "mpi4ts native: unknown RMA operation");
+  if (k == 10 || k == 11) {
+    // The addon's pair types and loc ops are user-defined, which RMA forbids: MPI's own for int pairs (the JS
+    // layer admits Int32Array pairs only).
+    r.op = k == 10 ? MPI_MAXLOC : MPI_MINLOC;
+    r.type = MPI_2INT;
+    r.count /= 2;
+  }
+  return r;
+}
+
+// winAccumulate(id, origin | null, result | null, target, offset, op). Without result: MPI_Accumulate; one element: MPI_Fetch_and_op; otherwise MPI_Get_accumulate.
 Napi::Value WinAccumulate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   WinEntry& w = winArg(info, 0);
@@ -142,18 +160,10 @@ Napi::Value WinAccumulate(const Napi::CallbackInfo& info) {
   int target = intArg(info, 3);
   MPI_Aint offset = offsetArg(info, 4);
   int k = intArg(info, 5);
-  const View& like = origin.present ? origin : result;
-  MPI_Op op = k == 13 ? MPI_NO_OP : builtinOp(k);
-  if (op == MPI_OP_NULL) throwClass(env, "ERR_OP", "mpi4ts native: unknown RMA operation");
-  MPI_Datatype type = datatypeOf(like.type);
-  int count = static_cast<int>(like.length);
-  if (k == 10 || k == 11) {
-    // The addon's pair types and loc ops are user-defined, which RMA forbids: MPI's own for int pairs (the JS
-    // layer admits Int32Array pairs only).
-    op = k == 10 ? MPI_MAXLOC : MPI_MINLOC;
-    type = MPI_2INT;
-    count /= 2;
-  }
+  RmaOp a = rmaOpOf(env, k, origin.present ? origin : result);
+  MPI_Op op = a.op;
+  MPI_Datatype type = a.type;
+  int count = a.count;
   // NO_OP ignores the origin; MPI still wants a valid buffer.
   void* from = origin.present ? origin.data : result.data;
   if (!result.present) {
@@ -165,6 +175,40 @@ Napi::Value WinAccumulate(const Napi::CallbackInfo& info) {
              "MPI_Get_accumulate");
   }
   return env.Undefined();
+}
+
+// winRequest(id, kind, origin | null, result | null, target, offset, op) -> request id: MPI_Rput (kind 0),
+// MPI_Rget (1), MPI_Raccumulate (2, without result) or MPI_Rget_accumulate (2, with result). The buffers stay
+// referenced until the request completes.
+Napi::Value WinRequest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  WinEntry& w = winArg(info, 0);
+  int kind = intArg(info, 1);
+  View origin = viewArg(info, 2), result = viewArg(info, 3);
+  int target = intArg(info, 4);
+  MPI_Aint offset = offsetArg(info, 5);
+  auto r = std::make_unique<Req>();
+  keep(*r, info, 2);
+  keep(*r, info, 3);
+  if (kind == 0 || kind == 1) {
+    int n = byteCount(env, origin.bytes);
+    if (kind == 0) checkWin(env, MPI_Rput(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rput");
+    else checkWin(env, MPI_Rget(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rget");
+  } else {
+    int k = intArg(info, 6);
+    RmaOp a = rmaOpOf(env, k, origin.present ? origin : result);
+    MPI_Op op = a.op;
+    MPI_Datatype type = a.type;
+    int count = a.count;
+    void* from = origin.present ? origin.data : result.data;
+    if (!result.present) {
+      checkWin(env, MPI_Raccumulate(from, count, type, target, offset, count, type, op, w.win, &r->req), "MPI_Raccumulate");
+    } else {
+      checkWin(env, MPI_Rget_accumulate(from, count, type, result.data, count, type, target, offset, count, type, op, w.win, &r->req),
+               "MPI_Rget_accumulate");
+    }
+  }
+  return Napi::Number::New(env, addRequest(std::move(r)));
 }
 
 // winCompareAndSwap(id, origin, compare, result, target, offset)
@@ -239,6 +283,7 @@ void registerWin(Napi::Env env, Napi::Object exports) {
   fn("winGet", WinGet);
   fn("winAccumulate", WinAccumulate);
   fn("winCompareAndSwap", WinCompareAndSwap);
+  fn("winRequest", WinRequest);
   fn("winFence", WinFence);
   fn("winLock", WinLock);
   fn("winUnlock", WinUnlock);

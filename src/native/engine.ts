@@ -84,7 +84,7 @@ interface Held {
 }
 
 /** A request over one MPI request handle (sends, nonblocking collectives). */
-class MpiRequest implements EngineRequest {
+export class MpiRequest implements EngineRequest {
   done = false;
   cancelled = false;
   envelope: Envelope | undefined;

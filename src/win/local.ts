@@ -14,7 +14,7 @@ import type { BuiltinOpName, EngineComm, TypedArray } from "../engine/engine.js"
 import { MPIError } from "../errors.js";
 import { combineInto, isIntegerArray, PAIR_OPS } from "../collective/kernels.js";
 import type { LocalComm, LocalEngine } from "../local/engine.js";
-import type { EngineWindow, RmaEngine, RmaOpName, WindowLayout } from "./seam.js";
+import { type EngineWindow, type RmaEngine, type RmaOpName, type RmaRequestKind, type WindowLayout, RGET, RPUT } from "./seam.js";
 
 /** Segments start on this boundary, so every typed-array kind can view them. */
 const ALIGN = 8;
@@ -100,6 +100,14 @@ class LocalWindow implements EngineWindow {
       if (op === "NO_OP") return;
       combineInto({ builtin: op }, view, origin!, view);
     });
+  }
+
+  /** Operations complete as they are made: no request to wait for. */
+  request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): null {
+    if (kind === RPUT) this.put(bytes(origin!), target, offset);
+    else if (kind === RGET) this.get(bytes(origin!), target, offset);
+    else this.accumulate(origin, result, target, offset, op);
+    return null;
   }
 
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void {
@@ -202,6 +210,8 @@ class LocalWindow implements EngineWindow {
     }
   }
 }
+
+function bytes(a: TypedArray): Uint8Array { return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); }
 
 type AtomicArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 

@@ -2,10 +2,10 @@
  * One-sided communication on the mpi engine: MPI's windows and RMA calls through the addon (native/win.inc.cc).
  * MPI's completion rules hold as MPI states them: a Get's data is there once the epoch ends or a flush returns.
  */
-import type { EngineComm, TypedArray } from "../engine/engine.js";
+import type { EngineComm, EngineRequest, TypedArray } from "../engine/engine.js";
 import type { NativeComm, NativeEngine } from "../native/engine.js";
-import { BUILTIN_INDEX, converted } from "../native/engine.js";
-import type { EngineWindow, RmaEngine, RmaOpName, WindowLayout } from "./seam.js";
+import { BUILTIN_INDEX, MpiRequest, converted } from "../native/engine.js";
+import type { EngineWindow, RmaEngine, RmaOpName, RmaRequestKind, WindowLayout } from "./seam.js";
 
 /**
  * Open MPI 4.1 leaves its pt2pt one-sided component out unless asked for, and neither sm (shared and allocated
@@ -27,6 +27,8 @@ function native<T>(f: () => T): T {
 /** The addon's index for NO_OP, after the builtin reduction ops. */
 const NO_OP_INDEX = 13;
 
+function opIndex(op: RmaOpName): number { return op === "NO_OP" ? NO_OP_INDEX : BUILTIN_INDEX[op]; }
+
 interface WinAddon {
   winAllocate(comm: number, bytes: number, shared: boolean): [number, ArrayBuffer];
   winCreate(comm: number, memory: Uint8Array): number;
@@ -34,6 +36,7 @@ interface WinAddon {
   winPut(win: number, origin: Uint8Array, target: number, offset: number): void;
   winGet(win: number, origin: Uint8Array, target: number, offset: number): void;
   winAccumulate(win: number, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: number): void;
+  winRequest(win: number, kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: number): number;
   winCompareAndSwap(win: number, origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void;
   winFence(win: number, assert: number): void;
   winLock(win: number, exclusive: boolean, target: number, assert: number): void;
@@ -54,13 +57,13 @@ export class NativeRma implements RmaEngine {
   allocate(comm: EngineComm, layout: WindowLayout, shared: boolean): EngineWindow {
     const addon = this.#addon();
     const [id, memory] = native(() => addon.winAllocate((comm as NativeComm).handle, layout.sizes[comm.rank]!, shared));
-    return new NativeWindow(addon, id, new Uint8Array(memory));
+    return new NativeWindow(this.engine, addon, id, new Uint8Array(memory));
   }
 
   create(comm: EngineComm, memory: Uint8Array, _layout: WindowLayout): EngineWindow {
     const addon = this.#addon();
     const id = native(() => addon.winCreate((comm as NativeComm).handle, memory));
-    return new NativeWindow(addon, id, memory);
+    return new NativeWindow(this.engine, addon, id, memory);
   }
 
   #addon(): WinAddon { return this.engine.addon as unknown as WinAddon; }
@@ -69,6 +72,7 @@ export class NativeRma implements RmaEngine {
 class NativeWindow implements EngineWindow {
   readonly unified = true;
   constructor(
+    private readonly engine: NativeEngine,
     private readonly addon: WinAddon,
     private readonly id: number,
     readonly memory: Uint8Array,
@@ -78,8 +82,10 @@ class NativeWindow implements EngineWindow {
   put(origin: Uint8Array, target: number, offset: number): void { native(() => this.addon.winPut(this.id, origin, target, offset)); }
   get(origin: Uint8Array, target: number, offset: number): void { native(() => this.addon.winGet(this.id, origin, target, offset)); }
   accumulate(origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): void {
-    const index = op === "NO_OP" ? NO_OP_INDEX : BUILTIN_INDEX[op];
-    native(() => this.addon.winAccumulate(this.id, origin, result, target, offset, index));
+    native(() => this.addon.winAccumulate(this.id, origin, result, target, offset, opIndex(op)));
+  }
+  request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): EngineRequest {
+    return new MpiRequest(this.engine, native(() => this.addon.winRequest(this.id, kind, origin, result, target, offset, opIndex(op))));
   }
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void {
     native(() => this.addon.winCompareAndSwap(this.id, origin, compare, result, target, offset));

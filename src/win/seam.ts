@@ -3,7 +3,7 @@
  * every argument, tracks epochs and checks ranges before it calls down here, so engines only move bytes and
  * synchronize. Offsets are in BYTES from the start of the target's segment (the API applies displacement units).
  */
-import type { BuiltinOpName, EngineComm, TypedArray } from "../engine/engine.js";
+import type { BuiltinOpName, EngineComm, EngineRequest, TypedArray } from "../engine/engine.js";
 
 /** The predefined ops of RMA: the reduction ops, REPLACE, and NO_OP (only for the fetching accumulates). */
 export type RmaOpName = BuiltinOpName | "NO_OP";
@@ -17,6 +17,10 @@ export interface WindowLayout {
 /** Assertion bits as this API numbers them (mpi4ts's constants; engines translate them to their MPI's). */
 export const MODE_NOCHECK = 1024, MODE_NOSTORE = 2048, MODE_NOPUT = 4096, MODE_NOPRECEDE = 8192, MODE_NOSUCCEED = 16384;
 
+/** The addon's numbering of request-based operations. */
+export const RPUT = 0, RGET = 1, RACCUMULATE = 2;
+export type RmaRequestKind = typeof RPUT | typeof RGET | typeof RACCUMULATE;
+
 export interface EngineWindow {
   /** This rank's segment as the program reads and writes it. */
   readonly memory: Uint8Array;
@@ -28,6 +32,11 @@ export interface EngineWindow {
   get(origin: Uint8Array, target: number, offset: number): void;
   /** target = target op origin element-wise, atomically per element; with `result`, the old target values first. */
   accumulate(origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): void;
+  /**
+   * The request-based forms (Rput, Rget, Raccumulate, Rget_accumulate): put, get or accumulate, completing
+   * through the request returned, or null when complete already.
+   */
+  request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): EngineRequest | null;
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void;
   fence(assert: number): void;
   lock(target: number, exclusive: boolean, assert: number): void;

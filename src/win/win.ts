@@ -14,8 +14,9 @@ import { Group } from "../group.js";
 import type { Info } from "../info.js";
 import { NO_OP, SUM, type Op } from "../op.js";
 import { bufferOpRefusal, isIntegerArray } from "../collective/kernels.js";
+import { CompletedOperation, EngineOperation, Request } from "../request.js";
 import {
-  type EngineWindow, type RmaEngine, type RmaOpName, type WindowLayout,
+  type EngineWindow, type RmaEngine, type RmaOpName, type RmaRequestKind, type WindowLayout, RACCUMULATE, RGET, RPUT,
   MODE_NOCHECK, MODE_NOPRECEDE, MODE_NOPUT, MODE_NOSTORE, MODE_NOSUCCEED,
 } from "./seam.js";
 
@@ -28,6 +29,8 @@ export const WIN_BASE = 101, WIN_SIZE = 102, WIN_DISP_UNIT = 103, WIN_CREATE_FLA
 export const WIN_FLAVOR_CREATE = 1, WIN_FLAVOR_ALLOCATE = 2, WIN_FLAVOR_DYNAMIC = 3, WIN_FLAVOR_SHARED = 4;
 export const WIN_SEPARATE = 1, WIN_UNIFIED = 2;
 
+/** Calls that move bytes without interpreting them, so any byte offset will do. */
+const MOVES_BYTES: ReadonlySet<string> = new Set(["Win.Put", "Win.Get", "Win.Rput", "Win.Rget"]);
 const ALL_MODES = MODE_NOCHECK | MODE_NOSTORE | MODE_NOPUT | MODE_NOPRECEDE | MODE_NOSUCCEED;
 type Flavor = typeof WIN_FLAVOR_CREATE | typeof WIN_FLAVOR_ALLOCATE | typeof WIN_FLAVOR_SHARED;
 
@@ -211,6 +214,39 @@ export class Win {
     if (at >= 0) this.#engine!.compareAndSwap(o.subarray(0, 1), c.subarray(0, 1), r.subarray(0, 1), targetRank, at);
   }
 
+  // ---- request-based operations (passive-target epochs only, MPI-4.0 §12.3.5) ----
+
+  /** Put, completing through the request returned (at the origin: `origin` may be reused). */
+  Rput(origin: TypedArray, targetRank: number, targetDisp = 0): Request<void> {
+    const at = this.#access("Win.Rput", origin, targetRank, targetDisp, true);
+    return this.#request(RPUT, origin, null, targetRank, at, "REPLACE");
+  }
+
+  /** Get, complete (`origin` filled) once the request is. */
+  Rget(origin: TypedArray, targetRank: number, targetDisp = 0): Request<void> {
+    const at = this.#access("Win.Rget", origin, targetRank, targetDisp, true);
+    return this.#request(RGET, origin, null, targetRank, at, "REPLACE");
+  }
+
+  Raccumulate(origin: TypedArray, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
+    const name = this.#op("Win.Raccumulate", op, origin, false);
+    const at = this.#access("Win.Raccumulate", origin, targetRank, targetDisp, true);
+    return this.#request(RACCUMULATE, origin, null, targetRank, at, name);
+  }
+
+  Rget_accumulate(origin: TypedArray | null, result: TypedArray, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
+    const call = "Win.Rget_accumulate";
+    const name = this.#op(call, op, result, true);
+    this.#sameShape(call, origin, result, name);
+    const at = this.#access(call, result, targetRank, targetDisp, true);
+    return this.#request(RACCUMULATE, name === "NO_OP" ? null : origin, result, targetRank, at, name);
+  }
+
+  #request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, rank: number, at: number, op: RmaOpName): Request<void> {
+    const engineRequest = at < 0 ? null : this.#engine!.request(kind, origin, result, rank, at, op);
+    return new Request(engineRequest ? new EngineOperation(engineRequest, () => undefined) : new CompletedOperation(undefined));
+  }
+
   // ---- synchronization ----
 
   /** Collective: ends the fence epoch before it and, unless MODE_NOSUCCEED, opens the next one. */
@@ -306,18 +342,20 @@ export class Win {
   }
 
   /** Validates one operation; the byte offset at the target, or -1 for PROC_NULL (nothing to do). */
-  #access(call: string, origin: TypedArray, rank: number, disp: number): number {
+  #access(call: string, origin: TypedArray, rank: number, disp: number, passiveOnly = false): number {
     this.#win(call);
     if (!isTypedArray(origin)) this.#fail("ERR_BUFFER", call, `the origin buffer must be a typed array, got ${describe(origin)}`);
     this.#rank(call, rank, true);
     if (!isCount(disp)) this.#fail("ERR_DISP", call, `targetDisp must be a non-negative integer, got ${describe(disp)}`);
     if (rank === PROC_NULL) return -1;
-    if (!this.#fenceEpoch && !this.#lockAll && !this.#locks.has(rank)) {
+    const passive = this.#lockAll || this.#locks.has(rank);
+    if (passiveOnly && !passive) this.#fail("ERR_RMA_SYNC", call, `request-based operations need a passive-target epoch on rank ${rank} (Lock or Lock_all first)`);
+    if (!this.#fenceEpoch && !passive) {
       this.#fail("ERR_RMA_SYNC", call, `no access epoch is open to rank ${rank} (Fence, Lock or Lock_all first)`);
     }
     const at = disp * this.#layout.dispUnits[rank]!, end = at + origin.byteLength, size = this.#layout.sizes[rank]!;
     if (end > size) this.#fail("ERR_RMA_RANGE", call, `bytes ${at}..${end} are outside rank ${rank}'s ${size}-byte window`);
-    if (at % origin.BYTES_PER_ELEMENT !== 0 && call !== "Win.Put" && call !== "Win.Get") {
+    if (at % origin.BYTES_PER_ELEMENT !== 0 && !MOVES_BYTES.has(call)) {
       this.#fail("ERR_DISP", call, `byte offset ${at} is not aligned to ${origin.constructor.name} elements`);
     }
     return at;

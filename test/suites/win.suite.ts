@@ -295,3 +295,32 @@ const right = (rank + 1) % size, left = (rank - 1 + size) % size;
   win.Fence(MPI.MODE_NOSUCCEED);
   win.Free();
 }
+
+// ---- request-based operations: Rput, Rget, Raccumulate, Rget_accumulate (passive target only) ----
+{
+  const win = MPI.Win.Allocate(8 * 4, 4, null, world);
+  win.Fence();
+  expectError("ERR_RMA_SYNC", () => win.Rput(Int32Array.of(1), right, 0), /passive-target/);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  world.Barrier();
+  win.Lock_all();
+  const reqs = [win.Rput(Int32Array.of(rank, rank + 1), right, 0), win.Raccumulate(Int32Array.of(rank + 1), 0, 4, MPI.SUM)];
+  MPI.Request.Waitall(reqs);
+  win.Flush_all();
+  win.Unlock_all();
+  world.Barrier();
+  win.Lock_all();
+  const got = new Int32Array(2), before = new Int32Array(1);
+  const r1 = win.Rget(got, left, 0);
+  const r2 = win.Rget_accumulate(Int32Array.of(1), before, 0, 5, MPI.SUM);
+  await r1;
+  r2.Wait();
+  win.Unlock_all();
+  assert.deepEqual([...got], [(left - 1 + size) % size, ((left - 1 + size) % size) + 1]);
+  const befores = world.allgather(before[0]!).sort((a, b) => a - b);
+  assert.deepEqual(befores, Array.from({ length: size }, (_, i) => i));
+  world.Barrier();
+  if (rank === 0) assert.equal(new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 8)[4], (size * (size + 1)) / 2);
+  world.Barrier();
+  win.Free();
+}
