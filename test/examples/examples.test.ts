@@ -157,6 +157,10 @@ const cases: Case[] = [
     file: "examples/patternlets/29-neighbor-halo.ts",
     expect: (n) => range(n).map((r) => `Process ${r} at (`).concat([`of a ${n === 1 ? "1x1" : n === 2 ? "2x1" : "2x2"} cylinder got up=`]),
   },
+  {
+    file: "examples/patternlets/30-shared-counter.ts",
+    expect: (n) => range(n).map((r) => `Process ${r} did `).concat(["Head: 24 tasks done", "Check passed: every task was claimed exactly once"]),
+  },
   { file: "examples/exemplars/monte-carlo-pi/pi.ts", args: ["200000"], expect: () => ["Estimate of pi", "TIME parallel", "TIME sequential", "Check passed"] },
   { file: "examples/exemplars/trapezoid/trapezoid.ts", args: ["200000"], expect: () => ["TIME parallel", "TIME sequential", "Check passed"] },
   {
