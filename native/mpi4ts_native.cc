@@ -73,6 +73,15 @@ const char* errorClassName(int cls) {
     case MPI_ERR_TOPOLOGY: return "ERR_TOPOLOGY";
     case MPI_ERR_DIMS: return "ERR_DIMS";
     case MPI_ERR_INTERN: return "ERR_INTERN";
+    case MPI_ERR_WIN: return "ERR_WIN";
+    case MPI_ERR_BASE: return "ERR_BASE";
+    case MPI_ERR_SIZE: return "ERR_SIZE";
+    case MPI_ERR_DISP: return "ERR_DISP";
+    case MPI_ERR_LOCKTYPE: return "ERR_LOCKTYPE";
+    case MPI_ERR_ASSERT: return "ERR_ASSERT";
+    case MPI_ERR_RMA_SYNC: return "ERR_RMA_SYNC";
+    case MPI_ERR_RMA_RANGE: return "ERR_RMA_RANGE";
+    case MPI_ERR_RMA_CONFLICT: return "ERR_RMA_CONFLICT";
     default: return "ERR_OTHER";
   }
 }

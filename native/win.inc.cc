@@ -11,32 +11,6 @@ struct WinEntry {
 };
 Table<WinEntry> g_wins;
 
-const char* winErrorClassName(int cls) {
-  switch (cls) {
-    case MPI_ERR_WIN: return "ERR_WIN";
-    case MPI_ERR_BASE: return "ERR_BASE";
-    case MPI_ERR_SIZE: return "ERR_SIZE";
-    case MPI_ERR_DISP: return "ERR_DISP";
-    case MPI_ERR_LOCKTYPE: return "ERR_LOCKTYPE";
-    case MPI_ERR_ASSERT: return "ERR_ASSERT";
-    case MPI_ERR_RMA_SYNC: return "ERR_RMA_SYNC";
-    case MPI_ERR_RMA_RANGE: return "ERR_RMA_RANGE";
-    case MPI_ERR_RMA_CONFLICT: return "ERR_RMA_CONFLICT";
-    default: return errorClassName(cls);
-  }
-}
-
-void checkWin(Napi::Env env, int rc, const char* call) {
-  if (rc == MPI_SUCCESS) return;
-  int cls = MPI_ERR_OTHER;
-  MPI_Error_class(rc, &cls);
-  char text[MPI_MAX_ERROR_STRING + 1];
-  int len = 0;
-  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) len = 0;
-  text[len] = 0;
-  throwClass(env, winErrorClassName(cls), std::string(call) + ": " + text);
-}
-
 WinEntry& winArg(const Napi::CallbackInfo& info, size_t i) {
   int id = intArg(info, i);
   if (id < 0 || static_cast<size_t>(id) >= g_wins.items.size() || g_wins.items[id].win == MPI_WIN_NULL) {
@@ -67,6 +41,15 @@ Napi::Value showMemory(Napi::Env env, WinEntry& w, void* base, size_t bytes) {
   return ab;
 }
 
+// Errors come back as return codes (thrown as MPIErrors), as on the addon's communicators.
+int addWindow(MPI_Win win, Napi::Reference<Napi::Value> keep = {}) {
+  MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN);
+  WinEntry entry;
+  entry.win = win;
+  entry.keep = std::move(keep);
+  return g_wins.add(std::move(entry));
+}
+
 // winAllocate(comm, bytes, shared) -> [id, ArrayBuffer]
 Napi::Value WinAllocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -76,15 +59,12 @@ Napi::Value WinAllocate(const Napi::CallbackInfo& info) {
   bool shared = info[2].As<Napi::Boolean>().Value();
   void* base = nullptr;
   MPI_Win win = MPI_WIN_NULL;
-  if (shared) checkWin(env, MPI_Win_allocate_shared(bytes, 1, MPI_INFO_NULL, comm, &base, &win), "MPI_Win_allocate_shared");
-  else checkWin(env, MPI_Win_allocate(bytes, 1, MPI_INFO_NULL, comm, &base, &win), "MPI_Win_allocate");
-  MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN);
+  if (shared) check(env, MPI_Win_allocate_shared(bytes, 1, MPI_INFO_NULL, comm, &base, &win), "MPI_Win_allocate_shared");
+  else check(env, MPI_Win_allocate(bytes, 1, MPI_INFO_NULL, comm, &base, &win), "MPI_Win_allocate");
   // Zeroed, as on the local engine, and before any rank can reach it (MPI leaves new window memory undefined).
   if (bytes > 0) memset(base, 0, static_cast<size_t>(bytes));
-  checkWin(env, MPI_Barrier(comm), "MPI_Barrier");
-  WinEntry entry;
-  entry.win = win;
-  int id = g_wins.add(std::move(entry));
+  check(env, MPI_Barrier(comm), "MPI_Barrier");
+  int id = addWindow(win);
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, id));
   out.Set(1u, showMemory(env, g_wins.items[id], base, static_cast<size_t>(bytes)));
@@ -98,12 +78,8 @@ Napi::Value WinCreate(const Napi::CallbackInfo& info) {
   MPI_Comm comm = commArg(info, 0);
   View v = viewArg(info, 1);
   MPI_Win win = MPI_WIN_NULL;
-  checkWin(env, MPI_Win_create(v.data, static_cast<MPI_Aint>(v.bytes), 1, MPI_INFO_NULL, comm, &win), "MPI_Win_create");
-  MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN);
-  WinEntry entry;
-  entry.win = win;
-  entry.keep = Napi::Persistent(info[1]);
-  return Napi::Number::New(env, g_wins.add(std::move(entry)));
+  check(env, MPI_Win_create(v.data, static_cast<MPI_Aint>(v.bytes), 1, MPI_INFO_NULL, comm, &win), "MPI_Win_create");
+  return Napi::Number::New(env, addWindow(win, Napi::Persistent(info[1])));
 }
 
 // winSharedQuery(id, rank) -> ArrayBuffer over that rank's segment
@@ -113,34 +89,34 @@ Napi::Value WinSharedQuery(const Napi::CallbackInfo& info) {
   MPI_Aint bytes = 0;
   int unit = 0;
   void* base = nullptr;
-  checkWin(env, MPI_Win_shared_query(w.win, intArg(info, 1), &bytes, &unit, &base), "MPI_Win_shared_query");
+  check(env, MPI_Win_shared_query(w.win, intArg(info, 1), &bytes, &unit, &base), "MPI_Win_shared_query");
   return showMemory(env, w, base, static_cast<size_t>(bytes));
 }
 
-Napi::Value WinPut(const Napi::CallbackInfo& info) {
+// winPut / winGet(id, Uint8Array, target, offset): bytes as MPI_BYTE at a byte offset.
+template <bool IsPut>
+Napi::Value winTransfer(const Napi::CallbackInfo& info) {
   WinEntry& w = winArg(info, 0);
   View v = viewArg(info, 1);
   int n = byteCount(info.Env(), v.bytes);
-  checkWin(info.Env(), MPI_Put(v.data, n, MPI_BYTE, intArg(info, 2), offsetArg(info, 3), n, MPI_BYTE, w.win), "MPI_Put");
-  return info.Env().Undefined();
-}
-
-Napi::Value WinGet(const Napi::CallbackInfo& info) {
-  WinEntry& w = winArg(info, 0);
-  View v = viewArg(info, 1);
-  int n = byteCount(info.Env(), v.bytes);
-  checkWin(info.Env(), MPI_Get(v.data, n, MPI_BYTE, intArg(info, 2), offsetArg(info, 3), n, MPI_BYTE, w.win), "MPI_Get");
+  int target = intArg(info, 2);
+  MPI_Aint offset = offsetArg(info, 3);
+  if (IsPut) check(info.Env(), MPI_Put(v.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win), "MPI_Put");
+  else check(info.Env(), MPI_Get(v.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win), "MPI_Get");
   return info.Env().Undefined();
 }
 
 // An accumulate's op, element type and count: `k` is a builtin index (src/native/engine.ts), 13 for NO_OP.
+// NO_OP ignores the origin (null then); MPI still wants a valid buffer, so `from` is the result's.
 struct RmaOp {
   MPI_Op op;
   MPI_Datatype type;
   int count;
+  void* from;
 };
-RmaOp rmaOpOf(Napi::Env env, int k, const View& like) {
-  RmaOp r{k == 13 ? MPI_NO_OP : builtinOp(k), datatypeOf(like.type), static_cast<int>(like.length)};
+RmaOp rmaOpOf(Napi::Env env, int k, const View& origin, const View& result) {
+  const View& like = origin.present ? origin : result;
+  RmaOp r{k == 13 ? MPI_NO_OP : builtinOp(k), datatypeOf(like.type), static_cast<int>(like.length), like.data};
   if (r.op == MPI_OP_NULL) throwClass(env, "ERR_OP", "mpi4ts native: unknown RMA operation");
   if (k == 10 || k == 11) {
     // The addon's pair types and loc ops are user-defined, which RMA forbids: MPI's own for int pairs (the JS
@@ -160,19 +136,14 @@ Napi::Value WinAccumulate(const Napi::CallbackInfo& info) {
   int target = intArg(info, 3);
   MPI_Aint offset = offsetArg(info, 4);
   int k = intArg(info, 5);
-  RmaOp a = rmaOpOf(env, k, origin.present ? origin : result);
-  MPI_Op op = a.op;
-  MPI_Datatype type = a.type;
-  int count = a.count;
-  // NO_OP ignores the origin; MPI still wants a valid buffer.
-  void* from = origin.present ? origin.data : result.data;
+  RmaOp a = rmaOpOf(env, k, origin, result);
   if (!result.present) {
-    checkWin(env, MPI_Accumulate(from, count, type, target, offset, count, type, op, w.win), "MPI_Accumulate");
-  } else if (count == 1 && k != 10 && k != 11) {
-    checkWin(env, MPI_Fetch_and_op(from, result.data, type, target, offset, op, w.win), "MPI_Fetch_and_op");
+    check(env, MPI_Accumulate(a.from, a.count, a.type, target, offset, a.count, a.type, a.op, w.win), "MPI_Accumulate");
+  } else if (a.count == 1 && k != 10 && k != 11) {
+    check(env, MPI_Fetch_and_op(a.from, result.data, a.type, target, offset, a.op, w.win), "MPI_Fetch_and_op");
   } else {
-    checkWin(env, MPI_Get_accumulate(from, count, type, result.data, count, type, target, offset, count, type, op, w.win),
-             "MPI_Get_accumulate");
+    check(env, MPI_Get_accumulate(a.from, a.count, a.type, result.data, a.count, a.type, target, offset, a.count, a.type, a.op, w.win),
+          "MPI_Get_accumulate");
   }
   return env.Undefined();
 }
@@ -192,20 +163,16 @@ Napi::Value WinRequest(const Napi::CallbackInfo& info) {
   keep(*r, info, 3);
   if (kind == 0 || kind == 1) {
     int n = byteCount(env, origin.bytes);
-    if (kind == 0) checkWin(env, MPI_Rput(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rput");
-    else checkWin(env, MPI_Rget(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rget");
+    if (kind == 0) check(env, MPI_Rput(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rput");
+    else check(env, MPI_Rget(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rget");
   } else {
-    int k = intArg(info, 6);
-    RmaOp a = rmaOpOf(env, k, origin.present ? origin : result);
-    MPI_Op op = a.op;
-    MPI_Datatype type = a.type;
-    int count = a.count;
-    void* from = origin.present ? origin.data : result.data;
+    RmaOp a = rmaOpOf(env, intArg(info, 6), origin, result);
     if (!result.present) {
-      checkWin(env, MPI_Raccumulate(from, count, type, target, offset, count, type, op, w.win, &r->req), "MPI_Raccumulate");
+      check(env, MPI_Raccumulate(a.from, a.count, a.type, target, offset, a.count, a.type, a.op, w.win, &r->req), "MPI_Raccumulate");
     } else {
-      checkWin(env, MPI_Rget_accumulate(from, count, type, result.data, count, type, target, offset, count, type, op, w.win, &r->req),
-               "MPI_Rget_accumulate");
+      check(env, MPI_Rget_accumulate(a.from, a.count, a.type, result.data, a.count, a.type, target, offset, a.count, a.type, a.op,
+                                     w.win, &r->req),
+            "MPI_Rget_accumulate");
     }
   }
   return Napi::Number::New(env, addRequest(std::move(r)));
@@ -215,14 +182,8 @@ Napi::Value WinRequest(const Napi::CallbackInfo& info) {
 Napi::Value WinCompareAndSwap(const Napi::CallbackInfo& info) {
   WinEntry& w = winArg(info, 0);
   View origin = viewArg(info, 1), compare = viewArg(info, 2), result = viewArg(info, 3);
-  checkWin(info.Env(), MPI_Compare_and_swap(origin.data, compare.data, result.data, datatypeOf(origin.type), intArg(info, 4),
-                                            offsetArg(info, 5), w.win), "MPI_Compare_and_swap");
-  return info.Env().Undefined();
-}
-
-Napi::Value WinFence(const Napi::CallbackInfo& info) {
-  WinEntry& w = winArg(info, 0);
-  checkWin(info.Env(), MPI_Win_fence(assertArg(info, 1), w.win), "MPI_Win_fence");
+  check(info.Env(), MPI_Compare_and_swap(origin.data, compare.data, result.data, datatypeOf(origin.type), intArg(info, 4),
+                                         offsetArg(info, 5), w.win), "MPI_Compare_and_swap");
   return info.Env().Undefined();
 }
 
@@ -230,35 +191,33 @@ Napi::Value WinFence(const Napi::CallbackInfo& info) {
 Napi::Value WinLock(const Napi::CallbackInfo& info) {
   WinEntry& w = winArg(info, 0);
   int type = info[1].As<Napi::Boolean>().Value() ? MPI_LOCK_EXCLUSIVE : MPI_LOCK_SHARED;
-  checkWin(info.Env(), MPI_Win_lock(type, intArg(info, 2), assertArg(info, 3), w.win), "MPI_Win_lock");
+  check(info.Env(), MPI_Win_lock(type, intArg(info, 2), assertArg(info, 3), w.win), "MPI_Win_lock");
   return info.Env().Undefined();
 }
 
-Napi::Value WinUnlock(const Napi::CallbackInfo& info) {
+// The synchronization calls of one window and at most one int: an assertion (translated) or a rank.
+enum WinIntArg { NO_INT, ASSERTION, RANK };
+template <WinIntArg Kind, const char* Name, typename F>
+Napi::Value winSync(const Napi::CallbackInfo& info, F f) {
   WinEntry& w = winArg(info, 0);
-  checkWin(info.Env(), MPI_Win_unlock(intArg(info, 1), w.win), "MPI_Win_unlock");
+  int rc;
+  if constexpr (Kind == NO_INT) rc = f(w.win);
+  else rc = f(Kind == ASSERTION ? assertArg(info, 1) : intArg(info, 1), w.win);
+  check(info.Env(), rc, Name);
   return info.Env().Undefined();
 }
-
-Napi::Value WinLockAll(const Napi::CallbackInfo& info) {
-  WinEntry& w = winArg(info, 0);
-  checkWin(info.Env(), MPI_Win_lock_all(assertArg(info, 1), w.win), "MPI_Win_lock_all");
-  return info.Env().Undefined();
-}
-
-// The calls that take only the window and maybe a rank.
-template <int (*F)(MPI_Win)>
-Napi::Value WinCall(const Napi::CallbackInfo& info) {
-  WinEntry& w = winArg(info, 0);
-  checkWin(info.Env(), F(w.win), "MPI_Win_(un)lock_all/flush_all/sync");
-  return info.Env().Undefined();
-}
-template <int (*F)(int, MPI_Win)>
-Napi::Value WinRankCall(const Napi::CallbackInfo& info) {
-  WinEntry& w = winArg(info, 0);
-  checkWin(info.Env(), F(intArg(info, 1), w.win), "MPI_Win_flush/flush_local");
-  return info.Env().Undefined();
-}
+constexpr char kFence[] = "MPI_Win_fence", kUnlock[] = "MPI_Win_unlock", kLockAll[] = "MPI_Win_lock_all",
+               kUnlockAll[] = "MPI_Win_unlock_all", kFlush[] = "MPI_Win_flush", kFlushAll[] = "MPI_Win_flush_all",
+               kFlushLocal[] = "MPI_Win_flush_local", kFlushLocalAll[] = "MPI_Win_flush_local_all", kSync[] = "MPI_Win_sync";
+Napi::Value WinFence(const Napi::CallbackInfo& i) { return winSync<ASSERTION, kFence>(i, MPI_Win_fence); }
+Napi::Value WinUnlock(const Napi::CallbackInfo& i) { return winSync<RANK, kUnlock>(i, MPI_Win_unlock); }
+Napi::Value WinLockAll(const Napi::CallbackInfo& i) { return winSync<ASSERTION, kLockAll>(i, MPI_Win_lock_all); }
+Napi::Value WinUnlockAll(const Napi::CallbackInfo& i) { return winSync<NO_INT, kUnlockAll>(i, MPI_Win_unlock_all); }
+Napi::Value WinFlush(const Napi::CallbackInfo& i) { return winSync<RANK, kFlush>(i, MPI_Win_flush); }
+Napi::Value WinFlushAll(const Napi::CallbackInfo& i) { return winSync<NO_INT, kFlushAll>(i, MPI_Win_flush_all); }
+Napi::Value WinFlushLocal(const Napi::CallbackInfo& i) { return winSync<RANK, kFlushLocal>(i, MPI_Win_flush_local); }
+Napi::Value WinFlushLocalAll(const Napi::CallbackInfo& i) { return winSync<NO_INT, kFlushLocalAll>(i, MPI_Win_flush_local_all); }
+Napi::Value WinSync(const Napi::CallbackInfo& i) { return winSync<NO_INT, kSync>(i, MPI_Win_sync); }
 
 Napi::Value WinFree(const Napi::CallbackInfo& info) {
   int id = intArg(info, 0);
@@ -267,7 +226,7 @@ Napi::Value WinFree(const Napi::CallbackInfo& info) {
     Napi::ArrayBuffer ab = ref.Value().As<Napi::ArrayBuffer>();
     if (!ab.IsDetached()) ab.Detach();
   }
-  checkWin(info.Env(), MPI_Win_free(&w.win), "MPI_Win_free");
+  check(info.Env(), MPI_Win_free(&w.win), "MPI_Win_free");
   g_wins.remove(id);
   return info.Env().Undefined();
 }
@@ -279,8 +238,8 @@ void registerWin(Napi::Env env, Napi::Object exports) {
   fn("winAllocate", WinAllocate);
   fn("winCreate", WinCreate);
   fn("winSharedQuery", WinSharedQuery);
-  fn("winPut", WinPut);
-  fn("winGet", WinGet);
+  fn("winPut", winTransfer<true>);
+  fn("winGet", winTransfer<false>);
   fn("winAccumulate", WinAccumulate);
   fn("winCompareAndSwap", WinCompareAndSwap);
   fn("winRequest", WinRequest);
@@ -288,11 +247,11 @@ void registerWin(Napi::Env env, Napi::Object exports) {
   fn("winLock", WinLock);
   fn("winUnlock", WinUnlock);
   fn("winLockAll", WinLockAll);
-  fn("winUnlockAll", WinCall<MPI_Win_unlock_all>);
-  fn("winFlush", WinRankCall<MPI_Win_flush>);
-  fn("winFlushAll", WinCall<MPI_Win_flush_all>);
-  fn("winFlushLocal", WinRankCall<MPI_Win_flush_local>);
-  fn("winFlushLocalAll", WinCall<MPI_Win_flush_local_all>);
-  fn("winSync", WinCall<MPI_Win_sync>);
+  fn("winUnlockAll", WinUnlockAll);
+  fn("winFlush", WinFlush);
+  fn("winFlushAll", WinFlushAll);
+  fn("winFlushLocal", WinFlushLocal);
+  fn("winFlushLocalAll", WinFlushLocalAll);
+  fn("winSync", WinSync);
   fn("winFree", WinFree);
 }
