@@ -27,7 +27,6 @@ import { MPI } from "mpi4ts";
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
-const size = comm.Get_size();
 const HEAD = 0;
 
 const nTasks = Number(process.argv[2] ?? 24);
