@@ -206,6 +206,9 @@ Napi::Value winSync(const Napi::CallbackInfo& info, F f) {
   check(info.Env(), rc, Name);
   return info.Env().Undefined();
 }
+constexpr char kComplete[] = "MPI_Win_complete", kWait[] = "MPI_Win_wait";
+Napi::Value WinComplete(const Napi::CallbackInfo& i) { return winSync<NO_INT, kComplete>(i, MPI_Win_complete); }
+Napi::Value WinWait(const Napi::CallbackInfo& i) { return winSync<NO_INT, kWait>(i, MPI_Win_wait); }
 constexpr char kFence[] = "MPI_Win_fence", kUnlock[] = "MPI_Win_unlock", kLockAll[] = "MPI_Win_lock_all",
                kUnlockAll[] = "MPI_Win_unlock_all", kFlush[] = "MPI_Win_flush", kFlushAll[] = "MPI_Win_flush_all",
                kFlushLocal[] = "MPI_Win_flush_local", kFlushLocalAll[] = "MPI_Win_flush_local_all", kSync[] = "MPI_Win_sync";
@@ -218,6 +221,30 @@ Napi::Value WinFlushAll(const Napi::CallbackInfo& i) { return winSync<NO_INT, kF
 Napi::Value WinFlushLocal(const Napi::CallbackInfo& i) { return winSync<RANK, kFlushLocal>(i, MPI_Win_flush_local); }
 Napi::Value WinFlushLocalAll(const Napi::CallbackInfo& i) { return winSync<NO_INT, kFlushLocalAll>(i, MPI_Win_flush_local_all); }
 Napi::Value WinSync(const Napi::CallbackInfo& i) { return winSync<NO_INT, kSync>(i, MPI_Win_sync); }
+
+// winPost / winStart(id, Int32Array of ranks in the window's group, assert): the group made from those ranks.
+template <bool IsPost>
+Napi::Value winGroupCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  WinEntry& w = winArg(info, 0);
+  View ranks = viewArg(info, 1);
+  MPI_Group all, sub;
+  check(env, MPI_Win_get_group(w.win, &all), "MPI_Win_get_group");
+  int rc = MPI_Group_incl(all, static_cast<int>(ranks.length), static_cast<int*>(ranks.data), &sub);
+  MPI_Group_free(&all);
+  check(env, rc, "MPI_Group_incl");
+  rc = IsPost ? MPI_Win_post(sub, assertArg(info, 2), w.win) : MPI_Win_start(sub, assertArg(info, 2), w.win);
+  MPI_Group_free(&sub);
+  check(env, rc, IsPost ? "MPI_Win_post" : "MPI_Win_start");
+  return env.Undefined();
+}
+
+Napi::Value WinTest(const Napi::CallbackInfo& info) {
+  WinEntry& w = winArg(info, 0);
+  int flag = 0;
+  check(info.Env(), MPI_Win_test(w.win, &flag), "MPI_Win_test");
+  return Napi::Boolean::New(info.Env(), flag != 0);
+}
 
 Napi::Value WinFree(const Napi::CallbackInfo& info) {
   int id = intArg(info, 0);
@@ -244,6 +271,11 @@ void registerWin(Napi::Env env, Napi::Object exports) {
   fn("winCompareAndSwap", WinCompareAndSwap);
   fn("winRequest", WinRequest);
   fn("winFence", WinFence);
+  fn("winPost", winGroupCall<true>);
+  fn("winStart", winGroupCall<false>);
+  fn("winComplete", WinComplete);
+  fn("winWait", WinWait);
+  fn("winTest", WinTest);
   fn("winLock", WinLock);
   fn("winUnlock", WinUnlock);
   fn("winLockAll", WinLockAll);

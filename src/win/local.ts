@@ -18,8 +18,13 @@ import { type EngineWindow, type RmaEngine, type RmaOpName, type RmaRequestKind,
 
 /** Segments start on this boundary, so every typed-array kind can view them. */
 const ALIGN = 8;
-/** Per member: its lock word (0 free, n > 0 shared holders, -1 exclusive) and its accumulate mutex word. */
+/**
+ * Per member: its lock word (0 free, n > 0 shared holders, -1 exclusive) and its accumulate mutex word; then
+ * PSCW's counters, per (target, origin) pair: posts the target has made to the origin, completions the origin
+ * has made to the target. Each side counts what it has consumed of them, so epochs follow one another freely.
+ */
 const WORDS_PER_RANK = 2;
+const PSCW_MATRICES = 2;
 const LOCK = 0, MUTEX = 1, EXCLUSIVE = -1;
 /** How long one wait for a lock word lasts before the rank checks its own messages again. */
 const LOCK_WAIT_MS = 20;
@@ -40,7 +45,8 @@ export class LocalRma implements RmaEngine {
   #window(comm: LocalComm, layout: WindowLayout, own: Uint8Array | null, barrier: () => void): EngineWindow {
     const channel = comm.internal;
     const key = this.engine.agreeOnBase(channel);
-    const control = align(WORDS_PER_RANK * 4 * comm.size);
+    const words = WORDS_PER_RANK * comm.size + PSCW_MATRICES * comm.size * comm.size;
+    const control = align(words * 4);
     const offsets: number[] = [];
     let end = control;
     for (const bytes of layout.sizes) {
@@ -50,7 +56,7 @@ export class LocalRma implements RmaEngine {
     const sab = this.engine.sharedMemory(channel, key, end);
     const segments = layout.sizes.map((bytes, r) => new Uint8Array(sab, offsets[r]!, bytes));
     if (own) segments[comm.rank]!.set(own);
-    return new LocalWindow(this.engine, comm.rank, new Int32Array(sab, 0, WORDS_PER_RANK * comm.size), segments, own, barrier);
+    return new LocalWindow(this.engine, comm.rank, new Int32Array(sab, 0, words), segments, own, barrier);
   }
 }
 
@@ -62,6 +68,11 @@ class LocalWindow implements EngineWindow {
   readonly #public: Uint8Array;
   /** Targets this rank holds a lock on, and how (so unlock releases the right way). */
   readonly #held = new Map<number, boolean>();
+  /** PSCW: posts and completions consumed so far, per peer; the current epochs' groups. */
+  readonly #postsSeen: number[];
+  readonly #completesSeen: number[];
+  #targets: readonly number[] = [];
+  #origins: readonly number[] = [];
 
   constructor(
     private readonly engine: LocalEngine,
@@ -75,6 +86,8 @@ class LocalWindow implements EngineWindow {
     this.memory = own ?? this.#public;
     this.unified = own === null;
     this.#synced = own ? own.slice() : null;
+    this.#postsSeen = segments.map(() => 0);
+    this.#completesSeen = segments.map(() => 0);
   }
 
   segment(rank: number): Uint8Array { return this.segments[rank]!; }
@@ -124,6 +137,59 @@ class LocalWindow implements EngineWindow {
     this.#reconcile(true);
     this.barrier();
     this.#reconcile(false);
+  }
+
+  post(origins: readonly number[]): void {
+    this.#reconcile(true);
+    this.#origins = origins;
+    for (const o of origins) this.#bump(this.#posts(this.rank, o));
+  }
+
+  start(targets: readonly number[]): void {
+    this.#targets = targets;
+    for (const t of targets) this.#await(this.#posts(t, this.rank), ++this.#postsSeen[t]!);
+  }
+
+  complete(): void {
+    for (const t of this.#targets) this.#bump(this.#completes(t, this.rank));
+    this.#targets = [];
+  }
+
+  wait(): void {
+    for (const o of this.#origins) this.#await(this.#completes(this.rank, o), ++this.#completesSeen[o]!);
+    this.#endExposure();
+  }
+
+  test(): boolean {
+    const done = this.#origins.every((o) => Atomics.load(this.words, this.#completes(this.rank, o)) > this.#completesSeen[o]!);
+    if (!done) return false;
+    for (const o of this.#origins) this.#completesSeen[o]!++;
+    this.#endExposure();
+    return true;
+  }
+
+  #endExposure(): void {
+    this.#origins = [];
+    this.#reconcile(false);
+  }
+
+  #posts(target: number, origin: number): number {
+    return WORDS_PER_RANK * this.segments.length + target * this.segments.length + origin;
+  }
+  #completes(target: number, origin: number): number {
+    const n = this.segments.length;
+    return WORDS_PER_RANK * n + n * n + target * n + origin;
+  }
+  #bump(i: number): void {
+    Atomics.add(this.words, i, 1);
+    Atomics.notify(this.words, i);
+  }
+  /** Sleeps on word `i` until it reaches `count`, keeping this rank's own messages moving meanwhile. */
+  #await(i: number, count: number): void {
+    for (let seen = Atomics.load(this.words, i); seen < count; seen = Atomics.load(this.words, i)) {
+      Atomics.wait(this.words, i, seen, LOCK_WAIT_MS);
+      this.engine.progress();
+    }
   }
 
   lock(target: number, exclusive: boolean): void {

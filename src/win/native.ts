@@ -39,6 +39,11 @@ interface WinAddon {
   winRequest(win: number, kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: number): number;
   winCompareAndSwap(win: number, origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void;
   winFence(win: number, assert: number): void;
+  winPost(win: number, ranks: Int32Array, assert: number): void;
+  winStart(win: number, ranks: Int32Array, assert: number): void;
+  winComplete(win: number): void;
+  winWait(win: number): void;
+  winTest(win: number): boolean;
   winLock(win: number, exclusive: boolean, target: number, assert: number): void;
   winUnlock(win: number, target: number): void;
   winLockAll(win: number, assert: number): void;
@@ -91,6 +96,11 @@ class NativeWindow implements EngineWindow {
     native(() => this.addon.winCompareAndSwap(this.id, origin, compare, result, target, offset));
   }
   fence(assert: number): void { native(() => this.addon.winFence(this.id, assert)); }
+  post(origins: readonly number[], assert: number): void { native(() => this.addon.winPost(this.id, Int32Array.from(origins), assert)); }
+  start(targets: readonly number[], assert: number): void { native(() => this.addon.winStart(this.id, Int32Array.from(targets), assert)); }
+  complete(): void { native(() => this.addon.winComplete(this.id)); }
+  wait(): void { native(() => this.addon.winWait(this.id)); }
+  test(): boolean { return native(() => this.addon.winTest(this.id)); }
   lock(target: number, exclusive: boolean, assert: number): void { native(() => this.addon.winLock(this.id, exclusive, target, assert)); }
   unlock(target: number): void { native(() => this.addon.winUnlock(this.id, target)); }
   lockAll(assert: number): void { native(() => this.addon.winLockAll(this.id, assert)); }

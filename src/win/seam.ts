@@ -39,6 +39,13 @@ export interface EngineWindow {
   request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): EngineRequest | null;
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void;
   fence(assert: number): void;
+  /** PSCW (MPI-4.0 §12.5.2), ranks of the window's communicator: expose to `origins` / access `targets`. */
+  post(origins: readonly number[], assert: number): void;
+  start(targets: readonly number[], assert: number): void;
+  complete(): void;
+  wait(): void;
+  /** Wait without blocking: true (and the exposure epoch ended) once every origin has completed. */
+  test(): boolean;
   lock(target: number, exclusive: boolean, assert: number): void;
   unlock(target: number): void;
   lockAll(assert: number): void;

@@ -59,6 +59,9 @@ export class Win {
   #fenceEpoch = false;
   readonly #locks = new Map<number, boolean>();
   #lockAll = false;
+  /** PSCW: the targets of this rank's access epoch (Start..Complete), and whether it exposes (Post..Wait). */
+  #started: ReadonlySet<number> | null = null;
+  #posted = false;
 
   private constructor(comm: Comm, layout: WindowLayout, flavor: Flavor, engine: EngineWindow) {
     this.#comm = comm;
@@ -155,6 +158,7 @@ export class Win {
   Free(): void {
     const w = this.#win("Win.Free");
     if (this.#locks.size > 0 || this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Free", "a passive-target epoch is still open (Unlock first)");
+    if (this.#started || this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Free", "a Start or Post epoch is still open (Complete or Wait first)");
     w.free();
     this.#engine = null;
     this.#fenceEpoch = false;
@@ -254,8 +258,70 @@ export class Win {
     const w = this.#win("Win.Fence");
     this.#assertion("Win.Fence", assertion);
     if (this.#locks.size > 0 || this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Fence", "a passive-target epoch is open (Unlock first)");
+    if (this.#started || this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Fence", "a Start or Post epoch is open (Complete or Wait first)");
     w.fence(assertion);
     this.#fenceEpoch = (assertion & MODE_NOSUCCEED) === 0;
+  }
+
+  // ---- general active target: post, start, complete, wait (PSCW) ----
+
+  /** Opens an exposure epoch to the ranks of `group` (they access this rank's segment between their Start and Complete). */
+  Post(group: Group, assertion = 0): void {
+    const call = "Win.Post";
+    const w = this.#win(call);
+    this.#assertion(call, assertion);
+    const ranks = this.#ranksOf(call, group);
+    if (this.#posted) this.#fail("ERR_RMA_SYNC", call, "an exposure epoch is already open (Wait or Test ends it)");
+    w.post(ranks, assertion);
+    this.#posted = true;
+  }
+
+  /** Opens an access epoch to the ranks of `group`, once each has posted to this rank. */
+  Start(group: Group, assertion = 0): void {
+    const call = "Win.Start";
+    const w = this.#win(call);
+    this.#assertion(call, assertion);
+    const ranks = this.#ranksOf(call, group);
+    if (this.#started) this.#fail("ERR_RMA_SYNC", call, "an access epoch is already open (Complete ends it)");
+    if (this.#fenceEpoch || this.#locks.size > 0 || this.#lockAll) this.#fail("ERR_RMA_SYNC", call, "a fence or passive-target epoch is open");
+    w.start(ranks, assertion);
+    this.#started = new Set(ranks);
+  }
+
+  /** Ends the access epoch of Start: its operations are complete at the origin, and the targets may end theirs. */
+  Complete(): void {
+    const w = this.#win("Win.Complete");
+    if (!this.#started) this.#fail("ERR_RMA_SYNC", "Win.Complete", "no access epoch of Start is open");
+    w.complete();
+    this.#started = null;
+  }
+
+  /** Ends the exposure epoch of Post, once every origin in its group has called Complete. */
+  Wait(): void {
+    const w = this.#win("Win.Wait");
+    if (!this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Wait", "no exposure epoch of Post is open");
+    w.wait();
+    this.#posted = false;
+  }
+
+  /** Wait without blocking: true once the exposure epoch has ended. */
+  Test(): boolean {
+    const w = this.#win("Win.Test");
+    if (!this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Test", "no exposure epoch of Post is open");
+    if (!w.test()) return false;
+    this.#posted = false;
+    return true;
+  }
+
+  /** The window-communicator ranks of `group`'s members (ERR_GROUP for a process outside the window). */
+  #ranksOf(call: string, group: Group): number[] {
+    const worldRanks = this.#comm.engineComm(call).worldRanks;
+    if (!(group instanceof Group) || group.isNull) this.#fail("ERR_GROUP", call, `group must be a Group, got ${describe(group)}`);
+    return group.worldRanks.map((w) => {
+      const r = worldRanks.indexOf(w);
+      if (r < 0) this.#fail("ERR_GROUP", call, `process ${w} of the job is not in the window's group`);
+      return r;
+    });
   }
 
   /** Opens a passive-target epoch on `rank` (LOCK_EXCLUSIVE or LOCK_SHARED). */
@@ -267,6 +333,7 @@ export class Win {
     this.#rank(call, rank, false);
     if (this.#locks.has(rank) || this.#lockAll) this.#fail("ERR_RMA_SYNC", call, `rank ${rank} is already locked by this rank`);
     if (this.#fenceEpoch) this.#fail("ERR_RMA_SYNC", call, "a fence epoch is open (Fence(MODE_NOSUCCEED) ends it)");
+    if (this.#started) this.#fail("ERR_RMA_SYNC", call, "an access epoch of Start is open (Complete first)");
     w.lock(rank, lockType === LOCK_EXCLUSIVE, assertion);
     this.#locks.set(rank, lockType === LOCK_EXCLUSIVE);
   }
@@ -350,8 +417,8 @@ export class Win {
     if (rank === PROC_NULL) return -1;
     const passive = this.#lockAll || this.#locks.has(rank);
     if (passiveOnly && !passive) this.#fail("ERR_RMA_SYNC", call, `request-based operations need a passive-target epoch on rank ${rank} (Lock or Lock_all first)`);
-    if (!this.#fenceEpoch && !passive) {
-      this.#fail("ERR_RMA_SYNC", call, `no access epoch is open to rank ${rank} (Fence, Lock or Lock_all first)`);
+    if (!this.#fenceEpoch && !passive && !this.#started?.has(rank)) {
+      this.#fail("ERR_RMA_SYNC", call, `no access epoch is open to rank ${rank} (Fence, Start, Lock or Lock_all first)`);
     }
     const at = disp * this.#layout.dispUnits[rank]!, end = at + origin.byteLength, size = this.#layout.sizes[rank]!;
     if (end > size) this.#fail("ERR_RMA_RANGE", call, `bytes ${at}..${end} are outside rank ${rank}'s ${size}-byte window`);

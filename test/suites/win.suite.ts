@@ -324,3 +324,33 @@ const right = (rank + 1) % size, left = (rank - 1 + size) % size;
   world.Barrier();
   win.Free();
 }
+
+// ---- PSCW: Post/Start/Complete/Wait (and Test) around a ring, twice in a row ----
+{
+  const win = MPI.Win.Allocate(4 * 4, 4, null, world);
+  const mem = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 4);
+  const g = world.Get_group();
+  const fromLeft = g.Incl([left]), toRight = g.Incl([right]);
+  for (let round = 0; round < 2; round++) {
+    win.Post(fromLeft);
+    win.Start(toRight);
+    win.Put(Int32Array.of(rank * 10 + round), right, round);
+    if (size > 2) expectError("ERR_RMA_SYNC", () => win.Put(Int32Array.of(1), (rank + 2) % size, 0), /no access epoch/);
+    expectError("ERR_RMA_SYNC", () => win.Start(toRight), /already open/);
+    win.Complete();
+    if (round === 0) win.Wait();
+    else while (!win.Test()) { /* the left neighbour has not completed yet */ }
+    assert.equal(mem[round], left * 10 + round);
+  }
+  expectError("ERR_RMA_SYNC", () => win.Complete(), /Start/);
+  expectError("ERR_RMA_SYNC", () => win.Wait(), /Post/);
+  expectError("ERR_RMA_SYNC", () => win.Test(), /Post/);
+  win.Post(fromLeft);
+  expectError("ERR_RMA_SYNC", () => win.Post(fromLeft), /already open/);
+  expectError("ERR_RMA_SYNC", () => win.Fence(), /Start or Post/);
+  win.Start(toRight);
+  win.Complete();
+  win.Wait();
+  world.Barrier();
+  win.Free();
+}
