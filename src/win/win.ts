@@ -10,6 +10,7 @@ import { describe, isTypedArray } from "../datatype.js";
 import type { BuiltinOpName, TypedArray } from "../engine/engine.js";
 import { currentEngine } from "../engine/select.js";
 import { MPIError, type ErrorClass } from "../errors.js";
+import { Datatype } from "../datatype/type.js";
 import { Group } from "../group.js";
 import type { Info } from "../info.js";
 import { NO_OP, SUM, type Op } from "../op.js";
@@ -166,32 +167,37 @@ export class Win {
 
   // ---- communication ----
 
-  /** Copies `origin` into `targetRank`'s segment at displacement `targetDisp` (in the target's units). */
-  Put(origin: TypedArray, targetRank: number, targetDisp = 0): void {
-    const at = this.#access("Win.Put", origin, targetRank, targetDisp);
-    if (at >= 0) this.#engine!.put(bytesOf(origin), targetRank, at);
+  /**
+   * Copies `origin` into `targetRank`'s segment: at displacement `target` (in the target's units), or laid out
+   * there by a datatype, `[disp, count, datatype]` (count items of it from disp, holding origin's bytes in order).
+   */
+  Put(origin: TypedArray, targetRank: number, target: Target = 0): void {
+    const bytes = bytesOf(origin);
+    for (const b of this.#blocks("Win.Put", origin, targetRank, target)) this.#engine!.put(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
   }
 
   /** Copies from `targetRank`'s segment into `origin` (complete once the epoch ends or a flush returns). */
-  Get(origin: TypedArray, targetRank: number, targetDisp = 0): void {
-    const at = this.#access("Win.Get", origin, targetRank, targetDisp);
-    if (at >= 0) this.#engine!.get(bytesOf(origin), targetRank, at);
+  Get(origin: TypedArray, targetRank: number, target: Target = 0): void {
+    const bytes = bytesOf(origin);
+    for (const b of this.#blocks("Win.Get", origin, targetRank, target)) this.#engine!.get(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
   }
 
   /** target = target op origin, element-wise and atomic per element (REPLACE: an atomic Put). */
-  Accumulate(origin: TypedArray, targetRank: number, targetDisp = 0, op: Op = SUM): void {
+  Accumulate(origin: TypedArray, targetRank: number, target: Target = 0, op: Op = SUM): void {
     const name = this.#op("Win.Accumulate", op, origin, false);
-    const at = this.#access("Win.Accumulate", origin, targetRank, targetDisp);
-    if (at >= 0) this.#engine!.accumulate(origin, null, targetRank, at, name);
+    for (const b of this.#blocks("Win.Accumulate", origin, targetRank, target)) {
+      this.#engine!.accumulate(elements(origin, b), null, targetRank, b.at, name);
+    }
   }
 
   /** Like Accumulate, and `result` receives the target's values from before (NO_OP: an atomic Get). */
-  Get_accumulate(origin: TypedArray | null, result: TypedArray, targetRank: number, targetDisp = 0, op: Op = SUM): void {
+  Get_accumulate(origin: TypedArray | null, result: TypedArray, targetRank: number, target: Target = 0, op: Op = SUM): void {
     const call = "Win.Get_accumulate";
     const name = this.#op(call, op, result, true);
     this.#sameShape(call, origin, result, name);
-    const at = this.#access(call, result, targetRank, targetDisp);
-    if (at >= 0) this.#engine!.accumulate(name === "NO_OP" ? null : origin, result, targetRank, at, name);
+    for (const b of this.#blocks(call, result, targetRank, target)) {
+      this.#engine!.accumulate(name === "NO_OP" ? null : elements(origin!, b), elements(result, b), targetRank, b.at, name);
+    }
   }
 
   /** One element: result[0] = target; target = target op origin[0] (MPI_Fetch_and_op). */
@@ -428,6 +434,52 @@ export class Win {
     return at;
   }
 
+  /**
+   * Validates an operation with a target of a displacement or `[disp, count, datatype]`: the contiguous pieces
+   * of `origin` (byte ranges) and where each goes at the target; none for PROC_NULL. All are checked before
+   * any moves, so a bad piece leaves the window untouched.
+   */
+  #blocks(call: string, origin: TypedArray, rank: number, target: Target): Block[] {
+    if (typeof target === "number") {
+      const at = this.#access(call, origin, rank, target);
+      return at < 0 ? [] : [{ from: 0, at, length: origin.byteLength }];
+    }
+    if (!Array.isArray(target) || target.length < 1 || target.length > 3) {
+      this.#fail("ERR_ARG", call, `target must be a displacement or [disp, count, datatype], got ${describe(target)}`);
+    }
+    const [disp, count, type] = target;
+    if (type === undefined) {
+      if (count !== undefined && count !== origin.length) this.#fail("ERR_COUNT", call, `target count ${describe(count)} differs from the origin's ${origin.length} elements`);
+      return this.#blocks(call, origin, rank, disp);
+    }
+    if (!(type instanceof Datatype)) this.#fail("ERR_TYPE", call, `the target datatype must be a Datatype, got ${describe(type)}`);
+    const layout = type.usable(call);
+    const items = count ?? (layout.size > 0 ? origin.byteLength / layout.size : 0);
+    if (!isCount(items) || items * layout.size !== origin.byteLength) {
+      this.#fail("ERR_COUNT", call, `${describe(count ?? items)} items of ${type.name} (${layout.size} bytes each) do not hold the origin's ${origin.byteLength} bytes`);
+    }
+    const atomic = !MOVES_BYTES.has(call);
+    if (atomic && type.element !== origin.constructor) {
+      this.#fail("ERR_TYPE", call, `the target datatype's elements (${type.element?.name ?? "mixed"}) differ from the origin's ${origin.constructor.name}`);
+    }
+    const base = this.#access(call, origin.subarray(0, 0), rank, disp);
+    if (base < 0) return [];
+    const size = this.#layout.sizes[rank]!, extent = type.extent;
+    const blocks: Block[] = [];
+    let from = 0;
+    for (let i = 0; i < items; i++) {
+      for (const run of layout.plan) {
+        for (let j = 0; j < run.repeat; j++) {
+          const at = base + i * extent + run.offset + j * run.stride;
+          if (at < 0 || at + run.length > size) this.#fail("ERR_RMA_RANGE", call, `bytes ${at}..${at + run.length} are outside rank ${rank}'s ${size}-byte window`);
+          blocks.push({ from, at, length: run.length });
+          from += run.length;
+        }
+      }
+    }
+    return blocks;
+  }
+
   #op(call: string, op: Op, like: TypedArray, fetching: boolean): RmaOpName {
     this.#win(call);
     if (op === NO_OP) {
@@ -460,6 +512,17 @@ export class Win {
       this.#fail("ERR_TYPE", call, `origin (${origin.length} × ${origin.constructor.name}) and result (${result.length} × ${result.constructor.name}) must match`);
     }
   }
+}
+
+/** Where an operation's target is: a displacement, or `[disp, count, datatype]` (count and datatype optional). */
+export type Target = number | readonly [disp: number, count?: number, datatype?: Datatype];
+
+/** One contiguous piece of an operation: `length` bytes from byte `from` of the origin to byte `at` of the target. */
+interface Block { readonly from: number; readonly at: number; readonly length: number }
+
+/** The origin's elements of one block (blocks of accumulates hold whole elements: their datatype's). */
+function elements(a: TypedArray, b: Block): TypedArray {
+  return a.subarray(b.from / a.BYTES_PER_ELEMENT, (b.from + b.length) / a.BYTES_PER_ELEMENT);
 }
 
 function bytesOf(a: TypedArray): Uint8Array { return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); }

@@ -354,3 +354,27 @@ const right = (rank + 1) % size, left = (rank - 1 + size) % size;
   world.Barrier();
   win.Free();
 }
+
+// ---- target datatypes: [disp, count, datatype] lays the origin's elements out at the target ----
+{
+  const win = MPI.Win.Allocate(4 * 16, 4, null, world);
+  const mem = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 16);
+  const everyOther = MPI.INT32_T.Create_vector(3, 1, 2).Commit();
+  win.Fence();
+  win.Put(Int32Array.of(rank + 1, rank + 2, rank + 3), right, [1, 1, everyOther]);
+  // Two items (the vector's extent is 5 elements): elements 6, 8, 10 and 11, 13, 15.
+  win.Accumulate(Int32Array.of(1, 1, 1, 1, 1, 1), 0, [6, 2, everyOther], MPI.SUM);
+  win.Fence();
+  assert.deepEqual([...mem.subarray(0, 6)], [0, left + 1, 0, left + 2, 0, left + 3]);
+  if (rank === 0) assert.deepEqual([...mem.subarray(6, 16)], [size, 0, size, 0, size, size, 0, size, 0, size]);
+  const back = new Int32Array(3);
+  win.Get(back, rank, [1, 1, everyOther]);
+  win.Fence();
+  assert.deepEqual([...back], [left + 1, left + 2, left + 3]);
+  expectError("ERR_RMA_RANGE", () => win.Put(new Int32Array(3), right, [12, 1, everyOther]), /outside/);
+  expectError("ERR_COUNT", () => win.Put(new Int32Array(4), right, [0, 1, everyOther]), /do not hold/);
+  expectError("ERR_TYPE", () => win.Accumulate(new Float32Array(3), right, [0, 1, everyOther]), /differ/);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  win.Free();
+  everyOther.Free();
+}
