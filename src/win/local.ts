@@ -193,35 +193,64 @@ class LocalWindow implements EngineWindow {
   }
 
   lock(target: number, exclusive: boolean): void {
-    const i = target * WORDS_PER_RANK + LOCK;
-    for (;;) {
-      const seen = Atomics.load(this.words, i);
-      const free = exclusive ? seen === 0 : seen >= 0;
-      if (free && Atomics.compareExchange(this.words, i, seen, exclusive ? EXCLUSIVE : seen + 1) === seen) break;
-      if (!free) {
-        Atomics.wait(this.words, i, seen, LOCK_WAIT_MS);
-        this.engine.progress();
-      }
-    }
+    while (!this.#tryLock(target, exclusive)) this.#awaitLockChange(target);
     this.#held.set(target, exclusive);
     if (target === this.rank) this.sync();
   }
 
   unlock(target: number): void {
     if (target === this.rank) this.sync();
-    const i = target * WORDS_PER_RANK + LOCK;
+    this.#release(target);
+  }
+
+  /**
+   * A shared lock on every rank, taken all or nothing: on meeting an exclusive holder it lets go of the ones it
+   * has before it waits, so it never holds some while waiting for another (a rank holding an exclusive lock may
+   * go on to lock a rank this one had already locked).
+   */
+  lockAll(): void {
+    const n = this.segments.length;
+    for (;;) {
+      let r = 0;
+      while (r < n && this.#tryLock(r, false)) r++;
+      if (r === n) break;
+      for (let k = 0; k < r; k++) {
+        Atomics.sub(this.words, this.#lockWord(k), 1);
+        Atomics.notify(this.words, this.#lockWord(k));
+      }
+      this.#awaitLockChange(r);
+    }
+    for (let r = 0; r < n; r++) this.#held.set(r, false);
+    this.sync();
+  }
+
+  unlockAll(): void {
+    this.sync();
+    for (let r = 0; r < this.segments.length; r++) this.#release(r);
+  }
+
+  #lockWord(target: number): number { return target * WORDS_PER_RANK + LOCK; }
+
+  #tryLock(target: number, exclusive: boolean): boolean {
+    const i = this.#lockWord(target);
+    const seen = Atomics.load(this.words, i);
+    const free = exclusive ? seen === 0 : seen >= 0;
+    return free && Atomics.compareExchange(this.words, i, seen, exclusive ? EXCLUSIVE : seen + 1) === seen;
+  }
+
+  /** Sleeps until `target`'s lock word changes (or a slice passes), keeping this rank's messages moving. */
+  #awaitLockChange(target: number): void {
+    const i = this.#lockWord(target);
+    Atomics.wait(this.words, i, Atomics.load(this.words, i), LOCK_WAIT_MS);
+    this.engine.progress();
+  }
+
+  #release(target: number): void {
+    const i = this.#lockWord(target);
     if (this.#held.get(target)) Atomics.store(this.words, i, 0);
     else Atomics.sub(this.words, i, 1);
     this.#held.delete(target);
     Atomics.notify(this.words, i);
-  }
-
-  lockAll(): void {
-    for (let r = 0; r < this.segments.length; r++) this.lock(r, false);
-  }
-
-  unlockAll(): void {
-    for (let r = 0; r < this.segments.length; r++) this.unlock(r);
   }
 
   // Operations complete before they return: the flushes only order (Atomics-backed memory is already coherent).
