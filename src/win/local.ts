@@ -34,12 +34,12 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 export class LocalRma implements RmaEngine {
   constructor(private readonly engine: LocalEngine) {}
 
-  allocate(comm: EngineComm, layout: WindowLayout, _shared: boolean, barrier?: () => void): EngineWindow {
-    return this.#window(comm as LocalComm, layout, null, barrier!);
+  allocate(comm: EngineComm, layout: WindowLayout, _shared: boolean, barrier: () => void): EngineWindow {
+    return this.#window(comm as LocalComm, layout, null, barrier);
   }
 
-  create(comm: EngineComm, memory: Uint8Array, layout: WindowLayout, barrier?: () => void): EngineWindow {
-    return this.#window(comm as LocalComm, layout, memory, barrier!);
+  create(comm: EngineComm, memory: Uint8Array, layout: WindowLayout, barrier: () => void): EngineWindow {
+    return this.#window(comm as LocalComm, layout, memory, barrier);
   }
 
   #window(comm: LocalComm, layout: WindowLayout, own: Uint8Array | null, barrier: () => void): EngineWindow {

@@ -59,8 +59,11 @@ export interface EngineWindow {
 }
 
 export interface RmaEngine {
-  /** Collective: memory for every member (MPI_Win_allocate; `shared`: MPI_Win_allocate_shared). */
-  allocate(comm: EngineComm, layout: WindowLayout, shared: boolean): EngineWindow;
+  /**
+   * Collective: memory for every member (MPI_Win_allocate; `shared`: MPI_Win_allocate_shared). `barrier` is the
+   * communicator's, for engines whose fences need one (MPI's fence synchronizes by itself).
+   */
+  allocate(comm: EngineComm, layout: WindowLayout, shared: boolean, barrier: () => void): EngineWindow;
   /** Collective: a window over the caller's own memory (MPI_Win_create). */
-  create(comm: EngineComm, memory: Uint8Array, layout: WindowLayout): EngineWindow;
+  create(comm: EngineComm, memory: Uint8Array, layout: WindowLayout, barrier: () => void): EngineWindow;
 }

@@ -35,18 +35,10 @@ const MOVES_BYTES: ReadonlySet<string> = new Set(["Win.Put", "Win.Get", "Win.Rpu
 const ALL_MODES = MODE_NOCHECK | MODE_NOSTORE | MODE_NOPUT | MODE_NOPRECEDE | MODE_NOSUCCEED;
 type Flavor = typeof WIN_FLAVOR_CREATE | typeof WIN_FLAVOR_ALLOCATE | typeof WIN_FLAVOR_SHARED;
 
-export interface WindowEngineHooks {
-  /** The rma half of an engine, with the barrier its fences use where it has no native one. */
-  readonly rma?: RmaEngine & {
-    allocate(...args: [...Parameters<RmaEngine["allocate"]>, barrier?: () => void]): EngineWindow;
-    create(...args: [...Parameters<RmaEngine["create"]>, barrier?: () => void]): EngineWindow;
-  };
-}
-
-function rmaOf(call: string): NonNullable<WindowEngineHooks["rma"]> {
-  const rma = (currentEngine() as WindowEngineHooks).rma;
-  if (!rma) throw new MPIError("ERR_INTERN", `${call}: the ${currentEngine().name} engine has no one-sided communication`);
-  return rma;
+function rmaOf(call: string): RmaEngine {
+  const engine = currentEngine();
+  if (!engine.rma) throw new MPIError("ERR_INTERN", `${call}: the ${engine.name} engine has no one-sided communication`);
+  return engine.rma;
 }
 
 function isCount(n: unknown): n is number { return typeof n === "number" && Number.isSafeInteger(n) && n >= 0; }
