@@ -89,6 +89,15 @@ const char* errorClassName(int cls) {
     case MPI_ERR_READ_ONLY: return "ERR_READ_ONLY";
     case MPI_ERR_FILE_IN_USE: return "ERR_FILE_IN_USE";
     case MPI_ERR_IO: return "ERR_IO";
+    case MPI_ERR_WIN: return "ERR_WIN";
+    case MPI_ERR_BASE: return "ERR_BASE";
+    case MPI_ERR_SIZE: return "ERR_SIZE";
+    case MPI_ERR_DISP: return "ERR_DISP";
+    case MPI_ERR_LOCKTYPE: return "ERR_LOCKTYPE";
+    case MPI_ERR_ASSERT: return "ERR_ASSERT";
+    case MPI_ERR_RMA_SYNC: return "ERR_RMA_SYNC";
+    case MPI_ERR_RMA_RANGE: return "ERR_RMA_RANGE";
+    case MPI_ERR_RMA_CONFLICT: return "ERR_RMA_CONFLICT";
     default: return "ERR_OTHER";
   }
 }
@@ -1429,6 +1438,7 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
 }
 
 #include "file.inc.cc"
+#include "win.inc.cc"
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   g_status = g_status_fallback;
@@ -1486,6 +1496,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("reduceScatter", ReduceScatter);
   fn("start", Start);
   fn("requestFree", RequestFree);
+  registerWin(env, exports);
   exports.Set("persistentCollectives", Napi::Boolean::New(env, MPI_VERSION >= 4));
   // Which MPI this addon was compiled against, so the loader can refuse a mismatch with a clear message.
 #if defined(OPEN_MPI)

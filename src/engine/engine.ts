@@ -5,6 +5,7 @@
  * chooses algorithms; an engine only moves bytes between ranks of a communicator and creates communicators.
  * Everything an engine reports is in communicator ranks, never in world ranks, except `worldRanks`.
  */
+import type { RmaEngine } from "../win/seam.js";
 
 /** What a message carries. Both kinds match the same receives (MPI matching ignores type); the kind lets the
  * receiver report a value received into a buffer, or a buffer received as a value, clearly. */
@@ -295,4 +296,6 @@ export interface Engine {
   abort(code: number, reason?: string): never;
   finalize(): void;
   readonly finalized: boolean;
+  /** One-sided communication (src/win/seam.ts), on engines that have it. */
+  readonly rma?: RmaEngine;
 }

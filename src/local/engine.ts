@@ -24,6 +24,7 @@ import {
 import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell } from "./mailbox.js";
 import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
 import { loadYield } from "./yield.js";
+import { LocalRma } from "../win/local.js";
 import { hasBackground, stepBackground } from "../engine/background.js";
 
 /** What a rank needs to join a job (built by the launcher, or by the self engine for a world of one). */
@@ -169,7 +170,7 @@ class SendRequest implements EngineRequest {
 }
 
 /** One matching space of a communicator. */
-class Channel implements PointToPoint {
+export class Channel implements PointToPoint {
   constructor(
     protected readonly engine: LocalEngine,
     readonly context: number,
@@ -293,6 +294,8 @@ export class LocalEngine implements Engine {
   readonly #pendingAcks: { to: number; id: number }[] = [];
   #nextId = 1;
   readonly #clockOffsetMs: number;
+  /** One-sided communication (src/win/local.ts). */
+  readonly rma = new LocalRma(this);
 
   constructor(job: LocalJob) {
     this.#job = job;
@@ -890,17 +893,31 @@ export class LocalEngine implements Engine {
       sab = this.#job.sab;
       offset = this.#job.layout.arenaOffset;
       if (offset < 0) return undefined;
-    } else if (rank === 0) {
-      sab = new SharedArrayBuffer(arenaBytes(size));
-      for (const w of others) {
-        this.#handoffs.give(w, context, sab);
+    } else {
+      sab = this.sharedMemory(internal, context, arenaBytes(size));
+    }
+    return new Arena(sab, offset, rank, size, host);
+  }
+
+  /**
+   * Collective over `channel`'s members: one SharedArrayBuffer of `bytes` that all of them map, allocated by its
+   * rank 0 and given to the others under `key` (unique among the live gifts between any two members).
+   */
+  sharedMemory(channel: Channel, key: number, bytes: number): SharedArrayBuffer {
+    const { rank, worldRanks, context } = channel;
+    if (rank === 0) {
+      const sab = new SharedArrayBuffer(bytes);
+      for (const w of worldRanks) {
+        if (w === this.worldRank) continue;
+        this.#handoffs.give(w, key, sab);
         ringDoorbell(this.#inboxes[w]!.control);
       }
-    } else {
-      const leader = worldRanks[0]!;
-      this.block(() => (sab ??= this.#handoffs.takeGift(leader, context)) !== undefined, CALL_COLLECTIVE, 0, -1, context, null, leader);
+      return sab;
     }
-    return new Arena(sab!, offset, rank, size, host);
+    const leader = worldRanks[0]!;
+    let sab: SharedArrayBuffer | undefined;
+    this.block(() => (sab ??= this.#handoffs.takeGift(leader, key)) !== undefined, CALL_COLLECTIVE, 0, -1, context, null, leader);
+    return sab!;
   }
 
   #checkMember(world: number, member: number): void {

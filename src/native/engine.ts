@@ -25,6 +25,7 @@
  * Communicators map one to one onto MPI's; each has a duplicate (`internal`, made at first use) for traffic
  * that must never match user receives. The collectives on buffers are MPI's own (`native`).
  */
+import { NativeRma } from "../win/native.js";
 import { ANY_TAG } from "../constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
@@ -59,12 +60,12 @@ const VALUE_HEADER = 8;
 /** Buffer receives from this size on are posted straight into the buffer (below it, one copy out of a landing is cheaper than making a datatype). */
 const DIRECT_BYTES = 64 << 10;
 
-const BUILTIN_INDEX: Readonly<Record<BuiltinOpName, number>> = {
+export const BUILTIN_INDEX: Readonly<Record<BuiltinOpName, number>> = {
   SUM: 0, PROD: 1, MAX: 2, MIN: 3, LAND: 4, LOR: 5, LXOR: 6, BAND: 7, BOR: 8, BXOR: 9, MAXLOC: 10, MINLOC: 11, REPLACE: 12,
 };
 
 /** Turns an addon exception (an Error with `errorClass`) into an MPIError; anything else passes through. */
-function converted(e: unknown): unknown {
+export function converted(e: unknown): unknown {
   if (isMPIError(e)) return e;
   if (e instanceof Error && typeof (e as { errorClass?: unknown }).errorClass === "string") {
     return new MPIError((e as unknown as { errorClass: ErrorClass }).errorClass, e.message);
@@ -106,7 +107,7 @@ interface Held {
 }
 
 /** A request over one MPI request handle (sends, nonblocking collectives). */
-class MpiRequest implements EngineRequest {
+export class MpiRequest implements EngineRequest {
   done = false;
   cancelled = false;
   envelope: Envelope | undefined;
@@ -508,7 +509,7 @@ class Channel implements PointToPoint {
   }
 }
 
-class NativeComm extends Channel implements EngineComm {
+export class NativeComm extends Channel implements EngineComm {
   readonly native: Collectives;
   #internal: Channel | undefined;
   #worldRanks: readonly number[] | undefined;
@@ -841,6 +842,8 @@ export class NativeEngine implements Engine {
   readonly world: NativeComm;
   readonly self: NativeComm;
   finalized = false;
+  /** One-sided communication (src/win/native.ts). */
+  readonly rma = new NativeRma(this);
   /** Counts completed requests, so `activity()` knows whether things are moving. */
   completions = 0;
   #seenCompletions = 0;

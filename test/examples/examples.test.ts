@@ -158,6 +158,10 @@ const cases: Case[] = [
     expect: (n) => range(n).map((r) => `Process ${r} at (`).concat([`of a ${n === 1 ? "1x1" : n === 2 ? "2x1" : "2x2"} cylinder got up=`]),
   },
   {
+    file: "examples/patternlets/30-shared-counter.ts",
+    expect: (n) => range(n).map((r) => `Process ${r} did `).concat(["Head: 24 tasks done", "Check passed: every task was claimed exactly once"]),
+  },
+  {
     file: "examples/patternlets/31-intercomm-workers.ts",
     expect: (n) => (n === 1 ? ["needs at least 2 processes"] : range(n - 1).map((w) => `Head got ${w * 100 + 45} from worker ${w}`).concat(["Check passed"])),
   },
