@@ -14,9 +14,6 @@ MPI_File fileArg(const Napi::CallbackInfo& info, size_t i) {
   return g_files.items[id];
 }
 
-MPI_Offset offsetArg(const Napi::CallbackInfo& info, size_t i) {
-  return static_cast<MPI_Offset>(info[i].As<Napi::Number>().Int64Value());
-}
 
 // fileOpen(comm, path, amode) -> file handle (collective)
 Napi::Value FileOpen(const Napi::CallbackInfo& info) {
@@ -58,8 +55,8 @@ Napi::Value FileOffset(const Napi::CallbackInfo& info) {
 Napi::Value FileResize(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
   MPI_File fh = fileArg(info, 0);
-  if (info[2].As<Napi::Boolean>().Value()) check(info.Env(), MPI_File_preallocate(fh, offsetArg(info, 1)), "MPI_File_preallocate");
-  else check(info.Env(), MPI_File_set_size(fh, offsetArg(info, 1)), "MPI_File_set_size");
+  if (info[2].As<Napi::Boolean>().Value()) check(info.Env(), MPI_File_preallocate(fh, static_cast<MPI_Offset>(int64Arg(info, 1))), "MPI_File_preallocate");
+  else check(info.Env(), MPI_File_set_size(fh, static_cast<MPI_Offset>(int64Arg(info, 1))), "MPI_File_set_size");
   return info.Env().Undefined();
 }
 
@@ -74,7 +71,7 @@ Napi::Value FileSetView(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireInit(env);
   MPI_File fh = fileArg(info, 0);
-  MPI_Offset disp = offsetArg(info, 1);
+  MPI_Offset disp = static_cast<MPI_Offset>(int64Arg(info, 1));
   int etypeSize = intArg(info, 2);
   View offsets = viewArg(info, 3), lengths = viewArg(info, 4);
   if (offsets.type != napi_float64_array || lengths.type != napi_float64_array || offsets.length != lengths.length) {
@@ -118,7 +115,7 @@ struct AccessArgs {
 AccessArgs accessArgs(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
   View buf = viewArg(info, 3);
-  return {fileArg(info, 0), intArg(info, 1), offsetArg(info, 2), buf.data, byteCount(info.Env(), buf.bytes)};
+  return {fileArg(info, 0), intArg(info, 1), static_cast<MPI_Offset>(int64Arg(info, 2)), buf.data, byteCount(info.Env(), buf.bytes)};
 }
 
 // fileAccess(file, kind, offsetInEtypes, bytes: Uint8Array) -> bytes moved
@@ -171,7 +168,7 @@ Napi::Value FileIaccess(const Napi::CallbackInfo& info) {
 // fileSeekShared(file, offsetInEtypes) (collective; absolute)
 Napi::Value FileSeekShared(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
-  check(info.Env(), MPI_File_seek_shared(fileArg(info, 0), offsetArg(info, 1), MPI_SEEK_SET), "MPI_File_seek_shared");
+  check(info.Env(), MPI_File_seek_shared(fileArg(info, 0), static_cast<MPI_Offset>(int64Arg(info, 1)), MPI_SEEK_SET), "MPI_File_seek_shared");
   return info.Env().Undefined();
 }
 

@@ -223,6 +223,8 @@ MPI_Comm commArg(const Napi::CallbackInfo& info, size_t i) {
 }
 
 int intArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
+// Byte offsets and sizes (file offsets, window displacements, landed offsets) past 2^31.
+int64_t int64Arg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
 
 // ---- typed arrays --------------------------------------------------------------------------------------
 struct View {
@@ -1184,7 +1186,7 @@ Napi::Value TakeLanded(const Napi::CallbackInfo& info) {
   Landed landed = g_landed.items[id];
   g_landed.remove(id);
   View target = viewArg(info, 1);
-  size_t offset = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
+  size_t offset = static_cast<size_t>(int64Arg(info, 2));
   if (target.present && offset + target.bytes <= landed.bytes) {
     memcpy(target.data, static_cast<uint8_t*>(landed.base) + offset, target.bytes);
   }

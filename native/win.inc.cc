@@ -30,9 +30,6 @@ int assertArg(const Napi::CallbackInfo& info, size_t i) {
   return out;
 }
 
-MPI_Aint offsetArg(const Napi::CallbackInfo& info, size_t i) {
-  return static_cast<MPI_Aint>(info[i].As<Napi::Number>().Int64Value());
-}
 
 Napi::Value showMemory(Napi::Env env, WinEntry& w, void* base, size_t bytes) {
   static char empty[8];
@@ -55,7 +52,7 @@ Napi::Value WinAllocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireInit(env);
   MPI_Comm comm = commArg(info, 0);
-  MPI_Aint bytes = offsetArg(info, 1);
+  MPI_Aint bytes = static_cast<MPI_Aint>(int64Arg(info, 1));
   bool shared = info[2].As<Napi::Boolean>().Value();
   void* base = nullptr;
   MPI_Win win = MPI_WIN_NULL;
@@ -100,7 +97,7 @@ Napi::Value winTransfer(const Napi::CallbackInfo& info) {
   View v = viewArg(info, 1);
   int n = byteCount(info.Env(), v.bytes);
   int target = intArg(info, 2);
-  MPI_Aint offset = offsetArg(info, 3);
+  MPI_Aint offset = static_cast<MPI_Aint>(int64Arg(info, 3));
   if (IsPut) check(info.Env(), MPI_Put(v.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win), "MPI_Put");
   else check(info.Env(), MPI_Get(v.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win), "MPI_Get");
   return info.Env().Undefined();
@@ -134,7 +131,7 @@ Napi::Value WinAccumulate(const Napi::CallbackInfo& info) {
   WinEntry& w = winArg(info, 0);
   View origin = viewArg(info, 1), result = viewArg(info, 2);
   int target = intArg(info, 3);
-  MPI_Aint offset = offsetArg(info, 4);
+  MPI_Aint offset = static_cast<MPI_Aint>(int64Arg(info, 4));
   int k = intArg(info, 5);
   RmaOp a = rmaOpOf(env, k, origin, result);
   if (!result.present) {
@@ -157,7 +154,7 @@ Napi::Value WinRequest(const Napi::CallbackInfo& info) {
   int kind = intArg(info, 1);
   View origin = viewArg(info, 2), result = viewArg(info, 3);
   int target = intArg(info, 4);
-  MPI_Aint offset = offsetArg(info, 5);
+  MPI_Aint offset = static_cast<MPI_Aint>(int64Arg(info, 5));
   auto r = std::make_unique<Req>();
   keep(*r, info, 2);
   keep(*r, info, 3);
@@ -183,7 +180,7 @@ Napi::Value WinCompareAndSwap(const Napi::CallbackInfo& info) {
   WinEntry& w = winArg(info, 0);
   View origin = viewArg(info, 1), compare = viewArg(info, 2), result = viewArg(info, 3);
   check(info.Env(), MPI_Compare_and_swap(origin.data, compare.data, result.data, datatypeOf(origin.type), intArg(info, 4),
-                                         offsetArg(info, 5), w.win), "MPI_Compare_and_swap");
+                                         static_cast<MPI_Aint>(int64Arg(info, 5)), w.win), "MPI_Compare_and_swap");
   return info.Env().Undefined();
 }
 
