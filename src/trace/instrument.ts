@@ -270,6 +270,18 @@ function messageProxy(ec: EngineComm): EngineComm {
       const timed = timedSink(sink);
       return tracedReceive(ec.irecv(timed, source, tag), (envelope) => received(key, ec, receives, envelope, timed.matchedAt));
     },
+    // A matched probe takes the message out of matching: its arrow ends there (the Message's receive only copies).
+    mprobe(source, tag) {
+      wanted(source, tag);
+      const message = ec.mprobe(source, tag);
+      received(key, ec, receives, message.envelope, now());
+      return message;
+    },
+    improbe(source, tag) {
+      const message = ec.improbe(source, tag);
+      if (message) received(key, ec, receives, message.envelope, now());
+      return message;
+    },
     dup: () => created(ec.dup()),
     split: (color, k) => created(ec.split(color, k)),
     create: (ranks) => created(ec.create(ranks)),
