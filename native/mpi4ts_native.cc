@@ -1498,7 +1498,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("reduceScatter", ReduceScatter);
   fn("start", Start);
   fn("requestFree", RequestFree);
-  registerWin(env, exports);
+  registerWin(fn);
   exports.Set("persistentCollectives", Napi::Boolean::New(env, MPI_VERSION >= 4));
   // Which MPI this addon was compiled against, so the loader can refuse a mismatch with a clear message.
 #if defined(OPEN_MPI)

@@ -255,10 +255,8 @@ Napi::Value WinFree(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-void registerWin(Napi::Env env, Napi::Object exports) {
-  auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
-    exports.Set(name, Napi::Function::New(env, f, name));
-  };
+template <typename Fn>
+void registerWin(Fn& fn) {
   fn("winAllocate", WinAllocate);
   fn("winCreate", WinCreate);
   fn("winSharedQuery", WinSharedQuery);
