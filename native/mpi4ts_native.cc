@@ -594,6 +594,8 @@ struct Req {
   size_t directBytes = 0;
   std::vector<uint8_t> staged;   // a small value message's header and bytes, for a nonblocking send
   bool persistent = false;       // made by MPI_*_init: MPI_Start begins each round, requestFree ends it
+  std::unique_ptr<MPI_Comm> madeComm;  // MPI_Comm_idup's new communicator, which MPI may set only at completion
+  int madeSlot = -1;                   // its g_comms slot, MPI_COMM_NULL (unusable) until then
 };
 Table<std::unique_ptr<Req>> g_requests;
 
@@ -640,6 +642,7 @@ size_t statusBytes() {
 void finishRequest(Napi::Env env, int id) {
   std::unique_ptr<Req> r = std::move(g_requests.items[id]);
   g_requests.remove(id);
+  if (r->madeComm) g_comms.items[r->madeSlot] = *r->madeComm;
   r->keep.clear();
   if (r->landing) releaseLanding(r->landing, 0);
   releaseOpOrThrow(env, r->opSlot);
@@ -933,6 +936,19 @@ Napi::Value CommDup(const Napi::CallbackInfo& info) {
   MPI_Comm out;
   check(info.Env(), MPI_Comm_dup(commArg(info, 0), &out), "MPI_Comm_dup");
   return Napi::Number::New(info.Env(), g_comms.add(out));
+}
+
+// commIdup(comm) -> [request, comm]: the new communicator's handle is usable once the request completes.
+Napi::Value CommIdup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto r = std::make_unique<Req>();
+  r->madeComm = std::make_unique<MPI_Comm>(MPI_COMM_NULL);
+  check(env, MPI_Comm_idup(commArg(info, 0), r->madeComm.get(), &r->req), "MPI_Comm_idup");
+  r->madeSlot = g_comms.add(MPI_COMM_NULL);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(1u, Napi::Number::New(env, r->madeSlot));
+  out.Set(0u, Napi::Number::New(env, addRequest(std::move(r))));
+  return out;
 }
 
 Napi::Value CommSplit(const Napi::CallbackInfo& info) {
@@ -1465,6 +1481,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("commRank", CommRank);
   fn("commSize", CommSize);
   fn("commDup", CommDup);
+  fn("commIdup", CommIdup);
   fn("commSplit", CommSplit);
   fn("commCreate", CommCreate);
   fn("commFree", CommFree);

@@ -4,8 +4,7 @@
  * last dimension varies fastest), as in MPI.
  */
 import { PROC_NULL } from "./constants.js";
-import { type Comm, COMM_NULL } from "./comm.js";
-import type { EngineComm } from "./engine/engine.js";
+import { type Comm, type EngineBinding, COMM_NULL } from "./comm.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
 import { hooks } from "./collective/hooks.js";
@@ -21,7 +20,7 @@ export class Cartcomm extends Topocomm {
   #hood: Neighbourhood | undefined;
 
   /** @internal Made by `Create_cart` and `Sub`. */
-  constructor(engineComm: EngineComm, name: string, dims: readonly number[], periods: readonly boolean[]) {
+  constructor(engineComm: EngineBinding, name: string, dims: readonly number[], periods: readonly boolean[]) {
     super(engineComm, name);
     this.#dims = Object.freeze([...dims]);
     this.#periods = Object.freeze([...periods]);
@@ -123,7 +122,7 @@ export class Cartcomm extends Topocomm {
   }
 
   /** A duplicate (Dup, Clone) keeps the topology. */
-  override withEngine(engineComm: EngineComm, name: string): this { return new Cartcomm(engineComm, name, this.#dims, this.#periods) as this; }
+  override withEngine(engineComm: EngineBinding, name: string): this { return new Cartcomm(engineComm, name, this.#dims, this.#periods) as this; }
 }
 
 handleErrorsOf(Cartcomm);

@@ -90,15 +90,21 @@ const IRECV_OPTION_KEYS = new Set(["source", "tag"]);
 /** sendrecv's receive side is positional only: an options object there would hide the explicit recvtag. */
 const NO_OPTIONS = new Set<string>();
 
+/**
+ * What a communicator runs on: its engine communicator, or a function giving it at first use (COMM_WORLD binds to
+ * the engine lazily; Idup's duplicate exists only once its request completes, and refuses use before).
+ */
+export type EngineBinding = EngineComm | ((call: string) => EngineComm);
+
 export class Comm {
   #engine: EngineComm | null;
   /** COMM_WORLD and COMM_SELF bind to the engine at first use, so importing mpi4ts costs nothing until then. */
-  #bind: (() => EngineComm) | undefined;
+  #bind: ((call: string) => EngineComm) | undefined;
   #name: string;
   #freed = false;
 
   /** @internal Communicators are made by the library (COMM_WORLD, Dup, Split...), not with `new`. */
-  constructor(engineComm: EngineComm | null | (() => EngineComm), name: string) {
+  constructor(engineComm: EngineBinding | null, name: string) {
     if (typeof engineComm === "function") {
       this.#engine = null;
       this.#bind = engineComm;
@@ -110,7 +116,7 @@ export class Comm {
 
   /** @internal The engine's communicator; throws ERR_COMM for COMM_NULL and freed communicators. */
   engineComm(call: string): EngineComm {
-    if (!this.#engine && this.#bind) this.#engine = this.#bind();
+    if (!this.#engine && this.#bind) this.#engine = this.#bind(call);
     if (this.#engine && !this.#freed) return this.#engine;
     const what = this.#freed ? `${this.#name} was freed` : "MPI_COMM_NULL is not a communicator";
     throw new MPIError("ERR_COMM", `${call}: ${what}`);
@@ -638,7 +644,7 @@ export class Comm {
   /** mpi4py's Clone: Dup, keeping the class (a Cartcomm clones to a Cartcomm). */
   Clone(): this { return this.Dup(); }
   /** @internal A communicator like this one (same class and topology) on `engineComm`. */
-  withEngine(engineComm: EngineComm, name: string): this { return new Comm(engineComm, name) as this; }
+  withEngine(engineComm: EngineBinding, name: string): this { return new Comm(engineComm, name) as this; }
   /**
    * Partitions by color, ordering each part by key then old rank; UNDEFINED color gives COMM_NULL (collective).
    * Color and key are C ints in MPI: a color outside 0..2**31-1 (or a key outside int32) is ERR_ARG. The refusing
@@ -663,7 +669,7 @@ export class Comm {
   /** Marks the communicator freed; any later use is ERR_COMM. */
   Free(): void {
     const c = this.engineComm("Free");
-    if (this.#bind) {
+    if (this === COMM_WORLD || this === COMM_SELF) {
       throw new MPIError("ERR_COMM", `${this.where("Free")}: ${this.#name} cannot be freed`);
     }
     deleteAttributes(this);
@@ -780,7 +786,7 @@ export class Comm {
   Create_cart(dims: readonly number[], periods?: readonly (boolean | number)[], reorder = false): Cartcomm { return hooks.createCart!(this, dims, periods, reorder) as Cartcomm; }
 
   // ---- communicators, attributes, topologies (attributes.ts, topology.ts, graphcomm.ts) ----
-  /** `[dup, request]` (mpi4py's Idup): the duplicate is made before Idup returns, and the request is complete. */
+  /** `[dup, request]` (mpi4py's Idup): the duplicate is usable once the request completes (nonblocking collective). */
   Idup(info?: Info): [this, Request<void>] { return topo.idup(this, info); }
   /** Dup with hints (checked, then ignored: no hint changes what mpi4ts does). */
   Dup_with_info(info: Info): this { return topo.dupWithInfo(this, "Dup_with_info", info); }

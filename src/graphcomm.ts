@@ -5,8 +5,7 @@
  * constructor checks its arguments on every rank and shares the verdict before creating anything, so a refusal on
  * one rank is an error on all of them, never a hang.
  */
-import { COMM_NULL, type Comm } from "./comm.js";
-import type { EngineComm } from "./engine/engine.js";
+import { COMM_NULL, type Comm, type EngineBinding } from "./comm.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
 import { hooks } from "./collective/hooks.js";
@@ -27,13 +26,13 @@ export class Graphcomm extends Topocomm {
   #hood: Neighbourhood | undefined;
 
   /** @internal Made by `Create_graph`. */
-  constructor(engineComm: EngineComm, name: string, index: readonly number[], edges: readonly number[]) {
+  constructor(engineComm: EngineBinding, name: string, index: readonly number[], edges: readonly number[]) {
     super(engineComm, name);
     this.#index = Object.freeze([...index]);
     this.#edges = Object.freeze([...edges]);
   }
 
-  override withEngine(engineComm: EngineComm, name: string): this { return new Graphcomm(engineComm, name, this.#index, this.#edges) as this; }
+  override withEngine(engineComm: EngineBinding, name: string): this { return new Graphcomm(engineComm, name, this.#index, this.#edges) as this; }
   Get_topology(): number { this.engineComm("Get_topology"); return GRAPH; }
 
   /** `[nnodes, nedges]` (MPI_Graphdims_get). */
@@ -95,13 +94,13 @@ export class Distgraphcomm extends Topocomm {
   readonly #weights: readonly [readonly number[], readonly number[]] | undefined;
 
   /** @internal Made by `Create_dist_graph` and `Create_dist_graph_adjacent`. */
-  constructor(engineComm: EngineComm, name: string, sources: readonly number[], destinations: readonly number[], weights: readonly [readonly number[], readonly number[]] | undefined) {
+  constructor(engineComm: EngineBinding, name: string, sources: readonly number[], destinations: readonly number[], weights: readonly [readonly number[], readonly number[]] | undefined) {
     super(engineComm, name);
     this.#hood = Object.freeze({ sources: Object.freeze([...sources]), destinations: Object.freeze([...destinations]), sendOrder: Object.freeze(destinations.map((_, j) => j)) });
     this.#weights = weights && [Object.freeze([...weights[0]]), Object.freeze([...weights[1]])];
   }
 
-  override withEngine(engineComm: EngineComm, name: string): this {
+  override withEngine(engineComm: EngineBinding, name: string): this {
     return new Distgraphcomm(engineComm, name, this.#hood.sources, this.#hood.destinations, this.#weights) as this;
   }
   Get_topology(): number { this.engineComm("Get_topology"); return DIST_GRAPH; }

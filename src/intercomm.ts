@@ -10,7 +10,7 @@ import { ANY_SOURCE, PROC_NULL, ROOT, type InPlace } from "./constants.js";
 import { Comm } from "./comm.js";
 import {
   BUFFER, STANDARD, VALUE,
-  type EngineComm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PointToPoint, type SendMode, type Sink,
+  type EngineComm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm, type PointToPoint, type SendMode, type Sink,
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { type ErrorClass, MPIError } from "./errors.js";
@@ -97,6 +97,7 @@ class InterEngineComm extends RemotePort implements EngineComm {
   }
   get worldRanks(): readonly number[] { return this.local.worldRanks; }
   dup(): EngineComm { return notOnIntercomm("dup"); }
+  idup(): PendingComm { return notOnIntercomm("Idup"); }
   split(): EngineComm | null { return notOnIntercomm("Split"); }
   create(): EngineComm | null { return notOnIntercomm("Create"); }
   createGroup(): EngineComm { return notOnIntercomm("Create_group"); }

@@ -6,7 +6,10 @@
 import { UNDEFINED } from "./constants.js";
 import { COMM_NULL, Comm } from "./comm.js";
 import { Group } from "./group.js";
-import { CompletedOperation, Request } from "./request.js";
+import { EngineOperation, Request } from "./request.js";
+import { copyAttributes } from "./attributes.js";
+import { inheritErrhandler } from "./errhandler.js";
+import type { EngineComm, PendingComm } from "./engine/engine.js";
 import { MPIError } from "./errors.js";
 import { describe } from "./datatype.js";
 import { infoRefusal, type Info } from "./info.js";
@@ -63,9 +66,37 @@ export function dupWithInfo<C extends Comm>(comm: C, call: string, info: unknown
   return dup;
 }
 
-/** Idup's duplicate is made before it returns (Dup_with_info), so its request is complete. */
+/**
+ * Idup (MPI_Comm_idup): returns at once; the duplicate refuses every use (ERR_COMM) until the request completes,
+ * when it gets its engine communicator and the attributes are copied. A rank that refuses the info still takes
+ * part, as in Dup_with_info: it waits for its duplicate, frees it and throws.
+ */
 export function idup<C extends Comm>(comm: C, info: unknown): [C, Request<void>] {
-  return [dupWithInfo(comm, "Idup", info), new Request<void>(new CompletedOperation(undefined), () => `Idup on ${comm.Get_name()}`)];
+  const call = "Idup";
+  const refusal = infoRefusal(info);
+  let pending: PendingComm;
+  try {
+    pending = comm.engineComm(call).idup();
+  } catch (e) {
+    throw comm.engineError(call, e);
+  }
+  let made: EngineComm | undefined;
+  const name = `${comm.name}_dup`;
+  const dup = comm.withEngine((use) => {
+    if (made) return made;
+    throw new MPIError("ERR_COMM", `${use}: ${name} is not usable until its Idup request completes (wait or test it first)`);
+  }, name);
+  const request = new Request<void>(new EngineOperation(pending.request, () => {
+    made = pending.made();
+    copyAttributes(comm, dup);
+  }), () => `Idup on ${comm.Get_name()}`);
+  inheritErrhandler(comm, dup);
+  if (refusal !== undefined) {
+    request.Wait();
+    dup.Free();
+    throw new MPIError("ERR_ARG", `${comm.where(call)}: ${refusal}; this rank took part and freed its duplicate`);
+  }
+  return [dup, request];
 }
 
 /**

@@ -64,6 +64,11 @@ export interface EngineRequest {
   blockedOn?(): object | undefined;
 }
 
+/** An operation that completed in the call that started it. */
+export const COMPLETED: EngineRequest = Object.freeze({
+  test: () => true, wait: () => {}, cancel: () => {}, cancelled: false, envelope: undefined, error: undefined,
+});
+
 /**
  * A message taken out of matching by a matched probe (MPI_Mprobe, MPI-4.0 §3.8.2): no receive or probe can match
  * it any more; only this handle receives it. A sink that throws leaves it receivable through the handle again.
@@ -99,6 +104,13 @@ export interface PointToPoint {
   improbe(source: number, tag: number): MatchedMessage | undefined;
 }
 
+/** A communicator that a nonblocking call is making. */
+export interface PendingComm {
+  readonly request: EngineRequest;
+  /** The new communicator; only once the request has completed without error. */
+  made(): EngineComm;
+}
+
 /** A communicator as an engine sees it. */
 export interface EngineComm extends PointToPoint {
   /** The same group on a separate matching space, for collective traffic that must never match user receives. */
@@ -107,6 +119,8 @@ export interface EngineComm extends PointToPoint {
   readonly worldRanks: readonly number[];
   /** Collective: a new communicator on the same group. */
   dup(): EngineComm;
+  /** Nonblocking collective (MPI_Comm_idup): the same, usable once its request completes. */
+  idup(): PendingComm;
   /** Collective: MPI_Comm_split. `color` < 0 (UNDEFINED) yields null on that rank. */
   split(color: number, key: number): EngineComm | null;
   /** Collective over this communicator: a communicator of exactly these world ranks (in this order); null on ranks outside it. */

@@ -8,15 +8,15 @@ import { availableParallelism, hostname } from "node:os";
 import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG, TAG_UB } from "../constants.js";
 import {
-  BUFFER, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
-  type Engine, type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind,
+  BUFFER, COMPLETED, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
+  type Engine, type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm,
   type PointToPoint, type SendMode, type Sink, type WaitCall, type Waitable, type WorldAttributes,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
 import {
   BLOCKED, BLOCKING_CALLS, CALL_COLLECTIVE, CALL_IRECV, CALL_ISSEND, CALL_PROBE, CALL_RECV, CALL_SEND_FULL,
-  CALL_SSEND, CALL_WAIT, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
+  CALL_SSEND, CALL_WAIT, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, JOB_CONTEXTS, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
   R_SOURCE, R_TAG, R_TYPE, RECORD_ACK, RECORD_EAGER, RECORD_HANDOFF, RUNNING, SLEEPING, STATE, STATE_CALL,
   STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, SYNC_FLAG, TYPE_MASK, WAIT_CALLS, abortWord, inboxView,
   jobHeader, readAbortWord, type InboxView, type JobLayout,
@@ -41,12 +41,19 @@ export interface LocalJob {
 
 /** Tags on the internal channel reserved for communicator management. */
 const TAG_COMM_MANAGEMENT = 0x7ffffff0;
+/** Idup's one message, the new communicator's base, from the communicator's rank 0 to the others. */
+const TAG_IDUP = TAG_COMM_MANAGEMENT + 1;
 /** Create_group's tags on the internal channel start here, above the collective sequence's (transport.ts). */
 const TAG_CREATE_GROUP = 0x08000000;
 /** Base contexts: each communicator uses base (user traffic) and base+1 (its internal channel). */
 const WORLD_BASE = 0;
 const SELF_BASE = 2;
 const FIRST_FREE_BASE = 4;
+/**
+ * Bases from here on are handed out job-wide (jobWideBase), for Idup, which cannot wait for the members to agree.
+ * Agreed bases (claimBase) stay below it: they grow by 2 per communicator made, from FIRST_FREE_BASE.
+ */
+const JOB_WIDE_BASES = 2 ** 30;
 
 /** How long a waiting rank polls before it sleeps, when it has a core of its own (DESIGN.md §2). */
 const SPIN_MS = 0.02;
@@ -229,6 +236,24 @@ export class LocalComm extends Channel implements EngineComm {
   dup(): EngineComm {
     const base = this.engine.agreeOnBase(this.internal);
     return new LocalComm(this.engine, base, this.rank, this.worldRanks);
+  }
+  /**
+   * Rank 0 takes a base no rank of the job has used (jobWideBase) and sends it to the others; nobody waits for
+   * anybody, so the call returns at once, and a member's request completes when the base arrives.
+   */
+  idup(): PendingComm {
+    const make = (base: number) => new LocalComm(this.engine, base, this.rank, this.worldRanks);
+    if (this.rank === 0) {
+      const base = this.engine.jobWideBase();
+      const bytes = new Uint8Array(Int32Array.of(base).buffer);
+      // Standard sends complete at once on this engine: the base is in each member's inbox (or its backlog).
+      for (let r = 1; r < this.size; r++) this.internal.isend(bytes, BUFFER, r, TAG_IDUP, STANDARD);
+      return { request: COMPLETED, made: () => make(base) };
+    }
+    const base = new Int32Array(1);
+    const into = new Uint8Array(base.buffer);
+    const request = this.internal.irecv(() => into, 0, TAG_IDUP);
+    return { request, made: () => make(base[0]!) };
   }
   split(color: number, key: number): EngineComm | null {
     const all = this.engine.allgatherInts(this.internal, [color, key, this.engine.nextBase]);
@@ -964,8 +989,16 @@ export class LocalEngine implements Engine {
   /** Takes the largest proposal: unused by every member, so unique among communicators that share a member. */
   claimBase(proposals: readonly number[]): number {
     const base = Math.max(...proposals);
+    if (base + 2 > JOB_WIDE_BASES) throw new MPIError("ERR_INTERN", `rank ${this.worldRank}: out of communicator contexts (${JOB_WIDE_BASES / 2} made)`);
     this.nextBase = base + 2;
     return base;
+  }
+
+  /** A base that no rank of the job has used or will use: counted up in the job header, above the agreed ones. */
+  jobWideBase(): number {
+    const n = Atomics.add(this.#header, JOB_CONTEXTS, 1);
+    if (n >= JOB_WIDE_BASES / 2 - 1) throw new MPIError("ERR_INTERN", `rank ${this.worldRank}: out of job-wide communicator contexts (${n} made by Idup)`);
+    return JOB_WIDE_BASES + 2 * n;
   }
 }
 

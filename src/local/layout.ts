@@ -21,6 +21,8 @@ import { arenaBytes } from "./arena.js";
 
 /** Job header words. */
 export const JOB_ABORT = 0; // 0 = running; otherwise abortWord(aborter, code)
+/** Contexts handed out job-wide (Idup's), counted up by Atomics.add; see LocalEngine.jobWideBase. */
+export const JOB_CONTEXTS = 1;
 export const JOB_BYTES = 256;
 
 /** The JOB_ABORT word: who ends the job (a world rank, or -1 for the launcher) and the exit code (0..255). */

@@ -28,9 +28,9 @@
 import { NativeRma } from "../win/native.js";
 import { ANY_TAG } from "../constants.js";
 import {
-  BUFFER, STANDARD, SYNCHRONOUS, VALUE,
+  BUFFER, COMPLETED, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
-  type MatchedMessage, type PayloadKind, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
+  type MatchedMessage, type PayloadKind, type PendingComm, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
   type SendMode, type Sink, type TypedArray, type WaitCall, type WorldAttributes,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
@@ -138,11 +138,6 @@ export class MpiRequest implements EngineRequest {
     this.engine.completions++;
   }
 }
-
-/** A send that completed inside the call (nothing to wait for). */
-const COMPLETED_SEND: EngineRequest = {
-  test: () => true, wait: () => {}, cancel: () => {}, cancelled: false, envelope: undefined, error: undefined,
-};
 
 /** A nonblocking receive: an MPI_Irecv into a landing; on completion its message goes to the sink (or the stash). */
 class RecvRequest implements EngineRequest {
@@ -308,7 +303,7 @@ class Channel implements PointToPoint {
     }
     const request = new MpiRequest(this.engine, id);
     // Small standard sends usually complete at once; testing now frees the MPI request early.
-    return mode !== SYNCHRONOUS && data.length <= EAGER_BYTES && request.test() && request.error === undefined ? COMPLETED_SEND : request;
+    return mode !== SYNCHRONOUS && data.length <= EAGER_BYTES && request.test() && request.error === undefined ? COMPLETED : request;
   }
 
   recv(sink: Sink, source: number, tag: number): Envelope {
@@ -545,6 +540,15 @@ export class NativeComm extends Channel implements EngineComm {
 
   dup(): EngineComm {
     return this.#wrap(DUP, () => this.engine.addon.commDup(this.handle))!;
+  }
+
+  idup(): PendingComm {
+    try {
+      const [request, handle] = this.engine.addon.commIdup(this.handle);
+      return { request: new MpiRequest(this.engine, request), made: () => new NativeComm(this.engine, handle) };
+    } catch (e) {
+      throw converted(e);
+    }
   }
 
   split(color: number, key: number): EngineComm | null {

@@ -41,6 +41,8 @@ export interface NativeAddon {
   commRank(comm: number): number;
   commSize(comm: number): number;
   commDup(comm: number): number;
+  /** [request, comm]: the communicator handle is usable once the request completes. */
+  commIdup(comm: number): [number, number];
   commSplit(comm: number, color: number, key: number): number;
   commCreate(comm: number, worldRanks: Int32Array): number;
   commFree(comm: number): void;
