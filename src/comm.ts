@@ -12,7 +12,7 @@ import {
 import { currentEngine } from "./engine/select.js";
 import { MPIError, isMPIError } from "./errors.js";
 import { type Buffer, bytesOf, describe, isBuffer } from "./datatype.js";
-import { type BufSpec, type Message as BufferMessage, bufferArg } from "./datatype/message.js";
+import { type BufSpec, type BufSpecW, type Message as BufferMessage, bufferArg } from "./datatype/message.js";
 import { types } from "node:util";
 import { CompletedOperation, EngineOperation, Request, SendOperation } from "./request.js";
 import { Status } from "./status.js";
@@ -751,6 +751,13 @@ export class Comm {
   Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void { coll.Alltoallv(this, sendbuf, recvbuf); }
   Ialltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Alltoallv(this, sendbuf, recvbuf, NB) as Request<void>; }
   Alltoallv_init(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Alltoallv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  /**
+   * Block j of `sendbuf` to rank j, block i of `recvbuf` from rank i, each block with its own count and datatype at
+   * a byte displacement: `[buf, counts, displs, datatypes]` (MPI_Alltoallw).
+   */
+  Alltoallw(sendbuf: BufSpecW | InPlace, recvbuf: BufSpecW): void { coll.Alltoallw(this, sendbuf, recvbuf); }
+  Ialltoallw(sendbuf: BufSpecW | InPlace, recvbuf: BufSpecW): Request<void> { return coll.Alltoallw(this, sendbuf, recvbuf, NB) as Request<void>; }
+  Alltoallw_init(sendbuf: BufSpecW | InPlace, recvbuf: BufSpecW): CollectivePrequest { return coll.Alltoallw(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
   Reduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
   Ireduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, NB) as Request<void>; }
   Reduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): CollectivePrequest { return coll.Reduce(this, sendbuf, recvbuf, op, root, INIT) as CollectivePrequest; }

@@ -633,7 +633,7 @@ const NOT_YET = [
   "Ibarrier", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Iscatterv", "Scatterv_init",
   "Igather", "Gather_init", "Igatherv", "Gatherv_init", "Iallgather", "Allgather_init",
   "Iallgatherv", "Allgatherv_init", "Ialltoall", "Alltoall_init", "Ialltoallv", "Alltoallv_init",
-  "Alltoallw", "Ialltoallw", "Ireduce", "Reduce_init", "Iallreduce", "Allreduce_init",
+  "Alltoallw", "Ialltoallw", "Alltoallw_init", "Ireduce", "Reduce_init", "Iallreduce", "Allreduce_init",
   "Reduce_scatter_block", "Ireduce_scatter_block", "Reduce_scatter_block_init", "Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init",
   "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
   "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", "Dup_with_info",

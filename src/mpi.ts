@@ -34,7 +34,7 @@ export {
   C_BOOL, AINT, OFFSET, COUNT, C_FLOAT_COMPLEX, C_DOUBLE_COMPLEX, SIGNED_SHORT, SIGNED_INT, UNSIGNED_INT,
   SIGNED_LONG, SIGNED_LONG_LONG, BOOL, C_COMPLEX,
 } from "./datatype/type.js";
-export type { BufSpec, BufSpecV, TypedSpec } from "./datatype/message.js";
+export type { BufSpec, BufSpecV, BufSpecW, TypedSpec } from "./datatype/message.js";
 // end datatypes
 // communicators, groups, topologies, attributes, info, error handlers (issue 10)
 export { GROUP_EMPTY, GROUP_NULL } from "./group.js";

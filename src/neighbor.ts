@@ -12,6 +12,7 @@ import { PROC_NULL } from "./constants.js";
 import { type Buffer, bytesOf, checkBuffer, describe, elementSize, isBuffer } from "./datatype.js";
 import { MPIError } from "./errors.js";
 import type { Request } from "./request.js";
+import { type BufSpecW, bufferArgW } from "./datatype/message.js";
 import type { EngineRequest } from "./engine/engine.js";
 import { request } from "./collective/api.js";
 import {
@@ -162,6 +163,26 @@ export function Neighbor_alltoallv(comm: Topocomm, sendspec: NeighborSpec, recvs
   const out = blocks(comm, call, "sendbuf", sendspec, h.destinations.length);
   const into = blocks(comm, call, "recvbuf", recvspec, h.sources.length);
   return perform(comm, call, nonblocking, () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!));
+}
+
+/** Per-neighbour counts, datatypes and byte displacements (MPI_Neighbor_alltoallw); blocks move as Alltoallw's. */
+export function Neighbor_alltoallw(comm: Topocomm, sendspec: BufSpecW, recvspec: BufSpecW, nonblocking = false): Request<void> | void {
+  const call = nonblocking ? "Ineighbor_alltoallw" : "Neighbor_alltoallw";
+  const h = hood(comm, call);
+  const where = () => comm.where(call);
+  const out = bufferArgW(where, "sendbuf", sendspec, h.destinations.length, "neighbour").map((b) => b.outgoing());
+  const into = bufferArgW(where, "recvbuf", recvspec, h.sources.length, "neighbour");
+  const landing = into.map((b) => b.incoming(true));
+  return perform(comm, call, nonblocking, () => andThen(
+    exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => landing[i]!),
+    () => into.forEach((b, i) => b.land(landing[i]!)),
+  ));
+}
+
+function* andThen<R>(algorithm: Algorithm<R>, after: () => void): Algorithm<R> {
+  const result = yield* algorithm;
+  after();
+  return result;
 }
 
 // ---- values ----------------------------------------------------------------------------------------------

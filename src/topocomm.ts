@@ -8,6 +8,7 @@ import type { Buffer } from "./datatype.js";
 import type { Request } from "./request.js";
 import * as nb from "./neighbor.js";
 import type { NeighborSpec } from "./neighbor.js";
+import type { BufSpecW } from "./datatype/message.js";
 import { handleErrorsOf } from "./errhandler.js";
 
 /** Topology kinds, as `Get_topology()` returns them (UNDEFINED for a communicator without one). */
@@ -61,6 +62,9 @@ export abstract class Topocomm extends Comm {
   Ineighbor_alltoall(sendbuf: Buffer, recvbuf: Buffer): Request<void> { return nb.Neighbor_alltoall(this, sendbuf, recvbuf, true) as Request<void>; }
   Neighbor_alltoallv(sendbuf: NeighborSpec, recvbuf: NeighborSpec): void { nb.Neighbor_alltoallv(this, sendbuf, recvbuf); }
   Ineighbor_alltoallv(sendbuf: NeighborSpec, recvbuf: NeighborSpec): Request<void> { return nb.Neighbor_alltoallv(this, sendbuf, recvbuf, true) as Request<void>; }
+  /** Per-neighbour counts, byte displacements and datatypes: `[buf, counts, displs, datatypes]` (MPI_Neighbor_alltoallw). */
+  Neighbor_alltoallw(sendbuf: BufSpecW, recvbuf: BufSpecW): void { nb.Neighbor_alltoallw(this, sendbuf, recvbuf); }
+  Ineighbor_alltoallw(sendbuf: BufSpecW, recvbuf: BufSpecW): Request<void> { return nb.Neighbor_alltoallw(this, sendbuf, recvbuf, true) as Request<void>; }
   /** Every in-neighbour's value, in inedges order (undefined for a PROC_NULL neighbour). */
   neighbor_allgather<T>(obj: T): (T | undefined)[] { return nb.neighbor_allgather(this, obj); }
   /** `seq[j]` to out-neighbour j; returns what each in-neighbour sent here (undefined for PROC_NULL). */

@@ -10,7 +10,7 @@ import type {
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { bytesOf, checkBuffer, describe, isBuffer, isTypedArray } from "../datatype.js";
-import { type BufSpec, type BufSpecV, type Message, bufferArg, bufferArgV } from "../datatype/message.js";
+import { type BufSpec, type BufSpecV, type BufSpecW, type Message, bufferArg, bufferArgV, bufferArgW, landBlock } from "../datatype/message.js";
 import { EngineOperation, Request } from "../request.js";
 import { CollectivePrequest } from "./persistent.js";
 import { Op } from "../op.js";
@@ -238,6 +238,29 @@ function spec(comm: Comm, call: string, name: string, value: unknown, receive: b
   const v = bufferArgV(() => comm.where(call), name, value, engine(comm, call).size);
   const b = receive ? landing(v.message) : sending(v.message);
   return { ...b, counts: v.counts.map((n) => n * b.unit), displs: v.displs.map((n) => n * b.unit) };
+}
+
+/**
+ * Parses Alltoallw's `[buf, counts, displs, datatypes]`. Blocks of dense datatypes move straight from and into the
+ * user's buffer, at their byte offsets; otherwise every block is staged in one packed buffer (a receive's staging
+ * starts as a copy of the blocks, so bytes that do not arrive keep their values when it lands).
+ */
+function specW(comm: Comm, call: string, name: string, value: unknown, receive: boolean): BytesV {
+  const blocks = bufferArgW(() => comm.where(call), name, value, engine(comm, call).size);
+  const counts = blocks.map((b) => b.byteLength);
+  const whole = bytesOf((value as BufSpecW)[0]);
+  if (blocks.every((b) => b.inPlace)) {
+    const displs = blocks.map((b) => b.memory.byteOffset - whole.byteOffset + (b.type?.lb ?? 0));
+    return { bytes: whole, unit: 1, counts, displs, repack: nothing, land: nothing };
+  }
+  const displs: number[] = [];
+  let total = 0;
+  for (const c of counts) { displs.push(total); total += c; }
+  const bytes = new Uint8Array(total);
+  const part = (i: number) => bytes.subarray(displs[i]!, displs[i]! + counts[i]!);
+  const fill = () => blocks.forEach((b, i) => { if (b.inPlace) part(i).set(b.outgoing()); else b.repack(part(i)); });
+  fill();
+  return { bytes, unit: 1, counts, displs, repack: fill, land: receive ? () => blocks.forEach((b, i) => landBlock(b, part(i))) : nothing };
 }
 
 function uniform(size: number, block: number): { counts: number[]; displs: number[] } {
@@ -647,6 +670,19 @@ export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: 
   const call = callName("Alltoallv", mode);
   const r = spec(comm, call, "recvbuf", recvspec, true);
   const s = sendspec === IN_PLACE ? null : spec(comm, call, "sendbuf", sendspec, false);
+  return alltoallBlocks(comm, call, mode, s, r);
+}
+
+/** Alltoallw: per-peer counts, byte displacements and datatypes on both sides (MPI-4.0 §6.8). */
+export function Alltoallw(comm: Comm, sendspec: BufSpecW | InPlace, recvspec: BufSpecW, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Alltoallw", mode);
+  const r = specW(comm, call, "recvbuf", recvspec, true);
+  const s = sendspec === IN_PLACE ? null : specW(comm, call, "sendbuf", sendspec, false);
+  return alltoallBlocks(comm, call, mode, s, r);
+}
+
+/** Alltoallv and Alltoallw once parsed: blocks of bytes to and from every rank (s null: IN_PLACE). */
+function alltoallBlocks(comm: Comm, call: string, mode: Mode, s: BytesV | null, r: BytesV): Request<void> | void {
   const sent = s ?? r;
   // IN_PLACE: the data to send is in recvbuf; send from a copy made when the round starts.
   const outgoing = s ? () => s.bytes : () => r.bytes.slice();
@@ -655,7 +691,7 @@ export function Alltoallv(comm: Comm, sendspec: BufferSpec | InPlace, recvspec: 
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${sent.counts[rank]} bytes but receives ${r.counts[rank]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs), sendspec === IN_PLACE, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs), s === null, staging(s, r));
   try { k.alltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
   r.land();
 }

@@ -223,3 +223,65 @@ function integer(at: () => string, name: string, value: unknown): number {
   if (!Number.isSafeInteger(value)) throw new MPIError("ERR_ARG", `${at()}: ${name} must be an integer, got ${String(value)}`);
   return value as number;
 }
+
+/**
+ * `[buf, counts, displs, datatypes]` or `[buf, [counts, displs], datatypes]`: Alltoallw's buffer (MPI-4.0 §6.8),
+ * one block per peer, each its own count of its own datatype (one Datatype: the same for every block), at a
+ * displacement in **bytes** (null: the blocks one after another, each `count * extent` bytes).
+ */
+export type BufSpecW =
+  | readonly [Buffer, readonly number[], readonly number[] | null | undefined, Datatype | readonly Datatype[]]
+  | readonly [Buffer, readonly [readonly number[], readonly number[] | null], Datatype | readonly Datatype[]];
+
+/**
+ * Parses an Alltoallw buffer for `n` peers into one Message per block (each checked to lie inside the buffer),
+ * before anything is communicated.
+ */
+export function bufferArgW(where: string | (() => string), name: string, spec: unknown, n: number, peer: "rank" | "neighbour" = "rank"): Message[] {
+  const at = () => (typeof where === "function" ? where() : where);
+  if (!Array.isArray(spec) || (spec.length !== 3 && spec.length !== 4) || !isBuffer(spec[0])) {
+    throw new MPIError("ERR_ARG", `${at()}: ${name} must be [buffer, counts, displs, datatypes] or [buffer, [counts, displs], datatypes], got ${describe(spec)}${valuesHint(spec)}`);
+  }
+  const buf = checkBuffer(where, `${name}[0]`, spec[0]);
+  const parts = spec.length === 4 ? [spec[1], spec[2]] : spec[1];
+  if (!Array.isArray(parts) || parts.length !== 2) {
+    throw new MPIError("ERR_ARG", `${at()}: ${name}[1] must be [counts, displs], got ${describe(parts)}`);
+  }
+  for (const [what, list] of [["counts", parts[0]], ["displs", parts[1]]] as const) {
+    if (Array.isArray(list) && list.length !== n) throw new MPIError("ERR_COUNT", `${at()}: ${name} ${what} has ${list.length} entries, not one per ${peer} (${n})`);
+  }
+  const counts = ints(at, `${name} counts`, parts[0], n);
+  const typesArg = spec[spec.length - 1] as unknown;
+  const types: Datatype[] = typesArg instanceof Datatype ? new Array<Datatype>(n).fill(typesArg) : datatypes(at, name, typesArg, n);
+  let displs: number[];
+  if (parts[1] === null || parts[1] === undefined) {
+    let next = 0;
+    displs = counts.map((c, i) => (next += c * types[i]!.extent) - c * types[i]!.extent);
+  } else {
+    displs = ints(at, `${name} displs`, parts[1], n);
+  }
+  const all = bytesOf(buf);
+  return counts.map((count, i) => {
+    const type = types[i]!;
+    type.usable(`${at()}: ${name} datatypes[${i}]`);
+    if (displs[i]! > all.length) {
+      throw new MPIError("ERR_BUFFER", `${at()}: ${name} block ${i} starts at byte ${displs[i]}, past the end of the buffer (${all.length} bytes)`);
+    }
+    const memory = all.subarray(displs[i]!);
+    checkSpan(`${at()}`, `${name} block ${i}`, type, count, memory.length);
+    return new Message(memory, type, count, type.size);
+  });
+}
+
+function datatypes(at: () => string, name: string, x: unknown, n: number): Datatype[] {
+  if (!Array.isArray(x) || x.length !== n || !x.every((t) => t instanceof Datatype)) {
+    throw new MPIError("ERR_TYPE", `${at()}: ${name} datatypes must be an MPI.Datatype or an array of ${n} (one per block), got ${describe(x)}${Array.isArray(x) ? ` of ${x.length}` : ""}`);
+  }
+  return x as Datatype[];
+}
+
+/** A received block's bytes into its Message's place: copied when the type is dense, else unpacked. */
+export function landBlock(block: Message, bytes: Uint8Array): void {
+  if (block.inPlace) block.outgoing().set(bytes);
+  else block.land(bytes);
+}
