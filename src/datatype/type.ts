@@ -107,7 +107,10 @@ function compose(blocks: readonly Block[]): Layout {
 /** How a datatype was made (`t.combiner`, Get_envelope; MPI-4.0 §5.1.13). */
 export const COMBINER_NAMED = 0, COMBINER_DUP = 1, COMBINER_CONTIGUOUS = 2, COMBINER_VECTOR = 3, COMBINER_HVECTOR = 4,
   COMBINER_INDEXED = 5, COMBINER_HINDEXED = 6, COMBINER_INDEXED_BLOCK = 7, COMBINER_HINDEXED_BLOCK = 8,
-  COMBINER_STRUCT = 9, COMBINER_SUBARRAY = 10, COMBINER_RESIZED = 11;
+  COMBINER_STRUCT = 9, COMBINER_SUBARRAY = 10, COMBINER_RESIZED = 11, COMBINER_DARRAY = 12;
+
+/** How Create_darray distributes a dimension (MPI-4.0 §5.1.4), with Open MPI's values. */
+export const DISTRIBUTE_BLOCK = 0, DISTRIBUTE_CYCLIC = 1, DISTRIBUTE_NONE = 2, DISTRIBUTE_DFLT_DARG = -1;
 
 /** The arguments a derived type was made with (MPI_Type_get_contents): integers, addresses (bytes), datatypes. */
 export type Contents = [integers: number[], addresses: number[], datatypes: Datatype[]];
@@ -344,6 +347,60 @@ export class Datatype {
     return this.#derive(call, { ...layout, lb: type.lb, ub: type.lb + total }, COMBINER_SUBARRAY, [full.length, ...full, ...sub, ...at, order], []);
   }
 
+  /**
+   * Process `rank`'s part of a global array of `gsizes` items distributed over a grid of `psizes` processes
+   * (row-major ranks, whatever the array's `order`), each dimension by block, cyclic or not at all (MPI-4.0
+   * §5.1.4, as HPF). The extent is the whole global array's, so a file view of it reads every rank's part.
+   */
+  Create_darray(size: number, rank: number, gsizes: readonly number[], distribs: readonly number[], dargs: readonly number[],
+    psizes: readonly number[], order: number = ORDER_C): Datatype {
+    const call = "Create_darray";
+    const type = this.#alive(call);
+    size = integer(call, "size", size, 1);
+    rank = integer(call, "rank", rank, 0);
+    if (rank >= size) throw new MPIError("ERR_ARG", `${call}: rank ${rank} is not in 0..${size - 1}`);
+    const global = integers(call, "gsizes", gsizes, 1);
+    const how = integers(call, "distribs", distribs);
+    const arg = integers(call, "dargs", dargs);
+    const grid = integers(call, "psizes", psizes, 1);
+    const dims = global.length;
+    if (dims === 0 || how.length !== dims || arg.length !== dims || grid.length !== dims) {
+      throw new MPIError("ERR_ARG", `${call}: gsizes, distribs, dargs and psizes must have the same number (≥ 1) of dimensions, got ${dims}, ${how.length}, ${arg.length}, ${grid.length}`);
+    }
+    if (order !== ORDER_C && order !== ORDER_FORTRAN) throw new MPIError("ERR_ARG", `${call}: order must be MPI.ORDER_C or MPI.ORDER_FORTRAN, got ${String(order)}`);
+    if (grid.reduce((p, x) => p * x, 1) !== size) throw new MPIError("ERR_ARG", `${call}: psizes [${grid.join(", ")}] make ${grid.reduce((p, x) => p * x, 1)} processes, not size ${size}`);
+    // This rank's coordinates in the process grid: row-major, as MPI prescribes for every order.
+    const coords = new Array<number>(dims);
+    for (let d = dims - 1, r = rank; d >= 0; d--) { coords[d] = r % grid[d]!; r = Math.floor(r / grid[d]!); }
+    const owned = global.map((n, d) => ownedIndices(call, d, n, how[d]!, arg[d]!, grid[d]!, coords[d]!));
+    // Row-major from here on: Fortran order is C order with the dimensions reversed.
+    const [n, own] = order === ORDER_C ? [global, owned] : [[...global].reverse(), [...owned].reverse()];
+    const extent = type.ub - type.lb;
+    const blocks: Block[] = [];
+    const last = own[dims - 1]!;
+    const runs: [number, number][] = []; // [first index, length] of the last dimension's consecutive indices
+    for (const i of last) {
+      const run = runs[runs.length - 1];
+      if (run && run[0] + run[1] === i) run[1]++;
+      else runs.push([i, 1]);
+    }
+    const index = new Array<number>(dims - 1).fill(0);
+    const rows = own.slice(0, -1).reduce((p, x) => p * x.length, 1);
+    for (let row = 0; row < rows && runs.length > 0; row++) {
+      let offset = 0;
+      for (let d = 0; d < dims - 1; d++) offset = offset * n[d]! + own[d]![index[d]!]!;
+      for (const [first, length] of runs) blocks.push({ displacement: (offset * n[dims - 1]! + first) * extent, count: length, type });
+      for (let d = dims - 2; d >= 0; d--) {
+        if (++index[d]! < own[d]!.length) break;
+        index[d] = 0;
+      }
+    }
+    const layout = compose(blocks);
+    const total = n.reduce((p, x) => p * x, 1) * extent;
+    return this.#derive(call, { ...layout, lb: type.lb, ub: type.lb + total }, COMBINER_DARRAY,
+      [size, rank, dims, ...global, ...how, ...arg, ...grid, order], []);
+  }
+
   /** The same data with new bounds: lower bound `lb`, extent `extent` (bytes). */
   Create_resized(lb: number, extent: number): Datatype {
     const call = "Create_resized";
@@ -457,6 +514,34 @@ function integer(call: string, name: string, value: unknown, min = -Infinity): n
 
 function nonNegative(call: string, name: string, value: unknown): number {
   return integer(call, name, value, 0);
+}
+
+/**
+ * The indices of dimension `d` (of `n` items) that grid coordinate `coord` of `procs` owns under `distrib`, in
+ * increasing order: a block of ⌈n/procs⌉ (or `darg`) items, blocks of `darg` (default 1) dealt round-robin, or all.
+ */
+function ownedIndices(call: string, d: number, n: number, distrib: number, darg: number, procs: number, coord: number): number[] {
+  const where = `${call}: dimension ${d}`;
+  if (distrib === DISTRIBUTE_NONE) {
+    if (procs !== 1) throw new MPIError("ERR_ARG", `${where}: DISTRIBUTE_NONE needs psizes 1, got ${procs}`);
+    return Array.from({ length: n }, (_, i) => i);
+  }
+  if (darg !== DISTRIBUTE_DFLT_DARG && darg < 1) throw new MPIError("ERR_ARG", `${where}: darg must be positive or DISTRIBUTE_DFLT_DARG, got ${darg}`);
+  if (distrib === DISTRIBUTE_BLOCK) {
+    const block = darg === DISTRIBUTE_DFLT_DARG ? Math.ceil(n / procs) : darg;
+    if (block * procs < n) throw new MPIError("ERR_ARG", `${where}: blocks of ${block} on ${procs} processes cover ${block * procs} of ${n} items`);
+    const from = Math.min(n, coord * block), to = Math.min(n, from + block);
+    return Array.from({ length: to - from }, (_, i) => from + i);
+  }
+  if (distrib === DISTRIBUTE_CYCLIC) {
+    const block = darg === DISTRIBUTE_DFLT_DARG ? 1 : darg;
+    const out: number[] = [];
+    for (let start = coord * block; start < n; start += procs * block) {
+      for (let i = start; i < Math.min(n, start + block); i++) out.push(i);
+    }
+    return out;
+  }
+  throw new MPIError("ERR_ARG", `${where}: distribs must be DISTRIBUTE_BLOCK, DISTRIBUTE_CYCLIC or DISTRIBUTE_NONE, got ${distrib}`);
 }
 
 function integers(call: string, name: string, value: unknown, min = -Infinity): number[] {
