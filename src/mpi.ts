@@ -12,7 +12,7 @@ export { Request } from "./request.js";
 export { MPIError, ERROR_CODES, type ErrorClass } from "./errors.js";
 export type { Buffer } from "./datatype.js";
 export { Op, SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR, BXOR, MAXLOC, MINLOC, REPLACE, OP_NULL, NO_OP } from "./op.js";
-export type { LogicalOp, LocOp, Reduced, Widened } from "./op.js";
+export type { LogicalOp, LocOp, Reduced, ValueOp, Widened } from "./op.js";
 export type { RequestValue } from "./request.js";
 export { CollectivePrequest } from "./collective/persistent.js";
 export { Group } from "./group.js";

@@ -70,6 +70,9 @@ export class Op extends Callable {
    * `fn(invec, inoutvec)` writes `invec op inoutvec` into `inoutvec`. A non-commutative op (`commute = false`)
    * is always applied in rank order; mpi4ts applies every op in rank order, so results never depend on timing.
    */
+  static Create<T = any>(fn: (a: T, b: T) => T, commute?: boolean): ValueOp<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  static Create<A extends TypedArray>(fn: (invec: A, inoutvec: A) => void, commute?: boolean): Op;
+  static Create(fn: ValueOpFunction | BufferOpFunction, commute?: boolean): Op;
   static Create(fn: ValueOpFunction | BufferOpFunction, commute = true): Op {
     if (typeof fn !== "function") throw new MPIError("ERR_OP", `Op.Create: fn must be a function, got ${describe(fn)}`);
     return new Op(fn.name ? `Op(${fn.name})` : "Op(user)", undefined, fn as (a: unknown, b: unknown) => unknown, Boolean(commute));
@@ -156,6 +159,12 @@ declare const opKind: unique symbol;
 export type LogicalOp = Op & { readonly [opKind]: "logical" };
 /** MAXLOC, MINLOC (for types only): on `[value, index]` pairs, giving the pair. */
 export type LocOp = Op & { readonly [opKind]: "loc" };
+declare const operand: unique symbol;
+/**
+ * An operation on values of type T made by `Op.Create` from a function typed `(a: T, b: T) => T` (for types
+ * only): lowercase reductions with it give a T.
+ */
+export type ValueOp<T> = Op & { readonly [operand]: T };
 /** A value's type with literal types widened: `1` is a number, `true` a boolean. */
 export type Widened<T> = T extends boolean ? boolean : T extends number ? number : T extends bigint ? bigint : T extends string ? string : T;
 /**
@@ -163,7 +172,8 @@ export type Widened<T> = T extends boolean ? boolean : T extends number ? number
  * for `allreduce(x, MPI.LAND)` a boolean (booleans element-wise for arrays), for MAXLOC/MINLOC a
  * `[value, index]` pair.
  */
-export type Reduced<T, O extends Op = Op> = O extends LogicalOp ? (T extends readonly unknown[] ? boolean[] : boolean)
+export type Reduced<T, O extends Op = Op> = O extends ValueOp<infer R> ? (unknown extends R ? Widened<T> : R)
+  : O extends LogicalOp ? (T extends readonly unknown[] ? boolean[] : boolean)
   : O extends LocOp ? (T extends readonly [infer V, unknown] ? [Widened<V>, number] : T extends readonly (infer V)[] ? [Widened<V>, number] : Widened<T>)
   : Widened<T>;
 

@@ -40,3 +40,18 @@ expectType<Equal<typeof values, (number | string | void)[]>>();
 const [index, first] = MPI.Request.waitany(requests);
 expectType<Equal<typeof index, number>>();
 expectType<Equal<typeof first, number | string | void | undefined>>();
+
+// Op.Create: a function typed (a: T, b: T) => T makes an op whose reductions give a T; unannotated functions
+// and buffer functions still compile.
+interface Extent { lo: number; hi: number }
+const hull = MPI.Op.Create((a: Extent, b: Extent): Extent => ({ lo: Math.min(a.lo, b.lo), hi: Math.max(a.hi, b.hi) }));
+expectType<Equal<typeof hull, MPI.ValueOp<Extent>>>();
+const range = comm.allreduce({ lo: rank, hi: rank }, hull);
+expectType<Equal<typeof range, Extent>>();
+const rangeAtRoot = comm.reduce({ lo: rank, hi: rank }, hull, 0);
+expectType<Equal<typeof rangeAtRoot, Extent | null>>();
+const loose = MPI.Op.Create((a, b) => a + b);
+const looseSum = comm.allreduce(rank, loose);
+expectType<Equal<typeof looseSum, number>>();
+const addInto = MPI.Op.Create((invec: Float64Array, inoutvec: Float64Array) => { inoutvec.forEach((v, i) => { inoutvec[i] = v + invec[i]!; }); });
+expectType<Equal<typeof addInto, MPI.Op>>();
