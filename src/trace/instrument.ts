@@ -1,9 +1,9 @@
 /**
  * Where tracing intercepts a program (docs/trace.md): only when a trace is requested, two layers are wrapped.
  *
- * - Calls: the methods of the communicator classes' and Request's prototypes, found by walking them (so methods
- *   added later are traced without being listed), become one span each. Only the outermost call records: what a
- *   call does inside (Sendrecv's Recv, a collective's messages) belongs to its span.
+ * - Calls: the methods of the communicator classes', Request's, Win's and File's prototypes, found by walking them
+ *   (so methods added later are traced without being listed), become one span each. Only the outermost call
+ *   records: what a call does inside (Sendrecv's Recv, a collective's messages) belongs to its span.
  * - Messages: the engine communicator a Comm hands out (`engineComm`) becomes a proxy that sees every user-level
  *   send and every completed receive with its real envelope. MPI's non-overtaking rule pairs them: the n-th
  *   message from rank s to rank d with tag t on one communicator is the n-th one d receives from s with tag t, so
@@ -18,6 +18,8 @@ import { Comm } from "../comm.js";
 import type { EngineComm, EngineRequest, Envelope, Sink } from "../engine/engine.js";
 import { Op } from "../op.js";
 import { Request } from "../request.js";
+import { Win } from "../win/win.js";
+import { File } from "../file/file.js";
 import { Col, Kind, now, type Recorder } from "./recorder.js";
 
 /** The outermost MPI call in progress on this rank. */
@@ -67,7 +69,8 @@ export function startRecording(into: Recorder): void {
   recorder = into;
 }
 
-type Family = "comm" | "request";
+/** What a wrapped method belongs to: communicators, requests, or windows and files (plain spans). */
+type Family = "comm" | "request" | "object";
 
 /** Wraps every traced method of `proto` (a communicator class's) and of its prototypes up to Object. Idempotent. */
 export function instrument(proto: object | null, family: Family = "comm"): void {
@@ -91,6 +94,16 @@ export function instrumentLibrary(): void {
   }
   instrument(Request.prototype, "request");
   instrument(Comm.prototype);
+  // One-sided and file calls: every method, and the static constructors (Win.Allocate, File.Open...).
+  for (const cls of [Win, File] as const) {
+    instrument(cls.prototype, "object");
+    for (const name of Object.getOwnPropertyNames(cls)) {
+      const d = Object.getOwnPropertyDescriptor(cls, name)!;
+      if (typeof d.value === "function" && /^[A-Z]/.test(name) && !UNTRACED.test(name)) {
+        Object.defineProperty(cls, name, { ...d, value: traced(name, d.value as (...args: unknown[]) => unknown, "object") });
+      }
+    }
+  }
   const engineComm = Comm.prototype.engineComm;
   Comm.prototype.engineComm = function (this: Comm, call: string): EngineComm {
     // A communicator class this module never saw (defined after start-up, not exported) is wrapped on first use.
@@ -107,7 +120,7 @@ export function instrumentLibrary(): void {
 
 function traced(name: string, fn: (...args: unknown[]) => unknown, family: Family): (...args: unknown[]) => unknown {
   const kind = family === "request" ? (REQUEST_WAIT.test(name) ? Kind.Wait : Kind.Call)
-    : COLLECTIVE.test(name) ? Kind.Collective : Kind.Call;
+    : family === "comm" && COLLECTIVE.test(name) ? Kind.Collective : Kind.Call;
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     if (current !== undefined || !recorder.on) return fn.apply(this, args);
     const call: Call = { name, start: now(), sent: 0, received: 0 };

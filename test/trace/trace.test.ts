@@ -103,6 +103,25 @@ describe("MPI.Pcontrol(0) pauses a rank's recording", () => {
   });
 });
 
+describe("one-sided and file calls", () => {
+  for (const engine of enginesUnderTest().filter((e) => e !== "self")) {
+    it(`are spans on every rank (${engine} engine)`, async () => {
+      const file = join(dir, `win-file-${engine}.json`);
+      const engineArgs = engine === "mpi" ? ["--engine", "mpi", "--oversubscribe"] : [];
+      const result = await mpi4ts(["run", ...engineArgs, "-n", "2", "--timeout", "60", "--trace", file, "test/trace/fixtures/win-file.ts"]);
+      assert.equal(result.code, 0, explain(result));
+      const trace = readTrace(file);
+      for (const rank of [0, 1]) {
+        const names = trace.traceEvents.filter((e) => e.pid === rank && e.ph === "X").map((e) => e.name);
+        for (const name of ["Allocate", "Fence", "Put", "Free", "Open", "Write_at_all", "Close"]) {
+          assert.ok(names.includes(name), `rank ${rank}'s ${name} is a span: ${names.join(", ")}`);
+        }
+        assert.equal(names.filter((n) => n === "Fence").length, 2, `rank ${rank}: two Fences`);
+      }
+    });
+  }
+});
+
 describe("a rank that fails", () => {
   for (const engine of enginesUnderTest().filter((e) => e !== "self")) {
     it(`still leaves its events in the merged file (${engine} engine)`, async () => {
