@@ -1,3 +1,4 @@
+import { ending, warnAtEnd } from "./exit-warnings.js";
 import type { Engine, EngineRequest, WaitCall, Waitable } from "./engine/engine.js";
 import { type Inspect, inspectAs, inspectCustom } from "./inspect.js";
 import { currentEngine } from "./engine/select.js";
@@ -157,7 +158,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     this.#uncount();
     const engine = currentEngine();
     const operation = this.#operation;
-    Unreported.awaiting++;
+    ending.awaiting++;
     try {
       if (engine.settle) {
         if (!this.#outcome && operation) await engine.settle(operation);
@@ -165,7 +166,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
         while (!this.#complete()) await engine.activity(100);
       }
     } finally {
-      Unreported.awaiting--;
+      ending.awaiting--;
     }
     return this.#settle(undefined);
   }
@@ -491,9 +492,6 @@ class UnreportedRequests {
   /** How many of the newest it keeps, to name them. */
   static readonly RECENT = 8;
   count = 0;
-  /** Requests being awaited: while any is, an empty event loop is not the end (the local engine blocks for them). */
-  awaiting = 0;
-  #warned = false;
   readonly #recent: (Request<unknown> | undefined)[] = [];
   #next = 0;
   #armed = false;
@@ -504,7 +502,7 @@ class UnreportedRequests {
     this.#next = (this.#next + 1) % UnreportedRequests.RECENT;
     if (!this.#armed) {
       this.#armed = true;
-      process.on("beforeExit", () => this.#warn());
+      warnAtEnd(() => this.#warning());
     }
   }
 
@@ -513,16 +511,13 @@ class UnreportedRequests {
     this.count--;
   }
 
-  #warn(): void {
-    if (this.#warned || this.awaiting > 0) return;
+  #warning(): string | undefined {
     const forgotten = this.#recent.filter((r): r is Request<unknown> => r !== undefined && r.forgotten);
-    if (this.count <= 0 || forgotten.length === 0) return;
-    this.#warned = true;
+    if (this.count <= 0 || forgotten.length === 0) return undefined;
     const more = this.count > forgotten.length ? `; and ${this.count - forgotten.length} more` : "";
-    process.stderr.write(
-      `mpi4ts: warning: rank ${currentEngine().world.rank} ends with ${this.count} request${this.count === 1 ? "" : "s"} never ` +
+    return `rank ${currentEngine().world.rank} ends with ${this.count} request${this.count === 1 ? "" : "s"} never ` +
       `completed (MPI requires a wait, a test that finds it done, or Free for each): ` +
-      `${forgotten.map((r) => r.describeCall()).join("; ")}${more}\n`);
+      `${forgotten.map((r) => r.describeCall()).join("; ")}${more}`;
   }
 }
 const Unreported = new UnreportedRequests();

@@ -104,6 +104,18 @@ export interface PointToPoint {
   improbe(source: number, tag: number): MatchedMessage | undefined;
 }
 
+/** A message that arrived at this rank and was never received (Engine.unreceived). */
+export interface Unreceived {
+  /** The sender's rank in `communicator` (world rank where the engine knows no better). */
+  readonly source: number;
+  readonly tag: number;
+  readonly bytes: number;
+  /** "MPI_COMM_WORLD", "MPI_COMM_SELF" or "another communicator". */
+  readonly communicator: string;
+  /** Traffic of a collective (the internal channel) rather than a user's send. */
+  readonly collective: boolean;
+}
+
 /** A communicator that a nonblocking call is making. */
 export interface PendingComm {
   readonly request: EngineRequest;
@@ -309,6 +321,11 @@ export interface Engine {
   /** Ends every rank of the job with `code` (MPI_Abort). */
   abort(code: number, reason?: string): never;
   finalize(): void;
+  /**
+   * Messages sent to this rank that no receive took (after a last progress), for the warning at the end of the
+   * program (exit-warnings.ts). Engines that cannot tell leave it out.
+   */
+  unreceived?(): Unreceived[];
   readonly finalized: boolean;
   /** One-sided communication (src/win/seam.ts), on engines that have it. */
   readonly rma?: RmaEngine;

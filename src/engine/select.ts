@@ -6,6 +6,7 @@ import type { Engine } from "./engine.js";
 import { MPIError } from "../errors.js";
 import { createSelfEngine } from "./self.js";
 import { createMpiEngine } from "../native/engine.js";
+import { unreceivedWarning, warnAtEnd } from "../exit-warnings.js";
 
 /** Where the rank bootstrap of `mpi4ts run` leaves the local engine, shared by every copy of this package. */
 export const LOCAL_ENGINE_SLOT = Symbol.for("mpi4ts.localEngine");
@@ -18,7 +19,10 @@ const MPI_LAUNCHER_VARIABLES = [
 let engine: Engine | undefined;
 
 export function currentEngine(): Engine {
-  return (engine ??= selectEngine());
+  if (engine) return engine;
+  const chosen = (engine = selectEngine());
+  warnAtEnd(() => unreceivedWarning(chosen));
+  return chosen;
 }
 
 export function launchedByMpi(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -9,7 +9,7 @@ import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG, TAG_UB } from "../constants.js";
 import {
   BUFFER, COMPLETED, SHARED_MAX_RANKS, STANDARD, SYNCHRONOUS,
-  type Engine, type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm,
+  type Engine, type EngineComm, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm, type Unreceived,
   type PointToPoint, type SendMode, type Sink, type WaitCall, type Waitable, type WorldAttributes,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
@@ -363,6 +363,19 @@ export class LocalEngine implements Engine {
   }
 
   finalize(): void { this.finalized = true; }
+
+  unreceived(): Unreceived[] {
+    this.progress();
+    const out: Unreceived[] = [];
+    for (let i = this.#unexpectedHead; i < this.#unexpected.length; i++) {
+      const m = this.#unexpected[i];
+      if (!m) continue;
+      const base = m.context - (m.context % 2);
+      const communicator = base === WORLD_BASE ? "MPI_COMM_WORLD" : base === SELF_BASE ? "MPI_COMM_SELF" : "another communicator";
+      out.push({ source: base === WORLD_BASE ? m.sender : m.source, tag: m.tag, bytes: m.length, communicator, collective: m.context !== base });
+    }
+    return out;
+  }
 
   // ---- sending -------------------------------------------------------------------------------------------
 

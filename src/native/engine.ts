@@ -26,12 +26,12 @@
  * that must never match user receives. The collectives on buffers are MPI's own (`native`).
  */
 import { NativeRma } from "../win/native.js";
-import { ANY_TAG } from "../constants.js";
+import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BUFFER, COMPLETED, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
   type MatchedMessage, type PayloadKind, type PendingComm, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
-  type SendMode, type Sink, type TypedArray, type WaitCall, type WorldAttributes,
+  type SendMode, type Sink, type TypedArray, type Unreceived, type WaitCall, type WorldAttributes,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
@@ -523,6 +523,9 @@ export class NativeComm extends Channel implements EngineComm {
    * lazily because the API uses it only inside collectives, which every rank of the communicator enters, while
    * a duplicate made up front would be a collective that C or Python ranks sharing MPI_COMM_WORLD never join.
    */
+  /** The internal channel if a collective has made it (never making it: that is collective). */
+  internalIfMade(): Channel | undefined { return this.#internal; }
+
   get internal(): Channel {
     if (!this.#internal) {
       try {
@@ -962,6 +965,22 @@ export class NativeEngine implements Engine {
     const exitCode = Number.isInteger(code) ? code : 1;
     if (reason) process.stderr.write(`${reason}\n`);
     return this.addon.abort(WORLD, exitCode);
+  }
+
+  /** What MPI holds for COMM_WORLD and COMM_SELF (and their internal channels) that no receive took. */
+  unreceived(): Unreceived[] {
+    if (this.finalized) return [];
+    const out: Unreceived[] = [];
+    for (const [comm, communicator] of [[this.world, "MPI_COMM_WORLD"], [this.self, "MPI_COMM_SELF"]] as const) {
+      for (const [channel, collective] of [[comm, false], [comm.internalIfMade(), true]] as const) {
+        for (let m = channel?.improbe(ANY_SOURCE, ANY_TAG); m; m = channel!.improbe(ANY_SOURCE, ANY_TAG)) {
+          const { source, tag, byteLength } = m.envelope;
+          m.receive((envelope) => new Uint8Array(envelope.byteLength)); // taken out of MPI before MPI_Finalize
+          out.push({ source, tag, bytes: byteLength, communicator, collective });
+        }
+      }
+    }
+    return out;
   }
 
   finalize(): void {
