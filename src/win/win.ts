@@ -11,6 +11,7 @@ import type { BuiltinOpName, TypedArray } from "../engine/engine.js";
 import { currentEngine } from "../engine/select.js";
 import { MPIError, type ErrorClass } from "../errors.js";
 import { Datatype } from "../datatype/type.js";
+import { bufferArg, type TypedSpec } from "../datatype/message.js";
 import { Group } from "../group.js";
 import type { Info } from "../info.js";
 import { NO_OP, SUM, type Op } from "../op.js";
@@ -51,6 +52,8 @@ export class Win {
   /** This rank's access epochs: fence (between fences), per-target locks (true: exclusive), lock_all. */
   #fenceEpoch = false;
   readonly #locks = new Map<number, boolean>();
+  /** Gets into buffers of derived datatypes, by target rank: unpacked once a synchronization completes them. */
+  readonly #landings = new Map<number, (() => void)[]>();
   #lockAll = false;
   /** PSCW: the targets of this rank's access epoch (Start..Complete), and whether it exposes (Post..Wait). */
   #started: ReadonlySet<number> | null = null;
@@ -163,33 +166,40 @@ export class Win {
    * Copies `origin` into `targetRank`'s segment: at displacement `target` (in the target's units), or laid out
    * there by a datatype, `[disp, count, datatype]` (count items of it from disp, holding origin's bytes in order).
    */
-  Put(origin: TypedArray, targetRank: number, target: Target = 0): void {
-    const bytes = bytesOf(origin);
-    for (const b of this.#blocks("Win.Put", origin, targetRank, target)) this.#engine!.put(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
+  Put(origin: OriginSpec, targetRank: number, target: Target = 0): void {
+    const o = this.#origin("Win.Put", "origin", origin).array;
+    const bytes = bytesOf(o);
+    for (const b of this.#blocks("Win.Put", o, targetRank, target)) this.#engine!.put(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
   }
 
   /** Copies from `targetRank`'s segment into `origin` (complete once the epoch ends or a flush returns). */
-  Get(origin: TypedArray, targetRank: number, target: Target = 0): void {
-    const bytes = bytesOf(origin);
-    for (const b of this.#blocks("Win.Get", origin, targetRank, target)) this.#engine!.get(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
+  Get(origin: OriginSpec, targetRank: number, target: Target = 0): void {
+    const o = this.#origin("Win.Get", "origin", origin);
+    const bytes = bytesOf(o.array);
+    for (const b of this.#blocks("Win.Get", o.array, targetRank, target)) this.#engine!.get(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
+    this.#landLater(targetRank, o.land);
   }
 
   /** target = target op origin, element-wise and atomic per element (REPLACE: an atomic Put). */
-  Accumulate(origin: TypedArray, targetRank: number, target: Target = 0, op: Op = SUM): void {
-    const name = this.#op("Win.Accumulate", op, origin, false);
-    for (const b of this.#blocks("Win.Accumulate", origin, targetRank, target)) {
-      this.#engine!.accumulate(elements(origin, b), null, targetRank, b.at, name);
+  Accumulate(origin: OriginSpec, targetRank: number, target: Target = 0, op: Op = SUM): void {
+    const o = this.#origin("Win.Accumulate", "origin", origin).array;
+    const name = this.#op("Win.Accumulate", op, o, false);
+    for (const b of this.#blocks("Win.Accumulate", o, targetRank, target)) {
+      this.#engine!.accumulate(elements(o, b), null, targetRank, b.at, name);
     }
   }
 
   /** Like Accumulate, and `result` receives the target's values from before (NO_OP: an atomic Get). */
-  Get_accumulate(origin: TypedArray | null, result: TypedArray, targetRank: number, target: Target = 0, op: Op = SUM): void {
+  Get_accumulate(origin: OriginSpec | null, result: OriginSpec, targetRank: number, target: Target = 0, op: Op = SUM): void {
     const call = "Win.Get_accumulate";
-    const name = this.#op(call, op, result, true);
-    this.#sameShape(call, origin, result, name);
-    for (const b of this.#blocks(call, result, targetRank, target)) {
-      this.#engine!.accumulate(name === "NO_OP" ? null : elements(origin!, b), elements(result, b), targetRank, b.at, name);
+    const r = this.#origin(call, "result", result);
+    const o = origin === null ? null : this.#origin(call, "origin", origin).array;
+    const name = this.#op(call, op, r.array, true);
+    this.#sameShape(call, o, r.array, name);
+    for (const b of this.#blocks(call, r.array, targetRank, target)) {
+      this.#engine!.accumulate(name === "NO_OP" ? null : elements(o!, b), elements(r.array, b), targetRank, b.at, name);
     }
+    this.#landLater(targetRank, r.land);
   }
 
   /** One element: result[0] = target; target = target op origin[0] (MPI_Fetch_and_op). */
@@ -219,34 +229,77 @@ export class Win {
   // ---- request-based operations (passive-target epochs only, MPI-4.0 §12.3.5) ----
 
   /** Put, completing through the request returned (at the origin: `origin` may be reused). */
-  Rput(origin: TypedArray, targetRank: number, targetDisp = 0): Request<void> {
-    const at = this.#access("Win.Rput", origin, targetRank, targetDisp, true);
-    return this.#request(RPUT, origin, null, targetRank, at, "REPLACE");
+  Rput(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
+    const o = this.#origin("Win.Rput", "origin", origin).array;
+    const at = this.#access("Win.Rput", o, targetRank, targetDisp, true);
+    return this.#request(RPUT, o, null, targetRank, at, "REPLACE");
   }
 
   /** Get, complete (`origin` filled) once the request is. */
-  Rget(origin: TypedArray, targetRank: number, targetDisp = 0): Request<void> {
-    const at = this.#access("Win.Rget", origin, targetRank, targetDisp, true);
-    return this.#request(RGET, origin, null, targetRank, at, "REPLACE");
+  Rget(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
+    const o = this.#origin("Win.Rget", "origin", origin);
+    const at = this.#access("Win.Rget", o.array, targetRank, targetDisp, true);
+    return this.#request(RGET, o.array, null, targetRank, at, "REPLACE", o.land);
   }
 
-  Raccumulate(origin: TypedArray, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
-    const name = this.#op("Win.Raccumulate", op, origin, false);
-    const at = this.#access("Win.Raccumulate", origin, targetRank, targetDisp, true);
-    return this.#request(RACCUMULATE, origin, null, targetRank, at, name);
+  Raccumulate(origin: OriginSpec, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
+    const o = this.#origin("Win.Raccumulate", "origin", origin).array;
+    const name = this.#op("Win.Raccumulate", op, o, false);
+    const at = this.#access("Win.Raccumulate", o, targetRank, targetDisp, true);
+    return this.#request(RACCUMULATE, o, null, targetRank, at, name);
   }
 
-  Rget_accumulate(origin: TypedArray | null, result: TypedArray, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
+  Rget_accumulate(origin: OriginSpec | null, result: OriginSpec, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
     const call = "Win.Rget_accumulate";
-    const name = this.#op(call, op, result, true);
-    this.#sameShape(call, origin, result, name);
-    const at = this.#access(call, result, targetRank, targetDisp, true);
-    return this.#request(RACCUMULATE, name === "NO_OP" ? null : origin, result, targetRank, at, name);
+    const r = this.#origin(call, "result", result);
+    const o = origin === null ? null : this.#origin(call, "origin", origin).array;
+    const name = this.#op(call, op, r.array, true);
+    this.#sameShape(call, o, r.array, name);
+    const at = this.#access(call, r.array, targetRank, targetDisp, true);
+    return this.#request(RACCUMULATE, name === "NO_OP" ? null : o, r.array, targetRank, at, name, r.land);
   }
 
-  #request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, rank: number, at: number, op: RmaOpName): Request<void> {
+  /** `land` unpacks an origin of a derived datatype once the request completes. */
+  #request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, rank: number, at: number, op: RmaOpName, land: (() => void) | null = null): Request<void> {
     const engineRequest = at < 0 ? null : this.#engine!.request(kind, origin, result, rank, at, op);
-    return new Request(engineRequest ? new EngineOperation(engineRequest, () => undefined) : new CompletedOperation(undefined));
+    if (!engineRequest && at >= 0) land?.(); // done within the call (the local engine's direct copies)
+    return new Request(engineRequest ? new EngineOperation(engineRequest, () => land?.()) : new CompletedOperation(undefined));
+  }
+
+  /**
+   * An origin or result buffer as the typed array the operation moves: a typed array itself, or a buffer spec
+   * (`[buf, datatype]`, `[buf, count, datatype]`, ... as in mpi4py) whose items are packed into one, its elements
+   * the datatype's. `land` (derived datatypes and unaligned memory only) unpacks what a Get brought.
+   */
+  #origin(call: string, name: string, spec: OriginSpec): { array: TypedArray; land: (() => void) | null } {
+    if (isTypedArray(spec)) return { array: spec, land: null };
+    const m = bufferArg(() => this.#comm.where(call), name, spec);
+    const Element = (m.element ?? Uint8Array) as unknown as { new (b: ArrayBufferLike, at: number, n: number): TypedArray; readonly BYTES_PER_ELEMENT: number };
+    let bytes = m.outgoing();
+    let land: (() => void) | null = m.inPlace ? null : () => m.land(bytes);
+    if (bytes.byteOffset % Element.BYTES_PER_ELEMENT !== 0) {
+      const user = bytes;
+      bytes = bytes.slice();
+      land = () => user.set(bytes);
+    }
+    return { array: new Element(bytes.buffer, bytes.byteOffset, bytes.length / Element.BYTES_PER_ELEMENT), land };
+  }
+
+  /** Keeps a Get's unpacking until the operations to `rank` complete (a synchronization that covers them). */
+  #landLater(rank: number, land: (() => void) | null): void {
+    if (!land || rank === PROC_NULL) return;
+    const list = this.#landings.get(rank);
+    if (list) list.push(land);
+    else this.#landings.set(rank, [land]);
+  }
+
+  /** Unpacks the Gets to `rank` (-1: every rank) now that their operations are complete. */
+  #landed(rank: number): void {
+    for (const [r, list] of this.#landings) {
+      if (rank !== -1 && r !== rank) continue;
+      this.#landings.delete(r);
+      for (const land of list) land();
+    }
   }
 
   // ---- synchronization ----
@@ -258,6 +311,7 @@ export class Win {
     if (this.#locks.size > 0 || this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Fence", "a passive-target epoch is open (Unlock first)");
     if (this.#started || this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Fence", "a Start or Post epoch is open (Complete or Wait first)");
     w.fence(assertion);
+    this.#landed(-1);
     this.#fenceEpoch = (assertion & MODE_NOSUCCEED) === 0;
   }
 
@@ -291,6 +345,7 @@ export class Win {
     const w = this.#win("Win.Complete");
     if (!this.#started) this.#fail("ERR_RMA_SYNC", "Win.Complete", "no access epoch of Start is open");
     w.complete();
+    this.#landed(-1);
     this.#started = null;
   }
 
@@ -343,6 +398,7 @@ export class Win {
     this.#rank(call, rank, false);
     if (!this.#locks.has(rank)) this.#fail("ERR_RMA_SYNC", call, `rank ${rank} is not locked by this rank`);
     w.unlock(rank);
+    this.#landed(rank);
     this.#locks.delete(rank);
   }
 
@@ -360,6 +416,7 @@ export class Win {
     const w = this.#win("Win.Unlock_all");
     if (!this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Unlock_all", "no Lock_all epoch is open");
     w.unlockAll();
+    this.#landed(-1);
     this.#lockAll = false;
   }
 
@@ -404,6 +461,7 @@ export class Win {
     const open = this.#lockAll || (rank === -1 ? this.#locks.size > 0 : this.#locks.has(rank));
     if (!open) this.#fail("ERR_RMA_SYNC", call, rank === -1 ? "no passive-target epoch is open" : `no passive-target epoch is open on rank ${rank}`);
     body(w);
+    this.#landed(rank);
   }
 
   /** Validates one operation; the byte offset at the target, or -1 for PROC_NULL (nothing to do). */
@@ -508,6 +566,8 @@ export class Win {
 
 /** Where an operation's target is: a displacement, or `[disp, count, datatype]` (count and datatype optional). */
 export type Target = number | readonly [disp: number, count?: number, datatype?: Datatype];
+/** An origin (or result) buffer: a typed array, or a buffer spec with a datatype, `[buf, count, datatype]`... */
+export type OriginSpec = TypedArray | TypedSpec;
 
 /** One contiguous piece of an operation: `length` bytes from byte `from` of the origin to byte `at` of the target. */
 interface Block { readonly from: number; readonly at: number; readonly length: number }
