@@ -4,7 +4,7 @@
  *
  *   npm run bench                      # build mpi4ts, then everything (about 2-4 minutes on 2 cores)
  *   node bench/run.mjs --quick         # short batches: a smoke test in well under a minute
- *   node bench/run.mjs --only p2p      # or coll, startup, futures
+ *   node bench/run.mjs --only p2p      # or coll, rma, startup, futures
  *
  * Every benchmark program prints one JSON line per case on rank 0's stdout; this script collects them into
  * bench/out/results.jsonl and prints markdown tables (also written to bench/out/results.md) with the ratios
@@ -34,12 +34,12 @@ for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--only") ONLY = argv[++i];
   else if (argv[i].startsWith("--only=")) ONLY = argv[i].slice(7);
   else if (argv[i] === "--help" || argv[i] === "-h") {
-    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|startup|futures] | --report  (tables from bench/out/results.jsonl)");
+    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|rma|startup|futures] | --report  (tables from bench/out/results.jsonl)");
     process.exit(0);
   }
 }
-if (ONLY !== null && !["p2p", "coll", "startup", "futures"].includes(ONLY)) {
-  console.error(`bench: --only takes p2p, coll, startup or futures, not ${JSON.stringify(ONLY)}`);
+if (ONLY !== null && !["p2p", "coll", "rma", "startup", "futures"].includes(ONLY)) {
+  console.error(`bench: --only takes p2p, coll, rma, startup or futures, not ${JSON.stringify(ONLY)}`);
   process.exit(2);
 }
 const wantKind = (kind) => ONLY === null || ONLY === kind;
@@ -143,6 +143,7 @@ const results = [];
 const impls = [];
 
 const P2P_GROUPS = { "pingpong-buffer": 6, bandwidth: 1, "pingpong-value": 4, requests: 4, halo: 2 };
+const RMA_GROUPS = { "put-lock": 7, "get-lock": 7, "put-fence": 7, "acc-lock": 1 };
 const COLL_GROUPS = { barrier: 1, bcast: 4, allreduce: 3, persistent: 2, gather: 1, alltoall: 1, "allreduce-value": 1, "bcast-value": 1 };
 const C_ONLY_BUFFERS = new Set(["pingpong-value", "allreduce-value", "bcast-value"]);
 /** mpi4py 3.1 has no persistent collectives: its `persistent` group is the Iallreduce row alone. */
@@ -151,7 +152,7 @@ const FUTURES_CASES = 5;
 const FUTURES_RANKS = 5; // the head and 4 workers
 
 function groupsFor(impl, kind) {
-  const all = kind === "p2p" ? P2P_GROUPS : COLL_GROUPS;
+  const all = kind === "p2p" ? P2P_GROUPS : kind === "rma" ? RMA_GROUPS : COLL_GROUPS;
   return Object.entries(all)
     .filter(([g]) => !(impl === "c" && C_ONLY_BUFFERS.has(g)))
     .map(([g, c]) => [g, impl === "mpi4py" ? (PY_GROUP_CASES[g] ?? c) : c]);
@@ -162,7 +163,7 @@ async function setupC() {
     note(`C skipped: ${MPICC} or ${MPIRUN} not found (install libopenmpi-dev openmpi-bin)`);
     return;
   }
-  for (const prog of ["p2p", "coll", "hello"]) {
+  for (const prog of ["p2p", "coll", "rma", "hello"]) {
     const r = await run(MPICC, ["-O2", "-Wall", "-o", join(OUT, prog), join(BENCH, "c", `${prog}.c`), "-lm"], { timeoutMs: 120_000 });
     if (r.code !== 0) {
       note(`C skipped: compiling bench/c/${prog}.c failed: ${failureText(r)}`);
@@ -440,9 +441,11 @@ function buildTables() {
     rows.get(k).byImpl[rec.impl] = rec;
   }
   const P2P_CASES = ["pingpong-buffer", "bandwidth", "pingpong-value", "requests", "halo"];
-  const notCollective = [...P2P_CASES, "startup", "futures"];
+  const RMA_CASES = Object.keys(RMA_GROUPS);
+  const notCollective = [...P2P_CASES, ...RMA_CASES, "startup", "futures"];
   const sections = [
     ["Point-to-point, 2 ranks (one-way latency)", (r) => P2P_CASES.includes(r.case)],
+    ["One-sided, 2 ranks (time per epoch: Lock, one operation, Unlock; or one Put between Fences)", (r) => RMA_CASES.includes(r.case)],
     ["Collectives, 2 ranks (time per call)", (r) => r.ranks === 2 && !notCollective.includes(r.case)],
     ["Collectives, 4 ranks on 2 cores (time per call)", (r) => r.ranks === 4 && !notCollective.includes(r.case)],
     ["Start-up: `-n 4` hello, wall time from start to exit (median)", (r) => r.case === "startup"],
@@ -553,6 +556,10 @@ async function main() {
       log(`bench: collectives, ${ranks} ranks`);
       for (const impl of impls) await runJob(impl, "coll", ranks);
     }
+  }
+  if (wantKind("rma")) {
+    log("bench: one-sided, 2 ranks");
+    for (const impl of impls) await runJob(impl, "rma", 2);
   }
   if (wantKind("startup")) {
     log("bench: start-up, 4 ranks");

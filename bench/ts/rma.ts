@@ -6,7 +6,7 @@
  *   acc-lock:            Lock, Accumulate of 8 doubles (SUM), Unlock.
  *
  * Run: node bin/mpi4ts.js run -n 2 bench/ts/rma.ts [--quick] [--cases put-lock,get-lock,put-fence,acc-lock]
- * (not yet wired into bench/run.mjs).
+ * (`node bench/run.mjs --only rma` runs it beside bench/c/rma.c and bench/py/rma.py).
  */
 import { MPI } from "mpi4ts";
 import { emit, measure, round4, want } from "./harness.js";
