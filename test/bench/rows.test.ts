@@ -1,7 +1,7 @@
 /**
- * The mpi4ts programs behind the bench rows of issues 10 and 13 run on the local and mpi engines and print their
+ * The mpi4ts programs behind the bench rows of issues 10, 13 and 15 run on the local and mpi engines and print their
  * rows: the halo exchange (vector datatype and packed by hand), persistent vs nonblocking Allreduce, task
- * throughput through PoolExecutor. The programs check their own results (the ghost column, the sums) and throw
+ * throughput through PoolExecutor, one-sided epochs. The programs check their own results (the ghost column, the sums) and throw
  * when they are wrong, so exit code 0 means the timed exchanges were correct. Nothing here looks at the timings.
  */
 import assert from "node:assert/strict";
@@ -35,6 +35,11 @@ describe("bench rows of issues 10 and 13", () => {
       const got = await bench(engine, 3, "bench/ts/coll.ts", ["--cases", "persistent"]);
       assert.deepEqual(got.map((r) => [r.case, r.value, r.api, r.count, r.ranks]),
         [["persistent", "persistent", "Allreduce_init", 8, 3], ["persistent", "nonblocking", "Iallreduce", 8, 3]]);
+      assert.ok(got.every((r) => positive(r.usec)), JSON.stringify(got));
+    });
+    it(`rma: Put between Fences and Accumulate under Lock, every size (${engine})`, async () => {
+      const got = await bench(engine, 2, "bench/ts/rma.ts", ["--cases", "put-fence,acc-lock"]);
+      assert.deepEqual(got.map((r) => [r.case, r.size]), [...[8, 64, 512, 4096, 32768, 262144, 1 << 20].map((n) => ["put-fence", n]), ["acc-lock", 64]]);
       assert.ok(got.every((r) => positive(r.usec)), JSON.stringify(got));
     });
     it(`futures: task throughput with 4 workers (${engine})`, async () => {
