@@ -4,7 +4,7 @@
  * posted receives served in the order they were posted, unexpected messages kept in arrival order, and per-pair
  * order preserved because one sender's records enter an inbox in program order.
  */
-import { availableParallelism, hostname } from "node:os";
+import { availableParallelism, hostname, totalmem } from "node:os";
 import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG, TAG_UB } from "../constants.js";
 import {
@@ -16,7 +16,7 @@ import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
 import {
   BLOCKED, BLOCKING_CALLS, CALL_COLLECTIVE, CALL_IRECV, CALL_ISSEND, CALL_PROBE, CALL_RECV, CALL_SEND_FULL,
-  CALL_SSEND, CALL_WAIT, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, JOB_CONTEXTS, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
+  CALL_SEND_HELD, CALL_SSEND, CALL_WAIT, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, JOB_CONTEXTS, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
   R_SOURCE, R_TAG, R_TYPE, RECORD_ACK, RECORD_EAGER, RECORD_HANDOFF, RUNNING, SLEEPING, STATE, STATE_CALL,
   STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, SYNC_FLAG, TYPE_MASK, WAIT_CALLS, abortWord, inboxView,
   jobHeader, readAbortWord, type InboxView, type JobLayout,
@@ -54,6 +54,12 @@ const FIRST_FREE_BASE = 4;
  * Agreed bases (claimBase) stay below it: they grow by 2 per communicator made, from FIRST_FREE_BASE.
  */
 const JOB_WIDE_BASES = 2 ** 30;
+
+/**
+ * How much of not-yet-received large messages one rank may hold before blocking sends to it wait for their
+ * receives: 1/16 of the machine's memory, at most 256 MiB (so a 4 GiB Raspberry Pi keeps 256 MiB per rank).
+ */
+const HELD_LIMIT_KIB = Math.min(256 * 1024, Math.floor(totalmem() / 16 / 1024));
 
 /** How long a waiting rank polls before it sleeps, when it has a core of its own (DESIGN.md §2). */
 const SPIN_MS = 0.02;
@@ -187,8 +193,12 @@ export class Channel implements PointToPoint {
   get size(): number { return this.worldRanks.length; }
 
   send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void {
-    const id = this.engine.deposit(this, data, kind, dest, tag, mode);
-    if (mode === SYNCHRONOUS) this.engine.awaitAck(id, this.worldRanks[dest]!, tag, this.context);
+    const destWorld = this.worldRanks[dest]!;
+    // Once the receiver holds too many large messages it has not received, a blocking send waits for its receive
+    // (standard mode may: MPI's rendezvous), so a sender that outruns its receiver does not pile up memory.
+    const held = mode === STANDARD && this.engine.receiverHoldsTooMuch(destWorld, data.length);
+    const id = this.engine.deposit(this, data, kind, dest, tag, held ? SYNCHRONOUS : mode);
+    if (mode === SYNCHRONOUS || held) this.engine.awaitAck(id, destWorld, tag, this.context, held ? CALL_SEND_HELD : CALL_SSEND);
   }
   isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest {
     const id = this.engine.deposit(this, data, kind, dest, tag, mode);
@@ -331,7 +341,7 @@ export class LocalEngine implements Engine {
     this.#mine = this.#inboxes[job.rank]!;
     this.#reader = new InboxReader(this.#mine);
     this.#header = jobHeader(job.sab);
-    this.#handoffs = new Handoffs(job.ports, job.rank);
+    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control);
     this.#spin = job.layout.size <= availableParallelism();
     this.#yield = this.#spin ? undefined : loadYield();
     this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
@@ -452,8 +462,16 @@ export class LocalEngine implements Engine {
     return this.#acks.delete(id);
   }
 
-  awaitAck(id: number, destWorld: number, tag: number, context: number): void {
-    this.block(() => this.#acks.has(id), CALL_SSEND, destWorld, tag, context, null, destWorld);
+  /**
+   * Whether a blocking standard send of `bytes` to world rank `dest` must wait for its receive: it is a handoff
+   * (larger than the eager limit) and `dest` already holds HELD_LIMIT_KIB of handoffs it has not received.
+   */
+  receiverHoldsTooMuch(dest: number, bytes: number): boolean {
+    return bytes > this.#job.layout.eagerLimit && dest !== this.worldRank && this.#handoffs.heldBy(dest) >= HELD_LIMIT_KIB;
+  }
+
+  awaitAck(id: number, destWorld: number, tag: number, context: number, call: number = CALL_SSEND): void {
+    this.block(() => this.#acks.has(id), call, destWorld, tag, context, null, destWorld);
     this.#acks.delete(id);
   }
 

@@ -3,10 +3,13 @@
  * MessagePort it shares with the receiver, and the ring carries only a small HANDOFF record naming it. The
  * receiver pulls the buffer synchronously (receiveMessageOnPort works while its thread is blocked in a receive),
  * copies the bytes out and posts the buffer back, so a sender soon reuses warm memory instead of fresh pages.
- * A sender never waits for the receiver here: the port queues as many messages as are in flight.
+ * A sender never waits for the receiver here: the port queues as many messages as are in flight. What a receiver
+ * holds and has not taken is counted in its control words (HELD_KIB), so that a blocking send can wait for its
+ * receive instead of piling up memory (LocalEngine's send; MPI's rendezvous).
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { MPIError } from "../errors.js";
+import { HELD_KIB } from "./layout.js";
 
 interface Delivery { id: number; sab: SharedArrayBuffer; length: number }
 interface Return { ret: SharedArrayBuffer }
@@ -16,6 +19,11 @@ interface Gift { key: number; gift: SharedArrayBuffer }
 const MIN_CLASS = 1 << 16;
 /** Per rank: enough to keep a 64-deep window of 4 MiB messages warm (it only keeps what was in flight at once). */
 const POOL_LIMIT_BYTES = 256 << 20;
+
+/** The unit HELD_KIB counts in: whole KiB, so that terabytes in flight still fit an Int32 word. */
+function kib(bytes: number): number {
+  return Math.ceil(bytes / 1024);
+}
 
 function sizeClass(bytes: number): number {
   let c = MIN_CLASS;
@@ -36,9 +44,15 @@ export class Handoffs {
   readonly #pool = new Map<number, SharedArrayBuffer[]>();
   #pooledBytes = 0;
 
-  constructor(ports: readonly (MessagePort | undefined)[], selfRank: number) {
+  /** `controls(rank)`: that rank's control words, where HELD_KIB counts what it was handed and has not taken. */
+  constructor(ports: readonly (MessagePort | undefined)[], selfRank: number, private readonly controls: (rank: number) => Int32Array) {
     this.#ports = ports;
     this.#self = selfRank;
+  }
+
+  /** KiB of handoffs posted to world rank `peer` that it has not taken yet. */
+  heldBy(peer: number): number {
+    return Atomics.load(this.controls(peer), HELD_KIB);
   }
 
   /** Copies `payload` to shared memory and posts it to world rank `peer` under `id`. */
@@ -51,6 +65,7 @@ export class Handoffs {
     this.#pull(peer, port);
     const sab = this.#take(payload.length);
     new Uint8Array(sab, 0, payload.length).set(payload);
+    Atomics.add(this.controls(peer), HELD_KIB, kib(payload.length));
     port.postMessage({ id, sab, length: payload.length } satisfies Delivery);
   }
 
@@ -66,6 +81,7 @@ export class Handoffs {
     const port = this.#port(peer);
     const waiting = this.#arrival(peer, port, id);
     this.#arrived.get(peer)!.delete(id);
+    Atomics.sub(this.controls(this.#self), HELD_KIB, kib(waiting.length));
     try {
       consume(new Uint8Array(waiting.sab, 0, waiting.length));
     } finally {

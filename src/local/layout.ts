@@ -48,6 +48,8 @@ export const STATE_TAG = 59;
 export const STATE_CONTEXT = 60;
 /** While BLOCKED in a wait over requests (Request.waitall, `await`...): that call, an index into WAIT_CALLS. */
 export const STATE_VIA = 61;
+/** KiB of large messages handed off to this rank and not yet taken by a receive (handoff.ts; senders add, it subtracts). */
+export const HELD_KIB = 62;
 export const CONTROL_BYTES = 256;
 
 export const RUNNING = 0;
@@ -56,6 +58,7 @@ export const FINISHED = 2;
 
 export const BLOCKING_CALLS = [
   "", "recv", "probe", "ssend", "send (inbox full)", "wait", "collective", "irecv", "issend",
+  "send (until received: the receiver holds too many unreceived large messages)",
 ] as const;
 export const CALL_RECV = 1;
 export const CALL_PROBE = 2;
@@ -65,6 +68,7 @@ export const CALL_WAIT = 5;
 export const CALL_COLLECTIVE = 6;
 export const CALL_IRECV = 7;
 export const CALL_ISSEND = 8;
+export const CALL_SEND_HELD = 9;
 /** How a rank waits for requests (STATE_VIA); 0: it waits in the call STATE_CALL names itself. */
 export const WAIT_CALLS = ["", "waitall", "waitany", "waitsome", "await"] as const;
 
