@@ -98,6 +98,7 @@ const char* errorClassName(int cls) {
     case MPI_ERR_RMA_SYNC: return "ERR_RMA_SYNC";
     case MPI_ERR_RMA_RANGE: return "ERR_RMA_RANGE";
     case MPI_ERR_RMA_CONFLICT: return "ERR_RMA_CONFLICT";
+    case MPI_ERR_SPAWN: return "ERR_SPAWN";
     default: return "ERR_OTHER";
   }
 }
@@ -959,14 +960,56 @@ Napi::Value CommSplit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), g_comms.add(out));
 }
 
-// The group of these WORLD ranks, in this order (Create, Create_group); the caller frees it.
-MPI_Group worldGroupOf(Napi::Env env, const std::vector<int>& ranks) {
-  MPI_Group world, group;
+// ---- process numbering ("world ranks") ------------------------------------------------------------------
+// mpi4ts names processes by number: MPI_COMM_WORLD's ranks first, then the processes of other MPI_COMM_WORLDs this
+// process is connected to (spawned children, the parent), numbered from the world size up in the order they
+// became known. The numbering is this process's own: ranks of other worlds are not comparable across processes.
+MPI_Group g_others = MPI_GROUP_EMPTY;
+
+// Every process this process can name: WORLD's group, then g_others (MPI_Group_union keeps that order).
+MPI_Group universeGroup(Napi::Env env) {
+  MPI_Group world, all;
   check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
-  int rc = MPI_Group_incl(world, static_cast<int>(ranks.size()), ranks.data(), &group);
+  int rc = MPI_Group_union(world, g_others, &all);
   MPI_Group_free(&world);
+  check(env, rc, "MPI_Group_union");
+  return all;
+}
+
+// Makes the processes of `group` that are not in WORLD nameable (after a spawn or a parent connection).
+void addOthers(Napi::Env env, MPI_Group group) {
+  MPI_Group all = universeGroup(env), fresh, grown;
+  check(env, MPI_Group_difference(group, all, &fresh), "MPI_Group_difference");
+  MPI_Group_free(&all);
+  check(env, MPI_Group_union(g_others, fresh, &grown), "MPI_Group_union");
+  MPI_Group_free(&fresh);
+  if (g_others != MPI_GROUP_EMPTY) MPI_Group_free(&g_others);
+  g_others = grown;
+}
+
+// The group of these process numbers, in this order (Create, Create_group); the caller frees it.
+MPI_Group worldGroupOf(Napi::Env env, const std::vector<int>& ranks) {
+  MPI_Group all = universeGroup(env), group;
+  int rc = MPI_Group_incl(all, static_cast<int>(ranks.size()), ranks.data(), &group);
+  MPI_Group_free(&all);
   check(env, rc, "MPI_Group_incl");
   return group;
+}
+
+// The process number of each member of `group`, in group rank order; frees `group`.
+Napi::Value numbersOf(Napi::Env env, MPI_Group group) {
+  MPI_Group all = universeGroup(env);
+  int n = 0;
+  MPI_Group_size(group, &n);
+  std::vector<int> in(n), out(n);
+  for (int i = 0; i < n; i++) in[i] = i;
+  int rc = MPI_Group_translate_ranks(group, n, in.data(), all, out.data());
+  MPI_Group_free(&all);
+  MPI_Group_free(&group);
+  check(env, rc, "MPI_Group_translate_ranks");
+  Napi::Int32Array a = Napi::Int32Array::New(env, n);
+  for (int i = 0; i < n; i++) a[i] = out[i];
+  return a;
 }
 
 // Creates a communicator of the given WORLD ranks (in that order) over the members of comm.
@@ -1013,24 +1056,101 @@ Napi::Value CommFree(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// World rank of each member of comm, in comm rank order.
+// The process number of each member of comm (of an intercommunicator: of its local group), in rank order.
 Napi::Value CommWorldRanks(const Napi::CallbackInfo& info) {
+  MPI_Group group;
+  check(info.Env(), MPI_Comm_group(commArg(info, 0), &group), "MPI_Comm_group");
+  return numbersOf(info.Env(), group);
+}
+
+// ---- dynamic processes (MPI-4.0 chapter 11) --------------------------------------------------------------
+// commSpawn(comm, root, command, argv, maxprocs, info [key, value, ...]) -> [intercomm, errcodes]. Collective over
+// comm; command, argv, maxprocs and info matter at the root only.
+Napi::Value CommSpawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MPI_Comm comm = commArg(info, 0);
-  MPI_Group world, group;
-  int n = 0;
-  check(env, MPI_Comm_size(comm, &n), "MPI_Comm_size");
-  check(env, MPI_Comm_group(MPI_COMM_WORLD, &world), "MPI_Comm_group");
-  check(env, MPI_Comm_group(comm, &group), "MPI_Comm_group");
-  std::vector<int> in(n), out(n);
-  for (int i = 0; i < n; i++) in[i] = i;
-  int rc = MPI_Group_translate_ranks(group, n, in.data(), world, out.data());
-  MPI_Group_free(&world);
-  MPI_Group_free(&group);
-  check(env, rc, "MPI_Group_translate_ranks");
-  Napi::Int32Array a = Napi::Int32Array::New(env, n);
-  for (int i = 0; i < n; i++) a[i] = out[i];
-  return a;
+  int root = intArg(info, 1);
+  std::string command = info[2].As<Napi::String>().Utf8Value();
+  Napi::Array args = info[3].As<Napi::Array>();
+  std::vector<std::string> words;
+  for (uint32_t i = 0; i < args.Length(); i++) words.push_back(args.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  int maxprocs = intArg(info, 4);
+  Napi::Array pairs = info[5].As<Napi::Array>();
+  MPI_Info hints = MPI_INFO_NULL;
+  if (pairs.Length() > 0) {
+    MPI_Info_create(&hints);
+    for (uint32_t i = 0; i + 1 < pairs.Length(); i += 2) {
+      MPI_Info_set(hints, pairs.Get(i).As<Napi::String>().Utf8Value().c_str(), pairs.Get(i + 1).As<Napi::String>().Utf8Value().c_str());
+    }
+  }
+  std::vector<int> errcodes(std::max(maxprocs, 1), MPI_SUCCESS);
+  MPI_Comm inter = MPI_COMM_NULL;
+  int rc = MPI_Comm_spawn(command.c_str(), argv.data(), maxprocs, hints, root, comm, &inter, errcodes.data());
+  if (hints != MPI_INFO_NULL) MPI_Info_free(&hints);
+  check(env, rc, "MPI_Comm_spawn");
+  MPI_Comm_set_errhandler(inter, MPI_ERRORS_RETURN);
+  MPI_Group remote;
+  check(env, MPI_Comm_remote_group(inter, &remote), "MPI_Comm_remote_group");
+  addOthers(env, remote);
+  MPI_Group_free(&remote);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, g_comms.add(inter)));
+  Napi::Int32Array codes = Napi::Int32Array::New(env, errcodes.size());
+  for (size_t i = 0; i < errcodes.size(); i++) codes[i] = errcodes[i] == MPI_SUCCESS ? 0 : errcodes[i];
+  out.Set(1u, codes);
+  return out;
+}
+
+// The intercommunicator to the processes that spawned this one (MPI_Comm_get_parent), or -1; one handle for
+// the life of the process, as MPI's.
+int g_parentSlot = -2;
+Napi::Value CommGetParent(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireInit(env);
+  if (g_parentSlot == -2) {
+    MPI_Comm parent = MPI_COMM_NULL;
+    check(env, MPI_Comm_get_parent(&parent), "MPI_Comm_get_parent");
+    if (parent == MPI_COMM_NULL) {
+      g_parentSlot = -1;
+    } else {
+      MPI_Comm_set_errhandler(parent, MPI_ERRORS_RETURN);
+      MPI_Group remote;
+      check(env, MPI_Comm_remote_group(parent, &remote), "MPI_Comm_remote_group");
+      addOthers(env, remote);
+      MPI_Group_free(&remote);
+      g_parentSlot = g_comms.add(parent);
+    }
+  }
+  return Napi::Number::New(env, g_parentSlot);
+}
+
+// The process numbers of an intercommunicator's remote group, in its rank order.
+Napi::Value CommRemoteWorldRanks(const Napi::CallbackInfo& info) {
+  MPI_Group group;
+  check(info.Env(), MPI_Comm_remote_group(commArg(info, 0), &group), "MPI_Comm_remote_group");
+  return numbersOf(info.Env(), group);
+}
+
+// MPI_Intercomm_merge(intercomm, high): the group passing high=false first.
+Napi::Value CommMerge(const Napi::CallbackInfo& info) {
+  MPI_Comm out;
+  check(info.Env(), MPI_Intercomm_merge(commArg(info, 0), info[1].As<Napi::Boolean>().Value() ? 1 : 0, &out), "MPI_Intercomm_merge");
+  return Napi::Number::New(info.Env(), g_comms.add(out));
+}
+
+// MPI_Comm_disconnect: frees the communicator once its pending communication is done, and (for the last
+// communicator between two worlds) leaves their processes independent.
+Napi::Value CommDisconnect(const Napi::CallbackInfo& info) {
+  int id = intArg(info, 0);
+  MPI_Comm c = commArg(info, 0);
+  if (!g_finalized) check(info.Env(), MPI_Comm_disconnect(&c), "MPI_Comm_disconnect");
+  g_comms.items[id] = MPI_COMM_NULL;
+  g_comms.free.push_back(id);
+  if (id == g_parentSlot) g_parentSlot = -1;
+  return info.Env().Undefined();
 }
 
 // ---- point-to-point ------------------------------------------------------------------------------------
@@ -1494,6 +1614,11 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("commSplitShared", CommSplitShared);
   fn("commCreateGroup", CommCreateGroup);
   fn("commWorldRanks", CommWorldRanks);
+  fn("commSpawn", CommSpawn);
+  fn("commGetParent", CommGetParent);
+  fn("commRemoteWorldRanks", CommRemoteWorldRanks);
+  fn("commMerge", CommMerge);
+  fn("commDisconnect", CommDisconnect);
   fn("send", Send);
   fn("isend", Isend);
   fn("mprobe", Mprobe);

@@ -806,6 +806,16 @@ export class Comm {
    * the leaders, `localLeader` here and `remoteLeader` in `peerComm`, meet over `peerComm` with `tag`.
    */
   Create_intercomm(localLeader: number, peerComm: Comm, remoteLeader: number, tag = 0): Intercomm { return hooks.createIntercomm!(this, localLeader, peerComm, remoteLeader, tag); }
+  /**
+   * Starts `maxprocs` processes of `command` (a program file such as `worker.ts`, run as mpi4ts runs programs, or
+   * any executable) and returns the intercommunicator to them (collective; only the root's command, args,
+   * maxprocs and info count). `errcodes`, if given, is filled with one code per process (0: started).
+   */
+  Spawn(command: string, args?: readonly string[] | null, maxprocs = 1, info?: Info | null, root = 0, errcodes?: number[] | null): Intercomm {
+    return hooks.spawn!(this, command, args, maxprocs, info, root, errcodes);
+  }
+  /** The intercommunicator to the processes that spawned this one, or COMM_NULL when none did (local). */
+  static Get_parent(): Intercomm { return hooks.getParent!(); }
   Is_inter(): boolean { this.engineComm("Is_inter"); return false; }
   Is_intra(): boolean { this.engineComm("Is_intra"); return true; }
   get is_inter(): boolean { return this.Is_inter(); }

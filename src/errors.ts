@@ -15,6 +15,8 @@ export const ERROR_CLASSES = [
   "ERR_READ_ONLY", "ERR_FILE_IN_USE", "ERR_IO",
   // one-sided communication (win/)
   "ERR_WIN", "ERR_BASE", "ERR_SIZE", "ERR_DISP", "ERR_LOCKTYPE", "ERR_ASSERT", "ERR_RMA_SYNC", "ERR_RMA_RANGE", "ERR_RMA_CONFLICT",
+  // dynamic processes (spawn.ts)
+  "ERR_SPAWN",
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

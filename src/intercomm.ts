@@ -10,7 +10,7 @@ import { ANY_SOURCE, PROC_NULL, ROOT, type InPlace } from "./constants.js";
 import { Comm } from "./comm.js";
 import {
   BUFFER, STANDARD, VALUE,
-  type EngineComm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm, type PointToPoint, type SendMode, type Sink,
+  type EngineComm, type EngineIntercomm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm, type PointToPoint, type SendMode, type Sink,
 } from "./engine/engine.js";
 import { currentEngine } from "./engine/select.js";
 import { type ErrorClass, MPIError } from "./errors.js";
@@ -88,22 +88,71 @@ function notOnIntercomm(call: string): never {
   throw new MPIError("ERR_COMM", `${call}: not defined on an intercommunicator; Merge() it into an intracommunicator first`);
 }
 
-/** The engine communicator an Intercomm's Comm methods see: the local group's rank and size, remote ranks. */
-class InterEngineComm extends RemotePort implements EngineComm {
+/**
+ * How an intercommunicator reaches its remote group. Create_intercomm's runs over a communicator of the union of
+ * both groups (the "bridge", remote ranks shifted by `offset`); Spawn's and Get_parent's over the engine's own
+ * intercommunicator (MPI's), whose ranks already are the remote group's.
+ */
+interface Link {
+  readonly wire: PointToPoint;
+  /** The wire's separate matching space for the intercommunicator protocol (made at first use where that is collective). */
   readonly internal: PointToPoint;
-  constructor(readonly bridge: EngineComm, readonly local: EngineComm, offset: number) {
-    super(bridge, local.rank, local.size, offset);
-    this.internal = new RemotePort(bridge.internal, local.rank, local.size, offset);
+  readonly offset: number;
+  dup(): Link;
+  /** Both groups as one intracommunicator, `localFirst` or not (collective over both groups). */
+  merge(localFirst: boolean, localWorld: readonly number[], remoteWorld: readonly number[]): EngineComm | null;
+  free(): void;
+}
+
+class UnionLink implements Link {
+  constructor(readonly bridge: EngineComm, readonly offset: number) {}
+  get wire(): PointToPoint { return this.bridge; }
+  get internal(): PointToPoint { return this.bridge.internal; }
+  dup(): Link { return new UnionLink(this.bridge.dup(), this.offset); }
+  merge(localFirst: boolean, localWorld: readonly number[], remoteWorld: readonly number[]): EngineComm | null {
+    return this.bridge.create(localFirst ? [...localWorld, ...remoteWorld] : [...remoteWorld, ...localWorld]);
   }
-  get worldRanks(): readonly number[] { return this.local.worldRanks; }
+  free(): void { this.bridge.free(); }
+}
+
+class EngineLink implements Link {
+  readonly offset = 0;
+  constructor(readonly inter: EngineIntercomm) {}
+  get wire(): PointToPoint { return this.inter; }
+  get internal(): PointToPoint { return this.inter.internal; }
+  dup(): Link { return new EngineLink(this.inter.dup()); }
+  merge(localFirst: boolean): EngineComm { return this.inter.merge(!localFirst); }
+  free(): void { this.inter.free(); }
+}
+
+/**
+ * The engine communicator an Intercomm's Comm methods see: the local group's rank and size, remote ranks. The
+ * local group's own communicator may be made at first use (`local` a function), where making it is collective
+ * but the call that makes the intercommunicator is not (Get_parent).
+ */
+class InterEngineComm extends RemotePort implements EngineComm {
+  #local: EngineComm | (() => EngineComm);
+  #internal: RemotePort | undefined;
+  constructor(readonly link: Link, local: EngineComm | (() => EngineComm), rank: number, size: number, readonly localWorld: readonly number[]) {
+    super(link.wire, rank, size, link.offset);
+    this.#local = local;
+  }
+  get local(): EngineComm {
+    if (typeof this.#local === "function") this.#local = this.#local();
+    return this.#local;
+  }
+  get internal(): PointToPoint {
+    return (this.#internal ??= new RemotePort(this.link.internal, this.rank, this.size, this.link.offset));
+  }
+  get worldRanks(): readonly number[] { return this.localWorld; }
   dup(): EngineComm { return notOnIntercomm("dup"); }
   idup(): PendingComm { return notOnIntercomm("Idup"); }
   split(): EngineComm | null { return notOnIntercomm("Split"); }
   create(): EngineComm | null { return notOnIntercomm("Create"); }
   createGroup(): EngineComm { return notOnIntercomm("Create_group"); }
   free(): void {
-    this.bridge.free();
-    this.local.free();
+    this.link.free();
+    if (typeof this.#local !== "function") this.#local.free();
   }
 }
 
@@ -133,7 +182,7 @@ export class Intercomm extends Comm {
     this.#ec = ec;
     this.#remote = Object.freeze([...remoteWorldRanks]);
     this.#low = low;
-    this.#localComm = new Comm(ec.local, `${name} (local group)`);
+    this.#localComm = new Comm(() => ec.local, `${name} (local group)`);
   }
 
   protected override inspectName(): string { return "Intercomm"; }
@@ -151,6 +200,18 @@ export class Intercomm extends Comm {
   Get_remote_group(): Group {
     const c = this.engineComm("Get_remote_group");
     return new Group(this.#remote, c.worldRanks[c.rank]!);
+  }
+
+  /**
+   * Every collective starts here, on every rank of both groups: the matching spaces made at first use (the
+   * wire's internal one, collective over both groups; the local group's, collective over it) are made now, in
+   * the same order everywhere, rather than by the leaders alone inside the protocol.
+   */
+  #collective(call: string): InterEngineComm {
+    const ec = this.engineComm(call) as InterEngineComm;
+    void ec.internal;
+    void ec.local;
+    return ec;
   }
 
   /** @internal Destinations are ranks of the remote group. */
@@ -177,14 +238,11 @@ export class Intercomm extends Comm {
   override Dup(): this {
     const ec = this.engineComm("Dup") as InterEngineComm;
     const local = ec.local.dup();
-    const bridge = ec.bridge.dup();
-    const dup = new Intercomm(new InterEngineComm(bridge, local, this.#offsetOfRemote()), this.#remote, this.#low, `${this.name}_dup`) as this;
+    const dup = new Intercomm(new InterEngineComm(ec.link.dup(), local, ec.rank, ec.size, ec.localWorld), this.#remote, this.#low, `${this.name}_dup`) as this;
     copyAttributes(this, dup);
     inheritErrhandler(this, dup);
     return dup;
   }
-
-  #offsetOfRemote(): number { return this.#low ? this.#ec.local.size : 0; }
 
   /**
    * One intracommunicator of both groups (collective over both): the group that passes `high` false comes first;
@@ -193,7 +251,7 @@ export class Intercomm extends Comm {
    */
   Merge(high = false): Comm {
     const call = "Merge";
-    const ec = this.engineComm(call) as InterEngineComm;
+    const ec = this.#collective(call);
     const valid = typeof high === "boolean" || high === 0 || high === 1;
     const mine = valid && Boolean(high);
     // A rank refusing its `high`, or a group whose ranks disagree, is refused on both groups together: every rank
@@ -206,11 +264,13 @@ export class Intercomm extends Comm {
       throw new MPIError("ERR_ARG", `${this.where(call)}: the ranks of ${agreeing ? "the remote" : "the local"} group passed different (or invalid) values of high; the Merge was refused on both groups`);
     }
     const first = mine === theirs.high ? this.#low : !mine;
-    const order = first ? [...ec.local.worldRanks, ...this.#remote] : [...this.#remote, ...ec.local.worldRanks];
-    const merged = ec.bridge.create(order);
+    const merged = ec.link.merge(first, ec.localWorld, this.#remote);
     if (!merged) throw new MPIError("ERR_INTERN", `${this.where(call)}: the merged communicator lacks this rank`);
     return new Comm(merged, `${this.name}_merged`);
   }
+
+  /** MPI_Comm_spawn is an intracommunicator call. */
+  override Spawn(..._args: Parameters<Comm["Spawn"]>): Intercomm { return notOnIntercomm("Spawn"); }
 
   /** Waits for the communication on this communicator to end, then frees it (collective over both groups). */
   Disconnect(): void {
@@ -249,7 +309,7 @@ export class Intercomm extends Comm {
    * group, the root's rank in the remote group at the other group. Refused before anything is sent.
    */
   #root(call: string, root: unknown): number {
-    this.engineComm(call);
+    this.#collective(call);
     if (root === ROOT || root === PROC_NULL) return root;
     const size = this.#remote.length;
     if (!Number.isInteger(root) || (root as number) < 0 || (root as number) >= size) {
@@ -262,7 +322,7 @@ export class Intercomm extends Comm {
 
   /** Returns once every rank of both groups has entered it. */
   override Barrier(): void {
-    this.engineComm("Barrier");
+    this.#collective("Barrier");
     this.#localComm.Barrier();
     this.#leadersExchange(null);
   }
@@ -345,20 +405,20 @@ export class Intercomm extends Comm {
 
   /** Every rank gets the list of the OTHER group's values, in their rank order. */
   override allgather<T>(obj: T): T[] {
-    this.engineComm("allgather");
+    this.#collective("allgather");
     return this.#leadersExchange(this.#localComm.gather(obj, 0)) as T[];
   }
 
   /** Every rank gets the reduction of the OTHER group's values. */
   override allreduce<T, O extends Op = Op>(obj: T, op: O = SUM as O): Reduced<T, O> {
-    this.engineComm("allreduce");
+    this.#collective("allreduce");
     return this.#leadersExchange(this.#localComm.reduce(obj, op, 0)) as Reduced<T, O>;
   }
 
   /** `seq[j]` goes to rank j of the other group; the result's entry j came from its rank j. */
   override alltoall<T>(seq: readonly T[]): T[] {
     const call = "alltoall";
-    this.engineComm(call);
+    this.#collective(call);
     const n = this.#remote.length;
     if (!Array.isArray(seq) || seq.length !== n) {
       throw new MPIError("ERR_ARG", `${this.where(call)}: pass an array of ${n} values (one per rank of the remote group), got ${describe(seq)}`);
@@ -507,7 +567,7 @@ export class Intercomm extends Comm {
   /** Every rank receives one block from each rank of the OTHER group, in rank order. */
   override Allgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void {
     const call = "Allgather";
-    this.engineComm(call);
+    this.#collective(call);
     const send = bufferArg(() => this.where(call), "sendbuf", sendbuf);
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, this.#remote.length);
     const into = m.incoming();
@@ -520,7 +580,7 @@ export class Intercomm extends Comm {
   /** Every rank receives the element-wise reduction of the OTHER group's buffers. */
   override Allreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void {
     const call = "Allreduce";
-    this.engineComm(call);
+    this.#collective(call);
     const scratch = this.#scratchFor(call, sendbuf);
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
     const into = m.incoming();
@@ -559,7 +619,7 @@ export class Intercomm extends Comm {
   /** Block j of `sendbuf` goes to rank j of the other group; block j of `recvbuf` comes from its rank j. */
   override Alltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void {
     const call = "Alltoall";
-    this.engineComm(call);
+    this.#collective(call);
     const n = this.#remote.length;
     const out = bufferArg(() => this.where(call), "sendbuf", sendbuf, n).outgoing();
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf, n);
@@ -572,7 +632,7 @@ export class Intercomm extends Comm {
   /** Alltoall with per-rank counts and displacements on both sides (`[buf, counts, displs?, datatype?]`). */
   override Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void {
     const call = "Alltoallv";
-    this.engineComm(call);
+    this.#collective(call);
     const send = this.#blocks(call, "sendbuf", sendbuf, false), recv = this.#blocks(call, "recvbuf", recvbuf, true);
     this.#exchange(call, this.#all(send.block), this.#all(recv.block));
     recv.m.land(recv.bytes);
@@ -581,7 +641,7 @@ export class Intercomm extends Comm {
   /** Every rank receives block j of `recvbuf` (its count and displacement) from rank j of the OTHER group. */
   override Allgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): void {
     const call = "Allgatherv";
-    this.engineComm(call);
+    this.#collective(call);
     const out = bufferArg(() => this.where(call), "sendbuf", sendbuf).outgoing();
     const recv = this.#blocks(call, "recvbuf", recvbuf, true);
     this.#exchange(call, this.#all(() => out), this.#all(recv.block));
@@ -694,7 +754,17 @@ export function createIntercomm(local: Comm, localLeader: unknown, peerComm: unk
   const union = low ? [...c.worldRanks, ...remote.worldRanks] : [...remote.worldRanks, ...c.worldRanks];
   // The leaders' tag, which both groups share (the other ranks' tag argument is not significant).
   const bridge = currentEngine().world.createGroup(union, agreed.tag!);
-  return new Intercomm(new InterEngineComm(bridge, localDup, low ? c.size : 0), remote.worldRanks, low, `${local.name}_intercomm`);
+  const link = new UnionLink(bridge, low ? c.size : 0);
+  return new Intercomm(new InterEngineComm(link, localDup, c.rank, c.size, c.worldRanks), remote.worldRanks, low, `${local.name}_intercomm`);
 }
 
 hooks.createIntercomm = createIntercomm;
+
+/**
+ * An Intercomm over an intercommunicator the engine made (Spawn, Get_parent). `low`: this side comes first in
+ * Merge when both groups pass the same `high` (the spawning side, as mpi4py's programs expect).
+ */
+export function intercommOverLink(inter: EngineIntercomm, local: EngineComm | (() => EngineComm), low: boolean, name: string): Intercomm {
+  const ec = new InterEngineComm(new EngineLink(inter), local, inter.rank, inter.size, inter.worldRanks);
+  return new Intercomm(ec, inter.remoteWorldRanks, low, name);
+}

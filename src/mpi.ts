@@ -18,6 +18,7 @@ export { CollectivePrequest } from "./collective/persistent.js";
 export { Group } from "./group.js";
 export { Cartcomm, Compute_dims, CART } from "./cartcomm.js";
 export { Intercomm } from "./intercomm.js";
+import "./spawn.js";
 // point-to-point additions (p2p): buffered sends, matched probes, persistent and null requests
 export { Attach_buffer, Detach_buffer, BSEND_OVERHEAD } from "./bsend.js";
 export { Message, MESSAGE_NULL, MESSAGE_NO_PROC } from "./message.js";
@@ -84,6 +85,7 @@ export {
 export const ERR_WIN = ERROR_CODES.ERR_WIN, ERR_BASE = ERROR_CODES.ERR_BASE, ERR_SIZE = ERROR_CODES.ERR_SIZE,
   ERR_DISP = ERROR_CODES.ERR_DISP, ERR_LOCKTYPE = ERROR_CODES.ERR_LOCKTYPE, ERR_ASSERT = ERROR_CODES.ERR_ASSERT,
   ERR_RMA_SYNC = ERROR_CODES.ERR_RMA_SYNC, ERR_RMA_RANGE = ERROR_CODES.ERR_RMA_RANGE, ERR_RMA_CONFLICT = ERROR_CODES.ERR_RMA_CONFLICT;
+export const ERR_SPAWN = ERROR_CODES.ERR_SPAWN;
 
 /** Seconds since an arbitrary point, monotonic, high resolution (MPI_Wtime). */
 export function Wtime(): number { return currentEngine().wtime(); }

@@ -138,10 +138,13 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         return initProject(rest[0], ownVersion());
       case "exec": {
         if (wantsHelp(rest)) return help("exec");
-        const futures = rest[0] === "--futures";
-        const [program, ...args] = futures ? rest.slice(1) : rest;
+        // --spawned: started by Spawn (src/spawn.ts), whose MPI_Comm_spawn returns once this process joins MPI.
+        const spawned = rest[0] === "--spawned";
+        const flags = spawned ? rest.slice(1) : rest;
+        const futures = flags[0] === "--futures";
+        const [program, ...args] = futures ? flags.slice(1) : flags;
         if (!program) throw new UsageError("exec needs a program (e.g. mpiexec -n 4 npx mpi4ts exec app.ts)");
-        await execProgram(program, args, futures);
+        await execProgram(program, args, futures, spawned);
         return undefined;
       }
       case "cluster": {

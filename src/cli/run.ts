@@ -1,5 +1,4 @@
 /** `mpi4ts run`: a local job on worker threads, or a job on the system MPI through mpiexec. */
-import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { runLocalJob } from "../local/world.js";
 import { type DebugOptions, debugEnvironment } from "./debugging.js";
@@ -98,8 +97,9 @@ async function runJob(options: RunOptions): Promise<number> {
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
       mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
       env, progress,
-      // On this machine alone, like the local engine, more ranks than cores is allowed without asking.
-      oversubscribe: options.oversubscribe || (options.hostfile === undefined && options.size > availableParallelism()),
+      // On this machine alone, like the local engine, more ranks than cores is allowed without asking, and so are
+      // processes started by Spawn beyond them (Open MPI binds ranks to cores all the same while they fit).
+      oversubscribe: options.oversubscribe || options.hostfile === undefined,
     });
   }
   const programPath = locateProgram(options.program);

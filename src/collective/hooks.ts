@@ -13,4 +13,7 @@ export const hooks: {
   createDistGraphAdjacent?: (comm: Comm, sources: readonly number[], destinations: readonly number[], sourceweights: unknown, destweights: unknown, info: unknown, reorder: boolean) => Comm;
   // intercommunicators (intercomm.ts)
   createIntercomm?: (comm: Comm, localLeader: number, peerComm: Comm, remoteLeader: number, tag: number) => Intercomm;
+  // dynamic processes (spawn.ts)
+  spawn?: (comm: Comm, command: unknown, args: unknown, maxprocs: unknown, info: unknown, root: unknown, errcodes: unknown) => Intercomm;
+  getParent?: () => Intercomm;
 } = {};

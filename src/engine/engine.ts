@@ -158,6 +158,44 @@ export interface EngineComm extends PointToPoint {
 }
 
 /**
+ * An intercommunicator the engine made itself (Spawn, Get_parent: MPI's own): point-to-point addresses the
+ * remote group's ranks, and sources are ranks of the remote group.
+ */
+export interface EngineIntercomm extends PointToPoint {
+  /** A separate matching space over the same two groups (made at first use: that is collective over both). */
+  readonly internal: PointToPoint;
+  /** Process numbers of the local group's members, in rank order. */
+  readonly worldRanks: readonly number[];
+  /** Process numbers of the remote group's members, in rank order (this process's numbering). */
+  readonly remoteWorldRanks: readonly number[];
+  /** Collective over both groups: the same two groups on a new matching space. */
+  dup(): EngineIntercomm;
+  /** Collective over both groups (MPI_Intercomm_merge): the group passing `high` false comes first. */
+  merge(high: boolean): EngineComm;
+  free(): void;
+}
+
+/** What a Spawn asks for; only the root's counts (MPI_Comm_spawn). */
+export interface SpawnOrder {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly maxprocs: number;
+  /** Info hints as key/value pairs (host, wdir, ...). */
+  readonly info: readonly (readonly [string, string])[];
+}
+
+/** Dynamic process management (MPI-4.0 chapter 11), on engines that have it. */
+export interface DynamicProcesses {
+  /**
+   * Collective over `comm`: starts the root's `order` and connects `comm`'s group to the new processes; every
+   * rank gets `maxprocs` (the root's) error codes.
+   */
+  spawn(comm: EngineComm, root: number, maxprocs: number, order: SpawnOrder | undefined): { inter: EngineIntercomm; errcodes: number[] };
+  /** The intercommunicator to the processes that spawned this one, if they did (MPI_Comm_get_parent; local). */
+  parent(): EngineIntercomm | undefined;
+}
+
+/**
  * What identifies a collective call, so ranks that disagree can be told apart: every rank of a correct program
  * calls the same kind with the same root, and, where marked, the same byte count, element type and operation.
  */
@@ -329,4 +367,6 @@ export interface Engine {
   readonly finalized: boolean;
   /** One-sided communication (src/win/seam.ts), on engines that have it. */
   readonly rma?: RmaEngine;
+  /** Spawn and Get_parent (src/spawn.ts), on engines that have them. */
+  readonly dynamic?: DynamicProcesses;
 }

@@ -6,15 +6,11 @@ import type { Engine } from "./engine.js";
 import { MPIError } from "../errors.js";
 import { createSelfEngine } from "./self.js";
 import { createMpiEngine } from "../native/engine.js";
+import { launchedByMpi } from "../native/load.js";
 import { unreceivedWarning, warnAtEnd } from "../exit-warnings.js";
 
 /** Where the rank bootstrap of `mpi4ts run` leaves the local engine, shared by every copy of this package. */
 export const LOCAL_ENGINE_SLOT = Symbol.for("mpi4ts.localEngine");
-
-/** Environment variables by which Open MPI, MPICH/Hydra, PMIx and Slurm tell a process it is one rank of many. */
-const MPI_LAUNCHER_VARIABLES = [
-  "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK", "MPI_LOCALNRANKS", "HYDI_CONTROL_FD",
-] as const;
 
 let engine: Engine | undefined;
 
@@ -23,10 +19,6 @@ export function currentEngine(): Engine {
   const chosen = (engine = selectEngine());
   warnAtEnd(() => unreceivedWarning(chosen));
   return chosen;
-}
-
-export function launchedByMpi(env: NodeJS.ProcessEnv = process.env): boolean {
-  return MPI_LAUNCHER_VARIABLES.some((name) => env[name] !== undefined);
 }
 
 function selectEngine(): Engine {

@@ -29,7 +29,7 @@ export const NO_PEER = -3;
 const CALLS = [
   "", "recv", "probe", "mprobe", "send", "ssend", "wait", "Request.waitall", "Request.waitany", "Request.waitsome",
   "Barrier", "Bcast", "Gather", "Scatter", "Allgather", "Alltoall", "Reduce", "Allreduce", "Reduce_scatter", "Scan",
-  "Exscan", "Dup", "Split", "Create", "Create_group", "Split_type",
+  "Exscan", "Dup", "Split", "Create", "Create_group", "Split_type", "Spawn", "Merge",
 ] as const;
 export type BlockingCall = (typeof CALLS)[number];
 

@@ -32,10 +32,11 @@ import {
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
   type MatchedMessage, type PayloadKind, type PendingComm, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
   type SendMode, type Sink, type TypedArray, type Unreceived, type WaitCall, type WorldAttributes,
+  type DynamicProcesses, type EngineIntercomm, type SpawnOrder,
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
-import { loadAddon, type NativeAddon, type Start } from "./load.js";
+import { launchedByMpi, loadAddon, type NativeAddon, type Start } from "./load.js";
 import { BlockedState, NO_PEER, blockingCall } from "./blocked-state.js";
 
 const WORLD = 0;
@@ -85,6 +86,7 @@ const SEND = blockingCall("send"), SSEND = blockingCall("ssend"), RECV = blockin
 const MPROBE = blockingCall("mprobe"), WAIT = blockingCall("wait");
 const DUP = blockingCall("Dup"), SPLIT = blockingCall("Split"), CREATE = blockingCall("Create");
 const CREATE_GROUP = blockingCall("Create_group"), SPLIT_TYPE = blockingCall("Split_type");
+const SPAWN = blockingCall("Spawn"), MERGE = blockingCall("Merge");
 const COLLECTIVE = {
   barrier: blockingCall("Barrier"), bcast: blockingCall("Bcast"), gather: blockingCall("Gather"),
   scatter: blockingCall("Scatter"), allgather: blockingCall("Allgather"), alltoall: blockingCall("Alltoall"),
@@ -235,7 +237,8 @@ class Channel implements PointToPoint {
   readonly stash: Held[] = [];
   readonly #status: Int32Array;
 
-  constructor(readonly engine: NativeEngine, readonly handle: number) {
+  /** `inter`: an MPI intercommunicator, whose ranks are the remote group's (no send is to oneself). */
+  constructor(readonly engine: NativeEngine, readonly handle: number, readonly inter = false) {
     this.rank = engine.addon.commRank(handle);
     this.size = engine.addon.commSize(handle);
     this.#status = engine.status;
@@ -248,7 +251,7 @@ class Channel implements PointToPoint {
   send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void {
     this.#checkTag(tag);
     this.engine.reapDetached();
-    if (dest === this.rank) {
+    if (dest === this.rank && !this.inter) {
       this.#sendToSelf(data, kind, tag, mode);
       return;
     }
@@ -591,6 +594,98 @@ export class NativeComm extends Channel implements EngineComm {
   }
 }
 
+/**
+ * An MPI intercommunicator from MPI_Comm_spawn or MPI_Comm_get_parent. Its duplicate for the intercommunicator
+ * protocol is made at first use, as NativeComm's: making it is collective over both groups, and Get_parent is not.
+ */
+class NativeIntercomm extends Channel implements EngineIntercomm {
+  #internal: Channel | undefined;
+  #worldRanks: readonly number[] | undefined;
+  #remoteWorldRanks: readonly number[] | undefined;
+
+  constructor(engine: NativeEngine, handle: number, private readonly disconnects: boolean) {
+    super(engine, handle, true);
+  }
+
+  get internal(): Channel {
+    if (!this.#internal) {
+      try {
+        this.#internal = new Channel(this.engine, this.engine.addon.commDup(this.handle), true);
+      } catch (e) {
+        throw converted(e);
+      }
+    }
+    return this.#internal;
+  }
+
+  get worldRanks(): readonly number[] {
+    return (this.#worldRanks ??= Object.freeze(Array.from(this.engine.addon.commWorldRanks(this.handle))));
+  }
+
+  get remoteWorldRanks(): readonly number[] {
+    return (this.#remoteWorldRanks ??= Object.freeze(Array.from(this.engine.addon.commRemoteWorldRanks(this.handle))));
+  }
+
+  dup(): EngineIntercomm {
+    try {
+      return new NativeIntercomm(this.engine, this.engine.blocking(DUP, this.handle, NO_PEER, 0, () => this.engine.addon.commDup(this.handle)), false);
+    } catch (e) {
+      throw converted(e);
+    }
+  }
+
+  merge(high: boolean): EngineComm {
+    try {
+      return new NativeComm(this.engine, this.engine.blocking(MERGE, this.handle, NO_PEER, 0, () => this.engine.addon.commMerge(this.handle, high)));
+    } catch (e) {
+      throw converted(e);
+    }
+  }
+
+  /** The spawned or parent connection itself is disconnected (its processes become independent); duplicates are freed. */
+  free(): void {
+    if (this.engine.finalized) return;
+    try {
+      if (this.#internal) this.engine.addon.commFree(this.#internal.handle);
+      if (this.disconnects) this.engine.addon.commDisconnect(this.handle);
+      else this.engine.addon.commFree(this.handle);
+    } catch (e) {
+      throw converted(e);
+    }
+  }
+}
+
+class NativeDynamic implements DynamicProcesses {
+  #parent: NativeIntercomm | null | undefined;
+  constructor(private readonly engine: NativeEngine) {}
+
+  spawn(comm: EngineComm, root: number, maxprocs: number, order: SpawnOrder | undefined): { inter: EngineIntercomm; errcodes: number[] } {
+    if (!(comm instanceof NativeComm)) throw new MPIError("ERR_COMM", "Spawn: not a communicator of the mpi engine");
+    const { addon } = this.engine;
+    try {
+      const [handle, codes] = this.engine.blocking(SPAWN, comm.handle, NO_PEER, 0, () =>
+        addon.commSpawn(comm.handle, root, order?.command ?? "", order?.args ?? [], maxprocs, order?.info.flat() ?? []));
+      return { inter: new NativeIntercomm(this.engine, handle, true), errcodes: Array.from(codes) };
+    } catch (e) {
+      const error = converted(e);
+      if (!isMPIError(error) || error.errorClass === "ERR_SPAWN") throw error;
+      // MPICH reports a failed spawn as MPI_ERR_OTHER; it is a spawn that failed all the same (MPI-4.0 §11.8.2).
+      const hint = addon.flavour === "mpich" ? " (MPICH's ch4:ucx builds, such as Debian's MPICH 4.0, may not support spawning; Open MPI does)" : "";
+      const lines = error.message.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+      const text = lines.length > 1 ? `MPI_Comm_spawn: ${lines.at(-1)!}` : error.message;
+      throw new MPIError("ERR_SPAWN", `${text}${hint}`, { cause: error });
+    }
+  }
+
+  parent(): EngineIntercomm | undefined {
+    if (this.#parent === undefined) {
+      const handle = this.engine.addon.commGetParent();
+      this.#parent = handle < 0 ? null : new NativeIntercomm(this.engine, handle, true);
+    }
+    return this.#parent ?? undefined;
+  }
+}
+
 /** MPI's own collectives (MPI-4.0 chapter 6) on one communicator. */
 class NativeCollectives implements Collectives {
   readonly persistent: PersistentCollectives | undefined;
@@ -851,6 +946,8 @@ export class NativeEngine implements Engine {
   finalized = false;
   /** One-sided communication (src/win/native.ts). */
   readonly rma = new NativeRma(this);
+  /** Spawn and Get_parent (src/spawn.ts). */
+  readonly dynamic = new NativeDynamic(this);
   /** Counts completed requests, so `activity()` knows whether things are moving. */
   completions = 0;
   #seenCompletions = 0;
@@ -863,6 +960,9 @@ export class NativeEngine implements Engine {
     for (const [name, value] of [["UCX_MEM_MMAP_HOOK_MODE", "none"], ["UCX_MEM_MALLOC_HOOKS", "no"], ["UCX_MEM_EVENTS", "no"]]) {
       process.env[name] ??= value;
     }
+    // A singleton (a program run with plain `node`, no mpiexec) has one slot: Open MPI would refuse to Spawn
+    // beyond it. Its processes are this machine's, as the local engine's ranks are, so more is allowed.
+    if (!launchedByMpi()) process.env.OMPI_MCA_rmaps_base_oversubscribe ??= "1";
     const { addon, path } = loadAddon();
     this.addon = addon;
     this.addonPath = path;

@@ -49,6 +49,13 @@ export interface NativeAddon {
   commSplitShared(comm: number, take: boolean, key: number): number;
   commCreateGroup(comm: number, worldRanks: Int32Array, tag: number): number;
   commWorldRanks(comm: number): Int32Array;
+  /** MPI_Comm_spawn, collective over comm: [intercomm, errcodes]; `info` is key, value, key, value... */
+  commSpawn(comm: number, root: number, command: string, args: readonly string[], maxprocs: number, info: readonly string[]): [number, Int32Array];
+  /** MPI_Comm_get_parent: the intercommunicator's handle, or -1. */
+  commGetParent(): number;
+  commRemoteWorldRanks(comm: number): Int32Array;
+  commMerge(comm: number, high: boolean): number;
+  commDisconnect(comm: number): void;
   /** `value`: the message is the value header followed by `data`. */
   send(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean, value: boolean): void;
   isend(comm: number, data: Uint8Array, dest: number, tag: number, sync: boolean, value: boolean): number;
@@ -97,6 +104,16 @@ const FIX = "install an MPI library with its headers (e.g. `apt-get install libo
 /** The package root: this file is <root>/src/native/load.ts or <root>/dist/native/load.js. */
 export function packageRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+}
+
+/** Environment variables by which Open MPI, MPICH/Hydra, PMIx and Slurm tell a process it is one rank of many. */
+const MPI_LAUNCHER_VARIABLES = [
+  "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK", "MPI_LOCALNRANKS", "HYDI_CONTROL_FD",
+] as const;
+
+/** Whether an MPI launcher (mpiexec, srun) started this process. */
+export function launchedByMpi(env: NodeJS.ProcessEnv = process.env): boolean {
+  return MPI_LAUNCHER_VARIABLES.some((name) => env[name] !== undefined);
 }
 
 /** Which MPI started this process, judged from its launcher's environment. */

@@ -1,0 +1,108 @@
+/**
+ * Dynamic processes (MPI-4.0 chapter 11): `comm.Spawn(...)` starts new processes and connects them to `comm`'s
+ * group by an intercommunicator; in the new processes, `Comm.Get_parent()` is the same intercommunicator seen
+ * from the other side. A command that names a program file (`worker.ts`, `worker.js`) runs as mpi4ts runs
+ * programs (`mpi4ts exec`, TypeScript compiled); any other command (`python3`, a C program) runs as it is.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Comm, COMM_NULL } from "./comm.js";
+import { describe } from "./datatype.js";
+import type { SpawnOrder } from "./engine/engine.js";
+import { currentEngine } from "./engine/select.js";
+import { MPIError } from "./errors.js";
+import { hooks } from "./collective/hooks.js";
+import { Info } from "./info.js";
+import { type Intercomm, intercommOverLink } from "./intercomm.js";
+import { packageRoot } from "./native/load.js";
+
+/** Program files mpi4ts runs itself; the spawned command is then `node mpi4ts exec --spawned FILE ARGS`. */
+const PROGRAM_FILE = /\.(?:[cm]?[jt]s|tsx)$/;
+
+/** The root's arguments checked, or why they are refused. */
+function spawnOrder(command: unknown, args: unknown, maxprocs: unknown, info: unknown): SpawnOrder | string {
+  if (typeof command !== "string" || command === "") return `command must be a non-empty string (a program file or an executable), got ${describe(command)}`;
+  if (args !== undefined && args !== null && !(Array.isArray(args) && args.every((a) => typeof a === "string"))) {
+    return `args must be an array of strings (or undefined), got ${describe(args)}`;
+  }
+  if (!Number.isInteger(maxprocs) || (maxprocs as number) < 1 || (maxprocs as number) > 2 ** 31 - 1) {
+    return `maxprocs must be a positive integer, got ${typeof maxprocs === "number" ? maxprocs : describe(maxprocs)}`;
+  }
+  if (info !== undefined && info !== null && !(info instanceof Info)) return `info must be an MPI.Info (or INFO_NULL), got ${describe(info)}`;
+  const hints = info instanceof Info && !info.isNull ? info.items() : [];
+  const words = (args ?? []) as string[];
+  if (!PROGRAM_FILE.test(command)) return { command, args: words, maxprocs: maxprocs as number, info: hints };
+  const program = resolve(command);
+  if (!existsSync(program)) return `command ${command} names a program file that does not exist (looked for ${program})`;
+  return {
+    command: process.execPath,
+    args: [join(packageRoot(), "bin", "mpi4ts.js"), "exec", "--spawned", program, ...words],
+    maxprocs: maxprocs as number,
+    info: hints,
+  };
+}
+
+/**
+ * MPI_Comm_spawn, collective over `comm`: `command`, `args`, `maxprocs` and `info` matter at `root` only, as in
+ * MPI. Every rank learns of a refusal (a bad root on any rank, the root's bad arguments) before MPI is asked, so
+ * all of them throw together instead of some waiting in MPI_Comm_spawn. `errcodes`, when given, is filled with
+ * one code per process asked for (0: started).
+ */
+export function spawn(comm: Comm, command: unknown, args: unknown, maxprocs: unknown, info: unknown, root: unknown, errcodes: unknown): Intercomm {
+  const call = "Spawn";
+  const c = comm.engineComm(call);
+  const dynamic = currentEngine().dynamic;
+  if (!dynamic) {
+    throw new MPIError("ERR_SPAWN", `${comm.where(call)}: the ${currentEngine().name} engine cannot start processes yet; run the program on the mpi engine (npx mpi4ts run --engine mpi, or under mpiexec)`);
+  }
+  const rootOk = Number.isInteger(root) && (root as number) >= 0 && (root as number) < c.size;
+  const errcodesOk = errcodes === undefined || errcodes === null || Array.isArray(errcodes);
+  const order = rootOk && c.rank === root ? spawnOrder(command, args, maxprocs, info) : undefined;
+  const refusal = !rootOk ? `root ${String(root)} is not a rank of the communicator (0..${c.size - 1})`
+    : !errcodesOk ? `errcodes must be an array to fill (or undefined), got ${describe(errcodes)}`
+    : typeof order === "string" ? order : undefined;
+  // One agreement over comm: each rank's root, and any refusal, so every rank takes the same path.
+  interface Vote { root: unknown; badRoot: boolean; refusal?: string; maxprocs?: number }
+  const mine: Vote = {
+    root: rootOk ? root : null,
+    badRoot: !rootOk,
+    ...(refusal === undefined ? {} : { refusal }),
+    ...(typeof order === "object" ? { maxprocs: order.maxprocs } : {}),
+  };
+  const votes = c.size === 1 ? [mine] : comm.allgather(mine) as Vote[];
+  const refusals = votes.flatMap((v, r) => (v.refusal === undefined ? [] : [`rank ${r}: ${v.refusal}`]));
+  const rootsDiffer = votes.some((v) => v.root !== votes[0]!.root);
+  if (rootsDiffer && refusals.length === 0) refusals.push(`the ranks passed different roots (${votes.map((v) => String(v.root)).join(", ")})`);
+  if (refusals.length > 0) {
+    throw new MPIError(rootsDiffer || votes.some((v) => v.badRoot) ? "ERR_ROOT" : "ERR_ARG", `${comm.where(call)}: ${refusals.join("; ")}; no process was started`);
+  }
+  const localDup = c.dup();
+  let spawned;
+  try {
+    // Every rank gets one error code per process asked for, so each passes the root's maxprocs.
+    spawned = dynamic.spawn(c, root as number, votes[root as number]!.maxprocs!, typeof order === "object" ? order : undefined);
+  } catch (e) {
+    localDup.free();
+    throw e;
+  }
+  if (Array.isArray(errcodes)) errcodes.splice(0, errcodes.length, ...spawned.errcodes);
+  return intercommOverLink(spawned.inter, localDup, true, `${comm.name}_spawn`);
+}
+
+/** MPI_Comm_get_parent: the intercommunicator to the processes that spawned this one, or COMM_NULL (local). */
+let parent: Intercomm | undefined;
+export function getParent(): Intercomm {
+  // After Disconnect there is no parent any more, as in MPI.
+  if (parent) return parent.isNull ? COMM_NULL as unknown as Intercomm : parent;
+  const engine = currentEngine();
+  const inter = engine.dynamic?.parent();
+  // mpi4py's Get_parent is typed Intercomm and gives COMM_NULL when there is no parent: so is this.
+  if (!inter) return COMM_NULL as unknown as Intercomm;
+  // The children's own group as a communicator is made when the first intercommunicator collective needs it:
+  // making it is collective over the children, and Get_parent is not.
+  parent = intercommOverLink(inter, () => engine.world.dup(), false, "MPI_COMM_PARENT");
+  return parent;
+}
+
+hooks.spawn = spawn;
+hooks.getParent = getParent;
