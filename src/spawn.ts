@@ -5,7 +5,7 @@
  * programs (`mpi4ts exec`, TypeScript compiled); any other command (`python3`, a C program) runs as it is.
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { type Comm, COMM_NULL } from "./comm.js";
 import { describe } from "./datatype.js";
 import type { SpawnOrder } from "./engine/engine.js";
@@ -14,9 +14,8 @@ import { MPIError } from "./errors.js";
 import { hooks } from "./collective/hooks.js";
 import { Info } from "./info.js";
 import { type Intercomm, intercommOverLink } from "./intercomm.js";
-import { packageRoot } from "./native/load.js";
 
-/** Program files mpi4ts runs itself; the spawned command is then `node mpi4ts exec --spawned FILE ARGS`. */
+/** Program files mpi4ts runs itself (the engine knows how: a thread of the job, or `mpi4ts exec` under MPI). */
 const PROGRAM_FILE = /\.(?:[cm]?[jt]s|tsx)$/;
 
 /** The root's arguments checked, or why they are refused. */
@@ -31,15 +30,11 @@ function spawnOrder(command: unknown, args: unknown, maxprocs: unknown, info: un
   if (info !== undefined && info !== null && !(info instanceof Info)) return `info must be an MPI.Info (or INFO_NULL), got ${describe(info)}`;
   const hints = info instanceof Info && !info.isNull ? info.items() : [];
   const words = (args ?? []) as string[];
-  if (!PROGRAM_FILE.test(command)) return { command, args: words, maxprocs: maxprocs as number, info: hints };
+  const order = { command, args: words, maxprocs: maxprocs as number, info: hints };
+  if (!PROGRAM_FILE.test(command)) return order;
   const program = resolve(command);
   if (!existsSync(program)) return `command ${command} names a program file that does not exist (looked for ${program})`;
-  return {
-    command: process.execPath,
-    args: [join(packageRoot(), "bin", "mpi4ts.js"), "exec", "--spawned", program, ...words],
-    maxprocs: maxprocs as number,
-    info: hints,
-  };
+  return { ...order, program };
 }
 
 /**

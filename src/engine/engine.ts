@@ -178,6 +178,8 @@ export interface EngineIntercomm extends PointToPoint {
 /** What a Spawn asks for; only the root's counts (MPI_Comm_spawn). */
 export interface SpawnOrder {
   readonly command: string;
+  /** The program file `command` names, resolved, when it names one (then it runs as mpi4ts runs programs). */
+  readonly program?: string;
   readonly args: readonly string[];
   readonly maxprocs: number;
   /** Info hints as key/value pairs (host, wdir, ...). */

@@ -14,6 +14,8 @@ import {
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
+import { LauncherLink, type SpawnedWorld } from "./control.js";
+import { LocalDynamic } from "./spawn.js";
 import {
   BLOCKED, BLOCKING_CALLS, CALL_COLLECTIVE, CALL_IRECV, CALL_ISSEND, CALL_PROBE, CALL_RECV, CALL_SEND_FULL,
   CALL_SEND_HELD, CALL_SSEND, CALL_WAIT, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, JOB_CONTEXTS, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
@@ -32,8 +34,12 @@ export interface LocalJob {
   readonly sab: SharedArrayBuffer;
   readonly layout: JobLayout;
   readonly rank: number;
-  /** One port per peer world rank (undefined for oneself), for handoffs of large messages. */
-  readonly ports: readonly (MessagePort | undefined)[];
+  /** One port per peer job rank (undefined for oneself), for handoffs of large messages; spawned ranks' come later. */
+  readonly ports: (MessagePort | undefined)[];
+  /** The rank's control port to its launcher (control.ts); none on the self engine, which has no launcher. */
+  readonly control?: MessagePort;
+  /** For a rank started by Spawn: its COMM_WORLD and its parents (control.ts). */
+  readonly spawned?: SpawnedWorld;
   /** Called by Abort after the job header says so; ends this rank. */
   readonly exit: (code: number) => never;
   readonly name: "local" | "self";
@@ -66,6 +72,8 @@ const SPIN_MS = 0.02;
 /** How long it yields its core before it sleeps, when ranks outnumber cores (and the yield helper is built). */
 const YIELD_MS = 0.2;
 const WAIT_SLICE_MS = 250;
+/** How often a rank waiting for its launcher (Spawn) looks for the answer (the launcher also rings its doorbell). */
+const LAUNCHER_POLL_MS = 20;
 /** How soon a blocked rank with backlogged records looks whether their inboxes have room. */
 const BACKLOG_POLL_MS = 1;
 /**
@@ -331,22 +339,31 @@ export class LocalEngine implements Engine {
   readonly #clockOffsetMs: number;
   /** One-sided communication (src/win/local.ts). */
   readonly rma = new LocalRma(this);
+  /** Spawn and Get_parent (spawn.ts), for ranks a launcher started. */
+  readonly dynamic: LocalDynamic | undefined;
+  /** Whether this rank's COMM_WORLD is the job's first, whose shared area lies in the job's memory. */
+  readonly #firstWorld: boolean;
 
   constructor(job: LocalJob) {
     this.#job = job;
     this.name = job.name;
     this.worldRank = job.rank;
-    this.worldSize = job.layout.size;
-    this.#inboxes = Array.from({ length: job.layout.size }, (_, r) => inboxView(job.sab, job.layout, r));
+    const world = job.spawned?.world ?? Array.from({ length: job.layout.size }, (_, r) => r);
+    this.worldSize = world.length;
+    this.#firstWorld = job.spawned === undefined;
+    // Every slot's views, spawned ranks' included: views are cheap, and the slots' memory is only mapped.
+    this.#inboxes = Array.from({ length: job.layout.capacity }, (_, r) => inboxView(job.sab, job.layout, r));
     this.#mine = this.#inboxes[job.rank]!;
     this.#reader = new InboxReader(this.#mine);
     this.#header = jobHeader(job.sab);
-    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control);
+    const launcher = job.control && new LauncherLink(job.control, job.ports);
+    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, () => launcher?.drain());
+    this.dynamic = launcher && new LocalDynamic(this, launcher, job.spawned);
     this.#spin = job.layout.size <= availableParallelism();
     this.#yield = this.#spin ? undefined : loadYield();
     this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
     process.on("exit", this.#flushBacklogsBeforeExit);
-    this.world = new LocalComm(this, WORLD_BASE, job.rank, Array.from({ length: job.layout.size }, (_, r) => r));
+    this.world = new LocalComm(this, WORLD_BASE, world.indexOf(job.rank), world);
     this.self = new LocalComm(this, SELF_BASE, 0, [job.rank]);
   }
 
@@ -360,7 +377,8 @@ export class LocalEngine implements Engine {
   wtick(): number { return 1e-9; }
   /** Every rank reads the one process clock; a world of one (self) was started by no launcher, so has no APPNUM. */
   worldAttributes(): WorldAttributes {
-    return { tagUb: TAG_UB, universeSize: this.worldSize, appnum: this.name === "self" ? undefined : 0, wtimeIsGlobal: true };
+    const universeSize = this.name === "self" ? 1 : this.#job.layout.capacity;
+    return { tagUb: TAG_UB, universeSize, appnum: this.name === "self" ? undefined : 0, wtimeIsGlobal: true };
   }
 
   abort(code: number, reason?: string): never {
@@ -675,6 +693,14 @@ export class LocalEngine implements Engine {
     }
   }
 
+  /**
+   * Waits until `done()` while the launcher works for this rank (Spawn): messages keep moving, and the rank counts
+   * as running, not blocked, so the deadlock watch does not take the wait for one.
+   */
+  waitForLauncher(done: () => boolean): void {
+    while (!done()) this.waitForActivity(LAUNCHER_POLL_MS);
+  }
+
   waitForActivity(timeoutMs = WAIT_SLICE_MS): void {
     const control = this.#mine.control;
     const bell = Atomics.load(control, DOORBELL);
@@ -945,7 +971,7 @@ export class LocalEngine implements Engine {
     };
     let sab: SharedArrayBuffer | undefined;
     let offset = 0;
-    if (context === WORLD_BASE + 1) {
+    if (context === WORLD_BASE + 1 && this.#firstWorld) {
       sab = this.#job.sab;
       offset = this.#job.layout.arenaOffset;
       if (offset < 0) return undefined;

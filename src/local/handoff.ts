@@ -44,8 +44,15 @@ export class Handoffs {
   readonly #pool = new Map<number, SharedArrayBuffer[]>();
   #pooledBytes = 0;
 
-  /** `controls(rank)`: that rank's control words, where HELD_KIB counts what it was handed and has not taken. */
-  constructor(ports: readonly (MessagePort | undefined)[], selfRank: number, private readonly controls: (rank: number) => Int32Array) {
+  /**
+   * `controls(rank)`: that rank's control words, where HELD_KIB counts what it was handed and has not taken.
+   * `morePorts()` fills in `ports` for ranks spawned since (their ports come from the launcher, posted before
+   * the ranks start, so a port a record refers to is always there to be taken).
+   */
+  constructor(
+    ports: readonly (MessagePort | undefined)[], selfRank: number, private readonly controls: (rank: number) => Int32Array,
+    private readonly morePorts: () => void = () => {},
+  ) {
     this.#ports = ports;
     this.#self = selfRank;
   }
@@ -121,7 +128,11 @@ export class Handoffs {
   }
 
   #port(peer: number): MessagePort {
-    const port = this.#ports[peer];
+    let port = this.#ports[peer];
+    if (!port) {
+      this.morePorts();
+      port = this.#ports[peer];
+    }
     if (!port) throw new MPIError("ERR_INTERN", `no channel to rank ${peer}`);
     return port;
   }

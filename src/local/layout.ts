@@ -91,7 +91,10 @@ export const TYPE_MASK = 0xf;
 export const SYNC_FLAG = 0x100;
 
 export interface JobLayout {
+  /** Ranks the job starts with (its first COMM_WORLD). */
   readonly size: number;
+  /** Ranks the job can ever have: `size`, plus the slots Spawn fills (MPI's UNIVERSE_SIZE). */
+  readonly capacity: number;
   readonly ringBytes: number;
   /** Largest payload that travels inline in the ring; larger ones are handed off. */
   readonly eagerLimit: number;
@@ -99,21 +102,33 @@ export interface JobLayout {
   readonly arenaOffset: number;
 }
 
-/** Ring size per rank: generous for few ranks, bounded for many (pages are only committed once touched). */
-export function planLayout(size: number): JobLayout {
+/** Inbox slots a job keeps for spawned ranks, unless MPI4TS_UNIVERSE_SIZE says how many ranks it may grow to. */
+export const SPAWN_SLOTS = 16;
+
+/**
+ * Ring size per rank: generous for few ranks, bounded for many (pages are only committed once touched, so the
+ * slots kept for spawned ranks cost address space, not memory). `capacity` counts every rank the job may have.
+ */
+export function planLayout(size: number, capacity = size): JobLayout {
   const ringBytes = size <= 4 ? 4 << 20 : size <= 16 ? 2 << 20 : 1 << 20;
   const inboxesEnd = JOB_BYTES + size * (CONTROL_BYTES + ringBytes);
   const arenaOffset = size > 1 && size <= SHARED_MAX_RANKS ? inboxesEnd : -1;
-  return { size, ringBytes, eagerLimit: Math.min(256 << 10, ringBytes / 8), arenaOffset };
+  return { size, capacity: Math.max(size, capacity), ringBytes, eagerLimit: Math.min(256 << 10, ringBytes / 8), arenaOffset };
 }
 
-export function jobBytes(layout: JobLayout): number {
+/** The first rank's inboxes, then COMM_WORLD's shared area, then the slots for spawned ranks. */
+function spawnSlotsOffsetBytes(layout: JobLayout): number {
   const inboxesEnd = JOB_BYTES + layout.size * (CONTROL_BYTES + layout.ringBytes);
   return inboxesEnd + (layout.arenaOffset < 0 ? 0 : arenaBytes(layout.size));
 }
 
+export function jobBytes(layout: JobLayout): number {
+  return spawnSlotsOffsetBytes(layout) + (layout.capacity - layout.size) * (CONTROL_BYTES + layout.ringBytes);
+}
+
 export function controlOffsetBytes(layout: JobLayout, rank: number): number {
-  return JOB_BYTES + rank * (CONTROL_BYTES + layout.ringBytes);
+  if (rank < layout.size) return JOB_BYTES + rank * (CONTROL_BYTES + layout.ringBytes);
+  return spawnSlotsOffsetBytes(layout) + (rank - layout.size) * (CONTROL_BYTES + layout.ringBytes);
 }
 
 /** Views onto one rank's inbox. */

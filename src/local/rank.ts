@@ -23,9 +23,12 @@ process.argv = [process.execPath, data.programPath, ...data.args];
   layout: data.layout,
   rank: data.rank,
   ports: data.ports,
+  control: data.control,
+  ...(data.spawned ? { spawned: data.spawned } : {}),
   exit: (code) => process.exit(code),
   name: "local",
 });
+data.control.unref();
 for (const port of data.ports) port?.unref();
 const { programUrl } = await new Promise<StartMessage>((resolve) => data.output.once("message", resolve));
 data.output.unref();

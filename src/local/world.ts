@@ -8,9 +8,12 @@ import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
-  STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
+  STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS, SPAWN_SLOTS, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { LineRelay, PROGRESS, type OutputMessage } from "./relay.js";
+import type { NewPorts, SpawnReply, SpawnedWorld, ToLauncher } from "./control.js";
+import { ringDoorbell } from "./mailbox.js";
+import { compileProgram, locateProgram } from "../cli/program.js";
 import { ProgressBoard } from "../cli/progress-board.js";
 import type { ProgressUpdate } from "../progress.js";
 import { userStack } from "../stack.js";
@@ -24,8 +27,12 @@ export interface RankData {
   ports: (MessagePort | undefined)[];
   /** Where the rank posts its output (see relay.ts), and hears the program's URL once it is compiled. */
   output: MessagePort;
+  /** Spawn requests and their answers, and ports to ranks spawned later (control.ts). */
+  control: MessagePort;
   programPath: string;
   args: string[];
+  /** For a rank started by Spawn: its COMM_WORLD and its parents. */
+  spawned?: SpawnedWorld;
 }
 
 /** The launcher's first message on a rank's output port. */
@@ -54,17 +61,25 @@ const DEADLOCK_POLL_MS = 400;
 /** How long the ranks of a traced job get to write their trace parts before their threads are terminated. */
 const TRACE_FLUSH_MS = 500;
 
+/** How many ranks a job may grow to by Spawn: MPI4TS_UNIVERSE_SIZE, else its size plus SPAWN_SLOTS. */
+export function universeSize(size: number, env: NodeJS.ProcessEnv = process.env): number {
+  const asked = Number(env.MPI4TS_UNIVERSE_SIZE);
+  return Number.isInteger(asked) && asked > size ? asked : size + SPAWN_SLOTS;
+}
+
 /** Runs a job to the end and returns the exit code the launcher should exit with. */
 export function runLocalJob(options: JobOptions): Promise<number> {
-  const layout = planLayout(options.size);
+  const layout = planLayout(options.size, universeSize(options.size));
   const sab = new SharedArrayBuffer(jobBytes(layout));
   const header = jobHeader(sab);
+  // The inboxes of the ranks started so far (spawned ones join), which the deadlock watch and the abort look at.
   const inboxes = Array.from({ length: options.size }, (_, r) => inboxView(sab, layout, r));
-  const ports = pairChannels(options.size);
+  const ports = pairChannels(options.size, layout.capacity);
   const workerUrl = new URL("./rank.js", import.meta.url);
   const relays: LineRelay[] = [];
   const workers: Worker[] = [];
   const outputs: MessagePort[] = [];
+  const controls: MessagePort[] = [];
   let live = options.size;
   let exitCode = 0;
   let ending = false;
@@ -110,16 +125,21 @@ export function runLocalJob(options: JobOptions): Promise<number> {
     let stopStdin = () => {};
     const stopListening = () => { stopSignals(); stopOutputWatch(); stopStdin(); };
 
-    for (let rank = 0; rank < options.size; rank++) {
+    /** Starts rank `rank`'s thread; it runs `programPath` once told the program's URL on its output port. */
+    const startRank = (rank: number, programPath: string, args: string[], spawned?: SpawnedWorld) => {
       const output = new MessageChannel();
-      outputs.push(output.port1);
+      const launcherLink = new MessageChannel();
+      outputs[rank] = output.port1;
+      controls[rank] = launcherLink.port1;
+      launcherLink.port1.on("message", (message: ToLauncher) => onSpawnRequest(rank, message));
+      launcherLink.port1.unref();
       const data: RankData = {
-        sab, layout, rank, ports: ports[rank]!, output: output.port2,
-        programPath: options.programPath, args: options.args,
+        sab, layout, rank, ports: ports[rank]!, output: output.port2, control: launcherLink.port2,
+        programPath, args, ...(spawned ? { spawned } : {}),
       };
       const worker = new Worker(workerUrl, {
         workerData: data,
-        transferList: [output.port2, ...ports[rank]!.filter((p): p is MessagePort => p !== undefined)],
+        transferList: [output.port2, launcherLink.port2, ...ports[rank]!.filter((p): p is MessagePort => p !== undefined)],
         stdout: true,
         stderr: true,
         stdin: true,
@@ -151,11 +171,12 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         failed = true;
         if (ending) return;
         drainOutput();
-        endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${options.size} ranks)`);
+        endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${inboxes.length} ranks)`);
       });
       worker.on("exit", (code) => {
         drainOutput();
         output.port1.close();
+        launcherLink.port1.close();
         const abortState = Atomics.load(header, JOB_ABORT);
         const control = inboxes[rank]!.control;
         Atomics.store(control, STATE, FINISHED);
@@ -169,7 +190,50 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         }
         if (--live === 0) setImmediate(finish);
       });
-    }
+    };
+
+    /**
+     * A Spawn's root asks for `maxprocs` ranks of a program: the launcher compiles it, gives every rank of the
+     * job its ports to the new ranks (before they start, so no record can name a port not yet there), starts
+     * them, and answers the root (then rings its doorbell). A refusal starts nothing.
+     */
+    let nextRank = options.size;
+    const onSpawnRequest = (root: number, { spawn }: ToLauncher) => {
+      const answer = (reply: SpawnReply["spawned"]) => {
+        controls[root]?.postMessage({ spawned: reply } satisfies SpawnReply);
+        ringDoorbell(inboxes[root]!.control);
+      };
+      if (ending) return;
+      const room = layout.capacity - nextRank;
+      if (spawn.maxprocs > room) {
+        answer({ id: spawn.id, error: `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} in all; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${spawn.maxprocs}` });
+        return;
+      }
+      let programPath: string;
+      try {
+        programPath = locateProgram(spawn.program);
+      } catch (e) {
+        answer({ id: spawn.id, error: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      const ranks = Array.from({ length: spawn.maxprocs }, (_, i) => nextRank + i);
+      nextRank += spawn.maxprocs;
+      compileProgram(programPath).then((programUrl) => {
+        if (ending) return;
+        for (const [peer, given] of channelsTo(ranks, ports)) {
+          controls[peer]?.postMessage({ ports: given } satisfies NewPorts, given.map(([, port]) => port));
+        }
+        live += ranks.length;
+        for (const rank of ranks) {
+          inboxes[rank] = inboxView(sab, layout, rank);
+          startRank(rank, programPath, [...spawn.args], { world: ranks, parents: spawn.parents, base: spawn.base });
+          outputs[rank]!.postMessage({ programUrl } satisfies StartMessage);
+        }
+        answer({ id: spawn.id, ranks });
+      }, (error: unknown) => answer({ id: spawn.id, error: `cannot compile ${spawn.program}: ${error instanceof Error ? error.message : String(error)}` }));
+    };
+
+    for (let rank = 0; rank < options.size; rank++) startRank(rank, options.programPath, options.args);
 
     const starts = workers.map((_, rank) => outputs[rank]!);
     options.programUrl.then(
@@ -211,9 +275,9 @@ function forwardStdin(worker: Worker): () => void {
   };
 }
 
-/** One MessageChannel per pair of ranks; ports[r][p] is rank r's end of its channel with rank p. */
-function pairChannels(size: number): (MessagePort | undefined)[][] {
-  const ports: (MessagePort | undefined)[][] = Array.from({ length: size }, () => new Array(size).fill(undefined));
+/** One MessageChannel per pair of ranks; ports[r][p] is rank r's end of its channel with rank p (rows for every slot). */
+function pairChannels(size: number, capacity: number): (MessagePort | undefined)[][] {
+  const ports: (MessagePort | undefined)[][] = Array.from({ length: capacity }, () => new Array(capacity).fill(undefined));
   for (let a = 0; a < size; a++) {
     for (let b = a + 1; b < size; b++) {
       const { port1, port2 } = new MessageChannel();
@@ -222,6 +286,23 @@ function pairChannels(size: number): (MessagePort | undefined)[][] {
     }
   }
   return ports;
+}
+
+/**
+ * Channels from each of `ranks` (about to be spawned) to every rank before it: the new ranks' ends go into their
+ * own rows (handed over when they start); the older ranks' ends are returned by peer, to be posted to them.
+ */
+function channelsTo(ranks: readonly number[], ports: (MessagePort | undefined)[][]): Map<number, [number, MessagePort][]> {
+  const forOlder = new Map<number, [number, MessagePort][]>();
+  for (const rank of ranks) {
+    for (let peer = 0; peer < rank; peer++) {
+      const { port1, port2 } = new MessageChannel();
+      ports[rank]![peer] = port2;
+      if (ranks.includes(peer)) ports[peer]![rank] = port1;
+      else forOlder.set(peer, [...(forOlder.get(peer) ?? []), [rank, port1]]);
+    }
+  }
+  return forOlder;
 }
 
 interface Snapshot { states: number[]; bells: number[]; empty: boolean }

@@ -25,6 +25,7 @@
  * Communicators map one to one onto MPI's; each has a duplicate (`internal`, made at first use) for traffic
  * that must never match user receives. The collectives on buffers are MPI's own (`native`).
  */
+import { join } from "node:path";
 import { NativeRma } from "../win/native.js";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
@@ -36,7 +37,7 @@ import {
 } from "../engine/engine.js";
 import { checkStaleAfter } from "../collective/transport.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
-import { launchedByMpi, loadAddon, type NativeAddon, type Start } from "./load.js";
+import { launchedByMpi, loadAddon, packageRoot, type NativeAddon, type Start } from "./load.js";
 import { BlockedState, NO_PEER, blockingCall } from "./blocked-state.js";
 
 const WORLD = 0;
@@ -662,9 +663,12 @@ class NativeDynamic implements DynamicProcesses {
   spawn(comm: EngineComm, root: number, maxprocs: number, order: SpawnOrder | undefined): { inter: EngineIntercomm; errcodes: number[] } {
     if (!(comm instanceof NativeComm)) throw new MPIError("ERR_COMM", "Spawn: not a communicator of the mpi engine");
     const { addon } = this.engine;
+    // A program file runs as mpi4ts runs programs under MPI: `mpi4ts exec --spawned FILE ARGS` (cli/exec.ts).
+    const [command, args] = order?.program === undefined ? [order?.command ?? "", order?.args ?? []]
+      : [process.execPath, [join(packageRoot(), "bin", "mpi4ts.js"), "exec", "--spawned", order.program, ...order.args]];
     try {
       const [handle, codes] = this.engine.blocking(SPAWN, comm.handle, NO_PEER, 0, () =>
-        addon.commSpawn(comm.handle, root, order?.command ?? "", order?.args ?? [], maxprocs, order?.info.flat() ?? []));
+        addon.commSpawn(comm.handle, root, command, args, maxprocs, order?.info.flat() ?? []));
       return { inter: new NativeIntercomm(this.engine, handle, true), errcodes: Array.from(codes) };
     } catch (e) {
       const error = converted(e);

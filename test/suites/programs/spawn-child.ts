@@ -26,6 +26,18 @@ if (mode === "talk") {
     assert.equal(status.Get_source(), p, "sources are ranks of the parents' group");
   }
   for (let p = 0; p < parents; p++) parent.send({ child: world.rank, of: world.size }, p, 2);
+  // The children's own world works as any COMM_WORLD, collectives and large messages included.
+  assert.equal(world.allreduce(world.rank, MPI.SUM), (world.size * (world.size - 1)) / 2);
+  const big = new Float64Array(200_000);
+  if (world.size > 1 && world.rank === 0) world.Send(big.fill(7), world.size - 1, 8);
+  if (world.size > 1 && world.rank === world.size - 1) {
+    world.Recv(big, 0, 8);
+    assert.ok(big.every((x) => x === 7));
+  }
+  // A large message from the parents' rank 0, echoed back.
+  parent.Recv(big, 0, 9);
+  assert.ok(big.every((x, i) => x === i + world.rank));
+  parent.Send(big, 0, 10);
   // Buffers too, from ANY_SOURCE.
   const got = new Int32Array(2);
   for (let p = 0; p < parents; p++) {

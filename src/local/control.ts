@@ -1,0 +1,77 @@
+/**
+ * What a rank of a local job and its launcher tell each other besides output, over one MessagePort per rank
+ * (the rank's "control" port). The rank's side is read only with receiveMessageOnPort, never through events, so
+ * nothing on it is lost or delivered late while the rank's thread is busy or blocked:
+ *  - rank → launcher: a Spawn request (the root of the spawning communicator asks for new ranks);
+ *  - launcher → rank: the ports to ranks spawned since it started (posted before those ranks start), and the
+ *    answer to its own Spawn request.
+ */
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+
+export interface SpawnRequest {
+  readonly spawn: {
+    readonly id: number;
+    /** The program file, as the user named it (the launcher resolves and compiles it). */
+    readonly program: string;
+    readonly args: readonly string[];
+    readonly maxprocs: number;
+    /** The spawning group's job ranks, and the intercommunicator's base context (job-wide, from the root). */
+    readonly parents: readonly number[];
+    readonly base: number;
+  };
+}
+
+export interface SpawnReply {
+  readonly spawned: { readonly id: number; readonly ranks?: readonly number[]; readonly error?: string };
+}
+
+/** Ports to new ranks: [job rank, this rank's end of the channel with it]. */
+export interface NewPorts { readonly ports: readonly (readonly [number, MessagePort])[] }
+
+/** What a spawned rank is told at its start: its COMM_WORLD and its parents. */
+export interface SpawnedWorld {
+  readonly world: readonly number[];
+  readonly parents: readonly number[];
+  readonly base: number;
+}
+
+export type ToLauncher = SpawnRequest;
+export type ToRank = SpawnReply | NewPorts;
+
+/** The rank's end of its control port. */
+export class LauncherLink {
+  readonly #replies = new Map<number, SpawnReply["spawned"]>();
+  #nextId = 1;
+
+  /** `ports` is the rank's table of pair ports (by job rank), which new ports are written into. */
+  constructor(private readonly port: MessagePort, private readonly ports: (MessagePort | undefined)[]) {}
+
+  /** Takes everything the launcher has posted so far. */
+  drain(): void {
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const message = m.message as ToRank;
+      if ("ports" in message) {
+        for (const [rank, port] of message.ports) {
+          port.unref();
+          this.ports[rank] = port;
+        }
+      } else {
+        this.#replies.set(message.spawned.id, message.spawned);
+      }
+    }
+  }
+
+  /** Posts a Spawn request; `reply(id)` has the answer once the launcher sent it. */
+  requestSpawn(request: Omit<SpawnRequest["spawn"], "id">): number {
+    const id = this.#nextId++;
+    this.port.postMessage({ spawn: { ...request, id } } satisfies ToLauncher);
+    return id;
+  }
+
+  reply(id: number): SpawnReply["spawned"] | undefined {
+    this.drain();
+    const reply = this.#replies.get(id);
+    if (reply) this.#replies.delete(id);
+    return reply;
+  }
+}
