@@ -171,7 +171,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         failed = true;
         if (ending) return;
         drainOutput();
-        endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${inboxes.length} ranks)`);
+        endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${inboxes.length} rank${inboxes.length === 1 ? "" : "s"})`);
       });
       worker.on("exit", (code) => {
         drainOutput();
@@ -204,22 +204,26 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         ringDoorbell(inboxes[root]!.control);
       };
       if (ending) return;
-      const room = layout.capacity - nextRank;
-      if (spawn.maxprocs > room) {
-        answer({ id: spawn.id, error: `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} in all; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${spawn.maxprocs}` });
-        return;
-      }
+      const noRoom = () => {
+        const room = layout.capacity - nextRank;
+        return spawn.maxprocs <= room ? undefined
+          : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} in all; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${spawn.maxprocs}`;
+      };
+      const refusal = noRoom();
+      if (refusal !== undefined) return answer({ id: spawn.id, error: refusal });
       let programPath: string;
       try {
         programPath = locateProgram(spawn.program);
       } catch (e) {
-        answer({ id: spawn.id, error: e instanceof Error ? e.message : String(e) });
-        return;
+        return answer({ id: spawn.id, error: e instanceof Error ? e.message : String(e) });
       }
-      const ranks = Array.from({ length: spawn.maxprocs }, (_, i) => nextRank + i);
-      nextRank += spawn.maxprocs;
       compileProgram(programPath).then((programUrl) => {
         if (ending) return;
+        // Slots are taken once the program compiled (another Spawn may have taken some meanwhile).
+        const late = noRoom();
+        if (late !== undefined) return answer({ id: spawn.id, error: late });
+        const ranks = Array.from({ length: spawn.maxprocs }, (_, i) => nextRank + i);
+        nextRank += spawn.maxprocs;
         for (const [peer, given] of channelsTo(ranks, ports)) {
           controls[peer]?.postMessage({ ports: given } satisfies NewPorts, given.map(([, port]) => port));
         }
@@ -230,7 +234,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
           outputs[rank]!.postMessage({ programUrl } satisfies StartMessage);
         }
         answer({ id: spawn.id, ranks });
-      }, (error: unknown) => answer({ id: spawn.id, error: `cannot compile ${spawn.program}: ${error instanceof Error ? error.message : String(error)}` }));
+      }, (error: unknown) => answer({ id: spawn.id, error: error instanceof Error ? error.message : String(error) }));
     };
 
     for (let rank = 0; rank < options.size; rank++) startRank(rank, options.programPath, options.args);

@@ -1,0 +1,45 @@
+/**
+ * Spawned ranks of a local job are supervised like the others (src/local/spawn.ts, world.ts): their output is
+ * relayed and tagged with their job rank, a failing one ends the job, the deadlock report sees them, and what the
+ * launcher cannot start is an ERR_SPAWN with its reason.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { explain, mpi4ts } from "../support/jobs.js";
+
+const job = "test/local/fixtures/spawn-job.ts";
+
+describe("spawned ranks on the local engine", () => {
+  it("tag their output with their job rank", async () => {
+    const r = await mpi4ts(["run", "-n", "1", "--tag-output", "--timeout", "60", job, "talk"], { timeoutMs: 90_000 });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /^\[0\] parent spoke$/m, explain(r));
+    assert.match(r.stdout, /^\[1\] child 0 of 2 spoke$/m, explain(r));
+    assert.match(r.stdout, /^\[2\] child 1 of 2 spoke$/m, explain(r));
+  });
+
+  it("end the job when one fails, naming it", async () => {
+    const r = await mpi4ts(["run", "-n", "1", "--timeout", "60", job, "fails"], { timeoutMs: 90_000 });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.stderr, /rank 2 failed:\nError: spawned child 1 fails on purpose/, explain(r));
+    assert.match(r.stderr, /ending the job \(3 ranks\)/, explain(r));
+  });
+
+  it("are in the deadlock report", async () => {
+    const r = await mpi4ts(["run", "-n", "1", "--timeout", "60", job, "deadlock"], { timeoutMs: 90_000 });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.stderr, /deadlock: every rank is blocked/, explain(r));
+    assert.match(r.stderr, /rank 0: blocked in recv\(source=0, tag=2\)/, explain(r));
+    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=3\)/, explain(r));
+  });
+
+  it("are refused with ERR_SPAWN when the launcher cannot start them", async () => {
+    const env = { ...process.env, MPI4TS_UNIVERSE_SIZE: "3" };
+    const r = await mpi4ts(["run", "-n", "1", "--timeout", "60", job, "refusals"], { timeoutMs: 90_000, env });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /too many: ERR_SPAWN: .*the job has room for 2 more ranks \(3 in all; set MPI4TS_UNIVERSE_SIZE for more\), and Spawn asked for 1000/, explain(r));
+    assert.match(r.stdout, /not a program: ERR_SPAWN: .*starts mpi4ts programs .* not python3/, explain(r));
+    assert.match(r.stdout, /does not compile: ERR_SPAWN: .*cannot compile .*spawn-broken\.ts/, explain(r));
+    assert.match(r.stdout, /refusals done/, explain(r));
+  });
+});
