@@ -1064,32 +1064,48 @@ Napi::Value CommWorldRanks(const Napi::CallbackInfo& info) {
 }
 
 // ---- dynamic processes (MPI-4.0 chapter 11) --------------------------------------------------------------
-// commSpawn(comm, root, command, argv, maxprocs, info [key, value, ...]) -> [intercomm, errcodes]. Collective over
-// comm; command, argv, maxprocs and info matter at the root only.
+// commSpawn(comm, root, commands, argvs, maxprocs, infos) -> [intercomm, errcodes]: MPI_Comm_spawn_multiple of
+// commands[i] with argvs[i] as maxprocs[i] processes, infos[i] being [key, value, ...]. Collective over comm;
+// everything but maxprocs (which sizes errcodes on every rank) matters at the root only.
 Napi::Value CommSpawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MPI_Comm comm = commArg(info, 0);
   int root = intArg(info, 1);
-  std::string command = info[2].As<Napi::String>().Utf8Value();
-  Napi::Array args = info[3].As<Napi::Array>();
-  std::vector<std::string> words;
-  for (uint32_t i = 0; i < args.Length(); i++) words.push_back(args.Get(i).As<Napi::String>().Utf8Value());
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  int maxprocs = intArg(info, 4);
-  Napi::Array pairs = info[5].As<Napi::Array>();
-  MPI_Info hints = MPI_INFO_NULL;
-  if (pairs.Length() > 0) {
-    MPI_Info_create(&hints);
-    for (uint32_t i = 0; i + 1 < pairs.Length(); i += 2) {
-      MPI_Info_set(hints, pairs.Get(i).As<Napi::String>().Utf8Value().c_str(), pairs.Get(i + 1).As<Napi::String>().Utf8Value().c_str());
+  Napi::Array commandsJs = info[2].As<Napi::Array>(), argvsJs = info[3].As<Napi::Array>();
+  Napi::Array countsJs = info[4].As<Napi::Array>(), infosJs = info[5].As<Napi::Array>();
+  uint32_t n = countsJs.Length();
+  std::vector<std::string> commands(n);
+  std::vector<std::vector<std::string>> words(n);
+  std::vector<std::vector<char*>> argvs(n);
+  std::vector<char*> commandPtrs(n);
+  std::vector<char**> argvPtrs(n);
+  std::vector<int> counts(n);
+  std::vector<MPI_Info> hints(n, MPI_INFO_NULL);
+  int total = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    counts[i] = countsJs.Get(i).As<Napi::Number>().Int32Value();
+    total += std::max(counts[i], 0);
+    if (i < commandsJs.Length()) commands[i] = commandsJs.Get(i).As<Napi::String>().Utf8Value();
+    Napi::Array a = i < argvsJs.Length() ? argvsJs.Get(i).As<Napi::Array>() : Napi::Array::New(env);
+    for (uint32_t j = 0; j < a.Length(); j++) words[i].push_back(a.Get(j).As<Napi::String>().Utf8Value());
+    Napi::Array pairs = i < infosJs.Length() ? infosJs.Get(i).As<Napi::Array>() : Napi::Array::New(env);
+    if (pairs.Length() > 0) {
+      MPI_Info_create(&hints[i]);
+      for (uint32_t j = 0; j + 1 < pairs.Length(); j += 2) {
+        MPI_Info_set(hints[i], pairs.Get(j).As<Napi::String>().Utf8Value().c_str(), pairs.Get(j + 1).As<Napi::String>().Utf8Value().c_str());
+      }
     }
   }
-  std::vector<int> errcodes(std::max(maxprocs, 1), MPI_SUCCESS);
+  for (uint32_t i = 0; i < n; i++) {
+    for (std::string& w : words[i]) argvs[i].push_back(w.data());
+    argvs[i].push_back(nullptr);
+    commandPtrs[i] = commands[i].data();
+    argvPtrs[i] = argvs[i].data();
+  }
+  std::vector<int> errcodes(std::max(total, 1), MPI_SUCCESS);
   MPI_Comm inter = MPI_COMM_NULL;
-  int rc = MPI_Comm_spawn(command.c_str(), argv.data(), maxprocs, hints, root, comm, &inter, errcodes.data());
-  if (hints != MPI_INFO_NULL) MPI_Info_free(&hints);
+  int rc = MPI_Comm_spawn_multiple(static_cast<int>(n), commandPtrs.data(), argvPtrs.data(), counts.data(), hints.data(), root, comm, &inter, errcodes.data());
+  for (MPI_Info& h : hints) if (h != MPI_INFO_NULL) MPI_Info_free(&h);
   check(env, rc, "MPI_Comm_spawn");
   MPI_Comm_set_errhandler(inter, MPI_ERRORS_RETURN);
   MPI_Group remote;
@@ -1098,8 +1114,8 @@ Napi::Value CommSpawn(const Napi::CallbackInfo& info) {
   MPI_Group_free(&remote);
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, g_comms.add(inter)));
-  Napi::Int32Array codes = Napi::Int32Array::New(env, errcodes.size());
-  for (size_t i = 0; i < errcodes.size(); i++) codes[i] = errcodes[i] == MPI_SUCCESS ? 0 : errcodes[i];
+  Napi::Int32Array codes = Napi::Int32Array::New(env, total);
+  for (int i = 0; i < total; i++) codes[i] = errcodes[i] == MPI_SUCCESS ? 0 : errcodes[i];
   out.Set(1u, codes);
   return out;
 }

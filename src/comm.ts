@@ -814,6 +814,13 @@ export class Comm {
   Spawn(command: string, args?: readonly string[] | null, maxprocs = 1, info?: Info | null, root = 0, errcodes?: number[] | null): Intercomm {
     return hooks.spawn!(this, command, args, maxprocs, info, root, errcodes);
   }
+  /**
+   * Starts `maxprocs[i]` processes of each `commands[i]` (with `args[i]`), all in one new world, ranked in
+   * command order; `info` is one Info for all or one per command (collective; the root's arguments count).
+   */
+  Spawn_multiple(commands: readonly string[], args?: readonly (readonly string[] | null | undefined)[] | null, maxprocs?: readonly number[] | null, info?: Info | readonly (Info | null | undefined)[] | null, root = 0, errcodes?: number[] | null): Intercomm {
+    return hooks.spawnMultiple!(this, commands, args, maxprocs, info, root, errcodes);
+  }
   /** The intercommunicator to the processes that spawned this one, or COMM_NULL when none did (local). */
   static Get_parent(): Intercomm { return hooks.getParent!(); }
   Is_inter(): boolean { this.engineComm("Is_inter"); return false; }

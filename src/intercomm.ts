@@ -271,6 +271,7 @@ export class Intercomm extends Comm {
 
   /** MPI_Comm_spawn is an intracommunicator call. */
   override Spawn(..._args: Parameters<Comm["Spawn"]>): Intercomm { return notOnIntercomm("Spawn"); }
+  override Spawn_multiple(..._args: Parameters<Comm["Spawn_multiple"]>): Intercomm { return notOnIntercomm("Spawn_multiple"); }
 
   /** Waits for the communication on this communicator to end, then frees it (collective over both groups). */
   Disconnect(): void {

@@ -39,30 +39,66 @@ function spawnOrder(command: unknown, args: unknown, maxprocs: unknown, info: un
 
 /**
  * MPI_Comm_spawn, collective over `comm`: `command`, `args`, `maxprocs` and `info` matter at `root` only, as in
- * MPI. Every rank learns of a refusal (a bad root on any rank, the root's bad arguments) before MPI is asked, so
- * all of them throw together instead of some waiting in MPI_Comm_spawn. `errcodes`, when given, is filled with
- * one code per process asked for (0: started).
+ * MPI. `errcodes`, when given, is filled with one code per process asked for (0: started).
  */
 export function spawn(comm: Comm, command: unknown, args: unknown, maxprocs: unknown, info: unknown, root: unknown, errcodes: unknown): Intercomm {
-  const call = "Spawn";
+  return startProcesses(comm, "Spawn", root, errcodes, () => {
+    const order = spawnOrder(command, args, maxprocs, info);
+    return typeof order === "string" ? order : [order];
+  });
+}
+
+/**
+ * MPI_Comm_spawn_multiple: `commands[i]` with `args[i]` as `maxprocs[i]` processes (all of them one world, its
+ * ranks in command order; each knows its command's index as APPNUM). `info`: one Info for all, or one each.
+ */
+export function spawnMultiple(comm: Comm, commands: unknown, args: unknown, maxprocs: unknown, info: unknown, root: unknown, errcodes: unknown): Intercomm {
+  return startProcesses(comm, "Spawn_multiple", root, errcodes, () => {
+    if (!Array.isArray(commands) || commands.length === 0) return `commands must be a non-empty array, got ${describe(commands)}`;
+    const n = commands.length;
+    const each = (value: unknown, name: string, fallback: unknown): unknown[] | string => {
+      if (value === undefined || value === null) return new Array<unknown>(n).fill(fallback);
+      if (!Array.isArray(value) || value.length !== n) return `${name} must be an array of ${n} (one per command), got ${describe(value)}`;
+      return value;
+    };
+    const argsEach = each(args, "args", undefined);
+    const countsEach = each(maxprocs, "maxprocs", 1);
+    const infosEach = info instanceof Info || info === undefined || info === null ? new Array<unknown>(n).fill(info) : each(info, "info", undefined);
+    for (const list of [argsEach, countsEach, infosEach]) if (typeof list === "string") return list;
+    const orders: SpawnOrder[] = [];
+    for (let i = 0; i < n; i++) {
+      const order = spawnOrder(commands[i], (argsEach as unknown[])[i], (countsEach as unknown[])[i], (infosEach as unknown[])[i]);
+      if (typeof order === "string") return `command ${i}: ${order}`;
+      orders.push(order);
+    }
+    return orders;
+  });
+}
+
+/**
+ * Both spawns. Every rank learns of a refusal (a bad root on any rank, the root's bad arguments) before MPI is
+ * asked, so all of them throw together instead of some waiting in MPI_Comm_spawn.
+ */
+function startProcesses(comm: Comm, call: string, root: unknown, errcodes: unknown, rootOrders: () => SpawnOrder[] | string): Intercomm {
   const c = comm.engineComm(call);
-  const dynamic = currentEngine().dynamic;
+  const engine = currentEngine();
+  const dynamic = engine.dynamic;
   if (!dynamic) {
-    throw new MPIError("ERR_SPAWN", `${comm.where(call)}: the ${currentEngine().name} engine cannot start processes yet; run the program on the mpi engine (npx mpi4ts run --engine mpi, or under mpiexec)`);
+    throw new MPIError("ERR_SPAWN", `${comm.where(call)}: a program run with plain node (the ${engine.name} engine) cannot start processes yet; run it with \`npx mpi4ts run -n 1\` (or on the mpi engine)`);
   }
   const rootOk = Number.isInteger(root) && (root as number) >= 0 && (root as number) < c.size;
   const errcodesOk = errcodes === undefined || errcodes === null || Array.isArray(errcodes);
-  const order = rootOk && c.rank === root ? spawnOrder(command, args, maxprocs, info) : undefined;
+  const orders = rootOk && c.rank === root ? rootOrders() : undefined;
   const refusal = !rootOk ? `root ${String(root)} is not a rank of the communicator (0..${c.size - 1})`
     : !errcodesOk ? `errcodes must be an array to fill (or undefined), got ${describe(errcodes)}`
-    : typeof order === "string" ? order : undefined;
+    : typeof orders === "string" ? orders : undefined;
   // One agreement over comm: each rank's root, and any refusal, so every rank takes the same path.
-  interface Vote { root: unknown; badRoot: boolean; refusal?: string; maxprocs?: number }
+  interface Vote { root: unknown; badRoot: boolean; refusal?: string; maxprocs?: number[] }
   const mine: Vote = {
     root: rootOk ? root : null,
     badRoot: !rootOk,
     ...(refusal === undefined ? {} : { refusal }),
-    ...(typeof order === "object" ? { maxprocs: order.maxprocs } : {}),
+    ...(Array.isArray(orders) ? { maxprocs: orders.map((o) => o.maxprocs) } : {}),
   };
   const votes = c.size === 1 ? [mine] : comm.allgather(mine) as Vote[];
   const refusals = votes.flatMap((v, r) => (v.refusal === undefined ? [] : [`rank ${r}: ${v.refusal}`]));
@@ -74,8 +110,8 @@ export function spawn(comm: Comm, command: unknown, args: unknown, maxprocs: unk
   const localDup = c.dup();
   let spawned;
   try {
-    // Every rank gets one error code per process asked for, so each passes the root's maxprocs.
-    spawned = dynamic.spawn(c, root as number, votes[root as number]!.maxprocs!, typeof order === "object" ? order : undefined);
+    // Every rank gets one error code per process asked for, so each passes the root's counts.
+    spawned = dynamic.spawn(c, root as number, votes[root as number]!.maxprocs!, Array.isArray(orders) ? orders : undefined);
   } catch (e) {
     localDup.free();
     throw e;
@@ -100,4 +136,5 @@ export function getParent(): Intercomm {
 }
 
 hooks.spawn = spawn;
+hooks.spawnMultiple = spawnMultiple;
 hooks.getParent = getParent;

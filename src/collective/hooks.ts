@@ -15,5 +15,6 @@ export const hooks: {
   createIntercomm?: (comm: Comm, localLeader: number, peerComm: Comm, remoteLeader: number, tag: number) => Intercomm;
   // dynamic processes (spawn.ts)
   spawn?: (comm: Comm, command: unknown, args: unknown, maxprocs: unknown, info: unknown, root: unknown, errcodes: unknown) => Intercomm;
+  spawnMultiple?: (comm: Comm, commands: unknown, args: unknown, maxprocs: unknown, info: unknown, root: unknown, errcodes: unknown) => Intercomm;
   getParent?: () => Intercomm;
 } = {};

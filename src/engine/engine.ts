@@ -189,10 +189,10 @@ export interface SpawnOrder {
 /** Dynamic process management (MPI-4.0 chapter 11), on engines that have it. */
 export interface DynamicProcesses {
   /**
-   * Collective over `comm`: starts the root's `order` and connects `comm`'s group to the new processes; every
-   * rank gets `maxprocs` (the root's) error codes.
+   * Collective over `comm`: starts the root's `orders` (one world of all their processes, in order) and connects
+   * `comm`'s group to it; every rank gets one error code per process, by the root's `maxprocs` (one per order).
    */
-  spawn(comm: EngineComm, root: number, maxprocs: number, order: SpawnOrder | undefined): { inter: EngineIntercomm; errcodes: number[] };
+  spawn(comm: EngineComm, root: number, maxprocs: readonly number[], orders: readonly SpawnOrder[] | undefined): { inter: EngineIntercomm; errcodes: number[] };
   /** The intercommunicator to the processes that spawned this one, if they did (MPI_Comm_get_parent; local). */
   parent(): EngineIntercomm | undefined;
 }

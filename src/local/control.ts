@@ -11,10 +11,8 @@ import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 export interface SpawnRequest {
   readonly spawn: {
     readonly id: number;
-    /** The program file, as the user named it (the launcher resolves and compiles it). */
-    readonly program: string;
-    readonly args: readonly string[];
-    readonly maxprocs: number;
+    /** Each program file (as the user named it: the launcher resolves and compiles it), with its ranks' count. */
+    readonly programs: readonly { readonly program: string; readonly args: readonly string[]; readonly maxprocs: number }[];
     /** The spawning group's job ranks, and the intercommunicator's base context (job-wide, from the root). */
     readonly parents: readonly number[];
     readonly base: number;
@@ -28,9 +26,10 @@ export interface SpawnReply {
 /** Ports to new ranks: [job rank, this rank's end of the channel with it]. */
 export interface NewPorts { readonly ports: readonly (readonly [number, MessagePort])[] }
 
-/** What a spawned rank is told at its start: its COMM_WORLD and its parents. */
+/** What a spawned rank is told at its start: its COMM_WORLD, its program's index (APPNUM) and its parents. */
 export interface SpawnedWorld {
   readonly world: readonly number[];
+  readonly appnum: number;
   readonly parents: readonly number[];
   readonly base: number;
 }

@@ -378,7 +378,8 @@ export class LocalEngine implements Engine {
   /** Every rank reads the one process clock; a world of one (self) was started by no launcher, so has no APPNUM. */
   worldAttributes(): WorldAttributes {
     const universeSize = this.name === "self" ? 1 : this.#job.layout.capacity;
-    return { tagUb: TAG_UB, universeSize, appnum: this.name === "self" ? undefined : 0, wtimeIsGlobal: true };
+    const appnum = this.name === "self" ? undefined : this.#job.spawned?.appnum ?? 0;
+    return { tagUb: TAG_UB, universeSize, appnum, wtimeIsGlobal: true };
   }
 
   abort(code: number, reason?: string): never {

@@ -10,7 +10,7 @@ import {
   type PayloadKind, type SendMode, type Sink, type SpawnOrder,
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
-import type { LauncherLink } from "./control.js";
+import type { LauncherLink, SpawnedWorld } from "./control.js";
 import { Channel, LocalComm, type LocalEngine } from "./engine.js";
 
 /** Tags on an intercommunicator's internal channel and on the spawning communicator's, for these protocols only. */
@@ -87,29 +87,33 @@ interface Outcome { ranks?: number[]; base?: number; error?: string }
 export class LocalDynamic implements DynamicProcesses {
   #parent: LocalIntercomm | undefined;
 
-  constructor(private readonly engine: LocalEngine, private readonly launcher: LauncherLink, private readonly spawned?: { parents: readonly number[]; base: number; world: readonly number[] }) {}
+  constructor(private readonly engine: LocalEngine, private readonly launcher: LauncherLink, private readonly spawned?: SpawnedWorld) {}
 
-  spawn(comm: EngineComm, root: number, maxprocs: number, order: SpawnOrder | undefined): { inter: EngineIntercomm; errcodes: number[] } {
+  spawn(comm: EngineComm, root: number, maxprocs: readonly number[], orders: readonly SpawnOrder[] | undefined): { inter: EngineIntercomm; errcodes: number[] } {
     if (!(comm instanceof LocalComm)) throw new MPIError("ERR_COMM", "Spawn: not a communicator of the local engine");
     let outcome: Outcome;
     if (comm.rank === root) {
-      outcome = this.#start(comm, order!);
+      outcome = this.#start(comm, orders!);
       for (let r = 0; r < comm.size; r++) if (r !== root) sendJson(comm.internal, outcome, r, TAG_SPAWNED);
     } else {
       outcome = recvJson<Outcome>(comm.internal, root, TAG_SPAWNED);
     }
     if (outcome.error !== undefined) throw new MPIError("ERR_SPAWN", outcome.error);
     const inter = new LocalIntercomm(this.engine, outcome.base!, comm.rank, comm.worldRanks, outcome.ranks!, true);
-    return { inter, errcodes: new Array<number>(maxprocs).fill(0) };
+    return { inter, errcodes: new Array<number>(maxprocs.reduce((a, b) => a + b, 0)).fill(0) };
   }
 
   /** The root's part: asks the launcher for the ranks and waits (running, not blocked) until they are started. */
-  #start(comm: LocalComm, order: SpawnOrder): Outcome {
-    if (order.program === undefined) {
-      return { error: `the local engine starts mpi4ts programs (a .ts or .js file) as new ranks, not ${order.command}; to spawn other programs, use the mpi engine (npx mpi4ts run --engine mpi)` };
+  #start(comm: LocalComm, orders: readonly SpawnOrder[]): Outcome {
+    const programs = [];
+    for (const order of orders) {
+      if (order.program === undefined) {
+        return { error: `the local engine starts mpi4ts programs (a .ts or .js file) as new ranks, not ${order.command}; to spawn other programs, use the mpi engine (npx mpi4ts run --engine mpi)` };
+      }
+      programs.push({ program: order.program, args: order.args, maxprocs: order.maxprocs });
     }
     const base = this.engine.jobWideBase();
-    const id = this.launcher.requestSpawn({ program: order.program, args: order.args, maxprocs: order.maxprocs, parents: comm.worldRanks, base });
+    const id = this.launcher.requestSpawn({ programs, parents: comm.worldRanks, base });
     let reply: ReturnType<LauncherLink["reply"]>;
     this.engine.waitForLauncher(() => (reply = this.launcher.reply(id)) !== undefined);
     return reply!.error !== undefined ? { error: reply!.error } : { ranks: [...reply!.ranks!], base };

@@ -204,35 +204,39 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         ringDoorbell(inboxes[root]!.control);
       };
       if (ending) return;
+      const count = spawn.programs.reduce((n, p) => n + p.maxprocs, 0);
       const noRoom = () => {
         const room = layout.capacity - nextRank;
-        return spawn.maxprocs <= room ? undefined
-          : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} in all; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${spawn.maxprocs}`;
+        return count <= room ? undefined
+          : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} in all; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${count}`;
       };
       const refusal = noRoom();
       if (refusal !== undefined) return answer({ id: spawn.id, error: refusal });
-      let programPath: string;
+      let paths: string[];
       try {
-        programPath = locateProgram(spawn.program);
+        paths = spawn.programs.map((p) => locateProgram(p.program));
       } catch (e) {
         return answer({ id: spawn.id, error: e instanceof Error ? e.message : String(e) });
       }
-      compileProgram(programPath).then((programUrl) => {
+      Promise.all(paths.map((path) => compileProgram(path))).then((urls) => {
         if (ending) return;
-        // Slots are taken once the program compiled (another Spawn may have taken some meanwhile).
+        // Slots are taken once the programs compiled (another Spawn may have taken some meanwhile).
         const late = noRoom();
         if (late !== undefined) return answer({ id: spawn.id, error: late });
-        const ranks = Array.from({ length: spawn.maxprocs }, (_, i) => nextRank + i);
-        nextRank += spawn.maxprocs;
+        const ranks = Array.from({ length: count }, (_, i) => nextRank + i);
+        nextRank += count;
         for (const [peer, given] of channelsTo(ranks, ports)) {
           controls[peer]?.postMessage({ ports: given } satisfies NewPorts, given.map(([, port]) => port));
         }
         live += ranks.length;
-        for (const rank of ranks) {
-          inboxes[rank] = inboxView(sab, layout, rank);
-          startRank(rank, programPath, [...spawn.args], { world: ranks, parents: spawn.parents, base: spawn.base });
-          outputs[rank]!.postMessage({ programUrl } satisfies StartMessage);
-        }
+        let rank = ranks[0]!;
+        spawn.programs.forEach((p, appnum) => {
+          for (let i = 0; i < p.maxprocs; i++, rank++) {
+            inboxes[rank] = inboxView(sab, layout, rank);
+            startRank(rank, paths[appnum]!, [...p.args], { world: ranks, appnum, parents: spawn.parents, base: spawn.base });
+            outputs[rank]!.postMessage({ programUrl: urls[appnum]! } satisfies StartMessage);
+          }
+        });
         answer({ id: spawn.id, ranks });
       }, (error: unknown) => answer({ id: spawn.id, error: error instanceof Error ? error.message : String(error) }));
     };

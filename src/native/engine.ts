@@ -660,15 +660,16 @@ class NativeDynamic implements DynamicProcesses {
   #parent: NativeIntercomm | null | undefined;
   constructor(private readonly engine: NativeEngine) {}
 
-  spawn(comm: EngineComm, root: number, maxprocs: number, order: SpawnOrder | undefined): { inter: EngineIntercomm; errcodes: number[] } {
+  spawn(comm: EngineComm, root: number, maxprocs: readonly number[], orders: readonly SpawnOrder[] | undefined): { inter: EngineIntercomm; errcodes: number[] } {
     if (!(comm instanceof NativeComm)) throw new MPIError("ERR_COMM", "Spawn: not a communicator of the mpi engine");
     const { addon } = this.engine;
     // A program file runs as mpi4ts runs programs under MPI: `mpi4ts exec --spawned FILE ARGS` (cli/exec.ts).
-    const [command, args] = order?.program === undefined ? [order?.command ?? "", order?.args ?? []]
-      : [process.execPath, [join(packageRoot(), "bin", "mpi4ts.js"), "exec", "--spawned", order.program, ...order.args]];
+    const cli = join(packageRoot(), "bin", "mpi4ts.js");
+    const commands = orders?.map((o) => (o.program === undefined ? o.command : process.execPath)) ?? [];
+    const args = orders?.map((o) => (o.program === undefined ? [...o.args] : [cli, "exec", "--spawned", o.program, ...o.args])) ?? [];
+    const infos = orders?.map((o) => o.info.flat()) ?? [];
     try {
-      const [handle, codes] = this.engine.blocking(SPAWN, comm.handle, NO_PEER, 0, () =>
-        addon.commSpawn(comm.handle, root, command, args, maxprocs, order?.info.flat() ?? []));
+      const [handle, codes] = this.engine.blocking(SPAWN, comm.handle, NO_PEER, 0, () => addon.commSpawn(comm.handle, root, commands, args, maxprocs, infos));
       return { inter: new NativeIntercomm(this.engine, handle, true), errcodes: Array.from(codes) };
     } catch (e) {
       const error = converted(e);

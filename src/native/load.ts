@@ -49,8 +49,8 @@ export interface NativeAddon {
   commSplitShared(comm: number, take: boolean, key: number): number;
   commCreateGroup(comm: number, worldRanks: Int32Array, tag: number): number;
   commWorldRanks(comm: number): Int32Array;
-  /** MPI_Comm_spawn, collective over comm: [intercomm, errcodes]; `info` is key, value, key, value... */
-  commSpawn(comm: number, root: number, command: string, args: readonly string[], maxprocs: number, info: readonly string[]): [number, Int32Array];
+  /** MPI_Comm_spawn_multiple, collective over comm: [intercomm, errcodes]; each info is key, value, key, value... */
+  commSpawn(comm: number, root: number, commands: readonly string[], args: readonly (readonly string[])[], maxprocs: readonly number[], infos: readonly (readonly string[])[]): [number, Int32Array];
   /** MPI_Comm_get_parent: the intercommunicator's handle, or -1. */
   commGetParent(): number;
   commRemoteWorldRanks(comm: number): Int32Array;

@@ -4,6 +4,9 @@
  * launcher cannot start is an ERR_SPAWN with its reason.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { explain, mpi4ts } from "../support/jobs.js";
 
@@ -35,7 +38,11 @@ describe("spawned ranks on the local engine", () => {
 
   it("are refused with ERR_SPAWN when the launcher cannot start them", async () => {
     const env = { ...process.env, MPI4TS_UNIVERSE_SIZE: "3" };
-    const r = await mpi4ts(["run", "-n", "1", "--timeout", "60", job, "refusals"], { timeoutMs: 90_000, env });
+    const dir = mkdtempSync(join(tmpdir(), "mpi4ts-spawn-"));
+    const broken = join(dir, "spawn-broken.ts");
+    writeFileSync(broken, "const x: number = ;\n");
+    const r = await mpi4ts(["run", "-n", "1", "--timeout", "60", job, "refusals", broken], { timeoutMs: 90_000, env });
+    rmSync(dir, { recursive: true, force: true });
     assert.equal(r.code, 0, explain(r));
     assert.match(r.stdout, /too many: ERR_SPAWN: .*the job has room for 2 more ranks \(3 in all; set MPI4TS_UNIVERSE_SIZE for more\), and Spawn asked for 1000/, explain(r));
     assert.match(r.stdout, /not a program: ERR_SPAWN: .*starts mpi4ts programs .* not python3/, explain(r));

@@ -75,7 +75,25 @@ function spawnEverything(): void {
   expectError("ERR_COMM", () => mine.Spawn(child), /not defined on an intercommunicator/);
   mine.Disconnect();
 
+  // Spawn_multiple: two commands (the same file, told apart by their arguments) in one world of three.
+  const multiErrcodes: number[] = [];
+  const multi = world.Spawn_multiple([child, child], [["multi", "first"], ["multi", "second"]], [1, 2], null, 0, multiErrcodes);
+  assert.deepEqual(multiErrcodes, [0, 0, 0]);
+  assert.equal(multi.Get_remote_size(), 3);
+  if (rank === 0) {
+    const reports = [0, 1, 2].map((c) => multi.recv(c, 7));
+    assert.deepEqual(reports, [
+      { rank: 0, size: 3, appnum: 0, label: "first" },
+      { rank: 1, size: 3, appnum: 1, label: "second" },
+      { rank: 2, size: 3, appnum: 1, label: "second" },
+    ]);
+  }
+  multi.Disconnect();
+
   // Refusals: every rank throws the same error, nothing was started, and the communicator still works.
+  expectError("ERR_ARG", () => world.Spawn_multiple([child, child], [["multi"]], [1, 1]), /args must be an array of 2 \(one per command\)/);
+  expectError("ERR_ARG", () => world.Spawn_multiple([], null, null), /commands must be a non-empty array/);
+  expectError("ERR_ARG", () => world.Spawn_multiple([child, ""], null, [1, 1]), /command 1: command must be a non-empty string/);
   expectError("ERR_ARG", () => world.Spawn(child, ["talk"], 0), /rank 0: maxprocs must be a positive integer, got 0; no process was started/);
   expectError("ERR_ARG", () => world.Spawn(`${child}.missing.ts`, [], 1), /names a program file that does not exist/);
   expectError("ERR_ARG", () => world.Spawn(child, [1 as unknown as string], 1), /args must be an array of strings/);

@@ -1,7 +1,8 @@
 /**
  * The processes spawn.suite.ts starts. argv[2] says what the parents will do with them:
  *  - "talk": point-to-point both ways, the intercommunicator collectives, Dup, Merge (both orders), Disconnect;
- *  - "self": the parents' rank 0 asks each child for its world size, then both sides disconnect.
+ *  - "self": the parents' rank 0 asks each child for its world size, then both sides disconnect;
+ *  - "multi": started by Spawn_multiple, each child tells the parents' rank 0 its rank, world size and APPNUM.
  * Any failed check throws, which ends the job with the child's error.
  */
 import assert from "node:assert/strict";
@@ -71,6 +72,10 @@ if (mode === "talk") {
 } else if (mode === "self") {
   const question = parent.recv(0, 5);
   parent.send({ child: world.rank, size: world.size, question }, 0, 6);
+  parent.Disconnect();
+} else if (mode === "multi") {
+  // Spawn_multiple: one world of every command's processes, each knowing its command's index.
+  parent.send({ rank: world.rank, size: world.size, appnum: world.Get_attr(MPI.APPNUM), label: process.argv[3] }, 0, 7);
   parent.Disconnect();
 } else {
   throw new Error(`spawn-child.ts: unknown mode ${String(mode)}`);
