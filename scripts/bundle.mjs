@@ -14,6 +14,8 @@ await build({
     index: "src/index.ts", rank: "src/local/rank.ts", main: "src/cli/main.ts",
     // mpi4ts/futures and mpi4ts/pool
     futures: "src/futures/index.ts", pool: "src/pool.ts",
+    // the program each worker a PoolExecutor spawns runs (src/futures/dynamic.ts)
+    "pool-worker": "src/futures/pool-worker.ts",
   },
   outdir: "dist/bundle",
   bundle: true,

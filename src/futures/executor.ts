@@ -14,6 +14,7 @@ import { CONTROL_TAG, type Control, REPLY_TAG, type Reply, type RemoteError, inT
 import { serve } from "./server.js";
 import { type TaskFunction, type TaskRef, taskRef } from "./tasks.js";
 import { FUTURES_ENV, staticWorkers } from "./static.js";
+import { defaultSpawnedWorkers, spawnWorkers } from "./dynamic.js";
 
 /** Tasks a worker holds at once: one running, one waiting, so it never idles while the head sends the next. */
 const IN_FLIGHT = 2;
@@ -97,8 +98,8 @@ function refuseNesting(call: string): void {
 
 function noWorkers(call: string, detail: string): MPIError {
   return new MPIError("ERR_OTHER", `${call}: no worker ranks to run tasks (${detail}): run the program with ` +
-    `workers, e.g. mpi4ts run -n 5 --futures app.ts (rank 0 runs the program, ranks 1-4 serve), or use ` +
-    `CommExecutor(comm, root) in an SPMD program; spawning workers dynamically is not available yet`);
+    `npx mpi4ts run app.ts (the pool then spawns its workers), with static workers (mpi4ts run -n 5 --futures ` +
+    `app.ts: rank 0 runs the program, ranks 1-4 serve), or use CommExecutor(comm, root) in an SPMD program`);
 }
 
 export class PoolExecutor {
@@ -124,7 +125,7 @@ export class PoolExecutor {
    */
   constructor(options?: ExecutorOptions, /** @internal CommExecutor's session */ session?: Session) {
     refuseNesting("new PoolExecutor");
-    const own = session ?? staticSession();
+    const own = session ?? poolSession(options);
     const checked = checkOptions("new PoolExecutor", options, own.workers.length);
     this.#comm = own.comm;
     this.#workers = own.workers.slice(0, checked.maxWorkers);
@@ -359,10 +360,17 @@ async function* zipAll(sources: AnyIterable<unknown>[]): AsyncGenerator<unknown[
 const zip = (sources: AnyIterable<unknown>[]): AsyncIterator<unknown[]> => zipAll(sources);
 
 /** The workers of a program run with --futures, or the reason there are none. */
-function staticSession(): Session {
+/**
+ * A new PoolExecutor's workers: the worker ranks of a --futures job (static mode), or else workers it spawns
+ * (dynamic mode: maxWorkers of them, or defaultSpawnedWorkers()).
+ */
+function poolSession(options: ExecutorOptions | undefined): Session {
+  const call = "new PoolExecutor";
   const session = staticWorkers();
-  if (typeof session === "string") throw noWorkers("new PoolExecutor", session);
-  return session;
+  if (typeof session !== "string") return session;
+  if (process.env[FUTURES_ENV] === "1") throw noWorkers(call, session);
+  const wanted = checkOptions(call, options, Number.POSITIVE_INFINITY).maxWorkers;
+  return spawnWorkers(Number.isFinite(wanted) ? wanted : defaultSpawnedWorkers(), (detail) => noWorkers(call, detail));
 }
 
 /**

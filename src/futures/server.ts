@@ -6,8 +6,8 @@ import type { Comm } from "../comm.js";
 import { CONTROL_TAG, type Control, REPLY_TAG, type Reply, remoteError, runAsTask } from "./protocol.js";
 import { resolveTask } from "./tasks.js";
 
-/** Serves `head` on `comm`; resolves when the head ends the session (`stop`) or the job (`exit`). */
-export async function serve(comm: Comm, head: number, until: "stop" | "exit"): Promise<void> {
+/** Serves `head` on `comm`; resolves, with what ended it, when the head ends the session (`stop`) or the job (`exit`). */
+export async function serve(comm: Comm, head: number, until: "stop" | "exit"): Promise<"stop" | "exit"> {
   const rank = comm.rank;
   const reply = (message: Reply) => comm.send(message, head, REPLY_TAG);
   let broken = false;
@@ -32,10 +32,10 @@ export async function serve(comm: Comm, head: number, until: "stop" | "exit"): P
         if (!broken) await runTask(message, rank, reply);
         break;
       case "stop":
-        if (until === "stop") return;
+        if (until === "stop") return "stop";
         break;
       case "exit":
-        return;
+        return "exit";
     }
   }
 }

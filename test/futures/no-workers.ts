@@ -1,4 +1,4 @@
-/** A PoolExecutor where there are no worker ranks: prints the refusal (every rank that runs the program). */
+/** A PoolExecutor where there are no worker ranks and none can be spawned: prints the refusal. */
 import { PoolExecutor } from "mpi4ts/futures";
 
 try {

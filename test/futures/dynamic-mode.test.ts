@@ -1,0 +1,27 @@
+/**
+ * mpi4ts/futures dynamic mode (src/futures/dynamic.ts): a program run without --futures spawns its pools'
+ * workers, on the local and mpi engines; a pool left open is shut down at the end, with no warning.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { enginesUnderTest, explain, mpi4ts } from "../support/jobs.js";
+
+const engines = enginesUnderTest().filter((e) => e !== "self");
+const engineArgs = (engine: string) => (engine === "mpi" ? ["--engine", "mpi"] : []);
+
+describe("mpi4ts/futures dynamic mode (spawned workers)", () => {
+  for (const engine of engines) {
+    it(`passes the checks on the ${engine} engine`, async () => {
+      const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "120", "-n", "1", "test/futures/dynamic-checks.ts"], { timeoutMs: 150_000 });
+      assert.equal(r.code, 0, explain(r));
+      assert.match(r.stdout, /futures dynamic checks passed/, explain(r));
+      assert.match(r.stdout, /the open pool's last task gave 42/, explain(r));
+      assert.doesNotMatch(r.stderr, /warning/, explain(r));
+    });
+    it(`gives every rank of an SPMD program a pool of its own (${engine})`, async () => {
+      const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "120", "-n", "2", "test/futures/max-workers.ts"], { timeoutMs: 150_000, env: { ...process.env, MPI4TS_MAX_WORKERS: "1" } });
+      assert.equal(r.code, 0, explain(r));
+      assert.equal(r.stdout.match(/^workers 1 ranks 0$/gm)?.length, 2, explain(r));
+    });
+  }
+});
