@@ -165,6 +165,11 @@ const cases: Case[] = [
     file: "examples/patternlets/31-intercomm-workers.ts",
     expect: (n) => (n === 1 ? ["needs at least 2 processes"] : range(n - 1).map((w) => `Head got ${w * 100 + 45} from worker ${w}`).concat(["Check passed"])),
   },
+  {
+    file: "examples/patternlets/32-spawn-workers.ts",
+    args: ["3"],
+    expect: () => ["Head started 3 workers", ...range(3).map((w) => `Worker ${w} of 3 (spawned by a head of `), "Check passed"],
+  },
   { file: "examples/exemplars/monte-carlo-pi/pi.ts", args: ["200000"], expect: () => ["Estimate of pi", "TIME parallel", "TIME sequential", "Check passed"] },
   { file: "examples/exemplars/trapezoid/trapezoid.ts", args: ["200000"], expect: () => ["TIME parallel", "TIME sequential", "Check passed"] },
   {

@@ -1,4 +1,4 @@
-/** The drug-design exemplar's pool version (static mode) finds what the sequential screen finds, on both engines. */
+/** The drug-design exemplar's pool version (static and dynamic mode) finds what the sequential screen finds, on both engines. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { enginesUnderTest, explain, mpi4ts } from "../support/jobs.js";
@@ -12,6 +12,12 @@ describe("drug-design-pool.ts", () => {
       const r = await mpi4ts(["run", ...engineArgs, "--timeout", "90", "-n", "4", "--futures", FILE, "16", "4"], { timeoutMs: 120_000 });
       assert.equal(r.code, 0, explain(r));
       for (const line of ["on 3 pool worker(s)", "Pool    best score", "TIME pool", "TIME sequential", "Check passed"]) assert.ok(r.stdout.includes(line), `${line}\n${explain(r)}`);
+    });
+    it(`passes its self-check on the ${engine} engine with spawned workers (one rank, no --futures)`, async () => {
+      const engineArgs = engine === "mpi" ? ["--engine", "mpi"] : [];
+      const r = await mpi4ts(["run", ...engineArgs, "--timeout", "90", "-n", "1", FILE, "16", "4"], { timeoutMs: 120_000 });
+      assert.equal(r.code, 0, explain(r));
+      for (const line of ["on 3 pool worker(s)", "Pool    best score", "Check passed"]) assert.ok(r.stdout.includes(line), `${line}\n${explain(r)}`);
     });
   }
 });

@@ -1,10 +1,13 @@
 /**
  * Exemplar: drug design, third version: the task queue of drug-design.ts written by mpi4ts/pool instead of
- * by hand. Rank 0 runs this program; the other ranks are the pool's workers (static mode, `--futures`). The
- * pool hands each ligand to whichever worker is free, as the hand-written conductor does, in ten lines.
+ * by hand. With `--futures`, rank 0 runs this program and the other ranks are the pool's workers (static
+ * mode); run on one rank without it, the pool spawns three workers of its own (dynamic mode, as mpi4py's
+ * MPIPoolExecutor under plain `python`). The pool hands each ligand to whichever worker is free, as the
+ * hand-written conductor does, in ten lines.
  *
  * Run:
  *   npx mpi4ts run -n 4 --futures examples/exemplars/drug-design/drug-design-pool.ts 60 5
+ *   npx mpi4ts run -n 1 examples/exemplars/drug-design/drug-design-pool.ts 60 5
  *
  * Arguments: [ligands = 60] [max ligand length = 5] [seed = 7] [protein = classic sentence]
  *
@@ -25,13 +28,15 @@ const seed = intArg(4, 7, "seed");
 const protein = (process.argv[5] ?? "How razorback-jumping frogs can level six piqued gymnasts").toLowerCase();
 if (maxLength < 2) throw new Error("the max ligand length must be at least 2");
 const ligands = makeLigands(count, maxLength, seed);
-const workers = MPI.COMM_WORLD.Get_size() - 1;
+/** Workers the pool spawns when the job has no worker ranks (run without --futures). */
+const SPAWNED_WORKERS = 3;
+const workers = MPI.COMM_WORLD.Get_size() > 1 ? MPI.COMM_WORLD.Get_size() - 1 : SPAWNED_WORKERS;
 console.log(`Screening ${count} ligands (length 2..${maxLength}) against a protein of ${protein.length} letters on ${workers} pool worker(s)`);
 
 const start = MPI.Wtime();
 let poolBest: Best = NONE;
 {
-  await using pool = new Pool();
+  await using pool = new Pool(workers);
   // The argument lists are made as the pool reads them; each ligand goes to whichever worker is free.
   const tasks = (function* () { for (const ligand of ligands) yield [ligand, protein] as [string, string]; })();
   for (const ranking of await pool.starmap(scoreLigand, tasks)) poolBest = merge(poolBest, ranking);
