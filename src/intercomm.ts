@@ -102,6 +102,8 @@ interface Link {
   /** Both groups as one intracommunicator, `localFirst` or not (collective over both groups). */
   merge(localFirst: boolean, localWorld: readonly number[], remoteWorld: readonly number[]): EngineComm | null;
   free(): void;
+  /** MPI_Comm_disconnect, where the engine has one (collective; it waits for pending communication itself). */
+  readonly disconnect?: () => void;
 }
 
 class UnionLink implements Link {
@@ -123,6 +125,10 @@ class EngineLink implements Link {
   dup(): Link { return new EngineLink(this.inter.dup()); }
   merge(localFirst: boolean): EngineComm { return this.inter.merge(!localFirst); }
   free(): void { this.inter.free(); }
+  get disconnect(): (() => void) | undefined {
+    const { inter } = this;
+    return inter.disconnect && (() => inter.disconnect!());
+  }
 }
 
 /**
@@ -150,9 +156,20 @@ class InterEngineComm extends RemotePort implements EngineComm {
   split(): EngineComm | null { return notOnIntercomm("Split"); }
   create(): EngineComm | null { return notOnIntercomm("Create"); }
   createGroup(): EngineComm { return notOnIntercomm("Create_group"); }
+  #gone = false;
   free(): void {
+    if (this.#gone) return;
+    this.#gone = true;
     this.link.free();
     if (typeof this.#local !== "function") this.#local.free();
+  }
+  /** Disconnects (MPI_Comm_disconnect) where the link can; false where a barrier and a free must do. */
+  disconnect(): boolean {
+    if (!this.link.disconnect) return false;
+    this.#gone = true;
+    this.link.disconnect();
+    if (typeof this.#local !== "function") this.#local.free();
+    return true;
   }
 }
 
@@ -273,9 +290,14 @@ export class Intercomm extends Comm {
   override Spawn(..._args: Parameters<Comm["Spawn"]>): Intercomm { return notOnIntercomm("Spawn"); }
   override Spawn_multiple(..._args: Parameters<Comm["Spawn_multiple"]>): Intercomm { return notOnIntercomm("Spawn_multiple"); }
 
-  /** Waits for the communication on this communicator to end, then frees it (collective over both groups). */
+  /**
+   * Waits for the communication on this communicator to end, then frees it (collective over both groups): MPI's
+   * MPI_Comm_disconnect where the engine made the intercommunicator (so a C or Python peer's Disconnect matches
+   * it), a barrier and a free otherwise.
+   */
   Disconnect(): void {
-    this.Barrier();
+    const ec = this.engineComm("Disconnect") as InterEngineComm;
+    if (!ec.disconnect()) this.Barrier();
     this.Free();
   }
 

@@ -173,6 +173,8 @@ export interface EngineIntercomm extends PointToPoint {
   /** Collective over both groups (MPI_Intercomm_merge): the group passing `high` false comes first. */
   merge(high: boolean): EngineComm;
   free(): void;
+  /** MPI_Comm_disconnect, on engines where the library has it; without it, Disconnect is a barrier and a free. */
+  disconnect?(): void;
 }
 
 /** What a Spawn asks for; only the root's counts (MPI_Comm_spawn). */

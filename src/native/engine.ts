@@ -604,7 +604,7 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
   #worldRanks: readonly number[] | undefined;
   #remoteWorldRanks: readonly number[] | undefined;
 
-  constructor(engine: NativeEngine, handle: number, private readonly disconnects: boolean) {
+  constructor(engine: NativeEngine, handle: number) {
     super(engine, handle, true);
   }
 
@@ -629,7 +629,7 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
 
   dup(): EngineIntercomm {
     try {
-      return new NativeIntercomm(this.engine, this.engine.blocking(DUP, this.handle, NO_PEER, 0, () => this.engine.addon.commDup(this.handle)), false);
+      return new NativeIntercomm(this.engine, this.engine.blocking(DUP, this.handle, NO_PEER, 0, () => this.engine.addon.commDup(this.handle)));
     } catch (e) {
       throw converted(e);
     }
@@ -643,13 +643,16 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
     }
   }
 
-  /** The spawned or parent connection itself is disconnected (its processes become independent); duplicates are freed. */
-  free(): void {
+  free(): void { this.#release((handle) => this.engine.addon.commFree(handle)); }
+
+  /** MPI_Comm_disconnect: collective over both groups, so a C or mpi4py peer's Disconnect matches it. */
+  disconnect(): void { this.#release((handle) => this.engine.addon.commDisconnect(handle)); }
+
+  #release(end: (handle: number) => void): void {
     if (this.engine.finalized) return;
     try {
       if (this.#internal) this.engine.addon.commFree(this.#internal.handle);
-      if (this.disconnects) this.engine.addon.commDisconnect(this.handle);
-      else this.engine.addon.commFree(this.handle);
+      end(this.handle);
     } catch (e) {
       throw converted(e);
     }
@@ -670,7 +673,7 @@ class NativeDynamic implements DynamicProcesses {
     const infos = orders?.map((o) => o.info.flat()) ?? [];
     try {
       const [handle, codes] = this.engine.blocking(SPAWN, comm.handle, NO_PEER, 0, () => addon.commSpawn(comm.handle, root, commands, args, maxprocs, infos));
-      return { inter: new NativeIntercomm(this.engine, handle, true), errcodes: Array.from(codes) };
+      return { inter: new NativeIntercomm(this.engine, handle), errcodes: Array.from(codes) };
     } catch (e) {
       const error = converted(e);
       if (!isMPIError(error) || error.errorClass === "ERR_SPAWN") throw error;
@@ -685,7 +688,7 @@ class NativeDynamic implements DynamicProcesses {
   parent(): EngineIntercomm | undefined {
     if (this.#parent === undefined) {
       const handle = this.engine.addon.commGetParent();
-      this.#parent = handle < 0 ? null : new NativeIntercomm(this.engine, handle, true);
+      this.#parent = handle < 0 ? null : new NativeIntercomm(this.engine, handle);
     }
     return this.#parent ?? undefined;
   }
