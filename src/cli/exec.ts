@@ -10,8 +10,13 @@ import { currentEngine } from "../engine/select.js";
 export async function execProgram(file: string, args: string[], futures = false, spawned = false): Promise<void> {
   // A spawned process's ranks are those of its own world, which the launcher's FIFO would take for the job's:
   // its output goes through mpiexec instead. It joins MPI at once: its parents wait in MPI_Comm_spawn until then.
-  if (spawned) currentEngine();
-  else sendOutputToLauncher();
+  if (spawned) {
+    // Its world's ranks would also name its trace parts after the job's ranks' (not traced yet: docs/trace.md).
+    delete process.env.MPI4TS_TRACE;
+    currentEngine();
+  } else {
+    sendOutputToLauncher();
+  }
   const program = await prepareProgram(file, true);
   process.argv = [process.execPath, program.path, ...args];
   process.setSourceMapsEnabled(true);

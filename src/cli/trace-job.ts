@@ -7,9 +7,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { mergeJobTrace } from "../trace/merge.js";
+import { mergeJobTrace, removeParts } from "../trace/merge.js";
 import { formatProfile, profileOf } from "../trace/profile.js";
-import { partFile } from "../trace/recorder.js";
 import type { RunOptions } from "./run.js";
 
 export const DEFAULT_TRACE_FILE = "mpi4ts-trace.json";
@@ -18,7 +17,7 @@ export async function tracedJob(options: RunOptions, run: () => Promise<number>)
   // --profile alone still records (the profile is computed from the trace), into a file of its own.
   const scratch = options.trace === undefined ? mkdtempSync(join(tmpdir(), "mpi4ts-profile-")) : undefined;
   const file = resolve(options.trace ?? join(scratch!, "trace.json"));
-  for (let r = 0; r < options.size; r++) rmSync(partFile(file, r), { force: true });
+  removeParts(file);
   process.env.MPI4TS_TRACE = file;
   process.env.MPI4TS_TRACE_JOB = randomUUID();
   process.env.MPI4TS_TRACE_MERGE = "launcher";

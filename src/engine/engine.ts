@@ -373,4 +373,6 @@ export interface Engine {
   readonly rma?: RmaEngine;
   /** Spawn and Get_parent (src/spawn.ts), on engines that have them. */
   readonly dynamic?: DynamicProcesses;
+  /** This rank among every rank of the job, spawned ones included, where the engine numbers them (local). */
+  readonly jobRank?: number;
 }

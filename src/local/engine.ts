@@ -304,6 +304,7 @@ export class LocalEngine implements Engine {
   readonly name: "local" | "self";
   readonly world: LocalComm;
   readonly self: LocalComm;
+  /** This rank's number in the job (its inbox), which is its COMM_WORLD rank unless it was spawned. */
   readonly worldRank: number;
   readonly worldSize: number;
   finalized = false;
@@ -367,6 +368,7 @@ export class LocalEngine implements Engine {
     this.self = new LocalComm(this, SELF_BASE, 0, [job.rank]);
   }
 
+  get jobRank(): number { return this.worldRank; }
   processorName(): string { return hostname(); }
   libraryVersion(): string {
     return `mpi4ts ${this.name} engine (shared memory between worker threads, Node.js ${process.version})`;

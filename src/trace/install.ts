@@ -27,8 +27,9 @@ export function traceFromEnvironment(exported: Record<string, unknown>): void {
     ? synchronizeClocks(world.internal)
     : { offsetUs: 0, jobId: process.env.MPI4TS_TRACE_JOB ?? randomUUID() };
   const cap = Number(process.env.MPI4TS_TRACE_CAP);
+  // A rank spawned into a local job records under its job rank, beside the ranks it was spawned by.
   const recorder = new Recorder(file, {
-    jobId, offsetUs, rank: world.rank, size: world.size, host: engine.processorName(), engine: engine.name, version: ownVersion(),
+    jobId, offsetUs, rank: engine.jobRank ?? world.rank, size: world.size, host: engine.processorName(), engine: engine.name, version: ownVersion(),
   }, Number.isInteger(cap) && cap > 0 ? cap : DEFAULT_CAP);
   startRecording(recorder);
   setRecorder(recorder);

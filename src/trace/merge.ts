@@ -47,15 +47,24 @@ export function readParts(file: string, size?: number): (TracePart | undefined)[
       return undefined;
     }
   };
-  if (size !== undefined) return Array.from({ length: size }, (_, r) => read(r));
+  // Ranks 0..size-1 are expected (a missing one is reported); any other part is a rank spawned during the job.
+  const found = new Map(partRanks(file).map((r) => [r, read(r)]));
+  const n = Math.max(size ?? 0, ...[...found.keys()].map((r) => r + 1), ...(size === undefined ? [...found.values()].map((p) => p?.size ?? 0) : []));
+  return Array.from({ length: n }, (_, r) => found.get(r) ?? (r < (size ?? 0) ? read(r) : undefined));
+}
+
+/** The ranks whose parts of `file` are in its folder. */
+function partRanks(file: string): number[] {
   const prefix = `${basename(file)}.part-`;
-  const ranks = existsSync(dirname(file)) ? readdirSync(dirname(file)).flatMap((name) => {
+  return existsSync(dirname(file)) ? readdirSync(dirname(file)).flatMap((name) => {
     const m = name.startsWith(prefix) ? /^(\d+)\.json$/.exec(name.slice(prefix.length)) : null;
     return m ? [Number(m[1])] : [];
   }) : [];
-  const found = new Map(ranks.map((r) => [r, read(r)]));
-  const n = Math.max(0, ...[...found.values()].map((p) => p?.size ?? 0));
-  return Array.from({ length: n }, (_, r) => found.get(r));
+}
+
+/** Removes every part of `file` (an earlier job's, before a new one records). */
+export function removeParts(file: string): void {
+  for (const rank of partRanks(file)) rmSync(partFile(file, rank), { force: true });
 }
 
 export function mergeParts(parts: readonly (TracePart | undefined)[]): Trace {

@@ -122,6 +122,19 @@ describe("one-sided and file calls", () => {
   }
 });
 
+describe("ranks spawned into a local job", () => {
+  it("record under their job ranks, beside the ranks that spawned them, and no part is left over", async () => {
+    const file = join(dir, "spawned.json");
+    const result = await mpi4ts(["run", "-n", "2", "--timeout", "60", "--trace", file, "examples/patternlets/32-spawn-workers.ts", "3"]);
+    assert.equal(result.code, 0, explain(result));
+    const trace = readTrace(file);
+    assert.deepEqual(trace.mpi4ts.endings, ["exit 0", "exit 0", "exit 0", "exit 0", "exit 0"], "two heads and three workers");
+    for (const rank of [0, 1]) assert.ok(trace.traceEvents.some((e) => e.pid === rank && e.name === "Spawn"), `head ${rank} recorded Spawn`);
+    for (const rank of [2, 3, 4]) assert.ok(trace.traceEvents.some((e) => e.pid === rank && e.name === "reduce"), `worker ${rank} recorded its reduce`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith("spawned.json.part-")), []);
+  });
+});
+
 describe("a rank that fails", () => {
   for (const engine of enginesUnderTest().filter((e) => e !== "self")) {
     it(`still leaves its events in the merged file (${engine} engine)`, async () => {
