@@ -18,6 +18,7 @@ export function parseRun(argv: readonly string[]): RunOptions {
   const options: RunOptions = {
     size: availableParallelism(), tagOutput: false, deadlockCheck: true, engine: "local",
     verbose: false, mpiArgs: [], oversubscribe: false, program: "", args: [], debug: {}, futures: false, clusterCheck: true,
+    checkCollectives: false,
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -41,6 +42,7 @@ export function parseRun(argv: readonly string[]): RunOptions {
       case "--tag-output": options.tagOutput = true; break;
       case "--oversubscribe": options.oversubscribe = true; break;
       case "--no-deadlock-check": options.deadlockCheck = false; break;
+      case "--check-collectives": options.checkCollectives = true; break;
       case "--verbose": options.verbose = true; break;
       case "--futures": options.futures = true; break;
       case "--timeout": {

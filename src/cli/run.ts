@@ -24,6 +24,8 @@ export interface RunOptions {
   profile?: boolean;
   /** Static mode of mpi4ts/futures: rank 0 runs the program, the others serve its PoolExecutor. */
   futures: boolean;
+  /** MPI4TS_CHECK_COLLECTIVES for the mpi engine's ranks (the local engine always checks). */
+  checkCollectives: boolean;
   /** With --hostfile: run `mpi4ts cluster check` first and refuse a job that would fail (--no-cluster-check: off). */
   clusterCheck: boolean;
 }
@@ -62,6 +64,10 @@ function futuresEnvironment(options: RunOptions): Record<string, string> {
   return options.futures ? { MPI4TS_FUTURES: "1" } : {};
 }
 
+function checkEnvironment(options: RunOptions): Record<string, string> {
+  return options.checkCollectives ? { MPI4TS_CHECK_COLLECTIVES: "1" } : {};
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const conflict = engineConflict(options);
   if (conflict) {
@@ -90,7 +96,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
 async function runJob(options: RunOptions): Promise<number> {
   const progress = progressWanted();
   // The ranks send MPI.progress updates only when the launcher draws them.
-  const env = { ...colorEnvironment(), MPI4TS_PROGRESS: progress ? "1" : "0", ...debugEnvironment(options.debug), ...tracingEnvironment(), ...futuresEnvironment(options) };
+  const env = { ...colorEnvironment(), MPI4TS_PROGRESS: progress ? "1" : "0", ...debugEnvironment(options.debug), ...tracingEnvironment(), ...futuresEnvironment(options), ...checkEnvironment(options) };
   if (options.engine === "mpi") {
     const { runWithMpiexec } = await import("./mpiexec.js");
     return runWithMpiexec({

@@ -22,6 +22,8 @@ options:
   --oversubscribe      accepted for mpirun compatibility; the built-in engine always allows more ranks
                        than cores (waiting ranks then sleep instead of spinning)
   --no-deadlock-check  do not end a job whose ranks are all blocked with no message in flight
+  --check-collectives  on the mpi engine, make every blocking collective first check that all ranks
+                       called the same one (root, count, type, op), as the built-in engine always does
   --engine local|mpi   built-in engine (default) or the system MPI library through mpiexec
   --hostfile FILE      run on the hosts in FILE through mpiexec (implies --engine mpi); first runs
                        mpi4ts cluster check on them (a pass is remembered for a minute) and refuses to
@@ -95,7 +97,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: 
 
 /** The launcher's own options, for the hint when one comes after the program (where it is the program's). */
 export const RUN_OPTIONS = new Set([
-  "-n", "-np", "--np", "-c", "--tag-output", "--timeout", "--oversubscribe", "--no-deadlock-check", "--engine",
+  "-n", "-np", "--np", "-c", "--tag-output", "--timeout", "--oversubscribe", "--no-deadlock-check", "--check-collectives", "--engine",
   "--hostfile", "--futures", "--verbose", "--mpi-args", "--inspect", "--inspect-brk", "--cpu-prof", "--cpu-prof-dir",
   "--trace", "--profile", "--no-cluster-check",
 ]);

@@ -33,9 +33,10 @@ import {
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
   type MatchedMessage, type PayloadKind, type PendingComm, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
   type SendMode, type Sink, type TypedArray, type Unreceived, type WaitCall, type WorldAttributes,
-  type DynamicProcesses, type EngineIntercomm, type SpawnOrder,
+  type DynamicProcesses, type EngineIntercomm, type Signature, type SpawnOrder,
 } from "../engine/engine.js";
-import { checkStaleAfter } from "../collective/transport.js";
+import { Kind, checkStaleAfter } from "../collective/transport.js";
+import { disagreement, opCode, packHead, signature, typeCode, unpack } from "../collective/signature.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
 import { launchedByMpi, loadAddon, packageRoot, type NativeAddon, type Start } from "./load.js";
 import { BlockedState, NO_PEER, blockingCall } from "./blocked-state.js";
@@ -519,7 +520,7 @@ export class NativeComm extends Channel implements EngineComm {
     // the internal channel (if it was ever made) comes from a rank that disagreed about that collective.
     this.native = new NativeCollectives(engine, handle, this.rank, () => {
       if (this.#internal) checkStaleAfter(this.#internal, "Barrier");
-    });
+    }, engine.checkCollectives ? () => this.internal : undefined);
   }
 
   /**
@@ -707,11 +708,13 @@ class NativeCollectives implements Collectives {
     private readonly handle: number,
     private readonly rank: number,
     private readonly afterBarrier: () => void,
+    /** With MPI4TS_CHECK_COLLECTIVES=1: the channel on which blocking collectives first agree on their signature. */
+    private readonly checkOn: (() => Channel) | undefined,
     private readonly start: true | "init" = true,
   ) {
     // The "init" instance's methods return PersistentMpiRequests (see #request): the PersistentCollectives shape.
     this.persistent = start === true && engine.addon.persistentCollectives
-      ? new NativeCollectives(engine, handle, rank, afterBarrier, "init") as unknown as PersistentCollectives
+      ? new NativeCollectives(engine, handle, rank, afterBarrier, undefined, "init") as unknown as PersistentCollectives
       : undefined;
   }
 
@@ -727,9 +730,30 @@ class NativeCollectives implements Collectives {
     }
   }
 
-  /** A blocking collective: `#run`, recorded as what this rank is blocked in. */
-  #blocking(call: number, f: (addon: NativeAddon) => void): void {
+  /** A blocking collective: `#run`, recorded as what this rank is blocked in; checked first when asked (`sig`). */
+  #blocking(call: number, f: (addon: NativeAddon) => void, sig?: Signature): void {
+    if (this.checkOn && sig) this.#agree(call, sig);
     this.engine.blocking(call, this.handle, NO_PEER, 0, () => this.#run(f));
+  }
+
+  /**
+   * The check mode (MPI4TS_CHECK_COLLECTIVES=1): every rank's signature of the call, gathered on the internal
+   * channel before MPI's collective runs, so a mismatch is an MPIError on every rank, as the local engine's
+   * shared-area check gives, instead of a hang or garbage. It costs one small Allgather per call, and C or mpi4py
+   * ranks in the same communicator do not take part (they would wait): a mode for debugging mpi4ts programs.
+   */
+  #agree(call: number, sig: Signature): void {
+    const wire = this.checkOn!();
+    const size = wire.size;
+    const mine = Int32Array.of(packHead(sig), sig.root, sig.bytes);
+    const all = new Int32Array(3 * size);
+    const counts = new Int32Array(size).fill(12), displs = Int32Array.from({ length: size }, (_, r) => 12 * r);
+    this.engine.blocking(call, wire.handle, NO_PEER, 0, () =>
+      this.#run((a) => a.allgatherv(wire.handle, new Uint8Array(mine.buffer), new Uint8Array(all.buffer), counts, displs, false)));
+    for (let r = 0; r < size; r++) {
+      const error = disagreement(sig, unpack(all[3 * r]!, all[3 * r + 1]!, all[3 * r + 2]!), r);
+      if (error) throw error;
+    }
   }
   /**
    * Starts `f` (nonblocking), or makes its persistent request. `rounds` run before each round begins and after it
@@ -743,32 +767,34 @@ class NativeCollectives implements Collectives {
   }
 
   barrier(): void {
-    this.#blocking(COLLECTIVE.barrier, (a) => a.barrier(this.handle));
+    this.#blocking(COLLECTIVE.barrier, (a) => a.barrier(this.handle), signature(Kind.Barrier));
     this.afterBarrier();
   }
-  bcast(buf: Uint8Array, root: number): void { this.#blocking(COLLECTIVE.bcast, (a) => a.bcast(this.handle, buf, root)); }
+  bcast(buf: Uint8Array, root: number): void {
+    this.#blocking(COLLECTIVE.bcast, (a) => a.bcast(this.handle, buf, root), signature(Kind.Bcast, root, buf.byteLength));
+  }
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
-    this.#blocking(COLLECTIVE.gather, (a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false));
+    this.#blocking(COLLECTIVE.gather, (a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false), signature(Kind.Gather, root));
   }
   scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
-    this.#blocking(COLLECTIVE.scatter, (a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, false));
+    this.#blocking(COLLECTIVE.scatter, (a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, false), signature(Kind.Scatter, root));
   }
   allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
-    this.#blocking(COLLECTIVE.allgather, (a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), false));
+    this.#blocking(COLLECTIVE.allgather, (a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), false), signature(Kind.Allgather, -1, recv.byteLength));
   }
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
     const sc = Int32Array.from(sendCounts), sd = Int32Array.from(sendDispls), rc = Int32Array.from(recvCounts), rd = Int32Array.from(recvDispls);
-    this.#blocking(COLLECTIVE.alltoall, (a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, false));
+    this.#blocking(COLLECTIVE.alltoall, (a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, false), signature(Kind.Alltoall));
   }
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
-    this.#blocking(COLLECTIVE.reduce, (a) => a.reduce(this.handle, send, recv, o, c, root, false));
+    this.#blocking(COLLECTIVE.reduce, (a) => a.reduce(this.handle, send, recv, o, c, root, false), reduction(Kind.Reduce, send ?? recv!, op, root));
   }
   allreduce(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
-    this.#blocking(COLLECTIVE.allreduce, (a) => a.allreduce(this.handle, send, recv, o, c, 0, false));
+    this.#blocking(COLLECTIVE.allreduce, (a) => a.allreduce(this.handle, send, recv, o, c, 0, false), reduction(Kind.Allreduce, recv, op));
   }
   reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): void {
     const [o, c] = opArgs(op);
@@ -776,20 +802,20 @@ class NativeCollectives implements Collectives {
     send = unaliased(send, recv);
     // With IN_PLACE MPI may use the whole buffer as scratch; the interface promises all past this rank's block kept.
     const tail = send === null ? recv.slice(counts[this.rank]) : undefined;
-    this.#blocking(COLLECTIVE.reduceScatter, (a) => a.reduceScatter(this.handle, send, recv, n, o, c, block, false));
+    this.#blocking(COLLECTIVE.reduceScatter, (a) => a.reduceScatter(this.handle, send, recv, n, o, c, block, false), reduction(Kind.ReduceScatter, send ?? recv, op));
     if (tail) (recv as Uint8Array).set(tail as Uint8Array, counts[this.rank]);
   }
   scan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
-    this.#blocking(COLLECTIVE.scan, (a) => a.scan(this.handle, send, recv, o, c, 0, false));
+    this.#blocking(COLLECTIVE.scan, (a) => a.scan(this.handle, send, recv, o, c, 0, false), reduction(Kind.Scan, recv, op));
   }
   exscan(send: TypedArray | null, recv: TypedArray, op: BufferOp): void {
     const [o, c] = opArgs(op);
     send = unaliased(send, recv);
     // MPI leaves rank 0's buffer undefined; the interface promises it unchanged.
     const keep = this.rank === 0 ? recv.slice() : undefined;
-    this.#blocking(COLLECTIVE.exscan, (a) => a.exscan(this.handle, send, recv, o, c, 0, false));
+    this.#blocking(COLLECTIVE.exscan, (a) => a.exscan(this.handle, send, recv, o, c, 0, false), reduction(Kind.Exscan, recv, op));
     if (keep) (recv as Uint8Array).set(keep as Uint8Array);
   }
   ibarrier(): EngineRequest { return this.#request((a, s) => a.ibarrier(this.handle, ...initArg(s))); }
@@ -928,6 +954,11 @@ function ints(values: readonly number[] | null): Int32Array | null {
   return values ? Int32Array.from(values) : null;
 }
 
+/** A reduction's signature: its element type, element count (as bytes of `buf`) and operation must agree. */
+function reduction(kind: number, buf: TypedArray, op: BufferOp, root = -1): Signature {
+  return signature(kind, root, buf.byteLength, typeCode(buf), opCode(op));
+}
+
 function opArgs(op: BufferOp): [number | Function, boolean] {
   if ("builtin" in op) {
     const i = BUILTIN_INDEX[op.builtin];
@@ -956,6 +987,8 @@ export class NativeEngine implements Engine {
   readonly rma = new NativeRma(this);
   /** Spawn and Get_parent (src/spawn.ts). */
   readonly dynamic = new NativeDynamic(this);
+  /** MPI4TS_CHECK_COLLECTIVES=1 (`mpi4ts run --check-collectives`): blocking collectives agree on their signature first. */
+  readonly checkCollectives = process.env.MPI4TS_CHECK_COLLECTIVES === "1";
   /** Counts completed requests, so `activity()` knows whether things are moving. */
   completions = 0;
   #seenCompletions = 0;
