@@ -8,11 +8,11 @@ import { prepareProgram } from "./program.js";
 import { currentEngine } from "../engine/select.js";
 
 export async function execProgram(file: string, args: string[], futures = false, spawned = false): Promise<void> {
-  // A spawned process's ranks are those of its own world, which the launcher's FIFO would take for the job's:
-  // its output goes through mpiexec instead. It joins MPI at once: its parents wait in MPI_Comm_spawn until then.
   if (spawned) {
-    // Its world's ranks would also name its trace parts after the job's ranks' (not traced yet: docs/trace.md).
-    delete process.env.MPI4TS_TRACE;
+    // A spawned process's ranks are those of its own world, which the launcher's per-rank channels would take
+    // for the job's ranks: its output goes through mpiexec, and it keeps no blocked-state record and no trace
+    // part (docs/trace.md). It joins MPI at once: its parents wait in MPI_Comm_spawn until then.
+    for (const name of ["MPI4TS_TRACE", "MPI4TS_STATE_DIR"]) delete process.env[name];
     currentEngine();
   } else {
     sendOutputToLauncher();
