@@ -1157,10 +1157,11 @@ export function createMpiEngine(): Engine {
     throw e;
   }
   created = engine;
-  const rank = engine.world.rank;
+  // A spawned process's world is not the job's: "rank 0 of 2" alone would name the job's rank 0.
+  const rank = `${engine.addon.commGetParent() >= 0 ? "spawned " : ""}rank ${engine.world.rank} of ${engine.world.size}`;
   const fail = (what: string, error: unknown): void => {
     const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-    process.stderr.write(`mpi4ts: rank ${rank} of ${engine.world.size} failed: ${what}\n${text}\nmpi4ts: aborting the job (MPI_Abort)\n`);
+    process.stderr.write(`mpi4ts: ${rank} failed: ${what}\n${text}\nmpi4ts: aborting the job (MPI_Abort)\n`);
     if (!engine.finalized) engine.addon.abort(WORLD, 1);
     process.exit(1);
   };
@@ -1171,7 +1172,7 @@ export function createMpiEngine(): Engine {
     if (code !== 0) {
       engine.finalized = true;
       // As on the local engine, the job says which rank ended it (mpiexec would only report that one did).
-      process.stderr.write(`mpi4ts: rank ${rank} of ${engine.world.size} exited with code ${code}; ending the job (MPI_Abort)\n`);
+      process.stderr.write(`mpi4ts: ${rank} exited with code ${code}; ending the job (MPI_Abort)\n`);
       engine.addon.abort(WORLD, code);
     }
     engine.finalize();
