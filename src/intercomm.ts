@@ -23,6 +23,9 @@ import { Group } from "./group.js";
 import { hooks } from "./collective/hooks.js";
 import { tagUpperBound } from "./tag-bound.js";
 import { SUM, type Op, type Reduced } from "./op.js";
+import { Request } from "./request.js";
+import { checkOp, operation } from "./collective/api.js";
+import { Kind, Schedule, VALUE_FAMILY, receive, send, startCall, type Algorithm } from "./collective/transport.js";
 
 /** An envelope as the intercommunicator reports it: the sender's rank in the remote group. */
 function shifted(envelope: Envelope, offset: number): Envelope {
@@ -181,8 +184,11 @@ function refusalOf(e: unknown): Offer {
   return { refusal: error?.message ?? String(e), errorClass: error?.errorClass ?? "ERR_OTHER" };
 }
 
-/** Tags of the intercommunicator protocol, on the bridge's internal channel (never matched by user receives). */
-const TAG_LEADERS = 1, TAG_ROOTED = 2, TAG_DIRECT = 3;
+/**
+ * Tags of the intercommunicator protocol, on the link's internal channel (never matched by user receives), above
+ * the tags the nonblocking collectives take in sequence there (transport.ts, below 2^27).
+ */
+const TAG_LEADERS = 0x08000001, TAG_ROOTED = 0x08000002, TAG_DIRECT = 0x08000003;
 
 /** A communicator whose rank arguments are ranks of a remote group of `remoteSize` processes. */
 export class Intercomm extends Comm {
@@ -342,6 +348,171 @@ export class Intercomm extends Comm {
   }
 
   // ---- collectives (MPI-4.0 §6.2.2): the local group's data goes to the remote group ----
+
+  // ---- nonblocking value collectives: one batch of messages between the groups, posted at the call ----
+
+  /**
+   * Starts a nonblocking collective whose messages go straight between the ranks concerned (no leader relays,
+   * so nothing of ours must run before it completes, as MPI's progress rule needs): each rank sends `outgoing[j]`
+   * to remote rank j and receives an Offer from each of `sources`; `finish` makes the value from them.
+   */
+  #nonblocking<T>(call: string, outgoing: (Uint8Array | undefined)[], sources: readonly number[], finish: (got: Offer[]) => T): Request<T> {
+    const ec = this.#collective(call);
+    const out: { got?: Uint8Array[] } = {};
+    const start = () => {
+      const k = startCall(ec.internal, Kind.Alltoall | VALUE_FAMILY, -1);
+      return new Schedule((function* (): Algorithm {
+        const incoming = sources.map((source) => receive(k, source));
+        const step: EngineRequest[] = [...incoming];
+        outgoing.forEach((bytes, dest) => { if (bytes) step.push(send(k, dest, bytes)); });
+        if (step.length) yield step;
+        out.got = [];
+        sources.forEach((source, i) => { out.got![source] = incoming[i]!.data; });
+      })());
+    };
+    const offers = () => (out.got ?? []).map((bytes) => this.decode<Offer>(call, bytes));
+    return new Request<T>(operation(this, call, start, () => finish(offers())), () => `${call} on ${this.Get_name()}`);
+  }
+
+  /** The request of a refusing rank: its refusal goes out (it completes in the background), and it throws. */
+  #refuse(request: Request<unknown>, refused: unknown): never {
+    request.Free();
+    throw refused;
+  }
+
+  /** The encoded Offer of `make()`'s value, or of its refusal (then `refused` holds the error to throw). */
+  #encodeOffer(call: string, make: () => unknown): { bytes: Uint8Array; refused?: unknown } {
+    try {
+      return { bytes: this.encode(call, { value: make() } satisfies Offer) };
+    } catch (e) {
+      return { bytes: this.encode(call, refusalOf(e)), refused: e };
+    }
+  }
+
+  #allRemote(): number[] { return this.#all((j) => j); }
+
+  /** The reduction of the other group's values in its rank order, as the intracommunicator's reductions fold. */
+  #fold(call: string, op: Op, values: readonly unknown[]): unknown {
+    let acc = values[values.length - 1];
+    try {
+      for (let j = values.length - 2; j >= 0; j--) acc = op.combineValues(values[j], acc, "");
+    } catch (e) {
+      throw e instanceof MPIError ? e : new MPIError("ERR_OP", `${this.where(call)}: the operation failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return acc;
+  }
+
+  /** The values of the offers, in remote rank order; the first refusal is thrown, naming its rank. */
+  #values<T>(call: string, offers: Offer[]): T[] {
+    const j = offers.findIndex((offer) => offer.refusal !== undefined);
+    if (j >= 0) {
+      throw new MPIError(offers[j]!.errorClass ?? "ERR_OTHER", `${this.where(call)}: rank ${j} of the remote group refused its arguments (${offers[j]!.refusal})`);
+    }
+    return offers.map((offer) => offer.value as T);
+  }
+
+  /** Completes once every rank of both groups has started it. */
+  override ibarrier(): Request<void> {
+    const call = "ibarrier";
+    this.#collective(call);
+    const token = this.encode(call, { value: null } satisfies Offer);
+    return this.#nonblocking(call, this.#all(() => token), this.#allRemote(), () => undefined);
+  }
+  override Ibarrier(): Request<void> { return this.ibarrier(); }
+
+  override ibcast<T>(obj: T | null | undefined, root = 0): Request<T> {
+    const call = "ibcast";
+    const r = this.#root(call, root);
+    if (r === ROOT) {
+      const { bytes, refused } = this.#encodeOffer(call, () => obj);
+      const request = this.#nonblocking(call, this.#all(() => bytes), [], () => obj as T);
+      if (refused !== undefined) this.#refuse(request, refused);
+      return request;
+    }
+    if (r === PROC_NULL) return this.#nonblocking(call, [], [], () => undefined as T);
+    return this.#nonblocking(call, [], [r], (got) => this.#accept<T>(call, got[r]!));
+  }
+
+  override iscatter<T>(seq: readonly T[] | null, root = 0): Request<T> {
+    const call = "iscatter";
+    const r = this.#root(call, root);
+    const n = this.#remote.length;
+    if (r === ROOT) {
+      const check = () => {
+        if (!Array.isArray(seq) || seq.length !== n) {
+          throw new MPIError("ERR_ARG", `${this.where(call)}: the root must pass an array of ${n} values (one per rank of the remote group), got ${describe(seq)}`);
+        }
+      };
+      const parts = this.#all((j) => this.#encodeOffer(call, () => { check(); return seq![j]; }));
+      const request = this.#nonblocking(call, parts.map((p) => p.bytes), [], () => undefined as T);
+      const refused = parts.find((p) => p.refused !== undefined)?.refused;
+      if (refused !== undefined) this.#refuse(request, refused);
+      return request;
+    }
+    if (r === PROC_NULL) return this.#nonblocking(call, [], [], () => undefined as T);
+    return this.#nonblocking(call, [], [r], (got) => this.#accept<T>(call, got[r]!));
+  }
+
+  /** The senders' side of a gather or a reduction: its value (or refusal) to the root of the other group. */
+  #toRoot(call: string, obj: unknown, r: number): Request<null> {
+    const { bytes, refused } = this.#encodeOffer(call, () => obj);
+    const toRoot: Uint8Array[] = [];
+    toRoot[r] = bytes;
+    const request = this.#nonblocking(call, toRoot, [], () => null);
+    if (refused !== undefined) this.#refuse(request, refused);
+    return request;
+  }
+
+  override igather<T>(obj: T, root = 0): Request<T[] | null> {
+    const call = "igather";
+    const r = this.#root(call, root);
+    if (r === ROOT) return this.#nonblocking(call, [], this.#allRemote(), (got) => this.#values<T>(call, got));
+    if (r === PROC_NULL) return this.#nonblocking(call, [], [], () => null);
+    return this.#toRoot(call, obj, r);
+  }
+
+  override ireduce<T, O extends Op = Op>(obj: T, op: O = SUM as O, root = 0): Request<Reduced<T, O> | null> {
+    const call = "ireduce";
+    checkOp(this, call, op);
+    const r = this.#root(call, root);
+    if (r === ROOT) {
+      return this.#nonblocking(call, [], this.#allRemote(), (got) => this.#fold(call, op, this.#values<unknown>(call, got)) as Reduced<T, O>);
+    }
+    if (r === PROC_NULL) return this.#nonblocking(call, [], [], () => null);
+    return this.#toRoot(call, obj, r);
+  }
+
+  /** Every rank's value to every rank of the other group; `finish` gets the other group's values. */
+  #everyone<T>(call: string, make: (j: number) => unknown, finish: (values: unknown[]) => T): Request<T> {
+    this.#collective(call);
+    const parts = this.#all((j) => this.#encodeOffer(call, () => make(j)));
+    const request = this.#nonblocking(call, parts.map((p) => p.bytes), this.#allRemote(), (got) => finish(this.#values(call, got)));
+    const refused = parts.find((p) => p.refused !== undefined)?.refused;
+    // Its receives from the other group still take their messages in the background.
+    if (refused !== undefined) this.#refuse(request, refused);
+    return request;
+  }
+
+  override iallgather<T>(obj: T): Request<T[]> {
+    return this.#everyone("iallgather", () => obj, (values) => values as T[]);
+  }
+
+  override iallreduce<T, O extends Op = Op>(obj: T, op: O = SUM as O): Request<Reduced<T, O>> {
+    checkOp(this, "iallreduce", op);
+    return this.#everyone("iallreduce", () => obj, (values) => this.#fold("iallreduce", op, values) as Reduced<T, O>);
+  }
+
+  override ialltoall<T>(seq: readonly T[]): Request<T[]> {
+    const call = "ialltoall";
+    const n = this.#remote.length;
+    // A rank refusing its list still sends its refusal to every remote rank, whose requests then fail with it.
+    return this.#everyone(call, (j) => {
+      if (!Array.isArray(seq) || seq.length !== n) {
+        throw new MPIError("ERR_ARG", `${this.where(call)}: seq must be an array of ${n} values (one per rank of the remote group), got ${describe(seq)}`);
+      }
+      return seq[j];
+    }, (values) => values as T[]);
+  }
 
   /** Returns once every rank of both groups has entered it. */
   override Barrier(): void {
@@ -712,8 +883,7 @@ export class Intercomm extends Comm {
 
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
-  "ibarrier", "ibcast", "iscatter", "igather", "iallgather", "ialltoall", "ireduce", "iallreduce", "scan", "exscan",
-  "Ibarrier", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Iscatterv", "Scatterv_init",
+  "scan", "exscan", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Iscatterv", "Scatterv_init",
   "Igather", "Gather_init", "Igatherv", "Gatherv_init", "Iallgather", "Allgather_init",
   "Iallgatherv", "Allgatherv_init", "Ialltoall", "Alltoall_init", "Ialltoallv", "Alltoallv_init",
   "Alltoallw", "Ialltoallw", "Alltoallw_init", "Ireduce", "Reduce_init", "Iallreduce", "Allreduce_init",

@@ -193,6 +193,50 @@ if (size === 1) {
   inter.Alltoallv([Int32Array.from({ length: myCount * nr }, (_, i) => rank * 100 + Math.floor(i / myCount)), sendCounts], [vt, counts, displs]);
   expectV(vt, (j) => theirs[j]! * 100 + inter.rank);
 
+  // Nonblocking value collectives: all started before any completes (each group's rank 0 is its root in turn),
+  // then a blocking exchange on COMM_WORLD while they are in flight, then their values.
+  {
+    const rootOf = (c: number) => (color === c ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0);
+    const barrier = inter.ibarrier();
+    const bcastFromEvens = inter.ibcast(color === 0 ? { from: "evens" } : null, rootOf(0));
+    const bcastFromOdds = inter.ibcast(color === 1 ? { from: "odds" } : null, rootOf(1));
+    const scatter = inter.iscatter(color === 0 && inter.rank === 0 ? theirs.map((w) => `for world ${w}`) : null, rootOf(0));
+    const gather = inter.igather({ world: rank }, rootOf(1));
+    const reduce = inter.ireduce(rank, MPI.SUM, rootOf(0));
+    const allgather = inter.iallgather(rank);
+    const allreduce = inter.iallreduce(rank, MPI.MAX);
+    const alltoall = inter.ialltoall(theirs.map((w) => `${rank}->${w}`));
+    assert.equal(world.allreduce(1, MPI.SUM), size, "a blocking collective while they are in flight");
+    await barrier;
+    assert.deepEqual(await bcastFromEvens, color === 1 ? { from: "evens" } : color === 0 && inter.rank === 0 ? { from: "evens" } : undefined);
+    assert.deepEqual(await bcastFromOdds, color === 0 ? { from: "odds" } : inter.rank === 0 ? { from: "odds" } : undefined);
+    if (color === 1) assert.equal(await scatter, `for world ${rank}`);
+    else await scatter;
+    assert.deepEqual(await gather, color === 1 && inter.rank === 0 ? theirs.map((w) => ({ world: w })) : null);
+    assert.equal(await reduce, color === 0 && inter.rank === 0 ? theirs.reduce((a, b) => a + b, 0) : null);
+    assert.deepEqual(await allgather, theirs);
+    assert.equal(await allreduce, Math.max(...theirs));
+    assert.deepEqual(await alltoall, theirs.map((w) => `${w}->${rank}`));
+    // The root's refusal (a list of the wrong length) reaches the other group's requests.
+    const bad = () => inter.iscatter(color === 0 && inter.rank === 0 ? [1] : null, rootOf(0));
+    const wrongLength = members(1).length !== 1;
+    if (color === 0 && inter.rank === 0) {
+      if (wrongLength) expectError("ERR_ARG", bad, /array of \d+ values/);
+      else await bad();
+    } else if (color === 1) {
+      if (wrongLength) await assert.rejects(async () => { await bad(); }, /the root refused its arguments/);
+      else assert.equal(await bad(), 1);
+    } else {
+      await bad();
+    }
+    // A rank refusing its own list (ialltoall) fails its request at once, and the other group's with it.
+    const refuser = color === 0 && inter.rank === 0;
+    const list = refuser ? [] : theirs.map(() => 0);
+    if (refuser && theirs.length > 0) expectError("ERR_ARG", () => inter.ialltoall(list), /seq must be an array/);
+    else if (color === 1) await assert.rejects(async () => { await inter.ialltoall(list); }, /rank 0 of the remote group refused its arguments \(.*seq must be an array/);
+    else await inter.ialltoall(list);
+  }
+
   // Refusals, before anything is sent.
   expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
   expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
