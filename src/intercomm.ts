@@ -25,6 +25,7 @@ import { tagUpperBound } from "./tag-bound.js";
 import { SUM, type Op, type Reduced } from "./op.js";
 import { Request } from "./request.js";
 import { checkOp, operation } from "./collective/api.js";
+import { bufferOpRefusal, combineInto } from "./collective/kernels.js";
 import { Kind, Schedule, VALUE_FAMILY, receive, send, startCall, type Algorithm } from "./collective/transport.js";
 
 /** An envelope as the intercommunicator reports it: the sender's rank in the remote group. */
@@ -174,6 +175,15 @@ class InterEngineComm extends RemotePort implements EngineComm {
     if (typeof this.#local !== "function") this.#local.free();
     return true;
   }
+}
+
+/**
+ * A nonblocking buffer collective on one rank: the bytes it sends remote rank j, and what it does at completion
+ * with the bytes each remote rank sent it.
+ */
+interface BufferPlan {
+  out?: (j: number) => Uint8Array;
+  land?: (got: Uint8Array[]) => void;
 }
 
 /** What a root sends the other group in a value collective: its value, or why it refused its arguments. */
@@ -512,6 +522,208 @@ export class Intercomm extends Comm {
       }
       return seq[j];
     }, (values) => values as T[]);
+  }
+
+  // ---- nonblocking buffer collectives: the value ones' messages, each carrying a copy of the bytes ----
+
+  /**
+   * A nonblocking buffer collective as one batch of value messages (see #nonblocking): each Offer carries a
+   * copy of the bytes for one remote rank, taken at the call (MPI lets the send buffer be read any time before
+   * completion), so a refusal travels where the data would. `prepare` checks this rank's buffers and gives the
+   * bytes for each of `dests` and what to do with the bytes from each of `sources` at completion. When it
+   * refuses, each of `dests` gets the refusal instead, the receives are still posted (so their messages are
+   * taken), and the call throws.
+   */
+  #bufferNonblocking(call: string, dests: readonly number[], sources: readonly number[], prepare: () => BufferPlan, fromRoot = false): Request<void> {
+    this.#collective(call);
+    let plan: BufferPlan | undefined, refused: unknown;
+    try {
+      plan = prepare();
+    } catch (e) {
+      refused = e;
+    }
+    const outgoing: (Uint8Array | undefined)[] = [];
+    const refusal = refused === undefined ? undefined : this.encode(call, refusalOf(refused));
+    for (const j of dests) outgoing[j] = refusal ?? this.encode(call, { value: plan!.out!(j).slice() } satisfies Offer);
+    const request = this.#nonblocking(call, outgoing, sources, (got) => {
+      const bytes: Uint8Array[] = [];
+      for (const j of sources) {
+        const offer = got[j]!;
+        if (offer.refusal !== undefined) {
+          const who = fromRoot ? "the root" : `rank ${j} of the remote group`;
+          throw new MPIError(offer.errorClass ?? "ERR_OTHER", `${this.where(call)}: ${who} refused its arguments (${offer.refusal})`);
+        }
+        bytes[j] = offer.value as Uint8Array;
+      }
+      plan!.land?.(bytes);
+    });
+    if (refused !== undefined) this.#refuse(request, refused);
+    return request;
+  }
+
+  /** Copies the bytes remote rank `j` sent into `into`, which they must fill exactly. */
+  #fit(call: string, into: Uint8Array, bytes: Uint8Array, j: number): void {
+    if (bytes.length !== into.length) {
+      throw new MPIError("ERR_COUNT", `${this.where(call)}: rank ${j} of the remote group sent ${bytes.length} bytes where this rank expects ${into.length}; the counts (or buffer sizes) given on the ranks do not agree`);
+    }
+    into.set(bytes);
+  }
+
+  /** Receiving one block from each remote rank into `recvbuf` (n blocks, in rank order). */
+  #landBlocks(call: string, recvbuf: unknown): BufferPlan["land"] {
+    const m = bufferArg(() => this.where(call), "recvbuf", recvbuf as BufSpec, this.#remote.length);
+    const into = m.incoming();
+    const block = into.length / this.#remote.length;
+    return (got) => {
+      got.forEach((bytes, j) => this.#fit(call, into.subarray(j * block, (j + 1) * block), bytes, j));
+      m.land(into);
+    };
+  }
+
+  /** Receiving the root's bytes into `recvbuf`. */
+  #landWhole(call: string, name: string, recvbuf: unknown): BufferPlan["land"] {
+    const m = bufferArg(() => this.where(call), name, recvbuf as BufSpec);
+    const into = m.incoming();
+    return (got) => {
+      got.forEach((bytes, j) => this.#fit(call, into, bytes, j));
+      m.land(into);
+    };
+  }
+
+  /** Receiving each remote rank's block of a v-buffer (`[buf, counts, displs?, datatype?]`). */
+  #landV(call: string, recvbuf: unknown): BufferPlan["land"] {
+    const recv = this.#blocks(call, "recvbuf", recvbuf, true);
+    return (got) => {
+      got.forEach((bytes, j) => this.#fit(call, recv.block(j), bytes, j));
+      recv.m.land(recv.bytes);
+    };
+  }
+
+  /** The same bytes of `buf` for every remote rank. */
+  #sendWhole(call: string, name: string, buf: unknown): BufferPlan["out"] {
+    const bytes = bufferArg(() => this.where(call), name, buf as BufSpec).outgoing();
+    return () => bytes;
+  }
+
+  /** Block j of `sendbuf` (n equal blocks) for remote rank j. */
+  #sendBlocks(call: string, sendbuf: unknown): BufferPlan["out"] {
+    const n = this.#remote.length;
+    const bytes = bufferArg(() => this.where(call), "sendbuf", sendbuf as BufSpec, n).outgoing();
+    const block = bytes.length / n;
+    return (j) => bytes.subarray(j * block, (j + 1) * block);
+  }
+
+  /**
+   * A nonblocking form with a root: `fromRoot`, the root (root: ROOT) sends to every remote rank (Ibcast,
+   * Iscatter); else every remote rank sends to it (Igather, Ireduce). The rest of the root's group (PROC_NULL)
+   * takes no part.
+   */
+  #rooted(call: string, root: unknown, fromRoot: boolean, atRoot: () => BufferPlan, atRemote: () => BufferPlan): Request<void> {
+    const r = this.#root(call, root);
+    if (r === PROC_NULL) return this.#bufferNonblocking(call, [], [], () => ({}));
+    if (r === ROOT) {
+      const all = this.#allRemote();
+      return fromRoot ? this.#bufferNonblocking(call, all, [], atRoot) : this.#bufferNonblocking(call, [], all, atRoot);
+    }
+    return fromRoot ? this.#bufferNonblocking(call, [], [r], atRemote, true) : this.#bufferNonblocking(call, [r], [], atRemote);
+  }
+
+  override Ibcast(buf: BufSpec, root = 0): Request<void> {
+    const call = "Ibcast";
+    return this.#rooted(call, root, true, () => ({ out: this.#sendWhole(call, "buf", buf) }), () => ({ land: this.#landWhole(call, "buf", buf) }));
+  }
+
+  override Iscatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): Request<void> {
+    const call = "Iscatter";
+    return this.#rooted(call, root, true, () => ({ out: this.#sendBlocks(call, sendbuf) }), () => ({ land: this.#landWhole(call, "recvbuf", recvbuf) }));
+  }
+
+  override Iscatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): Request<void> {
+    const call = "Iscatterv";
+    return this.#rooted(call, root, true, () => ({ out: this.#blocks(call, "sendbuf", sendbuf, false).block }), () => ({ land: this.#landWhole(call, "recvbuf", recvbuf) }));
+  }
+
+  override Igather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): Request<void> {
+    const call = "Igather";
+    return this.#rooted(call, root, false, () => ({ land: this.#landBlocks(call, recvbuf) }), () => ({ out: this.#sendWhole(call, "sendbuf", sendbuf) }));
+  }
+
+  override Igatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): Request<void> {
+    const call = "Igatherv";
+    return this.#rooted(call, root, false, () => ({ land: this.#landV(call, recvbuf) }), () => ({ out: this.#sendWhole(call, "sendbuf", sendbuf) }));
+  }
+
+  override Ireduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): Request<void> {
+    const call = "Ireduce";
+    checkOp(this, call, op);
+    return this.#rooted(call, root, false, () => ({ land: this.#landReduced(call, op, recvbuf) }), () => ({ out: this.#sendReduced(call, op, sendbuf) }));
+  }
+
+  /** Every rank sends to and receives from every remote rank. */
+  #everyoneBuffers(call: string, prepare: () => BufferPlan): Request<void> {
+    const all = this.#allRemote();
+    return this.#bufferNonblocking(call, all, all, prepare);
+  }
+
+  override Iallgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> {
+    const call = "Iallgather";
+    return this.#everyoneBuffers(call, () => ({ out: this.#sendWhole(call, "sendbuf", sendbuf), land: this.#landBlocks(call, recvbuf) }));
+  }
+
+  override Iallgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): Request<void> {
+    const call = "Iallgatherv";
+    return this.#everyoneBuffers(call, () => ({ out: this.#sendWhole(call, "sendbuf", sendbuf), land: this.#landV(call, recvbuf) }));
+  }
+
+  override Ialltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> {
+    const call = "Ialltoall";
+    return this.#everyoneBuffers(call, () => ({ out: this.#sendBlocks(call, sendbuf), land: this.#landBlocks(call, recvbuf) }));
+  }
+
+  override Ialltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): Request<void> {
+    const call = "Ialltoallv";
+    return this.#everyoneBuffers(call, () => ({ out: this.#blocks(call, "sendbuf", sendbuf, false).block, land: this.#landV(call, recvbuf) }));
+  }
+
+  override Iallreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> {
+    const call = "Iallreduce";
+    checkOp(this, call, op);
+    return this.#everyoneBuffers(call, () => ({ out: this.#sendReduced(call, op, sendbuf), land: this.#landReduced(call, op, recvbuf) }));
+  }
+
+  /** A reduction's operand: a plain typed array (the element type is taken from it) that `op` can reduce. */
+  #operand(call: string, name: string, buf: unknown, op: Op): TypedArray {
+    if (!isTypedArray(buf)) {
+      throw new MPIError("ERR_BUFFER", `${this.where(call)}: on an intercommunicator, ${name} must be a plain typed array, got ${describe(buf)}`);
+    }
+    const refusal = bufferOpRefusal(op.bufferOp(), buf);
+    if (refusal) throw new MPIError("ERR_OP", `${this.where(call)}: ${refusal}`);
+    return buf;
+  }
+
+  #sendReduced(call: string, op: Op, sendbuf: unknown): BufferPlan["out"] {
+    const bytes = bytesOf(this.#operand(call, "sendbuf", sendbuf, op));
+    return () => bytes;
+  }
+
+  /** The reduction of the remote group's buffers into `recvbuf`, folded right to left in their rank order. */
+  #landReduced(call: string, op: Op, recvbuf: unknown): BufferPlan["land"] {
+    const into = this.#operand(call, "recvbuf", recvbuf, op);
+    const Ctor = into.constructor as new (n: number) => TypedArray;
+    return (got) => {
+      const operands = got.map((bytes, j) => {
+        const operand = new Ctor(into.length);
+        this.#fit(call, bytesOf(operand), bytes, j);
+        return operand;
+      });
+      const acc = operands[operands.length - 1]!;
+      try {
+        for (let j = operands.length - 2; j >= 0; j--) combineInto(op.bufferOp(), operands[j]!, acc, acc);
+      } catch (e) {
+        throw e instanceof MPIError ? e : new MPIError("ERR_OP", `${this.where(call)}: the operation failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      into.set(acc as never);
+    };
   }
 
   /** Returns once every rank of both groups has entered it. */
@@ -883,10 +1095,10 @@ export class Intercomm extends Comm {
 
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
-  "scan", "exscan", "Barrier_init", "Ibcast", "Bcast_init", "Iscatter", "Scatter_init", "Iscatterv", "Scatterv_init",
-  "Igather", "Gather_init", "Igatherv", "Gatherv_init", "Iallgather", "Allgather_init",
-  "Iallgatherv", "Allgatherv_init", "Ialltoall", "Alltoall_init", "Ialltoallv", "Alltoallv_init",
-  "Alltoallw", "Ialltoallw", "Alltoallw_init", "Ireduce", "Reduce_init", "Iallreduce", "Allreduce_init",
+  "scan", "exscan", "Barrier_init", "Bcast_init", "Scatter_init", "Scatterv_init",
+  "Gather_init", "Gatherv_init", "Allgather_init",
+  "Allgatherv_init", "Alltoall_init", "Alltoallv_init",
+  "Alltoallw", "Ialltoallw", "Alltoallw_init", "Reduce_init", "Allreduce_init",
   "Reduce_scatter_block", "Ireduce_scatter_block", "Reduce_scatter_block_init", "Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init",
   "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
   "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", "Dup_with_info",

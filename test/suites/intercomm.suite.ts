@@ -237,6 +237,68 @@ if (size === 1) {
     else await inter.ialltoall(list);
   }
 
+  // Nonblocking buffer collectives: all started before any completes, a blocking exchange on COMM_WORLD while
+  // they are in flight, then the same results as the blocking forms above.
+  {
+    const rootOf = (c: number) => (color === c ? (inter.rank === 0 ? MPI.ROOT : MPI.PROC_NULL) : 0);
+    const bcastInto = Float64Array.from([root === MPI.ROOT ? 2.5 : 0, root === MPI.ROOT ? -1 : 0]);
+    const ibcast = inter.Ibcast(bcastInto, root);
+    const oddsBcast = new Int32Array(3);
+    const ibcastOdds = inter.Ibcast(rootOf(1) === MPI.ROOT ? Int32Array.of(4, 5, 6) : oddsBcast, rootOf(1));
+    const gatherInto = new Int32Array(root === MPI.ROOT ? 2 * nr : 0);
+    const igather = inter.Igather(Int32Array.from([rank, -rank]), root === MPI.ROOT ? gatherInto : null, root);
+    const scatterInto = new Int16Array(2);
+    const iscatter = inter.Iscatter(root === MPI.ROOT ? Int16Array.from(members(1).flatMap((r) => [r, r + 1])) : null, scatterInto, root);
+    const reduceInto = new Float64Array(2);
+    const ireduce = inter.Ireduce(Float64Array.from([rank, 1]), root === MPI.ROOT ? reduceInto : null, MPI.SUM, root);
+    const allgatherInto = new Uint8Array(nr);
+    const iallgather = inter.Iallgather(Uint8Array.of(rank), allgatherInto);
+    const allreduceInto = new Int32Array(2);
+    const iallreduce = inter.Iallreduce(Int32Array.of(rank, -rank), allreduceInto, MPI.MAX);
+    const alltoallInto = new Int32Array(2 * nr);
+    const ialltoall = inter.Ialltoall(Int32Array.from(theirs.flatMap((r) => [rank, r])), alltoallInto);
+    const vg = new Int32Array(total).fill(-9);
+    const igatherv = inter.Igatherv(Int32Array.from({ length: myCount }, (_, k) => rank * 10 + k), root === MPI.ROOT ? [vg, counts, displs] : null, root);
+    const vs = new Int32Array(myCount);
+    const source = Int32Array.from({ length: total }, (_, i) => i);
+    const iscatterv = inter.Iscatterv(root === MPI.ROOT ? [source, counts, displs] : null, vs, root);
+    const va = new Int32Array(total).fill(-9);
+    const iallgatherv = inter.Iallgatherv(Int32Array.from({ length: myCount }, () => rank), [va, counts, displs]);
+    const vt = new Int32Array(total).fill(-9);
+    const ialltoallv = inter.Ialltoallv([Int32Array.from({ length: myCount * nr }, (_, i) => rank * 100 + Math.floor(i / myCount)), theirs.map(() => myCount)], [vt, counts, displs]);
+    assert.equal(world.allreduce(1, MPI.SUM), size, "a blocking collective while they are in flight");
+    await MPI.Request.Waitall([ibcast, ibcastOdds, igather, iscatter, ireduce, iallgather, iallreduce, ialltoall, igatherv, iscatterv, iallgatherv, ialltoallv]);
+    if (color === 1) assert.deepEqual([...bcastInto], [2.5, -1]);
+    if (color === 0) assert.deepEqual([...oddsBcast], [4, 5, 6]);
+    if (root === MPI.ROOT) assert.deepEqual([...gatherInto], members(1).flatMap((r) => [r, -r]));
+    if (color === 1) assert.deepEqual([...scatterInto], [rank, rank + 1]);
+    if (root === MPI.ROOT) assert.deepEqual([...reduceInto], [members(1).reduce((a, r) => a + r, 0), nr]);
+    assert.deepEqual([...allgatherInto], theirs);
+    assert.deepEqual([...allreduceInto], [Math.max(...theirs), 0 - Math.min(...theirs) || 0]);
+    assert.deepEqual([...alltoallInto], theirs.flatMap((r) => [r, rank]));
+    if (root === MPI.ROOT) expectV(vg, (j, k) => theirs[j]! * 10 + k);
+    const rootLayout = layout(inter.size);
+    if (color === 1) assert.deepEqual([...vs], [...source.subarray(rootLayout.displs[inter.rank]!, rootLayout.displs[inter.rank]! + myCount)]);
+    expectV(va, (j) => theirs[j]!);
+    expectV(vt, (j) => theirs[j]! * 100 + inter.rank);
+
+    // The root's refusal (a plain array for a buffer) fails the other group's requests with it.
+    const notABuffer = [1, 2] as unknown as Int16Array;
+    if (root === MPI.ROOT) expectError("ERR_BUFFER", () => inter.Iscatter(notABuffer, new Int16Array(2), root), /typed array/);
+    else if (color === 1) await assert.rejects(async () => { await inter.Iscatter(null, new Int16Array(2), root); }, /the root refused its arguments/);
+    else await inter.Iscatter(null, new Int16Array(2), root);
+    // A receive buffer of the wrong size is ERR_COUNT on the rank that has it; the others complete.
+    const short = color === 1 && inter.rank === 0;
+    const request = inter.Ibcast(root === MPI.ROOT ? new Float64Array(2) : new Float64Array(short ? 1 : 2), root);
+    if (short) await assert.rejects(async () => { await request; }, (e: unknown) => e instanceof MPI.MPIError && e.errorClass === "ERR_COUNT" && /sent 16 bytes where this rank expects 8/.test(e.message));
+    else await request;
+    // A reduction's operands must be plain typed arrays an op can reduce: refused on the rank, and the other
+    // group's requests fail with it.
+    if (color === 0 && inter.rank === 0) expectError("ERR_OP", () => inter.Iallreduce(Float64Array.of(1), new Float64Array(1), MPI.BAND), /integer types/);
+    else if (color === 1) await assert.rejects(async () => { await inter.Iallreduce(Float64Array.of(1), new Float64Array(1), MPI.SUM); }, /rank 0 of the remote group refused its arguments/);
+    else await inter.Iallreduce(Float64Array.of(1), new Float64Array(1), MPI.SUM);
+  }
+
   // Refusals, before anything is sent.
   expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
   expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
