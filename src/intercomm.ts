@@ -25,6 +25,7 @@ import { tagUpperBound } from "./tag-bound.js";
 import { SUM, type Op, type Reduced } from "./op.js";
 import { Request } from "./request.js";
 import { checkOp, operation } from "./collective/api.js";
+import { CollectivePrequest } from "./collective/persistent.js";
 import { bufferOpRefusal, combineInto } from "./collective/kernels.js";
 import { Kind, Schedule, VALUE_FAMILY, receive, send, startCall, type Algorithm } from "./collective/transport.js";
 
@@ -726,6 +727,52 @@ export class Intercomm extends Comm {
     };
   }
 
+  // ---- persistent collectives: each Start runs the nonblocking form ----
+
+  /**
+   * A persistent collective whose every Start begins `start()`, the nonblocking form on the same arguments. Those
+   * are checked at each Start: a refusal there reaches the other group's round as the nonblocking forms' do,
+   * where a refusal at the init would leave the other group's rounds waiting.
+   */
+  #persistent(call: string, root: unknown, start: () => Request<void>): CollectivePrequest {
+    if (root === undefined) this.#collective(call);
+    else this.#root(call, root);
+    return new CollectivePrequest(call, start);
+  }
+
+  override Barrier_init(): CollectivePrequest { return this.#persistent("Barrier_init", undefined, () => this.Ibarrier()); }
+  override Bcast_init(buf: BufSpec, root = 0): CollectivePrequest { return this.#persistent("Bcast_init", root, () => this.Ibcast(buf, root)); }
+  override Scatter_init(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest {
+    return this.#persistent("Scatter_init", root, () => this.Iscatter(sendbuf, recvbuf, root));
+  }
+  override Scatterv_init(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest {
+    return this.#persistent("Scatterv_init", root, () => this.Iscatterv(sendbuf, recvbuf, root));
+  }
+  override Gather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): CollectivePrequest {
+    return this.#persistent("Gather_init", root, () => this.Igather(sendbuf, recvbuf, root));
+  }
+  override Gatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): CollectivePrequest {
+    return this.#persistent("Gatherv_init", root, () => this.Igatherv(sendbuf, recvbuf, root));
+  }
+  override Reduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): CollectivePrequest {
+    return this.#persistent("Reduce_init", root, () => this.Ireduce(sendbuf, recvbuf, op, root));
+  }
+  override Allgather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest {
+    return this.#persistent("Allgather_init", undefined, () => this.Iallgather(sendbuf, recvbuf));
+  }
+  override Allgatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest {
+    return this.#persistent("Allgatherv_init", undefined, () => this.Iallgatherv(sendbuf, recvbuf));
+  }
+  override Allreduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest {
+    return this.#persistent("Allreduce_init", undefined, () => this.Iallreduce(sendbuf, recvbuf, op));
+  }
+  override Alltoall_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest {
+    return this.#persistent("Alltoall_init", undefined, () => this.Ialltoall(sendbuf, recvbuf));
+  }
+  override Alltoallv_init(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest {
+    return this.#persistent("Alltoallv_init", undefined, () => this.Ialltoallv(sendbuf, recvbuf));
+  }
+
   /** Returns once every rank of both groups has entered it. */
   override Barrier(): void {
     this.#collective("Barrier");
@@ -1095,10 +1142,7 @@ export class Intercomm extends Comm {
 
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
-  "scan", "exscan", "Barrier_init", "Bcast_init", "Scatter_init", "Scatterv_init",
-  "Gather_init", "Gatherv_init", "Allgather_init",
-  "Allgatherv_init", "Alltoall_init", "Alltoallv_init",
-  "Alltoallw", "Ialltoallw", "Alltoallw_init", "Reduce_init", "Allreduce_init",
+  "scan", "exscan", "Alltoallw", "Ialltoallw", "Alltoallw_init",
   "Reduce_scatter_block", "Ireduce_scatter_block", "Reduce_scatter_block_init", "Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init",
   "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
   "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", "Dup_with_info",

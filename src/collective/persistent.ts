@@ -22,11 +22,15 @@ export class CollectivePrequest extends Prequest<void> {
   readonly #release: (() => void) | undefined;
 
   /**
-   * @internal Made by the `*_init` calls, after every argument has been checked: `begin` starts a round,
+   * @internal Made by the `*_init` calls, after every argument has been checked: `begin` starts a round (its
+   * operation, or the request of a nonblocking call),
    * `release` frees what the engine holds (the MPI library's persistent request).
    */
-  constructor(call: string, begin: () => Operation<void>, release?: () => void) {
-    super(() => new Request(begin()));
+  constructor(call: string, begin: () => Operation<void> | Request<void>, release?: () => void) {
+    super(() => {
+      const round = begin();
+      return round instanceof Request ? round : new Request(round);
+    });
     this.#call = call;
     this.#release = release;
   }

@@ -299,6 +299,28 @@ if (size === 1) {
     else await inter.Iallreduce(Float64Array.of(1), new Float64Array(1), MPI.SUM);
   }
 
+  // Persistent collectives: each Start runs a round on the buffers' current contents.
+  {
+    const bcastBuf = new Int32Array(2);
+    const bcast = inter.Bcast_init(bcastBuf, root);
+    const sendbuf = new Float64Array(1), sum = new Float64Array(1);
+    const allreduce = inter.Allreduce_init(sendbuf, sum, MPI.SUM);
+    const gatherInto = new Int32Array(root === MPI.ROOT ? nr : 0);
+    const gather = inter.Gather_init(Int32Array.of(rank), root === MPI.ROOT ? gatherInto : null, root);
+    const barrier = inter.Barrier_init();
+    for (let round = 1; round <= 3; round++) {
+      if (root === MPI.ROOT) bcastBuf.set([round, -round]);
+      sendbuf[0] = rank * round;
+      MPI.Prequest.Startall([bcast, allreduce, gather, barrier]);
+      await MPI.Request.Waitall([bcast, allreduce, gather, barrier]);
+      if (color === 1) assert.deepEqual([...bcastBuf], [round, -round]);
+      assert.equal(sum[0], theirs.reduce((a, w) => a + w * round, 0));
+      if (root === MPI.ROOT) assert.deepEqual([...gatherInto], theirs);
+    }
+    for (const request of [bcast, allreduce, gather, barrier]) request.Free();
+    expectError("ERR_ROOT", () => inter.Bcast_init(bcastBuf, theirs.length), /MPI.ROOT/);
+  }
+
   // Refusals, before anything is sent.
   expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
   expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
