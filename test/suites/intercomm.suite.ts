@@ -299,6 +299,32 @@ if (size === 1) {
     else await inter.Iallreduce(Float64Array.of(1), new Float64Array(1), MPI.SUM);
   }
 
+  // Reduce_scatter_block: both groups reduce vectors of one length L; the other group's reduction is scattered
+  // over this group, L / (this group's size) elements each.
+  {
+    const length = 2 * mine.length * theirs.length, rc = length / mine.length;
+    const sendbuf = Int32Array.from({ length }, (_, e) => rank * 1000 + e);
+    const want = Array.from({ length: rc }, (_, k) => theirs.reduce((a, w) => a + w * 1000 + inter.rank * rc + k, 0));
+    const blocking = new Int32Array(rc);
+    inter.Reduce_scatter_block(sendbuf, blocking, MPI.SUM);
+    assert.deepEqual([...blocking], want);
+    const nonblocking = new Int32Array(rc);
+    await inter.Ireduce_scatter_block(sendbuf, nonblocking, MPI.SUM);
+    assert.deepEqual([...nonblocking], want);
+    const persistent = new Int32Array(rc);
+    const request = inter.Reduce_scatter_block_init(sendbuf, persistent, MPI.SUM);
+    request.Start();
+    await request;
+    request.Free();
+    assert.deepEqual([...persistent], want);
+    // A rank whose buffers do not fit refuses (ERR_COUNT); the other group fails with it.
+    const refuser = color === 0 && inter.rank === 0;
+    const attempt = () => inter.Reduce_scatter_block(sendbuf, new Int32Array(refuser ? rc + 1 : rc), MPI.SUM);
+    if (refuser) expectError("ERR_COUNT", attempt, /one block per remote rank/);
+    else if (color === 1) expectError("ERR_COUNT", attempt, /rank 0 of the remote group refused its arguments/);
+    else attempt();
+  }
+
   // Persistent collectives: each Start runs a round on the buffers' current contents.
   {
     const bcastBuf = new Int32Array(2);
@@ -325,7 +351,7 @@ if (size === 1) {
   expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
   expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
   expectError("ERR_ROOT", () => inter.bcast(1, theirs.length), /MPI.ROOT/);
-  expectError("ERR_COMM", () => inter.Reduce_scatter_block(new Int32Array(1), new Int32Array(1)), /intercommunicator/);
+  expectError("ERR_COMM", () => inter.Reduce_scatter(new Int32Array(1), new Int32Array(1), [1]), /intercommunicator/);
   expectError("ERR_BUFFER", () => inter.Allreduce([new Int32Array(1), MPI.INT32_T], new Int32Array(1)), /plain typed array/);
   expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
   // One rank refusing its `high` (or a group disagreeing) refuses the Merge on every rank of both groups.
