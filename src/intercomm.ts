@@ -183,9 +183,11 @@ class InterEngineComm extends RemotePort implements EngineComm {
  * with the bytes each remote rank sent it.
  */
 interface BufferPlan {
-  out?: (j: number) => Uint8Array;
-  land?: (got: Uint8Array[]) => void;
+  out?: Out;
+  land?: Land;
 }
+type Out = (j: number) => Uint8Array;
+type Land = (got: Uint8Array[]) => void;
 
 /** What a root sends the other group in a value collective: its value, or why it refused its arguments. */
 interface Offer { value?: unknown; refusal?: string; errorClass?: ErrorClass }
@@ -571,7 +573,7 @@ export class Intercomm extends Comm {
   }
 
   /** Receiving one block from each remote rank into `recvbuf` (n blocks, in rank order). */
-  #landBlocks(call: string, recvbuf: unknown): BufferPlan["land"] {
+  #landBlocks(call: string, recvbuf: unknown): Land {
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf as BufSpec, this.#remote.length);
     const into = m.incoming();
     const block = into.length / this.#remote.length;
@@ -582,7 +584,7 @@ export class Intercomm extends Comm {
   }
 
   /** Receiving the root's bytes into `recvbuf`. */
-  #landWhole(call: string, name: string, recvbuf: unknown): BufferPlan["land"] {
+  #landWhole(call: string, name: string, recvbuf: unknown): Land {
     const m = bufferArg(() => this.where(call), name, recvbuf as BufSpec);
     const into = m.incoming();
     return (got) => {
@@ -592,7 +594,7 @@ export class Intercomm extends Comm {
   }
 
   /** Receiving each remote rank's block of a v-buffer (`[buf, counts, displs?, datatype?]`). */
-  #landV(call: string, recvbuf: unknown): BufferPlan["land"] {
+  #landV(call: string, recvbuf: unknown): Land {
     const recv = this.#blocks(call, "recvbuf", recvbuf, true);
     return (got) => {
       got.forEach((bytes, j) => this.#fit(call, recv.block(j), bytes, j));
@@ -601,13 +603,13 @@ export class Intercomm extends Comm {
   }
 
   /** The same bytes of `buf` for every remote rank. */
-  #sendWhole(call: string, name: string, buf: unknown): BufferPlan["out"] {
+  #sendWhole(call: string, name: string, buf: unknown): Out {
     const bytes = bufferArg(() => this.where(call), name, buf as BufSpec).outgoing();
     return () => bytes;
   }
 
   /** Block j of `sendbuf` (n equal blocks) for remote rank j. */
-  #sendBlocks(call: string, sendbuf: unknown): BufferPlan["out"] {
+  #sendBlocks(call: string, sendbuf: unknown): Out {
     const n = this.#remote.length;
     const bytes = bufferArg(() => this.where(call), "sendbuf", sendbuf as BufSpec, n).outgoing();
     const block = bytes.length / n;
@@ -717,6 +719,48 @@ export class Intercomm extends Comm {
     return this.#persistent("Reduce_scatter_block_init", undefined, () => this.Ireduce_scatter_block(sendbuf, recvbuf, op));
   }
 
+  /**
+   * The other group's reduction, scattered over this group by `counts` (one per rank of this group, the same on
+   * every rank of it). The other group cannot split its vectors by counts only this group knows, so every rank
+   * sends its whole vector to every remote rank, which takes its part: one batch of messages, p times the data
+   * of a split exchange.
+   */
+  override Ireduce_scatter(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): Request<void> {
+    const call = "Ireduce_scatter";
+    checkOp(this, call, op);
+    return this.#everyoneBuffers(call, () => {
+      const send = this.#operand(call, "sendbuf", sendbuf, op), into = this.#operand(call, "recvbuf", recvbuf, op);
+      if (!Array.isArray(counts) || counts.length !== this.size || !counts.every((c) => Number.isSafeInteger(c) && c >= 0)) {
+        throw new MPIError("ERR_COUNT", `${this.where(call)}: counts must be an array of ${this.size} non-negative integers (one per rank of this group), got ${describe(counts)}`);
+      }
+      if (counts[this.rank] !== into.length) {
+        throw new MPIError("ERR_COUNT", `${this.where(call)}: recvbuf has ${into.length} elements but counts[${this.rank}] is ${counts[this.rank]}`);
+      }
+      const unit = into.BYTES_PER_ELEMENT;
+      const start = counts.slice(0, this.rank).reduce((a, c) => a + c, 0) * unit;
+      const vector = counts.reduce((a, c) => a + c, 0) * unit;
+      const bytes = bytesOf(send);
+      const reduce = this.#landReduced(call, op, into);
+      return {
+        out: () => bytes,
+        land: (got) => {
+          got.forEach((b, j) => {
+            if (b.length !== vector) {
+              throw new MPIError("ERR_COUNT", `${this.where(call)}: rank ${j} of the remote group sent a vector of ${b.length} bytes where this group's counts add up to ${vector}`);
+            }
+          });
+          reduce(got.map((b) => b.subarray(start, start + into.length * unit)));
+        },
+      };
+    });
+  }
+  override Reduce_scatter(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): void {
+    this.Ireduce_scatter(sendbuf, recvbuf, counts, op).Wait();
+  }
+  override Reduce_scatter_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): CollectivePrequest {
+    return this.#persistent("Reduce_scatter_init", undefined, () => this.Ireduce_scatter(sendbuf, recvbuf, counts, op));
+  }
+
   /** A reduction's operand: a plain typed array (the element type is taken from it) that `op` can reduce. */
   #operand(call: string, name: string, buf: unknown, op: Op): TypedArray {
     if (!isTypedArray(buf)) {
@@ -727,13 +771,13 @@ export class Intercomm extends Comm {
     return buf;
   }
 
-  #sendReduced(call: string, op: Op, sendbuf: unknown): BufferPlan["out"] {
+  #sendReduced(call: string, op: Op, sendbuf: unknown): Out {
     const bytes = bytesOf(this.#operand(call, "sendbuf", sendbuf, op));
     return () => bytes;
   }
 
   /** The reduction of the remote group's buffers into `recvbuf`, folded right to left in their rank order. */
-  #landReduced(call: string, op: Op, recvbuf: unknown): BufferPlan["land"] {
+  #landReduced(call: string, op: Op, recvbuf: unknown): Land {
     const into = this.#operand(call, "recvbuf", recvbuf, op);
     const Ctor = into.constructor as new (n: number) => TypedArray;
     return (got) => {
@@ -1168,7 +1212,6 @@ export class Intercomm extends Comm {
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
   "scan", "exscan", "Alltoallw", "Ialltoallw", "Alltoallw_init",
-  "Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init",
   "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
   "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", "Dup_with_info",
   "Neighbor_allgather", "Neighbor_alltoall",

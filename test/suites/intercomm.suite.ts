@@ -325,6 +325,24 @@ if (size === 1) {
     else attempt();
   }
 
+  // Reduce_scatter: this group's counts (rank i gets i + 1 elements) say how the other group's reduction is split.
+  {
+    const myCounts = mine.map((_, i) => i + 1), theirCounts = theirs.map((_, i) => i + 1);
+    const vectorLength = theirCounts.reduce((a, c) => a + c, 0); // what the other group's counts add up to
+    const sendbuf = Float64Array.from({ length: vectorLength }, (_, e) => rank + e / 2);
+    const start = myCounts.slice(0, inter.rank).reduce((a, c) => a + c, 0);
+    const want = Array.from({ length: inter.rank + 1 }, (_, k) => theirs.reduce((a, w) => a + w + (start + k) / 2, 0));
+    const blocking = new Float64Array(inter.rank + 1);
+    inter.Reduce_scatter(sendbuf, blocking, myCounts, MPI.SUM);
+    assert.deepEqual([...blocking], want);
+    const nonblocking = new Float64Array(inter.rank + 1);
+    await inter.Ireduce_scatter(sendbuf, nonblocking, myCounts, MPI.SUM);
+    assert.deepEqual([...nonblocking], want);
+    // Every rank refuses (its recvbuf does not hold its count) and throws its own error at once.
+    expectError("ERR_COUNT", () => inter.Ireduce_scatter(sendbuf, new Float64Array(inter.rank + 1), mine.map(() => 5), MPI.SUM), /recvbuf has/);
+    expectError("ERR_COUNT", () => inter.Reduce_scatter(sendbuf, blocking, [...myCounts, 1], MPI.SUM), /counts must be an array/);
+  }
+
   // Persistent collectives: each Start runs a round on the buffers' current contents.
   {
     const bcastBuf = new Int32Array(2);
@@ -351,7 +369,7 @@ if (size === 1) {
   expectError("ERR_RANK", () => inter.send(1, theirs.length), /remote group/);
   expectError("ERR_RANK", () => inter.recv(theirs.length), /remote group/);
   expectError("ERR_ROOT", () => inter.bcast(1, theirs.length), /MPI.ROOT/);
-  expectError("ERR_COMM", () => inter.Reduce_scatter(new Int32Array(1), new Int32Array(1), [1]), /intercommunicator/);
+  expectError("ERR_COMM", () => inter.Scan(new Int32Array(1), new Int32Array(1)), /intercommunicator/);
   expectError("ERR_BUFFER", () => inter.Allreduce([new Int32Array(1), MPI.INT32_T], new Int32Array(1)), /plain typed array/);
   expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
   // One rank refusing its `high` (or a group disagreeing) refuses the Merge on every rank of both groups.
