@@ -20,6 +20,11 @@
  *   - Merge the intercommunicator (inter.Merge(isWorker)) and print each rank's
  *     rank in the merged communicator: the head comes first.
  *   - Pass 1 instead of MPI.ROOT at the head and read the error.
+ *   - Gather the results into a typed array without waiting: on the head,
+ *     `const req = inter.Igather(null, results, MPI.ROOT)` with
+ *     `results = new Float64Array(workers)`, on the workers
+ *     `inter.Igather(Float64Array.of(sum), null, 0)`; the head can do other
+ *     work before `await req`.
  */
 import { MPI } from "mpi4ts";
 
