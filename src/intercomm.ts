@@ -1213,7 +1213,7 @@ export class Intercomm extends Comm {
 const NOT_YET = [
   "scan", "exscan", "Alltoallw", "Ialltoallw", "Alltoallw_init",
   "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
-  "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", "Dup_with_info",
+  "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup", 
   "Neighbor_allgather", "Neighbor_alltoall",
 ] as const;
 for (const name of NOT_YET) {

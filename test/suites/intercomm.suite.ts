@@ -106,6 +106,15 @@ if (size === 1) {
     assert.equal(inter.recv(partner, 1), "on the original");
   }
 
+  // Dup_with_info and Clone are duplicates too.
+  const withInfo = inter.Dup_with_info(new MPI.Info());
+  const clone = inter.Clone();
+  for (const d of [withInfo, clone]) {
+    assert.ok(d instanceof MPI.Intercomm);
+    assert.deepEqual(d.allgather(rank), theirs);
+    d.Free();
+  }
+
   // Merge: high false first; on a tie the group of the lower leader in the peer communicator (the evens).
   const evensFirst = [...members(0), ...members(1)], oddsFirst = [...members(1), ...members(0)];
   for (const [evensHigh, oddsHigh, order] of [[false, true, evensFirst], [true, false, oddsFirst], [false, false, evensFirst], [true, true, evensFirst]] as const) {
