@@ -352,6 +352,20 @@ if (size === 1) {
     expectError("ERR_COUNT", () => inter.Reduce_scatter(sendbuf, blocking, [...myCounts, 1], MPI.SUM), /counts must be an array/);
   }
 
+  // Alltoallw: block j, two INT32s at byte displacement 8j, to and from remote rank j (blocking and nonblocking).
+  {
+    const spec = (buf: Int32Array) => [buf, theirs.map(() => 2), theirs.map((_, j) => 8 * j), MPI.INT32_T] as const;
+    const sendbuf = Int32Array.from(theirs.flatMap((w) => [rank, w]));
+    for (const nonblocking of [false, true]) {
+      const recvbuf = new Int32Array(2 * theirs.length);
+      if (nonblocking) await inter.Ialltoallw(spec(sendbuf), spec(recvbuf));
+      else inter.Alltoallw(spec(sendbuf), spec(recvbuf));
+      assert.deepEqual([...recvbuf], theirs.flatMap((w) => [w, rank]));
+    }
+    // Every rank refuses (one count too many) and throws its own error.
+    expectError("ERR_COUNT", () => inter.Alltoallw([sendbuf, [...theirs.map(() => 2), 2], null, MPI.INT32_T], spec(new Int32Array(2 * theirs.length))), /not one per rank/);
+  }
+
   // Persistent collectives: each Start runs a round on the buffers' current contents.
   {
     const bcastBuf = new Int32Array(2);
