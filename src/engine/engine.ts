@@ -368,6 +368,14 @@ export interface Engine {
    * program (exit-warnings.ts). Engines that cannot tell leave it out.
    */
   unreceived?(): Unreceived[];
+  /**
+   * While `on`, a failure of this rank (an uncaught error, a non-zero exit) ends only the pool it serves: the
+   * launcher reports it and the job goes on (mpi4ts/futures workers). Engines whose jobs cannot outlive a
+   * failed rank (MPI's) leave it out.
+   */
+  expendable?(on: boolean): void;
+  /** The exit code of world rank `worldRank` if it failed while expendable; undefined while it has not. */
+  failure?(worldRank: number): number | undefined;
   readonly finalized: boolean;
   /** One-sided communication (src/win/seam.ts), on engines that have it. */
   readonly rma?: RmaEngine;

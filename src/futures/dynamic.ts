@@ -22,7 +22,7 @@ export interface SpawnedSession {
   comm: Comm;
   workers: number[];
   adopt: (shutdown: () => Promise<void>) => void;
-  onEnd: () => void;
+  onEnd: (lost: boolean) => void;
 }
 
 /** The shutdowns of the pools still open, run when the program ends (mpi4py shuts its pools down at exit too). */
@@ -73,10 +73,12 @@ export function spawnWorkers(count: number, refuse: (detail: string) => MPIError
   return {
     comm: inter, workers,
     adopt: (pool) => { shutdown = pool; openPools.add(pool); },
-    onEnd: () => {
+    onEnd: (lost) => {
       process.off("exit", atExit);
       if (shutdown) openPools.delete(shutdown);
-      inter.Disconnect();
+      // Disconnect waits for every worker; one that died never comes.
+      if (lost) inter.Free();
+      else inter.Disconnect();
     },
   };
 }
@@ -87,5 +89,7 @@ export async function servePool(): Promise<void> {
   if (parent.isNull) {
     throw new MPIError("ERR_OTHER", "mpi4ts pool worker: this program is started by PoolExecutor (it spawns it), not by hand");
   }
-  if (await serve(parent, 0, "stop") === "stop") parent.Disconnect();
+  const end = await serve(parent, 0, "stop");
+  // Disconnect waits for every process of both worlds: not when a worker of the pool died.
+  if (end.kind === "stop" && !end.lost) parent.Disconnect();
 }

@@ -9,6 +9,8 @@ import { ANY_SOURCE } from "../constants.js";
 import { Comm, COMM_WORLD } from "../comm.js";
 import { MPIError } from "../errors.js";
 import type { Request } from "../request.js";
+import { currentEngine } from "../engine/select.js";
+import type { Intercomm } from "../intercomm.js";
 import { BrokenExecutor, Future, TaskError, checkTimeout, withTimeout } from "./future.js";
 import { CONTROL_TAG, type Control, REPLY_TAG, type Reply, type RemoteError, inTask } from "./protocol.js";
 import { serve } from "./server.js";
@@ -18,6 +20,8 @@ import { defaultSpawnedWorkers, spawnWorkers } from "./dynamic.js";
 
 /** Tasks a worker holds at once: one running, one waiting, so it never idles while the head sends the next. */
 const IN_FLIGHT = 2;
+/** How often a head waiting for answers looks for workers that died, on engines that outlive them (local). */
+const LOSS_POLL_MS = 50;
 
 export interface ExecutorOptions {
   /** How many workers to use (default: MPI4TS_MAX_WORKERS, else every worker rank). */
@@ -61,7 +65,8 @@ interface Session {
   comm: Comm;
   workers: number[];
   adopt?: (shutdown: () => Promise<void>) => void;
-  onEnd?: () => void;
+  /** `lost`: some worker died, so nothing collective with the workers can complete any more. */
+  onEnd?: (lost: boolean) => void;
 }
 
 const where = (call: string) => `PoolExecutor.${call} (rank ${COMM_WORLD.rank})`;
@@ -105,7 +110,13 @@ function noWorkers(call: string, detail: string): MPIError {
 export class PoolExecutor {
   readonly #comm: Comm;
   readonly #workers: number[];
-  readonly #onEnd: (() => void) | undefined;
+  readonly #onEnd: ((lost: boolean) => void) | undefined;
+  /** Workers whose "ready" (or "broken") answer to the start is still due. */
+  readonly #starting = new Set<number>();
+  /** Workers that died, with their exit codes (engines that outlive a worker: src/local). */
+  readonly #lost = new Map<number, number>();
+  /** A worker's rank in the job, for the engine's failure records. */
+  readonly #jobRank: (worker: number) => number;
   readonly #queue: Task[] = [];
   /** Tasks each worker holds (sent, not answered), by worker rank. */
   readonly #held = new Map<number, Map<number, Task>>();
@@ -130,9 +141,12 @@ export class PoolExecutor {
     this.#comm = own.comm;
     this.#workers = own.workers.slice(0, checked.maxWorkers);
     this.#onEnd = own.onEnd;
+    const group = own.comm.Is_inter() ? (own.comm as Intercomm).Get_remote_group() : own.comm.Get_group();
+    this.#jobRank = (w) => group.worldRanks[w]!;
     own.adopt?.(() => this.shutdown());
     for (const w of this.#workers) {
       this.#held.set(w, new Map());
+      this.#starting.add(w);
       this.#send({ kind: "start", initializer: checked.initializer, initargs: checked.initargs }, w);
       this.#replies++;
     }
@@ -181,9 +195,9 @@ export class PoolExecutor {
     this.#shutdown ??= (async () => {
       await this.#drained();
       this.#stopped = true;
-      for (const w of this.#workers) this.#send({ kind: "stop" }, w);
+      for (const w of this.#workers) if (!this.#lost.has(w)) this.#send({ kind: "stop", lost: this.#lost.size > 0 }, w);
       for (const send of this.#sends.splice(0)) await send;
-      this.#onEnd?.();
+      this.#onEnd?.(this.#lost.size > 0);
     })();
     return wait ? this.#shutdown : Promise.resolve();
   }
@@ -238,20 +252,60 @@ export class PoolExecutor {
     this.#sends.push(this.#comm.isend(message, worker, CONTROL_TAG));
   }
 
-  /** One receive at a time, from any worker, while answers are due. */
+  /**
+   * One receive at a time, from any worker, while answers are due. Where the engine outlives a dead worker, the
+   * wait also ends when one dies: the pool breaks, and its answers are no longer due.
+   */
   #listen(): void {
     if (this.#listening || this.#replies === 0) return;
     this.#listening = true;
+    const failure = currentEngine().failure?.bind(currentEngine());
     void (async () => {
-      while (this.#replies > 0) this.#receive(await this.#comm.irecv<Reply>(ANY_SOURCE, REPLY_TAG));
+      let pending: Request<Reply> | undefined;
+      while (this.#replies > 0) {
+        pending ??= this.#comm.irecv<Reply>(ANY_SOURCE, REPLY_TAG);
+        if (!failure) {
+          this.#receive(await pending);
+          pending = undefined;
+          continue;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const loss = new Promise<undefined>((resolve) => {
+          timer = setInterval(() => { if (this.#findLost(failure)) resolve(undefined); }, LOSS_POLL_MS);
+        });
+        const reply = await Promise.race([pending, loss]).finally(() => clearInterval(timer));
+        if (reply === undefined) continue;
+        pending = undefined;
+        this.#receive(reply);
+      }
+      // No answer is due any more (workers died): nobody will match the receive.
+      if (pending) pending.Cancel();
       this.#listening = false;
       this.#whenIdle?.();
     })();
   }
 
+  /** Breaks the pool for each worker that died since the last look; whether any had. */
+  #findLost(failure: (worldRank: number) => number | undefined): boolean {
+    let found = false;
+    for (const w of this.#workers) {
+      if (this.#lost.has(w)) continue;
+      const code = failure(this.#jobRank(w));
+      if (code === undefined) continue;
+      found = true;
+      this.#lost.set(w, code);
+      const held = this.#held.get(w)!;
+      this.#replies -= held.size + (this.#starting.delete(w) ? 1 : 0);
+      const tasks = held.size === 0 ? "" : ` with ${held.size} task${held.size === 1 ? "" : "s"} in hand`;
+      this.#break(new BrokenExecutor(`worker rank ${w} died (exit code ${code})${tasks}; the pool cannot run tasks any more`, w), held, true);
+    }
+    return found;
+  }
+
   #receive(reply: Reply): void {
     this.#replies--;
     const held = this.#held.get(reply.rank)!;
+    if (reply.kind === "ready" || reply.kind === "broken") this.#starting.delete(reply.rank);
     switch (reply.kind) {
       case "ready": return;
       case "broken":
@@ -269,10 +323,15 @@ export class PoolExecutor {
     }
   }
 
-  #break(error: BrokenExecutor, held: Map<number, Task>): void {
+  /** `dead`: the worker is gone, so sends to it may never complete; else it received and dropped its tasks. */
+  #break(error: BrokenExecutor, held: Map<number, Task>, dead = false): void {
     this.#broken ??= error;
     // The broken worker received these and dropped them: their sends complete, with no answer to wait for.
-    for (const task of held.values()) if (task.sent) this.#sends.push(task.sent);
+    for (const task of held.values()) {
+      // A dead worker's sends may never complete: let them go (MPI_Request_free).
+      if (task.sent && dead) task.sent.Free();
+      else if (task.sent) this.#sends.push(task.sent);
+    }
     for (const task of [...held.values(), ...this.#queue.splice(0)]) task.future.setException(this.#broken);
     held.clear();
     for (const other of this.#held.values()) {

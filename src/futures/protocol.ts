@@ -7,12 +7,17 @@ import type { TaskRef } from "./tasks.js";
 export const CONTROL_TAG = 1;
 export const REPLY_TAG = 2;
 
-/** Head to worker. `start` opens an executor's session, `stop` ends it, `exit` ends the worker (static mode). */
+/**
+ * Head to worker. `start` opens an executor's session, `stop` ends it (`lost`: a worker of the pool died, so
+ * nothing collective over the pool can complete), `exit` ends the worker (static mode).
+ */
 export type Control =
   | { kind: "start"; initializer: TaskRef | null; initargs: unknown[] }
   | { kind: "task"; id: number; fn: TaskRef; items: unknown[][] }
-  | { kind: "stop" }
+  | { kind: "stop"; lost: boolean }
   | { kind: "exit" };
+/** What ends a worker's serving. */
+export type Ending = Extract<Control, { kind: "stop" | "exit" }>;
 
 /** An exception as it crosses: enough to rebuild it on the head with the worker's stack. */
 export interface RemoteError { name: string; message: string; stack?: string }

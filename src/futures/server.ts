@@ -3,11 +3,23 @@
  * executor sessions until the head says `stop` (CommExecutor) or `exit` (static mode, the head's program ended).
  */
 import type { Comm } from "../comm.js";
-import { CONTROL_TAG, type Control, REPLY_TAG, type Reply, remoteError, runAsTask } from "./protocol.js";
+import { currentEngine } from "../engine/select.js";
+import { CONTROL_TAG, type Control, type Ending, REPLY_TAG, type Reply, remoteError, runAsTask } from "./protocol.js";
 import { resolveTask } from "./tasks.js";
 
 /** Serves `head` on `comm`; resolves, with what ended it, when the head ends the session (`stop`) or the job (`exit`). */
-export async function serve(comm: Comm, head: number, until: "stop" | "exit"): Promise<"stop" | "exit"> {
+export async function serve(comm: Comm, head: number, until: "stop" | "exit"): Promise<Ending> {
+  // While serving, this rank's failure breaks the head's pool (BrokenExecutor) instead of ending the job.
+  const engine = currentEngine();
+  engine.expendable?.(true);
+  try {
+    return await serveSessions(comm, head, until);
+  } finally {
+    engine.expendable?.(false);
+  }
+}
+
+async function serveSessions(comm: Comm, head: number, until: "stop" | "exit"): Promise<Ending> {
   const rank = comm.rank;
   const reply = (message: Reply) => comm.send(message, head, REPLY_TAG);
   let broken = false;
@@ -32,10 +44,10 @@ export async function serve(comm: Comm, head: number, until: "stop" | "exit"): P
         if (!broken) await runTask(message, rank, reply);
         break;
       case "stop":
-        if (until === "stop") return "stop";
+        if (until === "stop") return message;
         break;
       case "exit":
-        return "exit";
+        return message;
     }
   }
 }

@@ -18,7 +18,7 @@ import { LauncherLink, type SpawnedWorld } from "./control.js";
 import { LocalDynamic } from "./spawn.js";
 import {
   BLOCKED, BLOCKING_CALLS, CALL_COLLECTIVE, CALL_IRECV, CALL_ISSEND, CALL_PROBE, CALL_RECV, CALL_SEND_FULL,
-  CALL_SEND_HELD, CALL_SSEND, CALL_WAIT, DOORBELL, FINISHED, HEADER_BYTES, JOB_ABORT, JOB_CONTEXTS, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
+  CALL_SEND_HELD, CALL_SSEND, CALL_WAIT, DOORBELL, EXIT_FLAGS, EXPENDABLE, FAILED, FINISHED, HEADER_BYTES, JOB_ABORT, JOB_CONTEXTS, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
   R_SOURCE, R_TAG, R_TYPE, RECORD_ACK, RECORD_EAGER, RECORD_HANDOFF, RUNNING, SLEEPING, STATE, STATE_CALL,
   STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, SYNC_FLAG, TYPE_MASK, WAIT_CALLS, abortWord, inboxView,
   jobHeader, readAbortWord, type InboxView, type JobLayout,
@@ -369,6 +369,15 @@ export class LocalEngine implements Engine {
   }
 
   get jobRank(): number { return this.worldRank; }
+
+  expendable(on: boolean): void {
+    Atomics.store(this.#mine.control, EXIT_FLAGS, on ? EXPENDABLE : 0);
+  }
+
+  failure(worldRank: number): number | undefined {
+    const flags = Atomics.load(this.#inboxes[worldRank]!.control, EXIT_FLAGS);
+    return flags & FAILED ? flags >>> 8 : undefined;
+  }
   processorName(): string { return hostname(); }
   libraryVersion(): string {
     return `mpi4ts ${this.name} engine (shared memory between worker threads, Node.js ${process.version})`;

@@ -50,6 +50,13 @@ export const STATE_CONTEXT = 60;
 export const STATE_VIA = 61;
 /** KiB of large messages handed off to this rank and not yet taken by a receive (handoff.ts; senders add, it subtracts). */
 export const HELD_KIB = 62;
+/**
+ * EXPENDABLE while the rank serves a pool (mpi4ts/futures): its failure then breaks that pool instead of ending
+ * the job. The launcher adds FAILED, and the exit code from bit 8 on, when such a rank fails.
+ */
+export const EXIT_FLAGS = 63;
+export const EXPENDABLE = 1;
+export const FAILED = 2;
 export const CONTROL_BYTES = 256;
 
 export const RUNNING = 0;

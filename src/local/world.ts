@@ -7,7 +7,7 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
-  BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
+  BLOCKED, BLOCKING_CALLS, DOORBELL, EXIT_FLAGS, EXPENDABLE, FAILED, FINISHED, HEAD, JOB_ABORT, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER,
   STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS, SPAWN_SLOTS, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { LineRelay, PROGRESS, type OutputMessage } from "./relay.js";
@@ -167,10 +167,16 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         err.flush();
       };
       let failed = false;
+      /** A pool worker's failure breaks its pool (the head's executor sees it), not the job. */
+      const expendable = () => (Atomics.load(inboxes[rank]!.control, EXIT_FLAGS) & EXPENDABLE) !== 0;
       worker.on("error", (error: unknown) => {
         failed = true;
         if (ending) return;
         drainOutput();
+        if (expendable()) {
+          process.stderr.write(`mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: rank ${rank} was a pool worker: its pool is broken, the job goes on\n`);
+          return;
+        }
         endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${inboxes.length} rank${inboxes.length === 1 ? "" : "s"})`);
       });
       worker.on("exit", (code) => {
@@ -179,13 +185,19 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         launcherLink.port1.close();
         const abortState = Atomics.load(header, JOB_ABORT);
         const control = inboxes[rank]!.control;
+        // Still serving a pool as it ended (even with code 0: its answers will never come), so its pool breaks.
+        const brokePool = !ending && abortState === 0 && expendable();
+        if (brokePool) {
+          Atomics.store(control, EXIT_FLAGS, EXPENDABLE | FAILED | ((failed && code === 0 ? 1 : code) << 8));
+          if (!failed) process.stderr.write(`mpi4ts: rank ${rank} exited with code ${code} while serving a pool: its pool is broken, the job goes on\n`);
+        }
         Atomics.store(control, STATE, FINISHED);
         for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
         if (!ending && abortState !== 0) {
           const { code: abortCode } = readAbortWord(abortState);
           // The rank said so itself (comm.Abort prints which rank of which communicator called it).
           endJob(abortCode);
-        } else if (!ending && code !== 0 && !failed) {
+        } else if (!ending && code !== 0 && !failed && !brokePool) {
           endJob(code, `mpi4ts: rank ${rank} exited with code ${code}; ending the job`);
         }
         if (--live === 0) setImmediate(finish);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CLI, enginesUnderTest, explain, mpi4ts, runProcess } from "../support/jobs.js";
 import { openmpiArgs, openmpiSkip } from "../native/support.js";
+import { expectWorkerDeath } from "./worker-death.js";
 
 const CHECKS = "test/futures/static-checks.ts";
 const NO_WORKERS = "test/futures/no-workers.ts";
@@ -22,12 +23,13 @@ describe("mpi4ts/futures static mode (--futures)", () => {
         assert.match(r.stdout, new RegExp(`futures static checks passed on ${size - 1} workers`));
       });
     }
-    it(`ends the job when a worker dies mid-task, naming it, never hanging (${engine})`, async () => {
+    it(`a worker that dies mid-task breaks the pool on the local engine, ends the job on the mpi engine (${engine})`, async () => {
       const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "60", "-n", "3", "--futures", "test/futures/worker-dies.ts"], { timeoutMs: 90_000 });
-      assert.equal(r.code, 7, `the job ends with the dead worker's exit code, not at --timeout\n${explain(r)}`);
-      assert.doesNotMatch(r.stdout, /the head went on/);
-      // Through mpirun only the exit code says it: the mpi launcher does not name a rank that exits yet.
-      if (engine === "local") assert.match(r.stderr, /rank [12] exited with code 7/);
+      expectWorkerDeath(engine, r, engine === "local" ? /rank [12] exited with code 7 while serving a pool: its pool is broken, the job goes on/ : /rank [12] of 3 exited with code 7/);
+    });
+    it(`a worker that ends with an uncaught exception breaks the pool on the local engine, ends the job on the mpi engine (${engine})`, async () => {
+      const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "60", "-n", "3", "--futures", "test/futures/worker-dies.ts", "throw"], { timeoutMs: 90_000 });
+      expectWorkerDeath(engine, r, engine === "local" ? /thrown outside any task[^]*rank [12] was a pool worker: its pool is broken, the job goes on/ : /thrown outside any task/, 1);
     });
     it(`refuses a PoolExecutor in a --futures job of one rank, saying how to run it (${engine})`, async () => {
       const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "60", "-n", "1", "--futures", NO_WORKERS], { timeoutMs: 90_000 });

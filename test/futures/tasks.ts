@@ -36,4 +36,9 @@ export function unsendable(): unknown { return () => 1; }
 /** Ends the worker's rank mid-task, as a crash would. */
 export function die(code: number): never { process.exit(code); }
 
-exportTasks(import.meta.url, { square, add, sleepThen, spin, fail, whoAmI, setUp, initValue, failInit, nested, unsendable, die });
+/** Ends the worker with an error thrown outside the task (an uncaught exception), while the task never ends. */
+export function throwOutside(): Promise<never> {
+  return new Promise(() => { setTimeout(() => { throw new Error("thrown outside any task"); }, 0); });
+}
+
+exportTasks(import.meta.url, { square, add, sleepThen, spin, fail, whoAmI, setUp, initValue, failInit, nested, unsendable, die, throwOutside });
