@@ -303,6 +303,8 @@ export class PoolExecutor {
   }
 
   #receive(reply: Reply): void {
+    // Sent before its worker died, taken after the head counted that worker's answers as never coming.
+    if (this.#lost.has(reply.rank)) return;
     this.#replies--;
     const held = this.#held.get(reply.rank)!;
     if (reply.kind === "ready" || reply.kind === "broken") this.#starting.delete(reply.rank);
