@@ -181,7 +181,7 @@ export class PoolExecutor {
   /** Like map, with each item the argument list: `starmap(f, [[1, 2], [3, 4]])` runs f(1, 2) and f(3, 4). */
   starmap<A extends unknown[], R>(fn: (...args: A) => R, iterable: AnyIterable<A>, options: MapOptions = {}): AsyncGenerator<Awaited<R>, void, undefined> {
     if (!isIterable(iterable)) throw new MPIError("ERR_ARG", `${where("starmap")}: iterable is not iterable`);
-    return this.#stream("starmap", fn, toAsync(iterable as AnyIterable<unknown[]>), options) as AsyncGenerator<Awaited<R>, void, undefined>;
+    return this.#stream("starmap", fn, iteratorOf(iterable as AnyIterable<unknown[]>), options) as AsyncGenerator<Awaited<R>, void, undefined>;
   }
 
   /**
@@ -348,7 +348,7 @@ export class PoolExecutor {
     }
   }
 
-  #stream(call: string, fn: TaskFunction, items: AsyncIterator<unknown[]>, options: MapOptions): AsyncGenerator<unknown, void, undefined> {
+  #stream(call: string, fn: TaskFunction, items: Items, options: MapOptions): AsyncGenerator<unknown, void, undefined> {
     if (options === null || typeof options !== "object") throw new MPIError("ERR_ARG", `${where(call)}: options must be an object { chunksize, unordered, timeout }`);
     const known = new Set(["chunksize", "unordered", "timeout"]);
     const stranger = Object.keys(options).find((k) => !known.has(k));
@@ -360,7 +360,7 @@ export class PoolExecutor {
     return this.#results(where(call), this.#accepting(call, fn), items, chunksize, unordered, timeout);
   }
 
-  async *#results(call: string, fn: TaskRef, items: AsyncIterator<unknown[]>, chunksize: number, unordered: boolean,
+  async *#results(call: string, fn: TaskRef, items: Items, chunksize: number, unordered: boolean,
     timeout: number | undefined): AsyncGenerator<unknown, void, undefined> {
     const end = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
     const left = () => (end === Infinity ? undefined : Math.max(0, (end - Date.now()) / 1000));
@@ -373,7 +373,9 @@ export class PoolExecutor {
         while (!exhausted && inFlight.length < window) {
           const chunk: unknown[][] = [];
           while (chunk.length < chunksize) {
-            const next = await items.next();
+            // Synchronous inputs are read without a promise per item.
+            const step = items.next();
+            const next = step instanceof Promise ? await step : step;
             if (next.done) { exhausted = true; break; }
             chunk.push(next.value);
           }
@@ -418,7 +420,40 @@ async function* zipAll(sources: AnyIterable<unknown>[]): AsyncGenerator<unknown[
     await Promise.all(its.map((it) => it.return?.()));
   }
 }
-const zip = (sources: AnyIterable<unknown>[]): AsyncIterator<unknown[]> => zipAll(sources);
+/** map's and starmap's input: synchronous when every source is (most inputs are), so items cost no promise. */
+type Items = Iterator<unknown[]> | AsyncIterator<unknown[]>;
+
+function isSync<T>(source: AnyIterable<T>): source is Iterable<T> {
+  return !(Symbol.asyncIterator in Object(source)) && typeof (source as Iterable<T>)[Symbol.iterator] === "function";
+}
+
+function iteratorOf<T>(source: AnyIterable<T>): Iterator<T> | AsyncIterator<T> {
+  return isSync(source) ? source[Symbol.iterator]() : toAsync(source);
+}
+
+/** The sources zipped, stopping at the shortest (each source's `return` is called then). */
+function zip(sources: AnyIterable<unknown>[]): Items {
+  if (!sources.every(isSync)) return zipAll(sources);
+  const its = sources.map((s) => s[Symbol.iterator]());
+  let closed = false;
+  const close = (): IteratorResult<unknown[]> => {
+    if (!closed) for (const it of its) it.return?.();
+    closed = true;
+    return { done: true, value: undefined };
+  };
+  return {
+    next: () => {
+      const values: unknown[] = [];
+      for (const it of its) {
+        const r = it.next();
+        if (r.done) return close();
+        values.push(r.value);
+      }
+      return { done: false, value: values };
+    },
+    return: close,
+  };
+}
 
 /** The workers of a program run with --futures, or the reason there are none. */
 /**

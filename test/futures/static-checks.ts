@@ -47,6 +47,11 @@ const workers = MPI.COMM_WORLD.size - 1;
   assert.deepEqual(await collect(pool.starmap(add, [[1, 1], [2, 2]])), [2, 4]);
   async function* numbers() { for (let i = 0; i < 5; i++) yield i; }
   assert.deepEqual(await collect(pool.map(square, numbers())), [0, 1, 4, 9, 16]);
+  assert.deepEqual(await collect(pool.map(add, [1, 2, 3], numbers())), [1, 3, 5], "a synchronous and an async source zipped");
+  let closed = false;
+  function* tracked() { try { for (let i = 0; ; i++) yield i; } finally { closed = true; } }
+  for await (const v of pool.map(square, tracked())) if (v >= 4) break;
+  assert.ok(closed, "breaking out of map closes its (synchronous) input");
 
   // streaming: an endless input is read only as far as the consumer goes
   let read = 0;
