@@ -14,6 +14,7 @@ import type { Intercomm } from "../intercomm.js";
 import { BrokenExecutor, Future, TaskError, checkTimeout, withTimeout } from "./future.js";
 import { CONTROL_TAG, type Control, REPLY_TAG, type Reply, type RemoteError, inTask } from "./protocol.js";
 import { serve } from "./server.js";
+import { TaskQueue } from "./queue.js";
 import { type TaskFunction, type TaskRef, taskRef } from "./tasks.js";
 import { FUTURES_ENV, staticWorkers } from "./static.js";
 import { defaultSpawnedWorkers, spawnWorkers } from "./dynamic.js";
@@ -117,7 +118,7 @@ export class PoolExecutor {
   readonly #lost = new Map<number, number>();
   /** A worker's rank in the job, for the engine's failure records. */
   readonly #jobRank: (worker: number) => number;
-  readonly #queue: Task[] = [];
+  readonly #queue = new TaskQueue<Task>();
   /** Tasks each worker holds (sent, not answered), by worker rank. */
   readonly #held = new Map<number, Map<number, Task>>();
   /** Sends of start and stop messages; a task's own send is completed with its answer. */
@@ -191,7 +192,7 @@ export class PoolExecutor {
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     if (options === null || typeof options !== "object") throw new MPIError("ERR_ARG", `${where("shutdown")}: options must be an object`);
     const { wait = true, cancelFutures = false } = options;
-    if (cancelFutures) for (const task of this.#queue.slice()) task.future.cancel();
+    if (cancelFutures) for (const task of this.#queue.items()) task.future.cancel();
     this.#shutdown ??= (async () => {
       await this.#drained();
       this.#stopped = true;
@@ -214,10 +215,7 @@ export class PoolExecutor {
   }
 
   #enqueue(fn: TaskRef, items: unknown[][], single: boolean): Future<unknown> {
-    const task: Task = { id: this.#nextId++, fn, items, single, future: new Future<unknown>(() => {
-      const i = this.#queue.indexOf(task);
-      if (i >= 0) this.#queue.splice(i, 1);
-    }) };
+    const task: Task = { id: this.#nextId++, fn, items, single, future: new Future<unknown>(() => { this.#queue.remove(task); }) };
     // A map still reading its input when the pool broke or released its workers: nobody would run the rest.
     if (this.#broken) task.future.setException(this.#broken);
     else if (this.#stopped) task.future.setException(new MPIError("ERR_OTHER", `${where("map")}: the pool was shut down before this chunk of the input was read`));
@@ -230,7 +228,7 @@ export class PoolExecutor {
 
   /** Sends queued tasks to the least busy workers, while any has room. */
   #dispatch(): void {
-    while (this.#queue.length > 0 && !this.#broken) {
+    while (this.#queue.size > 0 && !this.#broken) {
       let worker: number | undefined, fewest = IN_FLIGHT;
       for (const [w, held] of this.#held) if (held.size < fewest) { worker = w; fewest = held.size; }
       if (worker === undefined) break;
@@ -262,21 +260,19 @@ export class PoolExecutor {
     const failure = currentEngine().failure?.bind(currentEngine());
     void (async () => {
       let pending: Request<Reply> | undefined;
-      while (this.#replies > 0) {
-        pending ??= this.#comm.irecv<Reply>(ANY_SOURCE, REPLY_TAG);
-        if (!failure) {
-          this.#receive(await pending);
+      // One look every LOSS_POLL_MS for the whole wait; a loss ends the current race.
+      let lost: (() => void) | undefined;
+      const timer = failure && setInterval(() => { if (this.#findLost(failure)) lost?.(); }, LOSS_POLL_MS);
+      try {
+        while (this.#replies > 0) {
+          pending ??= this.#comm.irecv<Reply>(ANY_SOURCE, REPLY_TAG);
+          const reply = timer ? await Promise.race([pending, new Promise<undefined>((resolve) => { lost = () => resolve(undefined); })]) : await pending;
+          if (reply === undefined) continue;
           pending = undefined;
-          continue;
+          this.#receive(reply);
         }
-        let timer: NodeJS.Timeout | undefined;
-        const loss = new Promise<undefined>((resolve) => {
-          timer = setInterval(() => { if (this.#findLost(failure)) resolve(undefined); }, LOSS_POLL_MS);
-        });
-        const reply = await Promise.race([pending, loss]).finally(() => clearInterval(timer));
-        if (reply === undefined) continue;
-        pending = undefined;
-        this.#receive(reply);
+      } finally {
+        if (timer) clearInterval(timer);
       }
       // No answer is due any more (workers died): nobody will match the receive.
       if (pending) pending.Cancel();
@@ -334,7 +330,7 @@ export class PoolExecutor {
       if (task.sent && dead) task.sent.Free();
       else if (task.sent) this.#sends.push(task.sent);
     }
-    for (const task of [...held.values(), ...this.#queue.splice(0)]) task.future.setException(this.#broken);
+    for (const task of [...held.values(), ...this.#queue.clear()]) task.future.setException(this.#broken);
     held.clear();
     for (const other of this.#held.values()) {
       for (const task of other.values()) if (!task.future.done()) task.future.setException(this.#broken);
@@ -343,7 +339,7 @@ export class PoolExecutor {
 
   /** Resolves once no task is queued or held (answers for tasks of a broken pool still arrive and are dropped). */
   async #drained(): Promise<void> {
-    while (this.#replies > 0 || this.#queue.length > 0) {
+    while (this.#replies > 0 || this.#queue.size > 0) {
       await new Promise<void>((resolve) => { this.#whenIdle = resolve; this.#listen(); if (!this.#listening) resolve(); });
     }
   }
