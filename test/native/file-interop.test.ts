@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { ROOT, explain, openmpiArgs, openmpiSkip, run } from "./support.js";
+import { ROOT, explain, openmpiArgs, openmpiSkip, run, skippedWithoutMpi4py } from "./support.js";
 
 const NP = 4;
 const TS = `${ROOT}test/native/interop/file-prog.ts`;
@@ -32,11 +32,7 @@ async function mpi4py(mode: string, file: string): Promise<void> {
 
 describe("MPI.File interop with mpi4py (MPI-IO on Open MPI)", { skip: openmpiSkip() }, () => {
   it("files written by mpi4ts on both engines and by mpi4py are byte-identical and read back by each other", async (t) => {
-    const probe = await run("/usr/bin/python3", ["-c", "import mpi4py, numpy"]);
-    if (probe.code !== 0) {
-      t.skip("python3-mpi4py / python3-numpy are not installed (apt-get install python3-mpi4py python3-numpy)");
-      return;
-    }
+    if (await skippedWithoutMpi4py(t)) return;
     const local = join(dir, "local.bin"), native = join(dir, "mpi.bin"), py = join(dir, "py.bin");
     await mpi4ts("local", "write", local);
     await mpi4ts("mpi", "write", native);

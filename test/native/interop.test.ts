@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ROOT, explain, onPath, openmpiArgs, openmpiSkip, run } from "./support.js";
+import { ROOT, explain, onPath, openmpiArgs, openmpiSkip, run, skippedWithoutMpi4py } from "./support.js";
 
 function skipReason(): string | undefined {
   const base = openmpiSkip();
@@ -19,11 +19,7 @@ function skipReason(): string | undefined {
 
 describe("MPMD job: C + TypeScript + mpi4py on Open MPI", { skip: skipReason() }, () => {
   it("exchanges typed buffers and joins the same collectives", async (t) => {
-    const probe = await run("/usr/bin/python3", ["-c", "import mpi4py, numpy"]);
-    if (probe.code !== 0) {
-      t.skip("python3-mpi4py / python3-numpy are not installed (apt-get install python3-mpi4py python3-numpy)");
-      return;
-    }
+    if (await skippedWithoutMpi4py(t)) return;
     const dir = mkdtempSync(join(tmpdir(), "mpi4ts-interop-"));
     const cProg = join(dir, "c_prog");
     const cc = await run("mpicc.openmpi", ["-O2", "-o", cProg, `${ROOT}test/native/interop/c_prog.c`]);

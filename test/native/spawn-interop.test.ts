@@ -5,15 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ROOT, explain, openmpiArgs, openmpiSkip, run } from "./support.js";
+import { ROOT, explain, openmpiArgs, openmpiSkip, run, skippedWithoutMpi4py } from "./support.js";
 
 describe("Spawn between mpi4ts and mpi4py on Open MPI", { skip: openmpiSkip() }, () => {
   it("an mpi4ts parent spawns mpi4py children, and an mpi4py parent mpi4ts children", async (t) => {
-    const probe = await run("/usr/bin/python3", ["-c", "import mpi4py, numpy"]);
-    if (probe.code !== 0) {
-      t.skip("python3-mpi4py / python3-numpy are not installed (apt-get install python3-mpi4py python3-numpy)");
-      return;
-    }
+    if (await skippedWithoutMpi4py(t)) return;
     const env = { ...process.env, MPI4TS_MPIEXEC: "mpirun.openmpi" };
     const parentTs = await run(process.execPath, [`${ROOT}bin/mpi4ts.js`, "run", "--engine", "mpi", "--timeout", "80", "-n", "1", `${ROOT}test/native/interop/spawn-parent.ts`], { timeoutMs: 100_000, env });
     assert.equal(parentTs.code, 0, explain(parentTs));

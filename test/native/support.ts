@@ -56,3 +56,11 @@ export function openmpiArgs(np: number, timeoutSec: number): string[] {
 export function explain(r: Result): string {
   return `exit ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
 }
+
+/** Skips test `t` (and says how to install them) when /usr/bin/python3 lacks mpi4py or numpy; true when skipped. */
+export async function skippedWithoutMpi4py(t: { skip(message: string): void }): Promise<boolean> {
+  const probe = await run("/usr/bin/python3", ["-c", "import mpi4py, numpy"]);
+  if (probe.code === 0) return false;
+  t.skip("python3-mpi4py / python3-numpy are not installed (apt-get install python3-mpi4py python3-numpy)");
+  return true;
+}
