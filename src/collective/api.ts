@@ -16,6 +16,7 @@ import { CollectivePrequest } from "./persistent.js";
 import { Op } from "../op.js";
 import { Group } from "../group.js";
 import type { Comm } from "../comm.js";
+import { agree } from "../agree.js";
 import { generic } from "./generic.js";
 import { allgatherBytes, alltoallBytes, bcastBytes, gatherBytes, mark, scatterBytes, sharedCollectives } from "./shared.js";
 import { opCode, signature } from "./signature.js";
@@ -790,14 +791,36 @@ export function Reduce_scatter(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: 
 export function createFromGroup(comm: Comm, group: Group): EngineComm | null {
   const call = "Create";
   const c = engine(comm, call);
+  // Every rank's group is agreed first: a rank refusing its own, or members of one group passing different
+  // groups (MPI_Comm_create wants the same members in the same order from each), fails the call on every rank
+  // instead of leaving the others in the engine's create.
+  const groups = agree(comm, call, () => groupRanksIn(comm, call, c, group));
+  const inconsistent = inconsistentGroup(c.worldRanks, groups);
+  if (inconsistent) throw new MPIError("ERR_GROUP", `${comm.where(call)}: ${inconsistent}; every member of a group must pass the same group, and no rank created a communicator`);
+  return guard(comm, call, () => c.create(groups[c.rank]!));
+}
+
+/** The world ranks of `group`, which must be a Group of members of `c`. */
+function groupRanksIn(comm: Comm, call: string, c: EngineComm, group: unknown): readonly number[] {
   if (!(group instanceof Group)) throw new MPIError("ERR_GROUP", `${comm.where(call)}: group must be an MPI.Group, got ${describe(group)}`);
   const members = new Set(c.worldRanks);
-  const ranks = group.worldRanks;
-  const outsider = ranks.find((w) => !members.has(w));
+  const outsider = group.worldRanks.find((w) => !members.has(w));
   if (outsider !== undefined) {
     throw new MPIError("ERR_GROUP", `${comm.where(call)}: the group contains process ${outsider} (a world rank), which is not in this communicator`);
   }
-  return guard(comm, call, () => c.create(ranks));
+  return group.worldRanks;
+}
+
+/** Why the groups each rank passed do not fit together (a member passed another group), or undefined. */
+function inconsistentGroup(worldRanks: readonly number[], groups: readonly (readonly number[])[]): string | undefined {
+  const text = groups.map((g) => g.join(","));
+  for (let r = 0; r < groups.length; r++) {
+    for (const w of groups[r]!) {
+      const s = worldRanks.indexOf(w);
+      if (text[s] !== text[r]) return `rank ${r}'s group contains rank ${s}, which passed ${groups[s]!.length === 0 ? "an empty group" : `the group of world ranks [${text[s]}]`}`;
+    }
+  }
+  return undefined;
 }
 
 export { IN_PLACE };

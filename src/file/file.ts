@@ -15,7 +15,7 @@ import type { Group } from "../group.js";
 import { INFO_NULL, Info, infoRefusal } from "../info.js";
 import { CompletedOperation, Request } from "../request.js";
 import { Status } from "../status.js";
-import { agree } from "./agree.js";
+import { agree } from "../agree.js";
 import { MpiStorage } from "./mpi-storage.js";
 import { PosixStorage } from "./posix-storage.js";
 import type { Pending, Storage } from "./storage.js";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Comm } from "../comm.js";
 import { MPIError } from "../errors.js";
-import { agree } from "./agree.js";
+import { agree } from "../agree.js";
 import { MODE_APPEND, MODE_CREATE, MODE_DELETE_ON_CLOSE, MODE_EXCL, MODE_RDONLY, MODE_WRONLY } from "./modes.js";
 import { aggregatedWrite, needsAggregation, planOf, writeExtents } from "./collective.js";
 import { readFully, system } from "./posix.js";

@@ -112,6 +112,17 @@ if (size >= 2) {
   else assert.equal(firstTwo, MPI.COMM_NULL);
 }
 expectError("ERR_GROUP", () => world.Create("evens" as unknown as MPI.Group));
+// Disjoint groups at once: the evens pass theirs, the odds theirs, and each gets its own communicator.
+const parity = world.Create(rank % 2 === 0 ? evens : g.Excl(range(size).filter((r) => r % 2 === 0)));
+assert.deepEqual(parity.allgather(rank), range(size).filter((r) => r % 2 === rank % 2));
+parity.Free();
+if (size >= 2) {
+  // One rank refusing its group, or members passing different groups, fails Create on every rank (nobody is
+  // left waiting in it), and the communicator goes on working.
+  expectError("ERR_GROUP", () => world.Create(rank === size - 1 ? ("evens" as unknown as MPI.Group) : g), rank === size - 1 ? /must be an MPI.Group/ : new RegExp(`rank ${size - 1} failed`));
+  expectError("ERR_GROUP", () => world.Create(rank === 0 ? g.Incl([0, 1]) : g.Incl([rank])), /passed/);
+  world.Barrier();
+}
 if (rank % 2 === 1 && odd !== MPI.COMM_NULL) {
   // Every member of a group must be in the communicator (here, even ranks are not in `odd`).
   if (size > 1) expectError("ERR_GROUP", () => odd.Create(g), /not in this communicator/);

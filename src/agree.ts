@@ -1,10 +1,11 @@
 /**
- * Agreement for collective file calls: every rank contributes its verdict (an MPIError it would raise, or none)
+ * Agreement before a collective step: every rank contributes its verdict (an MPIError it would raise, or none)
  * with a small payload, and every rank learns all of them. A rank that refuses its arguments or whose system call
- * failed thus raises on every rank, never leaving the others waiting in the next step of the collective.
+ * failed thus raises on every rank, never leaving the others waiting in the next step of the collective (the
+ * collective file calls, Comm.Create).
  */
-import type { Comm } from "../comm.js";
-import { type ErrorClass, MPIError, isMPIError } from "../errors.js";
+import type { Comm } from "./comm.js";
+import { type ErrorClass, MPIError, isMPIError } from "./errors.js";
 
 interface Verdict<P> { refusal: [ErrorClass, string] | null; payload: P }
 
@@ -28,7 +29,7 @@ export function agree<P>(comm: Comm, call: string, local: () => P): P[] {
   const failed = all.findIndex((v) => v.refusal !== null);
   if (failed >= 0) {
     const [errorClass, message] = all[failed]!.refusal!;
-    throw new MPIError(errorClass, `${call} on rank ${comm.rank}: rank ${failed} of the file's communicator failed: ${message}`);
+    throw new MPIError(errorClass, `${call} on rank ${comm.rank}: rank ${failed} failed: ${message}`);
   }
   return all.map((v) => v.payload as P);
 }
