@@ -653,9 +653,7 @@ export class Comm {
    */
   Split(color = 0, key = 0): Comm {
     const c = this.engineComm("Split");
-    let refusal: string | undefined;
-    if (color !== UNDEFINED && !isInt32(color, 0)) refusal = `color ${String(color)} must be an integer in 0..2**31-1 or UNDEFINED`;
-    else if (!isInt32(key, -INT32_LIMIT)) refusal = `key ${String(key)} must be an integer in -2**31..2**31-1`;
+    const refusal = splitRefusal(color, key);
     let split;
     try {
       split = c.split(refusal !== undefined || color === UNDEFINED ? -1 : color, refusal !== undefined ? 0 : key);
@@ -868,6 +866,13 @@ function landIn(m: BufferMessage, into: Uint8Array): (envelope: Envelope, status
     m.land(into, envelope.byteLength);
     status?.fill(envelope);
   };
+}
+
+/** Why Split's color or key is refused (a refusing rank takes part as UNDEFINED), or undefined. */
+export function splitRefusal(color: unknown, key: unknown): string | undefined {
+  if (color !== UNDEFINED && !isInt32(color, 0)) return `color ${String(color)} must be an integer in 0..2**31-1 or UNDEFINED`;
+  if (!isInt32(key, -INT32_LIMIT)) return `key ${String(key)} must be an integer in -2**31..2**31-1`;
+  return undefined;
 }
 
 const INT32_LIMIT = 2 ** 31;

@@ -6,8 +6,8 @@
  * bridge with ranks shifted by the remote group's offset in it, so a rank can only ever address the other group
  * and a message can only ever come from it (ANY_SOURCE means any remote rank). docs/intercomm.md explains it.
  */
-import { ANY_SOURCE, PROC_NULL, ROOT, type InPlace } from "./constants.js";
-import { Comm } from "./comm.js";
+import { ANY_SOURCE, PROC_NULL, ROOT, UNDEFINED, type InPlace } from "./constants.js";
+import { COMM_NULL, Comm, splitRefusal } from "./comm.js";
 import {
   BUFFER, STANDARD, VALUE,
   type EngineComm, type EngineIntercomm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm, type PointToPoint, type SendMode, type Sink,
@@ -303,6 +303,80 @@ export class Intercomm extends Comm {
     const merged = ec.link.merge(first, ec.localWorld, this.#remote);
     if (!merged) throw new MPIError("ERR_INTERN", `${this.where(call)}: the merged communicator lacks this rank`);
     return new Comm(merged, `${this.name}_merged`);
+  }
+
+  /**
+   * MPI_Comm_split of an intercommunicator (collective over both groups): the ranks of each color, in both
+   * groups, make one new intercommunicator, ordered by key then rank within each group. A color only one group
+   * has, and UNDEFINED, give COMM_NULL. A rank refusing its color or key takes part as UNDEFINED and throws.
+   */
+  override Split(color = 0, key = 0): Comm {
+    const call = "Split";
+    this.#collective(call);
+    const refusal = splitRefusal(color, key);
+    const made = this.#splitBy(call, refusal !== undefined ? UNDEFINED : color, refusal !== undefined ? 0 : key, undefined);
+    if (refusal !== undefined) throw new MPIError("ERR_ARG", `${this.where(call)}: ${refusal}; this rank took part as UNDEFINED`);
+    return made;
+  }
+
+  /**
+   * MPI_Comm_create of an intercommunicator (collective over both groups): an intercommunicator of `group`'s
+   * members (a subgroup of the local group, the same on every local rank) and those the remote group passes;
+   * COMM_NULL outside the groups, or when either group is empty. A bad or differing group is refused on every
+   * rank of both groups.
+   */
+  override Create(group: Group): Comm {
+    const call = "Create";
+    const ec = this.#collective(call);
+    let ranks: readonly number[] = [];
+    let refusal: string | undefined;
+    if (!(group instanceof Group)) refusal = `group must be an MPI.Group, got ${describe(group)}`;
+    else {
+      ranks = group.worldRanks;
+      const outsider = ranks.find((w) => !ec.localWorld.includes(w));
+      if (outsider !== undefined) refusal = `the group contains process ${outsider} (a world rank), which is not in the local group`;
+    }
+    // The group's verdict, agreed inside each group: the first refusal, or members passing different groups.
+    const text = refusal === undefined ? ranks.join(",") : null;
+    const passed = this.#localComm.allgather([refusal ?? null, text] as const);
+    const refusedAt = passed.findIndex(([r]) => r !== null);
+    const verdict = refusedAt >= 0 ? `rank ${refusedAt} refused its group: ${passed[refusedAt]![0]}`
+      : passed.some(([, t]) => t !== text) ? "its ranks passed different groups" : undefined;
+    const at = ranks.indexOf(ec.localWorld[ec.rank]!);
+    return this.#splitBy(call, verdict === undefined && at >= 0 ? 0 : UNDEFINED, at, verdict);
+  }
+
+  /**
+   * Split's and Create's common part: every rank of both groups learns every rank's color and key (and each
+   * group's verdict, which refuses the call everywhere), then the union, low group first, is split into the
+   * bridges of the new intercommunicators and the local group into their local groups.
+   */
+  #splitBy(call: string, color: number, key: number, verdict: string | undefined): Comm {
+    const ec = this.#ec;
+    const mine = this.#localComm.allgather([color, key] as const);
+    const theirs = this.#leadersExchange({ entries: mine, verdict: verdict ?? null });
+    if (verdict !== undefined || theirs.verdict !== null) {
+      throw new MPIError(call === "Create" ? "ERR_GROUP" : "ERR_ARG", `${this.where(call)}: ${verdict ?? `in the remote group, ${theirs.verdict}`}; the ${call} was refused on both groups`);
+    }
+    // Members of one color in one group, in their new order: by key, then by rank.
+    const ofColor = (entries: readonly (readonly [number, number])[]) =>
+      entries.map(([c, k], r) => ({ c, k, r })).filter((e) => e.c === color && color !== UNDEFINED).sort((a, b) => a.k - b.k || a.r - b.r).map((e) => e.r);
+    const localMembers = ofColor(mine), remoteMembers = ofColor(theirs.entries);
+    const before = this.#low ? 0 : remoteMembers.length;
+    const merged = ec.link.merge(this.#low, ec.localWorld, this.#remote);
+    if (!merged) throw new MPIError("ERR_INTERN", `${this.where(call)}: the union of both groups lacks this rank`);
+    const colored = color !== UNDEFINED;
+    const bridge = merged.split(colored ? color : -1, before + localMembers.indexOf(ec.rank));
+    merged.free();
+    const local = ec.local.split(colored ? color : -1, key);
+    if (!bridge || !local || remoteMembers.length === 0) {
+      bridge?.free();
+      local?.free();
+      return COMM_NULL;
+    }
+    const link = new UnionLink(bridge, this.#low ? localMembers.length : 0);
+    const inter = new InterEngineComm(link, local, local.rank, local.size, local.worldRanks);
+    return new Intercomm(inter, remoteMembers.map((r) => this.#remote[r]!), this.#low, `${this.name}_${call === "Split" ? "split" : "create"}`);
   }
 
   /** MPI_Comm_spawn is an intracommunicator call. */
@@ -1234,7 +1308,7 @@ export class Intercomm extends Comm {
 
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
-  "scan", "exscan", "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split", "Split_type", "Create", "Create_group", "Create_cart",
+  "scan", "exscan", "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split_type", "Create_group", "Create_cart",
   "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup",
   "Neighbor_allgather", "Neighbor_alltoall",
 ] as const;

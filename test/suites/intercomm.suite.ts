@@ -394,7 +394,61 @@ if (size === 1) {
   expectError("ERR_ROOT", () => inter.bcast(1, theirs.length), /MPI.ROOT/);
   expectError("ERR_COMM", () => inter.Scan(new Int32Array(1), new Int32Array(1)), /intercommunicator/);
   expectError("ERR_BUFFER", () => inter.Allreduce([new Int32Array(1), MPI.INT32_T], new Int32Array(1)), /plain typed array/);
-  expectError("ERR_COMM", () => inter.Split(0), /intercommunicator/);
+
+  // Split: the ranks of each color in both groups, ordered by key (here backwards), make one intercommunicator;
+  // a color only one group has gives COMM_NULL. Colors: one for all, then world rank % 3.
+  for (const hue of [() => 7, (r: number) => r % 3]) {
+    const ordered = (ranks: number[]) => ranks.filter((r) => hue(r) === hue(rank)).reverse();
+    const localColored = ordered(mine), remoteColored = ordered(theirs);
+    const sub = inter.Split(hue(rank), -inter.rank) as MPI.Intercomm;
+    if (remoteColored.length === 0) assert.equal(sub, MPI.COMM_NULL);
+    else {
+      assert.ok(sub instanceof MPI.Intercomm);
+      assert.deepEqual(sub.Get_group().Translate_ranks(), localColored);
+      assert.deepEqual(sub.Get_remote_group().Translate_ranks(), remoteColored);
+      assert.equal(sub.rank, localColored.indexOf(rank));
+      // Remote ranks are the remote colored ranks, in their new order, for point-to-point and collectives.
+      for (let j = 0; j < remoteColored.length; j++) sub.send(rank, j, 3);
+      assert.deepEqual(remoteColored.map((_, j) => sub.recv(j, 3)), remoteColored);
+      assert.equal(sub.allreduce(rank), remoteColored.reduce((a, r) => a + r, 0));
+      assert.deepEqual(sub.Merge(color === 1).allgather(rank), color === 0 ? [...localColored, ...remoteColored] : [...remoteColored, ...localColored]);
+      sub.Free();
+    }
+  }
+  // UNDEFINED (here local rank 0 of each group) gives COMM_NULL; so does a refused color, on the refusing rank
+  // (which takes part as UNDEFINED) while the others go on.
+  {
+    const undefinedAt = (r: number) => members(r % 2).indexOf(r) === 0;
+    const joined = (ranks: number[]) => ranks.filter((r) => !undefinedAt(r));
+    const sub = inter.Split(inter.rank === 0 ? MPI.UNDEFINED : 4, inter.rank) as MPI.Intercomm;
+    if (inter.rank === 0 || joined(theirs).length === 0) assert.equal(sub, MPI.COMM_NULL);
+    else {
+      assert.deepEqual(sub.Get_remote_group().Translate_ranks(), joined(theirs));
+      assert.equal(sub.allreduce(1), joined(theirs).length);
+      sub.Free();
+    }
+    const refusing = inter.rank === 0 && color === 1;
+    if (refusing) expectError("ERR_ARG", () => inter.Split(-5), /color -5.*UNDEFINED/);
+    else {
+      const rest = inter.Split(0);
+      if (theirs.length === 1 && color === 0) assert.equal(rest, MPI.COMM_NULL);
+      else assert.equal((rest as MPI.Intercomm).Get_remote_size(), color === 0 ? theirs.length - 1 : theirs.length);
+      if (rest !== MPI.COMM_NULL) rest.Free();
+    }
+  }
+  // Create: the leaders of both groups; a bad or differing group is refused on every rank of both groups.
+  {
+    const leaders = inter.Create(inter.Get_group().Incl([0]));
+    if (inter.rank === 0) {
+      assert.deepEqual((leaders as MPI.Intercomm).Get_remote_group().Translate_ranks(), [theirs[0]]);
+      assert.equal(leaders.sendrecv(rank, 0, 2, 0, 2), theirs[0]);
+      leaders.Free();
+    } else assert.equal(leaders, MPI.COMM_NULL);
+    const badAt = color === 1 && inter.rank === inter.size - 1;
+    expectError("ERR_GROUP", () => inter.Create(badAt ? ("all" as unknown as MPI.Group) : inter.Get_group()), badAt ? /must be an MPI.Group/ : /refused its group/);
+    if (size >= 3) expectError("ERR_GROUP", () => inter.Create(inter.Get_group().Incl([inter.rank])), /passed different groups/); // the evens have 2 ranks
+    expectError("ERR_GROUP", () => inter.Create(world.Get_group()), /not in the local group/);
+  }
   // One rank refusing its `high` (or a group disagreeing) refuses the Merge on every rank of both groups.
   expectError("ERR_ARG", () => inter.Merge((color === 0 && inter.rank === 0 ? "yes" : false) as unknown as boolean), /high/);
   if (size >= 3) expectError("ERR_ARG", () => inter.Merge(color === 0 && inter.rank === 1), /different/); // the evens have 2 ranks

@@ -61,6 +61,10 @@ function spawnEverything(): void {
       merged.allgather(`p${rank}`);
       merged.Free();
     }
+    const reversed = inter.Split(0, -rank) as MPI.Intercomm;
+    assert.equal(reversed.rank, n - 1 - rank);
+    assert.deepEqual(reversed.allgather(`p${rank}`), Array.from({ length: children }, (_, c) => `c${children - 1 - c}`));
+    reversed.Free();
     assert.equal(inter.Get_remote_group().Get_size(), children);
     inter.Disconnect();
   }

@@ -66,6 +66,11 @@ if (mode === "talk") {
     assert.deepEqual(merged.allgather(`c${world.rank}`), [...Array.from({ length: parents }, (_, p) => `p${p}`), ...Array.from({ length: world.size }, (_, c) => `c${c}`)]);
     merged.Free();
   }
+  // Split over an intercommunicator the engine made: both sides in reverse order.
+  const reversed = parent.Split(0, -world.rank) as MPI.Intercomm;
+  assert.equal(reversed.rank, world.size - 1 - world.rank);
+  assert.deepEqual(reversed.allgather(`c${world.rank}`), Array.from({ length: parents }, (_, p) => `p${parents - 1 - p}`));
+  reversed.Free();
   assert.equal(parent.Get_remote_group().Get_size(), parents);
   parent.Disconnect();
   assert.equal(MPI.Comm.Get_parent(), MPI.COMM_NULL, "no parent after Disconnect");
