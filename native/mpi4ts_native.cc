@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <numeric>
 #include <utility>
 #include <string>
 #include <vector>
@@ -265,11 +266,11 @@ View viewArg(const Napi::CallbackInfo& info, size_t i) {
   return v;
 }
 
-int byteCount(Napi::Env env, size_t bytes) {
-  if (bytes > static_cast<size_t>(INT32_MAX)) {
-    throwClass(env, "ERR_COUNT", "mpi4ts native: collectives of buffers above 2 GiB - 1 bytes are not supported");
-  }
-  return static_cast<int>(bytes);
+// A count for a call that takes it as an int (MPI-3): reductions' element counts (alike on every rank, so every
+// rank refuses alike), one-sided and file transfers in bytes.
+int intCount(Napi::Env env, size_t n, const char* what) {
+  if (n > static_cast<size_t>(INT32_MAX)) throwClass(env, "ERR_COUNT", std::string("mpi4ts native: ") + what + " of 2^31 or more are not supported");
+  return static_cast<int>(n);
 }
 
 // Point-to-point messages of any size. MPI-3.1 counts are ints (MPI-4's _c calls are not in Open MPI 4.1), so a
@@ -298,6 +299,48 @@ struct ByteSpan {
   ByteSpan(const ByteSpan&) = delete;
   ByteSpan& operator=(const ByteSpan&) = delete;
   ~ByteSpan() {
+    if (type != MPI_BYTE) MPI_Type_free(&type);
+  }
+};
+
+// Byte counts and displacements of one side of a v-collective, as MPI's int counts of one unit: MPI_BYTE while
+// every value fits an int (as C and Python peers pass them), else a contiguous type of `unit` bytes, a divisor of
+// every count and displacement. Each rank may pick its own unit: the type signatures are sequences of bytes
+// either way. The unit's type is freed when this goes (MPI keeps it while a nonblocking call uses it).
+struct ByteUnits {
+  MPI_Datatype type = MPI_BYTE;
+  ByteUnits(Napi::Env env, const std::vector<int64_t>& counts, std::vector<int>* countsOut, const std::vector<int64_t>& displs,
+            std::vector<int>* displsOut) {
+    int64_t common = 0, largest = 0;
+    for (const auto* list : {&counts, &displs}) {
+      for (int64_t v : *list) {
+        common = std::gcd(common, v);
+        largest = std::max(largest, v);
+      }
+    }
+    int64_t unit = 1;
+    if (largest > INT32_MAX) {
+      unit = 0;
+      for (int64_t u : {std::gcd(common, int64_t(1) << 30), common}) {
+        if (u > 0 && u <= INT32_MAX && largest / u <= INT32_MAX) {
+          unit = u;
+          break;
+        }
+      }
+      if (unit == 0) {
+        throwClass(env, "ERR_COUNT", "mpi4ts native: counts or displacements of 2 GiB or more need a unit (a divisor of every count and displacement, below 2 GiB) that brings them under 2^31; these have none");
+      }
+      MPI_Type_contiguous(static_cast<int>(unit), MPI_BYTE, &type);
+      MPI_Type_commit(&type);
+    }
+    countsOut->clear();
+    for (int64_t v : counts) countsOut->push_back(static_cast<int>(v / unit));
+    displsOut->clear();
+    for (int64_t v : displs) displsOut->push_back(static_cast<int>(v / unit));
+  }
+  ByteUnits(const ByteUnits&) = delete;
+  ByteUnits& operator=(const ByteUnits&) = delete;
+  ~ByteUnits() {
     if (type != MPI_BYTE) MPI_Type_free(&type);
   }
 };
@@ -339,17 +382,26 @@ MPI_Datatype datatypeOf(napi_typedarray_type t) {
   }
 }
 
-std::vector<int> intsArg(const Napi::CallbackInfo& info, size_t i) {
-  std::vector<int> out;
+// A typed array argument of `In` elements as a vector (empty for null or undefined): rank lists as Int32Arrays,
+// the v-collectives' counts and displacements as Float64Arrays (exact up to 2^53: blocks of 2 GiB or more).
+template <typename Out, typename In>
+std::vector<Out> listArg(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, const char* expected) {
+  std::vector<Out> out;
   napi_value value = info[i];
   napi_valuetype t;
   napi_typeof(info.Env(), value, &t);
   if (t == napi_null || t == napi_undefined) return out;
   View v = viewArg(info, i);
-  if (v.type != napi_int32_array) throwClass(info.Env(), "ERR_ARG", "mpi4ts native: expected an Int32Array of counts");
-  const int32_t* p = static_cast<const int32_t*>(v.data);
-  out.assign(p, p + v.length);
+  if (v.type != want) throwClass(info.Env(), "ERR_ARG", std::string("mpi4ts native: expected ") + expected);
+  const In* p = static_cast<const In*>(v.data);
+  for (size_t k = 0; k < v.length; k++) out.push_back(static_cast<Out>(p[k]));
   return out;
+}
+std::vector<int> intsArg(const Napi::CallbackInfo& info, size_t i) {
+  return listArg<int, int32_t>(info, i, napi_int32_array, "an Int32Array of ranks");
+}
+std::vector<int64_t> countsArg(const Napi::CallbackInfo& info, size_t i) {
+  return listArg<int64_t, double>(info, i, napi_float64_array, "a Float64Array of counts");
 }
 
 // ---- pair types for MAXLOC/MINLOC on typed arrays: [value, index] pairs of the array's own type ---------
@@ -1427,11 +1479,12 @@ Napi::Value Bcast(const Napi::CallbackInfo& info) { return BcastLike(info, false
 Napi::Value Ibcast(const Napi::CallbackInfo& info) { return BcastLike(info, true); }
 
 // The arguments of gatherv and scatterv: (comm, ..., root, nonblocking) at 0, 5 and 6, the two buffers and the
-// counts/displacements where each puts them. The request holds the counts and displacements.
+// counts/displacements where each puts them (the root's, in units: the request holds them).
 struct RootedV {
   MPI_Comm comm;
   View send, recv;
   std::unique_ptr<Req> r;
+  std::unique_ptr<ByteUnits> units;
   const int* counts;
   const int* displs;
   int root;
@@ -1445,8 +1498,7 @@ RootedV rootedVArgs(const Napi::CallbackInfo& info, size_t sendAt, size_t recvAt
   a.send = viewArg(info, sendAt);
   a.recv = viewArg(info, recvAt);
   a.r = std::make_unique<Req>();
-  a.r->ints[0] = intsArg(info, countsAt);
-  a.r->ints[1] = intsArg(info, countsAt + 1);
+  a.units = std::make_unique<ByteUnits>(info.Env(), countsArg(info, countsAt), &a.r->ints[0], countsArg(info, countsAt + 1), &a.r->ints[1]);
   a.counts = intsOrNull(a.r->ints[0]);
   a.displs = intsOrNull(a.r->ints[1]);
   a.root = intArg(info, 5);
@@ -1458,27 +1510,27 @@ RootedV rootedVArgs(const Napi::CallbackInfo& info, size_t sendAt, size_t recvAt
 // gatherv(comm, send|null, recv|null, counts|null, displs|null, root, nonblocking)
 Napi::Value Gatherv(const Napi::CallbackInfo& info) {
   RootedV a = rootedVArgs(info, 1, 2, 3);
-  int scount = a.send.present ? byteCount(info.Env(), a.send.bytes) : 0;
+  ByteSpan sent(a.send.present ? a.send.bytes : 0);
   void* sp = a.send.present || a.rank == a.root ? sendPtr(a.send) : nullptr;
-  return callOrStart(info, a.nb, a.r, MPI_COLL(MPI_Gatherv, MPI_Igatherv, MPI_Gatherv_init), {1, 2}, -1, sp, scount, MPI_BYTE,
-                     recvPtr(a.recv), a.counts, a.displs, MPI_BYTE, a.root, a.comm);
+  return callOrStart(info, a.nb, a.r, MPI_COLL(MPI_Gatherv, MPI_Igatherv, MPI_Gatherv_init), {1, 2}, -1, sp, sent.count, sent.type,
+                     recvPtr(a.recv), a.counts, a.displs, a.units->type, a.root, a.comm);
 }
 
 // scatterv(comm, send|null, counts|null, displs|null, recv|null, root, nonblocking)
 Napi::Value Scatterv(const Napi::CallbackInfo& info) {
   RootedV a = rootedVArgs(info, 1, 4, 2);
   void* rp = a.recv.present ? a.recv.data : (a.rank == a.root ? MPI_IN_PLACE : nullptr);
-  int rcount = a.recv.present ? byteCount(info.Env(), a.recv.bytes) : 0;
+  ByteSpan got(a.recv.present ? a.recv.bytes : 0);
   return callOrStart(info, a.nb, a.r, MPI_COLL(MPI_Scatterv, MPI_Iscatterv, MPI_Scatterv_init), {1, 4}, -1, recvPtr(a.send), a.counts,
-                     a.displs, MPI_BYTE, rp, rcount, MPI_BYTE, a.root, a.comm);
+                     a.displs, a.units->type, rp, got.count, got.type, a.root, a.comm);
 }
 
 // True when every block has the same size and block i starts at i * size (then the v-variant equals the plain one).
-bool uniformBlocks(const std::vector<int>& counts, const std::vector<int>& displs, int* each) {
+bool uniformBlocks(const std::vector<int64_t>& counts, const std::vector<int64_t>& displs, int64_t* each) {
   if (counts.empty() || counts.size() != displs.size()) return false;
-  int n = counts[0];
+  int64_t n = counts[0];
   for (size_t i = 0; i < counts.size(); i++) {
-    if (counts[i] != n || displs[i] != static_cast<int>(i) * n) return false;
+    if (counts[i] != n || displs[i] != static_cast<int64_t>(i) * n) return false;
   }
   *each = n;
   return true;
@@ -1490,38 +1542,41 @@ Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 2);
   auto r = std::make_unique<Req>();
-  r->ints[0] = intsArg(info, 3);
-  r->ints[1] = intsArg(info, 4);
+  std::vector<int64_t> counts = countsArg(info, 3), displs = countsArg(info, 4);
   bool nb = nonblockingArg(info, 5);
-  int scount = s.present ? byteCount(env, s.bytes) : 0;
+  ByteSpan sent(s.present ? s.bytes : 0);
   // Equal blocks in rank order: MPI_Allgather, which C or Python peers calling MPI_Allgather can join. Not when
   // persistent: MPICH 4.0's MPI_Allgather_init delivers the peers' blocks in the first round only (measured here;
   // see pmodels/mpich#6423), its MPI_Allgatherv_init every round.
-  int each = 0;
-  if (!persistentArg(info) && uniformBlocks(r->ints[0], r->ints[1], &each) && (!s.present || scount == each)) {
-    return callOrStart(info, nb, r, MPI_COLL(MPI_Allgather, MPI_Iallgather, MPI_Allgather_init), {1, 2}, -1, sendPtr(s), each, MPI_BYTE,
-                       rv.data, each, MPI_BYTE, c);
+  int64_t each = 0;
+  if (!persistentArg(info) && uniformBlocks(counts, displs, &each) && (!s.present || static_cast<int64_t>(s.bytes) == each)) {
+    ByteSpan block(static_cast<size_t>(each));  // a block of 2 GiB or more is one element of a type that long
+    return callOrStart(info, nb, r, MPI_COLL(MPI_Allgather, MPI_Iallgather, MPI_Allgather_init), {1, 2}, -1, sendPtr(s), sent.count, sent.type,
+                       rv.data, block.count, block.type, c);
   }
-  return callOrStart(info, nb, r, MPI_COLL(MPI_Allgatherv, MPI_Iallgatherv, MPI_Allgatherv_init), {1, 2}, -1, sendPtr(s), scount, MPI_BYTE,
-                     rv.data, r->ints[0].data(), r->ints[1].data(), MPI_BYTE, c);
+  ByteUnits units(env, counts, &r->ints[0], displs, &r->ints[1]);
+  return callOrStart(info, nb, r, MPI_COLL(MPI_Allgatherv, MPI_Iallgatherv, MPI_Allgatherv_init), {1, 2}, -1, sendPtr(s), sent.count, sent.type,
+                     rv.data, r->ints[0].data(), r->ints[1].data(), units.type, c);
 }
 
 // alltoallv(comm, send, sendCounts, sendDispls, recv, recvCounts, recvDispls, nonblocking)
 Napi::Value Alltoallv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 4);
   auto r = std::make_unique<Req>();
-  for (int i = 0; i < 2; i++) r->ints[i] = intsArg(info, 2 + i);
-  for (int i = 0; i < 2; i++) r->ints[2 + i] = intsArg(info, 5 + i);
+  std::vector<int64_t> sc = countsArg(info, 2), sd = countsArg(info, 3), rc = countsArg(info, 5), rd = countsArg(info, 6);
   bool nb = nonblockingArg(info, 7);
-  int sEach = 0, rEach = 0;
-  if (s.present && uniformBlocks(r->ints[0], r->ints[1], &sEach) && uniformBlocks(r->ints[2], r->ints[3], &rEach) && sEach == rEach) {
+  int64_t sEach = 0, rEach = 0;
+  if (s.present && uniformBlocks(sc, sd, &sEach) && uniformBlocks(rc, rd, &rEach) && sEach == rEach) {
     // Equal blocks in rank order: MPI_Alltoall, which C or Python peers calling MPI_Alltoall can join.
-    return callOrStart(info, nb, r, MPI_COLL(MPI_Alltoall, MPI_Ialltoall, MPI_Alltoall_init), {1, 4}, -1, s.data, sEach, MPI_BYTE, rv.data,
-                       rEach, MPI_BYTE, c);
+    ByteSpan block(static_cast<size_t>(sEach));
+    return callOrStart(info, nb, r, MPI_COLL(MPI_Alltoall, MPI_Ialltoall, MPI_Alltoall_init), {1, 4}, -1, s.data, block.count, block.type, rv.data,
+                       block.count, block.type, c);
   }
+  ByteUnits out(env, sc, &r->ints[0], sd, &r->ints[1]), in(env, rc, &r->ints[2], rd, &r->ints[3]);
   return callOrStart(info, nb, r, MPI_COLL(MPI_Alltoallv, MPI_Ialltoallv, MPI_Alltoallv_init), {1, 4}, -1, sendPtr(s), r->ints[0].data(),
-                     r->ints[1].data(), MPI_BYTE, rv.data, r->ints[2].data(), r->ints[3].data(), MPI_BYTE, c);
+                     r->ints[1].data(), out.type, rv.data, r->ints[2].data(), r->ints[3].data(), in.type, c);
 }
 
 int elementCount(Napi::Env env, const View& v, const OpUse& op) {
@@ -1529,7 +1584,7 @@ int elementCount(Napi::Env env, const View& v, const OpUse& op) {
   if (op.countDivisor == 2 && (n % 2) != 0) {
     throwClass(env, "ERR_COUNT", "MAXLOC/MINLOC on a typed array take [value, index] pairs: the length must be even");
   }
-  return byteCount(env, n / op.countDivisor);
+  return intCount(env, n / op.countDivisor, "reductions of element counts");
 }
 
 // The arguments of reduce, allreduce, scan and exscan: (comm, send|null, recv|null, op, commute, root,
@@ -1581,7 +1636,7 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 2);
   auto r = std::make_unique<Req>();
-  r->ints[0] = intsArg(info, 3);
+  for (int64_t n : countsArg(info, 3)) r->ints[0].push_back(intCount(info.Env(), static_cast<size_t>(n), "reductions of element counts"));  // element counts, alike on every rank
   const View& typed = s.present ? s : rv;
   OpUse op = opArg(info, 4, 5, typed.type);
   bool block = info[6].ToBoolean().Value() && !r->ints[0].empty();

@@ -15,8 +15,14 @@ export function isBuffer(value: unknown): value is Buffer {
 /** The bytes a buffer covers (a view onto the same memory, never a copy). */
 export function bytesOf(buf: Buffer): Uint8Array {
   if (buf instanceof Uint8Array) return buf;
-  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  return new Uint8Array(buf);
+  try {
+    if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    return new Uint8Array(buf);
+  } catch (e) {
+    // Node 20's Uint8Arrays hold at most 2^32 bytes; larger Float64Arrays exist but have no byte view.
+    if (!(e instanceof RangeError)) throw e;
+    throw new MPIError("ERR_BUFFER", `a buffer of ${buf.byteLength} bytes is more than this Node.js can view as bytes (${e.message}); mpi4ts moves at most that much per buffer: split it`);
+  }
 }
 
 /** Bytes per element: the typed array's, 1 for DataView and ArrayBuffer (they count as bytes). */

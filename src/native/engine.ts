@@ -747,7 +747,7 @@ class NativeCollectives implements Collectives {
     const size = wire.size;
     const mine = Int32Array.of(packHead(sig), sig.root, sig.bytes);
     const all = new Int32Array(3 * size);
-    const counts = new Int32Array(size).fill(12), displs = Int32Array.from({ length: size }, (_, r) => 12 * r);
+    const counts = new Float64Array(size).fill(12), displs = Float64Array.from({ length: size }, (_, r) => 12 * r);
     this.engine.blocking(call, wire.handle, NO_PEER, 0, () =>
       this.#run((a) => a.allgatherv(wire.handle, new Uint8Array(mine.buffer), new Uint8Array(all.buffer), counts, displs, false)));
     for (let r = 0; r < size; r++) {
@@ -774,16 +774,16 @@ class NativeCollectives implements Collectives {
     this.#blocking(COLLECTIVE.bcast, (a) => a.bcast(this.handle, buf, root), signature(Kind.Bcast, root, buf.byteLength));
   }
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void {
-    this.#blocking(COLLECTIVE.gather, (a) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, false), signature(Kind.Gather, root));
+    this.#blocking(COLLECTIVE.gather, (a) => a.gatherv(this.handle, send, recv, countArray(counts), countArray(displs), root, false), signature(Kind.Gather, root));
   }
   scatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): void {
-    this.#blocking(COLLECTIVE.scatter, (a) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, false), signature(Kind.Scatter, root));
+    this.#blocking(COLLECTIVE.scatter, (a) => a.scatterv(this.handle, send, countArray(counts), countArray(displs), recv, root, false), signature(Kind.Scatter, root));
   }
   allgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): void {
-    this.#blocking(COLLECTIVE.allgather, (a) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), false), signature(Kind.Allgather, -1, recv.byteLength));
+    this.#blocking(COLLECTIVE.allgather, (a) => a.allgatherv(this.handle, send, recv, countArray(counts), countArray(displs), false), signature(Kind.Allgather, -1, recv.byteLength));
   }
   alltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): void {
-    const sc = Int32Array.from(sendCounts), sd = Int32Array.from(sendDispls), rc = Int32Array.from(recvCounts), rd = Int32Array.from(recvDispls);
+    const sc = countArray(sendCounts), sd = countArray(sendDispls), rc = countArray(recvCounts), rd = countArray(recvDispls);
     this.#blocking(COLLECTIVE.alltoall, (a) => a.alltoallv(this.handle, send, sc, sd, recv, rc, rd, false), signature(Kind.Alltoall));
   }
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {
@@ -798,7 +798,7 @@ class NativeCollectives implements Collectives {
   }
   reduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): void {
     const [o, c] = opArgs(op);
-    const n = Int32Array.from(counts);
+    const n = countArray(counts);
     send = unaliased(send, recv);
     // With IN_PLACE MPI may use the whole buffer as scratch; the interface promises all past this rank's block kept.
     const tail = send === null ? recv.slice(counts[this.rank]) : undefined;
@@ -831,21 +831,21 @@ class NativeCollectives implements Collectives {
     return this.#request((a, s) => a.allreduce(this.handle, sent, recv, o, c, 0, s), ...fresh);
   }
   igatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): EngineRequest {
-    return this.#request((a, s) => a.gatherv(this.handle, send, recv, ints(counts), ints(displs), root, s));
+    return this.#request((a, s) => a.gatherv(this.handle, send, recv, countArray(counts), countArray(displs), root, s));
   }
   iscatterv(send: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, recv: Uint8Array | null, root: number): EngineRequest {
-    return this.#request((a, s) => a.scatterv(this.handle, send, ints(counts), ints(displs), recv, root, s));
+    return this.#request((a, s) => a.scatterv(this.handle, send, countArray(counts), countArray(displs), recv, root, s));
   }
   iallgatherv(send: Uint8Array | null, recv: Uint8Array, counts: readonly number[], displs: readonly number[]): EngineRequest {
-    return this.#request((a, s) => a.allgatherv(this.handle, send, recv, Int32Array.from(counts), Int32Array.from(displs), s));
+    return this.#request((a, s) => a.allgatherv(this.handle, send, recv, countArray(counts), countArray(displs), s));
   }
   ialltoallv(send: Uint8Array, sendCounts: readonly number[], sendDispls: readonly number[], recv: Uint8Array, recvCounts: readonly number[], recvDispls: readonly number[]): EngineRequest {
-    return this.#request((a, s) => a.alltoallv(this.handle, send, Int32Array.from(sendCounts), Int32Array.from(sendDispls), recv, Int32Array.from(recvCounts), Int32Array.from(recvDispls), s));
+    return this.#request((a, s) => a.alltoallv(this.handle, send, countArray(sendCounts), countArray(sendDispls), recv, countArray(recvCounts), countArray(recvDispls), s));
   }
   // The nonblocking forms keep the blocking ones' promises (IN_PLACE tail, rank 0 of exscan) once complete.
   ireduceScatter(send: TypedArray | null, recv: TypedArray, counts: readonly number[], op: BufferOp, block = false): EngineRequest {
     const [o, c] = opArgs(op);
-    const n = Int32Array.from(counts);
+    const n = countArray(counts);
     const [sent, fresh] = this.#sendable(send, recv);
     const tail = sent === null ? [kept(recv, counts[this.rank]!)] : [];
     return this.#request((a, s) => a.reduceScatter(this.handle, sent, recv, n, o, c, block, s), ...fresh, ...tail);
@@ -950,8 +950,11 @@ function unaliased(send: TypedArray | null, recv: TypedArray | null): TypedArray
   return send.slice();
 }
 
-function ints(values: readonly number[] | null): Int32Array | null {
-  return values ? Int32Array.from(values) : null;
+/** Counts and displacements for the addon: doubles, exact for blocks of 2 GiB and more (the addon picks the units MPI counts in). */
+function countArray(values: readonly number[]): Float64Array;
+function countArray(values: readonly number[] | null): Float64Array | null;
+function countArray(values: readonly number[] | null): Float64Array | null {
+  return values ? Float64Array.from(values) : null;
 }
 
 /** A reduction's signature: its element type, element count (as bytes of `buf`) and operation must agree. */

@@ -83,15 +83,15 @@ export interface NativeAddon {
   ibarrier(comm: number, start?: "init"): number;
   bcast(comm: number, data: Uint8Array, root: number): void;
   ibcast(comm: number, data: Uint8Array, root: number, start?: "init"): number;
-  gatherv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, root: number, nonblocking: Start): number | undefined;
-  scatterv(comm: number, send: Uint8Array | null, counts: Int32Array | null, displs: Int32Array | null, recv: Uint8Array | null, root: number, nonblocking: Start): number | undefined;
-  allgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Int32Array, displs: Int32Array, nonblocking: Start): number | undefined;
-  alltoallv(comm: number, send: Uint8Array, sendCounts: Int32Array, sendDispls: Int32Array, recv: Uint8Array, recvCounts: Int32Array, recvDispls: Int32Array, nonblocking: Start): number | undefined;
+  gatherv(comm: number, send: Uint8Array | null, recv: Uint8Array | null, counts: Float64Array | null, displs: Float64Array | null, root: number, nonblocking: Start): number | undefined;
+  scatterv(comm: number, send: Uint8Array | null, counts: Float64Array | null, displs: Float64Array | null, recv: Uint8Array | null, root: number, nonblocking: Start): number | undefined;
+  allgatherv(comm: number, send: Uint8Array | null, recv: Uint8Array, counts: Float64Array, displs: Float64Array, nonblocking: Start): number | undefined;
+  alltoallv(comm: number, send: Uint8Array, sendCounts: Float64Array, sendDispls: Float64Array, recv: Uint8Array, recvCounts: Float64Array, recvDispls: Float64Array, nonblocking: Start): number | undefined;
   reduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView | null, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
   allreduce(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
   scan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
   exscan(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, op: number | Function, commute: boolean, root: number, nonblocking: Start): number | undefined;
-  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Int32Array, op: number | Function, commute: boolean, block: boolean, nonblocking: Start): number | undefined;
+  reduceScatter(comm: number, send: ArrayBufferView | null, recv: ArrayBufferView, counts: Float64Array, op: number | Function, commute: boolean, block: boolean, nonblocking: Start): number | undefined;
 }
 
 export interface LoadedAddon {
