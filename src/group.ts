@@ -209,3 +209,13 @@ export function compareRanks(a: readonly number[], b: readonly number[], same: n
   const inA = new Set(a);
   return b.every((w) => inA.has(w)) ? SIMILAR : UNEQUAL;
 }
+
+/**
+ * Why `group` cannot be used as a subgroup of `members` (world ranks) in Create, Create_group and an
+ * intercommunicator's Create, or undefined: it must be a Group, of members only. `whose` names `members`.
+ */
+export function subgroupRefusal(group: unknown, members: readonly number[], whose: string): string | undefined {
+  if (!(group instanceof Group)) return `group must be an MPI.Group, got ${describe(group)}`;
+  const outsider = group.worldRanks.find((w) => !members.includes(w));
+  return outsider === undefined ? undefined : `the group contains process ${outsider} (a world rank), which is not in ${whose}`;
+}

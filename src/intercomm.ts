@@ -19,7 +19,7 @@ import { type BufSpec, type BufSpecW, type Message, bufferArg, bufferArgV, buffe
 import type { BufferSpec } from "./collective/api.js";
 import { copyAttributes } from "./attributes.js";
 import { handleErrorsOf, inheritErrhandler } from "./errhandler.js";
-import { Group } from "./group.js";
+import { Group, subgroupRefusal } from "./group.js";
 import { hooks } from "./collective/hooks.js";
 import { tagUpperBound } from "./tag-bound.js";
 import { SUM, type Op, type Reduced } from "./op.js";
@@ -328,14 +328,8 @@ export class Intercomm extends Comm {
   override Create(group: Group): Comm {
     const call = "Create";
     const ec = this.#collective(call);
-    let ranks: readonly number[] = [];
-    let refusal: string | undefined;
-    if (!(group instanceof Group)) refusal = `group must be an MPI.Group, got ${describe(group)}`;
-    else {
-      ranks = group.worldRanks;
-      const outsider = ranks.find((w) => !ec.localWorld.includes(w));
-      if (outsider !== undefined) refusal = `the group contains process ${outsider} (a world rank), which is not in the local group`;
-    }
+    const refusal = subgroupRefusal(group, ec.localWorld, "the local group");
+    const ranks = refusal === undefined ? group.worldRanks : [];
     // The group's verdict, agreed inside each group: the first refusal, or members passing different groups.
     const text = refusal === undefined ? ranks.join(",") : null;
     const passed = this.#localComm.allgather([refusal ?? null, text] as const);
@@ -359,8 +353,8 @@ export class Intercomm extends Comm {
       throw new MPIError(call === "Create" ? "ERR_GROUP" : "ERR_ARG", `${this.where(call)}: ${verdict ?? `in the remote group, ${theirs.verdict}`}; the ${call} was refused on both groups`);
     }
     // Members of one color in one group, in their new order: by key, then by rank.
-    const ofColor = (entries: readonly (readonly [number, number])[]) =>
-      entries.map(([c, k], r) => ({ c, k, r })).filter((e) => e.c === color && color !== UNDEFINED).sort((a, b) => a.k - b.k || a.r - b.r).map((e) => e.r);
+    const ofColor = (entries: readonly (readonly [number, number])[]) => color === UNDEFINED ? []
+      : entries.map(([c, k], r) => ({ c, k, r })).filter((e) => e.c === color).sort((a, b) => a.k - b.k || a.r - b.r).map((e) => e.r);
     const localMembers = ofColor(mine), remoteMembers = ofColor(theirs.entries);
     const before = this.#low ? 0 : remoteMembers.length;
     const merged = ec.link.merge(this.#low, ec.localWorld, this.#remote);

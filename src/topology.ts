@@ -5,7 +5,7 @@
  */
 import { UNDEFINED } from "./constants.js";
 import { COMM_NULL, Comm } from "./comm.js";
-import { Group } from "./group.js";
+import { type Group, subgroupRefusal } from "./group.js";
 import { EngineOperation, Request } from "./request.js";
 import { copyAttributes } from "./attributes.js";
 import { inheritErrhandler } from "./errhandler.js";
@@ -106,13 +106,9 @@ export function idup<C extends Comm>(comm: C, info: unknown): [C, Request<void>]
 export function createGroup(comm: Comm, group: unknown, tag: unknown): Comm {
   const call = "Create_group";
   const c = comm.engineComm(call);
-  if (!(group instanceof Group)) throw new MPIError("ERR_GROUP", `${comm.where(call)}: group must be an MPI.Group, got ${describe(group)}`);
-  const ranks = group.worldRanks;
-  const members = new Set(c.worldRanks);
-  const outsider = ranks.find((w) => !members.has(w));
-  if (outsider !== undefined) {
-    throw new MPIError("ERR_GROUP", `${comm.where(call)}: the group contains process ${outsider} (a world rank), which is not in this communicator`);
-  }
+  const refusal = subgroupRefusal(group, c.worldRanks, "this communicator");
+  if (refusal !== undefined) throw new MPIError("ERR_GROUP", `${comm.where(call)}: ${refusal}`);
+  const ranks = (group as Group).worldRanks;
   if (!ranks.includes(c.worldRanks[c.rank]!)) {
     throw new MPIError("ERR_GROUP", `${comm.where(call)}: this rank is not in the group; only the group's members call Create_group`);
   }

@@ -14,7 +14,7 @@ import { type BufSpec, type BufSpecV, type BufSpecW, type Message, bufferArg, bu
 import { EngineOperation, Request } from "../request.js";
 import { CollectivePrequest } from "./persistent.js";
 import { Op } from "../op.js";
-import { Group } from "../group.js";
+import { type Group, subgroupRefusal } from "../group.js";
 import type { Comm } from "../comm.js";
 import { agree } from "../agree.js";
 import { generic } from "./generic.js";
@@ -794,29 +794,23 @@ export function createFromGroup(comm: Comm, group: Group): EngineComm | null {
   // Every rank's group is agreed first: a rank refusing its own, or members of one group passing different
   // groups (MPI_Comm_create wants the same members in the same order from each), fails the call on every rank
   // instead of leaving the others in the engine's create.
-  const groups = agree(comm, call, () => groupRanksIn(comm, call, c, group));
+  const groups = agree(comm, call, () => {
+    const refusal = subgroupRefusal(group, c.worldRanks, "this communicator");
+    if (refusal !== undefined) throw new MPIError("ERR_GROUP", `${comm.where(call)}: ${refusal}`);
+    return group.worldRanks;
+  });
   const inconsistent = inconsistentGroup(c.worldRanks, groups);
   if (inconsistent) throw new MPIError("ERR_GROUP", `${comm.where(call)}: ${inconsistent}; every member of a group must pass the same group, and no rank created a communicator`);
   return guard(comm, call, () => c.create(groups[c.rank]!));
 }
 
-/** The world ranks of `group`, which must be a Group of members of `c`. */
-function groupRanksIn(comm: Comm, call: string, c: EngineComm, group: unknown): readonly number[] {
-  if (!(group instanceof Group)) throw new MPIError("ERR_GROUP", `${comm.where(call)}: group must be an MPI.Group, got ${describe(group)}`);
-  const members = new Set(c.worldRanks);
-  const outsider = group.worldRanks.find((w) => !members.has(w));
-  if (outsider !== undefined) {
-    throw new MPIError("ERR_GROUP", `${comm.where(call)}: the group contains process ${outsider} (a world rank), which is not in this communicator`);
-  }
-  return group.worldRanks;
-}
-
 /** Why the groups each rank passed do not fit together (a member passed another group), or undefined. */
 function inconsistentGroup(worldRanks: readonly number[], groups: readonly (readonly number[])[]): string | undefined {
   const text = groups.map((g) => g.join(","));
+  const rankOf = new Map(worldRanks.map((w, r) => [w, r]));
   for (let r = 0; r < groups.length; r++) {
     for (const w of groups[r]!) {
-      const s = worldRanks.indexOf(w);
+      const s = rankOf.get(w)!;
       if (text[s] !== text[r]) return `rank ${r}'s group contains rank ${s}, which passed ${groups[s]!.length === 0 ? "an empty group" : `the group of world ranks [${text[s]}]`}`;
     }
   }
