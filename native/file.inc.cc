@@ -115,7 +115,7 @@ struct AccessArgs {
 AccessArgs accessArgs(const Napi::CallbackInfo& info) {
   requireInit(info.Env());
   View buf = viewArg(info, 3);
-  return {fileArg(info, 0), intArg(info, 1), static_cast<MPI_Offset>(int64Arg(info, 2)), buf.data, intCount(info.Env(), buf.bytes, "file accesses of bytes")};
+  return {fileArg(info, 0), intArg(info, 1), static_cast<MPI_Offset>(int64Arg(info, 2)), buf.data, intCount(info.Env(), buf.bytes, "file accesses of 2 GiB or more")};
 }
 
 // fileAccess(file, kind, offsetInEtypes, bytes: Uint8Array) -> bytes moved

@@ -269,7 +269,7 @@ View viewArg(const Napi::CallbackInfo& info, size_t i) {
 // A count for a call that takes it as an int (MPI-3): reductions' element counts (alike on every rank, so every
 // rank refuses alike), one-sided and file transfers in bytes.
 int intCount(Napi::Env env, size_t n, const char* what) {
-  if (n > static_cast<size_t>(INT32_MAX)) throwClass(env, "ERR_COUNT", std::string("mpi4ts native: ") + what + " of 2^31 or more are not supported");
+  if (n > static_cast<size_t>(INT32_MAX)) throwClass(env, "ERR_COUNT", std::string("mpi4ts native: ") + what + " are not supported");
   return static_cast<int>(n);
 }
 
@@ -311,15 +311,16 @@ struct ByteUnits {
   MPI_Datatype type = MPI_BYTE;
   ByteUnits(Napi::Env env, const std::vector<int64_t>& counts, std::vector<int>* countsOut, const std::vector<int64_t>& displs,
             std::vector<int>* displsOut) {
-    int64_t common = 0, largest = 0;
+    int64_t largest = 0;
     for (const auto* list : {&counts, &displs}) {
-      for (int64_t v : *list) {
-        common = std::gcd(common, v);
-        largest = std::max(largest, v);
-      }
+      for (int64_t v : *list) largest = std::max(largest, v);
     }
     int64_t unit = 1;
     if (largest > INT32_MAX) {
+      int64_t common = 0;
+      for (const auto* list : {&counts, &displs}) {
+        for (int64_t v : *list) common = std::gcd(common, v);
+      }
       unit = 0;
       for (int64_t u : {std::gcd(common, int64_t(1) << 30), common}) {
         if (u > 0 && u <= INT32_MAX && largest / u <= INT32_MAX) {
@@ -1584,7 +1585,7 @@ int elementCount(Napi::Env env, const View& v, const OpUse& op) {
   if (op.countDivisor == 2 && (n % 2) != 0) {
     throwClass(env, "ERR_COUNT", "MAXLOC/MINLOC on a typed array take [value, index] pairs: the length must be even");
   }
-  return intCount(env, n / op.countDivisor, "reductions of element counts");
+  return intCount(env, n / op.countDivisor, "reductions of 2^31 elements or more");
 }
 
 // The arguments of reduce, allreduce, scan and exscan: (comm, send|null, recv|null, op, commute, root,
@@ -1636,7 +1637,7 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   MPI_Comm c = commArg(info, 0);
   View s = viewArg(info, 1), rv = viewArg(info, 2);
   auto r = std::make_unique<Req>();
-  for (int64_t n : countsArg(info, 3)) r->ints[0].push_back(intCount(info.Env(), static_cast<size_t>(n), "reductions of element counts"));  // element counts, alike on every rank
+  for (int64_t n : countsArg(info, 3)) r->ints[0].push_back(intCount(info.Env(), static_cast<size_t>(n), "reductions of 2^31 elements or more"));  // element counts, alike on every rank
   const View& typed = s.present ? s : rv;
   OpUse op = opArg(info, 4, 5, typed.type);
   bool block = info[6].ToBoolean().Value() && !r->ints[0].empty();

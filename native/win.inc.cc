@@ -95,7 +95,7 @@ template <bool IsPut>
 Napi::Value winTransfer(const Napi::CallbackInfo& info) {
   WinEntry& w = winArg(info, 0);
   View v = viewArg(info, 1);
-  int n = intCount(info.Env(), v.bytes, "one-sided transfers of bytes");
+  int n = intCount(info.Env(), v.bytes, "one-sided transfers of 2 GiB or more");
   int target = intArg(info, 2);
   MPI_Aint offset = static_cast<MPI_Aint>(int64Arg(info, 3));
   if (IsPut) check(info.Env(), MPI_Put(v.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win), "MPI_Put");
@@ -159,7 +159,7 @@ Napi::Value WinRequest(const Napi::CallbackInfo& info) {
   keep(*r, info, 2);
   keep(*r, info, 3);
   if (kind == 0 || kind == 1) {
-    int n = intCount(env, origin.bytes, "one-sided transfers of bytes");
+    int n = intCount(env, origin.bytes, "one-sided transfers of 2 GiB or more");
     if (kind == 0) check(env, MPI_Rput(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rput");
     else check(env, MPI_Rget(origin.data, n, MPI_BYTE, target, offset, n, MPI_BYTE, w.win, &r->req), "MPI_Rget");
   } else {
