@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <utility>
@@ -99,6 +100,7 @@ const char* errorClassName(int cls) {
     case MPI_ERR_RMA_SYNC: return "ERR_RMA_SYNC";
     case MPI_ERR_RMA_RANGE: return "ERR_RMA_RANGE";
     case MPI_ERR_RMA_CONFLICT: return "ERR_RMA_CONFLICT";
+    case MPI_ERR_RMA_ATTACH: return "ERR_RMA_ATTACH";
     case MPI_ERR_SPAWN: return "ERR_SPAWN";
     default: return "ERR_OTHER";
   }

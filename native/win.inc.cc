@@ -8,6 +8,7 @@ struct WinEntry {
   MPI_Win win = MPI_WIN_NULL;
   Napi::Reference<Napi::Value> keep;                 // the typed array of MPI_Win_create
   std::vector<Napi::Reference<Napi::Value>> shown;   // external ArrayBuffers over MPI's memory, detached at Free
+  std::map<MPI_Aint, Napi::Reference<Napi::Value>> attached;  // a dynamic window's regions, by address
 };
 Table<WinEntry> g_wins;
 
@@ -77,6 +78,51 @@ Napi::Value WinCreate(const Napi::CallbackInfo& info) {
   MPI_Win win = MPI_WIN_NULL;
   check(env, MPI_Win_create(v.data, static_cast<MPI_Aint>(v.bytes), 1, MPI_INFO_NULL, comm, &win), "MPI_Win_create");
   return Napi::Number::New(env, addWindow(win, Napi::Persistent(info[1])));
+}
+
+// winCreateDynamic(comm) -> id
+Napi::Value WinCreateDynamic(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireInit(env);
+  MPI_Win win = MPI_WIN_NULL;
+  check(env, MPI_Win_create_dynamic(MPI_INFO_NULL, commArg(info, 0), &win), "MPI_Win_create_dynamic");
+  return Napi::Number::New(env, addWindow(win));
+}
+
+// getAddress(Uint8Array) -> the address of its first byte (MPI_Get_address), as a double: exact below 2^53,
+// which every user-space address of today's 64-bit systems is.
+Napi::Value GetAddress(const Napi::CallbackInfo& info) {
+  View v = viewArg(info, 0);
+  MPI_Aint address = 0;
+  check(info.Env(), MPI_Get_address(v.data, &address), "MPI_Get_address");
+  return Napi::Number::New(info.Env(), static_cast<double>(address));
+}
+
+// winAttach(id, Uint8Array) -> its address; the array stays referenced (its memory in place) until winDetach.
+Napi::Value WinAttach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  WinEntry& w = winArg(info, 0);
+  View v = viewArg(info, 1);
+  MPI_Aint address = 0;
+  check(env, MPI_Get_address(v.data, &address), "MPI_Get_address");
+  check(env, MPI_Win_attach(w.win, v.data, static_cast<MPI_Aint>(v.bytes)), "MPI_Win_attach");
+  w.attached[address] = Napi::Persistent(info[1]);
+  return Napi::Number::New(env, static_cast<double>(address));
+}
+
+void detachAt(Napi::Env env, WinEntry& w, std::map<MPI_Aint, Napi::Reference<Napi::Value>>::iterator at) {
+  check(env, MPI_Win_detach(w.win, reinterpret_cast<void*>(at->first)), "MPI_Win_detach");
+  w.attached.erase(at);
+}
+
+// winDetach(id, address) -> false when nothing is attached there
+Napi::Value WinDetach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  WinEntry& w = winArg(info, 0);
+  auto at = w.attached.find(static_cast<MPI_Aint>(int64Arg(info, 1)));
+  if (at == w.attached.end()) return Napi::Boolean::New(env, false);
+  detachAt(env, w, at);
+  return Napi::Boolean::New(env, true);
 }
 
 // winSharedQuery(id, rank) -> ArrayBuffer over that rank's segment
@@ -250,6 +296,7 @@ Napi::Value WinFree(const Napi::CallbackInfo& info) {
     Napi::ArrayBuffer ab = ref.Value().As<Napi::ArrayBuffer>();
     if (!ab.IsDetached()) ab.Detach();
   }
+  while (!w.attached.empty()) detachAt(info.Env(), w, w.attached.begin());
   check(info.Env(), MPI_Win_free(&w.win), "MPI_Win_free");
   g_wins.remove(id);
   return info.Env().Undefined();
@@ -259,6 +306,10 @@ template <typename Fn>
 void registerWin(Fn& fn) {
   fn("winAllocate", WinAllocate);
   fn("winCreate", WinCreate);
+  fn("winCreateDynamic", WinCreateDynamic);
+  fn("winAttach", WinAttach);
+  fn("winDetach", WinDetach);
+  fn("getAddress", GetAddress);
   fn("winSharedQuery", WinSharedQuery);
   fn("winPut", winTransfer<true>);
   fn("winGet", winTransfer<false>);

@@ -21,7 +21,7 @@ const ALL_SUITES = [
   "p2p", "p2p-tags", "p2p-pending", "p2p-modes", "p2p-stress", "message", "request", "request-free", "prequest",
   "collective", "collective-alias", "collective-nb", "collective-progress", "collective-persistent", "refusals",
   "op", "op-local", "datatype", "alltoallw", "comm", "comm-more", "comm-idup", "group", "cart", "topo-graph",
-  "neighbor", "intercomm", "spawn", "futures", "file", "win", "win-origin",
+  "neighbor", "intercomm", "spawn", "futures", "file", "win", "win-origin", "win-dynamic",
 ];
 const suites = option("suites", ALL_SUITES.join(",")).split(",");
 const TIMEOUT_SEC = 90;

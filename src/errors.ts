@@ -15,6 +15,7 @@ export const ERROR_CLASSES = [
   "ERR_READ_ONLY", "ERR_FILE_IN_USE", "ERR_IO",
   // one-sided communication (win/)
   "ERR_WIN", "ERR_BASE", "ERR_SIZE", "ERR_DISP", "ERR_LOCKTYPE", "ERR_ASSERT", "ERR_RMA_SYNC", "ERR_RMA_RANGE", "ERR_RMA_CONFLICT",
+  "ERR_RMA_ATTACH",
   // dynamic processes (spawn.ts)
   "ERR_SPAWN",
 ] as const;

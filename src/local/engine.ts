@@ -1014,6 +1014,16 @@ export class LocalEngine implements Engine {
     return sab!;
   }
 
+  /** Gives `sab` to world rank `peer` under `key` without waiting for it (it takes it with takeMemory, when it needs it). */
+  giveMemory(peer: number, key: number, sab: SharedArrayBuffer): void {
+    this.#handoffs.give(peer, key, sab);
+  }
+
+  /** The memory world rank `peer` gave this rank under `key`, or undefined if it has not (yet). */
+  takeMemory(peer: number, key: number): SharedArrayBuffer | undefined {
+    return this.#handoffs.takeGift(peer, key);
+  }
+
   #checkMember(world: number, member: number): void {
     if (Atomics.load(this.#inboxes[world]!.control, STATE) === FINISHED) {
       throw new MPIError("ERR_DEADLOCK",

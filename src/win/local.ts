@@ -9,11 +9,17 @@
  * Win.Create on the program's own memory (a private heap no other thread can map) is MPI's separate memory
  * model: the window owns a public copy in shared memory where remote operations land, and the owner's buffer
  * (the private copy) is reconciled with it at the owner's synchronization calls.
+ *
+ * Win.Create_dynamic's windows work the same way per attached region: Attach makes the region's public copy, a
+ * SharedArrayBuffer of its own, and gives it to every other member over their ports at once, so no collective
+ * and no progress of the target is needed. An origin takes the gifts of a target the first time it names an
+ * address it does not know (they were queued before the address could reach it). Addresses are this engine's
+ * own numbering of the rank's memory (`address` below), as MPI_Get_address's are the process's.
  */
 import type { BuiltinOpName, EngineComm, TypedArray } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { combineInto, isIntegerArray, PAIR_OPS } from "../collective/kernels.js";
-import type { LocalComm, LocalEngine } from "../local/engine.js";
+import type { Channel, LocalComm, LocalEngine } from "../local/engine.js";
 import { type EngineWindow, type RmaEngine, type RmaOpName, type RmaRequestKind, type WindowLayout, RGET, RPUT } from "./seam.js";
 
 /** Segments start on this boundary, so every typed-array kind can view them. */
@@ -42,7 +48,13 @@ export class LocalRma implements RmaEngine {
     return this.#window(comm as LocalComm, layout, memory, barrier);
   }
 
-  #window(comm: LocalComm, layout: WindowLayout, own: Uint8Array | null, barrier: () => void): EngineWindow {
+  createDynamic(comm: EngineComm, layout: WindowLayout, barrier: () => void): EngineWindow {
+    return this.#window(comm as LocalComm, layout, null, barrier, true);
+  }
+
+  address(memory: Uint8Array): number { return addressOf(memory); }
+
+  #window(comm: LocalComm, layout: WindowLayout, own: Uint8Array | null, barrier: () => void, dynamic = false): EngineWindow {
     const channel = comm.internal;
     const key = this.engine.agreeOnBase(channel);
     const words = WORDS_PER_RANK * comm.size + PSCW_MATRICES * comm.size * comm.size;
@@ -56,16 +68,149 @@ export class LocalRma implements RmaEngine {
     const sab = this.engine.sharedMemory(channel, key, end);
     const segments = layout.sizes.map((bytes, r) => new Uint8Array(sab, offsets[r]!, bytes));
     if (own) segments[comm.rank]!.set(own);
-    return new LocalWindow(this.engine, comm.rank, new Int32Array(sab, 0, words), segments, own, barrier);
+    const attached = dynamic ? new Attached(this.engine, channel, key) : null;
+    return new LocalWindow(this.engine, comm.rank, new Int32Array(sab, 0, words), segments, own, attached, barrier);
   }
+}
+
+/**
+ * Addresses of the local engine (MPI.Get_address): every ArrayBuffer this rank names gets a range of its own,
+ * 8-aligned and apart from the others', in the order they are first named; a view's address is its buffer's plus
+ * its byteOffset. They start at 1 MiB so that no address is 0 (MPI_BOTTOM) or near it.
+ */
+const bufferAddresses = new WeakMap<ArrayBufferLike, number>();
+let nextAddress = 1 << 20;
+
+function addressOf(memory: Uint8Array): number {
+  const buffer = memory.buffer;
+  let base = bufferAddresses.get(buffer);
+  if (base === undefined) {
+    base = nextAddress;
+    // A resizable buffer may grow to its maximum: its range covers that.
+    const span = (buffer as { maxByteLength?: number }).maxByteLength ?? buffer.byteLength;
+    nextAddress = align(base + span + ALIGN);
+    bufferAddresses.set(buffer, base);
+  }
+  return base + memory.byteOffset;
+}
+
+/**
+ * One attached region's public copy: a SharedArrayBuffer holding a header (its address and length as doubles,
+ * then a word that is 1 while it is attached) and the bytes, placed so that an address and its byte in the copy
+ * agree modulo 8 (every element an origin may name there is aligned).
+ */
+const REGION_ADDRESS = 0, REGION_LENGTH = 1, REGION_LIVE_WORD = 4, REGION_HEADER = 24;
+/** Gift keys of regions are negative (communicators' shared areas use positive ones): per window, per region. */
+const REGIONS_PER_WINDOW = 2 ** 21;
+
+interface Region {
+  readonly address: number;
+  readonly length: number;
+  /** The public copy, where operations land. */
+  readonly data: Uint8Array;
+  readonly header: Int32Array;
+}
+
+/** A region this rank attached: its public copy, the program's memory (the private copy), and that as last reconciled. */
+interface OwnRegion extends Region, SeparateCopy {}
+
+interface SeparateCopy {
+  readonly memory: Uint8Array;
+  readonly public: Uint8Array;
+  readonly synced: Uint8Array;
+}
+
+function regionIn(sab: SharedArrayBuffer): Region {
+  const numbers = new Float64Array(sab, 0, 2);
+  const address = numbers[REGION_ADDRESS]!, length = numbers[REGION_LENGTH]!;
+  return { address, length, data: new Uint8Array(sab, REGION_HEADER + (address % ALIGN), length), header: new Int32Array(sab, 0, REGION_HEADER / 4) };
+}
+
+const live = (r: Region) => Atomics.load(r.header, REGION_LIVE_WORD) === 1;
+const holds = (r: Region, address: number, length: number) => address >= r.address && address + length <= r.address + r.length;
+
+/** The regions of a dynamic window: this rank's own, and what it has learnt of every other member's. */
+class Attached {
+  readonly own: OwnRegion[] = [];
+  readonly #known: Region[][];
+  /** Per member: how many of its regions' gifts this rank has taken; and how many this rank has given. */
+  readonly #taken: number[];
+  #given = 0;
+
+  constructor(private readonly engine: LocalEngine, private readonly channel: Channel, private readonly key: number) {
+    this.#known = channel.worldRanks.map(() => []);
+    this.#taken = channel.worldRanks.map(() => 0);
+  }
+
+  attach(memory: Uint8Array): void {
+    const address = addressOf(memory), length = memory.length;
+    if (this.#given >= REGIONS_PER_WINDOW) throw new MPIError("ERR_RMA_ATTACH", `a rank attaches at most ${REGIONS_PER_WINDOW} regions to one window`);
+    const sab = new SharedArrayBuffer(REGION_HEADER + (address % ALIGN) + length);
+    const numbers = new Float64Array(sab, 0, 2);
+    numbers[REGION_ADDRESS] = address;
+    numbers[REGION_LENGTH] = length;
+    const region = regionIn(sab);
+    region.data.set(memory);
+    Atomics.store(region.header, REGION_LIVE_WORD, 1);
+    const key = this.#giftKey(this.#given++);
+    for (const w of this.channel.worldRanks) if (w !== this.channel.worldRanks[this.channel.rank]) this.engine.giveMemory(w, key, sab);
+    this.own.push({ ...region, memory, public: region.data, synced: memory.slice() });
+  }
+
+  /** Ends a region; the caller has reconciled it. */
+  detach(address: number): OwnRegion | null {
+    const i = this.own.findIndex((r) => r.address === address);
+    if (i < 0) return null;
+    const [region] = this.own.splice(i, 1);
+    Atomics.store(region!.header, REGION_LIVE_WORD, 0);
+    return region!;
+  }
+
+  /** The region of `target` holding `length` bytes at `address`, or null. */
+  find(target: number, address: number, length: number): Region | null {
+    if (target === this.channel.rank) return this.own.find((r) => holds(r, address, length)) ?? null;
+    const known = this.#known[target]!;
+    for (let pass = 0; pass < 2; pass++) {
+      const region = known.find((r) => holds(r, address, length) && live(r));
+      if (region) return region;
+      this.#learn(target);
+    }
+    return null;
+  }
+
+  /** Takes every region `target` has given since, and forgets those it has detached. */
+  #learn(target: number): void {
+    const known = this.#known[target]!;
+    const kept = known.filter(live);
+    known.length = 0;
+    known.push(...kept);
+    const giver = this.channel.worldRanks[target]!;
+    for (let sab = this.engine.takeMemory(giver, this.#giftKey(this.#taken[target]!)); sab; sab = this.engine.takeMemory(giver, this.#giftKey(this.#taken[target]!))) {
+      this.#taken[target]!++;
+      const region = regionIn(sab);
+      if (live(region)) known.push(region);
+    }
+  }
+
+  /** At Free (after its barrier: every gift is queued): takes what is left, so nothing stays behind in the ports. */
+  free(): void {
+    for (const r of this.own) Atomics.store(r.header, REGION_LIVE_WORD, 0);
+    this.own.length = 0;
+    for (let t = 0; t < this.#known.length; t++) {
+      if (t === this.channel.rank) continue;
+      this.#learn(t);
+      this.#known[t] = [];
+    }
+  }
+
+  #giftKey(n: number): number { return -(this.key * REGIONS_PER_WINDOW + n + 1); }
 }
 
 class LocalWindow implements EngineWindow {
   readonly memory: Uint8Array;
   readonly unified: boolean;
-  /** Separate model: the private copy as it was at the last reconciliation, to tell the owner's stores apart. */
-  readonly #synced: Uint8Array | null;
-  readonly #public: Uint8Array;
+  /** Win.Create's separate model: the private copy, its public one, and the private as last reconciled. */
+  readonly #created: SeparateCopy | null;
   /** Targets this rank holds a lock on, and how (so unlock releases the right way). */
   readonly #held = new Map<number, boolean>();
   /** PSCW: posts and completions consumed so far, per peer; the current epochs' groups. */
@@ -80,12 +225,12 @@ class LocalWindow implements EngineWindow {
     private readonly words: Int32Array,
     private readonly segments: readonly Uint8Array[],
     own: Uint8Array | null,
+    private readonly attached: Attached | null,
     private readonly barrier: () => void,
   ) {
-    this.#public = segments[rank]!;
-    this.memory = own ?? this.#public;
-    this.unified = own === null;
-    this.#synced = own ? own.slice() : null;
+    this.memory = own ?? segments[rank]!;
+    this.unified = own === null && attached === null;
+    this.#created = own ? { memory: own, public: segments[rank]!, synced: own.slice() } : null;
     this.#postsSeen = segments.map(() => 0);
     this.#completesSeen = segments.map(() => 0);
   }
@@ -93,12 +238,33 @@ class LocalWindow implements EngineWindow {
   segment(rank: number): Uint8Array { return this.segments[rank]!; }
 
   put(origin: Uint8Array, target: number, offset: number): void {
-    this.segments[target]!.set(origin, offset);
+    const [seg, at] = this.#place(target, offset, origin.length);
+    seg.set(origin, at);
   }
 
   get(origin: Uint8Array, target: number, offset: number): void {
-    const seg = this.segments[target]!;
-    origin.set(seg.subarray(offset, offset + origin.length));
+    const [seg, at] = this.#place(target, offset, origin.length);
+    origin.set(seg.subarray(at, at + origin.length));
+  }
+
+  /** The memory `length` bytes at `offset` of `target` are in, and where in it (dynamic windows: an address). */
+  #place(target: number, offset: number, length: number): [Uint8Array, number] {
+    if (!this.attached) return [this.segments[target]!, offset];
+    const region = this.attached.find(target, offset, length);
+    if (!region) throw new MPIError("ERR_RMA_RANGE", unattached(target, offset, length));
+    return [region.data, offset - region.address];
+  }
+
+  attach(memory: Uint8Array): void { this.attached!.attach(memory); }
+
+  detach(address: number): boolean {
+    const region = this.attached!.detach(address);
+    if (region) reconcile(region, true), reconcile(region, false);
+    return region !== null;
+  }
+
+  unreachable(target: number, address: number, length: number): string | null {
+    return length === 0 || this.attached!.find(target, address, length) ? null : unattached(target, address, length);
   }
 
   accumulate(origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): void {
@@ -268,12 +434,13 @@ class LocalWindow implements EngineWindow {
     this.#reconcile(true);
     this.barrier();
     this.#reconcile(false);
+    this.attached?.free();
   }
 
   #view(like: TypedArray, target: number, offset: number, length: number): TypedArray {
-    const seg = this.segments[target]!;
+    const [seg, at] = this.#place(target, offset, length * like.BYTES_PER_ELEMENT);
     const Ctor = like.constructor as new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
-    return new Ctor(seg.buffer, seg.byteOffset + offset, length);
+    return new Ctor(seg.buffer, seg.byteOffset + at, length);
   }
 
   /** Runs `body` holding `target`'s accumulate mutex (a spin on a word: held only for one short operation). */
@@ -288,22 +455,30 @@ class LocalWindow implements EngineWindow {
     }
   }
 
-  /**
-   * Separate model only. `publish`: the owner's stores since the last reconciliation (bytes of the private copy
-   * that changed) go to the public copy; otherwise the public copy, with every remote update, becomes the private one.
-   * MPI makes a store and a remote update of the same bytes in one epoch erroneous, so the merge is exact.
-   */
+  /** Reconciles every separate copy of this rank's memory (Win.Create's, or each attached region's). */
   #reconcile(publish: boolean): void {
-    const synced = this.#synced;
-    if (!synced) return;
-    const mine = this.memory, pub = this.#public;
-    if (publish) {
-      for (let i = 0; i < mine.length; i++) if (mine[i] !== synced[i]) pub[i] = mine[i]!;
-    } else {
-      mine.set(pub);
-      synced.set(mine);
-    }
+    if (this.#created) reconcile(this.#created, publish);
+    for (const region of this.attached?.own ?? []) reconcile(region, publish);
   }
+}
+
+/**
+ * Separate model. `publish`: the owner's stores since the last reconciliation (bytes of the private copy that
+ * changed) go to the public copy; otherwise the public copy, with every remote update, becomes the private one.
+ * MPI makes a store and a remote update of the same bytes in one epoch erroneous, so the merge is exact.
+ */
+function reconcile(copy: SeparateCopy, publish: boolean): void {
+  const { memory: mine, public: pub, synced } = copy;
+  if (publish) {
+    for (let i = 0; i < mine.length; i++) if (mine[i] !== synced[i]) pub[i] = mine[i]!;
+  } else {
+    mine.set(pub);
+    synced.set(mine);
+  }
+}
+
+function unattached(target: number, address: number, length: number): string {
+  return `bytes at address ${address}..${address + length} are not in memory rank ${target} has attached to the window`;
 }
 
 function bytes(a: TypedArray): Uint8Array { return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); }

@@ -3,6 +3,7 @@
  * MPI's completion rules hold as MPI states them: a Get's data is there once the epoch ends or a flush returns.
  */
 import type { EngineComm, EngineRequest, TypedArray } from "../engine/engine.js";
+import { MPIError } from "../errors.js";
 import type { NativeComm, NativeEngine } from "../native/engine.js";
 import { BUILTIN_INDEX, MpiRequest, converted } from "../native/engine.js";
 import type { EngineWindow, RmaEngine, RmaOpName, RmaRequestKind, WindowLayout } from "./seam.js";
@@ -14,6 +15,12 @@ import type { EngineWindow, RmaEngine, RmaOpName, RmaRequestKind, WindowLayout }
  * Read by MPI_Init, which runs after this module loads; a user's own setting wins.
  */
 process.env.OMPI_MCA_osc ??= "sm,rdma,pt2pt";
+/**
+ * Open MPI's rdma component takes at most osc_rdma_max_attach (default 64) page ranges of attached memory per
+ * dynamic window, and after refusing one more, its next MPI_Win_detach hangs (Open MPI 4.1.4). Room for as many
+ * as the region table below allows means mpi4ts refuses first, cleanly.
+ */
+process.env.OMPI_MCA_osc_rdma_max_attach ??= "1024";
 
 /** Runs an addon call, its errors as MPIErrors. */
 function native<T>(f: () => T): T {
@@ -32,6 +39,10 @@ function opIndex(op: RmaOpName): number { return op === "NO_OP" ? NO_OP_INDEX : 
 interface WinAddon {
   winAllocate(comm: number, bytes: number, shared: boolean): [number, ArrayBuffer];
   winCreate(comm: number, memory: Uint8Array): number;
+  winCreateDynamic(comm: number): number;
+  winAttach(win: number, memory: Uint8Array): number;
+  winDetach(win: number, address: number): boolean;
+  getAddress(memory: Uint8Array): number;
   winSharedQuery(win: number, rank: number): ArrayBuffer;
   winPut(win: number, origin: Uint8Array, target: number, offset: number): void;
   winGet(win: number, origin: Uint8Array, target: number, offset: number): void;
@@ -71,6 +82,17 @@ export class NativeRma implements RmaEngine {
     return new NativeWindow(this.engine, addon, id, memory);
   }
 
+  createDynamic(comm: EngineComm, layout: WindowLayout): EngineWindow {
+    const addon = this.#addon();
+    const handle = (comm as NativeComm).handle;
+    const id = native(() => addon.winCreateDynamic(handle));
+    const [tableId, tableMemory] = native(() => addon.winAllocate(handle, TABLE_BYTES, false));
+    const table = new RegionTable(addon, tableId, new Float64Array(tableMemory), comm.rank, layout.sizes.length);
+    return new NativeWindow(this.engine, addon, id, new Uint8Array(0), table);
+  }
+
+  address(memory: Uint8Array): number { return native(() => this.#addon().getAddress(memory)); }
+
   #addon(): WinAddon { return this.engine.addon as unknown as WinAddon; }
 }
 
@@ -81,7 +103,25 @@ class NativeWindow implements EngineWindow {
     private readonly addon: WinAddon,
     private readonly id: number,
     readonly memory: Uint8Array,
+    private readonly table: RegionTable | null = null,
   ) {}
+
+  attach(memory: Uint8Array): void {
+    const table = this.table!;
+    table.makeRoom();
+    table.add(native(() => this.addon.winAttach(this.id, memory)), memory.length);
+  }
+
+  detach(address: number): boolean {
+    if (!native(() => this.addon.winDetach(this.id, address))) return false;
+    this.table!.remove(address);
+    return true;
+  }
+
+  unreachable(target: number, address: number, length: number): string | null {
+    return length === 0 || this.table!.holds(target, address, length) ? null
+      : `bytes at address ${address}..${address + length} are not in memory rank ${target} has attached to the window`;
+  }
 
   segment(rank: number): Uint8Array { return new Uint8Array(native(() => this.addon.winSharedQuery(this.id, rank))); }
   put(origin: Uint8Array, target: number, offset: number): void { native(() => this.addon.winPut(this.id, origin, target, offset)); }
@@ -110,5 +150,99 @@ class NativeWindow implements EngineWindow {
   flushLocal(target: number): void { native(() => this.addon.winFlushLocal(this.id, target)); }
   flushLocalAll(): void { native(() => this.addon.winFlushLocalAll(this.id)); }
   sync(): void { native(() => this.addon.winSync(this.id)); }
+  free(): void {
+    native(() => this.addon.winFree(this.id));
+    this.table?.free();
+  }
+}
+
+/** How many regions a rank may have attached to one dynamic window at once on this engine: its table's rows. */
+const TABLE_REGIONS = 1023;
+/** A count, then an address and a length per region, as doubles. */
+const TABLE_BYTES = 8 * (1 + 2 * TABLE_REGIONS);
+
+/**
+ * Which memory each member of a dynamic window has attached, so that an address nobody attached is ERR_RMA_RANGE
+ * at the origin: MPICH does not check (it writes wherever the address points) and Open MPI only for some of its
+ * components. Each member lists its regions in its segment of an allocated window of their own; an origin reads
+ * a target's list (a shared lock and a Get) when an address is not in the copy it has, so it pays only for
+ * addresses new to it. A region detached since the copy was read is not noticed (erroneous in MPI).
+ */
+class RegionTable {
+  readonly #copies: (Float64Array | null)[];
+
+  constructor(
+    private readonly addon: WinAddon,
+    private readonly id: number,
+    private readonly mine: Float64Array,
+    private readonly rank: number,
+    size: number,
+  ) {
+    this.#copies = Array.from({ length: size }, () => null);
+  }
+
+  /** Refuses an Attach the list has no row for (before MPI attaches anything). */
+  makeRoom(): void {
+    if (this.mine[0]! >= TABLE_REGIONS) {
+      throw new MPIError("ERR_RMA_ATTACH", `a rank attaches at most ${TABLE_REGIONS} regions to one window at once on the mpi engine (Detach some first)`);
+    }
+  }
+
+  add(address: number, length: number): void {
+    this.#update(() => {
+      const n = this.mine[0]!;
+      this.mine[1 + 2 * n] = address;
+      this.mine[2 + 2 * n] = length;
+      this.mine[0] = n + 1;
+    });
+  }
+
+  remove(address: number): void {
+    this.#update(() => {
+      const n = this.mine[0]!;
+      for (let i = 0; i < n; i++) {
+        if (this.mine[1 + 2 * i] !== address) continue;
+        this.mine.copyWithin(1 + 2 * i, 1 + 2 * (n - 1), 1 + 2 * n);
+        this.mine[0] = n - 1;
+        return;
+      }
+    });
+  }
+
+  holds(target: number, address: number, length: number): boolean {
+    if (target === this.rank) return listed(this.mine, address, length);
+    const copy = this.#copies[target];
+    if (copy && listed(copy, address, length)) return true;
+    const fresh = new Float64Array(1 + 2 * TABLE_REGIONS);
+    native(() => {
+      this.addon.winLock(this.id, false, target, 0);
+      try {
+        this.addon.winGet(this.id, new Uint8Array(fresh.buffer), target, 0);
+      } finally {
+        this.addon.winUnlock(this.id, target);
+      }
+    });
+    this.#copies[target] = fresh;
+    return listed(fresh, address, length);
+  }
+
   free(): void { native(() => this.addon.winFree(this.id)); }
+
+  /** Changes this rank's list inside an exclusive epoch on itself, so that no reader sees half a change. */
+  #update(change: () => void): void {
+    native(() => this.addon.winLock(this.id, true, this.rank, 0));
+    try {
+      change();
+    } finally {
+      native(() => this.addon.winUnlock(this.id, this.rank));
+    }
+  }
+}
+
+function listed(table: Float64Array, address: number, length: number): boolean {
+  for (let i = 0; i < table[0]!; i++) {
+    const at = table[1 + 2 * i]!, bytes = table[2 + 2 * i]!;
+    if (address >= at && address + length <= at + bytes) return true;
+  }
+  return false;
 }

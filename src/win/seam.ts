@@ -56,6 +56,12 @@ export interface EngineWindow {
   flushLocalAll(): void;
   sync(): void;
   free(): void;
+  /** Dynamic windows only (Create_dynamic): memory this rank exposes from now on, at its address (RmaEngine.address). */
+  attach?(memory: Uint8Array): void;
+  /** Ends exposing the memory attached at `address`; false when nothing is attached there. */
+  detach?(address: number): boolean;
+  /** Dynamic windows: why `length` bytes at `address` on `target` cannot be reached (not attached there), or null. */
+  unreachable?(target: number, address: number, length: number): string | null;
 }
 
 export interface RmaEngine {
@@ -66,4 +72,11 @@ export interface RmaEngine {
   allocate(comm: EngineComm, layout: WindowLayout, shared: boolean, barrier: () => void): EngineWindow;
   /** Collective: a window over the caller's own memory (MPI_Win_create). */
   create(comm: EngineComm, memory: Uint8Array, layout: WindowLayout, barrier: () => void): EngineWindow;
+  /** Collective: a window of no memory yet, which each member attaches memory to (MPI_Win_create_dynamic). */
+  createDynamic(comm: EngineComm, layout: WindowLayout, barrier: () => void): EngineWindow;
+  /**
+   * The address of `memory`'s first byte (MPI_Get_address): what a dynamic window's targets are named by. Only
+   * differences between addresses of one buffer mean anything; the number itself is this rank's.
+   */
+  address(memory: Uint8Array): number;
 }

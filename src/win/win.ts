@@ -6,7 +6,7 @@
  */
 import { type Comm, COMM_SELF } from "../comm.js";
 import { PROC_NULL } from "../constants.js";
-import { describe, isTypedArray } from "../datatype.js";
+import { type Buffer, bytesOf as bufferBytes, checkBuffer, describe, isTypedArray } from "../datatype.js";
 import type { BuiltinOpName, TypedArray } from "../engine/engine.js";
 import { currentEngine } from "../engine/select.js";
 import { MPIError, type ErrorClass } from "../errors.js";
@@ -34,7 +34,7 @@ export const WIN_SEPARATE = 1, WIN_UNIFIED = 2;
 /** Calls that move bytes without interpreting them, so any byte offset will do. */
 const MOVES_BYTES: ReadonlySet<string> = new Set(["Win.Put", "Win.Get", "Win.Rput", "Win.Rget"]);
 const ALL_MODES = MODE_NOCHECK | MODE_NOSTORE | MODE_NOPUT | MODE_NOPRECEDE | MODE_NOSUCCEED;
-type Flavor = typeof WIN_FLAVOR_CREATE | typeof WIN_FLAVOR_ALLOCATE | typeof WIN_FLAVOR_SHARED;
+type Flavor = typeof WIN_FLAVOR_CREATE | typeof WIN_FLAVOR_ALLOCATE | typeof WIN_FLAVOR_SHARED | typeof WIN_FLAVOR_DYNAMIC;
 
 function rmaOf(call: string): RmaEngine {
   const engine = currentEngine();
@@ -55,6 +55,8 @@ export class Win {
   /** Gets into buffers of derived datatypes, by target rank: unpacked once a synchronization completes them. */
   readonly #landings = new Map<number, (() => void)[]>();
   #lockAll = false;
+  /** Dynamic windows: what this rank has attached, by address. */
+  readonly #attached = new Map<number, Uint8Array>();
   /** PSCW: the targets of this rank's access epoch (Start..Complete), and whether it exposes (Post..Wait). */
   #started: ReadonlySet<number> | null = null;
   #posted = false;
@@ -83,6 +85,17 @@ export class Win {
   /** Collective: a window over `memory`, this rank's own typed array (MPI_Win_create); dispUnit defaults to its element size. */
   static Create(memory: TypedArray, dispUnit?: number, info?: Info | null, comm: Comm = COMM_SELF): Win {
     return Win.#make("Win.Create", comm, -1, dispUnit ?? -1, WIN_FLAVOR_CREATE, memory);
+  }
+
+  /**
+   * Collective: a window of no memory yet (MPI_Win_create_dynamic). Each rank then exposes memory with `Attach`,
+   * and origins name it by its address on that rank (`MPI.Get_address`, sent to them), with displacement unit 1.
+   */
+  static Create_dynamic(info?: Info | null, comm: Comm = COMM_SELF): Win {
+    const call = "Win.Create_dynamic";
+    const c = comm.engineComm(call);
+    const layout: WindowLayout = { sizes: Array.from({ length: c.size }, () => 0), dispUnits: Array.from({ length: c.size }, () => 1) };
+    return new Win(comm, layout, WIN_FLAVOR_DYNAMIC, rmaOf(call).createDynamic(c, layout, () => comm.Barrier()));
   }
 
   static #make(call: string, comm: Comm, size: number, dispUnit: number, flavor: Flavor, memory: unknown): Win {
@@ -114,6 +127,43 @@ export class Win {
   }
 
   // ---- the window ----
+
+  /**
+   * Dynamic windows: exposes `memory` (this rank's typed array) to the window's origins, at its address
+   * (MPI.Get_address). Not collective. Regions of one rank must not overlap; an empty array attaches nothing.
+   */
+  Attach(memory: TypedArray): void {
+    const call = "Win.Attach";
+    const w = this.#dynamic(call);
+    if (!isTypedArray(memory)) this.#fail("ERR_BUFFER", call, `memory must be a typed array, got ${describe(memory)}`);
+    const bytes = bytesOf(memory);
+    if (bytes.length === 0) return;
+    const address = rmaOf(call).address(bytes), end = address + bytes.length;
+    for (const [at, other] of this.#attached) {
+      if (address < at + other.length && at < end) {
+        this.#fail("ERR_RMA_ATTACH", call, `bytes ${address}..${end} overlap the memory attached at ${at}..${at + other.length} (Detach it first)`);
+      }
+    }
+    w.attach!(bytes);
+    this.#attached.set(address, bytes);
+  }
+
+  /** Dynamic windows: ends exposing memory attached before (the same array, or one starting at its first byte). */
+  Detach(memory: TypedArray): void {
+    const call = "Win.Detach";
+    const w = this.#dynamic(call);
+    if (!isTypedArray(memory)) this.#fail("ERR_BUFFER", call, `memory must be a typed array, got ${describe(memory)}`);
+    if (memory.byteLength === 0) return;
+    const address = rmaOf(call).address(bytesOf(memory));
+    if (!this.#attached.has(address) || !w.detach!(address)) this.#fail("ERR_BASE", call, `no memory is attached at address ${address}`);
+    this.#attached.delete(address);
+  }
+
+  #dynamic(call: string): EngineWindow {
+    const w = this.#win(call);
+    if (this.#flavor !== WIN_FLAVOR_DYNAMIC) this.#fail("ERR_WIN", call, "the window was not made by Win.Create_dynamic");
+    return w;
+  }
 
   /** This rank's segment (mpi4py's `tomemory()`): a Uint8Array over the window's memory. */
   tomemory(): Uint8Array { return this.#win("Win.tomemory").memory; }
@@ -156,6 +206,7 @@ export class Win {
     if (this.#locks.size > 0 || this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Free", "a passive-target epoch is still open (Unlock first)");
     if (this.#started || this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Free", "a Start or Post epoch is still open (Complete or Wait first)");
     w.free();
+    this.#attached.clear();
     this.#engine = null;
     this.#fenceEpoch = false;
   }
@@ -476,8 +527,8 @@ export class Win {
     if (!this.#fenceEpoch && !passive && !this.#started?.has(rank)) {
       this.#fail("ERR_RMA_SYNC", call, `no access epoch is open to rank ${rank} (Fence, Start, Lock or Lock_all first)`);
     }
-    const at = disp * this.#layout.dispUnits[rank]!, end = at + origin.byteLength, size = this.#layout.sizes[rank]!;
-    if (end > size) this.#fail("ERR_RMA_RANGE", call, `bytes ${at}..${end} are outside rank ${rank}'s ${size}-byte window`);
+    const at = disp * this.#layout.dispUnits[rank]!;
+    this.#inRange(call, rank, at, origin.byteLength);
     if (at % origin.BYTES_PER_ELEMENT !== 0 && !MOVES_BYTES.has(call)) {
       this.#fail("ERR_DISP", call, `byte offset ${at} is not aligned to ${origin.constructor.name} elements`);
     }
@@ -514,20 +565,31 @@ export class Win {
     }
     const base = this.#access(call, origin.subarray(0, 0), rank, disp);
     if (base < 0) return [];
-    const size = this.#layout.sizes[rank]!, extent = type.extent;
+    const extent = type.extent;
     const blocks: Block[] = [];
     let from = 0;
     for (let i = 0; i < items; i++) {
       for (const run of layout.plan) {
         for (let j = 0; j < run.repeat; j++) {
           const at = base + i * extent + run.offset + j * run.stride;
-          if (at < 0 || at + run.length > size) this.#fail("ERR_RMA_RANGE", call, `bytes ${at}..${at + run.length} are outside rank ${rank}'s ${size}-byte window`);
+          this.#inRange(call, rank, at, run.length);
           blocks.push({ from, at, length: run.length });
           from += run.length;
         }
       }
     }
     return blocks;
+  }
+
+  /** ERR_RMA_RANGE unless `length` bytes at `at` are in `rank`'s segment (dynamic windows: memory it attached). */
+  #inRange(call: string, rank: number, at: number, length: number): void {
+    if (this.#flavor === WIN_FLAVOR_DYNAMIC) {
+      const refusal = at < 0 ? `address ${at} is negative` : this.#engine!.unreachable!(rank, at, length);
+      if (refusal) this.#fail("ERR_RMA_RANGE", call, refusal);
+      return;
+    }
+    const size = this.#layout.sizes[rank]!;
+    if (at < 0 || at + length > size) this.#fail("ERR_RMA_RANGE", call, `bytes ${at}..${at + length} are outside rank ${rank}'s ${size}-byte window`);
   }
 
   #op(call: string, op: Op, like: TypedArray, fetching: boolean): RmaOpName {
@@ -579,3 +641,32 @@ function elements(a: TypedArray, b: Block): TypedArray {
 
 function bytesOf(a: TypedArray): Uint8Array { return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); }
 
+
+/**
+ * The address of `location`'s first byte on this rank (MPI_Get_address): what a dynamic window's origins name
+ * memory attached there by, and, by differences within one buffer, byte displacements. On the mpi engine it is
+ * the process's address; on the local engine, the engine's own numbering of the rank's buffers.
+ */
+export function Get_address(location: Buffer): number {
+  const bytes = bufferBytes(checkBuffer("MPI.Get_address", "location", location));
+  const rma = currentEngine().rma;
+  if (!rma) throw new MPIError("ERR_INTERN", `MPI.Get_address: the ${currentEngine().name} engine has no addresses`);
+  return rma.address(bytes);
+}
+
+/** base + disp, as MPI_Aint_add (addresses are numbers here, so this is plain addition, checked). */
+export function Aint_add(base: number, disp: number): number {
+  return addressArithmetic("MPI.Aint_add", base, disp, base + disp);
+}
+
+/** addr1 - addr2, as MPI_Aint_diff. */
+export function Aint_diff(addr1: number, addr2: number): number {
+  return addressArithmetic("MPI.Aint_diff", addr1, addr2, addr1 - addr2);
+}
+
+function addressArithmetic(call: string, a: number, b: number, result: number): number {
+  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || !Number.isSafeInteger(result)) {
+    throw new MPIError("ERR_ARG", `${call}: addresses and displacements are safe integers, got ${describe(a)} and ${describe(b)}`);
+  }
+  return result;
+}

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import { ROOT, explain, mpichSkip, run } from "./support.js";
 
-const SUITES = ["collective", "op", "p2p", "p2p-tags", "p2p-pending", "p2p-modes", "message", "prequest", "collective-nb", "collective-progress", "collective-persistent", "op-local", "datatype", "comm-more", "comm-idup", "alltoallw", "win-origin", "group", "topo-graph", "neighbor", "intercomm", "spawn", "file", "win"];
+const SUITES = ["collective", "op", "p2p", "p2p-tags", "p2p-pending", "p2p-modes", "message", "prequest", "collective-nb", "collective-progress", "collective-persistent", "op-local", "datatype", "comm-more", "comm-idup", "alltoallw", "win-origin", "group", "topo-graph", "neighbor", "intercomm", "spawn", "file", "win", "win-dynamic"];
 const SIZES = [1, 2, 3, 4];
 const skip = mpichSkip() ?? (existsSync(`${ROOT}dist/cli/main.js`) ? undefined : "the CLI is not compiled (npm run build)");
 
