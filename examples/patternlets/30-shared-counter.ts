@@ -18,9 +18,11 @@
  * Try:
  *   - Pass the number of tasks: `... 30-shared-counter.ts 40`.
  *   - Run with -n 1: the head alone claims every task from its own counter.
- *   - Replace Fetch_and_op by a Get followed by a Put: two ranks can now read
- *     the same value before either writes, and the self-check fails. Atomic
- *     read-modify-write is the point.
+ *   - Replace Fetch_and_op by a Get followed by a Put: mpi4ts refuses the Put
+ *     (ERR_RMA_CONFLICT: operations of one epoch are unordered, so the Put
+ *     could land before the Get reads). Put a Flush between them: now two
+ *     ranks can read the same value before either writes, and the self-check
+ *     fails. Atomic read-modify-write is the point.
  *   - Compare the time with patternlet 17 at -n 2: here both ranks work.
  */
 import { MPI } from "mpi4ts";

@@ -17,6 +17,7 @@ import type { Info } from "../info.js";
 import { NO_OP, SUM, type Op } from "../op.js";
 import { bufferOpRefusal, isIntegerArray } from "../collective/kernels.js";
 import { CompletedOperation, EngineOperation, Request } from "../request.js";
+import { type AccessKind, ATOMIC_READ, ATOMIC_WRITE, EpochAccesses, READ, WRITE } from "./conflicts.js";
 import {
   type EngineWindow, type RmaEngine, type RmaOpName, type RmaRequestKind, type WindowLayout, RACCUMULATE, RGET, RPUT,
   MODE_NOCHECK, MODE_NOPRECEDE, MODE_NOPUT, MODE_NOSTORE, MODE_NOSUCCEED,
@@ -60,6 +61,8 @@ export class Win {
   /** PSCW: the targets of this rank's access epoch (Start..Complete), and whether it exposes (Post..Wait). */
   #started: ReadonlySet<number> | null = null;
   #posted = false;
+  /** This rank's operations since they last completed at their targets, for ERR_RMA_CONFLICT. */
+  readonly #accesses = new EpochAccesses();
 
   private constructor(comm: Comm, layout: WindowLayout, flavor: Flavor, engine: EngineWindow) {
     this.#comm = comm;
@@ -206,6 +209,7 @@ export class Win {
     if (this.#locks.size > 0 || this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Free", "a passive-target epoch is still open (Unlock first)");
     if (this.#started || this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Free", "a Start or Post epoch is still open (Complete or Wait first)");
     w.free();
+    this.#accesses.completed(-1);
     this.#attached.clear();
     this.#engine = null;
     this.#fenceEpoch = false;
@@ -220,14 +224,14 @@ export class Win {
   Put(origin: OriginSpec, targetRank: number, target: Target = 0): void {
     const o = this.#origin("Win.Put", "origin", origin).array;
     const bytes = bytesOf(o);
-    for (const b of this.#blocks("Win.Put", o, targetRank, target)) this.#engine!.put(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
+    for (const b of this.#claimed("Win.Put", targetRank, WRITE, this.#blocks("Win.Put", o, targetRank, target))) this.#engine!.put(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
   }
 
   /** Copies from `targetRank`'s segment into `origin` (complete once the epoch ends or a flush returns). */
   Get(origin: OriginSpec, targetRank: number, target: Target = 0): void {
     const o = this.#origin("Win.Get", "origin", origin);
     const bytes = bytesOf(o.array);
-    for (const b of this.#blocks("Win.Get", o.array, targetRank, target)) this.#engine!.get(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
+    for (const b of this.#claimed("Win.Get", targetRank, READ, this.#blocks("Win.Get", o.array, targetRank, target))) this.#engine!.get(bytes.subarray(b.from, b.from + b.length), targetRank, b.at);
     this.#landLater(targetRank, o.land);
   }
 
@@ -235,7 +239,7 @@ export class Win {
   Accumulate(origin: OriginSpec, targetRank: number, target: Target = 0, op: Op = SUM): void {
     const o = this.#origin("Win.Accumulate", "origin", origin).array;
     const name = this.#op("Win.Accumulate", op, o, false);
-    for (const b of this.#blocks("Win.Accumulate", o, targetRank, target)) {
+    for (const b of this.#claimed("Win.Accumulate", targetRank, ATOMIC_WRITE, this.#blocks("Win.Accumulate", o, targetRank, target))) {
       this.#engine!.accumulate(elements(o, b), null, targetRank, b.at, name);
     }
   }
@@ -247,7 +251,7 @@ export class Win {
     const o = origin === null ? null : this.#origin(call, "origin", origin).array;
     const name = this.#op(call, op, r.array, true);
     this.#sameShape(call, o, r.array, name);
-    for (const b of this.#blocks(call, r.array, targetRank, target)) {
+    for (const b of this.#claimed(call, targetRank, accumulateKind(name), this.#blocks(call, r.array, targetRank, target))) {
       this.#engine!.accumulate(name === "NO_OP" ? null : elements(o!, b), elements(r.array, b), targetRank, b.at, name);
     }
     this.#landLater(targetRank, r.land);
@@ -260,6 +264,7 @@ export class Win {
     const one = this.#element(call, "result", result);
     if (name !== "NO_OP") this.#sameShape(call, origin === null ? origin : this.#element(call, "origin", origin), one, name);
     const at = this.#access(call, one, targetRank, targetDisp);
+    this.#claimed(call, targetRank, accumulateKind(name), at < 0 ? [] : [{ at, length: one.byteLength }]);
     if (at >= 0) this.#engine!.accumulate(name === "NO_OP" ? null : origin!.subarray(0, 1), one, targetRank, at, name);
   }
 
@@ -274,6 +279,7 @@ export class Win {
     // MPI-4.0 §12.3.4: integer, logical and byte elements only (no floats).
     if (!isIntegerArray(o)) this.#fail("ERR_TYPE", call, `compares integer elements only, not ${o.constructor.name}`);
     const at = this.#access(call, r, targetRank, targetDisp);
+    this.#claimed(call, targetRank, ATOMIC_WRITE, at < 0 ? [] : [{ at, length: r.byteLength }]);
     if (at >= 0) this.#engine!.compareAndSwap(o.subarray(0, 1), c.subarray(0, 1), r.subarray(0, 1), targetRank, at);
   }
 
@@ -283,6 +289,7 @@ export class Win {
   Rput(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
     const o = this.#origin("Win.Rput", "origin", origin).array;
     const at = this.#access("Win.Rput", o, targetRank, targetDisp, true);
+    this.#claimed("Win.Rput", targetRank, WRITE, at < 0 ? [] : [{ at, length: o.byteLength }]);
     return this.#request(RPUT, o, null, targetRank, at, "REPLACE");
   }
 
@@ -290,6 +297,7 @@ export class Win {
   Rget(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
     const o = this.#origin("Win.Rget", "origin", origin);
     const at = this.#access("Win.Rget", o.array, targetRank, targetDisp, true);
+    this.#claimed("Win.Rget", targetRank, READ, at < 0 ? [] : [{ at, length: o.array.byteLength }], false);
     return this.#request(RGET, o.array, null, targetRank, at, "REPLACE", o.land);
   }
 
@@ -297,6 +305,7 @@ export class Win {
     const o = this.#origin("Win.Raccumulate", "origin", origin).array;
     const name = this.#op("Win.Raccumulate", op, o, false);
     const at = this.#access("Win.Raccumulate", o, targetRank, targetDisp, true);
+    this.#claimed("Win.Raccumulate", targetRank, ATOMIC_WRITE, at < 0 ? [] : [{ at, length: o.byteLength }]);
     return this.#request(RACCUMULATE, o, null, targetRank, at, name);
   }
 
@@ -307,6 +316,7 @@ export class Win {
     const name = this.#op(call, op, r.array, true);
     this.#sameShape(call, o, r.array, name);
     const at = this.#access(call, r.array, targetRank, targetDisp, true);
+    this.#claimed(call, targetRank, accumulateKind(name), at < 0 ? [] : [{ at, length: r.array.byteLength }], false);
     return this.#request(RACCUMULATE, name === "NO_OP" ? null : o, r.array, targetRank, at, name, r.land);
   }
 
@@ -362,6 +372,7 @@ export class Win {
     if (this.#locks.size > 0 || this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Fence", "a passive-target epoch is open (Unlock first)");
     if (this.#started || this.#posted) this.#fail("ERR_RMA_SYNC", "Win.Fence", "a Start or Post epoch is open (Complete or Wait first)");
     w.fence(assertion);
+    this.#accesses.completed(-1);
     this.#landed(-1);
     this.#fenceEpoch = (assertion & MODE_NOSUCCEED) === 0;
   }
@@ -396,6 +407,7 @@ export class Win {
     const w = this.#win("Win.Complete");
     if (!this.#started) this.#fail("ERR_RMA_SYNC", "Win.Complete", "no access epoch of Start is open");
     w.complete();
+    this.#accesses.completed(-1);
     this.#landed(-1);
     this.#started = null;
   }
@@ -449,6 +461,7 @@ export class Win {
     this.#rank(call, rank, false);
     if (!this.#locks.has(rank)) this.#fail("ERR_RMA_SYNC", call, `rank ${rank} is not locked by this rank`);
     w.unlock(rank);
+    this.#accesses.completed(rank);
     this.#landed(rank);
     this.#locks.delete(rank);
   }
@@ -467,13 +480,14 @@ export class Win {
     const w = this.#win("Win.Unlock_all");
     if (!this.#lockAll) this.#fail("ERR_RMA_SYNC", "Win.Unlock_all", "no Lock_all epoch is open");
     w.unlockAll();
+    this.#accesses.completed(-1);
     this.#landed(-1);
     this.#lockAll = false;
   }
 
   /** Completes every operation to `rank` so far, at origin and target, inside a passive-target epoch. */
-  Flush(rank: number): void { this.#flush("Win.Flush", rank, (w) => w.flush(rank)); }
-  Flush_all(): void { this.#flush("Win.Flush_all", -1, (w) => w.flushAll()); }
+  Flush(rank: number): void { this.#flush("Win.Flush", rank, (w) => w.flush(rank)); this.#accesses.completed(rank); }
+  Flush_all(): void { this.#flush("Win.Flush_all", -1, (w) => w.flushAll()); this.#accesses.completed(-1); }
   /** Completes operations to `rank` at the origin only (their buffers may be reused). */
   Flush_local(rank: number): void { this.#flush("Win.Flush_local", rank, (w) => w.flushLocal(rank)); }
   Flush_local_all(): void { this.#flush("Win.Flush_local_all", -1, (w) => w.flushLocalAll()); }
@@ -513,6 +527,14 @@ export class Win {
     if (!open) this.#fail("ERR_RMA_SYNC", call, rank === -1 ? "no passive-target epoch is open" : `no passive-target epoch is open on rank ${rank}`);
     body(w);
     this.#landed(rank);
+  }
+
+  /** `blocks`, once ERR_RMA_CONFLICT is ruled out for them (src/win/conflicts.ts); `record` as there. */
+  #claimed<B extends { readonly at: number; readonly length: number }>(call: string, rank: number, kind: AccessKind, blocks: B[], record = true): B[] {
+    if (blocks.length === 0) return blocks;
+    const refusal = this.#accesses.claim(rank, kind, blocks, record);
+    if (refusal) this.#fail("ERR_RMA_CONFLICT", call, refusal);
+    return blocks;
   }
 
   /** Validates one operation; the byte offset at the target, or -1 for PROC_NULL (nothing to do). */
@@ -638,6 +660,9 @@ interface Block { readonly from: number; readonly at: number; readonly length: n
 function elements(a: TypedArray, b: Block): TypedArray {
   return a.subarray(b.from / a.BYTES_PER_ELEMENT, (b.from + b.length) / a.BYTES_PER_ELEMENT);
 }
+
+/** An accumulate's kind of access: NO_OP only reads. */
+function accumulateKind(op: RmaOpName): AccessKind { return op === "NO_OP" ? ATOMIC_READ : ATOMIC_WRITE; }
 
 function bytesOf(a: TypedArray): Uint8Array { return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); }
 

@@ -407,3 +407,60 @@ if (size >= 2 && MPI.Get_library_version().startsWith("mpi4ts local")) {
   world.Barrier();
   win.Free();
 }
+
+// ---- ERR_RMA_CONFLICT: this rank's own operations on overlapping target bytes within one epoch ----
+{
+  const win = MPI.Win.Allocate(8 * 8, 8, null, world);
+  const mem = new Float64Array(win.tomemory().buffer, win.tomemory().byteOffset, 8);
+  win.Fence();
+  win.Put(Float64Array.of(1, 2), right, 0);
+  win.Put(Float64Array.of(3), right, 2); // adjacent, not overlapping
+  // A second Put over byte 8..16, or a Get of it, would have an undefined outcome: refused before anything moves.
+  expectError("ERR_RMA_CONFLICT", () => win.Put(Float64Array.of(99, 99), right, 1), /bytes 8\.\.24 of rank \d+'s window were written by a Put in this epoch/);
+  expectError("ERR_RMA_CONFLICT", () => win.Get(new Float64Array(1), right, 2), /written by a Put/);
+  expectError("ERR_RMA_CONFLICT", () => win.Accumulate(Float64Array.of(1), right, 0, MPI.SUM), /written by a Put/);
+  // Gets meet Gets, accumulates meet accumulates (same or other op), and another target is another matter.
+  const got = new Float64Array(2);
+  win.Get(got, rank, 4);
+  win.Get(got.subarray(1), rank, 5);
+  win.Accumulate(Float64Array.of(1), right, 6, MPI.SUM);
+  win.Accumulate(Float64Array.of(1), right, 6, MPI.SUM);
+  win.Get_accumulate(null, new Float64Array(1), right, 6, MPI.NO_OP);
+  expectError("ERR_RMA_CONFLICT", () => win.Get(new Float64Array(1), right, 6), /updated by an accumulate/);
+  win.Fence(); // completes them: the same bytes are free again
+  assert.deepEqual([...mem.subarray(0, 3)], [1, 2, 3], "the refused Put moved nothing");
+  assert.equal(mem[6], 2);
+  world.Barrier(); // every rank has looked before the next epoch's Put
+  win.Put(Float64Array.of(5), right, 1);
+  win.Fence(MPI.MODE_NOSUCCEED);
+  assert.equal(mem[1], 5);
+
+  // Passive target: Flush and Unlock complete a target's operations; Flush_local does not; Rget's completion does.
+  win.Lock(right, MPI.LOCK_EXCLUSIVE);
+  win.Put(Float64Array.of(7), right, 0);
+  win.Flush_local(right);
+  expectError("ERR_RMA_CONFLICT", () => win.Fetch_and_op(Float64Array.of(1), new Float64Array(1), right, 0, MPI.SUM), /written by a Put/);
+  win.Flush(right);
+  win.Fetch_and_op(null, new Float64Array(1), right, 0, MPI.NO_OP);
+  expectError("ERR_RMA_CONFLICT", () => win.Rput(Float64Array.of(1), right, 0), /read by a NO_OP accumulate/);
+  win.Unlock(right);
+  win.Lock(right, MPI.LOCK_SHARED);
+  const r = win.Rget(new Float64Array(1), right, 3);
+  r.Wait();
+  win.Put(Float64Array.of(8), right, 3);
+  win.Rput(Float64Array.of(9), right, 4).Wait();
+  expectError("ERR_RMA_CONFLICT", () => win.Rget(new Float64Array(1), right, 4), /written by a Put/);
+  win.Unlock(right);
+  world.Barrier();
+  assert.deepEqual([mem[0], mem[3], mem[4]], [7, 8, 9]);
+
+  // A Put whose target datatype names one byte twice conflicts with itself.
+  const twice = MPI.DOUBLE.Create_indexed([2, 1], [0, 1]).Commit();
+  win.Lock(right, MPI.LOCK_EXCLUSIVE);
+  expectError("ERR_RMA_CONFLICT", () => win.Put(new Float64Array(3), right, [0, 1, twice]), /written twice by this Put's target datatype/);
+  win.Get(new Float64Array(3), right, [0, 1, twice]); // reading one byte twice is fine
+  win.Unlock(right);
+  twice.Free();
+  world.Barrier();
+  win.Free();
+}
