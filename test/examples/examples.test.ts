@@ -170,6 +170,11 @@ const cases: Case[] = [
     args: ["3"],
     expect: () => ["Head started 3 workers", ...range(3).map((w) => `Worker ${w} of 3 (spawned by a head of `), "Check passed"],
   },
+  {
+    file: "examples/patternlets/33-dynamic-window.ts",
+    args: ["3000"],
+    expect: (n) => [1, 2, 3].map((k) => `Round ${k}: head read `).concat([`from ${n} process(es)`, "Check passed: the head read all 1117 primes below 9000, in order"]),
+  },
   { file: "examples/exemplars/monte-carlo-pi/pi.ts", args: ["200000"], expect: () => ["Estimate of pi", "TIME parallel", "TIME sequential", "Check passed"] },
   { file: "examples/exemplars/trapezoid/trapezoid.ts", args: ["200000"], expect: () => ["TIME parallel", "TIME sequential", "Check passed"] },
   {
