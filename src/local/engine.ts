@@ -358,7 +358,7 @@ export class LocalEngine implements Engine {
     this.#reader = new InboxReader(this.#mine);
     this.#header = jobHeader(job.sab);
     const launcher = job.control && new LauncherLink(job.control, job.ports);
-    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, () => launcher?.drain());
+    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, () => launcher?.drain(), () => this.#checkAbort());
     this.dynamic = launcher && new LocalDynamic(this, launcher, job.spawned);
     this.#spin = job.layout.size <= availableParallelism();
     this.#yield = this.#spin ? undefined : loadYield();
@@ -436,13 +436,16 @@ export class LocalEngine implements Engine {
     }
     // Too big for the ring, or no room in it now: the bytes go to the port (which queues without limit), and the
     // small HANDOFF record to the ring, or, when even that does not fit or records wait already, to the backlog.
-    this.#handoffs.post(destWorld, id, data);
+    // A large payload is posted part-filled: the record goes out first, so the receiver copies while we fill.
+    const fill = this.#handoffs.post(destWorld, id, data);
     const type = RECORD_HANDOFF | flags;
-    if (!backlog && tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, null)) return id;
-    const record: Backlogged = { type, context, source, tag, length, id };
-    if (backlog) backlog.push(record);
-    else this.#backlogs[destWorld] = [record];
-    this.#backlogged++;
+    if (backlog || !tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, null)) {
+      const record: Backlogged = { type, context, source, tag, length, id };
+      if (backlog) backlog.push(record);
+      else this.#backlogs[destWorld] = [record];
+      this.#backlogged++;
+    }
+    fill?.();
     return id;
   }
 
@@ -588,7 +591,7 @@ export class LocalEngine implements Engine {
   #deliverUnexpected(m: Unexpected, sink: Sink): Envelope {
     const envelope: Envelope = { source: m.source, tag: m.tag, byteLength: m.length, kind: m.kind };
     const target = checkedTarget(sink(envelope), m.length);
-    if (m.handoff) this.#handoffs.take(m.sender, m.id, (bytes) => target.set(bytes));
+    if (m.handoff) this.#handoffs.take(m.sender, m.id, target);
     else target.set(m.data!);
     if (m.sync) this.#ack(m.sender, m.id);
     return envelope;
@@ -636,7 +639,7 @@ export class LocalEngine implements Engine {
         request.error = e;
         break;
       }
-      if (handoff) this.#handoffs.take(sender, id, (bytes) => target.set(bytes));
+      if (handoff) this.#handoffs.take(sender, id, target);
       else copyBytes(this.#mine.ring, at + HEADER_BYTES, target, 0, length);
       request.envelope = envelope;
       if (sync) this.#ack(sender, id);

@@ -6,17 +6,32 @@
  * A sender never waits for the receiver here: the port queues as many messages as are in flight. What a receiver
  * holds and has not taken is counted in its control words (HELD_KIB), so that a blocking send can wait for its
  * receive instead of piling up memory (LocalEngine's send; MPI's rendezvous).
+ *
+ * A large payload is filled in chunks, and posted after the first: the sender copies chunk k + 1 while the
+ * receiver copies chunk k out, so the two copies overlap instead of adding up (one copy's time plus a chunk,
+ * where C MPI makes one copy). The buffer's last 8 bytes count the chunks filled and whether the receiver
+ * sleeps waiting for the next; docs/local-engine.md, "Large messages", has the protocol.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { MPIError } from "../errors.js";
 import { HELD_KIB } from "./layout.js";
 
-interface Delivery { id: number; sab: SharedArrayBuffer; length: number }
+/** `chunked`: filled CHUNK bytes at a time, FILLED counting them (else complete when posted). */
+interface Delivery { id: number; sab: SharedArrayBuffer; length: number; chunked: boolean }
 interface Return { ret: SharedArrayBuffer }
 /** Memory given to a peer for good (a communicator's shared area), under a key both sides know. */
 interface Gift { key: number; gift: SharedArrayBuffer }
 
 const MIN_CLASS = 1 << 16;
+/** The pipeline's unit: small enough that the receiver starts soon, large enough that a chunk's signal is free. */
+const CHUNK = 1 << 16;
+/** Pooled buffers end in two Int32 words: chunks filled so far, and whether the receiver waits for more. */
+const TAIL_BYTES = 8;
+const FILLED = 0, AWAITED = 1;
+/** How long the receiver spins for the next chunk before it sleeps (a chunk takes a few µs to copy). */
+const SPIN_FILL_MS = 0.05;
+/** Its sleeps are bounded, so that an aborted job is noticed (`checkAbort`). */
+const FILL_WAIT_MS = 50;
 /** Per rank: enough to keep a 64-deep window of 4 MiB messages warm (it only keeps what was in flight at once). */
 const POOL_LIMIT_BYTES = 256 << 20;
 
@@ -52,6 +67,7 @@ export class Handoffs {
   constructor(
     ports: readonly (MessagePort | undefined)[], selfRank: number, private readonly controls: (rank: number) => Int32Array,
     private readonly morePorts: () => void = () => {},
+    private readonly checkAbort: () => void = () => {},
   ) {
     this.#ports = ports;
     this.#self = selfRank;
@@ -62,27 +78,49 @@ export class Handoffs {
     return Atomics.load(this.controls(peer), HELD_KIB);
   }
 
-  /** Copies `payload` to shared memory and posts it to world rank `peer` under `id`. */
-  post(peer: number, id: number, payload: Uint8Array): void {
+  /**
+   * Copies `payload` to shared memory and posts it to world rank `peer` under `id`. A large payload is posted
+   * once its first chunk is in: the caller publishes the record that names it, then calls the function returned,
+   * which copies the rest while the receiver may already be copying out (null: nothing left to copy).
+   */
+  post(peer: number, id: number, payload: Uint8Array): (() => void) | null {
     if (peer === this.#self) {
       this.#toSelf.set(id, payload.slice());
-      return;
+      return null;
     }
     const port = this.#port(peer);
     this.#pull(peer, port);
-    const sab = this.#take(payload.length);
-    new Uint8Array(sab, 0, payload.length).set(payload);
-    Atomics.add(this.controls(peer), HELD_KIB, kib(payload.length));
-    port.postMessage({ id, sab, length: payload.length } satisfies Delivery);
+    const length = payload.length;
+    const sab = this.#take(length);
+    const target = new Uint8Array(sab, 0, length);
+    const chunked = length > CHUNK && sab.byteLength >= MIN_CLASS + TAIL_BYTES;
+    Atomics.add(this.controls(peer), HELD_KIB, kib(length));
+    if (!chunked) {
+      target.set(payload);
+      port.postMessage({ id, sab, length, chunked } satisfies Delivery);
+      return null;
+    }
+    const progress = tailOf(sab);
+    progress[AWAITED] = 0;
+    target.set(payload.subarray(0, CHUNK));
+    Atomics.store(progress, FILLED, 1);
+    port.postMessage({ id, sab, length, chunked } satisfies Delivery);
+    return () => {
+      for (let k = 1, at = CHUNK; at < length; k++, at += CHUNK) {
+        target.set(payload.subarray(at, Math.min(length, at + CHUNK)), at);
+        Atomics.store(progress, FILLED, k + 1);
+        if (Atomics.load(progress, AWAITED) !== 0) Atomics.notify(progress, FILLED);
+      }
+    };
   }
 
-  /** Gives the bytes of handoff `id` from `peer` to `consume` (which copies what it keeps), then releases them. */
-  take(peer: number, id: number, consume: (bytes: Uint8Array) => void): void {
+  /** Copies the bytes of handoff `id` from `peer` into `target` (as they are filled), then releases them. */
+  take(peer: number, id: number, target: Uint8Array): void {
     if (peer === this.#self) {
       const bytes = this.#toSelf.get(id);
       if (!bytes) throw new MPIError("ERR_INTERN", `handoff ${id} to self is missing`);
       this.#toSelf.delete(id);
-      consume(bytes);
+      target.set(bytes);
       return;
     }
     const port = this.#port(peer);
@@ -90,10 +128,37 @@ export class Handoffs {
     this.#arrived.get(peer)!.delete(id);
     Atomics.sub(this.controls(this.#self), HELD_KIB, kib(waiting.length));
     try {
-      consume(new Uint8Array(waiting.sab, 0, waiting.length));
+      const { sab, length } = waiting;
+      if (!waiting.chunked) {
+        target.set(new Uint8Array(sab, 0, length));
+        return;
+      }
+      const progress = tailOf(sab), chunks = Math.ceil(length / CHUNK);
+      for (let copied = 0; copied < chunks;) {
+        const filled = this.#filled(progress, copied);
+        const from = copied * CHUNK, to = Math.min(length, filled * CHUNK);
+        target.set(new Uint8Array(sab, from, to - from), from);
+        copied = filled;
+      }
     } finally {
       port.postMessage({ ret: waiting.sab } satisfies Return);
     }
+  }
+
+  /** Chunks filled, once more than `copied`: a short spin, then sleeps the sender's notify ends. */
+  #filled(progress: Int32Array, copied: number): number {
+    let filled = Atomics.load(progress, FILLED);
+    if (filled > copied) return filled;
+    const until = performance.now() + SPIN_FILL_MS;
+    while ((filled = Atomics.load(progress, FILLED)) === copied && performance.now() < until) { /* the sender is copying */ }
+    while (filled === copied) {
+      Atomics.store(progress, AWAITED, 1);
+      Atomics.wait(progress, FILLED, copied, FILL_WAIT_MS);
+      Atomics.store(progress, AWAITED, 0);
+      filled = Atomics.load(progress, FILLED);
+      if (filled === copied) this.checkAbort();
+    }
+    return filled;
   }
 
   /** The length of handoff `id` from `peer` (for messages whose record cannot hold it: 2 GiB or more). */
@@ -164,7 +229,7 @@ export class Handoffs {
     // Small messages come here only when their ring was full (engine.ts's backlog): exact size, not pooled, so
     // thousands of them waiting cost their bytes, not a 64 KiB class each.
     if (bytes < MIN_CLASS) return new SharedArrayBuffer(bytes);
-    const cls = sizeClass(bytes);
+    const cls = sizeClass(bytes) + TAIL_BYTES;
     const free = this.#pool.get(cls);
     const sab = free?.pop();
     if (sab) {
@@ -176,10 +241,15 @@ export class Handoffs {
 
   #recycle(sab: SharedArrayBuffer): void {
     const cls = sab.byteLength;
-    if (cls < MIN_CLASS || this.#pooledBytes + cls > POOL_LIMIT_BYTES) return;
+    if (cls < MIN_CLASS + TAIL_BYTES || this.#pooledBytes + cls > POOL_LIMIT_BYTES) return;
     let free = this.#pool.get(cls);
     if (!free) this.#pool.set(cls, (free = []));
     free.push(sab);
     this.#pooledBytes += cls;
   }
+}
+
+/** A pooled buffer's FILLED and AWAITED words. */
+function tailOf(sab: SharedArrayBuffer): Int32Array {
+  return new Int32Array(sab, sab.byteLength - TAIL_BYTES, 2);
 }

@@ -32,3 +32,53 @@ if (rank < 2) {
   incoming.wait();
   assert.equal(into[into.length - 1], 0xabcdef ^ other);
 }
+
+// Handoffs are filled in 64 KiB chunks while the receiver copies out: every byte arrives, at sizes around the
+// chunk boundaries, received at once, received late, both ways at once, and as a backlog behind a full ring.
+{
+  const pattern = (n: number, seed: number): Uint8Array => {
+    const a = new Uint8Array(n);
+    for (let i = 0; i < n; i++) a[i] = (i * 31 + seed + (i >>> 16)) & 255;
+    return a;
+  };
+  const intact = (a: Uint8Array, seed: number, what: string): void => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== ((i * 31 + seed + (i >>> 16)) & 255)) assert.fail(`${what}: byte ${i} of ${a.length} is ${a[i]}`);
+  };
+  const KiB = 1024;
+  const sizes = [64 * KiB - 1, 64 * KiB, 64 * KiB + 1, 128 * KiB + 3, 256 * KiB + 1, 300 * KiB, MiB + 7, 5 * MiB - 1];
+  if (rank < 2) {
+    const other = 1 - rank;
+    for (const [k, n] of sizes.entries()) {
+      const into = new Uint8Array(n);
+      comm.Sendrecv(pattern(n, rank + k), other, 10 + k, into, other, 10 + k);
+      intact(into, other + k, `Sendrecv of ${n} B`);
+    }
+    // Received late: every message is sent (and, on the local engine, filled) before its receive is posted.
+    // Isend, since MPI may hold a large standard send until it matches.
+    const late = rank === 0 ? sizes.map((n, k) => comm.Isend(pattern(n, k), 1, 30 + k)) : [];
+    comm.Barrier();
+    if (rank === 1) {
+      for (const [k, n] of [...sizes.entries()].reverse()) {
+        const into = new Uint8Array(n);
+        comm.Recv(into, 0, 30 + k);
+        intact(into, k, `late Recv of ${n} B`);
+      }
+    }
+    MPI.Request.Waitall(late);
+    // More than the ring holds, unreceived: the later ones wait in the sender's backlog as handoffs.
+    const count = 48, n = 200 * KiB;
+    const sends = rank === 0 ? Array.from({ length: count }, (_, k) => comm.Isend(pattern(n, 100 + k), 1, 50)) : [];
+    comm.Barrier();
+    if (rank === 1) {
+      for (let k = 0; k < count; k++) {
+        const into = new Uint8Array(n);
+        comm.Recv(into, 0, 50);
+        intact(into, 100 + k, `backlogged message ${k}`);
+      }
+    }
+    MPI.Request.Waitall(sends);
+  } else {
+    comm.Barrier(); // the two barriers of ranks 0 and 1
+    comm.Barrier();
+  }
+}
