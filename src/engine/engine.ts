@@ -383,4 +383,10 @@ export interface Engine {
   readonly dynamic?: DynamicProcesses;
   /** This rank among every rank of the job, spawned ones included, where the engine numbers them (local). */
   readonly jobRank?: number;
+  /**
+   * Maps `bytes` of the file at `path` (made if need be) shared, so that what is stored there outlives this
+   * process however it ends (mpi: the addon's mmap), or undefined where it cannot. The local engine's ranks are
+   * threads whose exits the launcher sees, so it has no need.
+   */
+  mapFile?(path: string, bytes: number): ArrayBuffer | undefined;
 }

@@ -1070,6 +1070,7 @@ export class NativeEngine implements Engine {
   }
 
   processorName(): string { return this.addon.processorName(); }
+  mapFile(path: string, bytes: number): ArrayBuffer | undefined { return this.addon.mapShared(path, bytes); }
   libraryVersion(): string {
     return `mpi4ts mpi engine (native addon, Node.js ${process.version}) on ${this.addon.libraryVersion()}`;
   }

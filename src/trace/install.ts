@@ -30,7 +30,7 @@ export function traceFromEnvironment(exported: Record<string, unknown>): void {
   // A rank spawned into a local job records under its job rank, beside the ranks it was spawned by.
   const recorder = new Recorder(file, {
     jobId, offsetUs, rank: engine.jobRank ?? world.rank, size: world.size, host: engine.processorName(), engine: engine.name, version: ownVersion(),
-  }, Number.isInteger(cap) && cap > 0 ? cap : DEFAULT_CAP);
+  }, Number.isInteger(cap) && cap > 0 ? cap : DEFAULT_CAP, engine.mapFile?.bind(engine));
   startRecording(recorder);
   setRecorder(recorder);
   instrumentLibrary();

@@ -125,6 +125,7 @@ function traced(name: string, fn: (...args: unknown[]) => unknown, family: Famil
     if (current !== undefined || !recorder.on) return fn.apply(this, args);
     const call: Call = { name, start: now(), sent: 0, received: 0 };
     current = call;
+    recorder.opened(kind, name, call.start, this instanceof Comm ? this.name : undefined);
     let failure: unknown;
     try {
       return fn.apply(this, args);
@@ -142,6 +143,7 @@ function traced(name: string, fn: (...args: unknown[]) => unknown, family: Famil
 
 function finishCall(call: Call, kind: Kind, self: unknown, args: readonly unknown[], failure: unknown): void {
   const dur = now() - call.start;
+  recorder.closed();
   const row = recorder.row(kind, call.name, call.start);
   if (!row) return;
   const [c, at] = row;
@@ -161,7 +163,7 @@ function finishCall(call: Call, kind: Kind, self: unknown, args: readonly unknow
   if (failure !== undefined) c[at + Col.Error] = recorder.intern(failure instanceof Error ? failure.message : String(failure));
   if (dur >= SITE_MIN_US) {
     const site = callSite();
-    if (site) c[at + Col.Site] = recorder.intern(site);
+    if (site) c[at + Col.Site] = recorder.site(site);
   }
 }
 
@@ -188,7 +190,7 @@ const PACKAGE_DIRS = ["../../src/", "../../dist/"].map((dir) => fileURLToPath(ne
 /**
  * The program's own line that made the current call: the first stack frame outside mpi4ts and Node, as
  * "file:line:column" of the code that runs (a bundle, for TypeScript programs). The recorder maps it to the
- * source through the source map when it writes the part, so the call itself pays only for the stack walk.
+ * source through the source map once per distinct site (`Recorder.site`), so a call pays for the stack walk.
  */
 function callSite(): string | undefined {
   const { prepareStackTrace, stackTraceLimit } = Error;

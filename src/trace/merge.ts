@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { partFile, type TraceEvent, type TracePart } from "./recorder.js";
+import { partFile, recoverPart, rowsFile, type TraceEvent, type TracePart } from "./recorder.js";
 
 /** An event of the merged file: a rank's event placed on the job's clock. */
 export interface JobEvent extends TraceEvent {
@@ -38,13 +38,14 @@ export interface Trace {
 
 /** Reads the parts of the job traced to `file` (ranks 0..size-1; without `size`, as many as the parts there say). */
 export function readParts(file: string, size?: number): (TracePart | undefined)[] {
+  // A rank killed from outside wrote no JSON part, but may have left its rows in a mapped file.
   const read = (rank: number): TracePart | undefined => {
     const path = partFile(file, rank);
-    if (!existsSync(path)) return undefined;
+    if (!existsSync(path)) return recoverPart(file, rank);
     try {
       return JSON.parse(readFileSync(path, "utf8")) as TracePart;
     } catch {
-      return undefined;
+      return recoverPart(file, rank);
     }
   };
   // Ranks 0..size-1 are expected (a missing one is reported); any other part is a rank spawned during the job.
@@ -53,18 +54,25 @@ export function readParts(file: string, size?: number): (TracePart | undefined)[
   return Array.from({ length: n }, (_, r) => found.get(r) ?? (r < (size ?? 0) ? read(r) : undefined));
 }
 
-/** The ranks whose parts of `file` are in its folder. */
+/** The ranks whose parts (or rows files) of `file` are in its folder. */
 function partRanks(file: string): number[] {
   const prefix = `${basename(file)}.part-`;
-  return existsSync(dirname(file)) ? readdirSync(dirname(file)).flatMap((name) => {
-    const m = name.startsWith(prefix) ? /^(\d+)\.json$/.exec(name.slice(prefix.length)) : null;
+  const ranks = existsSync(dirname(file)) ? readdirSync(dirname(file)).flatMap((name) => {
+    const m = name.startsWith(prefix) ? /^(\d+)\.(json|rows)$/.exec(name.slice(prefix.length)) : null;
     return m ? [Number(m[1])] : [];
   }) : [];
+  return [...new Set(ranks)];
+}
+
+/** Removes rank `rank`'s part of `file` and its rows file. */
+function removePart(file: string, rank: number): void {
+  rmSync(partFile(file, rank), { force: true });
+  rmSync(rowsFile(file, rank), { force: true });
 }
 
 /** Removes every part of `file` (an earlier job's, before a new one records). */
 export function removeParts(file: string): void {
-  for (const rank of partRanks(file)) rmSync(partFile(file, rank), { force: true });
+  for (const rank of partRanks(file)) removePart(file, rank);
 }
 
 export function mergeParts(parts: readonly (TracePart | undefined)[]): Trace {
@@ -85,6 +93,9 @@ export function mergeParts(parts: readonly (TracePart | undefined)[]): Trace {
     // (max: the rounding of µs since the epoch must not put the first event a hair before 0)
     for (const e of part.events) events.push({ ...e, ts: Math.max(0, e.ts + shift), pid: rank, tid: rank });
   });
+  // A call a killed rank was inside (recorder.ts, recoverPart) lasts until the job's last recorded moment.
+  const end = events.reduce((m, e) => Math.max(m, e.ts + (e.dur ?? 0)), 0);
+  for (const e of events) if (e.args?.unfinished !== undefined) e.dur = Math.max(0, end - e.ts);
   const clockCorrections = forwardArrows(events);
   events.sort((a, b) => a.ts - b.ts);
   const any = present[0];
@@ -142,9 +153,13 @@ export function mergeJobTrace(file: string, size?: number): Trace | undefined {
   if (parts.every((p) => p === undefined)) return undefined;
   const trace = mergeParts(parts);
   writeTrace(file, trace);
-  parts.forEach((p, rank) => { if (p) rmSync(partFile(file, rank), { force: true }); });
+  parts.forEach((p, rank) => { if (p) removePart(file, rank); });
   const dropped = trace.mpi4ts.dropped.reduce((a, b) => a + b, 0);
   if (dropped > 0) process.stderr.write(`mpi4ts: the trace lacks ${dropped} events dropped past the per-rank cap\n`);
+  const recovered = trace.mpi4ts.endings.flatMap((e, r) => (e.startsWith("killed from outside") ? [r] : []));
+  if (recovered.length > 0) {
+    process.stderr.write(`mpi4ts: rank${recovered.length > 1 ? "s" : ""} ${recovered.join(", ")} ended from outside; the trace holds what ${recovered.length > 1 ? "they" : "it"} recorded until then\n`);
+  }
   const missing = trace.mpi4ts.endings.flatMap((e, r) => (e === "no trace part" ? [r] : []));
   if (missing.length > 0) {
     process.stderr.write(`mpi4ts: rank${missing.length > 1 ? "s" : ""} ${missing.join(", ")} left no trace (ended from outside before writing it)\n`);

@@ -3,12 +3,15 @@
  * because a million small objects kept alive would cost the program far more than recording them (every
  * garbage collection would copy them); they become Chrome Trace Events only when the rank's part is written.
  * That happens on every exit path the rank can reach (normal exit, process.exit, uncaught exception, Abort);
- * the merge (merge.ts) turns the parts of a job into one file. See docs/trace.md.
+ * the merge (merge.ts) turns the parts of a job into one file. See docs/trace.md. Where a file can be mapped
+ * shared (the mpi engine), the rows live in one (rows-file.ts), so a rank killed from outside, which reaches
+ * none of those paths, leaves them too.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { type MapFile, MappedRows, recoverRows } from "./rows-file.js";
 
 /** One Chrome Trace Event as a rank records it: `ts` in µs of this thread's clock (see `now`). pid/tid come at merge. */
 export interface TraceEvent {
@@ -79,8 +82,11 @@ export enum Col {
 const COLUMNS = 17;
 const CHUNK_ROWS = 1 << 14;
 
+/** Rows a mapped file holds beyond the cap: the ending's row and marks made while exiting. */
+const SPARE_ROWS = 64;
+
 export class Recorder {
-  dropped = 0;
+  #dropped = 0;
   /** MPI.Pcontrol / MPI.trace.off(): while false nothing is recorded (the wrappers stay, each call checks this). */
   on = true;
   #chunks: Float64Array[] = [];
@@ -88,17 +94,28 @@ export class Recorder {
   #strings: string[] = [];
   #index = new Map<string, number>();
   #written = false;
+  /** The rows' file, when they live in one; then #chunks is its one chunk. */
+  readonly #mapped: MappedRows | undefined;
+  readonly #chunkRows: number;
 
-  constructor(readonly file: string, readonly identity: RecorderIdentity, readonly cap = DEFAULT_CAP) {
+  /** `map`, where given, maps the rows' file (rowsFile) shared, so that they outlive a killed process. */
+  constructor(readonly file: string, readonly identity: RecorderIdentity, readonly cap = DEFAULT_CAP, map?: MapFile) {
+    this.#mapped = map && MappedRows.open(rowsFile(file, identity.rank), cap + SPARE_ROWS, COLUMNS,
+      { ...identity, argv: process.argv, originUs: performance.timeOrigin * 1000 }, map);
+    if (this.#mapped) this.#chunks.push(this.#mapped.rows);
+    this.#chunkRows = this.#mapped?.capacity ?? CHUNK_ROWS;
     // The rank's run on the time axis starts here and ends at `flush` (the profile's % of time in MPI).
     this.mark(Kind.RankMark, "trace start");
   }
+
+  get dropped(): number { return this.#dropped; }
 
   intern(text: string): number {
     let i = this.#index.get(text);
     if (i === undefined) {
       i = this.#strings.push(text) - 1;
       this.#index.set(text, i);
+      this.#mapped?.addString(text);
     }
     return i;
   }
@@ -108,18 +125,41 @@ export class Recorder {
    * undefined past the cap (the event is counted as dropped).
    */
   row(kind: Kind, name: string, ts: number): [Float64Array, number] | undefined {
-    if (this.#rows >= this.cap && !this.#written) {
-      this.dropped++;
+    if ((this.#rows >= this.cap && !this.#written) || (this.#mapped && this.#rows >= this.#mapped.capacity)) {
+      this.#dropped++;
+      this.#mapped?.setDropped(this.#dropped);
       return undefined;
     }
-    const r = this.#rows++ % CHUNK_ROWS;
-    if (r === 0) this.#chunks.push(new Float64Array(CHUNK_ROWS * COLUMNS).fill(NaN));
+    const nameIndex = this.intern(name); // (before the row counts: a recovered row never names a string not kept)
+    const r = this.#rows++ % this.#chunkRows;
+    if (r === 0 && !this.#mapped) this.#chunks.push(new Float64Array(CHUNK_ROWS * COLUMNS).fill(NaN));
     const chunk = this.#chunks[this.#chunks.length - 1]!;
     const at = r * COLUMNS;
+    if (this.#mapped) chunk.fill(NaN, at, at + COLUMNS); // (a fresh file holds zeros, and filling it all would touch every page)
     chunk[at + Col.Kind] = kind;
-    chunk[at + Col.Name] = this.intern(name);
+    chunk[at + Col.Name] = nameIndex;
     chunk[at + Col.Ts] = ts;
+    this.#mapped?.setRows(this.#rows);
     return [chunk, at];
+  }
+
+  /**
+   * The rank enters a traced call, whose row is written when it returns: kept in the rows file, so that a rank
+   * killed inside a call shows it (nothing to do when the rows are in memory).
+   */
+  opened(kind: Kind, name: string, ts: number, comm: string | undefined): void {
+    this.#mapped?.open(kind, this.intern(name), ts, comm === undefined ? -1 : this.intern(comm));
+  }
+
+  closed(): void { this.#mapped?.close(); }
+
+  /**
+   * The string index of a call site, "url-or-path:line:column" of running code, as the program's "file:line"
+   * (through its source map, once per site: only this process has the map, and a killed rank's rows must hold
+   * the line already).
+   */
+  site(site: string): number {
+    return this.intern(sourceLine(site));
   }
 
   mark(kind: Kind.UserMark | Kind.RankMark, name: string): void {
@@ -138,6 +178,7 @@ export class Recorder {
         dropped: this.dropped, ending, events: this.events(),
       };
       writeFileSync(partFile(this.file, this.identity.rank), JSON.stringify(part));
+      if (this.#mapped) rmSync(rowsFile(this.file, this.identity.rank), { force: true });
     } catch (e) {
       process.stderr.write(`mpi4ts: rank ${this.identity.rank} could not write its trace part: ${(e as Error).message}\n`);
     }
@@ -150,48 +191,78 @@ export class Recorder {
   events(): TraceEvent[] {
     const out: TraceEvent[] = [];
     for (let i = 0; i < this.#rows; i++) {
-      const chunk = this.#chunks[Math.floor(i / CHUNK_ROWS)]!;
-      out.push(this.#decode(chunk, (i % CHUNK_ROWS) * COLUMNS));
+      const chunk = this.#chunks[Math.floor(i / this.#chunkRows)]!;
+      out.push(decodeRow(chunk, (i % this.#chunkRows) * COLUMNS, this.#strings));
     }
     return out;
   }
+}
 
-  #decode(c: Float64Array, at: number): TraceEvent {
-    const kind = c[at + Col.Kind] as Kind;
-    const str = (col: Col) => this.#strings[c[at + col]!]!;
-    const has = (col: Col) => !Number.isNaN(c[at + col]);
-    const num = (col: Col) => c[at + col]!;
-    const name = str(Col.Name), ts = num(Col.Ts);
-    switch (kind) {
-      case Kind.UserMark: return { name, cat: "user", ph: "i", s: "t", ts };
-      case Kind.RankMark: return { name, cat: "rank", ph: "i", s: "t", ts };
-      case Kind.UserSpan: return { name, cat: "user", ph: "X", ts, dur: num(Col.Dur) };
-      case Kind.Send:
-      case Kind.Receive: {
-        const id = `${str(Col.Comm)}:${num(Col.Peer)}>${num(Col.Received)}:${num(Col.Tag)}:${num(Col.Collective)}`;
-        const args = { from: num(Col.Root), to: num(Col.Op), tag: num(Col.Tag), bytes: num(Col.Sent) };
-        return kind === Kind.Send
-          ? { name: "message", cat: "message", ph: "s", ts, id, args }
-          : { name: "message", cat: "message", ph: "f", bp: "e", ts, id, args };
-      }
-      default: {
-        const args: Record<string, unknown> = {};
-        if (has(Col.Comm)) args.comm = str(Col.Comm);
-        if (has(Col.Peer)) args.peer = num(Col.Peer);
-        if (has(Col.Tag)) args.tag = num(Col.Tag);
-        if (has(Col.Sent)) args.sent = num(Col.Sent);
-        if (has(Col.Received)) args.received = num(Col.Received);
-        if (has(Col.Root)) args.root = num(Col.Root);
-        if (has(Col.Op)) args.op = str(Col.Op);
-        if (has(Col.Collective)) args.collective = `${str(Col.Collective)}#${num(Col.Seq)}`;
-        if (has(Col.Sent) && kind === Kind.Collective) { args.bytes = args.sent; delete args.sent; }
-        if (has(Col.Wait)) args.wait_us = num(Col.Wait);
-        if (has(Col.Site)) args.site = sourceLine(str(Col.Site));
-        if (has(Col.Error)) args.error = str(Col.Error);
-        if (has(Col.Datatype)) args.datatype = str(Col.Datatype);
-        const cat = kind === Kind.Collective ? "collective" : kind === Kind.Call ? "p2p" : "wait";
-        return { name, cat, ph: "X", ts, dur: kind === Kind.ReceiveCompleted ? 0 : num(Col.Dur), args };
-      }
+/**
+ * The part of a rank that left its rows in a mapped file (rowsFile) and no JSON part: killed from outside.
+ * Undefined if there is no such file.
+ */
+export function recoverPart(file: string, rank: number): TracePart | undefined {
+  const found = recoverRows(rowsFile(file, rank));
+  if (!found) return undefined;
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < found.count; i++) {
+    const at = i * COLUMNS;
+    // A row is counted once its kind, name and time are in; the rest may be missing if the rank died just then.
+    if (Number.isNaN(found.rows[at + Col.Kind]) || Number.isNaN(found.rows[at + Col.Ts])) continue;
+    events.push(decodeRow(found.rows, at, found.strings));
+  }
+  const open = found.open;
+  if (open) {
+    // Its length is unknown: the merge stretches it to the job's end.
+    events.push({
+      name: found.strings[open.name] ?? "?", cat: open.kind === Kind.Collective ? "collective" : open.kind === Kind.Wait ? "wait" : "p2p",
+      ph: "X", ts: open.ts, dur: 0, args: { ...(open.comm >= 0 ? { comm: found.strings[open.comm] ?? "?" } : {}), unfinished: "the rank was killed inside this call" },
+    });
+  }
+  const last = open ? `inside ${found.strings[open.name] ?? "?"}` : events.at(-1)?.name;
+  return {
+    ...(found.identity as unknown as RecorderIdentity & { argv: string[]; originUs: number }),
+    format: "mpi4ts-trace-part", dropped: found.dropped, events,
+    ending: `killed from outside (recovered from its rows file${last ? `; last: ${last}` : ""})`,
+  };
+}
+
+function decodeRow(c: Float64Array, at: number, strings: readonly string[]): TraceEvent {
+  const kind = c[at + Col.Kind] as Kind;
+  const str = (col: Col) => strings[c[at + col]!] ?? "?";
+  const has = (col: Col) => !Number.isNaN(c[at + col]);
+  const num = (col: Col) => c[at + col]!;
+  const name = str(Col.Name), ts = num(Col.Ts);
+  switch (kind) {
+    case Kind.UserMark: return { name, cat: "user", ph: "i", s: "t", ts };
+    case Kind.RankMark: return { name, cat: "rank", ph: "i", s: "t", ts };
+    case Kind.UserSpan: return { name, cat: "user", ph: "X", ts, dur: num(Col.Dur) };
+    case Kind.Send:
+    case Kind.Receive: {
+      const id = `${str(Col.Comm)}:${num(Col.Peer)}>${num(Col.Received)}:${num(Col.Tag)}:${num(Col.Collective)}`;
+      const args = { from: num(Col.Root), to: num(Col.Op), tag: num(Col.Tag), bytes: num(Col.Sent) };
+      return kind === Kind.Send
+        ? { name: "message", cat: "message", ph: "s", ts, id, args }
+        : { name: "message", cat: "message", ph: "f", bp: "e", ts, id, args };
+    }
+    default: {
+      const args: Record<string, unknown> = {};
+      if (has(Col.Comm)) args.comm = str(Col.Comm);
+      if (has(Col.Peer)) args.peer = num(Col.Peer);
+      if (has(Col.Tag)) args.tag = num(Col.Tag);
+      if (has(Col.Sent)) args.sent = num(Col.Sent);
+      if (has(Col.Received)) args.received = num(Col.Received);
+      if (has(Col.Root)) args.root = num(Col.Root);
+      if (has(Col.Op)) args.op = str(Col.Op);
+      if (has(Col.Collective)) args.collective = `${str(Col.Collective)}#${num(Col.Seq)}`;
+      if (has(Col.Sent) && kind === Kind.Collective) { args.bytes = args.sent; delete args.sent; }
+      if (has(Col.Wait)) args.wait_us = num(Col.Wait);
+      if (has(Col.Site)) args.site = str(Col.Site);
+      if (has(Col.Error)) args.error = str(Col.Error);
+      if (has(Col.Datatype)) args.datatype = str(Col.Datatype);
+      const cat = kind === Kind.Collective ? "collective" : kind === Kind.Call ? "p2p" : "wait";
+      return { name, cat, ph: "X", ts, dur: kind === Kind.ReceiveCompleted ? 0 : num(Col.Dur), args };
     }
   }
 }
@@ -204,6 +275,11 @@ export function now(): number {
 /** Where rank `rank` of a job traced to `file` leaves its part. */
 export function partFile(file: string, rank: number): string {
   return `${file}.part-${rank}.json`;
+}
+
+/** Where it keeps its rows while it runs, when they live in a mapped file (removed once its part is written). */
+export function rowsFile(file: string, rank: number): string {
+  return `${file}.part-${rank}.rows`;
 }
 
 const sourceLines = new Map<string, string>();

@@ -146,8 +146,17 @@ describe("a rank that fails", () => {
       assert.equal(trace.mpi4ts.endings[1], "uncaught exception: rank 1 fails on purpose");
       const mine = trace.traceEvents.filter((e) => e.pid === 1).map((e) => e.name);
       for (const name of ["send", "message", "about to fail"]) assert.ok(mine.includes(name), `rank 1's ${name} is in the trace`);
-      // Rank 0 is ended from outside (the launcher, MPI_Abort) while blocked: the file says so.
-      if (trace.mpi4ts.endings[0] === "no trace part") assert.match(result.stderr, /rank 0 left no trace/);
+      // Rank 0 is ended from outside while blocked in Barrier: the local launcher ends its thread, which writes its
+      // part; MPI_Abort kills the mpi engine's process, whose rows the merge recovers from its mapped rows file.
+      const zero = trace.traceEvents.filter((e) => e.pid === 0);
+      for (const name of ["recv", "message", "Barrier"]) assert.ok(zero.some((e) => e.name === name), `rank 0's ${name} is in the trace: ${explain(result)}`);
+      const barrier = zero.find((e) => e.name === "Barrier")!;
+      if (engine === "mpi") {
+        assert.match(trace.mpi4ts.endings[0]!, /^killed from outside \(recovered from its rows file; last: inside Barrier\)$/);
+        assert.equal(barrier.args?.unfinished, "the rank was killed inside this call");
+        assert.match(result.stderr, /rank 0 ended from outside; the trace holds what it recorded until then/);
+      } else assert.equal(barrier.args?.site, join(ROOT, "test/trace/fixtures/crash.ts:11"));
+      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(`crash-${engine}.json.part-`)), [], "no part or rows file is left");
     });
   }
 });
