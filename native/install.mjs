@@ -3,8 +3,10 @@
  * Builds the native addons; run by `npm install` / `npm rebuild mpi4ts`. Never fails the install: a build that
  * cannot be done prints one line and exits 0, and the built-in engine works.
  *
- *  - `mpi4ts_yield` (native/yield/): sched_yield for ranks waiting on an oversubscribed machine (more ranks than
- *    cores). Needs only a C compiler; without it, waiting ranks sleep instead (slower, same results).
+ *  - `mpi4ts_threads` (native/threads/): for the built-in engine's rank threads, sched_yield while waiting on an
+ *    oversubscribed machine (more ranks than cores) and single copies of large messages from the sender's memory.
+ *    Needs only a C compiler; without it, waiting ranks sleep and large messages are copied twice (slower, same
+ *    results).
  *  - `mpi4ts_native` (this directory): the native MPI engine, when an MPI library is installed.
  *
  * Probing, in order: $MPI4TS_MPICC (a compiler wrapper such as `mpicc.mpich`), `mpicc`, `mpicc.openmpi`,
@@ -160,16 +162,16 @@ function gypBuild(nodeGyp, name, from, files, target, outDir, extraEnv) {
   return { release };
 }
 
-/** The yield helper, into build/Release; a failure only costs speed on oversubscribed machines. */
-function buildYield(nodeGyp) {
-  const { log } = gypBuild(nodeGyp, "yield", join(here, "yield"), ["binding.gyp", "yield.c"], "mpi4ts_yield", resolve(root, "build"), {});
-  if (log) console.log(`mpi4ts: yield helper not built (see ${log}); with more ranks than cores, waiting ranks sleep instead (slower).`);
+/** The thread helpers, into build/Release; a failure only costs speed (oversubscribed waits, large messages). */
+function buildThreads(nodeGyp) {
+  const { log } = gypBuild(nodeGyp, "threads", join(here, "threads"), ["binding.gyp", "threads.c"], "mpi4ts_threads", resolve(root, "build"), {});
+  if (log) console.log(`mpi4ts: thread helpers not built (see ${log}); waiting ranks sleep when they outnumber the cores, and large messages are copied twice (slower).`);
 }
 
 function main() {
   if (env.MPI4TS_SKIP_NATIVE === "1") return;
   const nodeGyp = findNodeGyp();
-  if (nodeGyp && !env.MPI4TS_BUILD_DIR) buildYield(nodeGyp);
+  if (nodeGyp && !env.MPI4TS_BUILD_DIR) buildThreads(nodeGyp);
   const found = probe();
   if (!found) finish(NO_MPI, false);
 

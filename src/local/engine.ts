@@ -25,7 +25,7 @@ import {
 } from "./layout.js";
 import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell } from "./mailbox.js";
 import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
-import { loadYield } from "./yield.js";
+import { loadDirectCopy, loadYield } from "./thread-helpers.js";
 import { LocalRma } from "../win/local.js";
 import { hasBackground, stepBackground } from "../engine/background.js";
 
@@ -205,7 +205,7 @@ export class Channel implements PointToPoint {
     // Once the receiver holds too many large messages it has not received, a blocking send waits for its receive
     // (standard mode may: MPI's rendezvous), so a sender that outruns its receiver does not pile up memory.
     const held = mode === STANDARD && this.engine.receiverHoldsTooMuch(destWorld, data.length);
-    const id = this.engine.deposit(this, data, kind, dest, tag, held ? SYNCHRONOUS : mode);
+    const id = this.engine.deposit(this, data, kind, dest, tag, held ? SYNCHRONOUS : mode, true);
     if (mode === SYNCHRONOUS || held) this.engine.awaitAck(id, destWorld, tag, this.context, held ? CALL_SEND_HELD : CALL_SSEND);
   }
   isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest {
@@ -358,10 +358,12 @@ export class LocalEngine implements Engine {
     this.#reader = new InboxReader(this.#mine);
     this.#header = jobHeader(job.sab);
     const launcher = job.control && new LauncherLink(job.control, job.ports);
-    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, () => launcher?.drain(), () => this.#checkAbort());
-    this.dynamic = launcher && new LocalDynamic(this, launcher, job.spawned);
     this.#spin = job.layout.size <= availableParallelism();
     this.#yield = this.#spin ? undefined : loadYield();
+    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, {
+      morePorts: () => launcher?.drain(), checkAbort: () => this.#checkAbort(), yieldCore: this.#yield, direct: loadDirectCopy(),
+    });
+    this.dynamic = launcher && new LocalDynamic(this, launcher, job.spawned);
     this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
     process.on("exit", this.#flushBacklogsBeforeExit);
     this.world = new LocalComm(this, WORLD_BASE, world.indexOf(job.rank), world);
@@ -419,8 +421,11 @@ export class LocalEngine implements Engine {
 
   // ---- sending -------------------------------------------------------------------------------------------
 
-  /** Puts a message into the destination's inbox (inline or as a handoff) and returns its id. */
-  deposit(channel: Channel, data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): number {
+  /**
+   * Puts a message into the destination's inbox (inline or as a handoff) and returns its id. `blocking`: `data`
+   * stays untouched until this returns, so a large one is offered for the receiver to copy once (handoff.ts).
+   */
+  deposit(channel: Channel, data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode, blocking = false): number {
     const destWorld = channel.worldRanks[dest]!;
     const inbox = this.#inboxes[destWorld]!;
     const id = this.#nextId;
@@ -430,14 +435,15 @@ export class LocalEngine implements Engine {
     const flags = (kind << 4) | sync;
     const backlog = this.#backlogs[destWorld];
     const length = data.length > MAX_RECORD_LENGTH ? LARGE : data.length;
-    const inline = !backlog && data.length <= this.#job.layout.eagerLimit && fitsRing(inbox, data.length);
+    const eager = blocking ? Math.min(this.#job.layout.eagerLimit, this.#handoffs.offersAbove) : this.#job.layout.eagerLimit;
+    const inline = !backlog && data.length <= eager && fitsRing(inbox, data.length);
     if (inline && tryAppend(inbox, RECORD_EAGER | flags, context, source, tag, data.length, id, this.worldRank, data)) {
       return id;
     }
     // Too big for the ring, or no room in it now: the bytes go to the port (which queues without limit), and the
     // small HANDOFF record to the ring, or, when even that does not fit or records wait already, to the backlog.
     // A large payload is posted part-filled: the record goes out first, so the receiver copies while we fill.
-    const fill = this.#handoffs.post(destWorld, id, data);
+    const fill = this.#handoffs.post(destWorld, id, data, blocking);
     const type = RECORD_HANDOFF | flags;
     if (backlog || !tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, null)) {
       const record: Backlogged = { type, context, source, tag, length, id };

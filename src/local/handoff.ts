@@ -8,13 +8,16 @@
  * receive instead of piling up memory (LocalEngine's send; MPI's rendezvous).
  *
  * A large payload is filled in chunks, and posted after the first: the sender copies chunk k + 1 while the
- * receiver copies chunk k out, so the two copies overlap instead of adding up (one copy's time plus a chunk,
- * where C MPI makes one copy). The buffer's last 8 bytes count the chunks filled and whether the receiver
- * sleeps waiting for the next; docs/local-engine.md, "Large messages", has the protocol.
+ * receiver copies chunk k out, so the two copies overlap instead of adding up. And a blocking send offers its
+ * own buffer: while it fills, a receiver that takes the message may claim the offer and copy everything once,
+ * straight from the sender's memory (thread-helpers.ts), while the sender waits for it. The buffer's last 24
+ * bytes hold the chunks filled, whether the receiver sleeps waiting for the next, the offer's state and the
+ * offered address; docs/local-engine.md, "Large messages", has the protocol.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { MPIError } from "../errors.js";
 import { HELD_KIB } from "./layout.js";
+import type { DirectCopy } from "./thread-helpers.js";
 
 /** `chunked`: filled CHUNK bytes at a time, FILLED counting them (else complete when posted). */
 interface Delivery { id: number; sab: SharedArrayBuffer; length: number; chunked: boolean }
@@ -25,13 +28,30 @@ interface Gift { key: number; gift: SharedArrayBuffer }
 const MIN_CLASS = 1 << 16;
 /** The pipeline's unit: small enough that the receiver starts soon, large enough that a chunk's signal is free. */
 const CHUNK = 1 << 16;
-/** Pooled buffers end in two Int32 words: chunks filled so far, and whether the receiver waits for more. */
-const TAIL_BYTES = 8;
-const FILLED = 0, AWAITED = 1;
-/** How long the receiver spins for the next chunk before it sleeps (a chunk takes a few µs to copy). */
-const SPIN_FILL_MS = 0.05;
-/** Its sleeps are bounded, so that an aborted job is noticed (`checkAbort`). */
-const FILL_WAIT_MS = 50;
+/**
+ * Pooled buffers end in Int32 words (chunks filled so far, whether the receiver waits for more, the offer's
+ * state) and a Float64, the address offered.
+ */
+const TAIL_BYTES = 24;
+const FILLED = 0, AWAITED = 1, OFFER = 2, ADDRESS_AT = 16;
+/** The offer of the sender's own buffer: none, open, taken by the receiver (copying), withdrawn, copied. */
+const NONE = 0, OFFERED = 1, CLAIMED = 2, WITHDRAWN = 3, COPIED = 4;
+/** How long a side spins for the other (a chunk takes a few µs to copy) before it sleeps. */
+const SPIN_MS = 0.05;
+/** Sleeps are bounded, so that an aborted job is noticed (`checkAbort`). */
+const WAIT_MS = 50;
+
+/** What Handoffs needs from its engine beyond the ports, each optional. */
+export interface HandoffOptions {
+  /** Fills in the ports of ranks spawned since (their ports come from the launcher before the ranks start). */
+  readonly morePorts?: () => void;
+  /** Throws when the job is being aborted (a bounded wait's way out). */
+  readonly checkAbort?: () => void;
+  /** Gives the core away while spinning (more ranks than cores). */
+  readonly yieldCore?: () => void;
+  /** Single copies from a peer thread's memory (blocking sends offer their buffer). */
+  readonly direct?: DirectCopy;
+}
 /** Per rank: enough to keep a 64-deep window of 4 MiB messages warm (it only keeps what was in flight at once). */
 const POOL_LIMIT_BYTES = 256 << 20;
 
@@ -59,18 +79,27 @@ export class Handoffs {
   readonly #pool = new Map<number, SharedArrayBuffer[]>();
   #pooledBytes = 0;
 
+  readonly #options: HandoffOptions;
+
   /**
    * `controls(rank)`: that rank's control words, where HELD_KIB counts what it was handed and has not taken.
-   * `morePorts()` fills in `ports` for ranks spawned since (their ports come from the launcher, posted before
-   * the ranks start, so a port a record refers to is always there to be taken).
+   * A port a record refers to is always there to be taken (`morePorts` fetches those of spawned ranks).
    */
   constructor(
     ports: readonly (MessagePort | undefined)[], selfRank: number, private readonly controls: (rank: number) => Int32Array,
-    private readonly morePorts: () => void = () => {},
-    private readonly checkAbort: () => void = () => {},
+    options: HandoffOptions = {},
   ) {
     this.#ports = ports;
     this.#self = selfRank;
+    this.#options = options;
+  }
+
+  /**
+   * From how many bytes a blocking send offers its buffer (`post`), when it can: such sends should come here even
+   * below the eager limit, since a receiver already waiting then copies once, and starts before the fill ends.
+   */
+  get offersAbove(): number {
+    return this.#options.direct ? CHUNK : Infinity;
   }
 
   /** KiB of handoffs posted to world rank `peer` that it has not taken yet. */
@@ -81,9 +110,11 @@ export class Handoffs {
   /**
    * Copies `payload` to shared memory and posts it to world rank `peer` under `id`. A large payload is posted
    * once its first chunk is in: the caller publishes the record that names it, then calls the function returned,
-   * which copies the rest while the receiver may already be copying out (null: nothing left to copy).
+   * which copies the rest while the receiver may already be copying out (null: nothing left to copy). `offer`
+   * (a blocking send: `payload` stays untouched until the function returns) also offers `payload` itself; the
+   * function then returns once the receiver has copied it, if it claimed it, or once the offer is withdrawn.
    */
-  post(peer: number, id: number, payload: Uint8Array): (() => void) | null {
+  post(peer: number, id: number, payload: Uint8Array, offer = false): (() => void) | null {
     if (peer === this.#self) {
       this.#toSelf.set(id, payload.slice());
       return null;
@@ -101,16 +132,26 @@ export class Handoffs {
       return null;
     }
     const progress = tailOf(sab);
+    const direct = offer ? this.#options.direct : undefined;
     progress[AWAITED] = 0;
+    progress[OFFER] = NONE;
+    if (direct) {
+      new Float64Array(sab, sab.byteLength - TAIL_BYTES + ADDRESS_AT, 1)[0] = direct.address(payload);
+      progress[OFFER] = OFFERED;
+    }
     target.set(payload.subarray(0, CHUNK));
     Atomics.store(progress, FILLED, 1);
+    // (the port's hand-over and the record's Atomics.store make the tail's plain writes visible to the receiver)
     port.postMessage({ id, sab, length, chunked } satisfies Delivery);
     return () => {
       for (let k = 1, at = CHUNK; at < length; k++, at += CHUNK) {
+        if (direct && Atomics.load(progress, OFFER) === CLAIMED) break; // the receiver copies from us: stop filling
         target.set(payload.subarray(at, Math.min(length, at + CHUNK)), at);
         Atomics.store(progress, FILLED, k + 1);
         if (Atomics.load(progress, AWAITED) !== 0) Atomics.notify(progress, FILLED);
       }
+      // Withdrawn, the offer is over; claimed, `payload` must stay ours until the receiver has copied it.
+      if (direct && Atomics.compareExchange(progress, OFFER, OFFERED, WITHDRAWN) !== OFFERED) this.#await(progress, OFFER, CLAIMED);
     };
   }
 
@@ -134,8 +175,18 @@ export class Handoffs {
         return;
       }
       const progress = tailOf(sab), chunks = Math.ceil(length / CHUNK);
+      const direct = this.#options.direct;
+      if (direct && Atomics.load(progress, OFFER) === OFFERED && Atomics.compareExchange(progress, OFFER, OFFERED, CLAIMED) === OFFERED) {
+        try {
+          direct.copyFrom(new Float64Array(sab, sab.byteLength - TAIL_BYTES + ADDRESS_AT, 1)[0]!, target.subarray(0, length));
+        } finally {
+          Atomics.store(progress, OFFER, COPIED);
+          Atomics.notify(progress, OFFER);
+        }
+        return;
+      }
       for (let copied = 0; copied < chunks;) {
-        const filled = this.#filled(progress, copied);
+        const filled = this.#await(progress, FILLED, copied);
         const from = copied * CHUNK, to = Math.min(length, filled * CHUNK);
         target.set(new Uint8Array(sab, from, to - from), from);
         copied = filled;
@@ -145,20 +196,25 @@ export class Handoffs {
     }
   }
 
-  /** Chunks filled, once more than `copied`: a short spin, then sleeps the sender's notify ends. */
-  #filled(progress: Int32Array, copied: number): number {
-    let filled = Atomics.load(progress, FILLED);
-    if (filled > copied) return filled;
-    const until = performance.now() + SPIN_FILL_MS;
-    while ((filled = Atomics.load(progress, FILLED)) === copied && performance.now() < until) { /* the sender is copying */ }
-    while (filled === copied) {
-      Atomics.store(progress, AWAITED, 1);
-      Atomics.wait(progress, FILLED, copied, FILL_WAIT_MS);
-      Atomics.store(progress, AWAITED, 0);
-      filled = Atomics.load(progress, FILLED);
-      if (filled === copied) this.checkAbort();
+  /**
+   * Word `word` of a buffer's tail once it is no longer `was` (the other side is copying): a short spin, then
+   * sleeps, which the other side's notify ends (FILLED: the sender notifies only when AWAITED is set; OFFER: the
+   * receiver always does, once).
+   */
+  #await(progress: Int32Array, word: number, was: number): number {
+    let now = Atomics.load(progress, word);
+    if (now !== was) return now;
+    const { yieldCore, checkAbort } = this.#options;
+    const until = performance.now() + SPIN_MS;
+    while ((now = Atomics.load(progress, word)) === was && performance.now() < until) yieldCore?.();
+    while (now === was) {
+      if (word === FILLED) Atomics.store(progress, AWAITED, 1);
+      Atomics.wait(progress, word, was, WAIT_MS);
+      if (word === FILLED) Atomics.store(progress, AWAITED, 0);
+      now = Atomics.load(progress, word);
+      if (now === was) checkAbort?.();
     }
-    return filled;
+    return now;
   }
 
   /** The length of handoff `id` from `peer` (for messages whose record cannot hold it: 2 GiB or more). */
@@ -195,7 +251,7 @@ export class Handoffs {
   #port(peer: number): MessagePort {
     let port = this.#ports[peer];
     if (!port) {
-      this.morePorts();
+      this.#options.morePorts?.();
       port = this.#ports[peer];
     }
     if (!port) throw new MPIError("ERR_INTERN", `no channel to rank ${peer}`);
@@ -249,7 +305,7 @@ export class Handoffs {
   }
 }
 
-/** A pooled buffer's FILLED and AWAITED words. */
+/** A pooled buffer's FILLED, AWAITED and OFFER words. */
 function tailOf(sab: SharedArrayBuffer): Int32Array {
-  return new Int32Array(sab, sab.byteLength - TAIL_BYTES, 2);
+  return new Int32Array(sab, sab.byteLength - TAIL_BYTES, 3);
 }

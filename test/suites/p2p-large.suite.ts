@@ -53,6 +53,24 @@ if (rank < 2) {
       comm.Sendrecv(pattern(n, rank + k), other, 10 + k, into, other, 10 + k);
       intact(into, other + k, `Sendrecv of ${n} B`);
     }
+    // Blocking sends, their receives already waiting or posted: the receiver may copy straight from the sender.
+    for (const [k, n] of sizes.entries()) {
+      const into = new Uint8Array(n);
+      if (rank === 0) {
+        comm.Send(pattern(n, 200 + k), 1, 20 + k);
+        comm.Recv(into, 1, 20 + k);
+      } else {
+        const posted = comm.Irecv(into, 0, 20 + k);
+        posted.Wait();
+        intact(into, 200 + k, `Recv of a blocking Send of ${n} B`);
+        comm.Send(into, 0, 20 + k);
+      }
+      if (rank === 0) intact(into, 200 + k, `the same ${n} B sent back`);
+    }
+    const value = { text: "x".repeat(3 * MiB + 5), rank };
+    const got = rank === 0 ? (comm.send(value, 1, 29), comm.recv<typeof value>(1, 29)) : (() => { const v = comm.recv<typeof value>(0, 29); comm.send(v, 0, 29); return v; })();
+    assert.equal(got.text.length, 3 * MiB + 5);
+    assert.equal(got.rank, 0);
     // Received late: every message is sent (and, on the local engine, filled) before its receive is posted.
     // Isend, since MPI may hold a large standard send until it matches.
     const late = rank === 0 ? sizes.map((n, k) => comm.Isend(pattern(n, k), 1, 30 + k)) : [];

@@ -2,8 +2,8 @@
 {
   "targets": [
     {
-      "target_name": "mpi4ts_yield",
-      "sources": ["yield.c"],
+      "target_name": "mpi4ts_threads",
+      "sources": ["threads.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-O2"]
     }
