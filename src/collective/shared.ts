@@ -25,14 +25,16 @@ import { MPIError } from "../errors.js";
 const EMPTY = new Uint8Array(0);
 
 /**
- * Up to this many ranks, a Bcast too big for the area goes by messages (one copy into a handed-off buffer, one
- * copy out); above, through the area in rounds (one copy in, one out per rank, pipelined) instead of a tree in
- * which inner ranks copy again.
+ * Up to this many ranks, a Bcast too big for the area goes by one message (a blocking send, whose receiver, when
+ * it waits already, copies once from the root's buffer: src/local/handoff.ts); above, through the area in
+ * rounds (one copy in, one out per rank, pipelined) instead of a tree in which inner ranks copy again.
  */
 const MESSAGE_BCAST_MAX_RANKS = 2;
 
 /** Tag on the internal channel for values too big for the area, sent straight to the rank that needs them. */
 const TAG_OVERFLOW = 0x7fffffe0;
+/** Tag on the internal channel of a Bcast's one message (MESSAGE_BCAST_MAX_RANKS). */
+const TAG_BCAST = 0x7fffffe1;
 
 type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
 
@@ -199,8 +201,10 @@ class SharedCollectives implements Collectives {
     const area = this.#area;
     const sig = this.#signature(Kind.Bcast, root, buf.length);
     if (buf.length > area.capacity && area.size <= MESSAGE_BCAST_MAX_RANKS) {
-      mark(area, sig);
-      this.#generic.bcast(buf, root);
+      mark(area, sig); // (every rank agreed on the length: the message fits)
+      if (area.size === 1) return;
+      if (area.rank === root) this.#internal.send(buf, BUFFER, 1 - root, TAG_BCAST, STANDARD);
+      else this.#internal.recv(() => buf, root, TAG_BCAST);
       return;
     }
     if (buf.length <= area.capacity) {
