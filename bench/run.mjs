@@ -4,7 +4,7 @@
  *
  *   npm run bench                      # build mpi4ts, then everything (about 2-4 minutes on 2 cores)
  *   node bench/run.mjs --quick         # short batches: a smoke test in well under a minute
- *   node bench/run.mjs --only p2p      # or coll, rma, startup, futures
+ *   node bench/run.mjs --only p2p      # or coll, rma, startup, futures, memory
  *
  * Every benchmark program prints one JSON line per case on rank 0's stdout; this script collects them into
  * bench/out/results.jsonl and prints markdown tables (also written to bench/out/results.md) with the ratios
@@ -16,7 +16,7 @@
  * Plain Node ESM, no dependencies, no build step.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
@@ -34,12 +34,12 @@ for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--only") ONLY = argv[++i];
   else if (argv[i].startsWith("--only=")) ONLY = argv[i].slice(7);
   else if (argv[i] === "--help" || argv[i] === "-h") {
-    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|rma|startup|futures] | --report  (tables from bench/out/results.jsonl)");
+    console.log("usage: node bench/run.mjs [--quick] [--only p2p|coll|rma|startup|futures|memory] | --report  (tables from bench/out/results.jsonl)");
     process.exit(0);
   }
 }
-if (ONLY !== null && !["p2p", "coll", "rma", "startup", "futures"].includes(ONLY)) {
-  console.error(`bench: --only takes p2p, coll, rma, startup or futures, not ${JSON.stringify(ONLY)}`);
+if (ONLY !== null && !["p2p", "coll", "rma", "startup", "futures", "memory"].includes(ONLY)) {
+  console.error(`bench: --only takes p2p, coll, rma, startup, futures or memory, not ${JSON.stringify(ONLY)}`);
   process.exit(2);
 }
 const wantKind = (kind) => ONLY === null || ONLY === kind;
@@ -163,7 +163,7 @@ async function setupC() {
     note(`C skipped: ${MPICC} or ${MPIRUN} not found (install libopenmpi-dev openmpi-bin)`);
     return;
   }
-  for (const prog of ["p2p", "coll", "rma", "hello"]) {
+  for (const prog of ["p2p", "coll", "rma", "hello", "idle"]) {
     const r = await run(MPICC, ["-O2", "-Wall", "-o", join(OUT, prog), join(BENCH, "c", `${prog}.c`), "-lm"], { timeoutMs: 120_000 });
     if (r.code !== 0) {
       note(`C skipped: compiling bench/c/${prog}.c failed: ${failureText(r)}`);
@@ -342,6 +342,72 @@ async function runFutures(impl) {
   if (!ok) note(`${impl.name} futures failed: ${failureText(r)}`);
 }
 
+/** Job sizes of the memory rows: an idle job of each, every implementation. */
+const MEMORY_RANKS = QUICK ? [4] : [4, 16, 64];
+
+/**
+ * Memory of an idle `ranks`-rank job (bench/{c,py,ts}/idle.*): once rank 0 says "ready" (every rank has joined),
+ * the resident memory of every process of the job, the launcher (mpirun, or mpi4ts's one process) included, per
+ * rank. PSS divides pages shared between processes among them, so ranks that map the same libraries are not
+ * counted as each owning them; RSS counts them in full in every process (the built-in engine's ranks are threads
+ * of one process, whose RSS still counts the node binary and libraries that other processes share).
+ */
+async function runMemory(impl, ranks) {
+  const [cmd, args] = impl.cmd("idle", ranks, []);
+  const label = `${impl.name} memory -n ${ranks}`;
+  const t0 = Date.now();
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...impl.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+  const sample = await new Promise((resolve) => {
+    const limit = setTimeout(() => resolve(undefined), 120_000);
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => {
+      out += d;
+      if (!out.includes("ready")) return;
+      out = "";
+      clearTimeout(limit);
+      setTimeout(() => resolve(treeMemory(child.pid)), 500); // let every rank settle after the barrier
+    });
+    child.on("exit", () => resolve(undefined));
+  });
+  const code = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on("exit", (c) => resolve(c))));
+  if (!sample || code !== 0) {
+    child.kill("SIGKILL");
+    note(`${label} failed (exit ${code}): ${stderr.split("\n").filter(Boolean).slice(-3).join(" | ") || "no ready line"}`);
+    return;
+  }
+  const mib = (kib) => Math.round((kib / 1024 / ranks) * 100) / 100;
+  results.push({ impl: impl.name, case: "memory", size: 0, ranks, mib: mib(sample.pssKiB), rssMib: mib(sample.rssKiB), processes: sample.processes });
+  log(`  ${label}: ${mib(sample.pssKiB)} MiB PSS, ${mib(sample.rssKiB)} MiB RSS per rank, ${sample.processes} processes, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** PSS and RSS (KiB) of process `root` and all its descendants, from /proc. */
+function treeMemory(root) {
+  const children = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch { /* gone meanwhile */ }
+  }
+  let pssKiB = 0, rssKiB = 0, processes = 0;
+  for (const pending = [root]; pending.length > 0;) {
+    const pid = pending.pop();
+    pending.push(...(children.get(pid) ?? []));
+    try {
+      const field = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+      rssKiB += field(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+      pssKiB += field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+      processes++;
+    } catch { /* gone meanwhile */ }
+  }
+  return { pssKiB, rssKiB, processes };
+}
+
 // ---------------------------------------------------------------- tables
 const TS_IMPLS = ["mpi4ts-local", "mpi4ts-mpi"];
 
@@ -377,6 +443,7 @@ function rowLabel(rec) {
     case "halo": return `halo: one column of a ${rec.rows}×${rec.cols} grid of doubles, ${rec.value === "vector" ? "vector datatype" : "packed by hand"} (per exchange)`;
     case "futures": return FUTURES_LABELS[rec.value] ?? `futures ${rec.value}`;
     case "startup": return "start-up, hello, start to exit (wall)";
+    case "memory": return `idle job of ${rec.ranks} ranks, per rank: PSS (RSS)`;
     default: return `${rec.case} ${rec.value ?? fmtSize(rec.size ?? 0)}`;
   }
 }
@@ -394,7 +461,7 @@ const FUTURES_LABELS = {
  * shared/DESIGN.md §4 targets. `check(ts, c, py)` gets records (or undefined) and returns true/false, or null when
  * the baseline it needs is missing.
  */
-const ratio = (a, b) => (a && b ? a.usec / b.usec : undefined);
+const ratio = (a, b) => (a && b ? (a.mib ?? a.usec) / (b.mib ?? b.usec) : undefined);
 const TARGETS = [
   { key: "pingpong-buffer|8|2", text: "≤ 3× C, < mpi4py", check: (t, c, p) => both(ratio(t, c), (x) => x <= 3, ratio(t, p), (x) => x < 1) },
   { key: "pingpong-buffer|1024|2", text: "≤ 3× C, < mpi4py", check: (t, c, p) => both(ratio(t, c), (x) => x <= 3, ratio(t, p), (x) => x < 1) },
@@ -442,7 +509,7 @@ function buildTables() {
   }
   const P2P_CASES = ["pingpong-buffer", "bandwidth", "pingpong-value", "requests", "halo"];
   const RMA_CASES = Object.keys(RMA_GROUPS);
-  const notCollective = [...P2P_CASES, ...RMA_CASES, "startup", "futures"];
+  const notCollective = [...P2P_CASES, ...RMA_CASES, "startup", "futures", "memory"];
   const sections = [
     ["Point-to-point, 2 ranks (one-way latency)", (r) => P2P_CASES.includes(r.case)],
     ["One-sided, 2 ranks (time per epoch: Lock, one operation, Unlock; or one Put between Fences)", (r) => RMA_CASES.includes(r.case)],
@@ -450,6 +517,7 @@ function buildTables() {
     ["Collectives, 4 ranks on 2 cores (time per call)", (r) => r.ranks === 4 && !notCollective.includes(r.case)],
     ["Start-up: `-n 4` hello, wall time from start to exit (median)", (r) => r.case === "startup"],
     [`Task throughput, ${FUTURES_RANKS - 1} workers: mpi4ts/futures PoolExecutor vs mpi4py.futures MPIPoolExecutor (-n ${FUTURES_RANKS})`, (r) => r.case === "futures"],
+    ["Memory of an idle job: every process of it, the launcher included, per rank (PSS; RSS in brackets)", (r) => r.case === "memory"],
   ];
   const lines = [];
   for (const [title, pred] of sections) {
@@ -470,7 +538,8 @@ function buildTables() {
       const cells = [row.label];
       for (const i of cols) {
         const rec = row.byImpl[i];
-        cells.push(!rec ? "–" : rec.gbps !== undefined ? `${rec.gbps.toFixed(2)} GB/s` : rec.tps !== undefined ? `${rec.tps} tasks/s` : fmtTime(rec.usec));
+        cells.push(!rec ? "–" : rec.gbps !== undefined ? `${rec.gbps.toFixed(2)} GB/s` : rec.tps !== undefined ? `${rec.tps} tasks/s`
+          : rec.mib !== undefined ? `${rec.mib.toFixed(1)} MiB (${rec.rssMib.toFixed(1)})` : fmtTime(rec.usec));
       }
       for (const t of tsCols) {
         const tr = row.byImpl[t];
@@ -523,7 +592,7 @@ function buildTables() {
   }
   if (lines.length === 0) lines.push("(no results)", "");
   lines.push(
-    "Ratios are time ratios, mpi4ts / baseline: below 1.00× mpi4ts is faster (for bandwidth, the inverse of the GB/s ratio).",
+    "Ratios are time ratios, mpi4ts / baseline: below 1.00× mpi4ts is faster (for bandwidth, the inverse of the GB/s ratio; for memory, the PSS ratio).",
     "Times are medians of batches; collectives are the average over ranks of the time per call (as OSU reports).",
     "✓/✗ = DESIGN.md §4 target met / missed on this run, ? = baseline missing. Absolute numbers on shared machines drift 3-10×; read the ratios.",
   );
@@ -568,6 +637,10 @@ async function main() {
   if (wantKind("futures")) {
     log(`bench: task throughput, ${FUTURES_RANKS - 1} workers`);
     for (const impl of impls) if (impl.futures) await runFutures(impl);
+  }
+  if (wantKind("memory")) {
+    log(`bench: memory of idle jobs of ${MEMORY_RANKS.join(", ")} ranks`);
+    for (const ranks of MEMORY_RANKS) for (const impl of impls) await runMemory(impl, ranks);
   }
 
   writeFileSync(join(OUT, "results.jsonl"), results.map((r) => JSON.stringify(r)).join("\n") + (results.length ? "\n" : ""));
