@@ -318,6 +318,8 @@ export class LocalEngine implements Engine {
   readonly #handoffs: Handoffs;
   readonly #spin: boolean;
   readonly #yield: (() => void) | undefined;
+  /** Blocking sends above this go as handoffs, which a waiting receiver copies once (at most the eager limit). */
+  readonly #blockingEager: number;
   readonly #posted: RecvRequest[] = [];
   /** Arrival order from #unexpectedHead on; taken entries before it are cleared, and dropped in batches. */
   #unexpected: (Unexpected | undefined)[] = [];
@@ -363,6 +365,7 @@ export class LocalEngine implements Engine {
     this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, {
       morePorts: () => launcher?.drain(), checkAbort: () => this.#checkAbort(), yieldCore: this.#yield, direct: loadDirectCopy(),
     });
+    this.#blockingEager = Math.min(job.layout.eagerLimit, this.#handoffs.offersAbove);
     this.dynamic = launcher && new LocalDynamic(this, launcher, job.spawned);
     this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
     process.on("exit", this.#flushBacklogsBeforeExit);
@@ -435,7 +438,7 @@ export class LocalEngine implements Engine {
     const flags = (kind << 4) | sync;
     const backlog = this.#backlogs[destWorld];
     const length = data.length > MAX_RECORD_LENGTH ? LARGE : data.length;
-    const eager = blocking ? Math.min(this.#job.layout.eagerLimit, this.#handoffs.offersAbove) : this.#job.layout.eagerLimit;
+    const eager = blocking ? this.#blockingEager : this.#job.layout.eagerLimit;
     const inline = !backlog && data.length <= eager && fitsRing(inbox, data.length);
     if (inline && tryAppend(inbox, RECORD_EAGER | flags, context, source, tag, data.length, id, this.worldRank, data)) {
       return id;

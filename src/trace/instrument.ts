@@ -125,7 +125,7 @@ function traced(name: string, fn: (...args: unknown[]) => unknown, family: Famil
     if (current !== undefined || !recorder.on) return fn.apply(this, args);
     const call: Call = { name, start: now(), sent: 0, received: 0 };
     current = call;
-    recorder.opened(kind, name, call.start, this instanceof Comm ? this.name : undefined);
+    if (recorder.keepsOpenCalls) recorder.opened(kind, name, call.start, this instanceof Comm ? this.name : undefined);
     let failure: unknown;
     try {
       return fn.apply(this, args);

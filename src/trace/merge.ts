@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { partFile, recoverPart, rowsFile, type TraceEvent, type TracePart } from "./recorder.js";
+import { KILLED_FROM_OUTSIDE, partFile, recoverPart, rowsFile, type TraceEvent, type TracePart } from "./recorder.js";
 
 /** An event of the merged file: a rank's event placed on the job's clock. */
 export interface JobEvent extends TraceEvent {
@@ -156,15 +156,19 @@ export function mergeJobTrace(file: string, size?: number): Trace | undefined {
   parts.forEach((p, rank) => { if (p) removePart(file, rank); });
   const dropped = trace.mpi4ts.dropped.reduce((a, b) => a + b, 0);
   if (dropped > 0) process.stderr.write(`mpi4ts: the trace lacks ${dropped} events dropped past the per-rank cap\n`);
-  const recovered = trace.mpi4ts.endings.flatMap((e, r) => (e.startsWith("killed from outside") ? [r] : []));
+  const ranksWhose = (ended: (ending: string) => boolean) => trace.mpi4ts.endings.flatMap((e, r) => (ended(e) ? [r] : []));
+  const recovered = ranksWhose((e) => e.startsWith(KILLED_FROM_OUTSIDE));
   if (recovered.length > 0) {
-    process.stderr.write(`mpi4ts: rank${recovered.length > 1 ? "s" : ""} ${recovered.join(", ")} ended from outside; the trace holds what ${recovered.length > 1 ? "they" : "it"} recorded until then\n`);
+    process.stderr.write(`mpi4ts: ${ranksText(recovered)} ended from outside; the trace holds what ${recovered.length > 1 ? "they" : "it"} recorded until then\n`);
   }
-  const missing = trace.mpi4ts.endings.flatMap((e, r) => (e === "no trace part" ? [r] : []));
-  if (missing.length > 0) {
-    process.stderr.write(`mpi4ts: rank${missing.length > 1 ? "s" : ""} ${missing.join(", ")} left no trace (ended from outside before writing it)\n`);
-  }
+  const missing = ranksWhose((e) => e === "no trace part");
+  if (missing.length > 0) process.stderr.write(`mpi4ts: ${ranksText(missing)} left no trace (ended from outside before writing it)\n`);
   return trace;
+}
+
+/** "rank 3", "ranks 0, 2". */
+function ranksText(ranks: readonly number[]): string {
+  return `rank${ranks.length > 1 ? "s" : ""} ${ranks.join(", ")}`;
 }
 
 export function readTrace(file: string): Trace {

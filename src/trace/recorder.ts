@@ -151,6 +151,9 @@ export class Recorder {
     this.#mapped?.open(kind, this.intern(name), ts, comm === undefined ? -1 : this.intern(comm));
   }
 
+  /** Whether `opened` keeps anything (callers skip working out its arguments otherwise). */
+  get keepsOpenCalls(): boolean { return this.#mapped !== undefined; }
+
   closed(): void { this.#mapped?.close(); }
 
   /**
@@ -198,6 +201,9 @@ export class Recorder {
   }
 }
 
+/** How the ending of a recovered part begins. */
+export const KILLED_FROM_OUTSIDE = "killed from outside";
+
 /**
  * The part of a rank that left its rows in a mapped file (rowsFile) and no JSON part: killed from outside.
  * Undefined if there is no such file.
@@ -224,7 +230,7 @@ export function recoverPart(file: string, rank: number): TracePart | undefined {
   return {
     ...(found.identity as unknown as RecorderIdentity & { argv: string[]; originUs: number }),
     format: "mpi4ts-trace-part", dropped: found.dropped, events,
-    ending: `killed from outside (recovered from its rows file${last ? `; last: ${last}` : ""})`,
+    ending: `${KILLED_FROM_OUTSIDE} (recovered from its rows file${last ? `; last: ${last}` : ""})`,
   };
 }
 

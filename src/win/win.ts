@@ -264,7 +264,7 @@ export class Win {
     const one = this.#element(call, "result", result);
     if (name !== "NO_OP") this.#sameShape(call, origin === null ? origin : this.#element(call, "origin", origin), one, name);
     const at = this.#access(call, one, targetRank, targetDisp);
-    this.#claimed(call, targetRank, accumulateKind(name), at < 0 ? [] : [{ at, length: one.byteLength }]);
+    this.#claimedAt(call, targetRank, accumulateKind(name), at, one.byteLength);
     if (at >= 0) this.#engine!.accumulate(name === "NO_OP" ? null : origin!.subarray(0, 1), one, targetRank, at, name);
   }
 
@@ -279,7 +279,7 @@ export class Win {
     // MPI-4.0 §12.3.4: integer, logical and byte elements only (no floats).
     if (!isIntegerArray(o)) this.#fail("ERR_TYPE", call, `compares integer elements only, not ${o.constructor.name}`);
     const at = this.#access(call, r, targetRank, targetDisp);
-    this.#claimed(call, targetRank, ATOMIC_WRITE, at < 0 ? [] : [{ at, length: r.byteLength }]);
+    this.#claimedAt(call, targetRank, ATOMIC_WRITE, at, r.byteLength);
     if (at >= 0) this.#engine!.compareAndSwap(o.subarray(0, 1), c.subarray(0, 1), r.subarray(0, 1), targetRank, at);
   }
 
@@ -289,7 +289,7 @@ export class Win {
   Rput(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
     const o = this.#origin("Win.Rput", "origin", origin).array;
     const at = this.#access("Win.Rput", o, targetRank, targetDisp, true);
-    this.#claimed("Win.Rput", targetRank, WRITE, at < 0 ? [] : [{ at, length: o.byteLength }]);
+    this.#claimedAt("Win.Rput", targetRank, WRITE, at, o.byteLength);
     return this.#request(RPUT, o, null, targetRank, at, "REPLACE");
   }
 
@@ -297,7 +297,7 @@ export class Win {
   Rget(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
     const o = this.#origin("Win.Rget", "origin", origin);
     const at = this.#access("Win.Rget", o.array, targetRank, targetDisp, true);
-    this.#claimed("Win.Rget", targetRank, READ, at < 0 ? [] : [{ at, length: o.array.byteLength }], false);
+    this.#claimedAt("Win.Rget", targetRank, READ, at, o.array.byteLength, false);
     return this.#request(RGET, o.array, null, targetRank, at, "REPLACE", o.land);
   }
 
@@ -305,7 +305,7 @@ export class Win {
     const o = this.#origin("Win.Raccumulate", "origin", origin).array;
     const name = this.#op("Win.Raccumulate", op, o, false);
     const at = this.#access("Win.Raccumulate", o, targetRank, targetDisp, true);
-    this.#claimed("Win.Raccumulate", targetRank, ATOMIC_WRITE, at < 0 ? [] : [{ at, length: o.byteLength }]);
+    this.#claimedAt("Win.Raccumulate", targetRank, ATOMIC_WRITE, at, o.byteLength);
     return this.#request(RACCUMULATE, o, null, targetRank, at, name);
   }
 
@@ -316,7 +316,7 @@ export class Win {
     const name = this.#op(call, op, r.array, true);
     this.#sameShape(call, o, r.array, name);
     const at = this.#access(call, r.array, targetRank, targetDisp, true);
-    this.#claimed(call, targetRank, accumulateKind(name), at < 0 ? [] : [{ at, length: r.array.byteLength }], false);
+    this.#claimedAt(call, targetRank, accumulateKind(name), at, r.array.byteLength, false);
     return this.#request(RACCUMULATE, name === "NO_OP" ? null : o, r.array, targetRank, at, name, r.land);
   }
 
@@ -535,6 +535,11 @@ export class Win {
     const refusal = this.#accesses.claim(rank, kind, blocks, record);
     if (refusal) this.#fail("ERR_RMA_CONFLICT", call, refusal);
     return blocks;
+  }
+
+  /** #claimed for one range of `length` bytes at `at` (-1: PROC_NULL, nothing). */
+  #claimedAt(call: string, rank: number, kind: AccessKind, at: number, length: number, record = true): void {
+    if (at >= 0) this.#claimed(call, rank, kind, [{ at, length }], record);
   }
 
   /** Validates one operation; the byte offset at the target, or -1 for PROC_NULL (nothing to do). */
