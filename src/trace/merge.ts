@@ -4,8 +4,9 @@
  * drawn forwards (a receive end that the measured clock offsets would place before its send is moved to it).
  */
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
-import { KILLED_FROM_OUTSIDE, partFile, recoverPart, rowsFile, type TraceEvent, type TracePart } from "./recorder.js";
+import { KILLED_FROM_OUTSIDE, mayStillWrite, partFile, recoverPart, rowsFile, type TraceEvent, type TracePart } from "./recorder.js";
 
 /** An event of the merged file: a rank's event placed on the job's clock. */
 export interface JobEvent extends TraceEvent {
@@ -147,13 +148,23 @@ export function writeTrace(file: string, trace: Trace): void {
   }
 }
 
+/** How long the merge waits for ranks that left no JSON part and whose processes still run. */
+const STRAGGLER_WAIT_MS = 2000;
+
 /** Merges the parts of the job traced to `file` into `file` and removes them; returns the trace (undefined: no parts). */
 export function mergeJobTrace(file: string, size?: number): Trace | undefined {
+  // A rank killed by another's MPI_Abort may still be ending (or still making its rows file) after mpiexec
+  // returned: read its rows only once its process is gone, or the merge would miss them and leave the file.
+  const host = hostname();
+  const deadline = Date.now() + STRAGGLER_WAIT_MS;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const ranks = Array.from({ length: size ?? 0 }, (_, r) => r);
+  while (Date.now() < deadline && ranks.some((r) => !existsSync(partFile(file, r)) && mayStillWrite(file, r, host))) Atomics.wait(nap, 0, 0, 20);
   const parts = readParts(file, size);
   if (parts.every((p) => p === undefined)) return undefined;
   const trace = mergeParts(parts);
   writeTrace(file, trace);
-  parts.forEach((p, rank) => { if (p) removePart(file, rank); });
+  removeParts(file); // (a rows file from a rank killed before it recorded anything holds nothing to keep either)
   const dropped = trace.mpi4ts.dropped.reduce((a, b) => a + b, 0);
   if (dropped > 0) process.stderr.write(`mpi4ts: the trace lacks ${dropped} events dropped past the per-rank cap\n`);
   const ranksWhose = (ended: (ending: string) => boolean) => trace.mpi4ts.endings.flatMap((e, r) => (ended(e) ? [r] : []));

@@ -7,7 +7,7 @@
  * shared (the mpi engine), the rows live in one (rows-file.ts), so a rank killed from outside, which reaches
  * none of those paths, leaves them too.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -101,7 +101,7 @@ export class Recorder {
   /** `map`, where given, maps the rows' file (rowsFile) shared, so that they outlive a killed process. */
   constructor(readonly file: string, readonly identity: RecorderIdentity, readonly cap = DEFAULT_CAP, map?: MapFile) {
     this.#mapped = map && MappedRows.open(rowsFile(file, identity.rank), cap + SPARE_ROWS, COLUMNS,
-      { ...identity, argv: process.argv, originUs: performance.timeOrigin * 1000 }, map);
+      { ...identity, argv: process.argv, originUs: performance.timeOrigin * 1000, pid: process.pid }, map);
     if (this.#mapped) this.#chunks.push(this.#mapped.rows);
     this.#chunkRows = this.#mapped?.capacity ?? CHUNK_ROWS;
     // The rank's run on the time axis starts here and ends at `flush` (the profile's % of time in MPI).
@@ -281,6 +281,25 @@ export function now(): number {
 /** Where rank `rank` of a job traced to `file` leaves its part. */
 export function partFile(file: string, rank: number): string {
   return `${file}.part-${rank}.json`;
+}
+
+/**
+ * Whether rank `rank` of the job traced to `file` may still write: its rows file is being made, or the process
+ * that keeps it still runs on this host (a rank MPI_Abort ends can outlive mpiexec for a moment).
+ */
+export function mayStillWrite(file: string, rank: number, host: string): boolean {
+  const path = rowsFile(file, rank);
+  if (!existsSync(path)) return false;
+  const found = recoverRows(path);
+  if (!found) return true; // (its header is not complete yet)
+  const { pid, host: owner } = found.identity as { pid?: number; host?: string };
+  if (typeof pid !== "number" || owner !== host) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where it keeps its rows while it runs, when they live in a mapped file (removed once its part is written). */
