@@ -13,6 +13,7 @@ import {
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
+import { PipeHandoffs } from "./pipes.js";
 import { LauncherLink, type SpawnedWorld } from "./control.js";
 import { LocalDynamic } from "./spawn.js";
 import {
@@ -316,7 +317,9 @@ export class LocalEngine implements Engine {
   readonly #mine: InboxView;
   readonly #reader: InboxReader;
   readonly #header: Int32Array;
-  readonly #handoffs: Handoffs;
+  /** How large messages travel: over ports (Node), or through pipes in the job's memory (browsers). */
+  readonly #handoffs: Handoffs | PipeHandoffs;
+  readonly #pipes: PipeHandoffs | undefined;
   readonly #spin: boolean;
   readonly #yield: (() => void) | undefined;
   /** Blocking sends above this go as handoffs, which a waiting receiver copies once (at most the eager limit). */
@@ -366,7 +369,9 @@ export class LocalEngine implements Engine {
     this.#spin = job.layout.size <= host.cores;
     this.#yield = this.#spin ? undefined : host.yieldCore;
     this.#heldLimitKib = heldLimitKib(host.memoryBytes);
-    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, {
+    const controls = (rank: number) => this.#inboxes[rank]!.control;
+    this.#pipes = job.layout.pipeBytes > 0 ? new PipeHandoffs(job.sab, job.layout, job.rank, controls, { checkAbort: () => this.#checkAbort() }) : undefined;
+    this.#handoffs = this.#pipes ?? new Handoffs(job.ports, job.rank, controls, {
       morePorts: () => launcher?.drain(), checkAbort: () => this.#checkAbort(), yieldCore: this.#yield, direct: host.directCopy,
     });
     this.#blockingEager = Math.min(job.layout.eagerLimit, this.#handoffs.offersAbove);
@@ -487,16 +492,19 @@ export class LocalEngine implements Engine {
    * lives). Records for a rank that has finished are dropped: nobody can receive them any more.
    */
   #flushBacklogsBeforeExit = (): void => {
-    if (this.#backlogged === 0 || Atomics.load(this.#header, JOB_ABORT) !== 0) return;
-    const first = this.#backlogs.findIndex((b) => b !== undefined);
+    const pipes = this.#pipes;
+    const queued = () => this.#backlogged > 0 || pipes?.sending === true;
+    if (!queued() || Atomics.load(this.#header, JOB_ABORT) !== 0) return;
+    const first = Math.max(0, this.#backlogs.findIndex((b) => b !== undefined));
     try {
-      this.block(() => this.#backlogged === 0, CALL_SEND_FULL, first, 0, -1, null, first, () => {
+      this.block(() => !queued(), CALL_SEND_FULL, first, 0, -1, null, first, () => {
         for (let dest = 0; dest < this.#backlogs.length; dest++) {
           const backlog = this.#backlogs[dest];
           if (!backlog || Atomics.load(this.#inboxes[dest]!.control, STATE) !== FINISHED) continue;
           this.#backlogged -= backlog.length;
           this.#backlogs[dest] = undefined;
         }
+        pipes?.dropForFinished();
       });
     } catch {
       // The job is being aborted: nothing is to be delivered any more.
@@ -615,6 +623,7 @@ export class LocalEngine implements Engine {
     if (this.#reader.pending()) this.#reader.drain(this.#visit);
     if (this.#pendingAcks.length) this.#flushAcks();
     if (this.#backlogged) this.#flushBacklogs();
+    if (this.#pipes) this.#pipes.pump();
     if (hasBackground()) stepBackground();
   }
 
@@ -1004,6 +1013,8 @@ export class LocalEngine implements Engine {
       sab = this.#job.sab;
       offset = this.#job.layout.arenaOffset;
       if (offset < 0) return undefined;
+    } else if (this.#pipes) {
+      return undefined; // no memory can be shared after the start (pipes.ts): collectives go over messages
     } else {
       sab = this.sharedMemory(internal, context, arenaBytes(size));
     }

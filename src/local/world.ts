@@ -68,7 +68,8 @@ export function universeSize(size: number, env: NodeJS.ProcessEnv = process.env)
 
 /** Runs a job to the end and returns the exit code the launcher should exit with. */
 export function runLocalJob(options: JobOptions): Promise<number> {
-  const layout = planLayout(options.size, universeSize(options.size));
+  // MPI4TS_PIPES=1 moves large messages as a browser job does (pipes.ts), so that Node's tests cover that path.
+  const layout = planLayout(options.size, universeSize(options.size), process.env.MPI4TS_PIPES === "1");
   const sab = new SharedArrayBuffer(jobBytes(layout));
   const header = jobHeader(sab);
   // The inboxes of the ranks started so far (spawned ones join), which the deadlock watch and the abort look at.
