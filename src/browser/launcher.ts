@@ -8,6 +8,7 @@
 import { MPIError } from "../errors.js";
 import { DOORBELL, FINISHED, JOB_ABORT, STATE, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord } from "../local/layout.js";
 import { LineRelay } from "../local/relay.js";
+import { createHeap } from "../local/heap.js";
 import { describeBlocked, watchForDeadlock } from "../local/supervise.js";
 import { MAX_BROWSER_RANKS, type BrowserJob, type BrowserJobOptions } from "./job.js";
 import type { BrowserRankStart, FromBrowserRank } from "./rank.js";
@@ -36,6 +37,7 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
 
   const layout = planLayout(size, size, true);
   const sab = new SharedArrayBuffer(jobBytes(layout));
+  const heap = createHeap();
   const header = jobHeader(sab);
   const inboxes = Array.from({ length: size }, (_, r) => inboxView(sab, layout, r));
   const workers: WebWorker[] = [];
@@ -117,7 +119,7 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
       if (!ending) rankFailed(rank, `${event.message}${event.filename ? ` (${event.filename}:${event.lineno ?? 0})` : ""}`);
     });
     worker.postMessage({
-      sab, layout, rank, programUrl, args: [...(options.args ?? [])], ...(trace ? { traceJob: trace.jobId } : {}),
+      sab, heap, layout, rank, programUrl, args: [...(options.args ?? [])], ...(trace ? { traceJob: trace.jobId } : {}),
     } satisfies BrowserRankStart);
   }
 

@@ -20,6 +20,8 @@ import { browserNavigator, workerScope } from "./web.js";
 /** The launcher's one message to a rank. */
 export interface BrowserRankStart {
   readonly sab: SharedArrayBuffer;
+  /** Where memory shared after the start is carved (src/local/heap.ts). */
+  readonly heap: SharedArrayBuffer;
   readonly layout: JobLayout;
   readonly rank: number;
   readonly programUrl: string;
@@ -95,7 +97,7 @@ async function run(start: BrowserRankStart): Promise<void> {
     exit: (code) => process.exit(code),
   };
   (globalThis as Record<symbol, unknown>)[LOCAL_ENGINE_SLOT] = new LocalEngine({
-    sab: start.sab, layout: start.layout, rank: start.rank, ports: [], host, name: "local",
+    sab: start.sab, heap: start.heap, layout: start.layout, rank: start.rank, ports: [], host, name: "local",
   });
   try {
     await import(start.programUrl);

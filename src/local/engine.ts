@@ -14,6 +14,7 @@ import {
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
 import { PipeHandoffs } from "./pipes.js";
+import { allocate, ownBytes, type SharedBytes } from "./heap.js";
 import { LauncherLink, type SpawnedWorld } from "./control.js";
 import { LocalDynamic } from "./spawn.js";
 import {
@@ -42,6 +43,8 @@ export interface LocalJob {
   readonly spawned?: SpawnedWorld;
   /** The runtime the rank lives in: Node's threads or a browser's workers. */
   readonly host: RankHost;
+  /** With pipes (a browser job): the job's heap, where memory shared after the start is carved (heap.ts). */
+  readonly heap?: SharedArrayBuffer;
   readonly name: "local" | "self";
 }
 
@@ -370,7 +373,9 @@ export class LocalEngine implements Engine {
     this.#yield = this.#spin ? undefined : host.yieldCore;
     this.#heldLimitKib = heldLimitKib(host.memoryBytes);
     const controls = (rank: number) => this.#inboxes[rank]!.control;
-    this.#pipes = job.layout.pipeBytes > 0 ? new PipeHandoffs(job.sab, job.layout, job.rank, controls, { checkAbort: () => this.#checkAbort() }) : undefined;
+    this.#pipes = job.layout.pipeBytes > 0
+      ? new PipeHandoffs(job.sab, job.layout, job.rank, controls, { checkAbort: () => this.#checkAbort(), ...(job.heap ? { heap: job.heap } : {}) })
+      : undefined;
     this.#handoffs = this.#pipes ?? new Handoffs(job.ports, job.rank, controls, {
       morePorts: () => launcher?.drain(), checkAbort: () => this.#checkAbort(), yieldCore: this.#yield, direct: host.directCopy,
     });
@@ -1007,48 +1012,53 @@ export class LocalEngine implements Engine {
         }
       },
     };
-    let sab: SharedArrayBuffer | undefined;
-    let offset = 0;
+    let memory: SharedBytes;
     if (context === WORLD_BASE + 1 && this.#firstWorld) {
-      sab = this.#job.sab;
-      offset = this.#job.layout.arenaOffset;
+      const offset = this.#job.layout.arenaOffset;
       if (offset < 0) return undefined;
-    } else if (this.#pipes) {
-      return undefined; // no memory can be shared after the start (pipes.ts): collectives go over messages
+      memory = { sab: this.#job.sab, offset, length: arenaBytes(size) };
     } else {
-      sab = this.sharedMemory(internal, context, arenaBytes(size));
+      memory = this.sharedMemory(internal, context, arenaBytes(size));
     }
-    return new Arena(sab, offset, rank, size, host);
+    return new Arena(memory.sab, memory.offset, rank, size, host);
   }
 
   /**
    * Collective over `channel`'s members: one SharedArrayBuffer of `bytes` that all of them map, allocated by its
    * rank 0 and given to the others under `key` (unique among the live gifts between any two members).
    */
-  sharedMemory(channel: Channel, key: number, bytes: number): SharedArrayBuffer {
+  sharedMemory(channel: Channel, key: number, bytes: number): SharedBytes {
     const { rank, worldRanks, context } = channel;
     if (rank === 0) {
-      const sab = new SharedArrayBuffer(bytes);
+      const memory = this.newSharedMemory(bytes);
       for (const w of worldRanks) {
         if (w === this.worldRank) continue;
-        this.#handoffs.give(w, key, sab);
+        this.#handoffs.give(w, key, memory);
         ringDoorbell(this.#inboxes[w]!.control);
       }
-      return sab;
+      return memory;
     }
     const leader = worldRanks[0]!;
-    let sab: SharedArrayBuffer | undefined;
-    this.block(() => (sab ??= this.#handoffs.takeGift(leader, key)) !== undefined, CALL_COLLECTIVE, 0, -1, context, null, leader);
-    return sab!;
+    let memory: SharedBytes | undefined;
+    this.block(() => (memory ??= this.#handoffs.takeGift(leader, key)) !== undefined, CALL_COLLECTIVE, 0, -1, context, null, leader);
+    return memory!;
   }
 
-  /** Gives `sab` to world rank `peer` under `key` without waiting for it (it takes it with takeMemory, when it needs it). */
-  giveMemory(peer: number, key: number, sab: SharedArrayBuffer): void {
-    this.#handoffs.give(peer, key, sab);
+  /**
+   * `bytes` of zeroed memory that this rank may give others (giveMemory): a SharedArrayBuffer of its own where
+   * one can be posted to a blocked rank, else a region of the job's heap.
+   */
+  newSharedMemory(bytes: number): SharedBytes {
+    return this.#job.heap && this.#pipes ? allocate(this.#job.heap, bytes) : ownBytes(bytes);
+  }
+
+  /** Gives `memory` to world rank `peer` under `key` without waiting for it (it takes it with takeMemory, when it needs it). */
+  giveMemory(peer: number, key: number, memory: SharedBytes): void {
+    this.#handoffs.give(peer, key, memory);
   }
 
   /** The memory world rank `peer` gave this rank under `key`, or undefined if it has not (yet). */
-  takeMemory(peer: number, key: number): SharedArrayBuffer | undefined {
+  takeMemory(peer: number, key: number): SharedBytes | undefined {
     return this.#handoffs.takeGift(peer, key);
   }
 

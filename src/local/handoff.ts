@@ -18,12 +18,13 @@ import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { MPIError } from "../errors.js";
 import { HELD_KIB } from "./layout.js";
 import type { DirectCopy } from "./thread-helpers.js";
+import type { SharedBytes } from "./heap.js";
 
 /** `chunked`: filled CHUNK bytes at a time, FILLED counting them (else complete when posted). */
 interface Delivery { id: number; sab: SharedArrayBuffer; length: number; chunked: boolean }
 interface Return { ret: SharedArrayBuffer }
 /** Memory given to a peer for good (a communicator's shared area), under a key both sides know. */
-interface Gift { key: number; gift: SharedArrayBuffer }
+interface Gift { key: number; gift: SharedBytes }
 
 const MIN_CLASS = 1 << 16;
 /** The pipeline's unit: small enough that the receiver starts soon, large enough that a chunk's signal is free. */
@@ -74,7 +75,7 @@ export class Handoffs {
   /** Handoffs to oneself need no port. */
   readonly #toSelf = new SelfHandoffs();
   /** Gifts pulled off a port, by peer, then key. */
-  readonly #gifts = new Map<number, Map<number, SharedArrayBuffer>>();
+  readonly #gifts = new Map<number, Map<number, SharedBytes>>();
   /** Free buffers by size class, returned by receivers. */
   readonly #pool = new Map<number, SharedArrayBuffer[]>();
   #pooledBytes = 0;
@@ -230,13 +231,13 @@ export class Handoffs {
     return waiting;
   }
 
-  /** Gives `sab` to world rank `peer` under `key` (the peer takes it with `takeGift`). */
-  give(peer: number, key: number, sab: SharedArrayBuffer): void {
-    this.#port(peer).postMessage({ key, gift: sab } satisfies Gift);
+  /** Gives `memory` to world rank `peer` under `key` (the peer takes it with `takeGift`). */
+  give(peer: number, key: number, memory: SharedBytes): void {
+    this.#port(peer).postMessage({ key, gift: memory } satisfies Gift);
   }
 
   /** The memory `peer` gave under `key`, once it has arrived (undefined until then). */
-  takeGift(peer: number, key: number): SharedArrayBuffer | undefined {
+  takeGift(peer: number, key: number): SharedBytes | undefined {
     this.#pull(peer, this.#port(peer));
     const byKey = this.#gifts.get(peer);
     const sab = byKey?.get(key);

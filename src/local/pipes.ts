@@ -15,24 +15,29 @@
 import { MPIError } from "../errors.js";
 import { DOORBELL, FINISHED, HELD_KIB, SLEEPING, STATE, type JobLayout, pipeView } from "./layout.js";
 import { SelfHandoffs } from "./handoff.js";
+import { HEAP_BLOCK, type SharedBytes } from "./heap.js";
 import { ringDoorbell } from "./mailbox.js";
 
 const FRAME_HEADER = 16;
+/** A frame's fourth header word: a message (id, length, then its bytes), or a gift of heap memory (key, block, length). */
+const MESSAGE = 0, GIFT = 1;
 /** The pipe's header words: bytes written and bytes read so far (mod 2^32; a pipe's size divides 2^32). */
 const WRITTEN = 0, READ = 1;
 /** How long a side spins for the other before it sleeps; sleeps are bounded so that an abort is noticed. */
 const SPIN_MS = 0.05;
 const WAIT_MS = 50;
 
-/** `sent` and `received` count stream bytes, the padding included. */
 type Pipe = ReturnType<typeof pipeView>;
 
-interface Outgoing { readonly id: number; readonly bytes: Uint8Array; headerSent: boolean; sent: number; done: boolean }
+/** `sent` and `received` count stream bytes, the padding included. A gift is a frame header alone. */
+interface Outgoing { readonly id: number; readonly bytes: Uint8Array; headerSent: boolean; sent: number; done: boolean; readonly gift?: SharedBytes }
 interface Incoming { readonly id: number; readonly length: number; readonly target: Uint8Array; received: number; done: boolean; readonly own: boolean }
 
 export interface PipeOptions {
   /** Throws when the job is being aborted. */
   readonly checkAbort?: () => void;
+  /** The job's heap (heap.ts), whose regions ranks give each other; without one, gifts are refused. */
+  readonly heap?: SharedArrayBuffer;
 }
 
 function pad(bytes: number): number {
@@ -59,6 +64,8 @@ export class PipeHandoffs {
   /** A receive waiting for one message: its bytes go straight into its buffer if they have not started arriving. */
   #wanted: { peer: number; id: number; target: Uint8Array } | undefined;
   readonly #toSelf = new SelfHandoffs();
+  /** Per peer: the heap regions it gave, by key, until taken. */
+  readonly #gifts: Map<number, SharedBytes>[] = [];
   /** Views of the pipes to and from each peer, made once. */
   readonly #pipesTo: Pipe[] = [];
   readonly #pipesFrom: Pipe[] = [];
@@ -131,12 +138,22 @@ export class PipeHandoffs {
     return this.#incoming[peer]!.get(id)!.length;
   }
 
-  give(): never {
-    throw noGifts();
+  /** Gives a region of the job's heap to world rank `peer` under `key` (it takes it with `takeGift`), in its pipe's order. */
+  give(peer: number, key: number, memory: SharedBytes): void {
+    if (!this.#options.heap || memory.sab !== this.#options.heap) throw noGifts();
+    (this.#outgoing[peer] ??= []).push({ id: key, bytes: new Uint8Array(0), headerSent: false, sent: 0, done: false, gift: memory });
+    this.#queued++;
+    this.pump();
   }
 
-  takeGift(): never {
-    throw noGifts();
+  /** The region `peer` gave under `key`, once its gift has come through the pipe (undefined until then). */
+  takeGift(peer: number, key: number): SharedBytes | undefined {
+    if (!this.#options.heap) throw noGifts();
+    this.pump();
+    const gifts = this.#gifts[peer];
+    const memory = gifts?.get(key);
+    if (memory) gifts!.delete(key);
+    return memory;
   }
 
   /** Writes what the queues hold while their pipes have room, and reads what the incoming pipes hold. */
@@ -176,8 +193,15 @@ export class PipeHandoffs {
         const at = (written >>> 0) % size;
         const header = new Uint32Array(data.buffer, data.byteOffset + at, 4);
         header[0] = message.id;
-        header[1] = message.bytes.length % 2 ** 32;
-        header[2] = Math.floor(message.bytes.length / 2 ** 32);
+        if (message.gift) {
+          header[1] = message.gift.offset / HEAP_BLOCK;
+          header[2] = message.gift.length;
+          header[3] = GIFT;
+        } else {
+          header[1] = message.bytes.length % 2 ** 32;
+          header[2] = Math.floor(message.bytes.length / 2 ** 32);
+          header[3] = MESSAGE;
+        }
         message.headerSent = true;
         written = (written + FRAME_HEADER) | 0;
         room -= FRAME_HEADER;
@@ -215,6 +239,11 @@ export class PipeHandoffs {
         const at = (read >>> 0) % size;
         const header = new Uint32Array(data.buffer, data.byteOffset + at, 4);
         const id = header[0]! | 0;
+        if (header[3] === GIFT) {
+          (this.#gifts[peer] ??= new Map()).set(id, { sab: this.#options.heap!, offset: header[1]! * HEAP_BLOCK, length: header[2]! });
+          read = (read + FRAME_HEADER) | 0;
+          continue;
+        }
         const length = header[1]! + header[2]! * 2 ** 32;
         const wanted = this.#wanted;
         const direct = wanted !== undefined && wanted.peer === peer && wanted.id === id && wanted.target.length >= length;
@@ -273,6 +302,5 @@ export class PipeHandoffs {
 }
 
 function noGifts(): MPIError {
-  return new MPIError("ERR_UNSUPPORTED_OPERATION",
-    "memory shared between ranks after they start (one-sided windows, communicators' shared areas) is not available here: a browser cannot hand a rank new shared memory while it blocks");
+  return new MPIError("ERR_INTERN", "memory shared between ranks after they start needs the job's heap (heap.ts), and this job has none");
 }

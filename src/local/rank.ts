@@ -21,6 +21,7 @@ process.setSourceMapsEnabled(true);
 process.argv = [process.execPath, data.programPath, ...data.args];
 (globalThis as Record<symbol, unknown>)[LOCAL_ENGINE_SLOT] = new LocalEngine({
   sab: data.sab,
+  ...(data.heap ? { heap: data.heap } : {}),
   layout: data.layout,
   rank: data.rank,
   ports: data.ports,

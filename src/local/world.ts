@@ -10,6 +10,7 @@ import {
   readAbortWord, type JobLayout,
 } from "./layout.js";
 import { describeBlocked, watchForDeadlock } from "./supervise.js";
+import { createHeap } from "./heap.js";
 import { LineRelay, PROGRESS, type OutputMessage } from "./relay.js";
 import type { NewPorts, SpawnReply, SpawnedWorld, ToLauncher } from "./control.js";
 import { ringDoorbell } from "./mailbox.js";
@@ -22,6 +23,8 @@ import { OUTPUT_CLOSED, endDescendants, onJobSignals, onOutputClosed } from "../
 /** What a rank's thread receives (workerData). */
 export interface RankData {
   sab: SharedArrayBuffer;
+  /** With pipes: the job's heap (heap.ts). */
+  heap?: SharedArrayBuffer;
   layout: JobLayout;
   rank: number;
   ports: (MessagePort | undefined)[];
@@ -71,6 +74,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
   // MPI4TS_PIPES=1 moves large messages as a browser job does (pipes.ts), so that Node's tests cover that path.
   const layout = planLayout(options.size, universeSize(options.size), process.env.MPI4TS_PIPES === "1");
   const sab = new SharedArrayBuffer(jobBytes(layout));
+  const heap = layout.pipeBytes > 0 ? createHeap() : undefined;
   const header = jobHeader(sab);
   // The inboxes of the ranks started so far (spawned ones join), which the deadlock watch and the abort look at.
   const inboxes = Array.from({ length: options.size }, (_, r) => inboxView(sab, layout, r));
@@ -134,7 +138,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       launcherLink.port1.on("message", (message: ToLauncher) => onSpawnRequest(rank, message));
       launcherLink.port1.unref();
       const data: RankData = {
-        sab, layout, rank, ports: ports[rank]!, output: output.port2, control: launcherLink.port2,
+        sab, ...(heap ? { heap } : {}), layout, rank, ports: ports[rank]!, output: output.port2, control: launcherLink.port2,
         programPath, args, ...(spawned ? { spawned } : {}),
       };
       const worker = new Worker(workerUrl, {

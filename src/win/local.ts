@@ -20,6 +20,7 @@ import type { BuiltinOpName, EngineComm, TypedArray } from "../engine/engine.js"
 import { MPIError } from "../errors.js";
 import { combineInto, isIntegerArray, PAIR_OPS } from "../collective/kernels.js";
 import type { Channel, LocalComm, LocalEngine } from "../local/engine.js";
+import type { SharedBytes } from "../local/heap.js";
 import { type EngineWindow, type RmaEngine, type RmaOpName, type RmaRequestKind, type WindowLayout, RGET, RPUT } from "./seam.js";
 
 /** Segments start on this boundary, so every typed-array kind can view them. */
@@ -65,11 +66,11 @@ export class LocalRma implements RmaEngine {
       offsets.push(end);
       end = align(end + bytes);
     }
-    const sab = this.engine.sharedMemory(channel, key, end);
-    const segments = layout.sizes.map((bytes, r) => new Uint8Array(sab, offsets[r]!, bytes));
+    const { sab, offset } = this.engine.sharedMemory(channel, key, end);
+    const segments = layout.sizes.map((bytes, r) => new Uint8Array(sab, offset + offsets[r]!, bytes));
     if (own) segments[comm.rank]!.set(own);
     const attached = dynamic ? new Attached(this.engine, channel, key) : null;
-    return new LocalWindow(this.engine, comm.rank, new Int32Array(sab, 0, words), segments, own, attached, barrier);
+    return new LocalWindow(this.engine, comm.rank, new Int32Array(sab, offset, words), segments, own, attached, barrier);
   }
 }
 
@@ -120,10 +121,12 @@ interface SeparateCopy {
   readonly synced: Uint8Array;
 }
 
-function regionIn(sab: SharedArrayBuffer): Region {
-  const numbers = new Float64Array(sab, 0, 2);
+function regionIn({ sab, offset }: SharedBytes): Region {
+  const numbers = new Float64Array(sab, offset, 2);
   const address = numbers[REGION_ADDRESS]!, length = numbers[REGION_LENGTH]!;
-  return { address, length, data: new Uint8Array(sab, REGION_HEADER + (address % ALIGN), length), header: new Int32Array(sab, 0, REGION_HEADER / 4) };
+  return {
+    address, length, data: new Uint8Array(sab, offset + REGION_HEADER + (address % ALIGN), length), header: new Int32Array(sab, offset, REGION_HEADER / 4),
+  };
 }
 
 const live = (r: Region) => Atomics.load(r.header, REGION_LIVE_WORD) === 1;
@@ -145,15 +148,15 @@ class Attached {
   attach(memory: Uint8Array): void {
     const address = addressOf(memory), length = memory.length;
     if (this.#given >= REGIONS_PER_WINDOW) throw new MPIError("ERR_RMA_ATTACH", `a rank attaches at most ${REGIONS_PER_WINDOW} regions to one window`);
-    const sab = new SharedArrayBuffer(REGION_HEADER + (address % ALIGN) + length);
-    const numbers = new Float64Array(sab, 0, 2);
+    const shared = this.engine.newSharedMemory(REGION_HEADER + (address % ALIGN) + length);
+    const numbers = new Float64Array(shared.sab, shared.offset, 2);
     numbers[REGION_ADDRESS] = address;
     numbers[REGION_LENGTH] = length;
-    const region = regionIn(sab);
+    const region = regionIn(shared);
     region.data.set(memory);
     Atomics.store(region.header, REGION_LIVE_WORD, 1);
     const key = this.#giftKey(this.#given++);
-    for (const w of this.channel.worldRanks) if (w !== this.channel.worldRanks[this.channel.rank]) this.engine.giveMemory(w, key, sab);
+    for (const w of this.channel.worldRanks) if (w !== this.channel.worldRanks[this.channel.rank]) this.engine.giveMemory(w, key, shared);
     this.own.push({ ...region, memory, public: region.data, synced: memory.slice() });
   }
 
@@ -185,9 +188,9 @@ class Attached {
     known.length = 0;
     known.push(...kept);
     const giver = this.channel.worldRanks[target]!;
-    for (let sab = this.engine.takeMemory(giver, this.#giftKey(this.#taken[target]!)); sab; sab = this.engine.takeMemory(giver, this.#giftKey(this.#taken[target]!))) {
+    for (let memory = this.engine.takeMemory(giver, this.#giftKey(this.#taken[target]!)); memory; memory = this.engine.takeMemory(giver, this.#giftKey(this.#taken[target]!))) {
       this.#taken[target]!++;
-      const region = regionIn(sab);
+      const region = regionIn(memory);
       if (live(region)) known.push(region);
     }
   }
