@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Bundles the browser playground (playground/) into dist/playground/: the page's and the element's scripts with
+// the editor (CodeMirror) inside them, so nothing of it is fetched from a package at run time; the page; the
+// menu of examples (examples.json, read from their sources). The compiler (esbuild-wasm) and the examples
+// themselves are served from where they are (src/cli/playground-site.ts).
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { examplesCatalog } from "./examples-catalog.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const outdir = join(root, "dist/playground");
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { playground: "playground/page.ts", element: "playground/element.ts" },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  legalComments: "linked",
+  logLevel: "warning",
+});
+copyFileSync(join(root, "playground/index.html"), join(outdir, "index.html"));
+writeFileSync(join(outdir, "examples.json"), `${JSON.stringify(examplesCatalog(root), null, 1)}\n`);
