@@ -61,7 +61,8 @@ export async function compileProgram(source: string, programUrl: string): Promis
 }
 
 function describe(message: Esbuild.Message, programUrl: string): CompileError {
-  const file = message.location?.file ?? "";
+  // esbuild names a plugin's file namespace:path.
+  const file = (message.location?.file ?? "").replace(/^(program|same-origin):/, "");
   return {
     file: fileName(file || programUrl),
     line: message.location?.line ?? 0,

@@ -44,12 +44,13 @@ export class RunSession {
     stopButton.disabled = false;
     this.#status("Compiling…");
     const appendReport = (text: string) => { report.textContent += `${text.replace(/\n$/, "")}\n`; };
-    let code: number;
+    let code: number, compiled = true;
     try {
       code = await this.#runner.run({ source: editor.text(), ...settings }, {
         output: (rank, stream, line) => output.add(rank, stream, line),
         report: appendReport,
         compileErrors: (errors) => {
+          compiled = false;
           for (const error of errors) appendReport(formatCompileError(error));
           editor.markErrors(errors.filter((e) => e.inProgram).map((e) => e.line));
         },
@@ -61,7 +62,7 @@ export class RunSession {
     }
     exit.textContent = `exit code ${code}`;
     exit.dataset.code = String(code);
-    this.#idle(code === 130 ? "Stopped." : "Done.");
+    this.#idle(!compiled ? "Not run: the program does not compile." : code === 130 ? "Stopped." : "Done.");
     return code;
   }
 

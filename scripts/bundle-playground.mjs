@@ -25,5 +25,6 @@ await build({
   legalComments: "linked",
   logLevel: "warning",
 });
-copyFileSync(join(root, "playground/index.html"), join(outdir, "index.html"));
+// index.html is the playground; embed.html shows (and tests) the element the way a course page holds it.
+for (const page of ["index.html", "embed.html"]) copyFileSync(join(root, "playground", page), join(outdir, page));
 writeFileSync(join(outdir, "examples.json"), `${JSON.stringify(examplesCatalog(root), null, 1)}\n`);

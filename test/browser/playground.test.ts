@@ -1,0 +1,157 @@
+/**
+ * The playground in a real headless browser (Debian's chromium, driven by playwright-core) against the real
+ * browser runtime (dist/browser/mpi4ts.js) served by `mpi4ts playground`: the hello patternlet's greetings, the
+ * ring's token, the deadlock report, Stop ending ranks that loop forever within a second, a syntax error at its
+ * line, a program that needs Node refused, the <mpi4ts-playground> element; no console error and no request to
+ * any other origin. Screenshots go to test/browser/out/ (git-ignored). Skipped, saying so, where chromium or
+ * the built runtime is missing.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { ROOT } from "../support/jobs.js";
+import { startPlayground, type RunningPlayground } from "../support/playground.js";
+
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path));
+const RUNTIME = join(ROOT, "dist/browser/mpi4ts.js");
+const skip = !CHROMIUM ? "chromium is not installed (apt-get install chromium; .ci/run installs it)"
+  : !existsSync(RUNTIME) ? "the browser runtime is not built (dist/browser/mpi4ts.js; npm run build)"
+  : false;
+const OUT = join(ROOT, "test/browser/out");
+
+describe("the playground in headless chromium", { skip }, () => {
+  let server: RunningPlayground, browser: Browser, tab: Page;
+  let problems: string[] = [];
+
+  before(async () => {
+    server = await startPlayground();
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    mkdirSync(OUT, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    problems = [];
+    tab = await browser.newPage({ viewport: { width: 1300, height: 850 } });
+    tab.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
+    tab.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    tab.on("dialog", (d) => { problems.push(`a dialog opened: ${d.message()}`); void d.dismiss(); });
+    tab.on("request", (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith(`blob:${server.url.replace(/\/$/, "")}`) && !r.url().startsWith("data:")) {
+        problems.push(`request to another origin: ${r.url()}`);
+      }
+    });
+  });
+  afterEach(async (t) => {
+    await tab.screenshot({ path: join(OUT, `${t.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`), fullPage: true });
+    await tab.close();
+    assert.deepEqual(problems, []);
+  });
+
+  /** Opens the page on an example (its path under examples/), ready to run. */
+  async function open(example: string): Promise<void> {
+    await tab.goto(`${server.url}#${example}`);
+    await tab.waitForFunction("document.body.dataset.ready === 'true'", undefined, { timeout: 20_000 });
+    assert.equal(await tab.evaluate("globalThis.crossOriginIsolated"), true, "the server's headers isolate the page");
+    assert.equal(await tab.locator("#program").inputValue(), example);
+  }
+
+  /** Presses Run and waits for the exit code; returns it. */
+  async function run(timeoutMs = 30_000): Promise<number> {
+    await tab.locator("#run").click();
+    await tab.locator("#exit[data-code]").waitFor({ timeout: timeoutMs });
+    return Number(await tab.locator("#exit").getAttribute("data-code"));
+  }
+
+  /** Replaces the editor's text as typing would. */
+  async function type(program: string): Promise<void> {
+    await tab.locator(".cm-content").click();
+    await tab.keyboard.press("ControlOrMeta+a");
+    await tab.keyboard.insertText(program);
+  }
+
+  /** The text of rank's pane ("all": the interleaved one). */
+  const paneText = (rank: number | "all") => tab.locator(`.pane-body[data-rank="${rank}"]`).innerText();
+
+  it("runs the hello patternlet on 4 ranks: one greeting in each rank's pane", async () => {
+    await open("patternlets/00-spmd-hello.ts");
+    assert.equal(await tab.locator("#ranks").inputValue(), "4");
+    assert.equal(await run(), 0, await tab.locator("#report").innerText());
+    for (let rank = 0; rank < 4; rank++) assert.match(await paneText(rank), new RegExp(`^Hello from process ${rank} of 4 on `));
+    await tab.locator("#interleave").check();
+    const all = await paneText("all");
+    assert.equal(all.split("\n").filter((l) => /^\[\d\] Hello from process \d of 4/.test(l)).length, 4, "interleaved, tagged [rank]");
+  });
+
+  it("passes the ring's token around every rank", async () => {
+    await open("patternlets/07-ring.ts");
+    assert.equal(await run(), 0, await tab.locator("#report").innerText());
+    assert.match(await paneText(0), /Conductor got the list back: \[0, 1, 2, 3\]/);
+    assert.match(await paneText(3), /Process 3 received \[0, 1, 2\] from 2/);
+  });
+
+  it("shows the deadlock report of the deadlock patternlet", async () => {
+    await open("patternlets/04-deadlock.ts");
+    const code = await run();
+    assert.notEqual(code, 0);
+    const report = await tab.locator("#report").innerText();
+    assert.match(report, /deadlock/i);
+    for (let rank = 0; rank < 4; rank++) assert.match(await paneText(rank), /waiting for a message from/);
+  });
+
+  it("Stop ends ranks that loop forever within a second", async () => {
+    await open("patternlets/00-spmd-hello.ts");
+    await type('import { MPI } from "mpi4ts";\nconsole.log(`looping on ${MPI.COMM_WORLD.rank}`);\nwhile (true) {}\n');
+    await tab.locator("#run").click();
+    for (let rank = 0; rank < 4; rank++) await tab.locator(`.pane-body[data-rank="${rank}"]`, { hasText: "looping" }).waitFor({ timeout: 20_000 });
+    assert.equal(await tab.evaluate(() => new Promise<number>((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); })) < 200, true, "the page still answers");
+    const pressed = Date.now();
+    await tab.locator("#stop").click();
+    await tab.locator("#exit[data-code]").waitFor({ timeout: 5_000 });
+    const took = Date.now() - pressed;
+    assert.equal(await tab.locator("#exit").getAttribute("data-code"), "130");
+    assert.ok(took < 1000, `stopped after ${took} ms`);
+    assert.equal(await tab.locator("#run").isEnabled(), true);
+  });
+
+  it("shows a syntax error at its line, marked in the editor, and runs nothing", async () => {
+    await open("patternlets/00-spmd-hello.ts");
+    await type('import { MPI } from "mpi4ts";\nconst rank = MPI.COMM_WORLD.rank;\nconst broken = (rank + ;\nconsole.log(broken);\n');
+    assert.equal(await run(), 1);
+    assert.match(await tab.locator("#report").innerText(), /00-spmd-hello\.ts:3:\d+: error: /);
+    assert.equal(await tab.locator(".cm-error-line").count(), 1);
+    assert.match(await tab.locator(".cm-error-line").innerText(), /const broken/);
+    assert.equal(await paneText(0), "");
+  });
+
+  it("refuses a program that needs Node, saying why, and names node:* imports in a user's program", async () => {
+    await open("exemplars/heat-diffusion/heat.ts");
+    assert.match(await tab.locator("#program option:checked").innerText(), /needs Node/);
+    await tab.locator("#run").click();
+    assert.match(await tab.locator("#status").innerText(), /needs Node: it imports node:fs.*npx mpi4ts run -n 4 examples\/exemplars\/heat-diffusion\/heat\.ts/);
+    assert.equal(await tab.locator("#exit[data-code]").count(), 0, "nothing ran");
+    await type('import { readFileSync } from "node:fs";\nconsole.log(readFileSync);\n');
+    assert.equal(await run(), 1);
+    assert.match(await tab.locator("#report").innerText(), /heat\.ts:1:\d+: error: node:fs is not available in the browser/);
+  });
+
+  it("runs the <mpi4ts-playground> element of a course page", async () => {
+    await tab.goto(`${server.url}embed.html`);
+    const ring = tab.locator("mpi4ts-playground").first();
+    await tab.waitForFunction('document.querySelectorAll("mpi4ts-playground[data-ready=true]").length === 2', undefined, { timeout: 20_000 });
+    await ring.locator(".run").click();
+    await ring.locator(".exit[data-code]").waitFor({ timeout: 30_000 });
+    assert.equal(await ring.locator(".exit").getAttribute("data-code"), "0", await ring.locator(".report").innerText());
+    assert.match(await ring.locator(".pane-body").innerText(), /\[0\] Conductor got the list back: \[0, 1, 2, 3\]/);
+    const inline = tab.locator("mpi4ts-playground").nth(1);
+    await inline.locator(".run").click();
+    await inline.locator(".exit[data-code]").waitFor({ timeout: 30_000 });
+    const lines = (await inline.locator(".pane-body").innerText()).split("\n").sort();
+    assert.deepEqual(lines, ["[0] rank 0 of 2 says hello", "[1] rank 1 of 2 says hello"]);
+  });
+});
