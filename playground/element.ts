@@ -23,7 +23,6 @@ button { font: inherit; padding: 2px 12px; }
 .pane-title { display: none; }
 .pane-body { margin: 0; padding: 4px 8px; max-height: 16em; overflow: auto; font: 12px ui-monospace, monospace; }
 .line.stderr { color: #a40000; }
-.line.note { color: #777; font-style: italic; }
 `;
 
 class PlaygroundElement extends HTMLElement {

@@ -1,7 +1,7 @@
 /**
  * The job's output: one pane per rank, or one pane with every line tagged [rank] in arrival order (a toggle that
- * redraws from the lines kept). Lines reach the DOM as text nodes only, a frame's worth at a time, so a rank that
- * prints in a loop neither injects markup nor floods the page.
+ * redraws from the lines kept). Lines reach the DOM as text nodes only, a frame's worth at a time and each pane
+ * holding its last lines only, so a rank that prints in a loop neither injects markup nor floods the page.
  */
 export type OutputMode = "ranks" | "interleaved";
 
@@ -11,15 +11,15 @@ interface Line {
   readonly text: string;
 }
 
-/** Lines kept per job: a program printing forever keeps its last ones. */
+/** Lines kept for a redraw, and shown per pane: a program printing forever shows its last ones. */
 const KEPT_LINES = 20_000;
+const PANE_LINES = 5_000;
 
 export class OutputView {
   #lines: Line[] = [];
-  #dropped = 0;
   #pending: Line[] = [];
   #frame = 0;
-  #panes: HTMLElement[] = [];
+  #panes: { title: HTMLElement; body: HTMLElement; label: string }[] = [];
   #size = 1;
 
   constructor(private readonly container: HTMLElement, private mode: OutputMode) {}
@@ -28,7 +28,6 @@ export class OutputView {
   reset(size: number): void {
     this.#lines = [];
     this.#pending = [];
-    this.#dropped = 0;
     this.#size = size;
     this.#redraw();
   }
@@ -44,25 +43,14 @@ export class OutputView {
     this.#frame ||= requestAnimationFrame(() => this.#flush());
   }
 
-  /** Every line so far as `mpi4ts run --tag-output` prints it, for copying. */
-  text(): string {
-    this.#flush();
-    return this.#lines.map((l) => `[${l.rank}] ${l.text}`).join("\n");
-  }
-
   #flush(): void {
     if (this.#frame) cancelAnimationFrame(this.#frame);
     this.#frame = 0;
     const fresh = this.#pending;
     this.#pending = [];
     this.#lines.push(...fresh);
-    if (this.#lines.length > KEPT_LINES) {
-      this.#dropped += this.#lines.length - KEPT_LINES;
-      this.#lines.splice(0, this.#lines.length - KEPT_LINES);
-      this.#redraw();
-    } else {
-      for (const line of fresh) this.#append(line);
-    }
+    if (this.#lines.length > KEPT_LINES) this.#lines.splice(0, this.#lines.length - KEPT_LINES);
+    this.#show(fresh);
   }
 
   #redraw(): void {
@@ -74,29 +62,39 @@ export class OutputView {
       pane.className = "pane";
       const title = document.createElement("div");
       title.className = "pane-title";
-      title.textContent = this.mode === "ranks" ? `rank ${rank}` : "all ranks";
+      const label = this.mode === "ranks" ? `rank ${rank}` : "all ranks";
+      title.textContent = label;
       const body = document.createElement("pre");
       body.className = "pane-body";
       body.dataset.rank = this.mode === "ranks" ? String(rank) : "all";
       pane.append(title, body);
       this.container.append(pane);
-      return body;
+      return { title, body, label };
     });
-    if (this.#dropped > 0) this.#panes[0]!.append(this.#row(`(${this.#dropped} earlier lines not kept)`, "note"));
-    for (const line of this.#lines) this.#append(line);
+    this.#show(this.#lines);
   }
 
-  #append(line: Line): void {
-    const pane = this.mode === "ranks" ? this.#panes[line.rank] : this.#panes[0];
-    if (!pane) return;
-    pane.append(this.#row(this.mode === "ranks" ? line.text : `[${line.rank}] ${line.text}`, line.stream));
-    pane.scrollTop = pane.scrollHeight;
-  }
-
-  #row(text: string, kind: string): HTMLElement {
-    const row = document.createElement("div");
-    row.className = `line ${kind}`;
-    row.textContent = text;
-    return row;
+  /** Appends lines to their panes: one DOM insertion and one scroll per pane. */
+  #show(lines: readonly Line[]): void {
+    const batches = new Map<number, DocumentFragment>();
+    for (const line of lines) {
+      const index = this.mode === "ranks" ? line.rank : 0;
+      if (!this.#panes[index]) continue;
+      let batch = batches.get(index);
+      if (!batch) batches.set(index, (batch = document.createDocumentFragment()));
+      const row = document.createElement("div");
+      row.className = `line ${line.stream}`;
+      row.textContent = this.mode === "ranks" ? line.text : `[${line.rank}] ${line.text}`;
+      batch.append(row);
+    }
+    for (const [index, batch] of batches) {
+      const pane = this.#panes[index]!;
+      pane.body.append(batch);
+      if (pane.body.childElementCount > PANE_LINES) {
+        while (pane.body.childElementCount > PANE_LINES) pane.body.firstElementChild!.remove();
+        pane.title.textContent = `${pane.label} (the last ${PANE_LINES} lines)`;
+      }
+      pane.body.scrollTop = pane.body.scrollHeight;
+    }
   }
 }
