@@ -1,7 +1,8 @@
 /**
  * <mpi4ts-playground src="ring.ts" ranks="4" args="..."> for course pages: a runnable example (editor, Run,
  * Stop, the output with [rank] tags, the report, the exit code) from one <script type="module" src="element.js">.
- * src is relative to the page (its relative imports to src); without src the element's own text is the program.
+ * src is relative to the page (its relative imports to src); without src the element's own text is the program
+ * (or that of a <script type="text/typescript"> inside it).
  * It lives in a shadow root, so the course page's styles and this element's cannot meet.
  */
 import { MAX_BROWSER_RANKS } from "../src/browser/job.js";
@@ -52,7 +53,8 @@ class PlaygroundElement extends HTMLElement {
     const outputBox = part("div", "output");
     shadow.append(style, bar, editorBox, report, outputBox);
 
-    const inline = this.textContent?.trim() ?? "";
+    // A <script type="text/typescript"> child keeps "<" and "&" as they are; plain text works for simple programs.
+    const inline = (this.querySelector("script")?.textContent ?? this.textContent ?? "").trim();
     const src = this.getAttribute("src");
     const programUrl = new URL(src ?? "program.ts", document.baseURI).href;
     const editor = createEditor(editorBox, src ? "// loading…" : inline, () => {}, shadow);
