@@ -6,6 +6,7 @@
  */
 import { LocalEngine } from "../local/engine.js";
 import { jobBytes, planLayout } from "../local/layout.js";
+import { nodeHost } from "../local/node-host.js";
 
 export function createSelfEngine(): LocalEngine {
   const layout = planLayout(1);
@@ -14,7 +15,7 @@ export function createSelfEngine(): LocalEngine {
     layout,
     rank: 0,
     ports: [undefined],
-    exit: (code) => process.exit(code),
+    host: nodeHost(),
     name: "self",
   });
 }

@@ -4,7 +4,6 @@
  * posted receives served in the order they were posted, unexpected messages kept in arrival order, and per-pair
  * order preserved because one sender's records enter an inbox in program order.
  */
-import { availableParallelism, hostname, totalmem } from "node:os";
 import type { MessagePort } from "node:worker_threads";
 import { ANY_SOURCE, ANY_TAG, TAG_UB } from "../constants.js";
 import {
@@ -14,6 +13,7 @@ import {
 } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import { Handoffs } from "./handoff.js";
+import { PipeHandoffs } from "./pipes.js";
 import { LauncherLink, type SpawnedWorld } from "./control.js";
 import { LocalDynamic } from "./spawn.js";
 import {
@@ -25,7 +25,7 @@ import {
 } from "./layout.js";
 import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell } from "./mailbox.js";
 import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
-import { loadDirectCopy, loadYield } from "./thread-helpers.js";
+import type { RankHost } from "./host.js";
 import { LocalRma } from "../win/local.js";
 import { hasBackground, stepBackground } from "../engine/background.js";
 
@@ -40,8 +40,8 @@ export interface LocalJob {
   readonly control?: MessagePort;
   /** For a rank started by Spawn: its COMM_WORLD and its parents (control.ts). */
   readonly spawned?: SpawnedWorld;
-  /** Called by Abort after the job header says so; ends this rank. */
-  readonly exit: (code: number) => never;
+  /** The runtime the rank lives in: Node's threads or a browser's workers. */
+  readonly host: RankHost;
   readonly name: "local" | "self";
 }
 
@@ -65,7 +65,9 @@ const JOB_WIDE_BASES = 2 ** 30;
  * How much of not-yet-received large messages one rank may hold before blocking sends to it wait for their
  * receives: 1/16 of the machine's memory, at most 256 MiB (so a 4 GiB Raspberry Pi keeps 256 MiB per rank).
  */
-const HELD_LIMIT_KIB = Math.min(256 * 1024, Math.floor(totalmem() / 16 / 1024));
+function heldLimitKib(memoryBytes: number): number {
+  return Math.min(256 * 1024, Math.floor(memoryBytes / 16 / 1024));
+}
 
 /** How long a waiting rank polls before it sleeps, when it has a core of its own (DESIGN.md §2). */
 const SPIN_MS = 0.02;
@@ -315,11 +317,14 @@ export class LocalEngine implements Engine {
   readonly #mine: InboxView;
   readonly #reader: InboxReader;
   readonly #header: Int32Array;
-  readonly #handoffs: Handoffs;
+  /** How large messages travel: over ports (Node), or through pipes in the job's memory (browsers). */
+  readonly #handoffs: Handoffs | PipeHandoffs;
+  readonly #pipes: PipeHandoffs | undefined;
   readonly #spin: boolean;
   readonly #yield: (() => void) | undefined;
   /** Blocking sends above this go as handoffs, which a waiting receiver copies once (at most the eager limit). */
   readonly #blockingEager: number;
+  readonly #heldLimitKib: number;
   readonly #posted: RecvRequest[] = [];
   /** Arrival order from #unexpectedHead on; taken entries before it are cleared, and dropped in batches. */
   #unexpected: (Unexpected | undefined)[] = [];
@@ -360,15 +365,19 @@ export class LocalEngine implements Engine {
     this.#reader = new InboxReader(this.#mine);
     this.#header = jobHeader(job.sab);
     const launcher = job.control && new LauncherLink(job.control, job.ports);
-    this.#spin = job.layout.size <= availableParallelism();
-    this.#yield = this.#spin ? undefined : loadYield();
-    this.#handoffs = new Handoffs(job.ports, job.rank, (rank) => this.#inboxes[rank]!.control, {
-      morePorts: () => launcher?.drain(), checkAbort: () => this.#checkAbort(), yieldCore: this.#yield, direct: loadDirectCopy(),
+    const host = job.host;
+    this.#spin = job.layout.size <= host.cores;
+    this.#yield = this.#spin ? undefined : host.yieldCore;
+    this.#heldLimitKib = heldLimitKib(host.memoryBytes);
+    const controls = (rank: number) => this.#inboxes[rank]!.control;
+    this.#pipes = job.layout.pipeBytes > 0 ? new PipeHandoffs(job.sab, job.layout, job.rank, controls, { checkAbort: () => this.#checkAbort() }) : undefined;
+    this.#handoffs = this.#pipes ?? new Handoffs(job.ports, job.rank, controls, {
+      morePorts: () => launcher?.drain(), checkAbort: () => this.#checkAbort(), yieldCore: this.#yield, direct: host.directCopy,
     });
     this.#blockingEager = Math.min(job.layout.eagerLimit, this.#handoffs.offersAbove);
     this.dynamic = launcher && new LocalDynamic(this, launcher, job.spawned);
-    this.#clockOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-    process.on("exit", this.#flushBacklogsBeforeExit);
+    this.#clockOffsetMs = host.clockOffsetMs;
+    host.onExit(this.#flushBacklogsBeforeExit);
     this.world = new LocalComm(this, WORLD_BASE, world.indexOf(job.rank), world);
     this.self = new LocalComm(this, SELF_BASE, 0, [job.rank]);
   }
@@ -383,9 +392,9 @@ export class LocalEngine implements Engine {
     const flags = Atomics.load(this.#inboxes[worldRank]!.control, EXIT_FLAGS);
     return flags & FAILED ? flags >>> 8 : undefined;
   }
-  processorName(): string { return hostname(); }
+  processorName(): string { return this.#job.host.hostName; }
   libraryVersion(): string {
-    return `mpi4ts ${this.name} engine (shared memory between worker threads, Node.js ${process.version})`;
+    return `mpi4ts ${this.name} engine (shared memory between worker threads, ${this.#job.host.runtime})`;
   }
   version(): [number, number] { return [4, 0]; }
   /** Seconds on a clock shared by every rank of the job (the process's monotonic clock). */
@@ -400,11 +409,11 @@ export class LocalEngine implements Engine {
 
   abort(code: number, reason?: string): never {
     const exitCode = Number.isInteger(code) && code > 0 && code < 256 ? code : code === 0 ? 0 : 1;
-    if (reason) process.stderr.write(`${reason}\n`);
+    if (reason) this.#job.host.writeError(reason);
     if (Atomics.compareExchange(this.#header, JOB_ABORT, 0, abortWord(this.worldRank, exitCode)) === 0) {
       for (const inbox of this.#inboxes) Atomics.notify(inbox.control, DOORBELL);
     }
-    return this.#job.exit(exitCode);
+    return this.#job.host.exit(exitCode);
   }
 
   finalize(): void { this.finalized = true; }
@@ -483,16 +492,19 @@ export class LocalEngine implements Engine {
    * lives). Records for a rank that has finished are dropped: nobody can receive them any more.
    */
   #flushBacklogsBeforeExit = (): void => {
-    if (this.#backlogged === 0 || Atomics.load(this.#header, JOB_ABORT) !== 0) return;
-    const first = this.#backlogs.findIndex((b) => b !== undefined);
+    const pipes = this.#pipes;
+    const queued = () => this.#backlogged > 0 || pipes?.sending === true;
+    if (!queued() || Atomics.load(this.#header, JOB_ABORT) !== 0) return;
+    const first = Math.max(0, this.#backlogs.findIndex((b) => b !== undefined));
     try {
-      this.block(() => this.#backlogged === 0, CALL_SEND_FULL, first, 0, -1, null, first, () => {
+      this.block(() => !queued(), CALL_SEND_FULL, first, 0, -1, null, first, () => {
         for (let dest = 0; dest < this.#backlogs.length; dest++) {
           const backlog = this.#backlogs[dest];
           if (!backlog || Atomics.load(this.#inboxes[dest]!.control, STATE) !== FINISHED) continue;
           this.#backlogged -= backlog.length;
           this.#backlogs[dest] = undefined;
         }
+        pipes?.dropForFinished();
       });
     } catch {
       // The job is being aborted: nothing is to be delivered any more.
@@ -506,10 +518,10 @@ export class LocalEngine implements Engine {
 
   /**
    * Whether a blocking standard send of `bytes` to world rank `dest` must wait for its receive: it is a handoff
-   * (larger than the eager limit) and `dest` already holds HELD_LIMIT_KIB of handoffs it has not received.
+   * (larger than the eager limit) and `dest` already holds heldLimitKib() of handoffs it has not received.
    */
   receiverHoldsTooMuch(dest: number, bytes: number): boolean {
-    return bytes > this.#job.layout.eagerLimit && dest !== this.worldRank && this.#handoffs.heldBy(dest) >= HELD_LIMIT_KIB;
+    return bytes > this.#job.layout.eagerLimit && dest !== this.worldRank && this.#handoffs.heldBy(dest) >= this.#heldLimitKib;
   }
 
   awaitAck(id: number, destWorld: number, tag: number, context: number, call: number = CALL_SSEND): void {
@@ -611,6 +623,7 @@ export class LocalEngine implements Engine {
     if (this.#reader.pending()) this.#reader.drain(this.#visit);
     if (this.#pendingAcks.length) this.#flushAcks();
     if (this.#backlogged) this.#flushBacklogs();
+    if (this.#pipes) this.#pipes.pump();
     if (hasBackground()) stepBackground();
   }
 
@@ -759,7 +772,8 @@ export class LocalEngine implements Engine {
     // The timer keeps the thread's event loop alive while we wait (a pending waitAsync alone does not).
     return new Promise<void>((resolve) => {
       const timer = setTimeout(finish, timeoutMs + 1);
-      if (!keepAlive) timer.unref();
+      // (a browser's timers are numbers, and keep nothing alive)
+      if (!keepAlive && typeof timer === "object") timer.unref();
       (waiter.value as Promise<string>).then(finish);
       let finished = false;
       function finish(): void {
@@ -885,7 +899,7 @@ export class LocalEngine implements Engine {
       this.#awaiting.add({ request, resolve, reject });
       if (!this.#idleWatch) {
         this.#idleWatch = true;
-        process.on("beforeExit", this.#blockWhileIdle);
+        this.#job.host.onIdle(this.#blockWhileIdle);
       }
       if (!this.#pumping) void this.#pump();
     });
@@ -999,6 +1013,8 @@ export class LocalEngine implements Engine {
       sab = this.#job.sab;
       offset = this.#job.layout.arenaOffset;
       if (offset < 0) return undefined;
+    } else if (this.#pipes) {
+      return undefined; // no memory can be shared after the start (pipes.ts): collectives go over messages
     } else {
       sab = this.sharedMemory(internal, context, arenaBytes(size));
     }

@@ -72,7 +72,7 @@ export class Handoffs {
   /** Deliveries pulled off a port before the receive that wants them (by peer, then id). */
   readonly #arrived = new Map<number, Map<number, Delivery>>();
   /** Handoffs to oneself need no port. */
-  readonly #toSelf = new Map<number, Uint8Array>();
+  readonly #toSelf = new SelfHandoffs();
   /** Gifts pulled off a port, by peer, then key. */
   readonly #gifts = new Map<number, Map<number, SharedArrayBuffer>>();
   /** Free buffers by size class, returned by receivers. */
@@ -116,7 +116,7 @@ export class Handoffs {
    */
   post(peer: number, id: number, payload: Uint8Array, offer = false): (() => void) | null {
     if (peer === this.#self) {
-      this.#toSelf.set(id, payload.slice());
+      this.#toSelf.post(id, payload);
       return null;
     }
     const port = this.#port(peer);
@@ -159,13 +159,7 @@ export class Handoffs {
 
   /** Copies the bytes of handoff `id` from `peer` into `target` (as they are filled), then releases them. */
   take(peer: number, id: number, target: Uint8Array): void {
-    if (peer === this.#self) {
-      const bytes = this.#toSelf.get(id);
-      if (!bytes) throw new MPIError("ERR_INTERN", `handoff ${id} to self is missing`);
-      this.#toSelf.delete(id);
-      target.set(bytes);
-      return;
-    }
+    if (peer === this.#self) return this.#toSelf.take(id, target);
     const port = this.#port(peer);
     const waiting = this.#arrival(peer, port, id);
     this.#arrived.get(peer)!.delete(id);
@@ -221,7 +215,7 @@ export class Handoffs {
 
   /** The length of handoff `id` from `peer` (for messages whose record cannot hold it: 2 GiB or more). */
   lengthOf(peer: number, id: number): number {
-    if (peer === this.#self) return this.#toSelf.get(id)?.length ?? 0;
+    if (peer === this.#self) return this.#toSelf.lengthOf(id);
     return this.#arrival(peer, this.#port(peer), id).length;
   }
 
@@ -304,6 +298,26 @@ export class Handoffs {
     if (!free) this.#pool.set(cls, (free = []));
     free.push(sab);
     this.#pooledBytes += cls;
+  }
+}
+
+/** Large messages a rank sends itself: a copy each, kept until received, by id (both transports use it). */
+export class SelfHandoffs {
+  readonly #held = new Map<number, Uint8Array>();
+
+  post(id: number, payload: Uint8Array): void {
+    this.#held.set(id, payload.slice());
+  }
+
+  take(id: number, target: Uint8Array): void {
+    const bytes = this.#held.get(id);
+    if (!bytes) throw new MPIError("ERR_INTERN", `handoff ${id} to self is missing`);
+    this.#held.delete(id);
+    target.set(bytes);
+  }
+
+  lengthOf(id: number): number {
+    return this.#held.get(id)?.length ?? 0;
   }
 }
 

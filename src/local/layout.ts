@@ -107,6 +107,8 @@ export interface JobLayout {
   readonly eagerLimit: number;
   /** Where COMM_WORLD's shared area starts, in bytes; -1 when the job is too big (or too small) to have one. */
   readonly arenaOffset: number;
+  /** Bytes of each pair's pipe (pipes.ts), after everything else; 0 when large messages go over ports instead. */
+  readonly pipeBytes: number;
 }
 
 /** Inbox slots a job keeps for spawned ranks, unless MPI4TS_UNIVERSE_SIZE says how many ranks it may grow to. */
@@ -116,12 +118,17 @@ export const SPAWN_SLOTS = 16;
  * Ring size per rank: generous for few ranks, bounded for many (pages are only committed once touched, so the
  * slots kept for spawned ranks cost address space, not memory). `capacity` counts every rank the job may have.
  */
-export function planLayout(size: number, capacity = size): JobLayout {
+export function planLayout(size: number, capacity = size, pipes = false): JobLayout {
   const ringBytes = size <= 4 ? 4 << 20 : size <= 16 ? 2 << 20 : 1 << 20;
   const inboxesEnd = JOB_BYTES + size * (CONTROL_BYTES + ringBytes);
   const arenaOffset = size > 1 && size <= SHARED_MAX_RANKS ? inboxesEnd : -1;
-  return { size, capacity: Math.max(size, capacity), ringBytes, eagerLimit: Math.min(256 << 10, ringBytes / 8), arenaOffset };
+  const pipeBytes = pipes ? PIPE_BYTES : 0;
+  return { size, capacity: Math.max(size, capacity), ringBytes, eagerLimit: Math.min(256 << 10, ringBytes / 8), arenaOffset, pipeBytes };
 }
+
+/** A pipe's ring (a power of two, so that its byte counters wrap with it), after a header of PIPE_HEADER_BYTES. */
+const PIPE_BYTES = 64 << 10;
+const PIPE_HEADER_BYTES = 16;
 
 /** The first rank's inboxes, then COMM_WORLD's shared area, then the slots for spawned ranks. */
 function spawnSlotsOffsetBytes(layout: JobLayout): number {
@@ -129,8 +136,19 @@ function spawnSlotsOffsetBytes(layout: JobLayout): number {
   return inboxesEnd + (layout.arenaOffset < 0 ? 0 : arenaBytes(layout.size));
 }
 
-export function jobBytes(layout: JobLayout): number {
+function pipesOffsetBytes(layout: JobLayout): number {
   return spawnSlotsOffsetBytes(layout) + (layout.capacity - layout.size) * (CONTROL_BYTES + layout.ringBytes);
+}
+
+export function jobBytes(layout: JobLayout): number {
+  const pipes = layout.pipeBytes > 0 ? layout.capacity * layout.capacity * (PIPE_HEADER_BYTES + layout.pipeBytes) : 0;
+  return pipesOffsetBytes(layout) + pipes;
+}
+
+/** The pipe from job rank `from` to job rank `to`: its counters (written, read) and its ring. */
+export function pipeView(sab: SharedArrayBuffer, layout: JobLayout, from: number, to: number): { words: Int32Array; data: Uint8Array } {
+  const base = pipesOffsetBytes(layout) + (from * layout.capacity + to) * (PIPE_HEADER_BYTES + layout.pipeBytes);
+  return { words: new Int32Array(sab, base, 2), data: new Uint8Array(sab, base + PIPE_HEADER_BYTES, layout.pipeBytes) };
 }
 
 export function controlOffsetBytes(layout: JobLayout, rank: number): number {

@@ -6,6 +6,7 @@ import { workerData } from "node:worker_threads";
 import { startDebugging } from "../cli/debugging.js";
 import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
 import { LocalEngine } from "./engine.js";
+import { nodeHost } from "./node-host.js";
 import { setProgressSink } from "../progress.js";
 import { PROGRESS, captureOutput, type OutputMessage } from "./relay.js";
 import type { RankData, StartMessage } from "./world.js";
@@ -25,7 +26,7 @@ process.argv = [process.execPath, data.programPath, ...data.args];
   ports: data.ports,
   control: data.control,
   ...(data.spawned ? { spawned: data.spawned } : {}),
-  exit: (code) => process.exit(code),
+  host: nodeHost(),
   name: "local",
 });
 data.control.unref();

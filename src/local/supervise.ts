@@ -1,0 +1,82 @@
+/**
+ * What a local job's launcher watches in its ranks' control words, on Node (world.ts) and in a browser
+ * (src/browser/launcher.ts): the deadlock watch, and the report of what each rank is blocked in.
+ */
+import { ANY_SOURCE, ANY_TAG } from "../constants.js";
+import {
+  BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS,
+  type InboxView,
+} from "./layout.js";
+
+const DEADLOCK_POLL_MS = 400;
+
+interface Snapshot { states: number[]; bells: number[]; empty: boolean }
+
+function snapshot(inboxes: readonly InboxView[]): Snapshot {
+  const states: number[] = [];
+  const bells: number[] = [];
+  let empty = true;
+  for (const { control } of inboxes) {
+    states.push(Atomics.load(control, STATE), control[STATE_CALL]!, control[STATE_PEER]!, control[STATE_TAG]!);
+    bells.push(Atomics.load(control, DOORBELL));
+    if (Atomics.load(control, HEAD) !== Atomics.load(control, TAIL)) empty = false;
+  }
+  return { states, bells, empty };
+}
+
+/**
+ * Every live rank blocked, every inbox empty, and nothing rang a doorbell between two looks: no rank can ever be
+ * woken again, since only a message wakes a blocked rank.
+ */
+export function watchForDeadlock(inboxes: readonly InboxView[], report: (message: string) => void): ReturnType<typeof setInterval> {
+  let previous: Snapshot | undefined;
+  const timer = setInterval(() => {
+    const now = snapshot(inboxes);
+    const stuck = (s: Snapshot) =>
+      s.empty && inboxes.every((_, r) => s.states[4 * r] === BLOCKED || s.states[4 * r] === FINISHED) &&
+      inboxes.some((_, r) => s.states[4 * r] === BLOCKED);
+    if (previous && stuck(previous) && stuck(now) &&
+        previous.states.every((v, i) => v === now.states[i]) && previous.bells.every((v, i) => v === now.bells[i])) {
+      clearInterval(timer);
+      report(`mpi4ts: deadlock: every rank is blocked and no message is in flight (MPI.ERR_DEADLOCK)${describeBlocked(inboxes)}`);
+      return;
+    }
+    previous = now;
+  }, DEADLOCK_POLL_MS);
+  // (a browser's timers are numbers, and keep nothing alive)
+  if (typeof timer === "object") timer.unref();
+  return timer;
+}
+
+export function describeBlocked(inboxes: readonly InboxView[]): string {
+  const lines: string[] = [];
+  inboxes.forEach(({ control }, rank) => {
+    const state = Atomics.load(control, STATE);
+    if (state === FINISHED) lines.push(`  rank ${rank}: finished`);
+    else if (state !== BLOCKED) lines.push(`  rank ${rank}: running`);
+    else {
+      const call = BLOCKING_CALLS[control[STATE_CALL]!] ?? "wait";
+      const peer = control[STATE_PEER]!;
+      const tag = control[STATE_TAG]!;
+      const context = control[STATE_CONTEXT]!;
+      const space = context < 0 ? "" : context <= 1 ? " on MPI_COMM_WORLD" : context <= 3 ? " on MPI_COMM_SELF" : ` on communicator #${context >> 1}`;
+      if (call === "collective") {
+        const awaited = peer >= 0 ? `its rank ${peer}` : "every rank";
+        lines.push(`  rank ${rank}: blocked in a collective${space}, waiting for ${awaited} to join`);
+        return;
+      }
+      // A wait over requests (waitall, await...) names the first request it still waits for, if it can.
+      const via = WAIT_CALLS[control[STATE_VIA]!] ?? "";
+      const waiting = via === "" ? "blocked in" : via === "await" ? "awaiting" : `blocked in Request.${via}, waiting for`;
+      if (call === "") {
+        lines.push(`  rank ${rank}: ${via === "await" ? "awaiting MPI requests" : `blocked in Request.${via}`}`);
+        return;
+      }
+      const who = call === "ssend" || call === "issend" || call.startsWith("send") ? `dest=rank ${peer} of the job`
+        : `source=${peer === ANY_SOURCE ? "ANY_SOURCE" : peer}`;
+      const internal = context >= 0 && context % 2 === 1 ? " (inside a collective)" : "";
+      lines.push(`  rank ${rank}: ${waiting} ${call}(${who}, tag=${tag === ANY_TAG ? "ANY_TAG" : tag})${space}${internal}`);
+    }
+  });
+  return `\n${lines.join("\n")}`;
+}
