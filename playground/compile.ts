@@ -74,14 +74,31 @@ function describe(message: Esbuild.Message, programUrl: string): CompileError {
 
 export const fileName = (url: string): string => decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
 
+const servedModules = new Map<string, Promise<boolean>>();
+
+/** Whether the server has this module: a missing one would fail only later, in every rank at once. */
+function served(url: URL): Promise<boolean> {
+  let known = servedModules.get(url.href);
+  if (!known) {
+    known = fetch(url, { method: "HEAD" }).then((r) => r.ok, () => false);
+    servedModules.set(url.href, known);
+    // Only a module found is remembered: one missing may be built before the next Run.
+    void known.then((found) => { if (!found) servedModules.delete(url.href); });
+  }
+  return known;
+}
+
 function sameOriginModules(source: string, programUrl: string): Esbuild.Plugin {
   return {
     name: "mpi4ts-same-origin",
     setup(build) {
-      build.onResolve({ filter: /.*/ }, (args) => {
+      build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === "entry-point") return { path: programUrl, namespace: "program" };
         const runtime = RUNTIME_MODULES[args.path];
-        if (runtime) return { path: runtime.href, external: true };
+        if (runtime) {
+          if (!(await served(runtime))) return { errors: [{ text: `${args.path} is not in this build of the browser runtime (${runtime.pathname} is missing)` }] };
+          return { path: runtime.href, external: true };
+        }
         const node = args.path.startsWith("node:") ? args.path : NODE_BUILTINS.has(args.path) ? `node:${args.path}` : undefined;
         if (node) return { errors: [{ text: `${node} is not available in the browser (this program needs Node: npx mpi4ts run)` }] };
         if (!args.path.startsWith("./") && !args.path.startsWith("../")) {
