@@ -37,15 +37,23 @@ const theme = EditorView.theme({
   ".cm-error-line": { backgroundColor: "#fde2e1" },
 });
 
-/** An editor in parent; root is the shadow root when the editor lives in one (the custom element). */
-export function createEditor(parent: HTMLElement, text: string, onEdit: () => void, root?: ShadowRoot): ProgramEditor {
+export interface EditorOptions {
+  /** The user changed the text (setText does not count). */
+  readonly onEdit?: () => void;
+  /** Ctrl-Enter (Cmd-Enter): what the Run button does. */
+  readonly onRun?: () => void;
+  /** The shadow root the editor lives in (the custom element's). */
+  readonly root?: ShadowRoot;
+}
+
+export function createEditor(parent: HTMLElement, text: string, { onEdit, onRun, root }: EditorOptions): ProgramEditor {
   const view = new EditorView({
     doc: text,
     parent,
     ...(root ? { root } : {}),
     extensions: [
       // codemirror's basicSetup without what a short example does not need (completion, search, folding,
-      // lint): a third of the size.
+      // lint): about 90 KB less in the page.
       lineNumbers(),
       highlightActiveLine(),
       history(),
@@ -53,13 +61,12 @@ export function createEditor(parent: HTMLElement, text: string, onEdit: () => vo
       indentOnInput(),
       bracketMatching(),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-      keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+      keymap.of([{ key: "Mod-Enter", run: () => { onRun?.(); return true; } }, ...defaultKeymap, ...historyKeymap, indentWithTab]),
       javascript({ typescript: true }),
       errorLines,
       theme,
-      // Only the user's edits count as changes, not setText.
       EditorView.updateListener.of((update) => {
-        if (update.docChanged && update.transactions.some((tr) => tr.annotation(Transaction.userEvent) !== undefined)) onEdit();
+        if (update.docChanged && update.transactions.some((tr) => tr.annotation(Transaction.userEvent) !== undefined)) onEdit?.();
       }),
     ],
   });

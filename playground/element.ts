@@ -57,7 +57,7 @@ class PlaygroundElement extends HTMLElement {
     const inline = (this.querySelector("script")?.textContent ?? this.textContent ?? "").trim();
     const src = this.getAttribute("src");
     const programUrl = new URL(src ?? "program.ts", document.baseURI).href;
-    const editor = createEditor(editorBox, src ? "// loading…" : inline, () => {}, shadow);
+    const editor = createEditor(editorBox, src ? "// loading…" : inline, { onRun: () => runButton.click(), root: shadow });
     const session = new RunSession({ editor, output: new OutputView(outputBox, "interleaved"), report, status, exit, runButton, stopButton });
     const args = (this.getAttribute("args") ?? "").split(/\s+/).filter(Boolean);
     const refusal = cannotRunHere() ??

@@ -21,7 +21,7 @@ const interleave = byId<HTMLInputElement>("interleave");
 let current: ExampleEntry | undefined;
 // A program that needs Node is refused as it is; once the user changed it, it is theirs to try.
 let edited = false;
-const editor = createEditor(byId("editor"), "", () => { edited = true; });
+const editor = createEditor(byId("editor"), "", { onEdit: () => { edited = true; }, onRun: () => run() });
 const output = new OutputView(byId("output"), "ranks");
 const session = new RunSession({
   editor, output, runButton, report: byId("report"), status: byId("status"), exit: byId("exit"), stopButton: byId("stop"),
