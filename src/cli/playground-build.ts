@@ -3,11 +3,17 @@
  * headers that server must send (without them the browser refuses the shared memory the ranks use).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
+import { UsageError } from "./usage.js";
 import { PLAYGROUND_HEADERS, fileInMount, type Mount } from "./playground-site.js";
 
 /** Copies every file the server would serve into dir, at the same URL path; returns how many. */
 export function buildStaticSite(mounts: readonly Mount[], dir: string): number {
+  // Copying a folder into itself would truncate the files it reads.
+  const target = resolve(dir);
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer + sep);
+  const overlap = mounts.find((m) => within(target, resolve(m.dir)) || within(resolve(m.dir), target));
+  if (overlap) throw new UsageError(`playground --build ${dir}: overlaps ${overlap.dir}, which it copies from; choose another folder`);
   let count = 0;
   for (const mount of mounts) {
     const names = mount.only ? Object.keys(mount.only) : filesUnder(mount.dir);

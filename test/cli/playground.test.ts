@@ -139,6 +139,14 @@ describe("mpi4ts playground --build, --help", () => {
     assert.match(readme, /application\/wasm/);
   });
 
+  it("refuses to build into a folder it copies from", async () => {
+    for (const target of [join(ROOT, "examples"), join(ROOT, "dist/playground/x"), ROOT]) {
+      const r = await mpi4ts(["playground", "--build", target]);
+      assert.equal(r.code, 2, explain(r));
+      assert.match(r.stderr, /overlaps .*, which it copies from/);
+    }
+  });
+
   it("explains itself and refuses what it does not know", async () => {
     for (const args of [["playground", "--help"], ["help", "playground"]]) {
       const r = await mpi4ts(args);
