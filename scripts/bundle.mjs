@@ -2,12 +2,11 @@
 // Bundles the runtime into a few files (dist/bundle/): every rank thread loads it at start-up, and loading
 // three modules instead of thirty takes a rank noticeably less time. tsc's per-file dist/ still provides the
 // type declarations. Packages (esbuild, the native addon's loader's dependencies) stay external.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
-const outdir = join(root, "dist/bundle");
 const entryPoints = {
   index: "src/index.ts", rank: "src/local/rank.ts", main: "src/cli/main.ts",
   // mpi4ts/futures and mpi4ts/pool
@@ -16,10 +15,9 @@ const entryPoints = {
   "pool-worker": "src/futures/pool-worker.ts",
 };
 
-const result = await build({
+const node = await build({
   absWorkingDir: root,
   entryPoints,
-  outdir,
   write: false,
   bundle: true,
   splitting: true,
@@ -29,19 +27,53 @@ const result = await build({
   packages: "external",
   sourcemap: true,
   logLevel: "warning",
+  outdir: join(root, "dist/bundle"),
 });
+writeAtomically(join(root, "dist/bundle"), entryPoints, node.outputFiles);
+
+// The same runtime for web pages (dist/browser/, src/browser/index.ts): the local engine in Web Workers. Each
+// node:X that mpi4ts imports is src/browser/node/X.ts there, and Node's globals come from globals.ts.
+const browserEntryPoints = { mpi4ts: "src/browser/index.ts", rank: "src/browser/rank.ts" };
+const nodeShims = {
+  name: "node-shims",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, ({ path, importer }) => {
+      const shim = join(root, "src/browser/node", `${path.slice(5)}.ts`);
+      if (existsSync(shim)) return { path: shim };
+      return { errors: [{ text: `${path} (imported by ${importer}) has no browser counterpart in src/browser/node/` }] };
+    });
+  },
+};
+const browser = await build({
+  absWorkingDir: root,
+  entryPoints: browserEntryPoints,
+  write: false,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "browser",
+  target: "chrome111",
+  inject: [join(root, "src/browser/node/globals.ts")],
+  plugins: [nodeShims],
+  sourcemap: true,
+  logLevel: "warning",
+  outdir: join(root, "dist/browser"),
+});
+writeAtomically(join(root, "dist/browser"), browserEntryPoints, browser.outputFiles);
 
 // Jobs may start while this runs (a rebuild during a test run): every file appears whole (written aside, then
 // renamed into place), the chunks before the entry files that import them, and the files of earlier builds go
 // only after, so a program never finds a bundle missing or half written. Their removal keeps them out of the
 // package.
-mkdirSync(outdir, { recursive: true });
-const entries = new Set(Object.keys(entryPoints).flatMap((name) => [`${name}.js`, `${name}.js.map`]));
-const files = [...result.outputFiles].sort((a, b) => Number(entries.has(basename(a.path))) - Number(entries.has(basename(b.path))));
-for (const file of files) {
-  const aside = `${file.path}.${process.pid}.tmp`;
-  writeFileSync(aside, file.contents);
-  renameSync(aside, file.path);
+function writeAtomically(outdir, entryPoints, outputFiles) {
+  mkdirSync(outdir, { recursive: true });
+  const entries = new Set(Object.keys(entryPoints).flatMap((name) => [`${name}.js`, `${name}.js.map`]));
+  const files = [...outputFiles].sort((a, b) => Number(entries.has(basename(a.path))) - Number(entries.has(basename(b.path))));
+  for (const file of files) {
+    const aside = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(aside, file.contents);
+    renameSync(aside, file.path);
+  }
+  const fresh = new Set(files.map((file) => basename(file.path)));
+  for (const name of readdirSync(outdir)) if (!fresh.has(name)) rmSync(join(outdir, name), { force: true, recursive: true });
 }
-const fresh = new Set(files.map((file) => basename(file.path)));
-for (const name of readdirSync(outdir)) if (!fresh.has(name)) rmSync(join(outdir, name), { force: true, recursive: true });

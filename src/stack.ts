@@ -11,10 +11,14 @@ import { packageRoot } from "./native/load.js";
 /** Where mpi4ts's own files are (its sources and builds), as paths and as file URLs; computed at first use. */
 let ownPrefixes: string[] | undefined;
 function ownFiles(): string[] {
-  return (ownPrefixes ??= ["src", "dist"].flatMap((part) => {
-    const path = `${packageRoot()}${sep}${part}${sep}`;
-    return [path, pathToFileURL(path).href];
-  }));
+  return (ownPrefixes ??= [
+    ...["src", "dist"].flatMap((part) => {
+      const path = `${packageRoot()}${sep}${part}${sep}`;
+      return [path, pathToFileURL(path).href];
+    }),
+    // This module's own folder: in a web page, where the runtime is served from (dist/browser/ at some URL).
+    new URL(".", import.meta.url).href,
+  ]);
 }
 const bundlePrefixes = [`${tmpdir()}${sep}mpi4ts-`, `${pathToFileURL(tmpdir()).href}/mpi4ts-`];
 

@@ -15,7 +15,8 @@ const ERRNO_CLASSES: Readonly<Record<string, ErrorClass>> = {
 /** An MPIError for a failed system call: the errno's class, the call and the path in the message. */
 export function systemError(where: string, path: string, e: unknown): MPIError {
   const code = (e as NodeJS.ErrnoException | null)?.code;
-  const errorClass = (code !== undefined && ERRNO_CLASSES[code]) || "ERR_IO";
+  // A call that mpi4ts itself refused (no file system in a browser) keeps its class.
+  const errorClass = e instanceof MPIError ? e.errorClass : (code !== undefined && ERRNO_CLASSES[code]) || "ERR_IO";
   const reason = e instanceof Error ? e.message : String(e);
   return new MPIError(errorClass, `${where}: ${path}: ${reason}`, { cause: e });
 }

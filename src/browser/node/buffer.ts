@@ -218,12 +218,15 @@ function outOfRange(): RangeError {
   return new RangeError("Index out of range");
 }
 
-/** Node's slice bindings: defaults are the whole buffer, an inverted range is empty, anything outside throws. */
+/** Node's slice bindings: an empty buffer always gives "", an inverted range is empty, a range past the end or negative throws. */
 function sliceRange(buf: Uint8Array, start: number | undefined, end: number | undefined): [number, number] {
+  if (buf.length === 0) return [0, 0];
   const s = start === undefined ? 0 : Math.trunc(start);
   const e = end === undefined ? buf.length : Math.trunc(end);
-  if (s < 0 || e > buf.length || (s > buf.length && e >= s)) throw outOfRange();
-  return [s, Math.max(s, e)];
+  if (s < 0 || e < 0) throw outOfRange();
+  const stop = Math.max(s, e);
+  if (stop > buf.length) throw outOfRange();
+  return [s, stop];
 }
 
 /** Node's write bindings: offset may equal the length (writes nothing), beyond it throws. */
@@ -267,10 +270,11 @@ export class Buffer extends ByteArray {
   }
 
   override toString(encoding?: string, start?: number, end?: number): string {
-    const enc = normalizeEncoding(encoding);
-    // Unlike the slice bindings, toString clamps its range.
+    // Unlike the slice bindings, toString clamps its range, and an empty one is "" before the encoding is looked at.
     const s = Math.max(0, Math.min(this.length, Math.trunc(start ?? 0) || 0));
-    const e = Math.max(s, Math.min(this.length, end === undefined ? this.length : Math.trunc(end) || 0));
+    const e = Math.min(this.length, end === undefined ? this.length : Math.trunc(end) || 0);
+    if (e <= s) return "";
+    const enc = normalizeEncoding(encoding);
     switch (enc) {
       case "utf8":
         return utf8Decoder.decode(this.subarray(s, e));

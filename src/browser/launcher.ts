@@ -1,0 +1,123 @@
+/**
+ * The launcher of a browser job (job.ts), on the page's own thread, which never blocks: makes the job's shared
+ * memory, starts one module Web Worker per rank (rank.ts), hands each rank's output to the page line by line,
+ * and supervises as `mpi4ts run` does (src/local/world.ts): the first failure, non-zero exit or Abort ends every
+ * rank; a deadlock (every rank blocked, nothing in flight) is reported with what each rank waits for. Ending a
+ * job terminates its workers, so a rank that loops forever stops too.
+ */
+import { MPIError } from "../errors.js";
+import { DOORBELL, FINISHED, JOB_ABORT, STATE, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord } from "../local/layout.js";
+import { LineRelay } from "../local/relay.js";
+import { describeBlocked, watchForDeadlock } from "../local/supervise.js";
+import { MAX_BROWSER_RANKS, type BrowserJob, type BrowserJobOptions } from "./job.js";
+import type { BrowserRankStart, FromBrowserRank } from "./rank.js";
+import { canShareMemory, newModuleWorker, type WebWorker } from "./web.js";
+
+/** What `done` resolves with after stop(), as a shell reports a job ended by Ctrl-C. */
+export const STOPPED = 130;
+const TIMED_OUT = 124;
+
+export function startJob(options: BrowserJobOptions): BrowserJob {
+  const { size, programUrl, onOutput } = options;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_BROWSER_RANKS) {
+    throw new MPIError("ERR_ARG", `a browser job has 1 to ${MAX_BROWSER_RANKS} ranks, not ${String(size)}`);
+  }
+  if (typeof programUrl !== "string" || programUrl === "") throw new MPIError("ERR_ARG", "startJob needs the program's URL (programUrl)");
+  if (typeof onOutput !== "function") throw new MPIError("ERR_ARG", "startJob needs onOutput(rank, stream, line)");
+  if (!canShareMemory()) {
+    throw new MPIError("ERR_UNSUPPORTED_OPERATION",
+      "this page cannot share memory between threads: serve it cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)");
+  }
+  const report = (text: string) => options.onReport?.(text.endsWith("\n") ? text.slice(0, -1) : text);
+
+  const layout = planLayout(size, size, true);
+  const sab = new SharedArrayBuffer(jobBytes(layout));
+  const header = jobHeader(sab);
+  const inboxes = Array.from({ length: size }, (_, r) => inboxView(sab, layout, r));
+  const workers: WebWorker[] = [];
+  const relays: LineRelay[] = [];
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  let live = size;
+  let exitCode = 0;
+  let ending = false;
+  let settle!: (code: number) => void;
+  const done = new Promise<number>((resolve) => { settle = resolve; });
+
+  const finish = () => {
+    for (const t of timers) clearTimeout(t);
+    for (const relay of relays) relay.flush();
+    settle(exitCode);
+  };
+
+  /** Ends the whole job with `code` (the first reason wins): every rank's worker is terminated at once. */
+  const endJob = (code: number, message?: string) => {
+    if (ending) return;
+    ending = true;
+    exitCode = code;
+    if (message) report(message);
+    Atomics.compareExchange(header, JOB_ABORT, 0, abortWord(-1, code));
+    for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
+    for (const worker of workers) worker.terminate();
+    finish();
+  };
+
+  const rankEnded = (rank: number, code: number) => {
+    workers[rank]!.terminate();
+    Atomics.store(inboxes[rank]!.control, STATE, FINISHED);
+    for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
+    const abortState = Atomics.load(header, JOB_ABORT);
+    if (!ending && abortState !== 0) endJob(readAbortWord(abortState).code);
+    else if (!ending && code !== 0) endJob(code, `mpi4ts: rank ${rank} exited with code ${code}; ending the job`);
+    if (--live === 0 && !ending) finish();
+  };
+
+  const rankFailed = (rank: number, error: string) => {
+    // A rank woken by another's Abort fails with ERR_ABORTED, maybe before the aborter's exit is heard: Abort's code wins.
+    const abortState = Atomics.load(header, JOB_ABORT);
+    if (abortState !== 0) return endJob(readAbortWord(abortState).code);
+    endJob(1, `mpi4ts: rank ${rank} failed:\n${error}\nmpi4ts: ending the job (${size} rank${size === 1 ? "" : "s"})`);
+  };
+
+  const workerUrl = new URL("./rank.js", import.meta.url);
+  for (let rank = 0; rank < size; rank++) {
+    const line = (stream: "stdout" | "stderr") => ({
+      write: (text: string) => {
+        const lines = text.split("\n");
+        lines.pop(); // LineRelay writes whole lines, each ending in a newline
+        for (const l of lines) onOutput(rank, stream, l);
+      },
+    });
+    const out = new LineRelay(line("stdout"), "");
+    const err = new LineRelay(line("stderr"), "");
+    relays.push(out, err);
+    const worker = newModuleWorker(workerUrl, `rank ${rank}`);
+    workers.push(worker);
+    worker.addEventListener("message", ({ data }) => {
+      if (ending) return;
+      const message = data as FromBrowserRank;
+      if (Array.isArray(message)) (message[0] === 1 ? out : err).push(message[1]);
+      else if ("exit" in message) {
+        out.flush();
+        err.flush();
+        rankEnded(rank, message.exit);
+      } else {
+        rankFailed(rank, message.failed);
+      }
+    });
+    worker.addEventListener("error", (event) => {
+      event.preventDefault();
+      if (!ending) rankFailed(rank, `${event.message}${event.filename ? ` (${event.filename}:${event.lineno ?? 0})` : ""}`);
+    });
+    worker.postMessage({ sab, layout, rank, programUrl, args: [...(options.args ?? [])] } satisfies BrowserRankStart);
+  }
+
+  if (options.timeout !== undefined) {
+    timers.push(setTimeout(() => endJob(TIMED_OUT, `mpi4ts: the job exceeded its timeout of ${options.timeout} s${describeBlocked(inboxes)}`), options.timeout * 1000));
+  }
+  if (options.deadlockCheck !== false) timers.push(watchForDeadlock(inboxes, (text) => endJob(1, text)));
+
+  return {
+    done,
+    stop: () => endJob(STOPPED, `mpi4ts: stopped; ending every rank${describeBlocked(inboxes)}`),
+  };
+}

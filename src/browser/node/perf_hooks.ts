@@ -1,0 +1,3 @@
+/** node:perf_hooks in a browser rank. */
+const clock = globalThis.performance;
+export { clock as performance };

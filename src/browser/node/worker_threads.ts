@@ -1,0 +1,9 @@
+/**
+ * node:worker_threads in a browser rank. The local engine reaches for receiveMessageOnPort only on paths a
+ * browser job never takes (its large messages go through pipes, its ranks cannot Spawn); reaching it is a bug.
+ */
+import { MPIError } from "../../errors.js";
+
+export function receiveMessageOnPort(_port: unknown): never {
+  throw new MPIError("ERR_INTERN", "receiveMessageOnPort does not exist in a browser");
+}

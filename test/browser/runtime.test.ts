@@ -1,0 +1,130 @@
+/**
+ * The browser runtime (dist/browser: src/browser/launcher.ts and rank.ts, the local engine in Web Workers) in
+ * a real headless browser: Debian's chromium driven by playwright-core, nothing downloaded. Programs run at
+ * several sizes, 16 ranks included (oversubscribed on this machine's cores); their output must be what
+ * `mpi4ts run` prints for the same program, and failures, exits, Abort, deadlocks and Stop must end the job as
+ * they do there. Skipped, saying so, only where chromium is not installed.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Server } from "node:http";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { explain, mpi4ts } from "../support/jobs.js";
+import { CHROMIUM, startHarness, type RunResult } from "./harness.js";
+
+const PROGRAMS = {
+  hello: "examples/patternlets/00-spmd-hello.ts",
+  ring: "examples/patternlets/07-ring.ts",
+  deadlock: "examples/patternlets/04-deadlock.ts",
+  values: "test/browser/fixtures/values.ts",
+  fail: "test/browser/fixtures/fail.ts",
+  abort: "test/browser/fixtures/abort.ts",
+  exit: "test/browser/fixtures/exit.ts",
+  spin: "test/browser/fixtures/spin.ts",
+  args: "test/browser/fixtures/args.ts",
+  unsupported: "test/browser/fixtures/unsupported.ts",
+};
+
+describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium is not installed (apt-get install chromium)" }, () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const run = (name: keyof typeof PROGRAMS, size: number, stopAfterMs?: number, args?: string[]): Promise<RunResult> =>
+    page.evaluate(([n, s, stop, a]) => (globalThis as unknown as { runProgram(...x: unknown[]): Promise<RunResult> }).runProgram(n, s, stop, a),
+      [name, size, stopAfterMs, args] as const);
+  const out = (r: RunResult, rank?: number) => r.lines.filter((l) => l.stream === "stdout" && (rank === undefined || l.rank === rank)).map((l) => l.line);
+
+  before(async () => {
+    const harness = await startHarness(PROGRAMS);
+    server = harness.server;
+    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ["--no-sandbox"] });
+    page = await browser.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => { if (message.type() === "error" && !/favicon|404/.test(message.text())) pageErrors.push(message.text()); });
+    await page.goto(harness.url);
+    await page.waitForFunction(() => (globalThis as unknown as { ready?: boolean }).ready === true);
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  for (const size of [1, 4, 16]) {
+    it(`hello at ${size} rank${size === 1 ? "" : "s"}: one greeting per rank`, async () => {
+      const r = await run("hello", size);
+      assert.equal(r.code, 0, JSON.stringify(r));
+      assert.deepEqual(out(r).sort(), Array.from({ length: size }, (_, i) => `Hello from process ${i} of ${size} on browser`).sort());
+    });
+  }
+
+  it("the ring passes its token through every rank", async () => {
+    const r = await run("ring", 4);
+    assert.equal(r.code, 0, JSON.stringify(r));
+    assert.deepEqual(out(r, 0), ["Conductor got the list back: [0, 1, 2, 3]"]);
+  });
+
+  for (const size of [2, 3, 5]) {
+    it(`prints what mpi4ts run prints for the same program (${size} ranks: values, large buffers, collectives)`, async () => {
+      const node = await mpi4ts(["run", "-n", String(size), "--tag-output", "--timeout", "60", "test/browser/fixtures/values.ts"]);
+      assert.equal(node.code, 0, explain(node));
+      const r = await run("values", size);
+      assert.equal(r.code, 0, JSON.stringify(r));
+      // Line for line, in each rank's order (ranks interleave differently from run to run).
+      const byRank = (lines: string[]) => Array.from({ length: size }, (_, rank) => lines.filter((l) => l.startsWith(`[${rank}] `)));
+      assert.deepEqual(byRank(r.lines.map((l) => `[${l.rank}] ${l.line}`)), byRank(node.stdout.trimEnd().split("\n")));
+    });
+  }
+
+  it("the deadlock patternlet ends with the deadlock report", async () => {
+    const r = await run("deadlock", 2);
+    assert.equal(r.code, 1);
+    assert.match(r.reports.join("\n"), /deadlock: every rank is blocked.*\n  rank 0: blocked in recv\(source=1, tag=ANY_TAG\) on MPI_COMM_WORLD\n  rank 1: blocked in recv\(source=0/);
+  });
+
+  it("a rank that throws ends the job with its error", async () => {
+    const r = await run("fail", 3);
+    assert.equal(r.code, 1);
+    assert.match(r.reports.join("\n"), /^mpi4ts: rank 1 failed:\nError: rank one gives up\n[^]*mpi4ts: ending the job \(3 ranks\)$/);
+  });
+
+  it("Abort(7) ends every rank with code 7", async () => {
+    const r = await run("abort", 3);
+    assert.equal(r.code, 7, JSON.stringify(r));
+  });
+
+  it("process.exit(3) on one rank ends the job with code 3, nothing printed after it", async () => {
+    const r = await run("exit", 3);
+    assert.equal(r.code, 3, JSON.stringify(r));
+    assert.match(r.reports.join("\n"), /rank 2 exited with code 3; ending the job/);
+    assert.deepEqual(out(r), []);
+  });
+
+  it("Stop ends ranks that compute forever within a second", async () => {
+    const r = await run("spin", 4, 500);
+    assert.equal(r.code, 130);
+    assert.ok(r.ms < 1000, `stopped after ${r.ms} ms`);
+    assert.match(r.reports.join("\n"), /stopped; ending every rank\n  rank 0: running/);
+  });
+
+  it("the program's arguments reach process.argv", async () => {
+    const r = await run("args", 2, undefined, ["a b", "c"]);
+    assert.equal(r.code, 0, JSON.stringify(r));
+    assert.deepEqual(out(r), ["args: a b,c true"]);
+  });
+
+  it("refuses files, windows and Spawn alike on every rank, and the job goes on", async () => {
+    const r = await run("unsupported", 3);
+    assert.equal(r.code, 0, JSON.stringify(r));
+    for (let rank = 0; rank < 3; rank++) {
+      assert.deepEqual(out(r, rank), [
+        `rank ${rank}: File.Open refused: ERR_UNSUPPORTED_OPERATION`, `rank ${rank}: Win.Allocate refused: ERR_UNSUPPORTED_OPERATION`,
+        `rank ${rank}: Spawn refused: ERR_SPAWN`, `rank ${rank}: still here`,
+      ]);
+    }
+  });
+
+  it("logs no error in the page", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
