@@ -1,4 +1,7 @@
-/** The menu of examples that the build wrote (scripts/examples-catalog.mjs) as examples.json. */
+/**
+ * What the build wrote (scripts/playground-catalog.mjs) into catalog.json: the menu of examples, and which of
+ * the runtime's modules (mpi4ts, mpi4ts/futures, mpi4ts/pool) the built runtime has.
+ */
 import { siteUrl } from "./site.js";
 
 export interface ExampleEntry {
@@ -13,10 +16,22 @@ export interface ExampleEntry {
   readonly needsNode?: string;
 }
 
-export async function loadCatalog(): Promise<ExampleEntry[]> {
-  const response = await fetch(siteUrl("examples.json"));
-  if (!response.ok) throw new Error(`examples.json: ${response.status} ${response.statusText}`);
-  return (await response.json()) as ExampleEntry[];
+export interface Catalog {
+  /** The specifiers a program can import here ("mpi4ts", ...). */
+  readonly runtime: readonly string[];
+  readonly examples: readonly ExampleEntry[];
+}
+
+let catalog: Promise<Catalog> | undefined;
+
+/** The catalog, fetched once (the page's menu and the compiler both read it). */
+export function loadCatalog(): Promise<Catalog> {
+  catalog ??= fetch(siteUrl("catalog.json")).then(async (response) => {
+    if (!response.ok) throw new Error(`catalog.json: ${response.status} ${response.statusText}`);
+    return (await response.json()) as Catalog;
+  });
+  catalog.catch(() => { catalog = undefined; });
+  return catalog;
 }
 
 export const exampleUrl = (entry: ExampleEntry): URL => siteUrl(`examples/${entry.path}`);

@@ -4,6 +4,7 @@
  * relative imports (an exemplar's ../common.js) are fetched from the same origin; nothing else can be imported.
  */
 import type * as Esbuild from "esbuild-wasm";
+import { loadCatalog } from "./catalog.js";
 import { RUNTIME_MODULES, siteUrl } from "./site.js";
 
 export interface CompileError {
@@ -74,20 +75,6 @@ function describe(message: Esbuild.Message, programUrl: string): CompileError {
 
 export const fileName = (url: string): string => decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
 
-const servedModules = new Map<string, Promise<boolean>>();
-
-/** Whether the server has this module: a missing one would fail only later, in every rank at once. */
-function served(url: URL): Promise<boolean> {
-  let known = servedModules.get(url.href);
-  if (!known) {
-    known = fetch(url, { method: "HEAD" }).then((r) => r.ok, () => false);
-    servedModules.set(url.href, known);
-    // Only a module found is remembered: one missing may be built before the next Run.
-    void known.then((found) => { if (!found) servedModules.delete(url.href); });
-  }
-  return known;
-}
-
 function sameOriginModules(source: string, programUrl: string): Esbuild.Plugin {
   return {
     name: "mpi4ts-same-origin",
@@ -96,7 +83,8 @@ function sameOriginModules(source: string, programUrl: string): Esbuild.Plugin {
         if (args.kind === "entry-point") return { path: programUrl, namespace: "program" };
         const runtime = RUNTIME_MODULES[args.path];
         if (runtime) {
-          if (!(await served(runtime))) return { errors: [{ text: `${args.path} is not in this build of the browser runtime (${runtime.pathname} is missing)` }] };
+          // A module the build lacks would fail only later, in every rank at once.
+          if (!(await loadCatalog()).runtime.includes(args.path)) return { errors: [{ text: `${args.path} is not in the browser runtime yet (npx mpi4ts run has it)` }] };
           return { path: runtime.href, external: true };
         }
         const node = args.path.startsWith("node:") ? args.path : NODE_BUILTINS.has(args.path) ? `node:${args.path}` : undefined;

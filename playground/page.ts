@@ -43,7 +43,7 @@ async function choose(entry: ExampleEntry): Promise<void> {
 
 function needsNodeMessage(entry: ExampleEntry): string {
   const command = ["npx mpi4ts run -n", String(entry.ranks), `examples/${entry.path}`, ...entry.args].join(" ");
-  return `This program needs Node: it ${entry.needsNode}, which the browser does not have. Run it with: ${command}`;
+  return `This program needs Node: it ${entry.needsNode}. Run it with: ${command}`;
 }
 
 function run(): void {
@@ -84,7 +84,7 @@ function fillMenu(catalog: readonly ExampleEntry[]): void {
 }
 
 async function start(): Promise<void> {
-  const catalog = await loadCatalog();
+  const catalog = (await loadCatalog()).examples;
   fillMenu(catalog);
   menu.addEventListener("change", () => {
     const entry = catalog.find((e) => e.path === menu.value);

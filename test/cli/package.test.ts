@@ -51,7 +51,7 @@ describe("mpi4ts installed as a dependency", () => {
     // The playground ships what it serves: its page, the compiler it runs in the page (a dependency), the examples.
     const site = await runProcess("npx", ["mpi4ts", "playground", "--build", "site"], { cwd: app });
     assert.equal(site.code, 0, explain(site));
-    for (const file of ["index.html", "element.js", "examples.json", "esbuild/esbuild.wasm", "examples/patternlets/07-ring.ts", "README.md"]) {
+    for (const file of ["index.html", "element.js", "catalog.json", "esbuild/esbuild.wasm", "examples/patternlets/07-ring.ts", "README.md"]) {
       assert.ok(existsSync(join(app, "site", file)), `playground --build wrote ${file}`);
     }
     const example = await runProcess("npx", ["mpi4ts", "run", "-n", "2", "node_modules/mpi4ts/examples/hello.ts"], { cwd: app });

@@ -95,9 +95,13 @@ describe("mpi4ts playground: the server", () => {
     assert.equal((await get(server.port, "/playground.js")).headers["content-type"], "text/javascript; charset=utf-8");
     const ring = await get(server.port, "/examples/patternlets/07-ring.ts");
     assert.equal(ring.body, readFileSync(join(ROOT, "examples/patternlets/07-ring.ts"), "latin1"), "the examples as they are");
-    const menu = JSON.parse((await get(server.port, "/examples.json")).body) as { path: string; needsNode?: string }[];
+    const catalog = JSON.parse((await get(server.port, "/catalog.json")).body) as { runtime: string[]; examples: { path: string; needsNode?: string }[] };
+    assert.equal(catalog.runtime.includes("mpi4ts"), existsSync(join(ROOT, "dist/browser/mpi4ts.js")), "the runtime's modules this build has");
+    const menu = catalog.examples;
     assert.ok(menu.some((e) => e.path === "patternlets/07-ring.ts" && !e.needsNode));
-    assert.match(menu.find((e) => e.path === "exemplars/heat-diffusion/heat.ts")?.needsNode ?? "", /node:fs/);
+    assert.match(menu.find((e) => e.path === "exemplars/heat-diffusion/heat.ts")?.needsNode ?? "", /imports node:fs, uses MPI\.File/);
+    assert.match(menu.find((e) => e.path === "patternlets/32-spawn-workers.ts")?.needsNode ?? "", /Spawn/);
+    assert.match(menu.find((e) => e.path === "patternlets/30-shared-counter.ts")?.needsNode ?? "", /MPI\.Win/);
   });
 
   it("answers 404, with the same headers, for paths outside its files", async () => {
@@ -128,7 +132,7 @@ describe("mpi4ts playground --build, --help", () => {
     const r = await mpi4ts(["playground", "--build", site]);
     assert.equal(r.code, 0, explain(r));
     assert.match(r.stderr, /wrote \d+ files/);
-    for (const file of ["index.html", "playground.js", "element.js", "examples.json", "esbuild/esbuild.wasm", "esbuild/browser.min.js", "examples/patternlets/07-ring.ts", "examples/exemplars/common.ts"]) {
+    for (const file of ["index.html", "playground.js", "element.js", "catalog.json", "esbuild/esbuild.wasm", "esbuild/browser.min.js", "examples/patternlets/07-ring.ts", "examples/exemplars/common.ts"]) {
       assert.ok(existsSync(join(site, file)), file);
     }
     assert.equal(existsSync(join(ROOT, "dist/browser/mpi4ts.js")), existsSync(join(site, "browser/mpi4ts.js")), "the runtime when it is built");

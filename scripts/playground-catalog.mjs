@@ -1,11 +1,15 @@
-// The playground's menu (dist/playground/examples.json): every patternlet and exemplar, its title, the ranks,
-// arguments and time limit its "Run:" line uses, and, for a program the browser cannot run, why. Read from the
-// sources at build time, so the menu follows the examples without a list kept by hand.
+// The playground's catalog (dist/playground/catalog.json): the modules of the browser runtime this build has,
+// and the menu: every patternlet and exemplar, its title, the ranks, arguments and time limit its "Run:" line
+// uses, and, for a program the browser cannot run, why. Read from the sources and dist/browser at build time, so
+// the menu follows the examples and the runtime without a list kept by hand.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 
+/** The specifiers a program may import in the browser, and the runtime's file for each (in dist/browser). */
+const RUNTIME_FILES = { "mpi4ts": "mpi4ts.js", "mpi4ts/futures": "futures.js", "mpi4ts/pool": "pool.js" };
+
 // What the browser runtime lacks, found in a program or the files it imports.
-const NEEDS_NODE = [
+const UNSUPPORTED = [
   [/from\s+["'](node:[\w/]+)["']/, (m) => `imports ${m[1]}`],
   [/\.Spawn\s*\(/, () => "uses Spawn (new processes)"],
   [/\bMPI\.File\b/, () => "uses MPI.File (files)"],
@@ -18,24 +22,34 @@ const GROUPS = [
   ["Patternlets", "patternlets", (name) => name.endsWith(".ts")],
 ];
 
+/** { runtime: the specifiers the built runtime serves, examples: the menu entries in menu order }. */
+export function playgroundCatalog(root) {
+  const runtime = Object.keys(RUNTIME_FILES).filter((name) => existsSync(join(root, "dist/browser", RUNTIME_FILES[name])));
+  const missing = Object.keys(RUNTIME_FILES).filter((name) => !runtime.includes(name));
+  const needs = [
+    ...UNSUPPORTED,
+    ...missing.map((name) => [new RegExp(`from\\s+["']${name}["']`), () => `imports ${name} (not in the browser runtime yet)`]),
+  ];
+  return { runtime, examples: examplesMenu(join(root, "examples"), needs) };
+}
+
 /** The menu entries, in menu order; paths are relative to examples/, "/"-separated. */
-export function examplesCatalog(root) {
-  const examples = join(root, "examples");
+function examplesMenu(examples, needs) {
   const entries = [];
   for (const [group, dir, wanted] of GROUPS) {
-    for (const name of readdirSync(join(examples, dir)).filter(wanted).sort()) entries.push(describe(examples, join(dir, name), group));
+    for (const name of readdirSync(join(examples, dir)).filter(wanted).sort()) entries.push(describe(examples, join(dir, name), group, needs));
   }
   for (const dir of readdirSync(join(examples, "exemplars"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
     const folder = join("exemplars", dir);
     const files = readdirSync(join(examples, folder)).filter((name) => name.endsWith(".ts"));
     // A file a sibling imports (drug-design's ligands.ts) is a part of programs, not one.
     const parts = new Set(files.flatMap((name) => relativeImports(join(examples, folder, name)).map((f) => relative(join(examples, folder), f))));
-    for (const name of files.filter((name) => !parts.has(name)).sort()) entries.push(describe(examples, join(folder, name), "Exemplars"));
+    for (const name of files.filter((name) => !parts.has(name)).sort()) entries.push(describe(examples, join(folder, name), "Exemplars", needs));
   }
   return entries;
 }
 
-function describe(examples, path, group) {
+function describe(examples, path, group, needs) {
   const file = join(examples, path);
   const source = readFileSync(file, "utf8");
   const urlPath = path.split("\\").join("/");
@@ -50,8 +64,8 @@ function describe(examples, path, group) {
     if (timeout >= 0) entry.timeout = Number(options[timeout + 1]);
     entry.args = run[2].trim().split(/\s+/).filter(Boolean);
   }
-  const needs = needsNode(file);
-  if (needs) entry.needsNode = needs;
+  const reasons = needsNode(file, needs);
+  if (reasons) entry.needsNode = reasons;
   return entry;
 }
 
@@ -64,7 +78,7 @@ function firstSentence(source) {
 }
 
 /** Every reason the program or a file it imports cannot run in the browser, or undefined. */
-function needsNode(file) {
+function needsNode(file, needs) {
   const reasons = [];
   const seen = new Set();
   const visit = (path) => {
@@ -72,7 +86,7 @@ function needsNode(file) {
     seen.add(path);
     const code = stripComments(readFileSync(path, "utf8"));
     const where = path === file ? "" : ` in ${relative(dirname(file), path)}`;
-    for (const [pattern, reason] of NEEDS_NODE) {
+    for (const [pattern, reason] of needs) {
       const m = pattern.exec(code);
       if (m) reasons.push(reason(m) + where);
     }
