@@ -119,6 +119,15 @@ describe("the playground in headless chromium", { skip }, () => {
     assert.equal(await tab.locator("#run").isEnabled(), true);
   });
 
+  it("shows what a program prints as text, never as markup", async () => {
+    await open("patternlets/00-spmd-hello.ts");
+    await type('const nasty = "<img src=x onerror=alert(1)><b>bold</b>";\nconsole.log(nasty);\nconsole.error(nasty);\nthrow new Error(nasty);\n');
+    assert.equal(await run(), 1);
+    assert.match(await paneText(0), /^<img src=x onerror=alert\(1\)><b>bold<\/b>\n<img src=x/);
+    assert.match(await tab.locator("#report").innerText(), /<img src=x onerror=alert\(1\)>/);
+    assert.equal(await tab.locator("#output img, #output b, #report img").count(), 0);
+  });
+
   it("shows a syntax error at its line, marked in the editor, and runs nothing (Ctrl-Enter runs)", async () => {
     await open("patternlets/00-spmd-hello.ts");
     await type('import { MPI } from "mpi4ts";\nconst rank = MPI.COMM_WORLD.rank;\nconst broken = (rank + ;\nconsole.log(broken);\n');
