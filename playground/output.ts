@@ -33,17 +33,18 @@ export class OutputView {
   }
 
   setMode(mode: OutputMode): void {
-    this.#flush();
+    this.flush();
     this.mode = mode;
     this.#redraw();
   }
 
   add(rank: number, stream: "stdout" | "stderr", text: string): void {
     this.#pending.push({ rank, stream, text });
-    this.#frame ||= requestAnimationFrame(() => this.#flush());
+    this.#frame ||= requestAnimationFrame(() => this.flush());
   }
 
-  #flush(): void {
+  /** Shows the lines still waiting for the next frame (before the exit code, which comes after them). */
+  flush(): void {
     if (this.#frame) cancelAnimationFrame(this.#frame);
     this.#frame = 0;
     const fresh = this.#pending;

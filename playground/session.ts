@@ -60,6 +60,7 @@ export class RunSession {
       appendReport(`the playground failed: ${(e as Error).message}`);
       code = 1;
     }
+    output.flush();
     exit.textContent = `exit code ${code}`;
     exit.dataset.code = String(code);
     this.#idle(!compiled ? "Not run: the program does not compile." : code === 130 ? "Stopped." : "Done.");
