@@ -2,7 +2,7 @@
 // Bundles the runtime into a few files (dist/bundle/): every rank thread loads it at start-up, and loading
 // three modules instead of thirty takes a rank noticeably less time. tsc's per-file dist/ still provides the
 // type declarations. Packages (esbuild, the native addon's loader's dependencies) stay external.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { build } from "esbuild";
 
@@ -54,6 +54,7 @@ const browser = await build({
   platform: "browser",
   target: "chrome111",
   inject: [join(root, "src/browser/node/globals.ts")],
+  define: { MPI4TS_BUNDLED_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version) },
   plugins: [nodeShims],
   sourcemap: true,
   logLevel: "warning",

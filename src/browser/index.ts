@@ -5,3 +5,5 @@
 export * from "../index.js";
 export { startJob, STOPPED } from "./launcher.js";
 export { MAX_BROWSER_RANKS, type BrowserJob, type BrowserJobOptions } from "./job.js";
+export { renderPage as timelinePage } from "../trace/view.js";
+export type { Trace } from "../trace/merge.js";

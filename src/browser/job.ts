@@ -4,6 +4,8 @@
  * (failures, deadlock report, timeout) on the page's own thread, which never blocks.
  */
 
+import type { Trace } from "../trace/merge.js";
+
 export interface BrowserJobOptions {
   /** Ranks, 1 to MAX_BROWSER_RANKS. */
   readonly size: number;
@@ -26,6 +28,12 @@ export interface BrowserJobOptions {
   readonly timeout?: number;
   /** Watch for deadlocks (every rank blocked, nothing in flight) and end the job with a report; default true. */
   readonly deadlockCheck?: boolean;
+  /**
+   * Record the job's trace (as `mpi4ts run --trace` does) and hand it over as it grows: the whole trace so far,
+   * at most every quarter of a second while the ranks record, and once more, complete, before `done` resolves.
+   * `timelinePage(trace)` draws it as `mpi4ts view` does.
+   */
+  readonly onTrace?: (trace: Trace) => void;
 }
 
 export interface BrowserJob {

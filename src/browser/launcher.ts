@@ -11,11 +11,15 @@ import { LineRelay } from "../local/relay.js";
 import { describeBlocked, watchForDeadlock } from "../local/supervise.js";
 import { MAX_BROWSER_RANKS, type BrowserJob, type BrowserJobOptions } from "./job.js";
 import type { BrowserRankStart, FromBrowserRank } from "./rank.js";
+import { mergeParts, type Trace } from "../trace/merge.js";
+import type { TraceEvent, TracePart } from "../trace/recorder.js";
 import { canShareMemory, newModuleWorker, type WebWorker } from "./web.js";
 
 /** What `done` resolves with after stop(), as a shell reports a job ended by Ctrl-C. */
 export const STOPPED = 130;
 const TIMED_OUT = 124;
+/** How often a live trace is merged and handed to the page at most. */
+const TRACE_EVERY_MS = 250;
 
 export function startJob(options: BrowserJobOptions): BrowserJob {
   const { size, programUrl, onOutput } = options;
@@ -42,10 +46,12 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
   let ending = false;
   let settle!: (code: number) => void;
   const done = new Promise<number>((resolve) => { settle = resolve; });
+  const trace = options.onTrace && new LiveTrace(size, options.onTrace);
 
-  const finish = () => {
+  const finish = (ending?: string) => {
     for (const t of timers) clearTimeout(t);
     for (const relay of relays) relay.flush();
+    trace?.complete(ending ?? "ended with the job");
     settle(exitCode);
   };
 
@@ -58,7 +64,7 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
     Atomics.compareExchange(header, JOB_ABORT, 0, abortWord(-1, code));
     for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
     for (const worker of workers) worker.terminate();
-    finish();
+    finish(code === STOPPED ? "stopped from the page" : `ended with the job (exit code ${code})`);
   };
 
   const rankEnded = (rank: number, code: number) => {
@@ -96,6 +102,8 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
       if (ending) return;
       const message = data as FromBrowserRank;
       if (Array.isArray(message)) (message[0] === 1 ? out : err).push(message[1]);
+      else if ("tracePart" in message) trace?.part(rank, message.tracePart);
+      else if ("traceLive" in message) trace?.live(rank, message.traceLive.head, message.traceLive.events);
       else if ("exit" in message) {
         out.flush();
         err.flush();
@@ -108,7 +116,9 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
       event.preventDefault();
       if (!ending) rankFailed(rank, `${event.message}${event.filename ? ` (${event.filename}:${event.lineno ?? 0})` : ""}`);
     });
-    worker.postMessage({ sab, layout, rank, programUrl, args: [...(options.args ?? [])] } satisfies BrowserRankStart);
+    worker.postMessage({
+      sab, layout, rank, programUrl, args: [...(options.args ?? [])], ...(trace ? { traceJob: trace.jobId } : {}),
+    } satisfies BrowserRankStart);
   }
 
   if (options.timeout !== undefined) {
@@ -120,4 +130,43 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
     done,
     stop: () => endJob(STOPPED, `mpi4ts: stopped; ending every rank${describeBlocked(inboxes)}`),
   };
+}
+
+/** The job's trace as the ranks' parts grow (live events, then each rank's whole part as it ends), merged for the page. */
+class LiveTrace {
+  readonly jobId = crypto.randomUUID();
+  readonly #parts: (TracePart | undefined)[];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #completed = false;
+
+  constructor(size: number, private readonly deliver: (trace: Trace) => void) {
+    this.#parts = new Array(size).fill(undefined);
+  }
+
+  live(rank: number, head: Omit<TracePart, "events">, events: TraceEvent[]): void {
+    const part = this.#parts[rank];
+    this.#parts[rank] = { ...head, events: part ? [...part.events, ...events] : events };
+    this.#soon();
+  }
+
+  part(rank: number, part: TracePart): void {
+    this.#parts[rank] = part;
+    this.#soon();
+  }
+
+  /** The last delivery: ranks that never sent their whole part end as `ending` says. */
+  complete(ending: string): void {
+    if (this.#completed) return;
+    this.#completed = true;
+    clearTimeout(this.#timer);
+    this.deliver(mergeParts(this.#parts.map((part) => (part?.ending === "running" ? { ...part, ending } : part))));
+  }
+
+  #soon(): void {
+    if (this.#timer !== undefined || this.#completed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#completed) this.deliver(mergeParts(this.#parts));
+    }, TRACE_EVERY_MS);
+  }
 }

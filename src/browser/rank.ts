@@ -9,7 +9,9 @@ import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
 import { LocalEngine } from "../local/engine.js";
 import type { RankHost } from "../local/host.js";
 import type { JobLayout } from "../local/layout.js";
-import { RankExit, argv, process, rankProcess, setImmediate } from "./node/process.js";
+import { setTraceSink } from "../trace/sink.js";
+import type { TraceEvent, TracePart } from "../trace/recorder.js";
+import { RankExit, argv, env, process, rankProcess, setImmediate } from "./node/process.js";
 import { Buffer } from "./node/buffer.js";
 import { availableParallelism, hostname, totalmem } from "./node/os.js";
 import { formatArgs } from "./format.js";
@@ -22,10 +24,14 @@ export interface BrowserRankStart {
   readonly rank: number;
   readonly programUrl: string;
   readonly args: readonly string[];
+  /** When the page draws the timeline: the job's trace id (ranks then post their events, sink.ts). */
+  readonly traceJob?: string;
 }
 
-/** What a rank tells the launcher: output ([1 | 2, text]), its end, or its failure (the error as text). */
-export type FromBrowserRank = [fd: 1 | 2, text: string] | { readonly exit: number } | { readonly failed: string };
+/** What a rank tells the launcher: output ([1 | 2, text]), its end, its failure (the error as text), its trace. */
+export type FromBrowserRank =
+  | [fd: 1 | 2, text: string] | { readonly exit: number } | { readonly failed: string }
+  | { readonly tracePart: TracePart } | { readonly traceLive: { readonly head: Omit<TracePart, "events">; readonly events: TraceEvent[] } };
 
 const scope = workerScope();
 scope.onmessage = (event) => {
@@ -70,6 +76,11 @@ async function run(start: BrowserRankStart): Promise<void> {
   rankProcess.setExitHandler(end);
   captureConsole((fd, text) => post([fd, text]));
   argv.splice(0, argv.length, "browser", "program.ts", ...start.args);
+  if (start.traceJob !== undefined) {
+    // What mpi4ts run --trace sets; the program's import of mpi4ts then starts recording (src/trace/install.ts).
+    Object.assign(env, { MPI4TS_TRACE: "browser", MPI4TS_TRACE_JOB: start.traceJob, MPI4TS_TRACE_MERGE: "launcher" });
+    setTraceSink({ part: (tracePart) => post({ tracePart }), live: (head, events) => post({ traceLive: { head, events } }) });
+  }
 
   const host: RankHost = {
     hostName: hostname(),

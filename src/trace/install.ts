@@ -13,6 +13,7 @@ import { mergeJobTrace } from "./merge.js";
 import { DEFAULT_CAP, Recorder, partFile } from "./recorder.js";
 import { synchronizeClocks } from "./sync.js";
 import { setRecorder } from "./api.js";
+import { traceSink } from "./sink.js";
 
 /** How long rank 0 waits at exit for the other ranks' parts when no launcher merges them. */
 const PARTS_WAIT_MS = 10_000;
@@ -30,7 +31,7 @@ export function traceFromEnvironment(exported: Record<string, unknown>): void {
   // A rank spawned into a local job records under its job rank, beside the ranks it was spawned by.
   const recorder = new Recorder(file, {
     jobId, offsetUs, rank: engine.jobRank ?? world.rank, size: world.size, host: engine.processorName(), engine: engine.name, version: ownVersion(),
-  }, Number.isInteger(cap) && cap > 0 ? cap : DEFAULT_CAP, engine.mapFile?.bind(engine));
+  }, Number.isInteger(cap) && cap > 0 ? cap : DEFAULT_CAP, engine.mapFile?.bind(engine), traceSink());
   startRecording(recorder);
   setRecorder(recorder);
   instrumentLibrary();

@@ -12,6 +12,7 @@ import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { type MapFile, MappedRows, recoverRows } from "./rows-file.js";
+import type { TraceSink } from "./sink.js";
 
 /** One Chrome Trace Event as a rank records it: `ts` in µs of this thread's clock (see `now`). pid/tid come at merge. */
 export interface TraceEvent {
@@ -84,6 +85,12 @@ const CHUNK_ROWS = 1 << 14;
 
 /** Rows a mapped file holds beyond the cap: the ending's row and marks made while exiting. */
 const SPARE_ROWS = 64;
+/**
+ * With a live sink, how often new events go out: at a call's start when this long has passed since the last
+ * delivery (so a rank about to block has shown what led there), and at any event after the longer interval.
+ */
+const LIVE_AT_CALL_MS = 20;
+const LIVE_MS = 200;
 
 export class Recorder {
   #dropped = 0;
@@ -97,9 +104,17 @@ export class Recorder {
   /** The rows' file, when they live in one; then #chunks is its one chunk. */
   readonly #mapped: MappedRows | undefined;
   readonly #chunkRows: number;
+  readonly #sink: TraceSink | undefined;
+  /** Rows before this one went to the live sink, the last time at #deliveredAt (performance.now()). */
+  #delivered = 0;
+  #deliveredAt = 0;
 
-  /** `map`, where given, maps the rows' file (rowsFile) shared, so that they outlive a killed process. */
-  constructor(readonly file: string, readonly identity: RecorderIdentity, readonly cap = DEFAULT_CAP, map?: MapFile) {
+  /**
+   * `map`, where given, maps the rows' file (rowsFile) shared, so that they outlive a killed process. `sink`,
+   * where given, takes the part instead of a file, and the events as they come (sink.ts).
+   */
+  constructor(readonly file: string, readonly identity: RecorderIdentity, readonly cap = DEFAULT_CAP, map?: MapFile, sink?: TraceSink) {
+    this.#sink = sink;
     this.#mapped = map && MappedRows.open(rowsFile(file, identity.rank), cap + SPARE_ROWS, COLUMNS,
       { ...identity, argv: process.argv, originUs: performance.timeOrigin * 1000, pid: process.pid }, map);
     if (this.#mapped) this.#chunks.push(this.#mapped.rows);
@@ -125,6 +140,7 @@ export class Recorder {
    * undefined past the cap (the event is counted as dropped).
    */
   row(kind: Kind, name: string, ts: number): [Float64Array, number] | undefined {
+    if (this.#sink) this.#deliverLive(LIVE_MS);
     if ((this.#rows >= this.cap && !this.#written) || (this.#mapped && this.#rows >= this.#mapped.capacity)) {
       this.#dropped++;
       this.#mapped?.setDropped(this.#dropped);
@@ -149,10 +165,28 @@ export class Recorder {
    */
   opened(kind: Kind, name: string, ts: number, comm: string | undefined): void {
     this.#mapped?.open(kind, this.intern(name), ts, comm === undefined ? -1 : this.intern(comm));
+    if (this.#sink) this.#deliverLive(LIVE_AT_CALL_MS);
   }
 
   /** Whether `opened` keeps anything (callers skip working out its arguments otherwise). */
-  get keepsOpenCalls(): boolean { return this.#mapped !== undefined; }
+  get keepsOpenCalls(): boolean { return this.#mapped !== undefined || this.#sink !== undefined; }
+
+  /** Hands the rows recorded since the last delivery to the live sink, if `minMs` have passed since (every row before is complete). */
+  #deliverLive(minMs: number): void {
+    if (this.#delivered === this.#rows || this.#written) return;
+    const at = performance.now();
+    if (at - this.#deliveredAt < minMs) return;
+    const events = this.events(this.#delivered);
+    this.#delivered = this.#rows;
+    this.#deliveredAt = at;
+    this.#sink!.live(this.#head("running"), events);
+  }
+
+  #head(ending: string): Omit<TracePart, "events"> {
+    return {
+      format: "mpi4ts-trace-part", ...this.identity, argv: process.argv, originUs: performance.timeOrigin * 1000, dropped: this.dropped, ending,
+    };
+  }
 
   closed(): void { this.#mapped?.close(); }
 
@@ -176,12 +210,13 @@ export class Recorder {
     // (the ending gets its row even past the cap)
     this.mark(Kind.RankMark, ending);
     try {
-      const part: TracePart = {
-        format: "mpi4ts-trace-part", ...this.identity, argv: process.argv, originUs: performance.timeOrigin * 1000,
-        dropped: this.dropped, ending, events: this.events(),
-      };
-      writeFileSync(partFile(this.file, this.identity.rank), JSON.stringify(part));
-      if (this.#mapped) rmSync(rowsFile(this.file, this.identity.rank), { force: true });
+      const part: TracePart = { ...this.#head(ending), events: this.events() };
+      if (this.#sink) {
+        this.#sink.part(part);
+      } else {
+        writeFileSync(partFile(this.file, this.identity.rank), JSON.stringify(part));
+        if (this.#mapped) rmSync(rowsFile(this.file, this.identity.rank), { force: true });
+      }
     } catch (e) {
       process.stderr.write(`mpi4ts: rank ${this.identity.rank} could not write its trace part: ${(e as Error).message}\n`);
     }
@@ -190,10 +225,10 @@ export class Recorder {
     }
   }
 
-  /** The rows as Chrome Trace Events. */
-  events(): TraceEvent[] {
+  /** The rows (from row `from` on) as Chrome Trace Events. */
+  events(from = 0): TraceEvent[] {
     const out: TraceEvent[] = [];
-    for (let i = 0; i < this.#rows; i++) {
+    for (let i = from; i < this.#rows; i++) {
       const chunk = this.#chunks[Math.floor(i / this.#chunkRows)]!;
       out.push(decodeRow(chunk, (i % this.#chunkRows) * COLUMNS, this.#strings));
     }

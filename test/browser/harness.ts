@@ -2,7 +2,8 @@
  * A test page for the browser runtime (dist/browser): a loopback server with the headers that make a page
  * cross-origin isolated, serving the runtime, programs compiled from TypeScript here with esbuild (their
  * imports of "mpi4ts" pointed at the runtime), and a page whose `runProgram(name, size, stopAfterMs?, args?)` runs one
- * with startJob and resolves with every line, report and the exit code. Headless chromium drives it through
+ * with startJob and resolves with every line, report and the exit code (`runTraced(name, size)`: with the trace,
+ * drawn by timelinePage in the page's frame #timeline). Headless chromium drives it through
  * playwright-core.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -15,8 +16,9 @@ import { ROOT } from "../support/jobs.js";
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path));
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>mpi4ts runtime test</title>
+<iframe id="timeline" style="width: 1200px; height: 700px"></iframe>
 <script type="module">
-import { startJob } from "/runtime/mpi4ts.js";
+import { startJob, timelinePage } from "/runtime/mpi4ts.js";
 window.runProgram = (name, size, stopAfterMs, args) => new Promise((resolve) => {
   const lines = [], reports = [];
   const job = startJob({ size, programUrl: "/programs/" + name + ".js", args: args || [],
@@ -24,6 +26,17 @@ window.runProgram = (name, size, stopAfterMs, args) => new Promise((resolve) => 
   const started = performance.now();
   if (stopAfterMs !== undefined) setTimeout(() => job.stop(), stopAfterMs);
   job.done.then((code) => resolve({ code, lines, reports, ms: performance.now() - started - (stopAfterMs ?? 0) }));
+});
+window.runTraced = (name, size) => new Promise((resolve) => {
+  const deliveries = [], reports = [];
+  const job = startJob({ size, programUrl: "/programs/" + name + ".js", onOutput: () => {}, onReport: (text) => reports.push(text),
+    onTrace: (trace) => deliveries.push({ at: performance.now(), events: trace.traceEvents.length, trace }) });
+  job.done.then((code) => {
+    const doneAt = performance.now();
+    const last = deliveries[deliveries.length - 1];
+    document.getElementById("timeline").srcdoc = timelinePage(last.trace);
+    resolve({ code, reports, trace: last.trace, before: deliveries.filter((d) => d.at < doneAt - 1 && d !== last).map((d) => d.events) });
+  });
 });
 window.ready = true;
 </script>`;

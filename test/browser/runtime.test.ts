@@ -9,8 +9,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { explain, mpi4ts } from "../support/jobs.js";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, explain, mpi4ts } from "../support/jobs.js";
+import type { Trace } from "../../src/trace/merge.js";
 import { CHROMIUM, startHarness, type RunResult } from "./harness.js";
+
+interface TracedRun { code: number; reports: string[]; trace: Trace; before: number[] }
 
 const PROGRAMS = {
   hello: "examples/patternlets/00-spmd-hello.ts",
@@ -23,6 +28,7 @@ const PROGRAMS = {
   spin: "test/browser/fixtures/spin.ts",
   args: "test/browser/fixtures/args.ts",
   unsupported: "test/browser/fixtures/unsupported.ts",
+  slowRing: "test/browser/fixtures/slow-ring.ts",
 };
 
 describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium is not installed (apt-get install chromium)" }, () => {
@@ -122,6 +128,25 @@ describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium
         `rank ${rank}: Spawn refused: ERR_SPAWN`, `rank ${rank}: still here`,
       ]);
     }
+  });
+
+  it("traces the job live: the timeline grows while it runs, and shows every message of the ring as an arrow", async () => {
+    const size = 4;
+    const r = await page.evaluate((n) => (globalThis as unknown as { runTraced(name: string, size: number): Promise<TracedRun> }).runTraced("slowRing", n), size);
+    assert.equal(r.code, 0, r.reports.join("\n"));
+    assert.ok(r.before.length >= 2 && r.before.some((n) => n > 0), `deliveries before the end: ${JSON.stringify(r.before)}`);
+    const sends = r.trace.traceEvents.filter((e) => e.ph === "s");
+    const receives = r.trace.traceEvents.filter((e) => e.ph === "f");
+    assert.equal(sends.length, 3 * size, "three laps of one message per rank");
+    assert.deepEqual(new Set(receives.map((e) => e.id)), new Set(sends.map((e) => e.id)));
+    assert.deepEqual(r.trace.mpi4ts.endings, Array(size).fill("exit 0"));
+    assert.equal(r.trace.mpi4ts.engine, "local");
+    const frame = page.frameLocator("#timeline");
+    await frame.locator("body[data-ready=true]").waitFor();
+    assert.equal(await frame.locator("#timeline-svg .lane").count(), size);
+    assert.equal(await frame.locator("#timeline-svg .arrow").count(), sends.length);
+    mkdirSync(join(ROOT, "test/browser/out"), { recursive: true });
+    await page.screenshot({ path: join(ROOT, "test/browser/out/runtime-timeline.png") });
   });
 
   it("logs no error in the page", () => {

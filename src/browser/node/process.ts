@@ -77,6 +77,7 @@ export const process = {
     return process;
   },
   removeListener(event: string, fn: Listener) { return process.off(event, fn); },
+  listenerCount(event: string): number { return listeners.get(event)?.length ?? 0; },
   emitWarning(warning: string | Error): void { sink(2, `Warning: ${String(warning)}\n`); },
   setSourceMapsEnabled(): void {},
   exit(code?: number): never {
