@@ -1,6 +1,6 @@
 /**
  * The playground page (index.html): the menu of examples, the editor, ranks and arguments, Run and Stop, the
- * output per rank or interleaved, the launcher's report and the exit code. `#patternlets/07-ring.ts` in the
+ * output per rank or interleaved, the launcher's report, the exit code and the message timeline drawn live. `#patternlets/07-ring.ts` in the
  * URL opens that example.
  */
 import { MAX_BROWSER_RANKS } from "../src/browser/job.js";
@@ -17,6 +17,7 @@ const ranks = byId<HTMLInputElement>("ranks");
 const args = byId<HTMLInputElement>("args");
 const runButton = byId<HTMLButtonElement>("run");
 const interleave = byId<HTMLInputElement>("interleave");
+const drawTimeline = byId<HTMLInputElement>("draw-timeline");
 
 let current: ExampleEntry | undefined;
 // A program that needs Node is refused as it is; once the user changed it, it is theirs to try.
@@ -25,6 +26,7 @@ const editor = createEditor(byId("editor"), "", { onEdit: () => { edited = true;
 const output = new OutputView(byId("output"), "ranks");
 const session = new RunSession({
   editor, output, runButton, report: byId("report"), status: byId("status"), exit: byId("exit"), stopButton: byId("stop"),
+  timeline: byId<HTMLIFrameElement>("timeline"),
 });
 ranks.max = String(MAX_BROWSER_RANKS);
 
@@ -61,6 +63,7 @@ function run(): void {
     programUrl: exampleUrl(current).href,
     size,
     args: args.value.split(/\s+/).filter(Boolean),
+    trace: drawTimeline.checked,
     ...(current.timeout !== undefined ? { timeout: current.timeout } : {}),
   });
 }

@@ -3,11 +3,14 @@
  * and say how it ended. Shared by the playground page and the <mpi4ts-playground> element.
  */
 import type { BrowserJob, BrowserJobOptions } from "../src/browser/job.js";
+import type { Trace } from "../src/trace/merge.js";
 import { compileProgram, type CompileError } from "./compile.js";
 import { RUNTIME_MODULES } from "./site.js";
 
 interface Runtime {
-  startJob(options: BrowserJobOptions): BrowserJob | Promise<BrowserJob>;
+  startJob(options: BrowserJobOptions): BrowserJob;
+  /** mpi4ts view's page of a trace, as HTML (for an iframe's srcdoc). */
+  timelinePage(trace: Trace): string;
 }
 
 export interface RunRequest {
@@ -26,6 +29,8 @@ export interface RunListener {
   compileErrors(errors: readonly CompileError[]): void;
   /** The job is running (compiled and started). */
   started(): void;
+  /** When given, the job records its trace: the timeline page of the trace so far, as it grows, and complete at the end. */
+  timeline?(html: string): void;
 }
 
 /** Why this page cannot run jobs at all, or undefined when it can. */
@@ -67,12 +72,13 @@ export class ProgramRunner {
     const programUrl = URL.createObjectURL(new Blob([compiled.code], { type: "text/javascript" }));
     try {
       if (this.#stopped) return 130;
-      this.#job = await runtime.startJob({
+      this.#job = runtime.startJob({
         size: request.size,
         programUrl,
         args: request.args,
         onOutput: (rank, stream, line) => listener.output(rank, stream, line),
         onReport: (text) => listener.report(text),
+        ...(listener.timeline ? { onTrace: (trace: Trace) => listener.timeline!(runtime.timelinePage(trace)) } : {}),
         ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
       });
       if (this.#stopped) this.#job.stop();

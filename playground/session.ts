@@ -15,6 +15,8 @@ export interface SessionParts {
   readonly exit: HTMLElement;
   readonly runButton: HTMLButtonElement;
   readonly stopButton: HTMLButtonElement;
+  /** Where the run's message timeline is drawn live, if anywhere. */
+  readonly timeline?: HTMLIFrameElement;
 }
 
 export interface JobSettings {
@@ -22,6 +24,8 @@ export interface JobSettings {
   readonly size: number;
   readonly args: readonly string[];
   readonly timeout?: number;
+  /** Record the trace and draw the timeline (needs parts.timeline). */
+  readonly trace?: boolean;
 }
 
 export class RunSession {
@@ -34,12 +38,16 @@ export class RunSession {
 
   /** Runs the editor's text; resolves with the exit code. */
   async run(settings: JobSettings): Promise<number> {
-    const { editor, output, report, exit, runButton, stopButton } = this.parts;
+    const { editor, output, report, exit, runButton, stopButton, timeline } = this.parts;
     if (this.#runner.running) return -1;
     output.reset(settings.size);
     report.textContent = "";
     exit.textContent = "";
     editor.markErrors([]);
+    if (timeline) {
+      timeline.hidden = true;
+      timeline.srcdoc = "";
+    }
     runButton.disabled = true;
     stopButton.disabled = false;
     this.#status("Compiling…");
@@ -55,6 +63,12 @@ export class RunSession {
           editor.markErrors(errors.filter((e) => e.inProgram).map((e) => e.line));
         },
         started: () => this.#status(`Running on ${settings.size} rank${settings.size === 1 ? "" : "s"}…`),
+        ...(timeline && settings.trace ? {
+          timeline: (html: string) => {
+            timeline.hidden = false;
+            timeline.srcdoc = html;
+          },
+        } : {}),
       });
     } catch (e) {
       appendReport(`the playground failed: ${(e as Error).message}`);

@@ -89,11 +89,15 @@ describe("the playground in headless chromium", { skip }, () => {
     assert.equal(all.split("\n").filter((l) => /^\[\d\] Hello from process \d of 4/.test(l)).length, 4, "interleaved, tagged [rank]");
   });
 
-  it("passes the ring's token around every rank", async () => {
+  it("passes the ring's token around every rank, and draws its timeline", async () => {
     await open("patternlets/07-ring.ts");
     assert.equal(await run(), 0, await tab.locator("#report").innerText());
     assert.match(await paneText(0), /Conductor got the list back: \[0, 1, 2, 3\]/);
     assert.match(await paneText(3), /Process 3 received \[0, 1, 2\] from 2/);
+    const timeline = tab.frameLocator("#timeline");
+    await timeline.locator("#timeline-svg").waitFor({ timeout: 10_000 });
+    assert.equal(await timeline.locator("#timeline-svg .lane").count(), 4, "a lane per rank");
+    assert.equal(await timeline.locator("#timeline-svg .arrow").count(), 4, "an arrow per message of the ring");
   });
 
   it("shows the deadlock report of the deadlock patternlet", async () => {
@@ -122,7 +126,8 @@ describe("the playground in headless chromium", { skip }, () => {
 
   it("shows what a program prints as text, never as markup", async () => {
     await open("patternlets/00-spmd-hello.ts");
-    await type('const nasty = "<img src=x onerror=alert(1)><b>bold</b>";\nconsole.log(nasty);\nconsole.error(nasty);\nthrow new Error(nasty);\n');
+    // One rank only: when every rank fails, the first failure ends the others, whose output may then be cut.
+    await type('import { MPI } from "mpi4ts";\nconst nasty = "<img src=x onerror=alert(1)><b>bold</b>";\nif (MPI.COMM_WORLD.rank === 0) {\nconsole.log(nasty);\nconsole.error(nasty);\nthrow new Error(nasty);\n}\n');
     assert.equal(await run(), 1);
     assert.match(await paneText(0), /^<img src=x onerror=alert\(1\)><b>bold<\/b>\n<img src=x/);
     assert.match(await tab.locator("#report").innerText(), /<img src=x onerror=alert\(1\)>/);
