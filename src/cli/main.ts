@@ -107,7 +107,7 @@ function help(command: string | undefined): number {
     return 0;
   }
   const text = COMMAND_HELP[command];
-  if (text === undefined) throw new UsageError(`help: unknown command ${command} (expected run, exec, init, view or cluster)`);
+  if (text === undefined) throw new UsageError(`help: unknown command ${command} (expected run, exec, init, view, playground or cluster)`);
   process.stdout.write(`${text}\n`);
   return 0;
 }
@@ -158,8 +158,13 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         const { viewCommand } = await import("./view.js");
         return await viewCommand(rest);
       }
+      case "playground": {
+        if (wantsHelp(rest)) return help("playground");
+        const { playgroundCommand } = await import("./playground.js");
+        return await playgroundCommand(rest);
+      }
       default:
-        throw new UsageError(`unknown command ${command} (expected run, exec, init, view or cluster; see mpi4ts --help)`);
+        throw new UsageError(`unknown command ${command} (expected run, exec, init, view, playground or cluster; see mpi4ts --help)`);
     }
   } catch (e) {
     if (e instanceof HelpRequest) return help(e.command);

@@ -8,6 +8,7 @@ export const COMMANDS = `usage:
   mpi4ts exec program [args...]            run one rank of a job started by mpiexec/srun (native engine)
   mpi4ts init [dir]                        write a ready project (package.json, tsconfig.json, hello.ts)
   mpi4ts view trace.json [-o out.html] [--open]   draw a trace as one self-contained HTML page
+  mpi4ts playground [--port N] [--build DIR]   serve the browser playground on 127.0.0.1 (or write it as files)
   mpi4ts cluster discover|check|sync|doctor ...  set up and check the hosts of a multi-host job (docs/cluster.md)
   mpi4ts help [command] | --help | --version
 programs: .ts .mts .js .mjs files run directly, no build step.`;
@@ -58,6 +59,16 @@ Draws a trace written by mpi4ts run --trace as one self-contained HTML page (no 
 message arrows, collectives, a rank x rank bytes heat map, compute vs MPI time per rank (docs/trace.md).
 example: mpi4ts run -n 4 --trace ring.json ring.ts && mpi4ts view ring.json --open`;
 
+const PLAYGROUND = `usage: mpi4ts playground [--port N] [--build DIR]
+Serves the browser playground on 127.0.0.1 only (a free port unless --port N) and prints its URL: an editor,
+every patternlet and exemplar, Run and Stop, the output of each rank. Programs run in the page, ranks as Web
+Workers; the TypeScript is compiled in the page. Nothing is fetched from anywhere but this server.
+  --port N      listen on port N
+  --build DIR   write the same files as a static site into DIR, with a README.md naming the headers
+                (Cross-Origin-Opener-Policy, Cross-Origin-Embedder-Policy) its web server must send
+Embedding one example in a course page: <mpi4ts-playground src="ring.ts" ranks="4"> (docs/playground.md).
+example: mpi4ts playground --port 8080`;
+
 const CLUSTER_CHECK = `usage: mpi4ts cluster check --hostfile FILE [DIR] [--json]
 One row per host of what a job across them needs: ssh without a password (BatchMode), Node.js (the head's
 major, 20 or newer, at the path ranks start with), mpi4ts at the same path and version, its native addon built
@@ -93,7 +104,7 @@ export const CLUSTER_HELP: Readonly<Record<string, string>> = {
   check: CLUSTER_CHECK, discover: CLUSTER_DISCOVER, sync: CLUSTER_SYNC, doctor: CLUSTER_DOCTOR,
 };
 
-export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: EXEC, init: INIT, view: VIEW, cluster: CLUSTER_HELP.cluster! };
+export const COMMAND_HELP: Readonly<Record<string, string>> = { run: RUN, exec: EXEC, init: INIT, view: VIEW, playground: PLAYGROUND, cluster: CLUSTER_HELP.cluster! };
 
 /** The launcher's own options, for the hint when one comes after the program (where it is the program's). */
 export const RUN_OPTIONS = new Set([

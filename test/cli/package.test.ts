@@ -47,7 +47,13 @@ describe("mpi4ts installed as a dependency", () => {
     const declarations = readFileSync(join(installed, "dist", "comm.d.ts"), "utf8");
     for (const member of ["engineComm(", "bufferSink(", "valueSink("]) assert.ok(!declarations.includes(member), `${member} is internal`);
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["esbuild", "node-addon-api"]);
+    assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["esbuild", "esbuild-wasm", "node-addon-api"]);
+    // The playground ships what it serves: its page, the compiler it runs in the page (a dependency), the examples.
+    const site = await runProcess("npx", ["mpi4ts", "playground", "--build", "site"], { cwd: app });
+    assert.equal(site.code, 0, explain(site));
+    for (const file of ["index.html", "element.js", "catalog.json", "esbuild/esbuild.wasm", "examples/patternlets/07-ring.ts", "README.md"]) {
+      assert.ok(existsSync(join(app, "site", file)), `playground --build wrote ${file}`);
+    }
     const example = await runProcess("npx", ["mpi4ts", "run", "-n", "2", "node_modules/mpi4ts/examples/hello.ts"], { cwd: app });
     assert.equal(example.code, 0, explain(example));
     assert.equal(example.stdout.trim().split("\n").length, 2, explain(example));
