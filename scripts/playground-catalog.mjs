@@ -13,7 +13,6 @@ const UNSUPPORTED = [
   [/from\s+["'](node:[\w/]+)["']/, (m) => `imports ${m[1]}`],
   [/\.Spawn\s*\(/, () => "uses Spawn (new processes)"],
   [/\bMPI\.File\b/, () => "uses MPI.File (files)"],
-  [/\bMPI\.Win\b/, () => "uses one-sided windows (MPI.Win)"],
   [/\bnew\s+(Pool|PoolExecutor)\b/, (m) => `uses ${m[1]} (its workers are spawned)`],
 ];
 

@@ -101,7 +101,7 @@ describe("mpi4ts playground: the server", () => {
     assert.ok(menu.some((e) => e.path === "patternlets/07-ring.ts" && !e.needsNode));
     assert.match(menu.find((e) => e.path === "exemplars/heat-diffusion/heat.ts")?.needsNode ?? "", /imports node:fs, uses MPI\.File/);
     assert.match(menu.find((e) => e.path === "patternlets/32-spawn-workers.ts")?.needsNode ?? "", /Spawn/);
-    assert.match(menu.find((e) => e.path === "patternlets/30-shared-counter.ts")?.needsNode ?? "", /MPI\.Win/);
+    assert.ok(menu.some((e) => e.path === "patternlets/30-shared-counter.ts" && !e.needsNode), "windows run in the browser");
   });
 
   it("answers 404, with the same headers, for paths outside its files", async () => {
