@@ -75,6 +75,7 @@ export class ProgramRunner {
       this.#job = runtime.startJob({
         size: request.size,
         programUrl,
+        programName: decodeURIComponent(new URL(request.programUrl, location.href).pathname.split("/").pop() || "program.ts"),
         args: request.args,
         onOutput: (rank, stream, line) => listener.output(rank, stream, line),
         onReport: (text) => listener.report(text),

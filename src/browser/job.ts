@@ -15,6 +15,8 @@ export interface BrowserJobOptions {
    * module, i.e. the URL this module was loaded from), so that the program and the rank share one engine.
    */
   readonly programUrl: string;
+  /** The program's name, as process.argv[1] in the ranks and the trace's command show it (default "program.ts"). */
+  readonly programName?: string;
   /** The program's arguments (process.argv.slice(2) in the ranks). */
   readonly args?: readonly string[];
   /** Each whole line a rank writes (console.log / console.error, process.stdout/stderr), in order per rank, without its newline. */

@@ -119,7 +119,7 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
       if (!ending) rankFailed(rank, `${event.message}${event.filename ? ` (${event.filename}:${event.lineno ?? 0})` : ""}`);
     });
     worker.postMessage({
-      sab, heap, layout, rank, programUrl, args: [...(options.args ?? [])], ...(trace ? { traceJob: trace.jobId } : {}),
+      sab, heap, layout, rank, programUrl, programName: options.programName ?? "program.ts", args: [...(options.args ?? [])], ...(trace ? { traceJob: trace.jobId } : {}),
     } satisfies BrowserRankStart);
   }
 

@@ -26,6 +26,7 @@ export interface BrowserRankStart {
   readonly rank: number;
   readonly programUrl: string;
   readonly args: readonly string[];
+  readonly programName: string;
   /** When the page draws the timeline: the job's trace id (ranks then post their events, sink.ts). */
   readonly traceJob?: string;
 }
@@ -77,7 +78,7 @@ async function run(start: BrowserRankStart): Promise<void> {
   rankProcess.setSink((fd, text) => post([fd, text]));
   rankProcess.setExitHandler(end);
   captureConsole((fd, text) => post([fd, text]));
-  argv.splice(0, argv.length, "browser", "program.ts", ...start.args);
+  argv.splice(0, argv.length, "browser", start.programName, ...start.args);
   if (start.traceJob !== undefined) {
     // What mpi4ts run --trace sets; the program's import of mpi4ts then starts recording (src/trace/install.ts).
     Object.assign(env, { MPI4TS_TRACE: "browser", MPI4TS_TRACE_JOB: start.traceJob, MPI4TS_TRACE_MERGE: "launcher" });
