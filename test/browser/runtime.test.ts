@@ -35,6 +35,7 @@ const PROGRAMS: Record<string, string> = {
   args: "test/browser/fixtures/args.ts",
   unsupported: "test/browser/fixtures/unsupported.ts",
   slowRing: "test/browser/fixtures/slow-ring.ts",
+  failAfterOutput: "test/browser/fixtures/fail-after-output.ts",
   ...Object.fromEntries(PATTERNLETS.filter((f) => !NEEDS_NODE.has(f)).map((f) => [f, `examples/patternlets/${f}`])),
 };
 
@@ -112,6 +113,15 @@ describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium
     const r = await run("fail", 3);
     assert.equal(r.code, 1);
     assert.match(r.reports.join("\n"), /^mpi4ts: rank 1 failed:\nError: rank one gives up\n[^]*mpi4ts: ending the job \(3 ranks\)$/);
+  });
+
+  it("shows every line printed before a rank's failure, though the job ends at once", async () => {
+    for (const size of [4, 8, 8, 8]) {
+      const r = await run("failAfterOutput", size);
+      assert.equal(r.code, 1);
+      assert.match(r.reports.join("\n"), /rank 1 failed:\nError: rank one fails after hearing from everyone/);
+      assert.deepEqual(out(r).sort(), Array.from({ length: size }, (_, i) => i).filter((i) => i !== 1).map((i) => `line from rank ${i}`).sort());
+    }
   });
 
   it("Abort(7) ends every rank with code 7", async () => {
