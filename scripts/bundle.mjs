@@ -33,10 +33,12 @@ writeAtomically(join(root, "dist/bundle"), entryPoints, node.outputFiles);
 
 // The same runtime for web pages (dist/browser/, src/browser/index.ts): the local engine in Web Workers. Each
 // node:X that mpi4ts imports is src/browser/node/X.ts there, and Node's globals come from globals.ts.
-const browserEntryPoints = { mpi4ts: "src/browser/index.ts", rank: "src/browser/rank.ts" };
+const browserEntryPoints = { mpi4ts: "src/browser/index.ts", rank: "src/browser/rank.ts", futures: "src/futures/index.ts", pool: "src/pool.ts" };
 const nodeShims = {
   name: "node-shims",
   setup(b) {
+    // The launcher's program compiler (esbuild) has no place in a page: src/browser/program.ts refuses instead.
+    b.onResolve({ filter: /\/cli\/program\.js$/ }, () => ({ path: join(root, "src/browser/program.ts") }));
     b.onResolve({ filter: /^node:/ }, ({ path, importer }) => {
       const shim = join(root, "src/browser/node", `${path.slice(5)}.ts`);
       if (existsSync(shim)) return { path: shim };

@@ -31,8 +31,9 @@ function registry(): Registry {
  * `import.meta.url`. Returns `tasks`, so `export const { f, g } = exportTasks(import.meta.url, { f, g })` works too.
  */
 export function exportTasks<const M extends Record<string, TaskFunction>>(moduleUrl: string, tasks: M): M {
-  if (typeof moduleUrl !== "string" || !moduleUrl.startsWith("file:")) {
-    throw new MPIError("ERR_ARG", `exportTasks: moduleUrl must be the module's import.meta.url (a file: URL), got ${typeof moduleUrl === "string" ? JSON.stringify(moduleUrl) : typeof moduleUrl}`);
+  // A file: URL under Node; http:, https: or blob: in a web page.
+  if (typeof moduleUrl !== "string" || !/^(file|https?|blob):/.test(moduleUrl)) {
+    throw new MPIError("ERR_ARG", `exportTasks: moduleUrl must be the module's import.meta.url (a URL), got ${typeof moduleUrl === "string" ? JSON.stringify(moduleUrl) : typeof moduleUrl}`);
   }
   if (tasks === null || typeof tasks !== "object") throw new MPIError("ERR_ARG", `exportTasks: tasks must be an object { name: function }, got ${tasks === null ? "null" : typeof tasks}`);
   const { byFunction, byModule } = registry();

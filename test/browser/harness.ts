@@ -49,7 +49,7 @@ export async function startHarness(programs: Record<string, string>): Promise<{ 
   for (const [name, file] of Object.entries(programs)) {
     const out = await build({
       entryPoints: [join(ROOT, file)], bundle: true, write: false, format: "esm", platform: "browser", target: "chrome111",
-      plugins: [{ name: "runtime", setup(b) { b.onResolve({ filter: /^mpi4ts$/ }, () => ({ path: "/runtime/mpi4ts.js", external: true })); } }],
+      plugins: [{ name: "runtime", setup(b) { b.onResolve({ filter: /^mpi4ts(\/futures|\/pool)?$/ }, ({ path }) => ({ path: `/runtime/${path === "mpi4ts" ? "mpi4ts" : path.slice(7)}.js`, external: true })); } }],
     });
     compiled.set(`/programs/${name}.js`, out.outputFiles[0]!.text);
   }

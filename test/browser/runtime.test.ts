@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { ROOT, explain, mpi4ts } from "../support/jobs.js";
@@ -20,6 +20,13 @@ const PATTERNLETS = readdirSync(join(ROOT, "examples/patternlets")).filter((f) =
 /** Patternlets whose output differs from run to run (timings, who gets which task), and the one that Spawns. */
 const NONDETERMINISTIC = new Set(["17-dynamic-load-balance.ts", "18-barrier-timing.ts", "19-reduce-times.ts", "30-shared-counter.ts"]);
 const NEEDS_NODE = new Set(["32-spawn-workers.ts"]);
+
+/** The exemplars the playground's menu offers as runnable, with the arguments their "Run:" lines use. */
+const EXEMPLARS = (JSON.parse(readFileSync(join(ROOT, "dist/playground/catalog.json"), "utf8")) as {
+  examples: { path: string; group: string; ranks: number; args: string[]; needsNode?: string }[];
+}).examples.filter((e) => e.group === "Exemplars" && !e.needsNode);
+/** Lines of the exemplars that differ from run to run: timings, and who did how much. */
+const VARIES = /^TIME |busy time|tasks per worker/;
 
 interface TracedRun { code: number; reports: string[]; trace: Trace; before: number[] }
 
@@ -36,6 +43,8 @@ const PROGRAMS: Record<string, string> = {
   unsupported: "test/browser/fixtures/unsupported.ts",
   slowRing: "test/browser/fixtures/slow-ring.ts",
   failAfterOutput: "test/browser/fixtures/fail-after-output.ts",
+  pool: "test/browser/fixtures/pool.ts",
+  ...Object.fromEntries(EXEMPLARS.map((e) => [e.path, `examples/${e.path}`])),
   ...Object.fromEntries(PATTERNLETS.filter((f) => !NEEDS_NODE.has(f)).map((f) => [f, `examples/patternlets/${f}`])),
 };
 
@@ -90,6 +99,21 @@ describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium
       if (NONDETERMINISTIC.has(file)) return;
       const expected = node.stdout.trimEnd().split("\n").map((l) => l.replaceAll(hostname(), "browser"));
       assert.deepEqual(byRank(inBrowser(r), 4), byRank(expected, 4));
+    });
+  }
+
+  it("offers the exemplars that need no Node module, drug design among them", () => {
+    assert.ok(EXEMPLARS.some((e) => e.path === "exemplars/drug-design/drug-design.ts"), JSON.stringify(EXEMPLARS.map((e) => e.path)));
+    assert.ok(EXEMPLARS.length >= 5);
+  });
+
+  for (const exemplar of EXEMPLARS) {
+    it(`exemplar ${exemplar.path} prints what mpi4ts run prints, timings aside`, async () => {
+      const node = await mpi4ts(["run", "-n", String(exemplar.ranks), "--tag-output", "--timeout", "120", `examples/${exemplar.path}`, ...exemplar.args], { timeoutMs: 150_000 });
+      const r = await run(exemplar.path, exemplar.ranks, undefined, exemplar.args);
+      assert.equal(r.code, node.code, `${JSON.stringify(r)}\n${explain(node)}`);
+      const steady = (lines: string[]) => lines.filter((l) => !VARIES.test(l.replace(/^\[\d+\] /, "")));
+      assert.deepEqual(byRank(steady(inBrowser(r)), exemplar.ranks), byRank(steady(node.stdout.trimEnd().split("\n")), exemplar.ranks));
     });
   }
 
@@ -176,6 +200,12 @@ describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium
     assert.equal(await frame.locator("#timeline-svg .arrow").count(), sends.length);
     mkdirSync(join(ROOT, "test/browser/out"), { recursive: true });
     await page.screenshot({ path: join(ROOT, "test/browser/out/runtime-timeline.png") });
+  });
+
+  it("refuses a pool (its workers would be spawned), saying why, without a hang", async () => {
+    const r = await run("pool", 2);
+    assert.equal(r.code, 0, JSON.stringify(r));
+    assert.deepEqual(out(r), ["refused: ERR_OTHER, true"]);
   });
 
   it("logs no error in the page", () => {

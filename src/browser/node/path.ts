@@ -36,3 +36,9 @@ export function basename(path: string, ext?: string): string {
   const base = path.replace(/\/+$/, "").split("/").pop() ?? "";
   return ext && base.endsWith(ext) ? base.slice(0, -ext.length) : base;
 }
+
+export function extname(path: string): string {
+  const base = basename(path);
+  const dot = base.lastIndexOf(".");
+  return dot <= 0 ? "" : base.slice(dot);
+}
