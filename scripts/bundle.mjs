@@ -55,6 +55,9 @@ const browser = await build({
   format: "esm",
   platform: "browser",
   target: "chrome111",
+  // Pages download it: minified, with names kept (errors and console.log show classes by name).
+  minify: true,
+  keepNames: true,
   inject: [join(root, "src/browser/node/globals.ts")],
   define: { MPI4TS_BUNDLED_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version) },
   plugins: [nodeShims],
