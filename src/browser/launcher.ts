@@ -13,7 +13,7 @@ import { describeBlocked, watchForDeadlock } from "../local/supervise.js";
 import { MAX_BROWSER_RANKS, type BrowserJob, type BrowserJobOptions } from "./job.js";
 import type { BrowserRankStart, FromBrowserRank } from "./rank.js";
 import { mergeParts, type Trace } from "../trace/merge.js";
-import type { TraceEvent, TracePart } from "../trace/recorder.js";
+import { type OpenCall, type TraceEvent, type TracePart, unfinishedCall } from "../trace/recorder.js";
 import { canShareMemory, newModuleWorker, type WebWorker } from "./web.js";
 
 /** What `done` resolves with after stop(), as a shell reports a job ended by Ctrl-C. */
@@ -105,7 +105,7 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
       const message = data as FromBrowserRank;
       if (Array.isArray(message)) (message[0] === 1 ? out : err).push(message[1]);
       else if ("tracePart" in message) trace?.part(rank, message.tracePart);
-      else if ("traceLive" in message) trace?.live(rank, message.traceLive.head, message.traceLive.events);
+      else if ("traceLive" in message) trace?.live(rank, message.traceLive.head, message.traceLive.events, message.traceLive.open);
       else if ("exit" in message) {
         out.flush();
         err.flush();
@@ -134,25 +134,32 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
   };
 }
 
-/** The job's trace as the ranks' parts grow (live events, then each rank's whole part as it ends), merged for the page. */
+/**
+ * The job's trace as the ranks' parts grow (live events, then each rank's whole part as it ends), merged for the
+ * page. A call a rank is in (blocked, most often) shows as a span to the trace's end, as a killed rank's does.
+ */
 class LiveTrace {
   readonly jobId = crypto.randomUUID();
   readonly #parts: (TracePart | undefined)[];
+  readonly #open: (OpenCall | undefined)[];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #completed = false;
 
   constructor(size: number, private readonly deliver: (trace: Trace) => void) {
     this.#parts = new Array(size).fill(undefined);
+    this.#open = new Array(size).fill(undefined);
   }
 
-  live(rank: number, head: Omit<TracePart, "events">, events: TraceEvent[]): void {
+  live(rank: number, head: Omit<TracePart, "events">, events: TraceEvent[], open: OpenCall | undefined): void {
     const part = this.#parts[rank];
     this.#parts[rank] = { ...head, events: part ? [...part.events, ...events] : events };
+    this.#open[rank] = open;
     this.#soon();
   }
 
   part(rank: number, part: TracePart): void {
     this.#parts[rank] = part;
+    this.#open[rank] = undefined;
     this.#soon();
   }
 
@@ -161,14 +168,23 @@ class LiveTrace {
     if (this.#completed) return;
     this.#completed = true;
     clearTimeout(this.#timer);
-    this.deliver(mergeParts(this.#parts.map((part) => (part?.ending === "running" ? { ...part, ending } : part))));
+    this.deliver(this.#merge(ending));
+  }
+
+  #merge(ending?: string): Trace {
+    return mergeParts(this.#parts.map((part, rank) => {
+      if (part?.ending !== "running") return part;
+      const open = this.#open[rank];
+      const events = open ? [...part.events, unfinishedCall(open, ending ? `the rank was still in this call (${ending})` : "the rank is in this call now")] : part.events;
+      return { ...part, events, ...(ending ? { ending } : {}) };
+    }));
   }
 
   #soon(): void {
     if (this.#timer !== undefined || this.#completed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (!this.#completed) this.deliver(mergeParts(this.#parts));
+      if (!this.#completed) this.deliver(this.#merge());
     }, TRACE_EVERY_MS);
   }
 }

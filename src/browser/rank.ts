@@ -10,7 +10,7 @@ import { LocalEngine } from "../local/engine.js";
 import type { RankHost } from "../local/host.js";
 import type { JobLayout } from "../local/layout.js";
 import { setTraceSink } from "../trace/sink.js";
-import type { TraceEvent, TracePart } from "../trace/recorder.js";
+import type { OpenCall, TraceEvent, TracePart } from "../trace/recorder.js";
 import { RankExit, argv, env, process, rankProcess, setImmediate } from "./node/process.js";
 import { Buffer } from "./node/buffer.js";
 import { availableParallelism, hostname, totalmem } from "./node/os.js";
@@ -34,7 +34,8 @@ export interface BrowserRankStart {
 /** What a rank tells the launcher: output ([1 | 2, text]), its end, its failure (the error as text), its trace. */
 export type FromBrowserRank =
   | [fd: 1 | 2, text: string] | { readonly exit: number } | { readonly failed: string }
-  | { readonly tracePart: TracePart } | { readonly traceLive: { readonly head: Omit<TracePart, "events">; readonly events: TraceEvent[] } };
+  | { readonly tracePart: TracePart }
+  | { readonly traceLive: { readonly head: Omit<TracePart, "events">; readonly events: TraceEvent[]; readonly open: OpenCall | undefined } };
 
 const scope = workerScope();
 scope.onmessage = (event) => {
@@ -82,7 +83,7 @@ async function run(start: BrowserRankStart): Promise<void> {
   if (start.traceJob !== undefined) {
     // What mpi4ts run --trace sets; the program's import of mpi4ts then starts recording (src/trace/install.ts).
     Object.assign(env, { MPI4TS_TRACE: "browser", MPI4TS_TRACE_JOB: start.traceJob, MPI4TS_TRACE_MERGE: "launcher" });
-    setTraceSink({ part: (tracePart) => post({ tracePart }), live: (head, events) => post({ traceLive: { head, events } }) });
+    setTraceSink({ part: (tracePart) => post({ tracePart }), live: (head, events, open) => post({ traceLive: { head, events, open } }) });
   }
 
   const host: RankHost = {

@@ -108,6 +108,9 @@ export class Recorder {
   /** Rows before this one went to the live sink, the last time at #deliveredAt (performance.now()). */
   #delivered = 0;
   #deliveredAt = 0;
+  /** With a live sink: the traced call this rank is in, and whether the sink has heard of it. */
+  #open: OpenCall | undefined;
+  #openDelivered = false;
 
   /**
    * `map`, where given, maps the rows' file (rowsFile) shared, so that they outlive a killed process. `sink`,
@@ -165,7 +168,11 @@ export class Recorder {
    */
   opened(kind: Kind, name: string, ts: number, comm: string | undefined): void {
     this.#mapped?.open(kind, this.intern(name), ts, comm === undefined ? -1 : this.intern(comm));
-    if (this.#sink) this.#deliverLive(LIVE_AT_CALL_MS);
+    if (this.#sink) {
+      this.#open = { kind, name, ts, ...(comm === undefined ? {} : { comm }) };
+      this.#openDelivered = false;
+      this.#deliverLive(LIVE_AT_CALL_MS);
+    }
   }
 
   /** Whether `opened` keeps anything (callers skip working out its arguments otherwise). */
@@ -173,13 +180,15 @@ export class Recorder {
 
   /** Hands the rows recorded since the last delivery to the live sink, if `minMs` have passed since (every row before is complete). */
   #deliverLive(minMs: number): void {
-    if (this.#delivered === this.#rows || this.#written) return;
+    const news = this.#delivered !== this.#rows || (this.#open !== undefined && !this.#openDelivered);
+    if (!news || this.#written) return;
     const at = performance.now();
     if (at - this.#deliveredAt < minMs) return;
     const events = this.events(this.#delivered);
     this.#delivered = this.#rows;
     this.#deliveredAt = at;
-    this.#sink!.live(this.#head("running"), events);
+    this.#openDelivered = this.#open !== undefined;
+    this.#sink!.live(this.#head("running"), events, this.#open);
   }
 
   #head(ending: string): Omit<TracePart, "events"> {
@@ -188,7 +197,10 @@ export class Recorder {
     };
   }
 
-  closed(): void { this.#mapped?.close(); }
+  closed(): void {
+    this.#mapped?.close();
+    this.#open = undefined;
+  }
 
   /**
    * The string index of a call site, "url-or-path:line:column" of running code, as the program's "file:line"
@@ -255,17 +267,26 @@ export function recoverPart(file: string, rank: number): TracePart | undefined {
   }
   const open = found.open;
   if (open) {
-    // Its length is unknown: the merge stretches it to the job's end.
-    events.push({
-      name: found.strings[open.name] ?? "?", cat: open.kind === Kind.Collective ? "collective" : open.kind === Kind.Wait ? "wait" : "p2p",
-      ph: "X", ts: open.ts, dur: 0, args: { ...(open.comm >= 0 ? { comm: found.strings[open.comm] ?? "?" } : {}), unfinished: "the rank was killed inside this call" },
-    });
+    const comm = open.comm >= 0 ? found.strings[open.comm] ?? "?" : undefined;
+    events.push(unfinishedCall({ kind: open.kind, name: found.strings[open.name] ?? "?", ts: open.ts, ...(comm === undefined ? {} : { comm }) },
+      "the rank was killed inside this call"));
   }
   const last = open ? `inside ${found.strings[open.name] ?? "?"}` : events.at(-1)?.name;
   return {
     ...(found.identity as unknown as RecorderIdentity & { argv: string[]; originUs: number }),
     format: "mpi4ts-trace-part", dropped: found.dropped, events,
     ending: `${KILLED_FROM_OUTSIDE} (recovered from its rows file${last ? `; last: ${last}` : ""})`,
+  };
+}
+
+/** A traced call a rank was in, not yet recorded (its row is written when it returns). */
+export interface OpenCall { readonly kind: Kind; readonly name: string; readonly ts: number; readonly comm?: string }
+
+/** The span of a call that never returned, as far as the trace knows: the merge stretches it to the job's end. */
+export function unfinishedCall(open: OpenCall, why: string): TraceEvent {
+  return {
+    name: open.name, cat: open.kind === Kind.Collective ? "collective" : open.kind === Kind.Wait ? "wait" : "p2p",
+    ph: "X", ts: open.ts, dur: 0, args: { ...(open.comm === undefined ? {} : { comm: open.comm }), unfinished: why },
   };
 }
 

@@ -208,6 +208,20 @@ describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium
     assert.deepEqual(out(r), ["refused: ERR_OTHER, true"]);
   });
 
+  it("a deadlocked job's timeline shows each rank stuck in its receive to the end", async () => {
+    const r = await page.evaluate((n) => (globalThis as unknown as { runTraced(name: string, size: number): Promise<TracedRun> }).runTraced("04-deadlock.ts", n), 2);
+    assert.equal(r.code, 1);
+    const end = Math.max(...r.trace.traceEvents.map((e) => e.ts + (e.dur ?? 0)));
+    for (const rank of [0, 1]) {
+      const stuck = r.trace.traceEvents.filter((e) => e.pid === rank && e.args?.unfinished !== undefined);
+      assert.equal(stuck.length, 1, JSON.stringify(r.trace.traceEvents.filter((e) => e.pid === rank)));
+      assert.equal(stuck[0]!.name, "recv");
+      assert.match(String(stuck[0]!.args!.unfinished), /still in this call \(ended with the job \(exit code 1\)\)/);
+      assert.equal(stuck[0]!.ts + stuck[0]!.dur!, end, "stretched to the trace's end");
+    }
+    assert.deepEqual(r.trace.mpi4ts.endings, Array(2).fill("ended with the job (exit code 1)"));
+  });
+
   it("logs no error in the page", () => {
     assert.deepEqual(pageErrors, []);
   });
