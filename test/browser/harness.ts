@@ -49,7 +49,14 @@ export async function startHarness(programs: Record<string, string>): Promise<{ 
   for (const [name, file] of Object.entries(programs)) {
     const out = await build({
       entryPoints: [join(ROOT, file)], bundle: true, write: false, format: "esm", platform: "browser", target: "chrome111",
-      plugins: [{ name: "runtime", setup(b) { b.onResolve({ filter: /^mpi4ts(\/futures|\/pool)?$/ }, ({ path }) => ({ path: `/runtime/${path === "mpi4ts" ? "mpi4ts" : path.slice(7)}.js`, external: true })); } }],
+      plugins: [{
+        name: "runtime",
+        setup(b) {
+          b.onResolve({ filter: /^mpi4ts(\/futures|\/pool)?$/ }, ({ path }) => ({ path: `/runtime/${path === "mpi4ts" ? "mpi4ts" : path.slice(7)}.js`, external: true }));
+          // The API suites assert with node:assert/strict, which a page lacks: a test-only stand-in.
+          b.onResolve({ filter: /^node:assert\/strict$/ }, () => ({ path: join(ROOT, "test/browser/support/assert.ts") }));
+        },
+      }],
     });
     compiled.set(`/programs/${name}.js`, out.outputFiles[0]!.text);
   }
