@@ -44,6 +44,7 @@ const PROGRAMS: Record<string, string> = {
   slowRing: "test/browser/fixtures/slow-ring.ts",
   failAfterOutput: "test/browser/fixtures/fail-after-output.ts",
   pool: "test/browser/fixtures/pool.ts",
+  commExecutor: "test/browser/fixtures/comm-executor.ts",
   ...Object.fromEntries(EXEMPLARS.map((e) => [e.path, `examples/${e.path}`])),
   ...Object.fromEntries(PATTERNLETS.filter((f) => !NEEDS_NODE.has(f)).map((f) => [f, `examples/patternlets/${f}`])),
 };
@@ -220,6 +221,12 @@ describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium
       assert.equal(stuck[0]!.ts + stuck[0]!.dur!, end, "stretched to the trace's end");
     }
     assert.deepEqual(r.trace.mpi4ts.endings, Array(2).fill("ended with the job (exit code 1)"));
+  });
+
+  it("runs a CommExecutor's tasks on the job's other ranks", async () => {
+    const r = await run("commExecutor", 4);
+    assert.equal(r.code, 0, JSON.stringify(r));
+    assert.deepEqual(out(r), ["squares 1 4 9 16 25 36; no task on the head: true"]);
   });
 
   it("logs no error in the page", () => {
