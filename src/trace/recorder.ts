@@ -11,7 +11,7 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { type MapFile, MappedRows, recoverRows } from "./rows-file.js";
+import { type MapFile, MappedRows, recoverRows, rowsIdentity } from "./rows-file.js";
 import type { TraceSink } from "./sink.js";
 
 /** One Chrome Trace Event as a rank records it: `ts` in µs of this thread's clock (see `now`). pid/tid come at merge. */
@@ -346,9 +346,9 @@ export function partFile(file: string, rank: number): string {
 export function mayStillWrite(file: string, rank: number, host: string): boolean {
   const path = rowsFile(file, rank);
   if (!existsSync(path)) return false;
-  const found = recoverRows(path);
-  if (!found) return true; // (its header is not complete yet)
-  const { pid, host: owner } = found.identity as { pid?: number; host?: string };
+  const identity = rowsIdentity(path);
+  if (!identity) return true; // (its header is not complete yet)
+  const { pid, host: owner } = identity as { pid?: number; host?: string };
   if (typeof pid !== "number" || owner !== host) return false;
   try {
     process.kill(pid, 0);

@@ -110,20 +110,14 @@ export interface RecoveredRows {
   readonly open: { readonly kind: number; readonly name: number; readonly comm: number; readonly ts: number } | undefined;
 }
 
+/** The identity a rank wrote in its rows file's header, without reading its rows; undefined until the header is complete. */
+export function rowsIdentity(path: string): Record<string, unknown> | undefined {
+  return withHeader(path, (_fd, _head, _h, identity) => identity);
+}
+
 export function recoverRows(path: string): RecoveredRows | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    const head = new Uint8Array(HEADER_BYTES);
-    if (readSync(fd, head, 0, HEADER_BYTES, 0) < HEADER_BYTES) return undefined;
-    const h = new Int32Array(head.buffer);
-    if (h[W_MAGIC] !== MAGIC) return undefined;
+  return withHeader(path, (fd, head, h, identity) => {
     const capacity = h[W_CAPACITY]!, columns = h[W_COLUMNS]!, count = Math.min(h[W_ROWS]!, capacity);
-    const identity = JSON.parse(new TextDecoder().decode(head.subarray(IDENTITY_AT, IDENTITY_AT + h[W_IDENTITY_BYTES]!))) as Record<string, unknown>;
     const rows = new Float64Array(count * columns);
     readSync(fd, new Uint8Array(rows.buffer), 0, rows.byteLength, HEADER_BYTES);
     const end = h[W_STRING_END]!;
@@ -140,6 +134,24 @@ export function recoverRows(path: string): RecoveredRows | undefined {
       ? { kind: h[W_OPEN_KIND]!, name: h[W_OPEN_NAME]!, comm: h[W_OPEN_COMM]!, ts: new Float64Array(head.buffer, 0, IDENTITY_AT / 8)[F_OPEN_TS]! }
       : undefined;
     return { identity, rows, count, dropped: h[W_DROPPED]!, strings, open };
+  });
+}
+
+/** Runs `read` on a rows file whose header is complete; undefined if it is not (or cannot be read). */
+function withHeader<T>(path: string, read: (fd: number, head: Uint8Array, h: Int32Array, identity: Record<string, unknown>) => T): T | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = new Uint8Array(HEADER_BYTES);
+    if (readSync(fd, head, 0, HEADER_BYTES, 0) < HEADER_BYTES) return undefined;
+    const h = new Int32Array(head.buffer);
+    if (h[W_MAGIC] !== MAGIC) return undefined;
+    const identity = JSON.parse(new TextDecoder().decode(head.subarray(IDENTITY_AT, IDENTITY_AT + h[W_IDENTITY_BYTES]!))) as Record<string, unknown>;
+    return read(fd, head, h, identity);
   } catch {
     return undefined;
   } finally {
