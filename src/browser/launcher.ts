@@ -142,17 +142,23 @@ class LiveTrace {
   readonly jobId = crypto.randomUUID();
   readonly #parts: (TracePart | undefined)[];
   readonly #open: (OpenCall | undefined)[];
+  /** The events each running rank has sent so far (its part's, grown by every delivery). */
+  readonly #liveEvents: (TraceEvent[] | undefined)[];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #completed = false;
 
   constructor(size: number, private readonly deliver: (trace: Trace) => void) {
     this.#parts = new Array(size).fill(undefined);
     this.#open = new Array(size).fill(undefined);
+    this.#liveEvents = new Array(size).fill(undefined);
   }
 
   live(rank: number, head: Omit<TracePart, "events">, events: TraceEvent[], open: OpenCall | undefined): void {
-    const part = this.#parts[rank];
-    this.#parts[rank] = { ...head, events: part ? [...part.events, ...events] : events };
+    // Appended in place: copying every event kept on each delivery would cost quadratic time over a long run.
+    const kept = this.#liveEvents[rank];
+    if (kept) for (const event of events) kept.push(event);
+    else this.#liveEvents[rank] = events;
+    this.#parts[rank] = { ...head, events: kept ?? events };
     this.#open[rank] = open;
     this.#soon();
   }
@@ -160,6 +166,7 @@ class LiveTrace {
   part(rank: number, part: TracePart): void {
     this.#parts[rank] = part;
     this.#open[rank] = undefined;
+    this.#liveEvents[rank] = undefined;
     this.#soon();
   }
 
