@@ -410,6 +410,7 @@ function treeMemory(root) {
 
 // ---------------------------------------------------------------- tables
 const TS_IMPLS = ["mpi4ts-local", "mpi4ts-mpi"];
+const short = (impl) => (impl === "mpi4ts-local" ? "local" : impl === "mpi4ts-mpi" ? "mpi" : impl);
 
 function fmtTime(us) {
   if (us === undefined) return "–";
@@ -497,9 +498,38 @@ function both(x, okx, y, oky) {
 }
 const mark = (v) => (v === null || v === undefined ? "?" : v ? "✓" : "✗");
 
+/**
+ * A section's latency rows again, as a program feels them (issue 16): mean over the batches · p50 · p99 of
+ * iterations timed alone, per implementation, and the ratios of the means. Empty if no row has them (bandwidth and
+ * the other throughput rows have no spread).
+ */
+function spreadTable(sectionRows, cols, tsCols) {
+  const spread = (rec) => (rec && rec.mean !== undefined && rec.gbps === undefined ? rec : undefined);
+  const withSpread = sectionRows.filter((row) => cols.some((i) => spread(row.byImpl[i])));
+  if (withSpread.length === 0) return [];
+  const header = ["mean · p50 · p99", ...cols];
+  for (const t of tsCols) for (const base of ["c", "mpi4py"]) if (cols.includes(base)) header.push(`${short(t)}/${base === "c" ? "C" : "py"} (mean)`);
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+  for (const row of withSpread) {
+    const cells = [row.label];
+    for (const i of cols) {
+      const rec = spread(row.byImpl[i]);
+      cells.push(rec ? `${fmtTime(rec.mean)} · ${fmtTime(rec.p50)} · ${fmtTime(rec.p99)}` : "–");
+    }
+    for (const t of tsCols) {
+      for (const base of ["c", "mpi4py"]) {
+        if (!cols.includes(base)) continue;
+        const a = spread(row.byImpl[t]), b = spread(row.byImpl[base]);
+        cells.push(a && b ? `${(a.mean / b.mean).toFixed(2)}×` : "–");
+      }
+    }
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return [...lines, ""];
+}
+
 function buildTables() {
   const order = ["c", "mpi4py", ...TS_IMPLS];
-  const short = (i) => (i === "mpi4ts-local" ? "local" : i === "mpi4ts-mpi" ? "mpi" : i);
 
   const rows = new Map();
   for (const rec of results) {
@@ -577,7 +607,7 @@ function buildTables() {
       }
       lines.push(`| ${cells.join(" | ")} |`);
     }
-    lines.push("");
+    lines.push("", ...spreadTable(sectionRows, cols, tsCols));
   }
   const startups = results.filter((r) => r.case === "startup" && r.command);
   if (startups.length) lines.push(`Start-up commands: ${startups.map((r) => `${r.impl} \`${r.command}\``).join(" · ")}`, "");
@@ -594,6 +624,8 @@ function buildTables() {
   lines.push(
     "Ratios are time ratios, mpi4ts / baseline: below 1.00× mpi4ts is faster (for bandwidth, the inverse of the GB/s ratio; for memory, the PSS ratio).",
     "Times are medians of batches; collectives are the average over ranks of the time per call (as OSU reports).",
+    "Under each latency table, mean · p50 · p99: the mean over all the batches, and the median and 99th percentile of iterations timed one by one " +
+      "(each includes one call and two clock reads; for collectives each is preceded by a Barrier and averaged over ranks).",
     "✓/✗ = DESIGN.md §4 target met / missed on this run, ? = baseline missing. Absolute numbers on shared machines drift 3-10×; read the ratios.",
   );
   return lines.join("\n");

@@ -97,16 +97,18 @@ static void check_sums(const char *call, const double *sums, int count) {
   }
 }
 
-static void report_value(const char *name, const char *value, const char *api, size_t bytes, int count, double per, long iters) {
+static void report_value(const char *name, const char *value, const char *api, size_t bytes, int count, const measurement *m) {
   if (rank != 0) return;
   printf("{\"impl\":\"c\",\"case\":\"%s\",\"size\":%zu,", name, bytes);
   if (value) printf("\"value\":\"%s\",\"api\":\"%s\",", value, api);
   if (count >= 0) printf("\"count\":%d,", count);
-  printf("\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n", nranks, per * 1e6, iters);
+  printf("\"ranks\":%d,", nranks);
+  print_timing(m, 1);
+  printf("}\n");
   fflush(stdout);
 }
-static void report(const char *name, size_t bytes, int count, double per, long iters) {
-  report_value(name, NULL, NULL, bytes, count, per, iters);
+static void report(const char *name, size_t bytes, int count, const measurement *m) {
+  report_value(name, NULL, NULL, bytes, count, m);
 }
 
 int main(int argc, char **argv) {
@@ -114,19 +116,18 @@ int main(int argc, char **argv) {
   harness_args(argc, argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-  long iters;
-  double per;
+  measurement m;
 
   if (want("barrier")) {
-    per = measure(run_barrier, agree_coll, NULL, &iters);
-    report("barrier", 0, -1, per, iters);
+    m = measure(run_barrier, agree_coll, NULL);
+    report("barrier", 0, -1, &m);
   }
   if (want("bcast")) {
     static const size_t sizes[] = {8, 1024, 1048576, 4194304};
     for (size_t s = 0; s < 4; s++) {
       coll_ctx c = {"bcast", xmalloc(sizes[s]), NULL, sizes[s], (int)sizes[s]};
-      per = measure(run_bcast, agree_coll, &c, &iters);
-      report("bcast", sizes[s], -1, per, iters);
+      m = measure(run_bcast, agree_coll, &c);
+      report("bcast", sizes[s], -1, &m);
       free(c.sbuf);
     }
   }
@@ -136,8 +137,8 @@ int main(int argc, char **argv) {
       size_t bytes = (size_t)counts[s] * sizeof(double);
       coll_ctx c = {"allreduce", xmalloc(bytes), xmalloc(bytes), bytes, counts[s]};
       for (int i = 0; i < counts[s]; i++) ((double *)c.sbuf)[i] = rank + i * 0.5;
-      per = measure(run_allreduce, agree_coll, &c, &iters);
-      report("allreduce", bytes, counts[s], per, iters);
+      m = measure(run_allreduce, agree_coll, &c);
+      report("allreduce", bytes, counts[s], &m);
       free(c.sbuf); free(c.rbuf);
     }
   }
@@ -146,27 +147,27 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 8; i++) ((double *)c.sbuf)[i] = rank + i * 0.5;
 #ifdef ALLREDUCE_INIT
     ALLREDUCE_INIT(c.sbuf, c.rbuf, 8, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, MPI_INFO_NULL, &c.request);
-    per = measure(run_allreduce_request, agree_coll, &c, &iters);
-    report_value("persistent", "persistent", ALLREDUCE_INIT_NAME, 64, 8, per, iters);
+    m = measure(run_allreduce_request, agree_coll, &c);
+    report_value("persistent", "persistent", ALLREDUCE_INIT_NAME, 64, 8, &m);
     MPI_Request_free(&c.request);
     check_sums(ALLREDUCE_INIT_NAME, (double *)c.rbuf, 8);
     memset(c.rbuf, 0, 64);
 #endif
-    per = measure(run_allreduce_request, agree_coll, &c, &iters);
-    report_value("persistent", "nonblocking", "MPI_Iallreduce", 64, 8, per, iters);
+    m = measure(run_allreduce_request, agree_coll, &c);
+    report_value("persistent", "nonblocking", "MPI_Iallreduce", 64, 8, &m);
     check_sums("MPI_Iallreduce", (double *)c.rbuf, 8);
     free(c.sbuf); free(c.rbuf);
   }
   if (want("gather")) {
     coll_ctx c = {"gather", xmalloc(1024), xmalloc(1024 * (size_t)nranks), 1024, 1024};
-    per = measure(run_gather, agree_coll, &c, &iters);
-    report("gather", 1024, -1, per, iters);
+    m = measure(run_gather, agree_coll, &c);
+    report("gather", 1024, -1, &m);
     free(c.sbuf); free(c.rbuf);
   }
   if (want("alltoall")) {
     coll_ctx c = {"alltoall", xmalloc(1024 * (size_t)nranks), xmalloc(1024 * (size_t)nranks), 1024, 1024};
-    per = measure(run_alltoall, agree_coll, &c, &iters);
-    report("alltoall", 1024, -1, per, iters);
+    m = measure(run_alltoall, agree_coll, &c);
+    report("alltoall", 1024, -1, &m);
     free(c.sbuf); free(c.rbuf);
   }
   MPI_Finalize();

@@ -122,11 +122,11 @@ int main(int argc, char **argv) {
       static const size_t sizes[] = {0, 8, 1024, 65536, 1048576, 16777216};
       for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         pp_ctx c = {xmalloc(sizes[s]), sizes[s]};
-        long iters;
-        double per = measure(run_pingpong, agree_p2p, &c, &iters);
+        measurement m = measure(run_pingpong, agree_p2p, &c);
         if (rank == 0) {
-          printf("{\"impl\":\"c\",\"case\":\"pingpong-buffer\",\"size\":%zu,\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n",
-                 sizes[s], size, per / 2 * 1e6, iters);
+          printf("{\"impl\":\"c\",\"case\":\"pingpong-buffer\",\"size\":%zu,\"ranks\":%d,", sizes[s], size);
+          print_timing(&m, 2);
+          printf("}\n");
           fflush(stdout);
         }
         free(c.buf);
@@ -136,11 +136,12 @@ int main(int argc, char **argv) {
       bw_ctx c;
       c.size = 4u << 20;
       c.buf = xmalloc(c.size);
-      long iters;
-      double per = measure(run_bandwidth, agree_p2p, &c, &iters);
+      measurement m = measure(run_bandwidth, agree_p2p, &c);
       if (rank == 0) {
-        printf("{\"impl\":\"c\",\"case\":\"bandwidth\",\"size\":%zu,\"ranks\":%d,\"window\":%d,\"usec\":%.4f,\"gbps\":%.4f,\"iters\":%ld}\n",
-               c.size, size, WINDOW, per / WINDOW * 1e6, (double)c.size * WINDOW / per / 1e9, iters);
+        printf("{\"impl\":\"c\",\"case\":\"bandwidth\",\"size\":%zu,\"ranks\":%d,\"window\":%d,\"gbps\":%.4f,",
+               c.size, size, WINDOW, (double)c.size * WINDOW / m.per / 1e9);
+        print_timing(&m, WINDOW);
+        printf("}\n");
         fflush(stdout);
       }
       free(c.buf);
@@ -154,12 +155,13 @@ int main(int argc, char **argv) {
             MPI_Recv_init(c.in, c.size, MPI_BYTE, 1 - rank, TAG_DATA, MPI_COMM_WORLD, &c.reqs[0]);
             MPI_Send_init(c.out, c.size, MPI_BYTE, 1 - rank, TAG_DATA, MPI_COMM_WORLD, &c.reqs[1]);
           }
-          long iters;
-          double per = measure(run_requests, agree_p2p, &c, &iters);
+          measurement m = measure(run_requests, agree_p2p, &c);
           if (persistent) { MPI_Request_free(&c.reqs[0]); MPI_Request_free(&c.reqs[1]); }
           if (rank == 0) {
-            printf("{\"impl\":\"c\",\"case\":\"requests\",\"value\":\"%s %d B\",\"size\":%d,\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n",
-                   persistent ? "persistent" : "plain", c.size, c.size, size, per * 1e6, iters);
+            printf("{\"impl\":\"c\",\"case\":\"requests\",\"value\":\"%s %d B\",\"size\":%d,\"ranks\":%d,",
+                   persistent ? "persistent" : "plain", c.size, c.size, size);
+            print_timing(&m, 1);
+            printf("}\n");
             fflush(stdout);
           }
           free(c.out);
@@ -174,8 +176,7 @@ int main(int argc, char **argv) {
         for (size_t k = 0; k < (size_t)HALO_N * HALO_N; k++) c.grid[k] = (double)k;
         MPI_Type_vector(HALO_N, 1, HALO_N, MPI_DOUBLE, &c.column);
         MPI_Type_commit(&c.column);
-        long iters;
-        double per = measure(run_halo, agree_p2p, &c, &iters);
+        measurement m = measure(run_halo, agree_p2p, &c);
         MPI_Type_free(&c.column);
         /* A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both). */
         int recv_col = rank == 0 ? HALO_N - 1 : 0, peer_col = rank == 0 ? 1 : HALO_N - 2;
@@ -186,8 +187,10 @@ int main(int argc, char **argv) {
           }
         }
         if (rank == 0) {
-          printf("{\"impl\":\"c\",\"case\":\"halo\",\"value\":\"%s\",\"size\":%d,\"rows\":%d,\"cols\":%d,\"ranks\":%d,\"usec\":%.4f,\"iters\":%ld}\n",
-                 vector ? "vector" : "packed", HALO_N * 8, HALO_N, HALO_N, size, per * 1e6, iters);
+          printf("{\"impl\":\"c\",\"case\":\"halo\",\"value\":\"%s\",\"size\":%d,\"rows\":%d,\"cols\":%d,\"ranks\":%d,",
+                 vector ? "vector" : "packed", HALO_N * 8, HALO_N, HALO_N, size);
+          print_timing(&m, 1);
+          printf("}\n");
           fflush(stdout);
         }
         free(c.grid); free(c.out); free(c.in);

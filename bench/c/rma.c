@@ -32,11 +32,15 @@ static double run_fn_impl(void *cv, long iters) {
 static void one(int kind, const char *name, int nbytes) {
   struct ctx c = { kind, nbytes, xmalloc((size_t)nbytes) };
   memset(c.buf, 0, (size_t)nbytes);
-  long iters = 0;
   if (kind == PUT_FENCE) MPI_Win_fence(0, win);
-  double per = measure(run_fn_impl, agree_fn_impl, &c, &iters);
+  measurement m = measure(run_fn_impl, agree_fn_impl, &c);
   if (kind == PUT_FENCE) MPI_Win_fence(MPI_MODE_NOSUCCEED, win);
-  if (rank == 0) printf("{\"impl\":\"c\",\"case\":\"%s\",\"size\":%d,\"ranks\":2,\"usec\":%.4f,\"iters\":%ld}\n", name, nbytes, per * 1e6, iters);
+  if (rank == 0) {
+    printf("{\"impl\":\"c\",\"case\":\"%s\",\"size\":%d,\"ranks\":2,", name, nbytes);
+    print_timing(&m, 1);
+    printf("}\n");
+    fflush(stdout);
+  }
   free(c.buf);
 }
 

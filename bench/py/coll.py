@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mpi4py import MPI  # noqa: E402
 import numpy as np  # noqa: E402
-from harness import measure, want  # noqa: E402
+from harness import measure, timing, want  # noqa: E402
 
 comm = MPI.COMM_WORLD
 rank = comm.Get_rank()
@@ -42,8 +42,8 @@ def bench(case, body, **rec):
         body(iters)
         return Wtime() - t0
 
-    per, iters = measure(run, agree)
-    emit(case=case, usec=round(per * 1e6, 4), iters=iters, **rec)
+    m = measure(run, agree)
+    emit(case=case, **timing(m), **rec)
 
 
 def check_sums(call, sums):

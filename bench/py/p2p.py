@@ -16,7 +16,7 @@ import os
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mpi4py import MPI  # noqa: E402
 import numpy as np  # noqa: E402
-from harness import measure, want  # noqa: E402
+from harness import measure, timing, want  # noqa: E402
 
 comm = MPI.COMM_WORLD
 rank = comm.Get_rank()
@@ -56,9 +56,9 @@ def pingpong_buffer(nbytes):
                 Send(buf, 0, TAG_DATA)
         return Wtime() - t0
 
-    per, iters = measure(run, agree)
+    m = measure(run, agree)
     if rank == 0:
-        emit(case="pingpong-buffer", size=nbytes, ranks=size, usec=round(per / 2 * 1e6, 4), iters=iters)
+        emit(case="pingpong-buffer", size=nbytes, ranks=size, **timing(m, 2))
 
 
 def bandwidth():
@@ -79,10 +79,10 @@ def bandwidth():
                 comm.Send(ack, 0, TAG_DATA + 1)
         return Wtime() - t0
 
-    per, iters = measure(run, agree)
+    m = measure(run, agree)
     if rank == 0:
-        emit(case="bandwidth", size=nbytes, ranks=size, window=WINDOW, usec=round(per / WINDOW * 1e6, 4),
-             gbps=round(nbytes * WINDOW / per / 1e9, 4), iters=iters)
+        emit(case="bandwidth", size=nbytes, ranks=size, window=WINDOW, gbps=round(nbytes * WINDOW / m.per / 1e9, 4),
+             **timing(m, WINDOW))
 
 
 VALUES = [
@@ -108,9 +108,9 @@ def pingpong_value(label, nominal, obj):
                 send(x, 0, TAG_DATA)
         return Wtime() - t0
 
-    per, iters = measure(run, agree)
+    m = measure(run, agree)
     if rank == 0:
-        emit(case="pingpong-value", value=label, size=nominal, ranks=size, usec=round(per / 2 * 1e6, 4), iters=iters)
+        emit(case="pingpong-value", value=label, size=nominal, ranks=size, **timing(m, 2))
 
 
 def requests(nbytes, persistent):
@@ -131,12 +131,12 @@ def requests(nbytes, persistent):
                 Waitall([Irecv(into, peer, TAG_DATA), Isend(out, peer, TAG_DATA)])
         return Wtime() - t0
 
-    per, iters = measure(run, agree)
+    m = measure(run, agree)
     for r in made:
         r.Free()
     if rank == 0:
         kind = "persistent" if persistent else "plain"
-        emit(case="requests", value=f"{kind} {nbytes} B", size=nbytes, ranks=size, usec=round(per * 1e6, 4), iters=iters)
+        emit(case="requests", value=f"{kind} {nbytes} B", size=nbytes, ranks=size, **timing(m))
 
 
 HALO_N = 1000
@@ -164,7 +164,7 @@ def halo(vector):
                 grid[:, recv_col] = into
         return Wtime() - t0
 
-    per, iters = measure(run, agree)
+    m = measure(run, agree)
     column.Free()
     # A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both ranks).
     peer_col = 1 if rank == 0 else HALO_N - 2
@@ -172,7 +172,7 @@ def halo(vector):
         raise RuntimeError(f"halo {'vector' if vector else 'packed'}: rank {rank}'s ghost column is wrong")
     if rank == 0:
         emit(case="halo", value="vector" if vector else "packed", size=HALO_N * 8, rows=HALO_N, cols=HALO_N, ranks=size,
-             usec=round(per * 1e6, 4), iters=iters)
+             **timing(m))
 
 
 def main():

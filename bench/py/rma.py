@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mpi4py import MPI  # noqa: E402
 import numpy as np  # noqa: E402
-from harness import measure, want  # noqa: E402
+from harness import measure, timing, want  # noqa: E402
 
 comm = MPI.COMM_WORLD
 rank = comm.Get_rank()
@@ -49,9 +49,9 @@ def passive(kind, nbytes):
                 win.Unlock(1)
         return MPI.Wtime() - t0
 
-    per, iters = measure(run, agree)
+    m = measure(run, agree)
     if rank == 0:
-        emit(case=kind, size=nbytes, ranks=2, usec=round(per * 1e6, 4), iters=iters)
+        emit(case=kind, size=nbytes, ranks=2, **timing(m))
 
 
 def fence(nbytes):
@@ -66,10 +66,10 @@ def fence(nbytes):
             win.Fence()
         return MPI.Wtime() - t0
 
-    per, iters = measure(run, agree)
+    m = measure(run, agree)
     win.Fence(MPI.MODE_NOSUCCEED)
     if rank == 0:
-        emit(case="put-fence", size=nbytes, ranks=2, usec=round(per * 1e6, 4), iters=iters)
+        emit(case="put-fence", size=nbytes, ranks=2, **timing(m))
 
 
 assert comm.Get_size() == 2, "bench/py/rma.py runs on 2 ranks"

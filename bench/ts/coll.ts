@@ -9,7 +9,7 @@
  * Run: node bin/mpi4ts.js run -n 4 bench/ts/coll.ts [--quick] [--cases barrier,bcast,allreduce,persistent,...]
  */
 import { MPI } from "mpi4ts";
-import { emit, measure, round4, want } from "./harness.js";
+import { emit, measure, timing, want } from "./harness.js";
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
@@ -31,8 +31,8 @@ function bench(name: string, body: (iters: number) => void, extra: Record<string
     body(iters);
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
-  if (rank === 0) emit({ case: name, ...extra, ranks: size, usec: round4(perIter * 1e6), iters });
+  const m = measure(run, agree);
+  if (rank === 0) emit({ case: name, ...extra, ranks: size, ...timing(m) });
 }
 
 if (want("barrier")) {

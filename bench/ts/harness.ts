@@ -2,8 +2,10 @@
  * Timing harness shared by the mpi4ts benchmarks: the same algorithm as bench/c/harness.h and bench/py/harness.py.
  *
  * `measure(run, agree)` calibrates an iteration count so one batch lasts ~BATCH_TARGET seconds, warms up, times
- * BATCHES batches and returns the median seconds per iteration. `run(iters)` returns this rank's elapsed seconds;
+ * BATCHES batches and returns the median and the mean seconds per iteration; then it times iterations one by one
+ * (`run(1)`, about two batches' worth) for their p50 and p99. `run(iters)` returns this rank's elapsed seconds;
  * `agree(t)` returns the time every participating rank agrees on, so every rank runs the same iteration counts.
+ * `timing(m, divisor)` turns a Measurement into the µs fields of a result line.
  *
  * Program arguments: `--quick` (short batches, for a smoke test), `--cases a,b` (run only these cases),
  * `--impl NAME` (the "impl" field of the JSON lines: mpi4ts-local or mpi4ts-mpi).
@@ -31,11 +33,21 @@ export function want(name: string): boolean {
 }
 
 export interface Measurement {
-  /** Median seconds per iteration. */
+  /** Median over the batches of seconds per iteration. */
   perIter: number;
-  /** Iterations per timed batch. */
+  /** Mean seconds per iteration over all the batches: what a program running this loop feels. */
+  mean: number;
+  /** Seconds of the median and the 99th-percentile iteration timed alone (one `run(1)` each: a call, two clock reads). */
+  p50: number;
+  p99: number;
+  /** Iterations per timed batch, and iterations timed alone. */
   iters: number;
+  samples: number;
 }
+
+/** Iterations timed alone: about two batches' worth, at least SAMPLES_MIN, at most SAMPLES_MAX. */
+export const SAMPLES_MIN = quick ? 10 : 20;
+export const SAMPLES_MAX = quick ? 5000 : 100_000;
 
 export function measure(run: (iters: number) => number, agree: (t: number) => number): Measurement {
   let k = 1;
@@ -53,8 +65,20 @@ export function measure(run: (iters: number) => number, agree: (t: number) => nu
   agree(run(Math.max(1, Math.floor(iters / 5))));
   const samples: number[] = [];
   for (let b = 0; b < BATCHES; b++) samples.push(agree(run(iters)) / iters);
+  const mean = samples.reduce((sum, x) => sum + x, 0) / BATCHES;
   samples.sort((a, b) => a - b);
-  return { perIter: samples[Math.floor(BATCHES / 2)]!, iters };
+  const perIter = samples[Math.floor(BATCHES / 2)]!;
+  const n = Math.min(SAMPLES_MAX, Math.max(SAMPLES_MIN, Math.ceil((2 * BATCH_TARGET) / perIter)));
+  const alone = new Float64Array(n);
+  for (let i = 0; i < n; i++) alone[i] = run(1);
+  alone.sort();
+  return { perIter, mean, p50: agree(alone[Math.floor(n / 2)]!), p99: agree(alone[Math.ceil(0.99 * n) - 1]!), iters, samples: n };
+}
+
+/** The timing fields of a result line, in µs per `divisor` (2 for a round trip's one-way time). */
+export function timing(m: Measurement, divisor = 1): { usec: number; mean: number; p50: number; p99: number; iters: number; samples: number } {
+  const usec = (seconds: number): number => round4((seconds / divisor) * 1e6);
+  return { usec: usec(m.perIter), mean: usec(m.mean), p50: usec(m.p50), p99: usec(m.p99), iters: m.iters, samples: m.samples };
 }
 
 /** Prints one result line (call on rank 0 only). */

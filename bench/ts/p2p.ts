@@ -12,7 +12,7 @@
  * Run: node bin/mpi4ts.js run -n 2 bench/ts/p2p.ts [--quick] [--cases pingpong-buffer,bandwidth,pingpong-value,requests,halo]
  */
 import { MPI } from "mpi4ts";
-import { emit, measure, round4, want } from "./harness.js";
+import { emit, measure, round4, timing, want } from "./harness.js";
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
@@ -50,8 +50,8 @@ function pingpongBuffer(nbytes: number): void {
     }
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
-  if (rank === 0) emit({ case: "pingpong-buffer", size: nbytes, ranks: size, usec: round4((perIter / 2) * 1e6), iters });
+  const m = measure(run, agree);
+  if (rank === 0) emit({ case: "pingpong-buffer", size: nbytes, ranks: size, ...timing(m, 2) });
 }
 
 function bandwidth(): void {
@@ -74,11 +74,11 @@ function bandwidth(): void {
     }
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
+  const m = measure(run, agree);
   if (rank === 0) {
     emit({
       case: "bandwidth", size: nbytes, ranks: size, window: WINDOW,
-      usec: round4((perIter / WINDOW) * 1e6), gbps: round4((nbytes * WINDOW) / perIter / 1e9), iters,
+      ...timing(m, WINDOW), gbps: round4((nbytes * WINDOW) / m.perIter / 1e9),
     });
   }
 }
@@ -106,9 +106,9 @@ function pingpongValue(label: string, nominal: number, obj: unknown): void {
     }
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
+  const m = measure(run, agree);
   if (rank === 0) {
-    emit({ case: "pingpong-value", value: label, size: nominal, ranks: size, usec: round4((perIter / 2) * 1e6), iters });
+    emit({ case: "pingpong-value", value: label, size: nominal, ranks: size, ...timing(m, 2) });
   }
 }
 
@@ -130,10 +130,10 @@ function requests(nbytes: number, persistent: boolean): void {
     }
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
+  const m = measure(run, agree);
   for (const r of made) r.Free();
   if (rank === 0) {
-    emit({ case: "requests", value: `${persistent ? "persistent" : "plain"} ${nbytes} B`, size: nbytes, ranks: size, usec: round4(perIter * 1e6), iters });
+    emit({ case: "requests", value: `${persistent ? "persistent" : "plain"} ${nbytes} B`, size: nbytes, ranks: size, ...timing(m) });
   }
 }
 
@@ -162,7 +162,7 @@ function halo(vector: boolean): void {
     }
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
+  const m = measure(run, agree);
   column.Free();
   // A row must time a correct exchange: the ghost column holds the peer's sent column (grid[k] = k on both ranks).
   const peerCol = rank === 0 ? 1 : HALO_N - 2;
@@ -170,7 +170,7 @@ function halo(vector: boolean): void {
     if (grid[r * HALO_N + recvCol] !== r * HALO_N + peerCol) throw new Error(`halo ${vector ? "vector" : "packed"}: rank ${rank}'s ghost row ${r} is wrong`);
   }
   if (rank === 0) {
-    emit({ case: "halo", value: vector ? "vector" : "packed", size: HALO_N * 8, rows: HALO_N, cols: HALO_N, ranks: size, usec: round4(perIter * 1e6), iters });
+    emit({ case: "halo", value: vector ? "vector" : "packed", size: HALO_N * 8, rows: HALO_N, cols: HALO_N, ranks: size, ...timing(m) });
   }
 }
 

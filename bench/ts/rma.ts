@@ -9,7 +9,7 @@
  * (`node bench/run.mjs --only rma` runs it beside bench/c/rma.c and bench/py/rma.py).
  */
 import { MPI } from "mpi4ts";
-import { emit, measure, round4, want } from "./harness.js";
+import { emit, measure, timing, want } from "./harness.js";
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.Get_rank();
@@ -39,8 +39,8 @@ function passive(kind: "put-lock" | "get-lock" | "acc-lock", nbytes: number): vo
     }
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
-  if (rank === 0) emit({ case: kind, size: nbytes, ranks: 2, usec: round4(perIter * 1e6), iters });
+  const m = measure(run, agree);
+  if (rank === 0) emit({ case: kind, size: nbytes, ranks: 2, ...timing(m) });
 }
 
 function fence(nbytes: number): void {
@@ -54,9 +54,9 @@ function fence(nbytes: number): void {
     }
     return MPI.Wtime() - t0;
   };
-  const { perIter, iters } = measure(run, agree);
+  const m = measure(run, agree);
   win.Fence(MPI.MODE_NOSUCCEED);
-  if (rank === 0) emit({ case: "put-fence", size: nbytes, ranks: 2, usec: round4(perIter * 1e6), iters });
+  if (rank === 0) emit({ case: "put-fence", size: nbytes, ranks: 2, ...timing(m) });
 }
 
 if (comm.Get_size() !== 2) throw new Error("bench/ts/rma.ts runs on 2 ranks");
