@@ -118,6 +118,16 @@ describe("mpi4ts command line", () => {
     });
   }
 
+  for (const [engine, flags] of [["local", []], ["mpi", ["--engine", "mpi", "--oversubscribe"]]] as const) {
+    it(`keeps every line printed before the failures when every rank fails (${engine})`, { skip: engine === "mpi" ? openmpiSkip() : undefined }, async () => {
+      const r = await mpi4ts(["run", ...flags, "-n", "4", `${F}/fails.ts`, "all"], { timeoutMs: 30_000 });
+      assert.equal(r.code, 1, explain(r));
+      const lines = r.stdout.split("\n").filter((l) => / line \d+$/.test(l));
+      assert.equal(lines.length, 4 * 500, explain(r));
+      assert.equal(new Set(lines).size, 4 * 500);
+    });
+  }
+
   it("lets a rank leave early with process.exit(0)", async () => {
     const r = await mpi4ts(["run", "-n", "3", `${F}/fails.ts`, "exit0"]);
     assert.equal(r.code, 0, explain(r));
