@@ -1,5 +1,5 @@
 /**
- * Patternlet 26: persistent collectives, a reduction set up once and started every step.
+ * Patternlet 27: persistent collectives, a reduction set up once and started every step.
  *
  * What it teaches: an iterative solver reduces the same buffers every step.
  * `comm.Allreduce_init(send, recv, op)` checks the arguments once and returns a

@@ -1,5 +1,5 @@
 /**
- * Patternlet 26: derived datatypes, a grid's columns without manual packing.
+ * Patternlet 28: derived datatypes, a grid's columns without manual packing.
  *
  * What it teaches: a column of a row-major grid is not contiguous in memory, but one vector datatype describes
  * it (`rows` blocks of 1 double, `cols` doubles apart), so `Sendrecv([grid, 1, column], ...)` sends it and

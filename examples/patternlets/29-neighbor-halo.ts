@@ -1,5 +1,5 @@
 /**
- * Patternlet 26: a halo exchange with neighbourhood collectives.
+ * Patternlet 29: a halo exchange with neighbourhood collectives.
  *
  * What it teaches: on a grid, each rank needs its neighbours' edge values
  * (the "halo") before every step. Instead of pairing Sendrecv calls by hand

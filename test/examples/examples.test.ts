@@ -13,7 +13,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -247,3 +247,14 @@ for (const engine of ["local", "mpi"]) {
     }
   });
 }
+
+// The playground's menu and the curriculum take a patternlet's title from its doc comment.
+test("every patternlet's doc comment names its own number", () => {
+  const dir = join(root, "examples", "patternlets");
+  const files = readdirSync(dir).filter((f) => /^\d+-.*\.ts$/.test(f));
+  assert.ok(files.length >= 30);
+  for (const file of files) {
+    const title = /^ \* Patternlet (\d+):/m.exec(readFileSync(join(dir, file), "utf8"))?.[1];
+    assert.equal(title, file.slice(0, file.indexOf("-")), file);
+  }
+});
