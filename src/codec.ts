@@ -36,7 +36,8 @@ const T_ARRAY_BUFFER = 11; // raw bytes
 const T_BIGINT = 12; // sign byte (0/1), lowercase hex digits
 const T_ARRAY = 13; // tree only: varint length, items
 const T_OBJECT = 14; // tree only: varint count, (key, value) pairs
-const T_OBJECT_NULL = 15; // tree only: same, null prototype
+// 15 was a null-prototype object; such an object now travels as T_OBJECT and arrives with Object.prototype, as
+// structured clone (and so the v8 path) gives it.
 const T_TREE = 16; // top level: one tree item follows
 const T_V8 = 17; // top level: v8.serialize output follows
 
@@ -496,7 +497,7 @@ function writeObject(o: object, depth: number): void {
     const keys = Object.keys(o);
     const n = keys.length;
     ensure(6);
-    buf[pos++] = proto === null ? T_OBJECT_NULL : T_OBJECT;
+    buf[pos++] = T_OBJECT;
     writeVarint(n);
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;
@@ -882,12 +883,11 @@ function readItem(depth: number): unknown {
       for (let i = 0; i < n; i++) out.push(readItem(depth + 1));
       return out;
     }
-    case T_OBJECT:
-    case T_OBJECT_NULL: {
+    case T_OBJECT: {
       if (depth > MAX_DEPTH + 1) throw malformed("too deep");
       const n = readVarint();
       if (n > rbytes.length - rpos) throw malformed("object larger than message");
-      const out: Record<string, unknown> = tag === T_OBJECT ? {} : Object.create(null);
+      const out: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) {
         need(1);
         const kt = rbytes[rpos++]!;

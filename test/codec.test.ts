@@ -86,9 +86,11 @@ test("plain objects, null-prototype objects and odd keys", () => {
   const o = { a: 1, b: 2.5, c: "hello", d: [1, 2], e: null, "key with space": 1, "ключ": 2, "😀": 3, 7: "seven", nested: { deep: { deeper: {} } } };
   assert.deepEqual(rt(o), o);
   const np = Object.assign(Object.create(null) as Record<string, unknown>, { x: 1, y: { z: 2 } });
-  const r = rt(np);
-  assert.equal(Object.getPrototypeOf(r), null);
-  assert.deepEqual(r, np);
+  // As structured clone gives it, whichever path the value takes (a Map beside it sends the whole value through v8).
+  for (const r of [rt(np), (rt([np, new Map()]) as unknown[])[0]]) {
+    assert.equal(Object.getPrototypeOf(r), Object.prototype);
+    assert.deepEqual({ ...(r as object) }, { ...structuredClone(np) });
+  }
   const proto = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
   const rp = rt(proto);
   assert.equal(Object.getPrototypeOf(rp), Object.prototype);

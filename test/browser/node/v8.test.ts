@@ -344,9 +344,9 @@ test("a 100 000-deep array either works or throws RangeError about the call stac
 /**
  * Where the codec's fast paths differ from structured clone, the same on Node, so a codec
  * matter and not the shims': its numeric-array and tree formats drop an array's non-index
- * properties, and its tree keeps a null prototype (structured clone gives Object.prototype).
+ * properties (docs/api.md, "Values and buffers").
  */
-const CODEC_FAST_PATH_DIFFERS = new Set(["withExtras", "nullProto"]);
+const CODEC_FAST_PATH_DIFFERS = new Set(["withExtras"]);
 
 type Codec = { encodeValue(v: unknown): Uint8Array; decodeValue(b: Uint8Array): unknown; Buffer: typeof ShimBuffer };
 
