@@ -9,7 +9,7 @@ import { MPIError } from "../errors.js";
 import { DOORBELL, FINISHED, JOB_ABORT, STATE, abortWord, inboxView, jobBytes, jobHeader, planLayout, readAbortWord } from "../local/layout.js";
 import { LineRelay } from "../local/relay.js";
 import { createHeap } from "../local/heap.js";
-import { describeBlocked, watchForDeadlock } from "../local/supervise.js";
+import { describeBlocked, unmatchedCollectives, watchForDeadlock } from "../local/supervise.js";
 import { MAX_BROWSER_RANKS, type BrowserJob, type BrowserJobOptions } from "./job.js";
 import type { BrowserRankStart, FromBrowserRank } from "./rank.js";
 import { mergeParts, type Trace } from "../trace/merge.js";
@@ -53,6 +53,8 @@ export function startJob(options: BrowserJobOptions): BrowserJob {
   const finish = (ending?: string) => {
     for (const t of timers) clearTimeout(t);
     for (const relay of relays) relay.flush();
+    const unmatched = ending === undefined && exitCode === 0 ? unmatchedCollectives(sab, layout) : undefined;
+    if (unmatched) report(`mpi4ts: warning: ${unmatched}`);
     trace?.complete(ending ?? "ended with the job");
     settle(exitCode);
   };

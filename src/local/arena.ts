@@ -70,6 +70,20 @@ export interface ArenaHost {
   wake(rank: number, last: boolean): void;
 }
 
+/**
+ * Read once a job has ended (by its launcher): how many rounds each member published in the area at `byteOffset`,
+ * and the signature of its last one. Members that called the same collectives published the same number.
+ */
+export function publishedRounds(sab: SharedArrayBuffer, byteOffset: number, size: number): { rounds: number; last: Signature | undefined }[] {
+  const words = new Int32Array(sab, byteOffset + HEADER_WORDS * 4, size * LINE_WORDS);
+  return Array.from({ length: size }, (_, r) => {
+    const line = r * LINE_WORDS;
+    const rounds = Atomics.load(words, line + ARRIVE);
+    const at = line + SIG + 3 * (rounds % DEPTH);
+    return { rounds, last: rounds > 0 ? unpack(words[at]!, words[at + 1]!, words[at + 2]!) : undefined };
+  });
+}
+
 export class Arena implements SharedArea {
   readonly capacity: number;
   readonly #header: Int32Array;

@@ -1,11 +1,14 @@
 /**
  * What a local job's launcher watches in its ranks' control words, on Node (world.ts) and in a browser
- * (src/browser/launcher.ts): the deadlock watch, and the report of what each rank is blocked in.
+ * (src/browser/launcher.ts): the deadlock watch, the report of what each rank is blocked in, and, once every rank
+ * has ended well, whether they all called the same collectives on COMM_WORLD.
  */
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
+import { describeKind } from "../collective/transport.js";
+import { publishedRounds } from "./arena.js";
 import {
   BLOCKED, BLOCKING_CALLS, DOORBELL, FINISHED, HEAD, STATE, STATE_CALL, STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, TAIL, WAIT_CALLS,
-  type InboxView,
+  type InboxView, type JobLayout,
 } from "./layout.js";
 
 const DEADLOCK_POLL_MS = 400;
@@ -79,4 +82,40 @@ export function describeBlocked(inboxes: readonly InboxView[]): string {
     }
   });
   return `\n${lines.join("\n")}`;
+}
+
+/**
+ * After every rank of the job's first COMM_WORLD has ended without error: the warning when they did not call the
+ * same number of blocking collectives on it, else undefined. A collective whose root or senders do not wait (bcast
+ * at its root, gather at the others, inside `if (rank === 0)`) lets a wrong program end as if it were right;
+ * COMM_WORLD's shared area (arena.ts) still shows how many each rank called. Jobs without one (1 rank, more
+ * than SHARED_MAX_RANKS) are not checked.
+ */
+export function unmatchedCollectives(sab: SharedArrayBuffer, layout: JobLayout): string | undefined {
+  if (layout.arenaOffset < 0) return undefined;
+  const members = publishedRounds(sab, layout.arenaOffset, layout.size);
+  const byCount = new Map<number, number[]>();
+  members.forEach(({ rounds }, rank) => byCount.set(rounds, [...(byCount.get(rounds) ?? []), rank]));
+  if (byCount.size < 2) return undefined;
+  const groups = [...byCount].sort(([a], [b]) => b - a).map(([rounds, ranks]) => {
+    const last = members[ranks[0]!]!.last;
+    const lastOfAll = last && ranks.every((r) => { const l = members[r]!.last!; return l.kind === last.kind && l.root === last.root; });
+    const called = rounds === 0 ? "none" : `${rounds}${lastOfAll ? ` (the last: ${describeKind(last.kind, last.root)})` : ""}`;
+    return `${rankList(ranks)} called ${called}`;
+  });
+  return `the ranks did not all call the same collectives on MPI_COMM_WORLD: ${groups.join("; ")}. ` +
+    "Every rank must call every collective of a communicator, in the same order; one inside `if (rank === ...)` is the usual cause";
+}
+
+/** "rank 3", "ranks 0, 2", "ranks 1-5" */
+function rankList(ranks: readonly number[]): string {
+  if (ranks.length === 1) return `rank ${ranks[0]}`;
+  const runs: string[] = [];
+  for (let i = 0; i < ranks.length;) {
+    let j = i;
+    while (j + 1 < ranks.length && ranks[j + 1] === ranks[j]! + 1) j++;
+    runs.push(j - i >= 2 ? `${ranks[i]}-${ranks[j]}` : j > i ? `${ranks[i]}, ${ranks[j]}` : `${ranks[i]}`);
+    i = j + 1;
+  }
+  return `ranks ${runs.join(", ")}`;
 }

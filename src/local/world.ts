@@ -9,7 +9,7 @@ import {
   DOORBELL, EXIT_FLAGS, EXPENDABLE, FAILED, FINISHED, JOB_ABORT, STATE, SPAWN_SLOTS, abortWord, inboxView, jobBytes, jobHeader, planLayout,
   readAbortWord, type JobLayout,
 } from "./layout.js";
-import { describeBlocked, watchForDeadlock } from "./supervise.js";
+import { describeBlocked, unmatchedCollectives, watchForDeadlock } from "./supervise.js";
 import { createHeap } from "./heap.js";
 import { LineRelay, PROGRESS, type OutputMessage } from "./relay.js";
 import type { NewPorts, SpawnReply, SpawnedWorld, ToLauncher } from "./control.js";
@@ -87,6 +87,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
   let live = options.size;
   let exitCode = 0;
   let ending = false;
+  let poolBroke = false;
   const board = options.progress ? new ProgressBoard(process.stdout) : undefined;
   const stdout = board ? board.around(process.stdout) : process.stdout;
   const stderr = board ? board.around(process.stderr) : process.stderr;
@@ -96,6 +97,9 @@ export function runLocalJob(options: JobOptions): Promise<number> {
     const finish = () => {
       for (const t of timers) clearInterval(t);
       for (const relay of relays) relay.flush();
+      // (a pool worker that failed or left took no further part: its count says nothing)
+      const unmatched = ending || exitCode !== 0 || poolBroke ? undefined : unmatchedCollectives(sab, layout);
+      if (unmatched) stderr.write(`mpi4ts: warning: ${unmatched}\n`);
       board?.close();
       stopListening();
       resolve(exitCode);
@@ -178,6 +182,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         if (ending) return;
         drainOutput();
         if (expendable()) {
+          poolBroke = true;
           process.stderr.write(`mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: rank ${rank} was a pool worker: its pool is broken, the job goes on\n`);
           return;
         }
@@ -192,6 +197,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         // Still serving a pool as it ended (even with code 0: its answers will never come), so its pool breaks.
         const brokePool = !ending && abortState === 0 && expendable();
         if (brokePool) {
+          poolBroke = true;
           Atomics.store(control, EXIT_FLAGS, EXPENDABLE | FAILED | ((failed && code === 0 ? 1 : code) << 8));
           if (!failed) process.stderr.write(`mpi4ts: rank ${rank} exited with code ${code} while serving a pool: its pool is broken, the job goes on\n`);
         }

@@ -43,6 +43,7 @@ const PROGRAMS: Record<string, string> = {
   unsupported: "test/browser/fixtures/unsupported.ts",
   slowRing: "test/browser/fixtures/slow-ring.ts",
   failAfterOutput: "test/browser/fixtures/fail-after-output.ts",
+  unreceived: "test/fixtures/unreceived-messages.ts",
   pool: "test/browser/fixtures/pool.ts",
   commExecutor: "test/browser/fixtures/comm-executor.ts",
   ...Object.fromEntries(EXEMPLARS.map((e) => [e.path, `examples/${e.path}`])),
@@ -147,6 +148,15 @@ describe("the browser runtime in chromium", { skip: CHROMIUM ? false : "chromium
       assert.match(r.reports.join("\n"), /rank 1 failed:\nError: rank one fails after hearing from everyone/);
       assert.deepEqual(out(r).sort(), Array.from({ length: size }, (_, i) => i).filter((i) => i !== 1).map((i) => `line from rank ${i}`).sort());
     }
+  });
+
+  it("warns when the ranks ended without calling the same collectives on COMM_WORLD", async () => {
+    const r = await run("unreceived", 3, undefined, ["bcast-at-root"]);
+    assert.equal(r.code, 0, r.reports.join("\n"));
+    assert.match(r.reports.join("\n"), /^mpi4ts: warning: the ranks did not all call the same collectives on MPI_COMM_WORLD: rank 0 called 2 \(the last: bcast with root 0\); ranks 1, 2 called 1 \(the last: Barrier\)\./);
+    const matched = await run("unreceived", 3, undefined, ["messages"]);
+    assert.equal(matched.code, 0, matched.reports.join("\n"));
+    assert.doesNotMatch(matched.reports.join("\n"), /did not all call/);
   });
 
   it("Abort(7) ends every rank with code 7", async () => {
