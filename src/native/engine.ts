@@ -84,6 +84,9 @@ function checkedTarget(target: Uint8Array, length: number): Uint8Array {
 }
 
 // What the launcher's report says this rank is blocked in (blocked-state.ts).
+const FINALIZE_SENDS = blockingCall("the end of the program, waiting for its sends to be received");
+const FINALIZE = blockingCall("MPI_Finalize, waiting for the other ranks to end");
+const FIRST_INTERNAL = blockingCall("a collective (the first that makes the internal channel, MPI_Comm_dup)");
 const SEND = blockingCall("send"), SSEND = blockingCall("ssend"), RECV = blockingCall("recv"), PROBE = blockingCall("probe");
 const MPROBE = blockingCall("mprobe"), WAIT = blockingCall("wait");
 const DUP = blockingCall("Dup"), SPLIT = blockingCall("Split"), CREATE = blockingCall("Create");
@@ -534,7 +537,7 @@ export class NativeComm extends Channel implements EngineComm {
   get internal(): Channel {
     if (!this.#internal) {
       try {
-        this.#internal = new Channel(this.engine, this.engine.addon.commDup(this.handle));
+        this.#internal = new Channel(this.engine, this.engine.blocking(FIRST_INTERNAL, this.handle, NO_PEER, 0, () => this.engine.addon.commDup(this.handle)));
       } catch (e) {
         throw converted(e);
       }
@@ -612,7 +615,7 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
   get internal(): Channel {
     if (!this.#internal) {
       try {
-        this.#internal = new Channel(this.engine, this.engine.addon.commDup(this.handle), true);
+        this.#internal = new Channel(this.engine, this.engine.blocking(FIRST_INTERNAL, this.handle, NO_PEER, 0, () => this.engine.addon.commDup(this.handle)), true);
       } catch (e) {
         throw converted(e);
       }
@@ -1132,10 +1135,11 @@ export class NativeEngine implements Engine {
     if (this.finalized) return;
     // MPI_Finalize wants all communication complete: buffered sends finish once their receivers take them, and
     // receives nobody waited for are cancelled.
-    for (const request of this.#detached.splice(0)) request.wait();
+    // Both waits show in the launcher's report: a send nobody receives (a bcast only its root called) hangs here.
+    this.blocking(FINALIZE_SENDS, -1, NO_PEER, 0, () => { for (const request of this.#detached.splice(0)) request.wait(); });
     for (const request of [...this.openReceives]) request.cancel();
     this.finalized = true;
-    this.addon.finalize();
+    this.blocking(FINALIZE, -1, NO_PEER, 0, () => this.addon.finalize());
   }
 }
 

@@ -48,6 +48,14 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     assert.ok(job.stderr().includes(`mpi4ts: received SIGINT; ending every rank\n${expected.join("\n")}\n`), job.stderr());
   });
 
+  it("says where a collective only the root called leaves each rank at the end", async () => {
+    const r = await mpi4ts([...MPI, "-n", "2", "--timeout", "4", "test/fixtures/unreceived-messages.ts", "bcast-at-root"], { timeoutMs: 60_000 });
+    assert.equal(r.code, 124, explain(r));
+    assert.ok(r.stderr.includes("mpi4ts: the job exceeded --timeout 4 s\n" +
+      "  rank 0: blocked in a collective (the first that makes the internal channel, MPI_Comm_dup) on MPI_COMM_WORLD\n" +
+      "  rank 1: blocked in MPI_Finalize, waiting for the other ranks to end\n"), explain(r));
+  });
+
   it("gives the launcher's stdin to rank 0 and an empty stdin to the others", async () => {
     const r = await mpi4ts([...MPI, "-n", "3", `${F}/stdin.ts`], { input: "10\n20\n", timeoutMs: 60_000 });
     assert.equal(r.code, 0, explain(r));
