@@ -40,9 +40,13 @@ export function blockingCall(name: Exclude<BlockingCall, "">): number {
   return CALLS.indexOf(name);
 }
 
-/** A rank's record: written around every blocking MPI call. */
+/**
+ * A rank's record: written around every blocking MPI call. Calls nest (finalize waits for its buffered sends with
+ * `wait`); the outermost is the one the user made, so it stays recorded until it returns.
+ */
 export class BlockedState {
   readonly #words: Int32Array;
+  #depth = 0;
 
   private constructor(words: Int32Array) {
     this.#words = words;
@@ -58,12 +62,14 @@ export class BlockedState {
   }
 
   enter(call: number, comm: number, peer: number, tag: number): void {
+    if (this.#depth++ > 0) return;
     const w = this.#words;
     w[CALL] = call; w[COMM] = comm; w[PEER] = peer; w[TAG] = tag;
     w[STATE] = BLOCKED;
   }
 
   leave(): void {
+    if (--this.#depth > 0) return;
     this.#words[STATE] = RUNNING;
   }
 }

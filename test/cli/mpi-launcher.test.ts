@@ -56,6 +56,14 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
       "  rank 1: blocked in MPI_Finalize, waiting for the other ranks to end\n"), explain(r));
   });
 
+  it("names the outermost call when calls nest: finalize waiting for a send nobody receives", async () => {
+    const r = await mpi4ts([...MPI, "-n", "2", "--timeout", "4", `${F}/unreceived-large.ts`], { timeoutMs: 60_000 });
+    assert.equal(r.code, 124, explain(r));
+    assert.ok(r.stderr.includes("mpi4ts: the job exceeded --timeout 4 s\n" +
+      "  rank 0: blocked in the end of the program, waiting for its sends to be received\n" +
+      "  rank 1: blocked in recv(source=0, tag=6) on MPI_COMM_WORLD\n"), explain(r));
+  });
+
   it("gives the launcher's stdin to rank 0 and an empty stdin to the others", async () => {
     const r = await mpi4ts([...MPI, "-n", "3", `${F}/stdin.ts`], { input: "10\n20\n", timeoutMs: 60_000 });
     assert.equal(r.code, 0, explain(r));
