@@ -537,7 +537,7 @@ export class NativeComm extends Channel implements EngineComm {
   get internal(): Channel {
     if (!this.#internal) {
       try {
-        this.#internal = new Channel(this.engine, this.engine.blocking(FIRST_INTERNAL, this.handle, NO_PEER, 0, () => this.engine.addon.commDup(this.handle)));
+        this.#internal = new Channel(this.engine, this.engine.internalDuplicate(this.handle));
       } catch (e) {
         throw converted(e);
       }
@@ -615,7 +615,7 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
   get internal(): Channel {
     if (!this.#internal) {
       try {
-        this.#internal = new Channel(this.engine, this.engine.blocking(FIRST_INTERNAL, this.handle, NO_PEER, 0, () => this.engine.addon.commDup(this.handle)), true);
+        this.#internal = new Channel(this.engine, this.engine.internalDuplicate(this.handle), true);
       } catch (e) {
         throw converted(e);
       }
@@ -1039,6 +1039,11 @@ export class NativeEngine implements Engine {
     } finally {
       state.leave();
     }
+  }
+
+  /** The MPI_Comm_dup that makes a communicator's internal channel: collective, inside the first call that needs it. */
+  internalDuplicate(handle: number): number {
+    return this.blocking(FIRST_INTERNAL, handle, NO_PEER, 0, () => this.addon.commDup(handle));
   }
 
   /** Request.waitall and friends: a loop of tests (MPI's own waits need MPI requests), recorded as blocked. */
