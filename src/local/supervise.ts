@@ -101,14 +101,14 @@ export function unmatchedCollectives(sab: SharedArrayBuffer, layout: JobLayout):
     const last = members[ranks[0]!]!.last;
     const lastOfAll = last && ranks.every((r) => { const l = members[r]!.last!; return l.kind === last.kind && l.root === last.root; });
     const called = rounds === 0 ? "none" : `${rounds}${lastOfAll ? ` (the last: ${describeKind(last.kind, last.root)})` : ""}`;
-    return `${rankList(ranks)} called ${called}`;
+    return `${ranksText(ranks)} called ${called}`;
   });
   return `the ranks did not all call the same collectives on MPI_COMM_WORLD: ${groups.join("; ")}. ` +
     "Every rank must call every collective of a communicator, in the same order; one inside `if (rank === ...)` is the usual cause";
 }
 
-/** "rank 3", "ranks 0, 2", "ranks 1-5" */
-function rankList(ranks: readonly number[]): string {
+/** "rank 3", "ranks 0, 2", "ranks 1-5" (ranks in ascending order). */
+export function ranksText(ranks: readonly number[]): string {
   if (ranks.length === 1) return `rank ${ranks[0]}`;
   const runs: string[] = [];
   for (let i = 0; i < ranks.length;) {

@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
 import { KILLED_FROM_OUTSIDE, mayStillWrite, partFile, recoverPart, rowsFile, type TraceEvent, type TracePart } from "./recorder.js";
+import { ranksText } from "../local/supervise.js";
 
 /** An event of the merged file: a rank's event placed on the job's clock. */
 export interface JobEvent extends TraceEvent {
@@ -175,11 +176,6 @@ export function mergeJobTrace(file: string, size?: number): Trace | undefined {
   const missing = ranksWhose((e) => e === "no trace part");
   if (missing.length > 0) process.stderr.write(`mpi4ts: ${ranksText(missing)} left no trace (ended from outside before writing it)\n`);
   return trace;
-}
-
-/** "rank 3", "ranks 0, 2". */
-function ranksText(ranks: readonly number[]): string {
-  return `rank${ranks.length > 1 ? "s" : ""} ${ranks.join(", ")}`;
 }
 
 export function readTrace(file: string): Trace {
