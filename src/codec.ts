@@ -40,6 +40,11 @@ const T_OBJECT = 14; // tree only: varint count, (key, value) pairs
 // structured clone (and so the v8 path) gives it.
 const T_TREE = 16; // top level: one tree item follows
 const T_V8 = 17; // top level: v8.serialize output follows
+/**
+ * Top level, made only by the value collectives (collective/refusal.ts): a rank's refusal in its contribution's
+ * place. No value encodes to it; comm.decode raises it as the refusing rank's error.
+ */
+export const T_REFUSAL = 18;
 
 /** Offset of the Float64 payload of T_NUM_ARRAY, so an 8-aligned message needs no copy to read it. */
 const NUM_ARRAY_HEADER = 8;

@@ -4,6 +4,7 @@
  * engine; errors are MPIErrors whose message names the call, the rank and the argument.
  */
 import { decodeValue, encodeValue } from "./codec.js";
+import { decodeRefusal, isRefusal } from "./collective/refusal.js";
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, UNDEFINED } from "./constants.js";
 import {
   BUFFER, STANDARD, SYNCHRONOUS, VALUE,
@@ -235,8 +236,9 @@ export class Comm {
     return Object.assign(sink, { into: bytes });
   }
 
-  /** @internal */
+  /** @internal Decodes a value; a collective contribution that another rank refused raises its error. */
   decode<T>(call: string, bytes: Uint8Array | undefined): T {
+    if (isRefusal(bytes)) throw decodeRefusal(bytes!).error(this.where(call));
     try {
       return decodeValue<T>(bytes ?? new Uint8Array(0));
     } catch (e) {

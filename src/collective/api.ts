@@ -24,6 +24,7 @@ import { bufferOpRefusal } from "./kernels.js";
 import * as move from "./movement.js";
 import * as red from "./reduction.js";
 import { Kind, VALUE_FAMILY, runBlocking, startCall, withWhere, type Algorithm, type Call } from "./transport.js";
+import { Refusal, contribution, decodeRefusal, isRefusal, refusalBlocks, refusalBytes } from "./refusal.js";
 
 /**
  * `[buf, counts, displs?, datatype?]`: a buffer with per-rank counts (and displacements), in items of the datatype
@@ -292,73 +293,115 @@ export function ibarrier(comm: Comm, call = "ibarrier"): Request<void> {
   return request(comm, call, () => collectivesOf(c).ibarrier());
 }
 
+// A rank that refuses its own arguments once the collective's kind and root are known takes part with a refusal
+// in its data's place and raises after (refusal.ts): the others never wait for it, and raise too where they needed
+// its data.
+
+/** This rank's value encoded for `call`, or its refusal. */
+export function valueContribution(comm: Comm, call: string, obj: unknown): { data: Uint8Array; error?: MPIError } {
+  return contribution(comm, call, () => comm.encode(call, obj), refusalBytes);
+}
+
+/** The items of `seq`, one per rank, encoded for `call`, or this rank's refusal in each one's place. */
+export function itemsContribution(comm: Comm, call: string, seq: unknown): { data: Uint8Array[]; error?: MPIError } {
+  return contribution(comm, call, () => checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item)), refusalBlocks(engine(comm, call).size));
+}
+
+/** Raises this rank's own refusal, once the collective is done. */
+function raiseOwn(mine: { error?: MPIError } | undefined): void {
+  if (mine?.error) throw mine.error;
+}
+
 export function bcast<T>(comm: Comm, obj: T, root: number): T {
   const call = "bcast";
   const c = engine(comm, call);
   root = checkRoot(comm, call, root);
-  const bytes = c.rank === root ? comm.encode(call, obj) : null;
-  if (c.size === 1) return obj;
+  const atRoot = c.rank === root;
+  const mine = atRoot ? valueContribution(comm, call, obj) : undefined;
+  const bytes = mine?.data ?? null;
+  if (c.size === 1) return raiseOwn(mine), obj;
+  let got: Uint8Array | undefined;
   if (c.shared) {
     const area = c.shared;
-    let got: Uint8Array | undefined;
     try { got = bcastBytes(area, signature(Kind.Bcast | VALUE_FAMILY, root), root, bytes); } catch (e) { throw named(comm, call, e); }
-    if (got) return c.rank === root ? obj : comm.decode<T>(call, got);
   }
-  const k = guard(comm, call, () => startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root));
-  const got = guard(comm, call, () => runBlocking(move.bcast(k, bytes, false), k));
-  return c.rank === root ? obj : comm.decode<T>(call, got);
+  if (!got) {
+    const k = guard(comm, call, () => startCall(c.internal, Kind.Bcast | VALUE_FAMILY, root));
+    got = guard(comm, call, () => runBlocking(move.bcast(k, bytes, false), k));
+  }
+  raiseOwn(mine);
+  return atRoot ? obj : comm.decode<T>(call, got);
 }
 
 export function scatter<T>(comm: Comm, seq: readonly T[] | null, root: number): T {
   const call = "scatter";
   const c = engine(comm, call);
   root = checkRoot(comm, call, root);
-  let blocks: Uint8Array[] | null = null;
-  if (c.rank === root) blocks = checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item));
-  if (c.size === 1) return seq![0]!;
+  const atRoot = c.rank === root;
+  const mine = atRoot ? itemsContribution(comm, call, seq) : undefined;
+  const blocks = mine?.data ?? null;
+  if (c.size === 1) return raiseOwn(mine), seq![0]!;
+  let got: Uint8Array | undefined;
   if (c.shared) {
     const area = c.shared;
-    let got: Uint8Array | undefined;
     try { got = scatterBytes(area, signature(Kind.Scatter | VALUE_FAMILY, root), root, blocks); } catch (e) { throw named(comm, call, e); }
-    if (got) return c.rank === root ? seq![root]! : comm.decode<T>(call, got);
   }
-  const k = guard(comm, call, () => startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root));
-  const mine = guard(comm, call, () => runBlocking(move.scatterBlocks(k, blocks), k));
-  return c.rank === root ? seq![root]! : comm.decode<T>(call, mine);
+  if (!got) {
+    const k = guard(comm, call, () => startCall(c.internal, Kind.Scatter | VALUE_FAMILY, root));
+    got = guard(comm, call, () => runBlocking(move.scatterBlocks(k, blocks), k));
+  }
+  raiseOwn(mine);
+  return atRoot ? seq![root]! : comm.decode<T>(call, got);
 }
 
 export function gather<T>(comm: Comm, obj: T, root: number): T[] | null {
   const call = "gather";
   const c = engine(comm, call);
   root = checkRoot(comm, call, root);
-  const bytes = comm.encode(call, obj);
-  if (c.size === 1) return [obj];
+  const mine = valueContribution(comm, call, obj);
+  if (c.size === 1) return raiseOwn(mine), [obj];
+  let blocks: Uint8Array[] | null;
   if (c.shared) {
     const area = c.shared;
-    let all: Uint8Array[] | null;
-    try { all = gatherBytes(area, c.internal, signature(Kind.Gather | VALUE_FAMILY, root), bytes, root); } catch (e) { throw named(comm, call, e); }
-    return all && all.map((b, r) => (r === root ? obj : comm.decode<T>(call, b)));
+    try { blocks = gatherBytes(area, c.internal, signature(Kind.Gather | VALUE_FAMILY, root), mine.data, root); } catch (e) { throw named(comm, call, e); }
+  } else {
+    const k = guard(comm, call, () => startCall(c.internal, Kind.Gather | VALUE_FAMILY, root));
+    blocks = guard(comm, call, () => runBlocking(move.gatherBlocks(k, mine.data), k));
   }
-  const k = guard(comm, call, () => startCall(c.internal, Kind.Gather | VALUE_FAMILY, root));
-  const blocks = guard(comm, call, () => runBlocking(move.gatherBlocks(k, bytes), k));
-  if (!blocks) return null;
-  return blocks.map((b, r) => (r === root ? obj : comm.decode<T>(call, b)));
+  raiseOwn(mine);
+  return blocks && decodeEach(comm, call, blocks, root, () => obj);
+}
+
+/**
+ * Every rank's value from its bytes (`blocks[r]`, which may be missing for `self`, whose value is `own()`), raising
+ * the lowest-ranked refusal among them.
+ */
+export function decodeEach<T>(comm: Comm, call: string, blocks: readonly (Uint8Array | undefined)[], self: number, own: (r: number) => T): T[] {
+  const size = engine(comm, call).size;
+  for (let r = 0; r < size; r++) {
+    if (r !== self && isRefusal(blocks[r])) throw decodeRefusal(blocks[r]!).error(comm.where(call));
+  }
+  const values: T[] = [];
+  for (let r = 0; r < size; r++) values.push(r === self ? own(r) : comm.decode<T>(call, blocks[r]));
+  return values;
 }
 
 export function allgather<T>(comm: Comm, obj: T): T[] {
   const call = "allgather";
   const c = engine(comm, call);
-  const bytes = comm.encode(call, obj);
-  if (c.size === 1) return [obj];
+  const mine = valueContribution(comm, call, obj);
+  if (c.size === 1) return raiseOwn(mine), [obj];
+  let all: Uint8Array[] | undefined;
   if (c.shared) {
     const area = c.shared;
-    let all: Uint8Array[] | undefined;
-    try { all = allgatherBytes(area, signature(Kind.Allgather | VALUE_FAMILY), bytes); } catch (e) { throw named(comm, call, e); }
-    if (all) return all.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
+    try { all = allgatherBytes(area, signature(Kind.Allgather | VALUE_FAMILY), mine.data); } catch (e) { throw named(comm, call, e); }
   }
-  const k = guard(comm, call, () => startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0));
-  const got = guard(comm, call, () => runBlocking(allgatherEncoded(k, bytes), k));
-  return got.map((b, r) => (r === c.rank ? obj : comm.decode<T>(call, b)));
+  if (!all) {
+    const k = guard(comm, call, () => startCall(c.internal, Kind.Allgather | VALUE_FAMILY, 0));
+    all = guard(comm, call, () => runBlocking(allgatherEncoded(k, mine.data), k));
+  }
+  raiseOwn(mine);
+  return decodeEach(comm, call, all, c.rank, () => obj);
 }
 
 /** Every rank's encoded value, in rank order, over the call's messages (allgather and iallgather). */
@@ -401,18 +444,19 @@ function unpack(packed: Uint8Array, n: number): Uint8Array[] {
 export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
   const call = "alltoall";
   const c = engine(comm, call);
-  const items = checkSeq(comm, call, seq, "seq") as T[];
-  const out = items.map((item) => comm.encode(call, item));
-  if (c.size === 1) return [items[0]!];
+  const mine = itemsContribution(comm, call, seq);
+  if (c.size === 1) return raiseOwn(mine), [seq[0]!];
+  let got: Uint8Array[] | undefined;
   if (c.shared) {
     const area = c.shared;
-    let got: Uint8Array[] | undefined;
-    try { got = alltoallBytes(area, signature(Kind.Alltoall | VALUE_FAMILY), out); } catch (e) { throw named(comm, call, e); }
-    if (got) return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
+    try { got = alltoallBytes(area, signature(Kind.Alltoall | VALUE_FAMILY), mine.data); } catch (e) { throw named(comm, call, e); }
   }
-  const k = guard(comm, call, () => startCall(c.internal, Kind.Alltoall | VALUE_FAMILY));
-  const got = guard(comm, call, () => runBlocking(move.exchange(k, out, null), k));
-  return got.map((b, r) => (r === c.rank ? items[r]! : comm.decode<T>(call, b)));
+  if (!got) {
+    const k = guard(comm, call, () => startCall(c.internal, Kind.Alltoall | VALUE_FAMILY));
+    got = guard(comm, call, () => runBlocking(move.exchange(k, mine.data, null), k));
+  }
+  raiseOwn(mine);
+  return decodeEach(comm, call, got, c.rank, (r) => seq[r]!);
 }
 
 /**
@@ -420,6 +464,8 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
  * everywhere). Decodes each operand: ops may modify or keep what they are given.
  */
 export function foldValues(comm: Comm, call: string, op: Op, all: readonly Uint8Array[]): unknown {
+  const refused = all.find(isRefusal);
+  if (refused) throw decodeRefusal(refused).error(comm.where(call));
   let acc = comm.decode<unknown>(call, all[all.length - 1]!);
   try {
     for (let r = all.length - 2; r >= 0; r--) acc = op.combineValues(comm.decode<unknown>(call, all[r]!), acc, "");
@@ -435,9 +481,23 @@ function meet(comm: Comm, call: string, c: EngineComm, kind: number, root = -1):
   if (area) guard(comm, call, () => mark(area, signature(kind, root)));
 }
 
-function valueAlgebra(op: Op): red.ValueAlgebra {
+/**
+ * Runs a value reduction over messages, this rank's value encoded (and so checked) first: `result` on the ranks
+ * it reaches, unless this rank failed (its value cannot be sent, the op threw: it took part with a refusal) or a
+ * refusal reached it instead of a result.
+ */
+function reduceValues<R>(comm: Comm, call: string, op: Op, kind: number, root: number, obj: unknown,
+  algorithm: (k: Call, alg: red.ValueAlgebra, mine: unknown) => Algorithm<R>): R {
+  let bytes: Uint8Array | undefined;
+  const own = contribution<unknown>(comm, call, () => (bytes = comm.encode(call, obj), obj), (r) => r);
   // Errors get "call on rank r of NAME" from guard(); no prefix here, so no string is built per call.
-  return new red.ValueAlgebra((a, b) => op.combineValues(a, b, ""), (x) => op.single(x));
+  const alg = new red.ValueAlgebra(comm.rank, (a, b) => op.combineValues(a, b, ""), (x) => op.single(x), own.data, bytes);
+  const k = guard(comm, call, () => startCall(comm.engineComm(call).internal, kind, root));
+  const result = guard(comm, call, () => runBlocking(algorithm(k, alg, own.data), k));
+  raiseOwn(own);
+  if (alg.ownError !== undefined) throw named(comm, call, alg.ownError);
+  if (result instanceof Refusal) throw result.error(comm.where(call));
+  return result;
 }
 
 export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
@@ -449,14 +509,13 @@ export function reduce<T>(comm: Comm, obj: T, op: Op, root: number): T | null {
   if (c.shared) {
     const area = c.shared;
     const sig = signature(Kind.Reduce | VALUE_FAMILY, root, -1, 0, opCode(op.bufferOp()));
-    const mine = comm.encode(call, obj);
+    const mine = valueContribution(comm, call, obj);
     let all: Uint8Array[] | null;
-    try { all = gatherBytes(area, c.internal, sig, mine, root); } catch (e) { throw named(comm, call, e); }
+    try { all = gatherBytes(area, c.internal, sig, mine.data, root); } catch (e) { throw named(comm, call, e); }
+    raiseOwn(mine);
     return all && (foldValues(comm, call, op, all) as T);
   }
-  const alg = valueAlgebra(op);
-  const k = guard(comm, call, () => startCall(c.internal, Kind.Reduce | VALUE_FAMILY, root));
-  const result = guard(comm, call, () => runBlocking(red.reduce(k, alg, obj as unknown), k));
+  const result = reduceValues(comm, call, op, Kind.Reduce | VALUE_FAMILY, root, obj, (k, alg, mine) => red.reduce(k, alg, mine));
   return c.rank === root ? (result as T) : null;
 }
 
@@ -468,14 +527,15 @@ export function allreduce<T>(comm: Comm, obj: T, op: Op): T {
   if (c.shared) {
     const area = c.shared;
     const sig = signature(Kind.Allreduce | VALUE_FAMILY, -1, -1, 0, opCode(op.bufferOp()));
-    const mine = comm.encode(call, obj);
+    const mine = valueContribution(comm, call, obj);
     let all: Uint8Array[] | undefined;
-    try { all = allgatherBytes(area, sig, mine); } catch (e) { throw named(comm, call, e); }
-    if (all) return foldValues(comm, call, op, all) as T;
+    try { all = allgatherBytes(area, sig, mine.data); } catch (e) { throw named(comm, call, e); }
+    if (all) {
+      raiseOwn(mine);
+      return foldValues(comm, call, op, all) as T;
+    }
   }
-  const alg = valueAlgebra(op);
-  const k = guard(comm, call, () => startCall(c.internal, Kind.Allreduce | VALUE_FAMILY));
-  return guard(comm, call, () => runBlocking(red.allreduce(k, alg, obj as unknown), k)) as T;
+  return reduceValues(comm, call, op, Kind.Allreduce | VALUE_FAMILY, -1, obj, (k, alg, mine) => red.allreduce(k, alg, mine)) as T;
 }
 
 export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | undefined {
@@ -483,11 +543,9 @@ export function scan<T>(comm: Comm, obj: T, op: Op, exclusive: boolean): T | und
   const c = engine(comm, call);
   op = checkOp(comm, call, op);
   if (c.size === 1) return exclusive ? undefined : (op.single(obj) as T);
-  const alg = valueAlgebra(op);
   const kind = (exclusive ? Kind.Exscan : Kind.Scan) | VALUE_FAMILY;
   meet(comm, call, c, kind);
-  const k = guard(comm, call, () => startCall(c.internal, kind));
-  return guard(comm, call, () => runBlocking(red.scan(k, alg, obj as unknown, exclusive), k)) as T | undefined;
+  return reduceValues(comm, call, op, kind, -1, obj, (k, alg, mine) => red.scan(k, alg, mine, exclusive)) as T | undefined;
 }
 
 // ---- buffers (Capitalized) -------------------------------------------------------------------------------

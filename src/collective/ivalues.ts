@@ -14,17 +14,27 @@ import type { Comm } from "../comm.js";
 import { CompletedOperation, Request } from "../request.js";
 import type { Op } from "../op.js";
 import type { EngineRequest } from "../engine/engine.js";
-import { checkOp, checkRoot, checkSeq, foldValues, operation } from "./api.js";
+import { checkOp, checkRoot, decodeEach, foldValues, itemsContribution, operation, valueContribution } from "./api.js";
+import type { MPIError } from "../errors.js";
 import { Kind, Schedule, VALUE_FAMILY, checkLeftovers, receive, send, startCall, type Algorithm, type Call } from "./transport.js";
 
 /**
- * Starts `algorithm` for a value collective of `kind` whose arguments are checked; `finish` turns its result
- * into the request's value once complete. A world of one completes at once with `single`.
+ * Starts `algorithm` for a value collective of `kind` whose root is checked; `finish` turns its result into the
+ * request's value once complete. A world of one completes at once with `single`. A rank that refused its own
+ * arguments (`mine.error`; its algorithm carries the refusal, refusal.ts) raises at once, its part left to run in
+ * the background so that no other rank waits for it.
  */
-function valueRequest<R, T>(comm: Comm, call: string, kind: number, root: number, algorithm: (k: Call) => Algorithm<R>,
-  finish: (result: R) => T, single: () => T): Request<T> {
+function valueRequest<R, T>(comm: Comm, call: string, kind: number, root: number, mine: { error?: MPIError } | undefined,
+  algorithm: (k: Call) => Algorithm<R>, finish: (result: R) => T, single: () => T): Request<T> {
   const c = comm.engineComm(call);
   const describe = () => `${call} on ${comm.Get_name()}`;
+  if (c.size > 1 && mine?.error) {
+    operation(comm, call, () => {
+      const k = startCall(c.internal, kind | VALUE_FAMILY, root);
+      return new Schedule(capture(k, algorithm(k), {}));
+    });
+  }
+  if (mine?.error) throw mine.error;
   if (c.size === 1) return new Request<T>(new CompletedOperation(single()), describe);
   const out: { result?: R } = {};
   return new Request<T>(operation(comm, call, () => {
@@ -32,6 +42,7 @@ function valueRequest<R, T>(comm: Comm, call: string, kind: number, root: number
     return new Schedule(capture(k, algorithm(k), out));
   }, () => finish(out.result as R)), describe);
 }
+
 
 function* capture<R>(k: Call, algorithm: Algorithm<R>, out: { result?: R }): Algorithm {
   out.result = yield* algorithm;
@@ -60,9 +71,9 @@ export function ibcast<T>(comm: Comm, obj: T, root: number): Request<T> {
   const call = "ibcast";
   root = checkRoot(comm, call, root);
   const atRoot = comm.rank === root;
-  const bytes = atRoot ? comm.encode(call, obj) : null;
-  return valueRequest(comm, call, Kind.Bcast, root,
-    (k) => batch(k, atRoot ? new Array<Uint8Array>(comm.size).fill(bytes!) : [], atRoot ? [] : [root]),
+  const mine = atRoot ? valueContribution(comm, call, obj) : undefined;
+  return valueRequest(comm, call, Kind.Bcast, root, mine,
+    (k) => batch(k, atRoot ? new Array<Uint8Array>(comm.size).fill(mine!.data) : [], atRoot ? [] : [root]),
     (got) => (atRoot ? obj : comm.decode<T>(call, got[root]!)), () => obj);
 }
 
@@ -70,35 +81,32 @@ export function iscatter<T>(comm: Comm, seq: readonly T[] | null, root: number):
   const call = "iscatter";
   root = checkRoot(comm, call, root);
   const atRoot = comm.rank === root;
-  const blocks = atRoot ? checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item)) : null;
-  return valueRequest(comm, call, Kind.Scatter, root, (k) => batch(k, blocks ?? [], atRoot ? [] : [root]),
+  const mine = atRoot ? itemsContribution(comm, call, seq) : undefined;
+  return valueRequest(comm, call, Kind.Scatter, root, mine, (k) => batch(k, mine?.data ?? [], atRoot ? [] : [root]),
     (got) => (atRoot ? seq![root]! : comm.decode<T>(call, got[root]!)), () => seq![0]!);
 }
 
 export function igather<T>(comm: Comm, obj: T, root: number): Request<T[] | null> {
   const call = "igather";
   root = checkRoot(comm, call, root);
-  const bytes = comm.encode(call, obj);
+  const mine = valueContribution(comm, call, obj);
   const atRoot = comm.rank === root;
-  return valueRequest(comm, call, Kind.Gather, root, (k) => gatherTo(k, comm, root, bytes),
-    (got) => (atRoot ? got.map((b, r) => (r === root ? obj : comm.decode<T>(call, b))) : null), () => [obj]);
+  return valueRequest(comm, call, Kind.Gather, root, mine, (k) => gatherTo(k, comm, root, mine.data),
+    (got) => (atRoot ? decodeEach(comm, call, got, root, () => obj) : null), () => [obj]);
 }
 
 export function iallgather<T>(comm: Comm, obj: T): Request<T[]> {
   const call = "iallgather";
-  const bytes = comm.encode(call, obj);
-  const rank = comm.rank;
-  return valueRequest(comm, call, Kind.Allgather, 0, (k) => allgather(k, comm, bytes),
-    (all) => all.map((b, r) => (r === rank ? obj : comm.decode<T>(call, b))), () => [obj]);
+  const mine = valueContribution(comm, call, obj);
+  return valueRequest(comm, call, Kind.Allgather, 0, mine, (k) => allgather(k, comm, mine.data),
+    (all) => decodeEach(comm, call, all, comm.rank, () => obj), () => [obj]);
 }
 
 export function ialltoall<T>(comm: Comm, seq: readonly T[]): Request<T[]> {
   const call = "ialltoall";
-  const items = checkSeq(comm, call, seq, "seq") as T[];
-  const out = items.map((item) => comm.encode(call, item));
-  const rank = comm.rank;
-  return valueRequest(comm, call, Kind.Alltoall, -1, (k) => batch(k, out, others(comm)),
-    (got) => items.map((item, r) => (r === rank ? item : comm.decode<T>(call, got[r]!))), () => [items[0]!]);
+  const mine = itemsContribution(comm, call, seq);
+  return valueRequest(comm, call, Kind.Alltoall, -1, mine, (k) => batch(k, mine.data, others(comm)),
+    (got) => decodeEach(comm, call, got, comm.rank, (r) => seq[r]!), () => [seq[0]!]);
 }
 
 export function ireduce<T>(comm: Comm, obj: T, op: Op, root: number): Request<T | null> {
@@ -106,16 +114,16 @@ export function ireduce<T>(comm: Comm, obj: T, op: Op, root: number): Request<T 
   op = checkOp(comm, call, op);
   root = checkRoot(comm, call, root);
   const atRoot = comm.rank === root;
-  const bytes = comm.encode(call, obj);
-  return valueRequest(comm, call, Kind.Reduce, root, (k) => gatherTo(k, comm, root, bytes),
+  const mine = valueContribution(comm, call, obj);
+  return valueRequest(comm, call, Kind.Reduce, root, mine, (k) => gatherTo(k, comm, root, mine.data),
     (got) => (atRoot ? (foldValues(comm, call, op, got) as T) : null), () => op.single(obj) as T);
 }
 
 export function iallreduce<T>(comm: Comm, obj: T, op: Op): Request<T> {
   const call = "iallreduce";
   op = checkOp(comm, call, op);
-  const bytes = comm.encode(call, obj);
-  return valueRequest(comm, call, Kind.Allreduce, -1, (k) => allgather(k, comm, bytes),
+  const mine = valueContribution(comm, call, obj);
+  return valueRequest(comm, call, Kind.Allreduce, -1, mine, (k) => allgather(k, comm, mine.data),
     (all) => foldValues(comm, call, op, all) as T, () => op.single(obj) as T);
 }
 

@@ -13,6 +13,7 @@ import { combineInto, PAIR_OPS } from "./kernels.js";
 import { floorPow2, scatterBlocks } from "./movement.js";
 import { framedBuffer, receive, send, type Algorithm, type Call } from "./transport.js";
 import { MPIError } from "../errors.js";
+import { Refusal, decodeRefusal, isRefusal } from "./refusal.js";
 
 export interface Pending<P> {
   readonly request: EngineRequest;
@@ -160,23 +161,57 @@ export function bytes(a: TypedArray): Uint8Array {
 
 /** Partial results as JavaScript values, encoded with the codec on the wire. */
 export class ValueAlgebra implements Algebra<unknown> {
+  /** What this rank raised while encoding or combining (it took part with a Refusal instead): raise it after. */
+  ownError: unknown;
+
+  /**
+   * `own` is this rank's contribution and `ownBytes` its encoding, made (and so checked) before the call: a leaf
+   * sends them without encoding again.
+   */
   constructor(
+    private readonly rank: number,
     private readonly combineValues: (a: unknown, b: unknown) => unknown,
     private readonly single: (x: unknown) => unknown = (x) => x,
+    private readonly own?: unknown,
+    private readonly ownBytes?: Uint8Array,
   ) {}
   send(call: Call, dest: number, p: unknown): EngineRequest {
-    return send(call, dest, encodeValue(p));
+    if (p instanceof Refusal) return send(call, dest, p.encode());
+    if (this.ownBytes && p === this.own) return send(call, dest, this.ownBytes);
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeValue(p);
+    } catch (e) {
+      bytes = this.#refuse(e).encode();
+    }
+    return send(call, dest, bytes);
   }
   receive(call: Call, source: number): Pending<unknown> {
     const incoming = receive(call, source);
-    return { request: incoming, value: () => decodeValue(incoming.data) };
+    return { request: incoming, value: () => (isRefusal(incoming.data) ? decodeRefusal(incoming.data) : decodeValue(incoming.data)) };
   }
+  /** A refusal absorbs what it meets (the lower rank's first), so it reaches every result that depended on it. */
   combine(lower: unknown, higher: unknown): unknown {
-    return this.combineValues(lower, higher);
+    if (lower instanceof Refusal) return lower;
+    if (higher instanceof Refusal) return higher;
+    try {
+      return this.combineValues(lower, higher);
+    } catch (e) {
+      return this.#refuse(e);
+    }
   }
   /** Values are never modified in place; a lone contribution becomes a result as the op defines it. */
   copy(p: unknown): unknown {
-    return this.single(p);
+    if (p instanceof Refusal) return p;
+    try {
+      return this.single(p);
+    } catch (e) {
+      return this.#refuse(e);
+    }
+  }
+  #refuse(e: unknown): Refusal {
+    this.ownError ??= e;
+    return Refusal.of(this.rank, e);
   }
 }
 

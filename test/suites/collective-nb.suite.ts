@@ -115,11 +115,12 @@ function refusals(comm: MPI.Comm): void {
   expectError("ERR_COUNT", () => comm.ialltoall(Array(size + 1).fill(1)), /ialltoall/);
   expectError("ERR_OP", () => comm.iallreduce(1, MPI.OP_NULL), /iallreduce.*OP_NULL/);
   expectError("ERR_TYPE", () => comm.ireduce(() => 1, MPI.SUM), /ireduce/);
-  // One rank alone refuses (the others do not call it): it sends nothing and takes no turn in the sequence.
-  if (comm.rank === size - 1) {
-    expectError("ERR_TYPE", () => comm.iallreduce(Symbol("x"), MPI.SUM), /iallreduce/);
-    expectError("ERR_OP", () => comm.Iscan(f, new Float64Array(size), "SUM" as never), /Iscan.*op must be an MPI.Op/);
-  }
+  // One rank refuses its value while the others call the value collective properly: it still takes its turn, its
+  // refusal in its data's place (collective/refusal.ts), so the others' requests complete with its error.
+  if (comm.rank === size - 1) expectError("ERR_TYPE", () => comm.iallreduce(Symbol("x"), MPI.SUM), /iallreduce/);
+  else expectError("ERR_TYPE", () => comm.iallreduce(comm.rank, MPI.SUM).wait(), new RegExp(`rank ${size - 1} refused its part`));
+  // A buffer collective refused by one rank alone (the others do not call it) sends nothing and takes no turn.
+  if (comm.rank === size - 1) expectError("ERR_OP", () => comm.Iscan(f, new Float64Array(size), "SUM" as never), /Iscan.*op must be an MPI.Op/);
   assert.equal(comm.allreduce(comm.rank), (size * (size - 1)) / 2);
   assert.deepEqual(comm.iallgather(comm.rank).wait(), [...Array(size).keys()]);
   comm.Barrier();
