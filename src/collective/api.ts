@@ -8,7 +8,7 @@ import { IN_PLACE, type InPlace } from "../constants.js";
 import type {
   BufferOp, Collectives, EngineComm, EngineRequest, Envelope, NonblockingCollectives, PersistentEngineRequest, TypedArray,
 } from "../engine/engine.js";
-import { MPIError } from "../errors.js";
+import { MPIError, isMPIError } from "../errors.js";
 import { bytesOf, checkBuffer, describe, isBuffer, isTypedArray } from "../datatype.js";
 import { type BufSpec, type BufSpecV, type BufSpecW, type Message, bufferArg, bufferArgV, bufferArgW, landBlock } from "../datatype/message.js";
 import { EngineOperation, Request } from "../request.js";
@@ -578,6 +578,15 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
   return { c, root, atRoot };
 }
 
+/**
+ * `e` (what this rank raised checking its root-only arguments to a blocking `kind` collective), once this rank has
+ * taken its turn without data (Collectives.refuse), so that the ranks waiting for its data fail too.
+ */
+function refusedAtRoot(c: EngineComm, mode: Mode, kind: number, root: number, e: unknown): unknown {
+  if (mode === BLOCKING && isMPIError(e)) collectivesOf(c).refuse?.(kind, root, e.errorClass);
+  return e;
+}
+
 export function Bcast(comm: Comm, buf: BufSpec, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Bcast", mode);
   const b = recvBytes(comm, call, "buf", buf);
@@ -597,12 +606,14 @@ export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | 
   const recv = r?.bytes ?? null;
   let s: Bytes | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
-    s = sendBytes(comm, call, "sendbuf", sendbuf, c.size);
-    const block = divide(comm, call, "sendbuf", s.bytes, s.unit, c.size);
-    if (recv && recv.length < block) {
-      throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but each rank's block of sendbuf has ${block}`);
-    }
-    ({ counts, displs } = uniform(c.size, block));
+    try {
+      s = sendBytes(comm, call, "sendbuf", sendbuf, c.size);
+      const block = divide(comm, call, "sendbuf", s.bytes, s.unit, c.size);
+      if (recv && recv.length < block) {
+        throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but each rank's block of sendbuf has ${block}`);
+      }
+      ({ counts, displs } = uniform(c.size, block));
+    } catch (e) { throw refusedAtRoot(c, mode, Kind.Scatter, root, e); }
   }
   const send = s?.bytes ?? null;
   const k = collectivesFor(comm, call);
@@ -613,16 +624,18 @@ export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | 
 
 export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: BufSpec | InPlace, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Scatterv", mode);
-  let atRoot: boolean;
-  ({ root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
+  let c: EngineComm, atRoot: boolean;
+  ({ c, root, atRoot } = rooted(comm, call, root, recvbuf, "recvbuf"));
   const r = recvbuf === IN_PLACE ? null : recvBytes(comm, call, "recvbuf", recvbuf);
   const recv = r?.bytes ?? null;
   let s: BytesV | null = null;
   if (atRoot) {
-    s = spec(comm, call, "sendbuf", sendspec, false);
-    if (recv && recv.length < s.counts[root]!) {
-      throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but the root's own block has ${s.counts[root]}`);
-    }
+    try {
+      s = spec(comm, call, "sendbuf", sendspec, false);
+      if (recv && recv.length < s.counts[root]!) {
+        throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but the root's own block has ${s.counts[root]}`);
+      }
+    } catch (e) { throw refusedAtRoot(c, mode, Kind.Scatter, root, e); }
   }
   const k = collectivesFor(comm, call);
   if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), false, staging(s, r));
@@ -638,12 +651,14 @@ export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
   const send = s?.bytes ?? null;
   let r: Bytes | null = null, counts: number[] | null = null, displs: number[] | null = null;
   if (atRoot) {
-    r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
-    const block = divide(comm, call, "recvbuf", r.bytes, r.unit, c.size);
-    if (send && send.length > block) {
-      throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
-    }
-    ({ counts, displs } = uniform(c.size, block));
+    try {
+      r = recvBytes(comm, call, "recvbuf", recvbuf, c.size);
+      const block = divide(comm, call, "recvbuf", r.bytes, r.unit, c.size);
+      if (send && send.length > block) {
+        throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
+      }
+      ({ counts, displs } = uniform(c.size, block));
+    } catch (e) { throw refusedAtRoot(c, mode, Kind.Gather, root, e); }
   }
   const recv = r?.bytes ?? null;
   const k = collectivesFor(comm, call);
@@ -654,13 +669,18 @@ export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
 
 export function Gatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: BufferSpec | null, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Gatherv", mode);
-  let atRoot: boolean;
-  ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
+  let c: EngineComm, atRoot: boolean;
+  ({ c, root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const s = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf);
   const send = s?.bytes ?? null;
-  const r = atRoot ? spec(comm, call, "recvbuf", recvspec, true) : null;
-  if (r && send && send.length > r.counts[root]!) {
-    throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${r.counts[root]}`);
+  let r: BytesV | null = null;
+  if (atRoot) {
+    try {
+      r = spec(comm, call, "recvbuf", recvspec, true);
+      if (send && send.length > r.counts[root]!) {
+        throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${r.counts[root]}`);
+      }
+    } catch (e) { throw refusedAtRoot(c, mode, Kind.Gather, root, e); }
   }
   const k = collectivesFor(comm, call);
   if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root), false, staging(s, r));
@@ -761,6 +781,8 @@ export function Reduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
   ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
   let recv: TypedArray | null = null;
+  // A root refusing recvbuf takes no turn (Collectives.refuse): a large Reduce's senders send before they could
+  // see it, and it cannot take their messages without knowing their type and length.
   if (atRoot) {
     recv = typed(comm, call, "recvbuf", recvbuf);
     if (send) {

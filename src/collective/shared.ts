@@ -18,9 +18,9 @@ import {
 import { generic } from "./generic.js";
 import { combineInto } from "./kernels.js";
 import { copyElements } from "./reduction.js";
-import { opCode, signature, typeCode } from "./signature.js";
+import { opCode, refusedSignature, signature, typeCode } from "./signature.js";
 import { Kind, checkStaleAfter, readInt, writeInt } from "./transport.js";
-import { MPIError } from "../errors.js";
+import { type ErrorClass, MPIError } from "../errors.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -187,6 +187,21 @@ class SharedCollectives implements Collectives {
     this.#area = comm.shared!;
     this.#internal = comm.internal;
     this.#generic = generic(comm.internal);
+  }
+
+  refuse(kind: number, root: number, errorClass: ErrorClass): void {
+    const area = this.#area;
+    try {
+      if (kind === Kind.Gather) {
+        // The senders need nothing from the root and may be done already: it takes their contributions as usual
+        // (those too big for the area come by message) and drops them, so that none is left for a later call.
+        gatherBytes(area, this.#internal, this.#signature(Kind.Gather, root, -1), EMPTY, root);
+        return;
+      }
+      area.begin(refusedSignature(kind, root, errorClass));
+      // Publishing checks the ranks already there, whose calls disagree with a refusal.
+      area.publish(-1);
+    } catch { /* this rank raises its own error */ }
   }
 
   barrier(): void {

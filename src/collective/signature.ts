@@ -3,7 +3,7 @@
  * three Int32 words, and the errors that say how two ranks disagree.
  */
 import type { BufferOp, Signature, TypedArray } from "../engine/engine.js";
-import { MPIError } from "../errors.js";
+import { type ErrorClass, ERROR_CLASSES, MPIError } from "../errors.js";
 import { describeKind } from "./transport.js";
 
 const TYPES = [
@@ -13,6 +13,8 @@ const TYPES = [
 const OPS = ["SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR", "MAXLOC", "MINLOC", "REPLACE"];
 /** A user-defined op: functions cannot be compared across ranks, so any two user ops agree. */
 const USER_OP = 0xff;
+/** In the op byte: the rank refused its arguments (refusedSignature); the type byte holds its error class. */
+const REFUSED = 0xfe;
 
 const TYPE_CODES = new Map<unknown, number>(TYPES.map((t, i) => [t, i + 1]));
 const OP_CODES = new Map<string, number>(OPS.map((o, i) => [o, i + 1]));
@@ -28,6 +30,14 @@ export function opCode(op: BufferOp): number {
 
 export function signature(kind: number, root = -1, bytes = -1, type = 0, op = 0): Signature {
   return { kind, root, bytes, type, op };
+}
+
+/**
+ * The signature of a turn taken without data by a rank that refused its own arguments to a blocking buffer
+ * collective (Collectives.refuse): a rank that meets it fails with `errorClass` instead of waiting for data.
+ */
+export function refusedSignature(kind: number, root: number, errorClass: ErrorClass): Signature {
+  return { kind, root, bytes: -1, type: ERROR_CLASSES.indexOf(errorClass) + 1, op: REFUSED };
 }
 
 /** Word 0 of a packed signature: kind, type and op, one byte each. */
@@ -54,6 +64,10 @@ function opName(code: number): string {
 /** Why `theirs` (rank `rank`'s call) cannot be the same collective as `mine`, or undefined when they agree. */
 export function disagreement(mine: Signature, theirs: Signature, rank: number): MPIError | undefined {
   const tail = "; every rank must call the same collectives in the same order, with the same root";
+  if (theirs.op === REFUSED && mine.op !== REFUSED && theirs.kind === mine.kind && theirs.root === mine.root) {
+    const errorClass = ERROR_CLASSES[theirs.type - 1] ?? "ERR_OTHER";
+    return new MPIError(errorClass, `rank ${rank} refused its arguments to ${describe(mine)} (${errorClass}: its own error says why), so this rank's call cannot complete`);
+  }
   if (mine.kind !== theirs.kind || mine.root !== theirs.root) {
     return new MPIError("ERR_OTHER",
       `collective mismatch: this rank called ${describe(mine)} but rank ${rank} called ${describe(theirs)} at the same point${tail}`);

@@ -6,6 +6,7 @@
  * Everything an engine reports is in communicator ranks, never in world ranks, except `worldRanks`.
  */
 import type { RmaEngine } from "../win/seam.js";
+import type { ErrorClass } from "../errors.js";
 
 /** What a message carries. Both kinds match the same receives (MPI matching ignores type); the kind lets the
  * receiver report a value received into a buffer, or a buffer received as a value, clearly. */
@@ -262,6 +263,13 @@ export type BufferOp =
  * elsewhere. Every rank of the communicator calls the same operation in the same order.
  */
 export interface Collectives {
+  /**
+   * Takes this rank's turn in the blocking collective `kind` without data, after it refused its own arguments to
+   * it (`errorClass`; the caller then throws its error), where that lets the ranks that wait for this one fail
+   * instead of waiting for ever: a round of the shared area, the mpi engine's check mode. Absent or a no-op
+   * elsewhere.
+   */
+  refuse?(kind: number, root: number, errorClass: ErrorClass): void;
   barrier(): void;
   bcast(buf: Uint8Array, root: number): void;
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void;

@@ -36,7 +36,7 @@ import {
   type DynamicProcesses, type EngineIntercomm, type Signature, type SpawnOrder,
 } from "../engine/engine.js";
 import { Kind, checkStaleAfter } from "../collective/transport.js";
-import { disagreement, opCode, packHead, signature, typeCode, unpack } from "../collective/signature.js";
+import { disagreement, opCode, packHead, refusedSignature, signature, typeCode, unpack } from "../collective/signature.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
 import { launchedByMpi, loadAddon, packageRoot, type NativeAddon, type Start } from "./load.js";
 import { BlockedState, NO_PEER, blockingCall } from "./blocked-state.js";
@@ -98,6 +98,8 @@ const COLLECTIVE = {
   reduce: blockingCall("Reduce"), allreduce: blockingCall("Allreduce"), reduceScatter: blockingCall("Reduce_scatter"),
   scan: blockingCall("Scan"), exscan: blockingCall("Exscan"),
 } as const;
+/** The rooted collectives a root may refuse at its own root-only arguments (Collectives.refuse), by Kind. */
+const COLLECTIVE_OF_KIND: Record<number, number> = { [Kind.Scatter]: COLLECTIVE.scatter, [Kind.Gather]: COLLECTIVE.gather };
 const WAIT_CALLS: Readonly<Record<WaitCall, number>> = {
   waitall: blockingCall("Request.waitall"), waitany: blockingCall("Request.waitany"),
   waitsome: blockingCall("Request.waitsome"), await: WAIT,
@@ -767,6 +769,12 @@ class NativeCollectives implements Collectives {
     for (const r of rounds) r.before();
     const request = new MpiRequest(this.engine, this.#run((a) => f(a, true))!);
     return rounds.length ? new AfterRounds(request, rounds) : request;
+  }
+
+  refuse(kind: number, root: number, errorClass: ErrorClass): void {
+    if (!this.checkOn) return;
+    // The others' check finds the refusal; this rank's own sees their calls disagree with it, and raises its own.
+    try { this.#agree(COLLECTIVE_OF_KIND[kind] ?? COLLECTIVE.barrier, refusedSignature(kind, root, errorClass)); } catch { /* its own error follows */ }
   }
 
   barrier(): void {

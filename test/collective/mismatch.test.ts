@@ -50,12 +50,35 @@ describe("collective mismatches (mpi engine, --check-collectives)", { skip: engi
   }
 });
 
-describe("after a caught mismatch the communicator works again", () => {
+/** The runs that check every collective: the local engine, and each MPI's engine with --check-collectives. */
+function checkingRuns(): [string, string[], NodeJS.ProcessEnv?][] {
   const runs: [string, string[], NodeJS.ProcessEnv?][] = [["local engine", []]];
   if (enginesUnderTest().includes("mpi")) {
     runs.push(["mpi engine (Open MPI), --check-collectives", ["--engine", "mpi", "--check-collectives"]]);
     if (!mpichSkip()) runs.push(["mpi engine (MPICH), --check-collectives", ["--engine", "mpi", "--check-collectives"], { ...process.env, MPI4TS_MPIEXEC: "mpiexec.mpich" }]);
   }
+  return runs;
+}
+
+// A root refusing its root-only buffer arguments still takes its turn: the others fail or finish, none waits, and
+// nothing is left unreceived (root-refusals.ts). The mpi engine can only with --check-collectives: MPI's own
+// collective gives the root no way to tell the others.
+describe("a root that refuses its buffer arguments", () => {
+  const runs = checkingRuns();
+  for (const [label, flags, env] of runs) {
+    for (const size of [2, 3, 4]) {
+      it(`${label}, ${size} ranks`, async () => {
+        const result = await mpi4ts(["run", ...flags, "--timeout", "60", "-n", String(size), "test/collective/root-refusals.ts"], { timeoutMs: 90_000, ...(env ? { env } : {}) });
+        assert.equal(result.code, 0, explain(result));
+        assert.match(result.stdout, /none waits/, explain(result));
+        assert.doesNotMatch(result.stderr, /warning/, explain(result));
+      });
+    }
+  }
+});
+
+describe("after a caught mismatch the communicator works again", () => {
+  const runs = checkingRuns();
   for (const [label, flags, env] of runs) {
     it(label, async () => {
       const result = await mpi4ts(["run", ...flags, "--timeout", "60", "-n", "3", "test/collective/mismatch-recover.ts"], { timeoutMs: 90_000, ...(env ? { env } : {}) });
