@@ -370,6 +370,9 @@ export class LocalEngine implements Engine {
     const launcher = job.control && new LauncherLink(job.control, job.ports);
     const host = job.host;
     this.#spin = job.layout.size <= host.cores;
+    // A core of its own, as MPI binds a job no larger than the machine: unbound, two ranks that wake each other
+    // drift onto one core and every round trip becomes two context switches (native/threads/threads.c).
+    if (job.layout.size > 1 && this.#spin && job.rank < host.cores) host.bindToCore?.(job.rank);
     this.#yield = this.#spin ? undefined : host.yieldCore;
     this.#heldLimitKib = heldLimitKib(host.memoryBytes);
     const controls = (rank: number) => this.#inboxes[rank]!.control;

@@ -26,6 +26,8 @@ export interface RankHost {
   exit(code: number): never;
   /** Gives the core away while spinning, when ranks outnumber cores (Node's addon; none in a browser). */
   readonly yieldCore?: () => void;
+  /** Binds this thread to the index-th core the process may use, returning it or -1 (Node's addon on Linux). */
+  readonly bindToCore?: (index: number) => number;
   /** Single copies from a peer thread's memory (Node's addon; none in a browser). */
   readonly directCopy?: DirectCopy;
 }

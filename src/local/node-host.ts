@@ -1,12 +1,13 @@
 /** The local engine's host on Node: a worker thread of `mpi4ts run`, or the program's own thread (self engine). */
 import { availableParallelism, hostname, totalmem } from "node:os";
 import type { RankHost } from "./host.js";
-import { loadDirectCopy, loadYield } from "./thread-helpers.js";
+import { loadBindToCore, loadDirectCopy, loadYield } from "./thread-helpers.js";
 
 export function nodeHost(): RankHost {
   const cores = availableParallelism();
   const yieldCore = loadYield();
   const directCopy = loadDirectCopy();
+  const bindToCore = loadBindToCore();
   return {
     hostName: hostname(),
     cores,
@@ -20,5 +21,6 @@ export function nodeHost(): RankHost {
     exit: (code) => process.exit(code),
     ...(yieldCore ? { yieldCore } : {}),
     ...(directCopy ? { directCopy } : {}),
+    ...(bindToCore ? { bindToCore } : {}),
   };
 }
