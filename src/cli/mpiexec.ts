@@ -22,6 +22,8 @@ import { BlockedStates } from "../native/blocked-state.js";
 export interface MpiexecOptions {
   np: number; program: string; args: string[]; hostfile?: string; mpiArgs: string[]; verbose: boolean;
   timeout?: number; tagOutput: boolean; oversubscribe: boolean;
+  /** Report a job whose ranks all sit in one MPI call each for STALL_MS (`--no-deadlock-check` turns it off). */
+  deadlockCheck?: boolean;
   /** Variables for the ranks' environment (exported to every host). */
   env?: Record<string, string>;
   /** Draw the MPI.progress lines of the ranks on this host (the launcher's stdout is a terminal). */
@@ -102,6 +104,9 @@ function quote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** How long every rank must sit in the same blocking MPI call before the launcher reports the job as stalled. */
+const STALL_MS = 5000;
+
 /** How long the ranks and their children get after SIGTERM before SIGKILL, when the job is ended. */
 const END_GRACE_MS = 400;
 /**
@@ -143,6 +148,13 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
   };
   const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank`));
   const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
+  // MPI cannot say whether a message is in flight, so a job whose ranks all sit in one MPI call each is reported,
+  // not ended (the local engine knows, and ends it): the report names every rank's call.
+  const stopStallWatch = options.deadlockCheck === false ? undefined : blocked.watchForStall(options.np, STALL_MS, (report) => {
+    if (endedWith === undefined) {
+      process.stderr.write(`mpi4ts: every rank has been waiting in the same MPI call for ${STALL_MS / 1000} s: a deadlock, unless a very long transfer is under way (Ctrl-C or --timeout ends the job)${report}\n`);
+    }
+  });
   const timer = options.timeout === undefined ? undefined
     : setTimeout(() => endJob(124, `mpi4ts: the job exceeded --timeout ${options.timeout} s`), options.timeout * 1000);
   try {
@@ -159,6 +171,7 @@ export async function runWithMpiexec(options: MpiexecOptions): Promise<number> {
     return endedWith ?? code;
   } finally {
     clearTimeout(timer);
+    stopStallWatch?.();
     stopSignals();
     output?.close();
     blocked.close();

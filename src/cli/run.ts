@@ -102,7 +102,7 @@ async function runJob(options: RunOptions): Promise<number> {
     return runWithMpiexec({
       np: options.size, program: options.program, args: options.args, hostfile: options.hostfile,
       mpiArgs: options.mpiArgs, verbose: options.verbose, timeout: options.timeout, tagOutput: options.tagOutput,
-      env, progress,
+      deadlockCheck: options.deadlockCheck, env, progress,
       // On this machine alone, like the local engine, more ranks than cores is allowed without asking, and so are
       // processes started by Spawn beyond them (Open MPI binds ranks to cores all the same while they fit).
       oversubscribe: options.oversubscribe || options.hostfile === undefined,

@@ -22,7 +22,8 @@ options:
   --timeout SEC        end the job with an error after SEC seconds, saying where each rank is blocked
   --oversubscribe      accepted for mpirun compatibility; the built-in engine always allows more ranks
                        than cores (waiting ranks then sleep instead of spinning)
-  --no-deadlock-check  do not end a job whose ranks are all blocked with no message in flight
+  --no-deadlock-check  do not end a job whose ranks are all blocked with no message in flight (on the
+                       mpi engine: do not report one whose ranks all wait in one MPI call for 5 s)
   --check-collectives  on the mpi engine, make every blocking collective first check that all ranks
                        called the same one (root, count, type, op), as the built-in engine always does
   --engine local|mpi   built-in engine (default) or the system MPI library through mpiexec

@@ -7,10 +7,11 @@
  * shared (`mapShared`): each write is a memory store, and the launcher reads the files whatever the ranks are
  * doing. Only ranks on the launcher's host find the directory; the report says so of the others.
  *
- * A rank's record is four Int32 words: its state, the call (an index into CALLS), the communicator (its handle:
+ * A rank's record is six Int32 words: its state, the call (an index into CALLS), the communicator (its handle:
  * 0 is MPI_COMM_WORLD, 1 MPI_COMM_SELF, -1 unknown) and the peer (a communicator rank, ANY_SOURCE or -3 for none) with the
- * tag. Writes are not atomic as a group: the state word goes last on entry and first on exit, so a reader sees
- * a whole record or "running".
+ * tag, and a count of the calls entered, by which the launcher tells a rank stuck in one call from a rank that
+ * keeps entering new ones. Writes are not atomic as a group: the state word goes last on entry and first on exit,
+ * so a reader sees a whole record or "running".
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -20,7 +21,7 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 const DIR_VARIABLE = "MPI4TS_STATE_DIR";
 const HOST_VARIABLE = "MPI4TS_STATE_HOST";
 const RECORD_BYTES = 32;
-const STATE = 0, CALL = 1, COMM = 2, PEER = 3, TAG = 4;
+const STATE = 0, CALL = 1, COMM = 2, PEER = 3, TAG = 4, ENTERED = 5;
 const RUNNING = 0, BLOCKED = 1;
 /** No peer: collectives, waits over several requests. */
 export const NO_PEER = -3;
@@ -65,6 +66,7 @@ export class BlockedState {
     if (this.#depth++ > 0) return;
     const w = this.#words;
     w[CALL] = call; w[COMM] = comm; w[PEER] = peer; w[TAG] = tag;
+    w[ENTERED] = (w[ENTERED]! + 1) | 0;
     w[STATE] = BLOCKED;
   }
 
@@ -93,15 +95,45 @@ export class BlockedStates {
     return `\n${lines.join("\n")}`;
   }
 
-  #describe(rank: number): string {
+  /**
+   * Calls `onStall(report)` once every rank has sat in the same blocking MPI call for `quietMs` (no rank entered
+   * or left one meanwhile), and again only after something moved. Without MPI's view of messages in flight this
+   * cannot tell a deadlock from one very long transfer, so it reports and leaves the job running. Ranks without
+   * a record (other hosts, C or mpi4py ranks) turn it off. Returns the function that stops watching.
+   */
+  watchForStall(size: number, quietMs: number, onStall: (report: string) => void): () => void {
+    let last = "", since = 0, reported = false;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const records = Array.from({ length: size }, (_, r) => this.#record(r));
+      const stuck = records.every((w) => w !== undefined && w[STATE] === BLOCKED);
+      const key = stuck ? records.map((w) => `${w![CALL]}:${w![ENTERED]}`).join(",") : "";
+      if (key !== last) {
+        last = key;
+        since = now;
+        reported = false;
+      } else if (stuck && !reported && now - since >= quietMs) {
+        reported = true;
+        onStall(this.report(size));
+      }
+    }, Math.min(500, quietMs / 4));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  #record(rank: number): Int32Array | undefined {
     let bytes: Buffer;
     try {
       bytes = readFileSync(join(this.#dir, `rank-${rank}`));
     } catch {
-      return `no report (not on this host, or not started)`;
+      return undefined;
     }
-    if (bytes.length < RECORD_BYTES) return "no report";
-    const w = new Int32Array(bytes.buffer, bytes.byteOffset, RECORD_BYTES / 4);
+    return bytes.length < RECORD_BYTES ? undefined : new Int32Array(bytes.buffer, bytes.byteOffset, RECORD_BYTES / 4);
+  }
+
+  #describe(rank: number): string {
+    const w = this.#record(rank);
+    if (!w) return "no report (not on this host, or not started)";
     if (w[STATE] !== BLOCKED) return "running";
     const call = CALLS[w[CALL]!] ?? "an MPI call";
     const handle = w[COMM]!;

@@ -48,6 +48,26 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     assert.ok(job.stderr().includes(`mpi4ts: received SIGINT; ending every rank\n${expected.join("\n")}\n`), job.stderr());
   });
 
+  it("reports, without ending it, a job whose ranks all sit in one MPI call each for 5 s", async () => {
+    const stalled = "mpi4ts: every rank has been waiting in the same MPI call for 5 s: a deadlock, unless a very long transfer is under way (Ctrl-C or --timeout ends the job)\n" +
+      "  rank 0: blocked in recv(source=1, tag=4) on MPI_COMM_WORLD\n  rank 1: blocked in recv(source=0, tag=4) on MPI_COMM_WORLD\n";
+    const r = await mpi4ts([...MPI, "-n", "2", "--timeout", "9", `${F}/deadlock.ts`], { timeoutMs: 60_000 });
+    assert.equal(r.code, 124, explain(r));
+    assert.ok(r.stderr.indexOf(stalled) >= 0 && r.stderr.indexOf(stalled) < r.stderr.indexOf("--timeout 9 s"), explain(r));
+    const unwatched = await mpi4ts([...MPI, "-n", "2", "--timeout", "7", "--no-deadlock-check", `${F}/deadlock.ts`], { timeoutMs: 60_000 });
+    assert.equal(unwatched.code, 124, explain(unwatched));
+    assert.doesNotMatch(unwatched.stderr, /waiting in the same MPI call/, explain(unwatched));
+  });
+
+  it("never reports ranks that keep entering new calls, or one that computes", async () => {
+    for (const mode of ["exchange", "compute"]) {
+      const r = await mpi4ts([...MPI, "-n", "3", "--timeout", "60", `${F}/keeps-calling.ts`, mode], { timeoutMs: 90_000 });
+      assert.equal(r.code, 0, explain(r));
+      assert.doesNotMatch(r.stderr, /waiting in the same MPI call/, explain(r));
+      assert.equal(r.stdout.match(/done/g)?.length, 3, explain(r));
+    }
+  });
+
   it("says where a collective only the root called leaves each rank at the end", async () => {
     const r = await mpi4ts([...MPI, "-n", "2", "--timeout", "4", "test/fixtures/unreceived-messages.ts", "bcast-at-root"], { timeoutMs: 60_000 });
     assert.equal(r.code, 124, explain(r));
