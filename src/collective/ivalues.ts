@@ -28,21 +28,18 @@ function valueRequest<R, T>(comm: Comm, call: string, kind: number, root: number
   algorithm: (k: Call) => Algorithm<R>, finish: (result: R) => T, single: () => T): Request<T> {
   const c = comm.engineComm(call);
   const describe = () => `${call} on ${comm.Get_name()}`;
-  if (c.size > 1 && mine?.error) {
-    operation(comm, call, () => {
-      const k = startCall(c.internal, kind | VALUE_FAMILY, root);
-      return new Schedule(capture(k, algorithm(k), {}));
-    });
-  }
-  if (mine?.error) throw mine.error;
-  if (c.size === 1) return new Request<T>(new CompletedOperation(single()), describe);
   const out: { result?: R } = {};
-  return new Request<T>(operation(comm, call, () => {
+  const begin = () => operation(comm, call, () => {
     const k = startCall(c.internal, kind | VALUE_FAMILY, root);
     return new Schedule(capture(k, algorithm(k), out));
-  }, () => finish(out.result as R)), describe);
+  }, () => finish(out.result as R));
+  if (mine?.error) {
+    if (c.size > 1) begin(); // its refusal goes out; the schedule runs on in the background
+    throw mine.error;
+  }
+  if (c.size === 1) return new Request<T>(new CompletedOperation(single()), describe);
+  return new Request<T>(begin(), describe);
 }
-
 
 function* capture<R>(k: Call, algorithm: Algorithm<R>, out: { result?: R }): Algorithm {
   out.result = yield* algorithm;

@@ -59,7 +59,8 @@ export function isRefusal(bytes: Uint8Array | undefined): boolean {
 
 export function decodeRefusal(bytes: Uint8Array): Refusal {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return new Refusal(view.getUint32(1, true), ERROR_CLASSES[bytes[5]!] ?? "ERR_OTHER", fromUtf8.decode(bytes.subarray(6)));
+  // A copy: the bytes may be shared memory (the local engine's area), which a browser's TextDecoder refuses.
+  return new Refusal(view.getUint32(1, true), ERROR_CLASSES[bytes[5]!] ?? "ERR_OTHER", fromUtf8.decode(bytes.slice(6)));
 }
 
 /**
