@@ -582,9 +582,19 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
  * `e` (what this rank raised checking its root-only arguments to a blocking `kind` collective), once this rank has
  * taken its turn without data (Collectives.refuse), so that the ranks waiting for its data fail too.
  */
-function refusedAtRoot(c: EngineComm, mode: Mode, kind: number, root: number, e: unknown): unknown {
-  if (mode === BLOCKING && isMPIError(e)) collectivesOf(c).refuse?.(kind, root, e.errorClass);
+function refusedAtRoot(c: EngineComm, mode: Mode, kind: number, root: number, e: unknown, operand?: { send: TypedArray; op: BufferOp }): unknown {
+  if (mode === BLOCKING && isMPIError(e)) collectivesOf(c).refuse?.(kind, root, e.errorClass, operand);
   return e;
+}
+
+/** What a Reduce root that refused its recvbuf can still take part with: its sendbuf and op, when both are valid. */
+function reduceOperand(comm: Comm, call: string, send: TypedArray | null, op: Op): { send: TypedArray; op: BufferOp } | undefined {
+  if (!send) return undefined;
+  try {
+    return { send, op: bufferOp(comm, call, op, send) };
+  } catch {
+    return undefined;
+  }
 }
 
 export function Bcast(comm: Comm, buf: BufSpec, root: number, mode: Mode = BLOCKING): Request<void> | void {
@@ -777,21 +787,21 @@ function alltoallBlocks(comm: Comm, call: string, mode: Mode, s: BytesV | null, 
 
 export function Reduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op, root: number, mode: Mode = BLOCKING): Request<void> | void {
   const call = callName("Reduce", mode);
-  let atRoot: boolean;
-  ({ root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
+  let c: EngineComm, atRoot: boolean;
+  ({ c, root, atRoot } = rooted(comm, call, root, sendbuf, "sendbuf"));
   const send = sendbuf === IN_PLACE ? null : typed(comm, call, "sendbuf", sendbuf);
   let recv: TypedArray | null = null;
-  // A root refusing recvbuf takes no turn (Collectives.refuse): a large Reduce's senders send before they could
-  // see it, and it cannot take their messages without knowing their type and length.
   if (atRoot) {
-    recv = typed(comm, call, "recvbuf", recvbuf);
-    if (send) {
-      sameType(comm, call, send, recv);
-      if (recv.length < send.length) {
-        throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} elements but sendbuf has ${send.length}`);
+    try {
+      recv = typed(comm, call, "recvbuf", recvbuf);
+      if (send) {
+        sameType(comm, call, send, recv);
+        if (recv.length < send.length) {
+          throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} elements but sendbuf has ${send.length}`);
+        }
+        recv = recv.subarray(0, send.length);
       }
-      recv = recv.subarray(0, send.length);
-    }
+    } catch (e) { throw refusedAtRoot(c, mode, Kind.Reduce, root, e, reduceOperand(comm, call, send, op)); }
   }
   const o = bufferOp(comm, call, op, (send ?? recv)!);
   const k = collectivesFor(comm, call, o);

@@ -189,13 +189,18 @@ class SharedCollectives implements Collectives {
     this.#generic = generic(comm.internal);
   }
 
-  refuse(kind: number, root: number, errorClass: ErrorClass): void {
+  refuse(kind: number, root: number, errorClass: ErrorClass, operand?: { send: TypedArray; op: BufferOp }): void {
     const area = this.#area;
     try {
+      // The senders of a Gather or Reduce need nothing from the root and may be done already (those too big for
+      // the area sent by message): it takes their contributions as usual and drops them, so none is left for a
+      // later call. A Reduce root without a valid operand cannot, and takes no turn.
       if (kind === Kind.Gather) {
-        // The senders need nothing from the root and may be done already: it takes their contributions as usual
-        // (those too big for the area come by message) and drops them, so that none is left for a later call.
         gatherBytes(area, this.#internal, this.#signature(Kind.Gather, root, -1), EMPTY, root);
+        return;
+      }
+      if (kind === Kind.Reduce) {
+        if (operand) this.reduce(operand.send, operand.send.slice(), operand.op, root);
         return;
       }
       area.begin(refusedSignature(kind, root, errorClass));

@@ -267,9 +267,10 @@ export interface Collectives {
    * Takes this rank's turn in the blocking collective `kind` without data, after it refused its own arguments to
    * it (`errorClass`; the caller then throws its error), where that lets the ranks that wait for this one fail
    * instead of waiting for ever: a round of the shared area, the mpi engine's check mode. Absent or a no-op
-   * elsewhere.
+   * elsewhere. A Reduce root passes `operand` (its sendbuf and op) when they are valid: where the senders cannot
+   * be told, it reduces them into scratch memory instead, and without it takes no turn there.
    */
-  refuse?(kind: number, root: number, errorClass: ErrorClass): void;
+  refuse?(kind: number, root: number, errorClass: ErrorClass, operand?: { send: TypedArray; op: BufferOp }): void;
   barrier(): void;
   bcast(buf: Uint8Array, root: number): void;
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void;

@@ -99,7 +99,9 @@ const COLLECTIVE = {
   scan: blockingCall("Scan"), exscan: blockingCall("Exscan"),
 } as const;
 /** The rooted collectives a root may refuse at its own root-only arguments (Collectives.refuse), by Kind. */
-const COLLECTIVE_OF_KIND: Record<number, number> = { [Kind.Scatter]: COLLECTIVE.scatter, [Kind.Gather]: COLLECTIVE.gather };
+const COLLECTIVE_OF_KIND: Record<number, number> = {
+  [Kind.Scatter]: COLLECTIVE.scatter, [Kind.Gather]: COLLECTIVE.gather, [Kind.Reduce]: COLLECTIVE.reduce,
+};
 const WAIT_CALLS: Readonly<Record<WaitCall, number>> = {
   waitall: blockingCall("Request.waitall"), waitany: blockingCall("Request.waitany"),
   waitsome: blockingCall("Request.waitsome"), await: WAIT,
