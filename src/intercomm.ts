@@ -7,7 +7,7 @@
  * and a message can only ever come from it (ANY_SOURCE means any remote rank). docs/intercomm.md explains it.
  */
 import { ANY_SOURCE, PROC_NULL, ROOT, UNDEFINED, type InPlace } from "./constants.js";
-import { COMM_NULL, Comm, splitRefusal } from "./comm.js";
+import { COMM_NULL, Comm, type EngineBinding, splitRefusal } from "./comm.js";
 import {
   BUFFER, STANDARD, VALUE,
   type EngineComm, type EngineIntercomm, type TypedArray, type EngineRequest, type Envelope, type MatchedMessage, type PayloadKind, type PendingComm, type PointToPoint, type SendMode, type Sink,
@@ -104,6 +104,8 @@ interface Link {
   readonly internal: PointToPoint;
   readonly offset: number;
   dup(): Link;
+  /** The same, nonblocking: the new link once `request` completes. */
+  idup(): { readonly request: EngineRequest; made(): Link };
   /** Both groups as one intracommunicator, `localFirst` or not (collective over both groups). */
   merge(localFirst: boolean, localWorld: readonly number[], remoteWorld: readonly number[]): EngineComm | null;
   free(): void;
@@ -116,6 +118,10 @@ class UnionLink implements Link {
   get wire(): PointToPoint { return this.bridge; }
   get internal(): PointToPoint { return this.bridge.internal; }
   dup(): Link { return new UnionLink(this.bridge.dup(), this.offset); }
+  idup(): { request: EngineRequest; made(): Link } {
+    const pending = this.bridge.idup();
+    return { request: pending.request, made: () => new UnionLink(pending.made(), this.offset) };
+  }
   merge(localFirst: boolean, localWorld: readonly number[], remoteWorld: readonly number[]): EngineComm | null {
     return this.bridge.create(localFirst ? [...localWorld, ...remoteWorld] : [...remoteWorld, ...localWorld]);
   }
@@ -128,6 +134,10 @@ class EngineLink implements Link {
   get wire(): PointToPoint { return this.inter; }
   get internal(): PointToPoint { return this.inter.internal; }
   dup(): Link { return new EngineLink(this.inter.dup()); }
+  idup(): { request: EngineRequest; made(): Link } {
+    const pending = this.inter.idup();
+    return { request: pending.request, made: () => new EngineLink(pending.made()) };
+  }
   merge(localFirst: boolean): EngineComm { return this.inter.merge(!localFirst); }
   free(): void { this.inter.free(); }
   get disconnect(): (() => void) | undefined {
@@ -157,7 +167,18 @@ class InterEngineComm extends RemotePort implements EngineComm {
   }
   get worldRanks(): readonly number[] { return this.localWorld; }
   dup(): EngineComm { return notOnIntercomm("dup"); }
-  idup(): PendingComm { return notOnIntercomm("Idup"); }
+  /**
+   * Intercomm.Idup: the local group's communicator and the link, both duplicated without blocking (the same two
+   * steps, in the same order, as Dup), complete together.
+   */
+  idup(): PendingComm {
+    const local = this.local.idup();
+    const link = this.link.idup();
+    return {
+      request: new Schedule((function* () { yield [local.request, link.request]; })()),
+      made: () => new InterEngineComm(link.made(), local.made(), this.rank, this.size, this.localWorld),
+    };
+  }
   split(): EngineComm | null { return notOnIntercomm("Split"); }
   create(): EngineComm | null { return notOnIntercomm("Create"); }
   createGroup(): EngineComm { return notOnIntercomm("Create_group"); }
@@ -205,20 +226,31 @@ const TAG_LEADERS = 0x08000001, TAG_ROOTED = 0x08000002, TAG_DIRECT = 0x08000003
 
 /** A communicator whose rank arguments are ranks of a remote group of `remoteSize` processes. */
 export class Intercomm extends Comm {
-  readonly #ec: InterEngineComm;
   readonly #remote: readonly number[];
   /** Whether this side is first in the bridge (the default order of Merge). */
   readonly #low: boolean;
   /** The local group as an intracommunicator: the local halves of the collectives. */
   readonly #localComm: Comm;
 
-  /** @internal Made by Create_intercomm, Dup and Spawn. */
-  constructor(ec: InterEngineComm, remoteWorldRanks: readonly number[], low: boolean, name: string) {
+  /**
+   * @internal Made by Create_intercomm, Dup, Idup (whose engine communicator exists once its request completes,
+   * a function until then) and Spawn.
+   */
+  constructor(ec: InterEngineComm | ((call: string) => InterEngineComm), remoteWorldRanks: readonly number[], low: boolean, name: string) {
     super(ec, name);
-    this.#ec = ec;
     this.#remote = Object.freeze([...remoteWorldRanks]);
     this.#low = low;
-    this.#localComm = new Comm(() => ec.local, `${name} (local group)`);
+    this.#localComm = new Comm((call) => this.#inter(call).local, `${name} (local group)`);
+  }
+
+  /** This communicator's engine side (`call` names the use in the error while an Idup is incomplete). */
+  #inter(call = "intercomm"): InterEngineComm {
+    return this.engineComm(call) as InterEngineComm;
+  }
+
+  /** @internal Idup's duplicate: the same groups, on the engine communicator its request makes. */
+  override withEngine(engineComm: EngineBinding, name: string): this {
+    return new Intercomm(engineComm as InterEngineComm | ((call: string) => InterEngineComm), this.#remote, this.#low, name) as this;
   }
 
   protected override inspectName(): string { return "Intercomm"; }
@@ -346,7 +378,7 @@ export class Intercomm extends Comm {
    * bridges of the new intercommunicators and the local group into their local groups.
    */
   #splitBy(call: string, color: number, key: number, verdict: string | undefined): Comm {
-    const ec = this.#ec;
+    const ec = this.#inter();
     const mine = this.#localComm.allgather([color, key] as const);
     const theirs = this.#leadersExchange({ entries: mine, verdict: verdict ?? null });
     if (verdict !== undefined || theirs.verdict !== null) {
@@ -393,9 +425,9 @@ export class Intercomm extends Comm {
    * group: the step every intercommunicator collective and Merge share.
    */
   #leadersExchange<T>(mine: T): T {
-    const wire = this.#ec.internal;
+    const wire = this.#inter().internal;
     let theirs: T | undefined;
-    if (this.#ec.rank === 0) {
+    if (this.#inter().rank === 0) {
       const request = wire.isend(this.encode("intercomm", mine), VALUE, 0, TAG_LEADERS, STANDARD);
       theirs = this.#receive<T>(0, TAG_LEADERS);
       request.wait();
@@ -406,12 +438,12 @@ export class Intercomm extends Comm {
 
   #receive<T>(source: number, tag: number): T {
     const into: { bytes?: Uint8Array } = {};
-    this.#ec.internal.recv(this.valueSink("intercomm", into), source, tag);
+    this.#inter().internal.recv(this.valueSink("intercomm", into), source, tag);
     return this.decode<T>("intercomm", into.bytes);
   }
 
   #sendTo(value: unknown, dest: number, tag: number): void {
-    this.#ec.internal.send(this.encode("intercomm", value), VALUE, dest, tag, STANDARD);
+    this.#inter().internal.send(this.encode("intercomm", value), VALUE, dest, tag, STANDARD);
   }
 
   /**
@@ -947,7 +979,7 @@ export class Intercomm extends Comm {
     const r = this.#root(call, root);
     if (r === ROOT) { this.#offer(call, () => obj); return obj as T; }
     if (r === PROC_NULL) return undefined as T;
-    return this.#accept<T>(call, this.#localComm.bcast(this.#ec.rank === 0 ? this.#receive<Offer>(r, TAG_ROOTED) : undefined, 0));
+    return this.#accept<T>(call, this.#localComm.bcast(this.#inter().rank === 0 ? this.#receive<Offer>(r, TAG_ROOTED) : undefined, 0));
   }
 
   /**
@@ -962,7 +994,7 @@ export class Intercomm extends Comm {
       refusal = e;
       bytes = this.encode(call, refusalOf(e));
     }
-    this.#ec.internal.send(bytes, VALUE, 0, TAG_ROOTED, STANDARD);
+    this.#inter().internal.send(bytes, VALUE, 0, TAG_ROOTED, STANDARD);
     if (refusal !== undefined) throw refusal;
   }
 
@@ -980,7 +1012,7 @@ export class Intercomm extends Comm {
     if (r === ROOT) return this.#receive<T[]>(0, TAG_ROOTED);
     if (r === PROC_NULL) return null;
     const all = this.#localComm.gather(obj, 0);
-    if (this.#ec.rank === 0) this.#sendTo(all, r, TAG_ROOTED);
+    if (this.#inter().rank === 0) this.#sendTo(all, r, TAG_ROOTED);
     return null;
   }
 
@@ -999,9 +1031,9 @@ export class Intercomm extends Comm {
     }
     if (r === PROC_NULL) return undefined as T;
     let offers: Offer[] | null = null;
-    if (this.#ec.rank === 0) {
+    if (this.#inter().rank === 0) {
       const offer = this.#receive<Offer>(r, TAG_ROOTED);
-      offers = Array.from({ length: this.#ec.size }, (_, i) => (offer.refusal !== undefined ? offer : { value: (offer.value as T[])[i] }));
+      offers = Array.from({ length: this.#inter().size }, (_, i) => (offer.refusal !== undefined ? offer : { value: (offer.value as T[])[i] }));
     }
     return this.#accept<T>(call, this.#localComm.scatter(offers, 0));
   }
@@ -1012,7 +1044,7 @@ export class Intercomm extends Comm {
     if (r === ROOT) return this.#receive<Reduced<T, O>>(0, TAG_ROOTED);
     if (r === PROC_NULL) return null;
     const reduced = this.#localComm.reduce(obj, op, 0);
-    if (this.#ec.rank === 0) this.#sendTo(reduced, r, TAG_ROOTED);
+    if (this.#inter().rank === 0) this.#sendTo(reduced, r, TAG_ROOTED);
     return null;
   }
 
@@ -1036,7 +1068,7 @@ export class Intercomm extends Comm {
     if (!Array.isArray(seq) || seq.length !== n) {
       throw new MPIError("ERR_ARG", `${this.where(call)}: pass an array of ${n} values (one per rank of the remote group), got ${describe(seq)}`);
     }
-    const sends = seq.map((v, j) => this.#ec.internal.isend(this.encode(call, v), VALUE, j, TAG_DIRECT, STANDARD));
+    const sends = seq.map((v, j) => this.#inter().internal.isend(this.encode(call, v), VALUE, j, TAG_DIRECT, STANDARD));
     const got = Array.from({ length: n }, (_, j) => this.#receive<T>(j, TAG_DIRECT));
     for (const s of sends) {
       s.wait();
@@ -1049,19 +1081,19 @@ export class Intercomm extends Comm {
 
   #sendBytes(call: string, bytes: Uint8Array, dest: number, tag: number): void {
     try {
-      this.#ec.internal.send(bytes, BUFFER, dest, tag, STANDARD);
+      this.#inter().internal.send(bytes, BUFFER, dest, tag, STANDARD);
     } catch (e) {
       throw this.engineError(call, e);
     }
   }
 
   #recvBytes(call: string, into: Uint8Array, source: number, tag: number): void {
-    this.#ec.internal.recv(this.bufferSink(call, into), source, tag);
+    this.#inter().internal.recv(this.bufferSink(call, into), source, tag);
   }
 
   /** The leaders swap `out` for the remote leader's bytes, received into `into` (leaders only). */
   #swapBytes(call: string, out: Uint8Array, into: Uint8Array): void {
-    const request = this.#ec.internal.isend(out, BUFFER, 0, TAG_LEADERS, STANDARD);
+    const request = this.#inter().internal.isend(out, BUFFER, 0, TAG_LEADERS, STANDARD);
     this.#recvBytes(call, into, 0, TAG_LEADERS);
     request.wait();
     if (request.error !== undefined) throw this.engineError(call, request.error);
@@ -1069,7 +1101,7 @@ export class Intercomm extends Comm {
 
   /** The local group's blocks, gathered at its leader (null at the others). */
   #gatherLocally(bytes: Uint8Array): Uint8Array | null {
-    const all = this.#ec.rank === 0 ? new Uint8Array(bytes.length * this.#ec.size) : null;
+    const all = this.#inter().rank === 0 ? new Uint8Array(bytes.length * this.#inter().size) : null;
     this.#localComm.Gather(bytes, all, 0);
     return all;
   }
@@ -1082,7 +1114,7 @@ export class Intercomm extends Comm {
     if (!isTypedArray(sendbuf)) {
       throw new MPIError("ERR_BUFFER", `${this.where(call)}: on an intercommunicator, sendbuf must be a plain typed array, got ${describe(sendbuf)}`);
     }
-    if (this.#ec.rank !== 0) return null;
+    if (this.#inter().rank !== 0) return null;
     const Ctor = sendbuf.constructor as new (n: number) => TypedArray;
     return new Ctor(sendbuf.length);
   }
@@ -1096,7 +1128,7 @@ export class Intercomm extends Comm {
     try {
       bytes = make();
     } catch (e) {
-      this.#ec.internal.send(this.encode(call, refusalOf(e)), VALUE, dest, TAG_ROOTED, STANDARD);
+      this.#inter().internal.send(this.encode(call, refusalOf(e)), VALUE, dest, TAG_ROOTED, STANDARD);
       throw e;
     }
     this.#sendBytes(call, bytes, dest, TAG_ROOTED);
@@ -1109,7 +1141,7 @@ export class Intercomm extends Comm {
     // No `into` hint: the message may be a refusal, which the engine must not land in the buffer.
     const sink = (envelope: Envelope, received?: Uint8Array): Uint8Array =>
       envelope.kind === VALUE ? (refusal.bytes = received ?? new Uint8Array(envelope.byteLength)) : fits(envelope, received);
-    this.#ec.internal.recv(sink, source, TAG_ROOTED);
+    this.#inter().internal.recv(sink, source, TAG_ROOTED);
     return refusal.bytes && this.decode<Offer>(call, refusal.bytes);
   }
 
@@ -1127,7 +1159,7 @@ export class Intercomm extends Comm {
     if (r === ROOT) return this.#offerBytes(call, () => bufferArg(() => this.where(call), "buf", buf).outgoing(), 0);
     const m = bufferArg(() => this.where(call), "buf", buf);
     const into = m.incoming();
-    this.#shareRefusal(call, this.#ec.rank === 0 ? this.#takeBytes(call, into, r) : null);
+    this.#shareRefusal(call, this.#inter().rank === 0 ? this.#takeBytes(call, into, r) : null);
     this.#localComm.Bcast(into, 0);
     m.land(into);
   }
@@ -1155,7 +1187,7 @@ export class Intercomm extends Comm {
     if (r === ROOT) return this.#offerBytes(call, () => bufferArg(() => this.where(call), "sendbuf", sendbuf, this.#remote.length).outgoing(), 0);
     const m = bufferArg(() => this.where(call), "recvbuf", recvbuf);
     const into = m.incoming();
-    const all = this.#ec.rank === 0 ? new Uint8Array(into.length * this.#ec.size) : null;
+    const all = this.#inter().rank === 0 ? new Uint8Array(into.length * this.#inter().size) : null;
     this.#shareRefusal(call, all && this.#takeBytes(call, all, r));
     this.#localComm.Scatter(all, into, 0);
     m.land(into);
@@ -1208,7 +1240,7 @@ export class Intercomm extends Comm {
    * all posted before any wait, so every exchange pattern completes.
    */
   #exchange(call: string, sends: readonly (Uint8Array | null)[], receives: readonly (Uint8Array | null)[], tag = TAG_DIRECT): void {
-    const wire = this.#ec.internal;
+    const wire = this.#inter().internal;
     const requests = [
       ...receives.flatMap((into, j) => (into ? [wire.irecv(this.bufferSink(call, into), j, tag)] : [])),
       ...sends.flatMap((bytes, j) => (bytes ? [wire.isend(bytes, BUFFER, j, tag, STANDARD)] : [])),
@@ -1287,7 +1319,7 @@ export class Intercomm extends Comm {
       } catch (e) {
         // Each receiver hears from the root directly: each gets the refusal.
         const refusal = this.encode(call, refusalOf(e));
-        for (let j = 0; j < this.#remote.length; j++) this.#ec.internal.send(refusal, VALUE, j, TAG_ROOTED, STANDARD);
+        for (let j = 0; j < this.#remote.length; j++) this.#inter().internal.send(refusal, VALUE, j, TAG_ROOTED, STANDARD);
         throw e;
       }
       return this.#exchange(call, this.#all(send.block), [], TAG_ROOTED);
@@ -1303,7 +1335,7 @@ export class Intercomm extends Comm {
 /** The collectives of Comm that have no intercommunicator form in mpi4ts yet: a clear error instead of a wrong result. */
 const NOT_YET = [
   "scan", "exscan", "Scan", "Iscan", "Scan_init", "Exscan", "Iexscan", "Exscan_init", "Split_type", "Create_group", "Create_cart",
-  "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm", "Idup",
+  "Create_graph", "Create_dist_graph", "Create_dist_graph_adjacent", "Create_intercomm",
   "Neighbor_allgather", "Neighbor_alltoall",
 ] as const;
 for (const name of NOT_YET) {

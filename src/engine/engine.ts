@@ -171,6 +171,8 @@ export interface EngineIntercomm extends PointToPoint {
   readonly remoteWorldRanks: readonly number[];
   /** Collective over both groups: the same two groups on a new matching space. */
   dup(): EngineIntercomm;
+  /** The same, nonblocking (MPI_Comm_idup): usable once its request completes. */
+  idup(): { readonly request: EngineRequest; made(): EngineIntercomm };
   /** Collective over both groups (MPI_Intercomm_merge): the group passing `high` false comes first. */
   merge(high: boolean): EngineComm;
   free(): void;

@@ -12,19 +12,23 @@ import {
 import { MPIError } from "../errors.js";
 import type { LauncherLink, SpawnedWorld } from "./control.js";
 import { Channel, LocalComm, type LocalEngine } from "./engine.js";
+import { Schedule, runBlocking, type Algorithm } from "../collective/transport.js";
 
 /** Tags on an intercommunicator's internal channel and on the spawning communicator's, for these protocols only. */
 const TAG_SPAWNED = 0x7ffffff8;
 const TAG_BASE = 0x7ffffff9;
 
+const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+const fromJsonBytes = <T>(bytes: Uint8Array): T => JSON.parse(new TextDecoder().decode(bytes)) as T;
+
 function sendJson(channel: Channel, value: unknown, dest: number, tag: number): void {
-  channel.send(new TextEncoder().encode(JSON.stringify(value)), BUFFER, dest, tag, STANDARD);
+  channel.send(jsonBytes(value), BUFFER, dest, tag, STANDARD);
 }
 
 function recvJson<T>(channel: Channel, source: number, tag: number): T {
   let bytes: Uint8Array | undefined;
   channel.recv((envelope, received) => (bytes = received ?? new Uint8Array(envelope.byteLength)), source, tag);
-  return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  return fromJsonBytes<T>(bytes!);
 }
 
 /** One side of a spawn's intercommunicator (or of a duplicate of it). */
@@ -53,27 +57,41 @@ export class LocalIntercomm implements EngineIntercomm {
   improbe(source: number, tag: number): MatchedMessage | undefined { return this.#wire.improbe(source, tag); }
 
   /**
-   * A context for a new communicator over both groups (collective over both): the parents' rank 0 takes a
-   * job-wide one and sends it to every child, and the children's rank 0 passes it on to the other parents.
+   * A context for a new communicator over both groups (collective over both), in steps: the parents' rank 0 takes
+   * a job-wide one and sends it to every child, and the children's rank 0 passes it on to the other parents.
    */
-  #newBase(): number {
+  *#newBase(): Algorithm<number> {
     const remote = this.remoteWorldRanks.length;
+    const sendBase = (base: number, dest: number) => this.internal.isend(jsonBytes(base), BUFFER, dest, TAG_BASE, STANDARD);
     if (this.spawning && this.rank === 0) {
       const base = this.engine.jobWideBase();
-      for (let c = 0; c < remote; c++) sendJson(this.internal, base, c, TAG_BASE);
+      yield Array.from({ length: remote }, (_, c) => sendBase(base, c));
       return base;
     }
-    const base = recvJson<number>(this.internal, 0, TAG_BASE);
-    if (!this.spawning && this.rank === 0) for (let p = 1; p < remote; p++) sendJson(this.internal, base, p, TAG_BASE);
+    let bytes: Uint8Array = new Uint8Array(0);
+    yield [this.internal.irecv((envelope, received) => (bytes = received ?? new Uint8Array(envelope.byteLength)), 0, TAG_BASE)];
+    const base = fromJsonBytes<number>(bytes);
+    if (!this.spawning && this.rank === 0) yield Array.from({ length: remote - 1 }, (_, p) => sendBase(base, p + 1));
     return base;
   }
 
+  #withBase(base: number): LocalIntercomm {
+    return new LocalIntercomm(this.engine, base, this.rank, this.worldRanks, this.remoteWorldRanks, this.spawning);
+  }
+
   dup(): EngineIntercomm {
-    return new LocalIntercomm(this.engine, this.#newBase(), this.rank, this.worldRanks, this.remoteWorldRanks, this.spawning);
+    return this.#withBase(runBlocking(this.#newBase()));
+  }
+
+  idup(): { request: EngineRequest; made(): EngineIntercomm } {
+    const out: { base?: number } = {};
+    const steps = this.#newBase();
+    const request = new Schedule((function* () { out.base = yield* steps; })());
+    return { request, made: () => this.#withBase(out.base!) };
   }
 
   merge(high: boolean): EngineComm {
-    const base = this.#newBase();
+    const base = runBlocking(this.#newBase());
     const order = high ? [...this.remoteWorldRanks, ...this.worldRanks] : [...this.worldRanks, ...this.remoteWorldRanks];
     return new LocalComm(this.engine, base, order.indexOf(this.engine.worldRank), order);
   }

@@ -643,6 +643,15 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
     }
   }
 
+  idup(): { request: EngineRequest; made(): EngineIntercomm } {
+    try {
+      const [request, handle] = this.engine.addon.commIdup(this.handle);
+      return { request: new MpiRequest(this.engine, request), made: () => new NativeIntercomm(this.engine, handle) };
+    } catch (e) {
+      throw converted(e);
+    }
+  }
+
   merge(high: boolean): EngineComm {
     try {
       return new NativeComm(this.engine, this.engine.blocking(MERGE, this.handle, NO_PEER, 0, () => this.engine.addon.commMerge(this.handle, high)));

@@ -106,6 +106,25 @@ if (size === 1) {
     assert.equal(inter.recv(partner, 1), "on the original");
   }
 
+  // Idup: nonblocking, an Intercomm of the same groups, usable once its request completes; its own matching space.
+  const [idup, idupRequest] = inter.Idup();
+  expectError("ERR_COMM", () => idup.Get_remote_size(), /not usable until its Idup request completes/);
+  if (partner !== MPI.PROC_NULL) inter.send("sent while the Idup was pending", partner, 2);
+  await idupRequest;
+  assert.ok(idup instanceof MPI.Intercomm);
+  assert.equal(idup.Get_remote_size(), theirs.length);
+  assert.deepEqual(idup.allgather(rank), theirs);
+  if (partner !== MPI.PROC_NULL) {
+    idup.send("on the Idup", partner, 2);
+    assert.equal(idup.recv(partner, 2), "on the Idup");
+    assert.equal(inter.recv(partner, 2), "sent while the Idup was pending");
+  }
+  const [second, secondRequest] = idup.Idup();
+  secondRequest.Wait();
+  assert.equal(second.allreduce(1, MPI.SUM), theirs.length, "an Idup of an Idup");
+  second.Free();
+  idup.Free();
+
   // Dup_with_info and Clone are duplicates too.
   const withInfo = inter.Dup_with_info(new MPI.Info());
   const clone = inter.Clone();

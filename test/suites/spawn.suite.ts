@@ -54,6 +54,10 @@ function spawnEverything(): void {
     const dup = inter.Dup();
     if (rank === 0) assert.equal(dup.recv(0, 4), "on the duplicate");
     dup.Free();
+    const [idup, idupRequest] = inter.Idup();
+    idupRequest.Wait();
+    if (rank === 0) assert.equal(idup.recv(0, 4), "on the Idup");
+    idup.Free();
     for (const high of [false, false]) {
       const merged = inter.Merge(high);
       assert.equal(merged.rank, rank, "the parents come first");

@@ -57,6 +57,10 @@ if (mode === "talk") {
   assert.ok(dup.Is_inter());
   if (world.rank === 0) dup.send("on the duplicate", 0, 4);
   dup.Free();
+  const [idup, idupRequest] = parent.Idup();
+  await idupRequest;
+  if (world.rank === 0) idup.send("on the Idup", 0, 4);
+  idup.Free();
   // Merge: the parents pass high=false, the children true, so the parents come first; passing the same puts
   // the spawning side first.
   for (const high of [true, false]) {
