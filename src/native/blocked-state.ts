@@ -9,8 +9,8 @@
  *
  * A rank's record is six Int32 words: its state, the call (an index into CALLS), the communicator (its handle:
  * 0 is MPI_COMM_WORLD, 1 MPI_COMM_SELF, -1 unknown) and the peer (a communicator rank, ANY_SOURCE or -3 for none) with the
- * tag, and a count of the calls entered, by which the launcher tells a rank stuck in one call from a rank that
- * keeps entering new ones. Writes are not atomic as a group: the state word goes last on entry and first on exit,
+ * tag, a count of the calls entered, by which the launcher tells a rank stuck in one call from a rank that
+ * keeps entering new ones, and whether the rank ever called Spawn (whose processes have no records here). Writes are not atomic as a group: the state word goes last on entry and first on exit,
  * so a reader sees a whole record or "running".
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -21,7 +21,7 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 const DIR_VARIABLE = "MPI4TS_STATE_DIR";
 const HOST_VARIABLE = "MPI4TS_STATE_HOST";
 const RECORD_BYTES = 32;
-const STATE = 0, CALL = 1, COMM = 2, PEER = 3, TAG = 4, ENTERED = 5;
+const STATE = 0, CALL = 1, COMM = 2, PEER = 3, TAG = 4, ENTERED = 5, SPAWNED = 6;
 const RUNNING = 0, BLOCKED = 1;
 /** No peer: collectives, waits over several requests. */
 export const NO_PEER = -3;
@@ -35,6 +35,8 @@ const CALLS = [
   "a collective (the first that makes the internal channel, MPI_Comm_dup)",
 ] as const;
 export type BlockingCall = (typeof CALLS)[number];
+
+const SPAWN_CALL = CALLS.indexOf("Spawn");
 
 /** The code of a call, for `BlockedState.enter`. */
 export function blockingCall(name: Exclude<BlockingCall, "">): number {
@@ -63,8 +65,9 @@ export class BlockedState {
   }
 
   enter(call: number, comm: number, peer: number, tag: number): void {
-    if (this.#depth++ > 0) return;
     const w = this.#words;
+    if (call === SPAWN_CALL) w[SPAWNED] = 1;
+    if (this.#depth++ > 0) return;
     w[CALL] = call; w[COMM] = comm; w[PEER] = peer; w[TAG] = tag;
     w[ENTERED] = (w[ENTERED]! + 1) | 0;
     w[STATE] = BLOCKED;
@@ -99,13 +102,16 @@ export class BlockedStates {
    * Calls `onStall(report)` once every rank has sat in the same blocking MPI call for `quietMs` (no rank entered
    * or left one meanwhile), and again only after something moved. Without MPI's view of messages in flight this
    * cannot tell a deadlock from one very long transfer, so it reports and leaves the job running. Ranks without
-   * a record (other hosts, C or mpi4py ranks) turn it off. Returns the function that stops watching.
+   * a record (other hosts, C or mpi4py ranks) turn it off, and so does a Spawn (spawned processes keep none).
+   * Returns the function that stops watching.
    */
   watchForStall(size: number, quietMs: number, onStall: (report: string) => void): () => void {
     let last = "", since = 0, reported = false;
     const timer = setInterval(() => {
       const now = Date.now();
       const records = Array.from({ length: size }, (_, r) => this.#record(r));
+      // Once a rank has spawned, processes the records do not show may be what the others wait for.
+      if (records.some((w) => w?.[SPAWNED] === 1)) return;
       const stuck = records.every((w) => w !== undefined && w[STATE] === BLOCKED);
       const key = stuck ? records.map((w) => `${w![CALL]}:${w![ENTERED]}`).join(",") : "";
       if (key !== last) {

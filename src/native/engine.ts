@@ -1042,7 +1042,8 @@ export class NativeEngine implements Engine {
     this.#valueHeader = addon.valueHeader();
     this.world = new NativeComm(this, WORLD);
     this.self = new NativeComm(this, SELF);
-    this.blocked = BlockedState.open(this.world.rank, (file, bytes) => addon.mapShared(file, bytes));
+    // A spawned process's world ranks are not the launcher's: it keeps no record (its parents' would be overwritten).
+    this.blocked = addon.commGetParent() >= 0 ? undefined : BlockedState.open(this.world.rank, (file, bytes) => addon.mapShared(file, bytes));
   }
 
   /** Where this rank records what it is blocked in, for the launcher's report (when the launcher is on this host). */

@@ -59,8 +59,8 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     assert.doesNotMatch(unwatched.stderr, /waiting in the same MPI call/, explain(unwatched));
   });
 
-  it("never reports ranks that keep entering new calls, or one that computes", async () => {
-    for (const mode of ["exchange", "compute"]) {
+  it("never reports ranks that keep entering new calls, one that computes, or a spawned process that does", async () => {
+    for (const mode of ["exchange", "compute", "spawn"]) {
       const r = await mpi4ts([...MPI, "-n", "3", "--timeout", "60", `${F}/keeps-calling.ts`, mode], { timeoutMs: 90_000 });
       assert.equal(r.code, 0, explain(r));
       assert.doesNotMatch(r.stderr, /waiting in the same MPI call/, explain(r));
