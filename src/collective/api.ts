@@ -307,6 +307,13 @@ export function itemsContribution(comm: Comm, call: string, seq: unknown): { dat
   return contribution(comm, call, () => checkSeq(comm, call, seq, "seq").map((item) => comm.encode(call, item)), refusalBlocks(engine(comm, call).size));
 }
 
+/** Raises the lowest-ranked refusal among the contributions `blocks` (but `self`'s), if there is one. */
+function raiseRefusals(comm: Comm, call: string, blocks: readonly (Uint8Array | undefined)[], self = -1): void {
+  for (let r = 0; r < blocks.length; r++) {
+    if (r !== self && isRefusal(blocks[r])) throw decodeRefusal(blocks[r]!).error(comm.where(call));
+  }
+}
+
 /** Raises this rank's own refusal, once the collective is done. */
 function raiseOwn(mine: { error?: MPIError } | undefined): void {
   if (mine?.error) throw mine.error;
@@ -378,9 +385,7 @@ export function gather<T>(comm: Comm, obj: T, root: number): T[] | null {
  */
 export function decodeEach<T>(comm: Comm, call: string, blocks: readonly (Uint8Array | undefined)[], self: number, own: (r: number) => T): T[] {
   const size = engine(comm, call).size;
-  for (let r = 0; r < size; r++) {
-    if (r !== self && isRefusal(blocks[r])) throw decodeRefusal(blocks[r]!).error(comm.where(call));
-  }
+  raiseRefusals(comm, call, blocks, self);
   const values: T[] = [];
   for (let r = 0; r < size; r++) values.push(r === self ? own(r) : comm.decode<T>(call, blocks[r]));
   return values;
@@ -464,8 +469,7 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
  * everywhere). Decodes each operand: ops may modify or keep what they are given.
  */
 export function foldValues(comm: Comm, call: string, op: Op, all: readonly Uint8Array[]): unknown {
-  const refused = all.find(isRefusal);
-  if (refused) throw decodeRefusal(refused).error(comm.where(call));
+  raiseRefusals(comm, call, all);
   let acc = comm.decode<unknown>(call, all[all.length - 1]!);
   try {
     for (let r = all.length - 2; r >= 0; r--) acc = op.combineValues(comm.decode<unknown>(call, all[r]!), acc, "");
