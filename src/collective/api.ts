@@ -6,7 +6,8 @@
  */
 import { IN_PLACE, type InPlace } from "../constants.js";
 import type {
-  BufferOp, Collectives, EngineComm, EngineRequest, Envelope, NonblockingCollectives, PersistentEngineRequest, TypedArray,
+  BufferOp, Collectives, EngineComm, EngineRequest, Envelope, NonblockingCollectives, PersistentEngineRequest, RefusedRoot,
+  TypedArray,
 } from "../engine/engine.js";
 import { MPIError, isMPIError } from "../errors.js";
 import { bytesOf, checkBuffer, describe, isBuffer, isTypedArray } from "../datatype.js";
@@ -583,13 +584,16 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
 }
 
 /**
- * `e` (what this rank raised checking its root-only arguments to a blocking `kind` collective), once this rank has
- * taken its turn without data (Collectives.refuse), so that the ranks waiting for its data fail too.
+ * `e` (what this rank raised checking its root-only arguments to a `kind` collective), once this rank has taken
+ * its turn as far as it can (Collectives.refuse), so that no rank is left waiting for its part.
  */
-function refusedAtRoot(c: EngineComm, mode: Mode, kind: number, root: number, e: unknown, operand?: { send: TypedArray; op: BufferOp }): unknown {
-  if (mode === BLOCKING && isMPIError(e)) collectivesOf(c).refuse?.(kind, root, e.errorClass, operand);
+function refusedAtRoot(c: EngineComm, call: string, mode: Mode, kind: number, root: number, e: unknown, has: Pick<RefusedRoot, "gatherBlock" | "operand"> = {}): unknown {
+  if (c.size > 1 && isMPIError(e)) {
+    collectivesOf(c).refuse?.({ kind, root, error: e, call, mode: MODE_NAMES[mode], ...has });
+  }
   return e;
 }
+const MODE_NAMES = ["blocking", "nonblocking", "persistent"] as const satisfies Record<Mode, RefusedRoot["mode"]>;
 
 /** What a Reduce root that refused its recvbuf can still take part with: its sendbuf and op, when both are valid. */
 function reduceOperand(comm: Comm, call: string, send: TypedArray | null, op: Op): { send: TypedArray; op: BufferOp } | undefined {
@@ -627,7 +631,7 @@ export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | 
         throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but each rank's block of sendbuf has ${block}`);
       }
       ({ counts, displs } = uniform(c.size, block));
-    } catch (e) { throw refusedAtRoot(c, mode, Kind.Scatter, root, e); }
+    } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Scatter, root, e); }
   }
   const send = s?.bytes ?? null;
   const k = collectivesFor(comm, call);
@@ -649,7 +653,7 @@ export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: BufSp
       if (recv && recv.length < s.counts[root]!) {
         throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: recvbuf holds ${recv.length} bytes but the root's own block has ${s.counts[root]}`);
       }
-    } catch (e) { throw refusedAtRoot(c, mode, Kind.Scatter, root, e); }
+    } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Scatter, root, e); }
   }
   const k = collectivesFor(comm, call);
   if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), false, staging(s, r));
@@ -672,7 +676,7 @@ export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
         throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
       }
       ({ counts, displs } = uniform(c.size, block));
-    } catch (e) { throw refusedAtRoot(c, mode, Kind.Gather, root, e); }
+    } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Gather, root, e, { gatherBlock: send ?? undefined }); }
   }
   const recv = r?.bytes ?? null;
   const k = collectivesFor(comm, call);
@@ -694,7 +698,7 @@ export function Gatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: Buffer
       if (send && send.length > r.counts[root]!) {
         throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but the root's block of recvbuf has ${r.counts[root]}`);
       }
-    } catch (e) { throw refusedAtRoot(c, mode, Kind.Gather, root, e); }
+    } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Gather, root, e); }
   }
   const k = collectivesFor(comm, call);
   if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root), false, staging(s, r));
@@ -805,7 +809,7 @@ export function Reduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
         }
         recv = recv.subarray(0, send.length);
       }
-    } catch (e) { throw refusedAtRoot(c, mode, Kind.Reduce, root, e, reduceOperand(comm, call, send, op)); }
+    } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Reduce, root, e, { operand: reduceOperand(comm, call, send, op) }); }
   }
   const o = bufferOp(comm, call, op, (send ?? recv)!);
   const k = collectivesFor(comm, call, o);

@@ -12,15 +12,16 @@
  */
 import {
   BUFFER, STANDARD,
-  type BufferOp, type Collectives, type EngineComm, type EngineRequest, type PointToPoint, type SharedArea, type Signature,
-  type TypedArray,
+  type BufferOp, type Collectives, type EngineComm, type EngineRequest, type PointToPoint, type RefusedRoot, type SharedArea,
+  type Signature, type TypedArray,
 } from "../engine/engine.js";
 import { generic } from "./generic.js";
 import { combineInto } from "./kernels.js";
 import { copyElements } from "./reduction.js";
+import { scratchTurn } from "./root-refusal.js";
 import { opCode, refusedSignature, signature, typeCode } from "./signature.js";
 import { Kind, checkStaleAfter, readInt, writeInt } from "./transport.js";
-import { type ErrorClass, MPIError } from "../errors.js";
+import { MPIError } from "../errors.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -189,7 +190,17 @@ class SharedCollectives implements Collectives {
     this.#generic = generic(comm.internal);
   }
 
-  refuse(kind: number, root: number, errorClass: ErrorClass, operand?: { send: TypedArray; op: BufferOp }): void {
+  refuse(refusal: RefusedRoot): void {
+    const { kind, root, error, mode, operand } = refusal;
+    if (mode !== "blocking") {
+      // A request's turn is a schedule over messages, which runs in the background once started. A Gather or
+      // Reduce root starts one into scratch memory; a Scatter root's schedule has no way yet to tell the others,
+      // whose requests then never complete (the deadlock report names them once every rank waits).
+      try {
+        if (mode === "nonblocking") scratchTurn(this, this.#area.size, refusal)?.nonblocking();
+      } catch { /* this rank raises its own error */ }
+      return;
+    }
     const area = this.#area;
     try {
       // The senders of a Gather or Reduce need nothing from the root and may be done already (those too big for
@@ -203,7 +214,7 @@ class SharedCollectives implements Collectives {
         if (operand) this.reduce(operand.send, operand.send.slice(), operand.op, root);
         return;
       }
-      area.begin(refusedSignature(kind, root, errorClass));
+      area.begin(refusedSignature(kind, root, error.errorClass));
       // Publishing checks the ranks already there, whose calls disagree with a refusal.
       area.publish(-1);
     } catch { /* this rank raises its own error */ }

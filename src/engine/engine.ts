@@ -6,7 +6,7 @@
  * Everything an engine reports is in communicator ranks, never in world ranks, except `worldRanks`.
  */
 import type { RmaEngine } from "../win/seam.js";
-import type { ErrorClass } from "../errors.js";
+import type { MPIError } from "../errors.js";
 
 /** What a message carries. Both kinds match the same receives (MPI matching ignores type); the kind lets the
  * receiver report a value received into a buffer, or a buffer received as a value, clearly. */
@@ -266,13 +266,14 @@ export type BufferOp =
  */
 export interface Collectives {
   /**
-   * Takes this rank's turn in the blocking collective `kind` without data, after it refused its own arguments to
-   * it (`errorClass`; the caller then throws its error), where that lets the ranks that wait for this one fail
-   * instead of waiting for ever: a round of the shared area, the mpi engine's check mode. Absent or a no-op
-   * elsewhere. A Reduce root passes `operand` (its sendbuf and op) when they are valid: where the senders cannot
-   * be told, it reduces them into scratch memory instead, and without it takes no turn there.
+   * Takes this rank's turn in the rooted collective `refusal.kind` after it refused its own root-only arguments
+   * (the caller then throws `refusal.error`), so that no rank is left waiting for ever: the ranks that wait for
+   * this one's data fail where the engine can tell them (a round of the shared area, the mpi engine's check mode);
+   * where it cannot, a Gather or Reduce root collects into scratch memory (the senders need nothing from it), and
+   * a root whose data the others need ends the job (MPI_Abort) rather than leave them inside MPI. Absent or a
+   * no-op where no rank can be left waiting.
    */
-  refuse?(kind: number, root: number, errorClass: ErrorClass, operand?: { send: TypedArray; op: BufferOp }): void;
+  refuse?(refusal: RefusedRoot): void;
   barrier(): void;
   bcast(buf: Uint8Array, root: number): void;
   gatherv(send: Uint8Array | null, recv: Uint8Array | null, counts: readonly number[] | null, displs: readonly number[] | null, root: number): void;
@@ -307,6 +308,21 @@ export interface Collectives {
    * persistent collective runs the nonblocking one at each start.
    */
   readonly persistent?: PersistentCollectives;
+}
+
+/** A root that refused its own root-only arguments to a rooted collective, and what it can still take part with. */
+export interface RefusedRoot {
+  readonly kind: number;
+  readonly root: number;
+  readonly error: MPIError;
+  /** The call that refused: "Scatter", "Igatherv", "Reduce_init"... */
+  readonly call: string;
+  /** How it was made: a blocking call, a nonblocking one (a request) or a persistent one (MPI_X_init). */
+  readonly mode: "blocking" | "nonblocking" | "persistent";
+  /** A Gather root's own sendbuf (not IN_PLACE): each rank sends as many bytes. */
+  readonly gatherBlock?: Uint8Array;
+  /** A Reduce root's sendbuf and op, when both are valid. */
+  readonly operand?: { readonly send: TypedArray; readonly op: BufferOp };
 }
 
 export type NonblockingCollectives = Pick<Collectives, "ibarrier" | "ibcast" | "ireduce" | "iallreduce" | "igatherv" |

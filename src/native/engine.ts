@@ -31,11 +31,12 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import {
   BUFFER, COMPLETED, STANDARD, SYNCHRONOUS, VALUE,
   type BufferOp, type BuiltinOpName, type Collectives, type Engine, type EngineComm, type EngineRequest, type Envelope,
-  type MatchedMessage, type PayloadKind, type PendingComm, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint,
+  type MatchedMessage, type PayloadKind, type PendingComm, type PersistentCollectives, type PersistentEngineRequest, type PointToPoint, type RefusedRoot,
   type SendMode, type Sink, type TypedArray, type Unreceived, type WaitCall, type WorldAttributes,
   type DynamicProcesses, type EngineIntercomm, type Signature, type SpawnOrder,
 } from "../engine/engine.js";
 import { Kind, checkStaleAfter } from "../collective/transport.js";
+import { scratchTurn } from "../collective/root-refusal.js";
 import { disagreement, opCode, packHead, refusedSignature, signature, typeCode, unpack } from "../collective/signature.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
 import { launchedByMpi, loadAddon, packageRoot, type NativeAddon, type Start } from "./load.js";
@@ -782,10 +783,32 @@ class NativeCollectives implements Collectives {
     return rounds.length ? new AfterRounds(request, rounds) : request;
   }
 
-  refuse(kind: number, root: number, errorClass: ErrorClass): void {
-    if (!this.checkOn) return;
-    // The others' check finds the refusal; this rank's own sees their calls disagree with it, and raises its own.
-    try { this.#agree(COLLECTIVE_OF_KIND[kind] ?? COLLECTIVE.barrier, refusedSignature(kind, root, errorClass)); } catch { /* its own error follows */ }
+  refuse(refusal: RefusedRoot): void {
+    const { kind, root, error, mode } = refusal;
+    if (this.checkOn && mode === "blocking") {
+      // The others' check finds the refusal; this rank's own sees their calls disagree with it, and raises its own.
+      try { this.#agree(COLLECTIVE_OF_KIND[kind] ?? COLLECTIVE.barrier, refusedSignature(kind, root, error.errorClass)); } catch { /* its own error follows */ }
+      return;
+    }
+    // MPI gives a root no way to tell ranks already inside its collective that it has no data for them. A Gather's
+    // or Reduce's senders need nothing from the root: it collects their parts into scratch memory and drops them.
+    if (this.#collectIntoScratch(refusal)) return;
+    const instead = mode === "blocking" ? " (with --check-collectives they fail instead)" : "";
+    this.engine.abort(1, `mpi4ts: ${error.message}\nmpi4ts: rank ${this.rank}, the root, refused its own arguments, and MPI cannot tell ` +
+      `the other ranks, which may wait inside ${refusal.call} for ever${instead}; ending the job (MPI_Abort)`);
+  }
+  /** A refusing root's turn in a Gather or Reduce, into scratch memory (root-refusal.ts); false where it has none. */
+  #collectIntoScratch(refusal: RefusedRoot): boolean {
+    // A persistent request's turn is each of the others' starts; a Reduce with REPLACE does not run on MPI's Reduce.
+    const op = refusal.operand?.op;
+    if (refusal.mode === "persistent" || (op && "builtin" in op && op.builtin === "REPLACE")) return false;
+    const turn = scratchTurn(this, this.engine.addon.commSize(this.handle), refusal);
+    if (!turn) return false;
+    try {
+      if (refusal.mode === "blocking") turn.blocking();
+      else this.engine.detach(turn.nonblocking());
+    } catch { /* this rank raises its own error */ }
+    return true;
   }
 
   barrier(): void {

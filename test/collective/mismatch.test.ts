@@ -60,18 +60,35 @@ function checkingRuns(): [string, string[], NodeJS.ProcessEnv?][] {
   return runs;
 }
 
+/** The mpi engine under each MPI, without --check-collectives: MPI's own collectives, which cannot be told. */
+function plainMpiRuns(): [string, NodeJS.ProcessEnv?][] {
+  if (!enginesUnderTest().includes("mpi")) return [];
+  return [["Open MPI"], ...(mpichSkip() ? [] : [["MPICH", { ...process.env, MPI4TS_MPIEXEC: "mpiexec.mpich" }] as [string, NodeJS.ProcessEnv]])];
+}
+
 // A root refusing its root-only buffer arguments still takes its turn: the others fail or finish, none waits, and
-// nothing is left unreceived (root-refusals.ts). The mpi engine can only with --check-collectives: MPI's own
-// collective gives the root no way to tell the others.
+// nothing is left unreceived (root-refusals.ts). Where the engine can tell the others (the local engine, the mpi
+// engine with --check-collectives), every case; on MPI's own collectives, the Gather and Reduce roots collect into
+// scratch memory, and the roots that cannot take a turn end the job with their reason instead of leaving the others
+// inside MPI.
 describe("a root that refuses its buffer arguments", () => {
-  const runs = checkingRuns();
-  for (const [label, flags, env] of runs) {
-    for (const size of [2, 3, 4]) {
-      it(`${label}, ${size} ranks`, async () => {
-        const result = await mpi4ts(["run", ...flags, "--timeout", "60", "-n", String(size), "test/collective/root-refusals.ts"], { timeoutMs: 90_000, ...(env ? { env } : {}) });
-        assert.equal(result.code, 0, explain(result));
-        assert.match(result.stdout, /none waits/, explain(result));
-        assert.doesNotMatch(result.stderr, /warning/, explain(result));
+  const refusals = async (flags: string[], size: number, mode: string, env?: NodeJS.ProcessEnv) => {
+    const result = await mpi4ts(["run", ...flags, "--timeout", "60", "-n", String(size), "test/collective/root-refusals.ts", mode], { timeoutMs: 90_000, ...(env ? { env } : {}) });
+    assert.equal(result.code, 0, explain(result));
+    assert.match(result.stdout, /none waits/, explain(result));
+    assert.doesNotMatch(result.stderr, /warning/, explain(result));
+  };
+  for (const [label, flags, env] of checkingRuns()) {
+    for (const size of [2, 3, 4]) it(`${label}, ${size} ranks`, () => refusals(flags, size, "told", env));
+  }
+  for (const [mpi, env] of plainMpiRuns()) {
+    for (const size of [2, 3, 4]) it(`mpi engine (${mpi}): Gather and Reduce roots collect into scratch, ${size} ranks`, () => refusals(["--engine", "mpi"], size, "untold", env));
+    for (const call of ["Scatter", "Iscatter", "Gatherv", "Reduce_init"]) {
+      it(`mpi engine (${mpi}): a ${call} root that cannot take its turn ends the job with its reason`, async () => {
+        const result = await mpi4ts(["run", "--engine", "mpi", "--timeout", "60", "-n", "3", "test/collective/root-refusals.ts", "abort", call], { timeoutMs: 90_000, ...(env ? { env } : {}) });
+        assert.equal(result.code, 1, explain(result));
+        assert.match(result.stderr, new RegExp(`${call} on rank 2 of MPI_COMM_WORLD \\(size 3\\): .*\\n.*rank 2, the root, refused its own arguments.*ending the job \\(MPI_Abort\\)`), explain(result));
+        assert.doesNotMatch(result.stdout, /went on/, explain(result));
       });
     }
   }
