@@ -3,11 +3,12 @@
  * engine.ts's interface, over a communicator's internal channel, each algorithm written once (movement.ts,
  * reduction.ts) and run blocking or as a nonblocking Schedule. Arguments arrive validated by the API layer.
  */
-import type { BufferOp, Collectives, EngineRequest, PointToPoint, TypedArray } from "../engine/engine.js";
+import type { BufferOp, Collectives, EngineRequest, PointToPoint, RefusedRoot, TypedArray } from "../engine/engine.js";
 import { MPIError } from "../errors.js";
 import * as move from "./movement.js";
 import * as red from "./reduction.js";
 import { BufferAlgebra, bytes } from "./reduction.js";
+import { scratchTurn } from "./root-refusal.js";
 import { Kind, Schedule, checkLeftovers, checkStale, runBlocking, startCall, type Algorithm, type Call } from "./transport.js";
 
 function blocksOf(buf: Uint8Array, counts: readonly number[], displs: readonly number[]): Uint8Array[] {
@@ -133,6 +134,28 @@ function* checked<R>(call: Call, algorithm: Algorithm<R>, stale = false): Algori
 
 class GenericCollectives implements Collectives {
   constructor(private readonly p2p: PointToPoint) {}
+
+  /**
+   * A root's turn after refusing its root-only arguments: a Scatter root sends its refusal down the tree instead of
+   * blocks, a Gather or Reduce root collects into scratch memory (root-refusal.ts). Each starts as the others'
+   * calls do. A persistent root takes no turn: the others' starts are calls it cannot know of.
+   */
+  refuse(refusal: RefusedRoot): void {
+    if (refusal.mode === "persistent") return;
+    const blocking = refusal.mode === "blocking";
+    try {
+      if (refusal.kind === Kind.Scatter) {
+        const k = startCall(this.p2p, Kind.Scatter, refusal.root);
+        const algorithm = checked(k, move.refuseSubtree(k, refusal.error.errorClass));
+        if (blocking) runBlocking(algorithm);
+        else void new Schedule(algorithm);
+        return;
+      }
+      const turn = scratchTurn(this, this.p2p.size, refusal);
+      if (blocking) turn?.blocking();
+      else turn?.nonblocking();
+    } catch { /* this rank raises its own error */ }
+  }
 
   barrier(): void { const k = startCall(this.p2p, Kind.Barrier); runBlocking(move.barrier(k), k); checkStale(k); }
   ibarrier(): EngineRequest { const k = startCall(this.p2p, Kind.Barrier); return new Schedule(checked(k, move.barrier(k), true)); }

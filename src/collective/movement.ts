@@ -4,10 +4,10 @@
  * rank sends and receives O(log p) messages and no root loops over all ranks.
  */
 import {
-  FRAME_LIMIT, framedBuffer, readInt, receive, receiveFollowUp, send, sendFollowUp, sendPacket, packet, writeInt,
+  FRAME_LIMIT, framedBuffer, readInt, receive, receiveFollowUp, send, sendFollowUp, sendPacket, sendRefusal, packet, writeInt,
   type Algorithm, type Call, type Incoming, type Packet,
 } from "./transport.js";
-import { MPIError } from "../errors.js";
+import { type ErrorClass, MPIError } from "../errors.js";
 import type { EngineRequest } from "../engine/engine.js";
 
 const EMPTY = new Uint8Array(0);
@@ -258,6 +258,10 @@ export function* scatterBlocks(call: Call, blocks: readonly Uint8Array[] | null)
     const parent = abs(v - s);
     const table = receive(call, parent);
     yield [table];
+    if (table.refusal) {
+      yield* refuseSubtree(call, table.refusal.errorClass);
+      throw table.refusal.error;
+    }
     const st = parseSubtree(table, extent, parent);
     lengths = st.lengths;
     data = st.inline;
@@ -281,6 +285,21 @@ export function* scatterBlocks(call: Call, blocks: readonly Uint8Array[] | null)
   }
   if (sends.length) yield sends;
   return data ? data.subarray(0, lengths[0]) : blocks![root]!;
+}
+
+/**
+ * The scatter of a root that refused its own arguments (Collectives.refuse), or the rest of it on an inner rank
+ * that received the refusal: its children in the tree get the refusal instead of their subtree's blocks, so every
+ * rank's call fails with the root's error class instead of waiting.
+ */
+export function* refuseSubtree(call: Call, errorClass: ErrorClass): Algorithm {
+  const { rank, size } = call.p2p;
+  const v = (rank - call.root + size) % size;
+  const sends: EngineRequest[] = [];
+  for (let m = span(v, size) >> 1; m >= 1; m >>= 1) {
+    if (v + m < size) sends.push(sendRefusal(call, (v + m + call.root) % size, errorClass));
+  }
+  if (sends.length) yield sends;
 }
 
 // ---- allgather -------------------------------------------------------------------------------------------

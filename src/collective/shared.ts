@@ -18,7 +18,6 @@ import {
 import { generic } from "./generic.js";
 import { combineInto } from "./kernels.js";
 import { copyElements } from "./reduction.js";
-import { scratchTurn } from "./root-refusal.js";
 import { opCode, refusedSignature, signature, typeCode } from "./signature.js";
 import { Kind, checkStaleAfter, readInt, writeInt } from "./transport.js";
 import { MPIError } from "../errors.js";
@@ -192,15 +191,8 @@ class SharedCollectives implements Collectives {
 
   refuse(refusal: RefusedRoot): void {
     const { kind, root, error, mode, operand } = refusal;
-    if (mode !== "blocking") {
-      // A request's turn is a schedule over messages, which runs in the background once started. A Gather or
-      // Reduce root starts one into scratch memory; a Scatter root's schedule has no way yet to tell the others,
-      // whose requests then never complete (the deadlock report names them once every rank waits).
-      try {
-        if (mode === "nonblocking") scratchTurn(this, this.#area.size, refusal)?.nonblocking();
-      } catch { /* this rank raises its own error */ }
-      return;
-    }
+    // A request's turn is a schedule over messages, as the others' requests are.
+    if (mode !== "blocking") return this.#generic.refuse?.(refusal);
     const area = this.#area;
     try {
       // The senders of a Gather or Reduce need nothing from the root and may be done already (those too big for

@@ -4,7 +4,7 @@
  */
 import type { BufferOp, Signature, TypedArray } from "../engine/engine.js";
 import { type ErrorClass, ERROR_CLASSES, MPIError } from "../errors.js";
-import { describeKind } from "./transport.js";
+import { describeKind, refusedArguments } from "./transport.js";
 
 const TYPES = [
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
@@ -66,7 +66,7 @@ export function disagreement(mine: Signature, theirs: Signature, rank: number): 
   const tail = "; every rank must call the same collectives in the same order, with the same root";
   if (theirs.op === REFUSED && mine.op !== REFUSED && theirs.kind === mine.kind && theirs.root === mine.root) {
     const errorClass = ERROR_CLASSES[theirs.type - 1] ?? "ERR_OTHER";
-    return new MPIError(errorClass, `rank ${rank} refused its arguments to ${describe(mine)} (${errorClass}: its own error says why), so this rank's call cannot complete`);
+    return refusedArguments(rank, describe(mine), errorClass);
   }
   if (mine.kind !== theirs.kind || mine.root !== theirs.root) {
     return new MPIError("ERR_OTHER",

@@ -10,14 +10,15 @@
  * Framing. A message of up to FRAME_LIMIT bytes is sent as a VALUE record whose first 8 bytes are a header
  * naming the collective and its root; larger ones are sent raw as BUFFER records, checked by length only. So
  * ranks that disagree (bcast with root 0 on one rank, root 1 on another; bcast against reduce; different counts)
- * fail with an MPIError saying so, instead of silently mixing up data.
+ * fail with an MPIError saying so, instead of silently mixing up data. A header whose kind has the REFUSED bit
+ * says its sender refused its own arguments (sendRefusal): a root with no data sends it in their place.
  *
  * Algorithms are generators that yield the engine requests they need completed before going on. `runBlocking`
  * waits for each batch in turn; `Schedule` advances the generator from `test()`: when the program waits on, tests or awaits its
  * Request, and whenever the engine makes progress in any other call (engine/background.ts).
  */
 import { BUFFER, STANDARD, VALUE, type EngineRequest, type Envelope, type PointToPoint } from "../engine/engine.js";
-import { MPIError, isMPIError } from "../errors.js";
+import { ERROR_CLASSES, type ErrorClass, MPIError, isMPIError } from "../errors.js";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
 import { leaveBackground, runInBackground } from "../engine/background.js";
 
@@ -31,6 +32,8 @@ export type Algorithm<R = void> = Generator<Step, R, void>;
 export const FRAME_LIMIT = 16 << 10;
 const HEADER = 8;
 const MAGIC = 0x4d500000;
+/** In a header's kind byte: the sender refused its own arguments to the call (sendRefusal); the payload is why. */
+const REFUSED = 0x80;
 const TAG_SPACE = 0x08000000;
 
 /** Collective kinds, as carried in headers (the neighbourhood ones for src/neighbor.ts). */
@@ -51,6 +54,11 @@ export const VALUE_FAMILY = 0x40;
 /** "Bcast with root 2", "allreduce": a collective as error messages name it. */
 export function describeKind(kind: number, root: number): string {
   return `${kindName(kind)}${root >= 0 ? ` with root ${root}` : ""}`;
+}
+
+/** What a rank raises whose call cannot complete because rank `rank` refused its own arguments to it. */
+export function refusedArguments(rank: number, what: string, errorClass: ErrorClass): MPIError {
+  return new MPIError(errorClass, `rank ${rank} refused its arguments to ${what} (${errorClass}: its own error says why), so this rank's call cannot complete`);
 }
 
 export function kindName(kind: number): string {
@@ -142,6 +150,18 @@ export function sendFollowUp(call: Call, dest: number, payload: Uint8Array): Eng
 }
 
 /**
+ * Tells `dest` that this rank refused its own arguments to the call (`errorClass`) and has no data for it: the
+ * receive of that message completes with `refusal` set instead of data (an inner rank of a tree forwards it).
+ */
+export function sendRefusal(call: Call, dest: number, errorClass: ErrorClass): EngineRequest {
+  const { framed, payload } = framedBuffer(4);
+  writeInt(framed, 0, MAGIC | call.kind | REFUSED);
+  writeInt(framed, 4, call.root);
+  writeInt(payload, 0, ERROR_CLASSES.indexOf(errorClass));
+  return call.p2p.isend(framed, VALUE, dest, call.tag, STANDARD);
+}
+
+/**
  * A receive of one message of a collective call. With a `target` the message must have exactly its length and
  * lands in it (through a scratch copy when framed, unless `framedTarget` gives header room in front of it);
  * without one, memory is allocated for whatever arrives. After completion `data` is the payload and, when the
@@ -151,6 +171,8 @@ export class Incoming implements EngineRequest {
   data: Uint8Array = EMPTY;
   framed: Uint8Array | undefined;
   error: unknown;
+  /** The sender refused its own arguments to the call (sendRefusal): what this rank's call raises, once passed on. */
+  refusal: { readonly errorClass: ErrorClass; readonly error: MPIError } | undefined;
   #request: EngineRequest;
   #done = false;
   #scratch: Uint8Array | undefined;
@@ -223,6 +245,11 @@ export class Incoming implements EngineRequest {
         return;
       }
       const kind = w0 & 0xff;
+      if (kind === (this.call.kind | REFUSED) && root === this.call.root && framed.length === HEADER + 4) {
+        const errorClass = ERROR_CLASSES[readInt(framed, HEADER)] ?? "ERR_OTHER";
+        this.refusal = { errorClass, error: refusedArguments(root, describeCall(this.call), errorClass) };
+        return;
+      }
       if (kind !== this.call.kind || root !== this.call.root) {
         this.error = this.#mismatch(describeKind(kind, root));
         return;
