@@ -4,7 +4,7 @@
  * rank sends and receives O(log p) messages and no root loops over all ranks.
  */
 import {
-  FRAME_LIMIT, framedBuffer, readInt, receive, receiveFollowUp, send, sendFollowUp, sendPacket, sendRefusal, packet, writeInt,
+  FRAME_LIMIT, framedBuffer, readInt, receive, receiveFollowUp, receiveOrRefusal, send, sendFollowUp, sendPacket, sendRefusal, packet, writeInt,
   type Algorithm, type Call, type Incoming, type Packet,
 } from "./transport.js";
 import { type ErrorClass, MPIError } from "../errors.js";
@@ -256,7 +256,7 @@ export function* scatterBlocks(call: Call, blocks: readonly Uint8Array[] | null)
     lengths = Array.from({ length: size }, (_, j) => blocks![abs(j)]!.length);
   } else {
     const parent = abs(v - s);
-    const table = receive(call, parent);
+    const table = receiveOrRefusal(call, parent);
     yield [table];
     if (table.refusal) {
       yield* refuseSubtree(call, table.refusal.errorClass);

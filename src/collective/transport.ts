@@ -171,7 +171,10 @@ export class Incoming implements EngineRequest {
   data: Uint8Array = EMPTY;
   framed: Uint8Array | undefined;
   error: unknown;
-  /** The sender refused its own arguments to the call (sendRefusal): what this rank's call raises, once passed on. */
+  /**
+   * The sender refused its own arguments to the call (sendRefusal), on a receive that may take one (`refusable`):
+   * what this rank's call raises once it has passed it on. Elsewhere a refusal is a mismatch.
+   */
   refusal: { readonly errorClass: ErrorClass; readonly error: MPIError } | undefined;
   #request: EngineRequest;
   #done = false;
@@ -183,6 +186,7 @@ export class Incoming implements EngineRequest {
     private readonly target?: Uint8Array,
     private readonly framedTarget?: Uint8Array,
     private readonly followUp = false,
+    private readonly refusable = false,
   ) {
     this.#request = call.p2p.irecv(this.#sink, source, call.tag);
   }
@@ -245,7 +249,7 @@ export class Incoming implements EngineRequest {
         return;
       }
       const kind = w0 & 0xff;
-      if (kind === (this.call.kind | REFUSED) && root === this.call.root && framed.length === HEADER + 4) {
+      if (this.refusable && kind === (this.call.kind | REFUSED) && root === this.call.root && framed.length === HEADER + 4) {
         const errorClass = ERROR_CLASSES[readInt(framed, HEADER)] ?? "ERR_OTHER";
         this.refusal = { errorClass, error: refusedArguments(root, describeCall(this.call), errorClass) };
         return;
@@ -338,6 +342,11 @@ function staleScan(p2p: PointToPoint, now: number, call: string): void {
 /** Receives one message of the call from `source` (see Incoming). */
 export function receive(call: Call, source: number, target?: Uint8Array, framedTarget?: Uint8Array): Incoming {
   return new Incoming(call, source, target, framedTarget);
+}
+
+/** Receives one message of the call from `source` that may be its refusal (sendRefusal) instead of data. */
+export function receiveOrRefusal(call: Call, source: number): Incoming {
+  return new Incoming(call, source, undefined, undefined, false, true);
 }
 
 /** Receives what `sendFollowUp` sent: exactly `target.length` bytes, no header. */
