@@ -587,7 +587,7 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
  * `e` (what this rank raised checking its root-only arguments to a `kind` collective), once this rank has taken
  * its turn as far as it can (Collectives.refuse), so that no rank is left waiting for its part.
  */
-function refusedAtRoot(c: EngineComm, call: string, mode: Mode, kind: number, root: number, e: unknown, has: Pick<RefusedRoot, "gatherBlock" | "operand"> = {}): unknown {
+function refusedAtRoot(c: EngineComm, call: string, mode: Mode, kind: number, root: number, e: unknown, has: Pick<RefusedRoot, "gather" | "operand"> = {}): unknown {
   if (c.size > 1 && isMPIError(e)) {
     collectivesOf(c).refuse?.({ kind, root, error: e, call, mode: MODE_NAMES[mode], ...has });
   }
@@ -676,7 +676,7 @@ export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
         throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: sendbuf has ${send.length} bytes but recvbuf has room for ${block} per rank`);
       }
       ({ counts, displs } = uniform(c.size, block));
-    } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Gather, root, e, { gatherBlock: send ?? undefined }); }
+    } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Gather, root, e, { gather: send ? { send, ...uniform(c.size, send.length) } : undefined }); }
   }
   const recv = r?.bytes ?? null;
   const k = collectivesFor(comm, call);

@@ -151,7 +151,7 @@ class GenericCollectives implements Collectives {
         else void new Schedule(algorithm);
         return;
       }
-      const turn = scratchTurn(this, this.p2p.size, refusal);
+      const turn = scratchTurn(this, refusal);
       if (blocking) turn?.blocking();
       else turn?.nonblocking();
     } catch { /* this rank raises its own error */ }

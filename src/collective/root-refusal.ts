@@ -14,16 +14,16 @@ export interface ScratchTurn {
 }
 
 /**
- * The scratch turn of `refusal` on a communicator of `size` ranks, or undefined where the root has too little to
- * take one: a Gather root with IN_PLACE (its block size is in the recvbuf it refused), a Gatherv root (the counts
- * are what it refused), a Reduce root with IN_PLACE or an invalid op. Its own part is a copy: its caller may change
- * its buffers once the call has raised.
+ * The scratch turn of `refusal`, or undefined where the root has too little to take one: a Gather root with
+ * IN_PLACE (its block size is in the recvbuf it refused), a Gatherv root (the counts are what it refused), a
+ * Reduce root with IN_PLACE or an invalid op. Its own part is a copy: its caller may change its buffers once the
+ * call has raised.
  */
-export function scratchTurn(k: Pick<Collectives, "gatherv" | "igatherv" | "reduce" | "ireduce">, size: number, refusal: RefusedRoot): ScratchTurn | undefined {
-  const { kind, root, gatherBlock, operand } = refusal;
-  if (kind === Kind.Gather && gatherBlock) {
-    const block = gatherBlock.byteLength, send = gatherBlock.slice(), scratch = new Uint8Array(block * size);
-    const counts = new Array<number>(size).fill(block), displs = Array.from({ length: size }, (_, r) => r * block);
+export function scratchTurn(k: Pick<Collectives, "gatherv" | "igatherv" | "reduce" | "ireduce">, refusal: RefusedRoot): ScratchTurn | undefined {
+  const { kind, root, gather, operand } = refusal;
+  if (kind === Kind.Gather && gather) {
+    const { counts, displs } = gather, send = gather.send.slice();
+    const scratch = new Uint8Array(send.length * counts.length);
     return {
       blocking: () => k.gatherv(send, scratch, counts, displs, root),
       nonblocking: () => k.igatherv(send, scratch, counts, displs, root),

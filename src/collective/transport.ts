@@ -249,13 +249,14 @@ export class Incoming implements EngineRequest {
         return;
       }
       const kind = w0 & 0xff;
-      if (this.refusable && kind === (this.call.kind | REFUSED) && root === this.call.root && framed.length === HEADER + 4) {
-        const errorClass = ERROR_CLASSES[readInt(framed, HEADER)] ?? "ERR_OTHER";
-        this.refusal = { errorClass, error: refusedArguments(root, describeCall(this.call), errorClass) };
-        return;
-      }
       if (kind !== this.call.kind || root !== this.call.root) {
-        this.error = this.#mismatch(describeKind(kind, root));
+        // Looked for only here, off the path of every matching message.
+        if (this.refusable && kind === (this.call.kind | REFUSED) && root === this.call.root && framed.length === HEADER + 4) {
+          const errorClass = ERROR_CLASSES[readInt(framed, HEADER)] ?? "ERR_OTHER";
+          this.refusal = { errorClass, error: refusedArguments(root, describeCall(this.call), errorClass) };
+        } else {
+          this.error = this.#mismatch(describeKind(kind, root));
+        }
         return;
       }
       this.data = framed.subarray(HEADER);

@@ -319,8 +319,8 @@ export interface RefusedRoot {
   readonly call: string;
   /** How it was made: a blocking call, a nonblocking one (a request) or a persistent one (MPI_X_init). */
   readonly mode: "blocking" | "nonblocking" | "persistent";
-  /** A Gather root's own sendbuf (not IN_PLACE): each rank sends as many bytes. */
-  readonly gatherBlock?: Uint8Array;
+  /** A Gather root's own sendbuf (not IN_PLACE), of which each rank sends as many bytes, and their blocks. */
+  readonly gather?: { readonly send: Uint8Array; readonly counts: readonly number[]; readonly displs: readonly number[] };
   /** A Reduce root's sendbuf and op, when both are valid. */
   readonly operand?: { readonly send: TypedArray; readonly op: BufferOp };
 }

@@ -802,7 +802,7 @@ class NativeCollectives implements Collectives {
     // A persistent request's turn is each of the others' starts; a Reduce with REPLACE does not run on MPI's Reduce.
     const op = refusal.operand?.op;
     if (refusal.mode === "persistent" || (op && "builtin" in op && op.builtin === "REPLACE")) return false;
-    const turn = scratchTurn(this, this.engine.addon.commSize(this.handle), refusal);
+    const turn = scratchTurn(this, refusal);
     if (!turn) return false;
     try {
       if (refusal.mode === "blocking") turn.blocking();
