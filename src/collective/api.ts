@@ -589,7 +589,8 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
  */
 function refusedAtRoot(c: EngineComm, call: string, mode: Mode, kind: number, root: number, e: unknown, has: Pick<RefusedRoot, "gather" | "operand"> = {}): unknown {
   if (c.size > 1 && isMPIError(e)) {
-    collectivesOf(c).refuse?.({ kind, root, error: e, call, mode: MODE_NAMES[mode], ...has });
+    // The others' calls run where the op sends them (REPLACE outside MPI's Reduce), so the turn is taken there too.
+    collectivesOf(c, has.operand?.op).refuse?.({ kind, root, error: e, call, mode: MODE_NAMES[mode], ...has });
   }
   return e;
 }

@@ -799,9 +799,8 @@ class NativeCollectives implements Collectives {
   }
   /** A refusing root's turn in a Gather or Reduce, into scratch memory (root-refusal.ts); false where it has none. */
   #collectIntoScratch(refusal: RefusedRoot): boolean {
-    // A persistent request's turn is each of the others' starts; a Reduce with REPLACE does not run on MPI's Reduce.
-    const op = refusal.operand?.op;
-    if (refusal.mode === "persistent" || (op && "builtin" in op && op.builtin === "REPLACE")) return false;
+    // A persistent request's turn is each of the others' starts.
+    if (refusal.mode === "persistent") return false;
     const turn = scratchTurn(this, refusal);
     if (!turn) return false;
     try {

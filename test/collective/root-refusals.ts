@@ -72,6 +72,8 @@ if (mode === "abort") {
   // Reduce: the root's recvbuf of another type, small and too big for the local engine's area.
   check("ERR_TYPE", false, () => world.Reduce(block, atRoot ? new Int32Array(2) : null, MPI.SUM, root));
   check("ERR_TRUNCATE", false, () => world.Reduce(new Float64Array(50_000).fill(1), atRoot ? new Float64Array(3) : null, MPI.SUM, root));
+  // REPLACE, which runs outside MPI's Reduce on the mpi engine: the root's turn is taken where the others' calls are.
+  check("ERR_TYPE", false, () => world.Reduce(block, atRoot ? new Int32Array(2) : null, MPI.REPLACE, root));
   nextGatherAndReduce();
   if (told) check("ERR_ARG", false, () => world.Gatherv(block, atRoot ? ("no spec" as never) : null, root));
   // The nonblocking forms, small and big.
