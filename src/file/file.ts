@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { COMM_WORLD, type Comm } from "../comm.js";
-import { MPIError } from "../errors.js";
+import { MPIError, isMPIError } from "../errors.js";
 import { describe } from "../datatype.js";
 import { bufferArg, type BufSpec, type Message } from "../datatype/message.js";
 import { BYTE, Datatype } from "../datatype/type.js";
@@ -16,9 +16,10 @@ import { INFO_NULL, Info, infoRefusal } from "../info.js";
 import { CompletedOperation, Request } from "../request.js";
 import { Status } from "../status.js";
 import { agree } from "../agree.js";
+import { startCollectiveAccess, type InFlight } from "./collective-request.js";
 import { MpiStorage } from "./mpi-storage.js";
 import { PosixStorage } from "./posix-storage.js";
-import type { Pending, Storage } from "./storage.js";
+import type { Storage } from "./storage.js";
 import { View } from "./view.js";
 
 import {
@@ -48,6 +49,8 @@ interface Opened {
   /** The individual file pointer, in etypes of the view. */
   pointer: number;
   atomicity: boolean;
+  /** Nonblocking collective accesses that may still be in flight, completed before the file closes. */
+  readonly inFlight: Set<InFlight>;
 }
 
 /** Why `amode` is not a valid access mode (MPI-4.0 §14.2.1), or undefined. */
@@ -128,7 +131,7 @@ export class File {
       if (MpiStorage.available(own)) agree(own, call, () => { storage = MpiStorage.open(own, where, file, amode); });
       else storage = PosixStorage.open(own, where, file, amode);
       const state: Opened = {
-        comm: own, path: file, storage: storage!, amode, info: keptInfo(info), view: View.DEFAULT, pointer: 0, atomicity: false,
+        comm: own, path: file, storage: storage!, amode, info: keptInfo(info), view: View.DEFAULT, pointer: 0, atomicity: false, inFlight: new Set(),
       };
       // MODE_APPEND: the individual pointer starts at the end (the shared one too, set by the storage).
       if (amode & MODE_APPEND) state.pointer = storage!.size(where);
@@ -142,6 +145,8 @@ export class File {
   /** Closes the file on every rank (collective), deleting it first if opened with MODE_DELETE_ON_CLOSE. */
   Close(): void {
     const s = this.#open("Close");
+    // MPI wants them complete already; one never waited for must still end before its file does.
+    for (const access of s.inFlight) access.wait();
     s.storage.close(this.#where("Close"));
     this.#state = null;
     s.comm.Free();
@@ -488,36 +493,65 @@ export class File {
   }
 
   /**
-   * A nonblocking access: checked (and for a collective one agreed) as its blocking form, then started through
-   * the storage; the memory is unpacked and the status filled when it completes. An individual pointer moves by
-   * the amount asked for at once, as MPI says. A storage without nonblocking I/O runs `blocking` instead.
+   * A nonblocking access: checked as its blocking form, then started through the storage; the memory is unpacked
+   * and the status filled when it completes. An individual pointer moves by the amount asked for at once, as MPI
+   * says. A collective one starts without waiting for the other ranks (collective-request.ts). A storage without
+   * nonblocking I/O does an independent access within the call.
    */
   #nonblocking(call: string, place: number | "pointer" | "shared", buf: BufSpec, writing: boolean, collective: boolean, blocking: (status: Status) => void): Request<void> {
     const s = this.#open(call);
+    // (the amode is the same on every rank: a collective refused here is refused everywhere, before anything starts)
+    this.#checkAccess(call, s, writing, place !== "shared");
+    if (collective) return this.#nonblockingAll(call, s, place as number | "pointer", buf, writing);
     if (!s.storage.nonblocking) return this.#done(blocking);
-    let start: number | "shared" = "shared", m: Message | undefined;
-    const check = () => {
-      this.#checkAccess(call, s, writing, place !== "shared");
-      if (place !== "shared") start = this.#start(call, s, place === "pointer" ? null : place);
-      m = this.#message(call, s, buf);
-    };
-    if (collective) agree(s.comm, `File.${call}`, check); else check();
-    const bytes = writing ? m!.outgoing() : m!.incoming(true);
-    let pending: Pending | undefined;
-    const begin = () => { pending = s.storage.begin(this.#where(call), start, bytes, writing, collective); };
-    if (collective) agree(s.comm, `File.${call}`, begin); else begin();
+    let start: number | "shared" = "shared";
+    if (place !== "shared") start = this.#start(call, s, place === "pointer" ? null : place);
+    const m = this.#message(call, s, buf);
+    const bytes = writing ? m.outgoing() : m.incoming(true);
+    const p = s.storage.begin(this.#where(call), start, bytes, writing, false);
     if (place === "pointer") s.pointer += bytes.length / s.view.etype.size;
-    const p = pending!;
     return new Request<void>({
       test: () => p.test(),
       wait: () => p.wait(),
       cancel: () => {},
       finish: (status) => {
         if (p.error !== undefined) throw p.error;
-        if (!writing) m!.land(bytes, p.moved);
+        if (!writing) m.land(bytes, p.moved);
         fillStatus(status, p.moved);
       },
     });
+  }
+
+  #nonblockingAll(call: string, s: Opened, place: number | "pointer", buf: BufSpec, writing: boolean): Request<void> {
+    const where = this.#where(call);
+    let start = 0, m: Message | undefined, refusal: MPIError | undefined;
+    try {
+      start = this.#start(call, s, place === "pointer" ? null : place);
+      m = this.#message(call, s, buf);
+    } catch (e) {
+      if (!isMPIError(e)) throw e;
+      refusal = e;
+    }
+    const bytes = m ? (writing ? m.outgoing() : m.incoming(true)) : new Uint8Array(0);
+    const { storage, view } = s;
+    const request = startCollectiveAccess({
+      comm: s.comm, where, refusal,
+      begins: storage.nonblocking ? "call" : "agreed",
+      begin: (refused) => {
+        if (storage.nonblocking) return storage.begin(where, refused ? 0 : start, refused ? new Uint8Array(0) : bytes, writing, true);
+        const moved = writing ? (storage.write(where, view, start, bytes, false), bytes.length) : storage.read(where, view, start, bytes, false);
+        return { moved, error: undefined, test: () => true, wait: () => {} };
+      },
+      finish: (moved, status) => {
+        if (!writing) m!.land(bytes, moved);
+        fillStatus(status, moved);
+      },
+    }, (access) => {
+      for (const a of s.inFlight) if (a.complete) s.inFlight.delete(a);
+      s.inFlight.add(access);
+    });
+    if (place === "pointer") s.pointer += bytes.length / s.view.etype.size;
+    return request;
   }
 
   /** A request for an access already done: its status reports the bytes moved. */
