@@ -7,7 +7,7 @@
 import { type Comm, COMM_SELF } from "../comm.js";
 import { PROC_NULL } from "../constants.js";
 import { type Buffer, bytesOf as bufferBytes, checkBuffer, describe, isTypedArray } from "../datatype.js";
-import type { BuiltinOpName, TypedArray } from "../engine/engine.js";
+import type { BuiltinOpName, EngineRequest, TypedArray } from "../engine/engine.js";
 import { currentEngine } from "../engine/select.js";
 import { MPIError, type ErrorClass } from "../errors.js";
 import { Datatype } from "../datatype/type.js";
@@ -285,46 +285,58 @@ export class Win {
 
   // ---- request-based operations (passive-target epochs only, MPI-4.0 §12.3.5) ----
 
-  /** Put, completing through the request returned (at the origin: `origin` may be reused). */
-  Rput(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
-    const o = this.#origin("Win.Rput", "origin", origin).array;
-    const at = this.#access("Win.Rput", o, targetRank, targetDisp, true);
-    this.#claimedAt("Win.Rput", targetRank, WRITE, at, o.byteLength);
-    return this.#request(RPUT, o, null, targetRank, at, "REPLACE");
+  /** Put, completing through the request returned (at the origin: `origin` may be reused); `target` as for Put. */
+  Rput(origin: OriginSpec, targetRank: number, target: Target = 0): Request<void> {
+    const call = "Win.Rput";
+    const o = this.#origin(call, "origin", origin).array;
+    const bytes = bytesOf(o);
+    const blocks = this.#claimed(call, targetRank, WRITE, this.#blocks(call, o, targetRank, target, true));
+    return this.#request(blocks.map((b) => [RPUT, bytes.subarray(b.from, b.from + b.length), null, b.at]), targetRank, "REPLACE");
   }
 
   /** Get, complete (`origin` filled) once the request is. */
-  Rget(origin: OriginSpec, targetRank: number, targetDisp = 0): Request<void> {
-    const o = this.#origin("Win.Rget", "origin", origin);
-    const at = this.#access("Win.Rget", o.array, targetRank, targetDisp, true);
-    this.#claimedAt("Win.Rget", targetRank, READ, at, o.array.byteLength, false);
-    return this.#request(RGET, o.array, null, targetRank, at, "REPLACE", o.land);
+  Rget(origin: OriginSpec, targetRank: number, target: Target = 0): Request<void> {
+    const call = "Win.Rget";
+    const o = this.#origin(call, "origin", origin);
+    const bytes = bytesOf(o.array);
+    const blocks = this.#claimed(call, targetRank, READ, this.#blocks(call, o.array, targetRank, target, true), false);
+    return this.#request(blocks.map((b) => [RGET, bytes.subarray(b.from, b.from + b.length), null, b.at]), targetRank, "REPLACE", o.land);
   }
 
-  Raccumulate(origin: OriginSpec, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
-    const o = this.#origin("Win.Raccumulate", "origin", origin).array;
-    const name = this.#op("Win.Raccumulate", op, o, false);
-    const at = this.#access("Win.Raccumulate", o, targetRank, targetDisp, true);
-    this.#claimedAt("Win.Raccumulate", targetRank, ATOMIC_WRITE, at, o.byteLength);
-    return this.#request(RACCUMULATE, o, null, targetRank, at, name);
+  Raccumulate(origin: OriginSpec, targetRank: number, target: Target = 0, op: Op = SUM): Request<void> {
+    const call = "Win.Raccumulate";
+    const o = this.#origin(call, "origin", origin).array;
+    const name = this.#op(call, op, o, false);
+    const blocks = this.#claimed(call, targetRank, ATOMIC_WRITE, this.#blocks(call, o, targetRank, target, true));
+    return this.#request(blocks.map((b) => [RACCUMULATE, elements(o, b), null, b.at]), targetRank, name);
   }
 
-  Rget_accumulate(origin: OriginSpec | null, result: OriginSpec, targetRank: number, targetDisp = 0, op: Op = SUM): Request<void> {
+  Rget_accumulate(origin: OriginSpec | null, result: OriginSpec, targetRank: number, target: Target = 0, op: Op = SUM): Request<void> {
     const call = "Win.Rget_accumulate";
     const r = this.#origin(call, "result", result);
     const o = origin === null ? null : this.#origin(call, "origin", origin).array;
     const name = this.#op(call, op, r.array, true);
     this.#sameShape(call, o, r.array, name);
-    const at = this.#access(call, r.array, targetRank, targetDisp, true);
-    this.#claimedAt(call, targetRank, accumulateKind(name), at, r.array.byteLength, false);
-    return this.#request(RACCUMULATE, name === "NO_OP" ? null : o, r.array, targetRank, at, name, r.land);
+    const blocks = this.#claimed(call, targetRank, accumulateKind(name), this.#blocks(call, r.array, targetRank, target, true), false);
+    return this.#request(blocks.map((b) => [RACCUMULATE, name === "NO_OP" ? null : elements(o!, b), elements(r.array, b), b.at]), targetRank, name, r.land);
   }
 
-  /** `land` unpacks an origin of a derived datatype once the request completes. */
-  #request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, rank: number, at: number, op: RmaOpName, land: (() => void) | null = null): Request<void> {
-    const engineRequest = at < 0 ? null : this.#engine!.request(kind, origin, result, rank, at, op);
-    if (!engineRequest && at >= 0) land?.(); // done within the call (the local engine's direct copies)
-    return new Request(engineRequest ? new EngineOperation(engineRequest, () => land?.()) : new CompletedOperation(undefined));
+  /**
+   * One request over the engine operations of an operation's pieces (one per contiguous block of the target
+   * layout); `land` unpacks an origin of a derived datatype once they all complete.
+   */
+  #request(pieces: readonly RequestPiece[], rank: number, op: RmaOpName, land: (() => void) | null = null): Request<void> {
+    if (pieces.length === 0) return new Request(new CompletedOperation(undefined)); // PROC_NULL
+    const requests: EngineRequest[] = [];
+    for (const [kind, origin, result, at] of pieces) {
+      const r = this.#engine!.request(kind, origin, result, rank, at, op);
+      if (r) requests.push(r);
+    }
+    if (requests.length === 0) {
+      land?.(); // done within the call (the local engine's direct copies)
+      return new Request(new CompletedOperation(undefined));
+    }
+    return new Request(new EngineOperation(requests.length === 1 ? requests[0]! : allOf(requests), () => land?.()));
   }
 
   /**
@@ -567,9 +579,9 @@ export class Win {
    * of `origin` (byte ranges) and where each goes at the target; none for PROC_NULL. All are checked before
    * any moves, so a bad piece leaves the window untouched.
    */
-  #blocks(call: string, origin: TypedArray, rank: number, target: Target): Block[] {
+  #blocks(call: string, origin: TypedArray, rank: number, target: Target, passiveOnly = false): Block[] {
     if (typeof target === "number") {
-      const at = this.#access(call, origin, rank, target);
+      const at = this.#access(call, origin, rank, target, passiveOnly);
       return at < 0 ? [] : [{ from: 0, at, length: origin.byteLength }];
     }
     if (!Array.isArray(target) || target.length < 1 || target.length > 3) {
@@ -578,7 +590,7 @@ export class Win {
     const [disp, count, type] = target;
     if (type === undefined) {
       if (count !== undefined && count !== origin.length) this.#fail("ERR_COUNT", call, `target count ${describe(count)} differs from the origin's ${origin.length} elements`);
-      return this.#blocks(call, origin, rank, disp);
+      return this.#blocks(call, origin, rank, disp, passiveOnly);
     }
     if (!(type instanceof Datatype)) this.#fail("ERR_TYPE", call, `the target datatype must be a Datatype, got ${describe(type)}`);
     const layout = type.usable(call);
@@ -590,7 +602,7 @@ export class Win {
     if (atomic && type.element !== origin.constructor) {
       this.#fail("ERR_TYPE", call, `the target datatype's elements (${type.element?.name ?? "mixed"}) differ from the origin's ${origin.constructor.name}`);
     }
-    const base = this.#access(call, origin.subarray(0, 0), rank, disp);
+    const base = this.#access(call, origin.subarray(0, 0), rank, disp, passiveOnly);
     if (base < 0) return [];
     const extent = type.extent;
     const blocks: Block[] = [];
@@ -660,6 +672,21 @@ export type OriginSpec = TypedArray | TypedSpec;
 
 /** One contiguous piece of an operation: `length` bytes from byte `from` of the origin to byte `at` of the target. */
 interface Block { readonly from: number; readonly at: number; readonly length: number }
+
+/** A request-based operation's piece for the engine: its kind, origin and result elements, and byte offset at the target. */
+type RequestPiece = readonly [kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, at: number];
+
+/** One engine request completing when all of `requests` have (its error: the first of theirs). */
+function allOf(requests: readonly EngineRequest[]): EngineRequest {
+  return {
+    test: () => requests.every((r) => r.test()),
+    wait: () => { for (const r of requests) r.wait(); },
+    cancel: () => {},
+    cancelled: false,
+    envelope: undefined,
+    get error() { return requests.find((r) => r.error !== undefined)?.error; },
+  };
+}
 
 /** The origin's elements of one block (blocks of accumulates hold whole elements: their datatype's). */
 function elements(a: TypedArray, b: Block): TypedArray {

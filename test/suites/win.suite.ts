@@ -379,6 +379,46 @@ const right = (rank + 1) % size, left = (rank - 1 + size) % size;
   everyOther.Free();
 }
 
+// ---- target datatypes in the request-based forms (passive target): one request over every piece ----
+{
+  const win = MPI.Win.Allocate(4 * 16, 4, null, world);
+  const mem = new Int32Array(win.tomemory().buffer, win.tomemory().byteOffset, 16);
+  const everyOther = MPI.INT32_T.Create_vector(3, 1, 2).Commit();
+  world.Barrier();
+  win.Lock(right);
+  win.Rput(Int32Array.of(rank + 1, rank + 2, rank + 3), right, [1, 1, everyOther]).Wait();
+  win.Unlock(right);
+  world.Barrier();
+  assert.deepEqual([...mem.subarray(0, 6)], [0, left + 1, 0, left + 2, 0, left + 3], "Rput through a vector type");
+  // Two items at rank 0, from every rank at once: elements 6, 8, 10 and 11, 13, 15, each the ranks' count.
+  win.Lock(0, MPI.LOCK_SHARED);
+  const acc = win.Raccumulate(Int32Array.of(1, 1, 1, 1, 1, 1), 0, [6, 2, everyOther], MPI.SUM);
+  MPI.Request.Waitall([acc]);
+  win.Unlock(0);
+  world.Barrier();
+  if (rank === 0) assert.deepEqual([...mem.subarray(6, 16)], [size, 0, size, 0, size, size, 0, size, 0, size], "Raccumulate through a vector type");
+  win.Lock(right, MPI.LOCK_SHARED);
+  const back = new Int32Array(3), before = new Int32Array(3);
+  const got = win.Rget(back, right, [1, 1, everyOther]);
+  while (!got.Test()) { /* Test drives every piece */ }
+  assert.deepEqual([...back], [rank + 1, rank + 2, rank + 3], "Rget through a vector type");
+  win.Rget_accumulate(null, before, right, [1, 1, everyOther], MPI.NO_OP).Wait();
+  assert.deepEqual([...before], [rank + 1, rank + 2, rank + 3], "Rget_accumulate (NO_OP) through a vector type");
+  // Checked before anything moves, as for Put.
+  expectError("ERR_RMA_RANGE", () => win.Rput(new Int32Array(3), right, [12, 1, everyOther]), /outside/);
+  expectError("ERR_COUNT", () => win.Rget(new Int32Array(4), right, [0, 1, everyOther]), /do not hold/);
+  expectError("ERR_TYPE", () => win.Raccumulate(new Float32Array(3), right, [0, 1, everyOther]), /differ/);
+  win.Unlock(right);
+  expectError("ERR_RMA_SYNC", () => win.Rput(new Int32Array(3), right, [1, 1, everyOther]), /passive-target/);
+  // PROC_NULL: a completed request, nothing moved.
+  win.Lock_all();
+  win.Rput(new Int32Array(3), MPI.PROC_NULL, [1, 1, everyOther]).Wait();
+  win.Unlock_all();
+  world.Barrier();
+  win.Free();
+  everyOther.Free();
+}
+
 // ---- local engine: Lock_all never holds some locks while waiting for another, so an exclusive holder may go on
 // to lock a rank Lock_all reached first. MPI does not promise this (MPICH deadlocks here), so only the local engine.
 if (size >= 2 && MPI.Get_library_version().startsWith("mpi4ts local")) {
