@@ -123,9 +123,12 @@ export class Comm {
     throw new MPIError("ERR_COMM", `${call}: ${what}`);
   }
 
-  /** @internal "send on rank 2 of MPI_COMM_WORLD (size 4)", the start of every error message. */
+  /**
+   * @internal "send on rank 2 of MPI_COMM_WORLD (size 4)", the start of every error message; also of an operation
+   * that ends after its communicator was freed (MPI lets pending operations finish).
+   */
   where(call: string): string {
-    const c = this.engineComm(call);
+    const c = (this.#freed ? this.#engine : null) ?? this.engineComm(call);
     return `${call} on rank ${c.rank} of ${this.#name} (size ${c.size})`;
   }
 

@@ -377,15 +377,14 @@ export function gather<T>(comm: Comm, obj: T, root: number): T[] | null {
     blocks = guard(comm, call, () => runBlocking(move.gatherBlocks(k, mine.data), k));
   }
   raiseOwn(mine);
-  return blocks && decodeEach(comm, call, blocks, root, () => obj);
+  return blocks && decodeEach(comm, call, blocks, c.size, root, () => obj);
 }
 
 /**
  * Every rank's value from its bytes (`blocks[r]`, which may be missing for `self`, whose value is `own()`), raising
  * the lowest-ranked refusal among them.
  */
-export function decodeEach<T>(comm: Comm, call: string, blocks: readonly (Uint8Array | undefined)[], self: number, own: (r: number) => T): T[] {
-  const size = engine(comm, call).size;
+export function decodeEach<T>(comm: Comm, call: string, blocks: readonly (Uint8Array | undefined)[], size: number, self: number, own: (r: number) => T): T[] {
   raiseRefusals(comm, call, blocks, self);
   const values: T[] = [];
   for (let r = 0; r < size; r++) values.push(r === self ? own(r) : comm.decode<T>(call, blocks[r]));
@@ -407,7 +406,7 @@ export function allgather<T>(comm: Comm, obj: T): T[] {
     all = guard(comm, call, () => runBlocking(allgatherEncoded(k, mine.data), k));
   }
   raiseOwn(mine);
-  return decodeEach(comm, call, all, c.rank, () => obj);
+  return decodeEach(comm, call, all, c.size, c.rank, () => obj);
 }
 
 /** Every rank's encoded value, in rank order, over the call's messages (allgather and iallgather). */
@@ -462,7 +461,7 @@ export function alltoall<T>(comm: Comm, seq: readonly T[]): T[] {
     got = guard(comm, call, () => runBlocking(move.exchange(k, mine.data, null), k));
   }
   raiseOwn(mine);
-  return decodeEach(comm, call, got, c.rank, (r) => seq[r]!);
+  return decodeEach(comm, call, got, c.size, c.rank, (r) => seq[r]!);
 }
 
 /**

@@ -60,8 +60,9 @@ function* batch(k: Call, outgoing: readonly (Uint8Array | undefined)[], sources:
   return got;
 }
 
-function others(comm: Comm): number[] {
-  return [...Array(comm.size).keys()].filter((r) => r !== comm.rank);
+/** The ranks other than this one (from the call's channel: its communicator may be freed before it completes). */
+function others(k: Call): number[] {
+  return [...Array(k.p2p.size).keys()].filter((r) => r !== k.p2p.rank);
 }
 
 export function ibcast<T>(comm: Comm, obj: T, root: number): Request<T> {
@@ -87,23 +88,25 @@ export function igather<T>(comm: Comm, obj: T, root: number): Request<T[] | null
   const call = "igather";
   root = checkRoot(comm, call, root);
   const mine = valueContribution(comm, call, obj);
-  const atRoot = comm.rank === root;
-  return valueRequest(comm, call, Kind.Gather, root, mine, (k) => gatherTo(k, comm, root, mine.data),
-    (got) => (atRoot ? decodeEach(comm, call, got, root, () => obj) : null), () => [obj]);
+  const atRoot = comm.rank === root, size = comm.size;
+  return valueRequest(comm, call, Kind.Gather, root, mine, (k) => gatherTo(k, root, mine.data),
+    (got) => (atRoot ? decodeEach(comm, call, got, size, root, () => obj) : null), () => [obj]);
 }
 
 export function iallgather<T>(comm: Comm, obj: T): Request<T[]> {
   const call = "iallgather";
   const mine = valueContribution(comm, call, obj);
-  return valueRequest(comm, call, Kind.Allgather, 0, mine, (k) => allgather(k, comm, mine.data),
-    (all) => decodeEach(comm, call, all, comm.rank, () => obj), () => [obj]);
+  const { rank, size } = comm;
+  return valueRequest(comm, call, Kind.Allgather, 0, mine, (k) => allgather(k, mine.data),
+    (all) => decodeEach(comm, call, all, size, rank, () => obj), () => [obj]);
 }
 
 export function ialltoall<T>(comm: Comm, seq: readonly T[]): Request<T[]> {
   const call = "ialltoall";
   const mine = itemsContribution(comm, call, seq);
-  return valueRequest(comm, call, Kind.Alltoall, -1, mine, (k) => batch(k, mine.data, others(comm)),
-    (got) => decodeEach(comm, call, got, comm.rank, (r) => seq[r]!), () => [seq[0]!]);
+  const { rank, size } = comm;
+  return valueRequest(comm, call, Kind.Alltoall, -1, mine, (k) => batch(k, mine.data, others(k)),
+    (got) => decodeEach(comm, call, got, size, rank, (r) => seq[r]!), () => [seq[0]!]);
 }
 
 export function ireduce<T>(comm: Comm, obj: T, op: Op, root: number): Request<T | null> {
@@ -112,7 +115,7 @@ export function ireduce<T>(comm: Comm, obj: T, op: Op, root: number): Request<T 
   root = checkRoot(comm, call, root);
   const atRoot = comm.rank === root;
   const mine = valueContribution(comm, call, obj);
-  return valueRequest(comm, call, Kind.Reduce, root, mine, (k) => gatherTo(k, comm, root, mine.data),
+  return valueRequest(comm, call, Kind.Reduce, root, mine, (k) => gatherTo(k, root, mine.data),
     (got) => (atRoot ? (foldValues(comm, call, op, got) as T) : null), () => op.single(obj) as T);
 }
 
@@ -120,25 +123,25 @@ export function iallreduce<T>(comm: Comm, obj: T, op: Op): Request<T> {
   const call = "iallreduce";
   op = checkOp(comm, call, op);
   const mine = valueContribution(comm, call, obj);
-  return valueRequest(comm, call, Kind.Allreduce, -1, mine, (k) => allgather(k, comm, mine.data),
+  return valueRequest(comm, call, Kind.Allreduce, -1, mine, (k) => allgather(k, mine.data),
     (all) => foldValues(comm, call, op, all) as T, () => op.single(obj) as T);
 }
 
 /** Every rank's encoded value at the root, by rank (the root's own included); elsewhere an empty list. */
-function* gatherTo(k: Call, comm: Comm, root: number, bytes: Uint8Array): Algorithm<Uint8Array[]> {
-  if (comm.rank !== root) {
+function* gatherTo(k: Call, root: number, bytes: Uint8Array): Algorithm<Uint8Array[]> {
+  if (k.p2p.rank !== root) {
     const toRoot: Uint8Array[] = [];
     toRoot[root] = bytes;
     return yield* batch(k, toRoot, []);
   }
-  const got = yield* batch(k, [], others(comm));
+  const got = yield* batch(k, [], others(k));
   got[root] = bytes;
   return got;
 }
 
 /** Every rank's encoded value on every rank, by rank. */
-function* allgather(k: Call, comm: Comm, bytes: Uint8Array): Algorithm<Uint8Array[]> {
-  const got = yield* batch(k, new Array<Uint8Array>(comm.size).fill(bytes), others(comm));
-  got[comm.rank] = bytes;
+function* allgather(k: Call, bytes: Uint8Array): Algorithm<Uint8Array[]> {
+  const got = yield* batch(k, new Array<Uint8Array>(k.p2p.size).fill(bytes), others(k));
+  got[k.p2p.rank] = bytes;
   return got;
 }
