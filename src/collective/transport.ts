@@ -78,6 +78,8 @@ interface Sequence {
   next: number;
   /** Calls started and not yet completed (nonblocking ones may overlap). */
   open: number;
+  /** What to do once no call is open any more (whenNoCallOpen). */
+  idle?: () => void;
 }
 const sequences = new WeakMap<PointToPoint, Sequence>();
 
@@ -294,7 +296,26 @@ function describeCall(call: Call): string {
 export function checkLeftovers(call: Call): void {
   const seq = sequences.get(call.p2p);
   if (seq && seq.open > 0) seq.open--;
-  leftovers(call);
+  try {
+    leftovers(call);
+  } finally {
+    if (seq?.idle && seq.open === 0) {
+      const idle = seq.idle;
+      seq.idle = undefined;
+      idle();
+    }
+  }
+}
+
+/**
+ * Runs `release` once no collective call is open on `p2p` (at once if none is): a communicator freed while its
+ * nonblocking collectives run keeps their channel until they end, as MPI_Comm_free lets pending operations
+ * complete. (A call that fails part-way never closes, and keeps its channel.)
+ */
+export function whenNoCallOpen(p2p: PointToPoint, release: () => void): void {
+  const seq = sequences.get(p2p);
+  if (!seq || seq.open === 0) release();
+  else seq.idle = release;
 }
 
 function leftovers(call: Call): void {

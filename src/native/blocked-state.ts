@@ -32,7 +32,7 @@ const CALLS = [
   "Barrier", "Bcast", "Gather", "Scatter", "Allgather", "Alltoall", "Reduce", "Allreduce", "Reduce_scatter", "Scan",
   "Exscan", "Dup", "Split", "Create", "Create_group", "Split_type", "Spawn", "Merge",
   "the end of the program, waiting for its sends to be received", "MPI_Finalize, waiting for the other ranks to end",
-  "a collective (the first that makes the internal channel, MPI_Comm_dup)",
+  "a collective (the first that makes the internal channel, MPI_Comm_idup)",
 ] as const;
 export type BlockingCall = (typeof CALLS)[number];
 

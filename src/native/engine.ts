@@ -22,8 +22,9 @@
  * Sends follow MPI's standard mode (buffers go straight to MPI_Send), except that a large VALUE message is sent
  * nonblocking and completed by later progress, i.e. values are buffered as on the local engine.
  *
- * Communicators map one to one onto MPI's; each has a duplicate (`internal`, made at first use) for traffic
- * that must never match user receives. The collectives on buffers are MPI's own (`native`).
+ * Communicators map one to one onto MPI's; each has a duplicate (`internal`, made at first use with
+ * MPI_Comm_idup, so that a nonblocking first use does not wait for the other ranks) for traffic that must never
+ * match user receives. The collectives on buffers are MPI's own (`native`).
  */
 import { join } from "node:path";
 import { NativeRma } from "../win/native.js";
@@ -35,7 +36,7 @@ import {
   type SendMode, type Sink, type TypedArray, type Unreceived, type WaitCall, type WorldAttributes,
   type DynamicProcesses, type EngineIntercomm, type Signature, type SpawnOrder,
 } from "../engine/engine.js";
-import { Kind, checkStaleAfter } from "../collective/transport.js";
+import { Kind, checkStaleAfter, whenNoCallOpen } from "../collective/transport.js";
 import { scratchTurn } from "../collective/root-refusal.js";
 import { disagreement, opCode, packHead, refusedSignature, signature, typeCode, unpack } from "../collective/signature.js";
 import { isMPIError, MPIError, type ErrorClass } from "../errors.js";
@@ -87,7 +88,7 @@ function checkedTarget(target: Uint8Array, length: number): Uint8Array {
 // What the launcher's report says this rank is blocked in (blocked-state.ts).
 const FINALIZE_SENDS = blockingCall("the end of the program, waiting for its sends to be received");
 const FINALIZE = blockingCall("MPI_Finalize, waiting for the other ranks to end");
-const FIRST_INTERNAL = blockingCall("a collective (the first that makes the internal channel, MPI_Comm_dup)");
+const FIRST_INTERNAL = blockingCall("a collective (the first that makes the internal channel, MPI_Comm_idup)");
 const SEND = blockingCall("send"), SSEND = blockingCall("ssend"), RECV = blockingCall("recv"), PROBE = blockingCall("probe");
 const MPROBE = blockingCall("mprobe"), WAIT = blockingCall("wait");
 const DUP = blockingCall("Dup"), SPLIT = blockingCall("Split"), CREATE = blockingCall("Create");
@@ -103,6 +104,10 @@ const COLLECTIVE = {
 const COLLECTIVE_OF_KIND: Record<number, number> = {
   [Kind.Scatter]: COLLECTIVE.scatter, [Kind.Gather]: COLLECTIVE.gather, [Kind.Reduce]: COLLECTIVE.reduce,
 };
+/** The blocking calls that are collective over the communicator they name (see NativeEngine.settleMakingOn). */
+const COLLECTIVE_CALLS: ReadonlySet<number> = new Set([
+  ...Object.values(COLLECTIVE), DUP, SPLIT, CREATE, CREATE_GROUP, SPLIT_TYPE, SPAWN, MERGE,
+]);
 const WAIT_CALLS: Readonly<Record<WaitCall, number>> = {
   waitall: blockingCall("Request.waitall"), waitany: blockingCall("Request.waitany"),
   waitsome: blockingCall("Request.waitsome"), await: WAIT,
@@ -138,11 +143,12 @@ export class MpiRequest implements EngineRequest {
   wait(): void {
     if (this.done) return;
     try {
-      this.engine.blocking(WAIT, -1, NO_PEER, 0, () => this.engine.addon.wait(this.id));
+      // (entering a blocking call posts what waits for channels made meanwhile, which may test this very request)
+      this.engine.blocking(WAIT, -1, NO_PEER, 0, () => { if (!this.done) this.engine.addon.wait(this.id); });
     } catch (e) {
       this.error = converted(e);
     }
-    this.complete();
+    if (!this.done) this.complete();
   }
   cancel(): void {}
   protected complete(): void {
@@ -179,12 +185,12 @@ class RecvRequest implements EngineRequest {
   wait(): void {
     if (this.done) return;
     try {
-      this.channel.engine.blocking(WAIT, this.channel.handle, this.source, this.tag, () => this.channel.engine.addon.wait(this.id));
+      this.channel.engine.blocking(WAIT, this.channel.handle, this.source, this.tag, () => { if (!this.done) this.channel.engine.addon.wait(this.id); });
     } catch (e) {
       this.#fail(e);
       return;
     }
-    this.#landed();
+    if (!this.done) this.#landed();
   }
   /** MPI_Cancel, then MPI_Wait, which returns at once for a cancelled receive: cancelled, or matched just before. */
   cancel(): void {
@@ -239,6 +245,58 @@ class HeldRecv implements EngineRequest {
   cancel(): void {}
 }
 
+/** A communicator that MPI_Comm_idup is still making: an internal channel, from its first use until MPI is done. */
+interface Making {
+  readonly request: MpiRequest;
+  /** The communicator it duplicates, for the launcher's report of a rank that waits for it. */
+  readonly parent: number;
+  /** The nonblocking operations started on it meanwhile, to post in this order once it is made. */
+  readonly queue: QueuedPost[];
+}
+
+/**
+ * A send or receive started on a channel still in the making: MPI may not see the communicator before MPI_Comm_idup
+ * completes, so the operation is posted then, by whichever test or wait (of it, or of anything on the channel)
+ * first finds the communicator made.
+ */
+class QueuedPost implements EngineRequest {
+  #posted: EngineRequest | undefined;
+  #error: unknown;
+  #withdrawn = false;
+  constructor(private readonly channel: Channel, private readonly start: () => EngineRequest, private readonly receive: boolean) {}
+
+  /** Posts it now that the channel is made, or fails it with the error that ended the making. */
+  post(makingError: unknown): void {
+    if (this.#withdrawn) return;
+    if (makingError !== undefined) {
+      this.#error = makingError;
+      return;
+    }
+    try {
+      this.#posted = this.start();
+    } catch (e) {
+      this.#error = converted(e);
+    }
+  }
+  get #settled(): boolean { return this.#withdrawn || this.#error !== undefined; }
+  test(): boolean {
+    if (!this.#posted && !this.#settled && !this.channel.made(false)) return false;
+    return this.#posted ? this.#posted.test() : true;
+  }
+  wait(): void {
+    if (!this.#posted && !this.#settled) this.channel.made(true);
+    this.#posted?.wait();
+  }
+  /** A receive never posted is withdrawn (nothing can have matched it); a send goes out as MPI's would. */
+  cancel(): void {
+    if (this.#posted) this.#posted.cancel();
+    else if (this.receive) this.#withdrawn = true;
+  }
+  get cancelled(): boolean { return this.#withdrawn || (this.#posted?.cancelled ?? false); }
+  get envelope(): Envelope | undefined { return this.#posted?.envelope; }
+  get error(): unknown { return this.#posted ? this.#posted.error : this.#error; }
+}
+
 /** One matching space: an MPI communicator. */
 class Channel implements PointToPoint {
   readonly rank: number;
@@ -246,12 +304,85 @@ class Channel implements PointToPoint {
   /** Messages taken from MPI that a receive refused, oldest first; offered to receives and probes before MPI's queue. */
   readonly stash: Held[] = [];
   readonly #status: Int32Array;
+  #making: Making | undefined;
+  #makingError: unknown;
 
-  /** `inter`: an MPI intercommunicator, whose ranks are the remote group's (no send is to oneself). */
-  constructor(readonly engine: NativeEngine, readonly handle: number, readonly inter = false) {
-    this.rank = engine.addon.commRank(handle);
-    this.size = engine.addon.commSize(handle);
+  /**
+   * `inter`: an MPI intercommunicator, whose ranks are the remote group's (no send is to oneself). `sameGroupAs`:
+   * the communicator this one duplicates, whose rank and size it has (MPI may not be asked while it is made).
+   */
+  constructor(readonly engine: NativeEngine, readonly handle: number, readonly inter = false, sameGroupAs?: Channel) {
+    this.rank = sameGroupAs?.rank ?? engine.addon.commRank(handle);
+    this.size = sameGroupAs?.size ?? engine.addon.commSize(handle);
     this.#status = engine.status;
+  }
+
+  /**
+   * The internal channel of `parent`, made by MPI_Comm_idup: collective, yet it never waits for the other ranks
+   * in the call that makes it, which may be a nonblocking collective (a rank may start one and only then send
+   * what another rank needs before starting its own). Blocking operations on it wait until it is made;
+   * nonblocking ones are queued until then.
+   */
+  static duplicating(parent: Channel): Channel {
+    const engine = parent.engine;
+    let request: number, handle: number;
+    try {
+      [request, handle] = engine.addon.commIdup(parent.handle);
+    } catch (e) {
+      throw converted(e);
+    }
+    const channel = new Channel(engine, handle, parent.inter, parent);
+    channel.#making = { request: new MpiRequest(engine, request), parent: parent.handle, queue: [] };
+    engine.making.add(channel);
+    return channel;
+  }
+
+  /**
+   * Whether MPI has made this communicator (posting, in order, what was started on it before); `block` waits
+   * until it has.
+   */
+  made(block: boolean): boolean {
+    const making = this.#making;
+    if (!making) return true;
+    if (block) this.engine.blocking(FIRST_INTERNAL, making.parent, NO_PEER, 0, () => making.request.wait());
+    else if (!making.request.test()) return false;
+    if (this.#making !== making) return true; // the wait's own engine call found it made, and posted the queue
+    this.#making = undefined;
+    this.engine.making.delete(this);
+    this.#makingError = making.request.error;
+    for (const queued of making.queue) queued.post(this.#makingError);
+    return true;
+  }
+
+  /**
+   * Frees an internal channel whose communicator is freed: once MPI has made it, and once the collectives
+   * running on it have ended (MPI lets them complete; ours still probe it at their end).
+   */
+  release(): void {
+    if (!this.made(true) || this.#makingError !== undefined) return;
+    whenNoCallOpen(this, () => {
+      if (!this.engine.finalized) this.engine.addon.commFree(this.handle);
+    });
+  }
+
+  /** The communicator MPI_Comm_idup is duplicating into this one, until it has. */
+  get duplicatingFrom(): number | undefined { return this.#making?.parent; }
+
+  /** Before a blocking operation: waits until the communicator is made; throws if making it failed. */
+  #usable(): void {
+    if (this.#making) this.made(true);
+    if (this.#makingError !== undefined) throw this.#makingError;
+  }
+
+  /** A nonblocking operation: started now if the communicator is made, else queued until it is. */
+  #startWhenMade(start: () => EngineRequest, receive: boolean): EngineRequest {
+    if (!this.#making || this.made(false)) {
+      if (this.#makingError !== undefined) throw this.#makingError;
+      return start();
+    }
+    const queued = new QueuedPost(this, start, receive);
+    this.#making.queue.push(queued);
+    return queued;
   }
 
   #checkTag(tag: number): void {
@@ -260,6 +391,7 @@ class Channel implements PointToPoint {
 
   send(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): void {
     this.#checkTag(tag);
+    this.#usable();
     this.engine.reapDetached();
     if (dest === this.rank && !this.inter) {
       this.#sendToSelf(data, kind, tag, mode);
@@ -274,6 +406,7 @@ class Channel implements PointToPoint {
       else if (request.error !== undefined) throw request.error;
       return;
     }
+    if (this.engine.making.size !== 0) this.engine.postWhereMade();
     const state = this.engine.blocked;
     state?.enter(mode === SYNCHRONOUS ? SSEND : SEND, this.handle, dest, tag);
     try {
@@ -308,6 +441,7 @@ class Channel implements PointToPoint {
 
   isend(data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode): EngineRequest {
     this.#checkTag(tag);
+    if (this.#making) return this.#startWhenMade(() => this.isend(data, kind, dest, tag, mode), false);
     let id: number;
     try {
       id = this.engine.addon.isend(this.handle, data, dest, tag, mode === SYNCHRONOUS, kind === VALUE);
@@ -320,6 +454,7 @@ class Channel implements PointToPoint {
   }
 
   recv(sink: Sink, source: number, tag: number): Envelope {
+    this.#usable();
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return this.#offer(sink, this.stash[held]!);
     const addon = this.engine.addon;
@@ -384,6 +519,7 @@ class Channel implements PointToPoint {
   }
 
   irecv(sink: Sink, source: number, tag: number): EngineRequest {
+    if (this.#making) return this.#startWhenMade(() => this.irecv(sink, source, tag), true);
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return new HeldRecv(() => this.#offer(sink, this.stash[held]!));
     const direct = sink.into !== undefined && sink.into.length >= DIRECT_BYTES ? sink.into : undefined;
@@ -439,6 +575,7 @@ class Channel implements PointToPoint {
    * queue would give it): only its bytes tell a value from a buffer, and so the exact length of a value.
    */
   probe(source: number, tag: number): Envelope {
+    this.#usable();
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return this.stash[held]!.envelope;
     try {
@@ -449,6 +586,7 @@ class Channel implements PointToPoint {
   }
 
   iprobe(source: number, tag: number): Envelope | undefined {
+    if (this.#making && !this.made(false)) return undefined; // nothing can have come on a communicator not yet made
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return this.stash[held]!.envelope;
     try {
@@ -461,6 +599,7 @@ class Channel implements PointToPoint {
 
   /** MPI_Mprobe, the blocking point of receives and probes, recorded as `call`. */
   #mprobe(call: number, source: number, tag: number): number {
+    if (this.engine.making.size !== 0) this.engine.postWhereMade();
     const state = this.engine.blocked;
     if (!state) return this.engine.addon.mprobe(this.handle, source, tag);
     state.enter(call, this.handle, source, tag);
@@ -492,6 +631,7 @@ class Channel implements PointToPoint {
    * A refused message in the stash is offered first, as to every probe.
    */
   mprobe(source: number, tag: number): MatchedMessage {
+    this.#usable();
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return this.#matched(this.stash.splice(held, 1)[0]!);
     try {
@@ -502,6 +642,7 @@ class Channel implements PointToPoint {
   }
 
   improbe(source: number, tag: number): MatchedMessage | undefined {
+    if (this.#making && !this.made(false)) return undefined;
     const held = this.#heldIndex(source, tag);
     if (held >= 0) return this.#matched(this.stash.splice(held, 1)[0]!);
     try {
@@ -531,23 +672,16 @@ export class NativeComm extends Channel implements EngineComm {
     }, engine.checkCollectives ? () => this.internal : undefined);
   }
 
+  /** The internal channel if a collective has made it (or started to; never making it: that is collective). */
+  internalIfMade(): Channel | undefined { return this.#internal; }
+
   /**
-   * The duplicate communicator for internal traffic, made (MPI_Comm_dup, collective) at first use. It is made
+   * The duplicate communicator for internal traffic, made (MPI_Comm_idup, collective) at first use. It is made
    * lazily because the API uses it only inside collectives, which every rank of the communicator enters, while
    * a duplicate made up front would be a collective that C or Python ranks sharing MPI_COMM_WORLD never join.
    */
-  /** The internal channel if a collective has made it (never making it: that is collective). */
-  internalIfMade(): Channel | undefined { return this.#internal; }
-
   get internal(): Channel {
-    if (!this.#internal) {
-      try {
-        this.#internal = new Channel(this.engine, this.engine.internalDuplicate(this.handle));
-      } catch (e) {
-        throw converted(e);
-      }
-    }
-    return this.#internal;
+    return (this.#internal ??= Channel.duplicating(this));
   }
 
   get worldRanks(): readonly number[] {
@@ -560,6 +694,7 @@ export class NativeComm extends Channel implements EngineComm {
 
   idup(): PendingComm {
     try {
+      this.engine.settleMakingOn(this.handle);
       const [request, handle] = this.engine.addon.commIdup(this.handle);
       return { request: new MpiRequest(this.engine, request), made: () => new NativeComm(this.engine, handle) };
     } catch (e) {
@@ -586,7 +721,7 @@ export class NativeComm extends Channel implements EngineComm {
   free(): void {
     if (this.handle === WORLD || this.handle === SELF || this.engine.finalized) return;
     try {
-      if (this.#internal) this.engine.addon.commFree(this.#internal.handle);
+      this.#internal?.release();
       this.engine.addon.commFree(this.handle);
     } catch (e) {
       throw converted(e);
@@ -618,14 +753,7 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
   }
 
   get internal(): Channel {
-    if (!this.#internal) {
-      try {
-        this.#internal = new Channel(this.engine, this.engine.internalDuplicate(this.handle), true);
-      } catch (e) {
-        throw converted(e);
-      }
-    }
-    return this.#internal;
+    return (this.#internal ??= Channel.duplicating(this));
   }
 
   get worldRanks(): readonly number[] {
@@ -646,6 +774,7 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
 
   idup(): { request: EngineRequest; made(): EngineIntercomm } {
     try {
+      this.engine.settleMakingOn(this.handle);
       const [request, handle] = this.engine.addon.commIdup(this.handle);
       return { request: new MpiRequest(this.engine, request), made: () => new NativeIntercomm(this.engine, handle) };
     } catch (e) {
@@ -669,7 +798,7 @@ class NativeIntercomm extends Channel implements EngineIntercomm {
   #release(end: (handle: number) => void): void {
     if (this.engine.finalized) return;
     try {
-      if (this.#internal) this.engine.addon.commFree(this.#internal.handle);
+      this.#internal?.release();
       end(this.handle);
     } catch (e) {
       throw converted(e);
@@ -761,6 +890,7 @@ class NativeCollectives implements Collectives {
    */
   #agree(call: number, sig: Signature): void {
     const wire = this.checkOn!();
+    wire.made(true); // (its handle goes to MPI directly)
     const size = wire.size;
     const mine = Int32Array.of(packHead(sig), sig.root, sig.bytes);
     const all = new Int32Array(3 * size);
@@ -777,7 +907,8 @@ class NativeCollectives implements Collectives {
    * completes: what MPI may overwrite is saved and written back, a copy of an overlapping send buffer refreshed.
    */
   #request(f: (addon: NativeAddon, start: Start) => number | undefined, ...rounds: Round[]): EngineRequest {
-    if (this.start === "init") return new PersistentMpiRequest(this.engine, this.#run((a) => f(a, "init"))!, rounds);
+    this.engine.settleMakingOn(this.handle);
+    if (this.start === "init") return new PersistentMpiRequest(this.engine, this.handle, this.#run((a) => f(a, "init"))!, rounds);
     for (const r of rounds) r.before();
     const request = new MpiRequest(this.engine, this.#run((a) => f(a, true))!);
     return rounds.length ? new AfterRounds(request, rounds) : request;
@@ -954,11 +1085,12 @@ class AfterRounds implements EngineRequest {
 
 /** A persistent collective (MPI_X_init): each `start()` is one round (MPI_Start), ended by test/wait. */
 class PersistentMpiRequest extends MpiRequest implements PersistentEngineRequest {
-  constructor(engine: NativeEngine, id: number, private readonly rounds: readonly Round[]) {
+  constructor(engine: NativeEngine, private readonly comm: number, id: number, private readonly rounds: readonly Round[]) {
     super(engine, id);
     this.done = true; // inactive until started
   }
   start(): void {
+    this.engine.settleMakingOn(this.comm);
     for (const r of this.rounds) r.before();
     try {
       this.engine.addon.start(this.id);
@@ -1073,6 +1205,10 @@ export class NativeEngine implements Engine {
 
   /** Runs a blocking MPI call with it recorded as what this rank is blocked in. */
   blocking<T>(call: number, comm: number, peer: number, tag: number, f: () => T): T {
+    if (this.making.size !== 0) {
+      if (COLLECTIVE_CALLS.has(call)) this.settleMakingOn(comm);
+      this.postWhereMade();
+    }
     const state = this.blocked;
     if (!state) return f();
     state.enter(call, comm, peer, tag);
@@ -1083,9 +1219,25 @@ export class NativeEngine implements Engine {
     }
   }
 
-  /** The MPI_Comm_dup that makes a communicator's internal channel: collective, inside the first call that needs it. */
-  internalDuplicate(handle: number): number {
-    return this.blocking(FIRST_INTERNAL, handle, NO_PEER, 0, () => this.addon.commDup(handle));
+  /** Internal channels that MPI_Comm_idup is still making, with operations queued for them. */
+  readonly making = new Set<Channel>();
+
+  /**
+   * Posts what waits for channels MPI has made meanwhile, before this rank blocks inside MPI: a peer may wait for
+   * those messages, and nothing of ours runs until MPI returns.
+   */
+  postWhereMade(): void {
+    for (const channel of this.making) channel.made(false);
+  }
+
+  /**
+   * Before any MPI collective on `comm` (blocking or not; communicator, file and window creation too): waits
+   * until MPI_Comm_idup has made its internal channel, if it is making it. Open MPI mismatches an MPI_Comm_idup
+   * with other collectives started on the same communicator before it completes (an error in a libnbc schedule,
+   * then a hang; open-mpi/ompi#2025), so no other collective on a communicator runs beside its channel's making.
+   */
+  settleMakingOn(comm: number): void {
+    for (const channel of this.making) if (channel.duplicatingFrom === comm) channel.made(true);
   }
 
   /** Request.waitall and friends: a loop of tests (MPI's own waits need MPI requests), recorded as blocked. */
@@ -1183,7 +1335,10 @@ export class NativeEngine implements Engine {
     // MPI_Finalize wants all communication complete: buffered sends finish once their receivers take them, and
     // receives nobody waited for are cancelled.
     // Both waits show in the launcher's report: a send nobody receives (a bcast only its root called) hangs here.
-    this.blocking(FINALIZE_SENDS, -1, NO_PEER, 0, () => { for (const request of this.#detached.splice(0)) request.wait(); });
+    this.blocking(FINALIZE_SENDS, -1, NO_PEER, 0, () => {
+      for (const channel of this.making) channel.made(true); // its queued sends go out, and MPI finishes making it
+      for (const request of this.#detached.splice(0)) request.wait();
+    });
     for (const request of [...this.openReceives]) request.cancel();
     this.finalized = true;
     this.blocking(FINALIZE, -1, NO_PEER, 0, () => this.addon.finalize());
@@ -1235,7 +1390,12 @@ export function createMpiEngine(): Engine {
   return engine;
 }
 
-/** @internal For MPI.File (src/file/mpi-storage.ts): the addon and MPI handle behind a communicator of this engine. */
+/**
+ * @internal For MPI.File (src/file/mpi-storage.ts): the addon and MPI handle behind a communicator of this engine,
+ * for a collective on it (see NativeEngine.settleMakingOn).
+ */
 export function nativeHandleOf(comm: EngineComm): { addon: NativeAddon; handle: number; status: Int32Array } | null {
-  return comm instanceof NativeComm ? { addon: comm.engine.addon, handle: comm.handle, status: comm.engine.status } : null;
+  if (!(comm instanceof NativeComm)) return null;
+  comm.engine.settleMakingOn(comm.handle);
+  return { addon: comm.engine.addon, handle: comm.handle, status: comm.engine.status };
 }

@@ -70,21 +70,28 @@ interface WinAddon {
 export class NativeRma implements RmaEngine {
   constructor(private readonly engine: NativeEngine) {}
 
+  /** The MPI handle of `comm`, for a window creation (collective: see NativeEngine.settleMakingOn). */
+  #handle(comm: EngineComm): number {
+    const handle = (comm as NativeComm).handle;
+    this.engine.settleMakingOn(handle);
+    return handle;
+  }
+
   allocate(comm: EngineComm, layout: WindowLayout, shared: boolean): EngineWindow {
     const addon = this.#addon();
-    const [id, memory] = native(() => addon.winAllocate((comm as NativeComm).handle, layout.sizes[comm.rank]!, shared));
+    const [id, memory] = native(() => addon.winAllocate(this.#handle(comm), layout.sizes[comm.rank]!, shared));
     return new NativeWindow(this.engine, addon, id, new Uint8Array(memory));
   }
 
   create(comm: EngineComm, memory: Uint8Array, _layout: WindowLayout): EngineWindow {
     const addon = this.#addon();
-    const id = native(() => addon.winCreate((comm as NativeComm).handle, memory));
+    const id = native(() => addon.winCreate(this.#handle(comm), memory));
     return new NativeWindow(this.engine, addon, id, memory);
   }
 
   createDynamic(comm: EngineComm, layout: WindowLayout): EngineWindow {
     const addon = this.#addon();
-    const handle = (comm as NativeComm).handle;
+    const handle = this.#handle(comm);
     const id = native(() => addon.winCreateDynamic(handle));
     const [tableId, tableMemory] = native(() => addon.winAllocate(handle, TABLE_BYTES, false));
     const table = new RegionTable(addon, tableId, new Float64Array(tableMemory), comm.rank, layout.sizes.length);

@@ -72,7 +72,7 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     const r = await mpi4ts([...MPI, "-n", "2", "--timeout", "4", "test/fixtures/unreceived-messages.ts", "bcast-at-root"], { timeoutMs: 60_000 });
     assert.equal(r.code, 124, explain(r));
     assert.ok(r.stderr.includes("mpi4ts: the job exceeded --timeout 4 s\n" +
-      "  rank 0: blocked in a collective (the first that makes the internal channel, MPI_Comm_dup) on MPI_COMM_WORLD\n" +
+      "  rank 0: blocked in a collective (the first that makes the internal channel, MPI_Comm_idup) on MPI_COMM_WORLD\n" +
       "  rank 1: blocked in MPI_Finalize, waiting for the other ranks to end\n"), explain(r));
   });
 
