@@ -181,6 +181,13 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         failed = true;
         if (ending) return;
         drainOutput();
+        const abortState = Atomics.load(header, JOB_ABORT);
+        if (abortState !== 0) {
+          // A rank called Abort, which woke this one with ERR_ABORTED: the job ends with the Abort's code, and the
+          // aborter said why (this error may come before the aborter's own exit).
+          endJob(readAbortWord(abortState).code);
+          return;
+        }
         if (expendable()) {
           poolBroke = true;
           process.stderr.write(`mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: rank ${rank} was a pool worker: its pool is broken, the job goes on\n`);
