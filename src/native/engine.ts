@@ -104,10 +104,6 @@ const COLLECTIVE = {
 const COLLECTIVE_OF_KIND: Record<number, number> = {
   [Kind.Scatter]: COLLECTIVE.scatter, [Kind.Gather]: COLLECTIVE.gather, [Kind.Reduce]: COLLECTIVE.reduce,
 };
-/** The blocking calls that are collective over the communicator they name (see NativeEngine.settleMakingOn). */
-const COLLECTIVE_CALLS: ReadonlySet<number> = new Set([
-  ...Object.values(COLLECTIVE), DUP, SPLIT, CREATE, CREATE_GROUP, SPLIT_TYPE, SPAWN, MERGE,
-]);
 const WAIT_CALLS: Readonly<Record<WaitCall, number>> = {
   waitall: blockingCall("Request.waitall"), waitany: blockingCall("Request.waitany"),
   waitsome: blockingCall("Request.waitsome"), await: WAIT,
@@ -132,6 +128,15 @@ export class MpiRequest implements EngineRequest {
   constructor(protected readonly engine: NativeEngine, protected id: number) {}
   test(): boolean {
     if (this.done) return true;
+    if (this.engine.making.size !== 0) this.engine.postWhereMade();
+    return this.testInMpi();
+  }
+  /**
+   * MPI_Test alone, without posting what waits for channels first (how a channel's making is tested); a
+   * completed request's MPI handle is gone, and may already belong to another request.
+   */
+  testInMpi(): boolean {
+    if (this.done) return true;
     try {
       if (!this.engine.addon.test(this.id)) return false;
     } catch (e) {
@@ -143,12 +148,22 @@ export class MpiRequest implements EngineRequest {
   wait(): void {
     if (this.done) return;
     try {
-      // (entering a blocking call posts what waits for channels made meanwhile, which may test this very request)
-      this.engine.blocking(WAIT, -1, NO_PEER, 0, () => { if (!this.done) this.engine.addon.wait(this.id); });
+      this.engine.blocking(WAIT, -1, NO_PEER, 0, () => this.waitInMpi());
+    } catch (e) {
+      if (this.done) return;
+      this.error = converted(e);
+      this.complete();
+    }
+  }
+  /** MPI_Wait, inside a blocking call already entered (whose entry may have completed it). */
+  waitInMpi(): void {
+    if (this.done) return;
+    try {
+      this.engine.addon.wait(this.id);
     } catch (e) {
       this.error = converted(e);
     }
-    if (!this.done) this.complete();
+    this.complete();
   }
   cancel(): void {}
   protected complete(): void {
@@ -172,6 +187,8 @@ class RecvRequest implements EngineRequest {
     private readonly direct: Uint8Array | undefined,
   ) {}
   test(): boolean {
+    if (this.done) return true;
+    if (this.channel.engine.making.size !== 0) this.channel.engine.postWhereMade();
     if (this.done) return true;
     let complete: boolean;
     try {
@@ -344,8 +361,8 @@ class Channel implements PointToPoint {
   made(block: boolean): boolean {
     const making = this.#making;
     if (!making) return true;
-    if (block) this.engine.blocking(FIRST_INTERNAL, making.parent, NO_PEER, 0, () => making.request.wait());
-    else if (!making.request.test()) return false;
+    if (block) this.engine.blocking(FIRST_INTERNAL, making.parent, NO_PEER, 0, () => making.request.waitInMpi());
+    else if (!making.request.testInMpi()) return false;
     if (this.#making !== making) return true; // the wait's own engine call found it made, and posted the queue
     this.#making = undefined;
     this.engine.making.delete(this);
@@ -406,6 +423,7 @@ class Channel implements PointToPoint {
       else if (request.error !== undefined) throw request.error;
       return;
     }
+    // (a send waits for no other rank's progress: a rank may send what another needs to start its first collective)
     if (this.engine.making.size !== 0) this.engine.postWhereMade();
     const state = this.engine.blocked;
     state?.enter(mode === SYNCHRONOUS ? SSEND : SEND, this.handle, dest, tag);
@@ -599,7 +617,7 @@ class Channel implements PointToPoint {
 
   /** MPI_Mprobe, the blocking point of receives and probes, recorded as `call`. */
   #mprobe(call: number, source: number, tag: number): number {
-    if (this.engine.making.size !== 0) this.engine.postWhereMade();
+    if (this.engine.making.size !== 0) this.engine.settleMaking();
     const state = this.engine.blocked;
     if (!state) return this.engine.addon.mprobe(this.handle, source, tag);
     state.enter(call, this.handle, source, tag);
@@ -1206,8 +1224,8 @@ export class NativeEngine implements Engine {
   /** Runs a blocking MPI call with it recorded as what this rank is blocked in. */
   blocking<T>(call: number, comm: number, peer: number, tag: number, f: () => T): T {
     if (this.making.size !== 0) {
-      if (COLLECTIVE_CALLS.has(call)) this.settleMakingOn(comm);
-      this.postWhereMade();
+      if (call === FIRST_INTERNAL) this.postWhereMade();
+      else this.settleMaking();
     }
     const state = this.blocked;
     if (!state) return f();
@@ -1222,12 +1240,31 @@ export class NativeEngine implements Engine {
   /** Internal channels that MPI_Comm_idup is still making, with operations queued for them. */
   readonly making = new Set<Channel>();
 
+  #posting = false;
+
   /**
-   * Posts what waits for channels MPI has made meanwhile, before this rank blocks inside MPI: a peer may wait for
-   * those messages, and nothing of ours runs until MPI returns.
+   * Posts what waits for channels MPI has made meanwhile (at every test, probe and send while any is in the
+   * making): a peer may wait for those messages. Not re-entrant: testing the making is itself a test.
    */
   postWhereMade(): void {
-    for (const channel of this.making) channel.made(false);
+    if (this.#posting) return;
+    this.#posting = true;
+    try {
+      for (const channel of this.making) channel.made(false);
+    } finally {
+      this.#posting = false;
+    }
+  }
+
+  /**
+   * Before a call that may wait for other ranks (a receive, probe, wait or collective; not a send): every channel
+   * in the making is made first and its queue posted, since nothing of ours runs while the rank sits inside MPI,
+   * and a peer may wait for those messages (MPI's progress rule: a started collective completes whatever this
+   * rank does next). This waits until every rank has started its first such collective, which is where the
+   * blocking MPI_Comm_dup used to wait, only later.
+   */
+  settleMaking(): void {
+    for (const channel of this.making) channel.made(true);
   }
 
   /**
