@@ -131,34 +131,88 @@ class NativeWindow implements EngineWindow {
   }
 
   segment(rank: number): Uint8Array { return new Uint8Array(native(() => this.addon.winSharedQuery(this.id, rank))); }
-  put(origin: Uint8Array, target: number, offset: number): void { native(() => this.addon.winPut(this.id, origin, target, offset)); }
-  get(origin: Uint8Array, target: number, offset: number): void { native(() => this.addon.winGet(this.id, origin, target, offset)); }
+  /**
+   * The buffers of RMA calls not yet complete, by target. MPI may read an origin and write a result until the
+   * synchronization that completes the call (fence, complete, unlock, flush), so each stays referenced until
+   * then: a buffer the program dropped (`win.Get_accumulate(null, new Float64Array(1), ...)`) and the garbage
+   * collector freed had MPI write into freed memory, a heap corruption (MPICH, win.suite.ts). (The request-based
+   * calls' buffers are held by their requests, in the addon.)
+   */
+  readonly #inFlight = new Map<number, object[]>();
+
+  #hold(target: number, ...buffers: (object | null)[]): void {
+    let held = this.#inFlight.get(target);
+    if (!held) this.#inFlight.set(target, (held = []));
+    for (const b of buffers) if (b) held.push(b);
+  }
+
+  /** The calls to `target` (every target without one) are complete: their buffers are the program's again. */
+  #completed(target?: number): void {
+    if (target === undefined) this.#inFlight.clear();
+    else this.#inFlight.delete(target);
+  }
+
+  put(origin: Uint8Array, target: number, offset: number): void {
+    native(() => this.addon.winPut(this.id, origin, target, offset));
+    this.#hold(target, origin);
+  }
+  get(origin: Uint8Array, target: number, offset: number): void {
+    native(() => this.addon.winGet(this.id, origin, target, offset));
+    this.#hold(target, origin);
+  }
   accumulate(origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): void {
     native(() => this.addon.winAccumulate(this.id, origin, result, target, offset, opIndex(op)));
+    this.#hold(target, origin, result);
   }
   request(kind: RmaRequestKind, origin: TypedArray | null, result: TypedArray | null, target: number, offset: number, op: RmaOpName): EngineRequest {
     return new MpiRequest(this.engine, native(() => this.addon.winRequest(this.id, kind, origin, result, target, offset, opIndex(op))));
   }
   compareAndSwap(origin: TypedArray, compare: TypedArray, result: TypedArray, target: number, offset: number): void {
     native(() => this.addon.winCompareAndSwap(this.id, origin, compare, result, target, offset));
+    this.#hold(target, origin, compare, result);
   }
-  fence(assert: number): void { native(() => this.addon.winFence(this.id, assert)); }
+  fence(assert: number): void {
+    native(() => this.addon.winFence(this.id, assert));
+    this.#completed();
+  }
   post(origins: readonly number[], assert: number): void { native(() => this.addon.winPost(this.id, Int32Array.from(origins), assert)); }
   start(targets: readonly number[], assert: number): void { native(() => this.addon.winStart(this.id, Int32Array.from(targets), assert)); }
-  complete(): void { native(() => this.addon.winComplete(this.id)); }
+  complete(): void {
+    native(() => this.addon.winComplete(this.id));
+    this.#completed();
+  }
   wait(): void { native(() => this.addon.winWait(this.id)); }
   test(): boolean { return native(() => this.addon.winTest(this.id)); }
   lock(target: number, exclusive: boolean, assert: number): void { native(() => this.addon.winLock(this.id, exclusive, target, assert)); }
-  unlock(target: number): void { native(() => this.addon.winUnlock(this.id, target)); }
+  unlock(target: number): void {
+    native(() => this.addon.winUnlock(this.id, target));
+    this.#completed(target);
+  }
   lockAll(assert: number): void { native(() => this.addon.winLockAll(this.id, assert)); }
-  unlockAll(): void { native(() => this.addon.winUnlockAll(this.id)); }
-  flush(target: number): void { native(() => this.addon.winFlush(this.id, target)); }
-  flushAll(): void { native(() => this.addon.winFlushAll(this.id)); }
-  flushLocal(target: number): void { native(() => this.addon.winFlushLocal(this.id, target)); }
-  flushLocalAll(): void { native(() => this.addon.winFlushLocalAll(this.id)); }
+  unlockAll(): void {
+    native(() => this.addon.winUnlockAll(this.id));
+    this.#completed();
+  }
+  flush(target: number): void {
+    native(() => this.addon.winFlush(this.id, target));
+    this.#completed(target);
+  }
+  flushAll(): void {
+    native(() => this.addon.winFlushAll(this.id));
+    this.#completed();
+  }
+  flushLocal(target: number): void {
+    native(() => this.addon.winFlushLocal(this.id, target));
+    this.#completed(target);
+  }
+  flushLocalAll(): void {
+    native(() => this.addon.winFlushLocalAll(this.id));
+    this.#completed();
+  }
   sync(): void { native(() => this.addon.winSync(this.id)); }
   free(): void {
     native(() => this.addon.winFree(this.id));
+    this.#completed();
     this.table?.free();
   }
 }
