@@ -6,6 +6,7 @@ import { startDebugging } from "./debugging.js";
 import { launcherRank, sendOutputToLauncher } from "./output-channel.js";
 import { prepareProgram } from "./program.js";
 import { currentEngine } from "../engine/select.js";
+import { enableSourceMapsAfterRuntime } from "../source-maps.js";
 
 export async function execProgram(file: string, args: string[], futures = false, spawned = false): Promise<void> {
   if (spawned) {
@@ -19,9 +20,10 @@ export async function execProgram(file: string, args: string[], futures = false,
   }
   const program = await prepareProgram(file, true);
   process.argv = [process.execPath, program.path, ...args];
-  process.setSourceMapsEnabled(true);
   const rank = launcherRank();
   if (rank !== undefined) startDebugging(rank);
+  // (this file is bundled into dist/bundle/, beside the runtime's index.js)
+  await enableSourceMapsAfterRuntime(program.path, new URL("./index.js", import.meta.url));
   if (futures) process.env.MPI4TS_FUTURES = "1";
   if (process.env.MPI4TS_FUTURES !== "1") {
     await import(program.url);

@@ -8,6 +8,7 @@ import { LOCAL_ENGINE_SLOT } from "../engine/select.js";
 import { LocalEngine } from "./engine.js";
 import { nodeHost } from "./node-host.js";
 import { setProgressSink } from "../progress.js";
+import { enableSourceMapsAfterRuntime } from "../source-maps.js";
 import { PROGRESS, captureOutput, type OutputMessage } from "./relay.js";
 import type { RankData, StartMessage } from "./world.js";
 
@@ -17,7 +18,6 @@ if (process.env.MPI4TS_PROGRESS === "1") {
   setProgressSink((update) => data.output.postMessage([PROGRESS, JSON.stringify(update)] satisfies OutputMessage));
 }
 data.output.unref();
-process.setSourceMapsEnabled(true);
 process.argv = [process.execPath, data.programPath, ...data.args];
 (globalThis as Record<symbol, unknown>)[LOCAL_ENGINE_SLOT] = new LocalEngine({
   sab: data.sab,
@@ -35,6 +35,8 @@ for (const port of data.ports) port?.unref();
 const { programUrl } = await new Promise<StartMessage>((resolve) => data.output.once("message", resolve));
 data.output.unref();
 startDebugging(data.rank);
+// (the bundle's index.js is this file's neighbour: dist/bundle/rank.js)
+await enableSourceMapsAfterRuntime(data.programPath, new URL("./index.js", import.meta.url));
 if (process.env.MPI4TS_FUTURES === "1") {
   const { runFuturesRank } = await import("../futures/static.js");
   await runFuturesRank(() => import(programUrl));

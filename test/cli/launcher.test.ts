@@ -198,6 +198,14 @@ describe("mpi4ts command line", () => {
     assert.match(firstFrame(debug.stderr), /comm\.ts:\d+/, debug.stderr);
   });
 
+  it("maps the program's frames to its .ts lines, and the runtime's only with MPI4TS_DEBUG=1", async () => {
+    const r = await mpi4ts(["run", "-n", "2", `${F}/source-maps.ts`]);
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(r.stdout.trim().split("\n").sort(), [0, 1].map((n) => `rank ${n}: own source-maps.ts:6, runtime unmapped`));
+    const debug = await mpi4ts(["run", "-n", "1", `${F}/source-maps.ts`], { env: { ...process.env, MPI4TS_DEBUG: "1" } });
+    assert.equal(debug.stdout.trim(), "rank 0: own source-maps.ts:6, runtime mapped", explain(debug));
+  });
+
   it("opens an inspector for the chosen rank only, on loopback (--inspect RANK:PORT)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mpi4ts-inspect-test-"));
     const port = 9400 + (process.pid % 500);

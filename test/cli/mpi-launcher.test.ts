@@ -98,6 +98,15 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     rmSync(dir, { recursive: true });
   });
 
+  it("maps the program's frames to its .ts lines, and the runtime's only with MPI4TS_DEBUG=1", async () => {
+    for (const debug of ["0", "1"]) {
+      const r = await mpi4ts([...MPI, "-n", "2", `${F}/source-maps.ts`], { env: { ...process.env, MPI4TS_DEBUG: debug }, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, explain(r));
+      const runtime = debug === "1" ? "mapped" : "unmapped";
+      assert.deepEqual(r.stdout.trim().split("\n").sort(), [0, 1].map((n) => `rank ${n}: own source-maps.ts:6, runtime ${runtime}`));
+    }
+  });
+
   it("names the rank whose non-zero exit ended the job, as the local engine does", async () => {
     const r = await mpi4ts([...MPI, "-n", "3", `${F}/fails.ts`, "exit"], { timeoutMs: 60_000 });
     assert.equal(r.code, 3, explain(r));
