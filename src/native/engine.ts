@@ -376,7 +376,8 @@ class Channel implements PointToPoint {
    * running on it have ended (MPI lets them complete; ours still probe it at their end).
    */
   release(): void {
-    if (!this.made(true) || this.#makingError !== undefined) return;
+    this.made(true);
+    if (this.#makingError !== undefined) return;
     whenNoCallOpen(this, () => {
       if (!this.engine.finalized) this.engine.addon.commFree(this.handle);
     });
@@ -1274,6 +1275,7 @@ export class NativeEngine implements Engine {
    * then a hang; open-mpi/ompi#2025), so no other collective on a communicator runs beside its channel's making.
    */
   settleMakingOn(comm: number): void {
+    if (this.making.size === 0) return; // (every nonblocking collective's start passes here)
     for (const channel of this.making) if (channel.duplicatingFrom === comm) channel.made(true);
   }
 

@@ -140,14 +140,18 @@ class NativeWindow implements EngineWindow {
    */
   readonly #inFlight = new Map<number, object[]>();
 
-  #hold(target: number, ...buffers: (object | null)[]): void {
+  /** (Positional, not a rest list: every Put and Get passes here.) */
+  #hold(target: number, first: object | null, second: object | null = null, third: object | null = null): void {
     let held = this.#inFlight.get(target);
     if (!held) this.#inFlight.set(target, (held = []));
-    for (const b of buffers) if (b) held.push(b);
+    if (first) held.push(first);
+    if (second) held.push(second);
+    if (third) held.push(third);
   }
 
-  /** The calls to `target` (every target without one) are complete: their buffers are the program's again. */
-  #completed(target?: number): void {
+  /** Runs a synchronization that completes the calls to `target` (to every target without one): their buffers are the program's again. */
+  #completing(sync: () => void, target?: number): void {
+    native(sync);
     if (target === undefined) this.#inFlight.clear();
     else this.#inFlight.delete(target);
   }
@@ -171,48 +175,23 @@ class NativeWindow implements EngineWindow {
     native(() => this.addon.winCompareAndSwap(this.id, origin, compare, result, target, offset));
     this.#hold(target, origin, compare, result);
   }
-  fence(assert: number): void {
-    native(() => this.addon.winFence(this.id, assert));
-    this.#completed();
-  }
+  fence(assert: number): void { this.#completing(() => this.addon.winFence(this.id, assert)); }
   post(origins: readonly number[], assert: number): void { native(() => this.addon.winPost(this.id, Int32Array.from(origins), assert)); }
   start(targets: readonly number[], assert: number): void { native(() => this.addon.winStart(this.id, Int32Array.from(targets), assert)); }
-  complete(): void {
-    native(() => this.addon.winComplete(this.id));
-    this.#completed();
-  }
+  complete(): void { this.#completing(() => this.addon.winComplete(this.id)); }
   wait(): void { native(() => this.addon.winWait(this.id)); }
   test(): boolean { return native(() => this.addon.winTest(this.id)); }
   lock(target: number, exclusive: boolean, assert: number): void { native(() => this.addon.winLock(this.id, exclusive, target, assert)); }
-  unlock(target: number): void {
-    native(() => this.addon.winUnlock(this.id, target));
-    this.#completed(target);
-  }
+  unlock(target: number): void { this.#completing(() => this.addon.winUnlock(this.id, target), target); }
   lockAll(assert: number): void { native(() => this.addon.winLockAll(this.id, assert)); }
-  unlockAll(): void {
-    native(() => this.addon.winUnlockAll(this.id));
-    this.#completed();
-  }
-  flush(target: number): void {
-    native(() => this.addon.winFlush(this.id, target));
-    this.#completed(target);
-  }
-  flushAll(): void {
-    native(() => this.addon.winFlushAll(this.id));
-    this.#completed();
-  }
-  flushLocal(target: number): void {
-    native(() => this.addon.winFlushLocal(this.id, target));
-    this.#completed(target);
-  }
-  flushLocalAll(): void {
-    native(() => this.addon.winFlushLocalAll(this.id));
-    this.#completed();
-  }
+  unlockAll(): void { this.#completing(() => this.addon.winUnlockAll(this.id)); }
+  flush(target: number): void { this.#completing(() => this.addon.winFlush(this.id, target), target); }
+  flushAll(): void { this.#completing(() => this.addon.winFlushAll(this.id)); }
+  flushLocal(target: number): void { this.#completing(() => this.addon.winFlushLocal(this.id, target), target); }
+  flushLocalAll(): void { this.#completing(() => this.addon.winFlushLocalAll(this.id)); }
   sync(): void { native(() => this.addon.winSync(this.id)); }
   free(): void {
-    native(() => this.addon.winFree(this.id));
-    this.#completed();
+    this.#completing(() => this.addon.winFree(this.id));
     this.table?.free();
   }
 }
