@@ -23,8 +23,8 @@ export interface SpawnReply {
   readonly spawned: { readonly id: number; readonly ranks?: readonly number[]; readonly error?: string };
 }
 
-/** Ports to new ranks: [job rank, this rank's end of the channel with it]. */
-export interface NewPorts { readonly ports: readonly (readonly [number, MessagePort])[] }
+/** Ports to new ranks: [job rank, this rank's end of the channel with it, the new rank's inbox slot]. */
+export interface NewPorts { readonly ports: readonly (readonly [rank: number, port: MessagePort, slot: number])[] }
 
 /** What a spawned rank is told at its start: its COMM_WORLD, its program's index (APPNUM) and its parents. */
 export interface SpawnedWorld {
@@ -42,17 +42,17 @@ export class LauncherLink {
   readonly #replies = new Map<number, SpawnReply["spawned"]>();
   #nextId = 1;
 
-  /** `ports` is the rank's table of pair ports (by job rank), which new ports are written into. */
-  constructor(private readonly port: MessagePort, private readonly ports: (MessagePort | undefined)[]) {}
+  /** `meet` takes each new rank: its job rank, the port to it, and its inbox slot. */
+  constructor(private readonly port: MessagePort, private readonly meet: (rank: number, port: MessagePort, slot: number) => void) {}
 
   /** Takes everything the launcher has posted so far. */
   drain(): void {
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
       const message = m.message as ToRank;
       if ("ports" in message) {
-        for (const [rank, port] of message.ports) {
+        for (const [rank, port, slot] of message.ports) {
           port.unref();
-          this.ports[rank] = port;
+          this.meet(rank, port, slot);
         }
       } else {
         this.#replies.set(message.spawned.id, message.spawned);

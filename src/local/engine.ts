@@ -21,8 +21,8 @@ import {
   BLOCKED, BLOCKING_CALLS, CALL_COLLECTIVE, CALL_IRECV, CALL_ISSEND, CALL_PROBE, CALL_RECV, CALL_SEND_FULL,
   CALL_SEND_HELD, CALL_SSEND, CALL_WAIT, DOORBELL, EXIT_FLAGS, EXPENDABLE, FAILED, FINISHED, HEADER_BYTES, JOB_ABORT, JOB_CONTEXTS, R_CONTEXT, R_ID, R_LENGTH, R_SENDER,
   R_SOURCE, R_TAG, R_TYPE, RECORD_ACK, RECORD_EAGER, RECORD_HANDOFF, RUNNING, SLEEPING, STATE, STATE_CALL,
-  STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, SYNC_FLAG, TYPE_MASK, WAIT_CALLS, abortWord, inboxView,
-  jobHeader, readAbortWord, type InboxView, type JobLayout,
+  STATE_CONTEXT, STATE_PEER, STATE_TAG, STATE_VIA, SYNC_FLAG, TYPE_MASK, WAIT_CALLS, abortWord, endedInbox, inboxView,
+  jobHeader, rankInSlot, readAbortWord, type InboxView, type JobLayout,
 } from "./layout.js";
 import { InboxReader, copyBytes, fitsRing, tryAppend, ringDoorbell } from "./mailbox.js";
 import { Arena, EVERYONE, arenaBytes, type ArenaHost } from "./arena.js";
@@ -35,6 +35,12 @@ export interface LocalJob {
   readonly sab: SharedArrayBuffer;
   readonly layout: JobLayout;
   readonly rank: number;
+  /**
+   * The rank's inbox slot, and the slots of the ranks whose slot is not their number (slots.ts); by default (no
+   * slot ever recycled) every rank's slot is its number.
+   */
+  readonly slot?: number;
+  readonly movedPeers?: readonly (readonly [rank: number, slot: number])[];
   /** One port per peer job rank (undefined for oneself), for handoffs of large messages; spawned ranks' come later. */
   readonly ports: (MessagePort | undefined)[];
   /** The rank's control port to its launcher (control.ts); none on the self engine, which has no launcher. */
@@ -316,7 +322,12 @@ export class LocalEngine implements Engine {
   nextBase = FIRST_FREE_BASE;
 
   readonly #job: LocalJob;
+  /** Every slot's inbox: views are cheap, and the slots' memory is only mapped. */
+  readonly #slots: InboxView[];
+  /** By job rank: the inbox of each rank this rank knows of (sparse once slots are recycled); see #inbox. */
   readonly #inboxes: InboxView[];
+  readonly #launcher: LauncherLink | undefined;
+  #ended: InboxView | undefined;
   readonly #mine: InboxView;
   readonly #reader: InboxReader;
   readonly #header: Int32Array;
@@ -362,12 +373,18 @@ export class LocalEngine implements Engine {
     const world = job.spawned?.world ?? Array.from({ length: job.layout.size }, (_, r) => r);
     this.worldSize = world.length;
     this.#firstWorld = job.spawned === undefined;
-    // Every slot's views, spawned ranks' included: views are cheap, and the slots' memory is only mapped.
-    this.#inboxes = Array.from({ length: job.layout.capacity }, (_, r) => inboxView(job.sab, job.layout, r));
-    this.#mine = this.#inboxes[job.rank]!;
+    this.#slots = Array.from({ length: job.layout.capacity }, (_, slot) => inboxView(job.sab, job.layout, slot));
+    this.#inboxes = [...this.#slots];
+    for (const [rank, slot] of job.movedPeers ?? []) this.#inboxes[rank] = this.#slots[slot]!;
+    this.#mine = this.#slots[job.slot ?? job.rank]!;
+    this.#inboxes[job.rank] = this.#mine;
     this.#reader = new InboxReader(this.#mine);
     this.#header = jobHeader(job.sab);
-    const launcher = job.control && new LauncherLink(job.control, job.ports);
+    const launcher = job.control && new LauncherLink(job.control, (rank, port, slot) => {
+      job.ports[rank] = port;
+      this.#inboxes[rank] = this.#slots[slot]!;
+    });
+    this.#launcher = launcher;
     const host = job.host;
     this.#spin = job.layout.size <= host.cores;
     // A core of its own, as MPI binds a job no larger than the machine: unbound, two ranks that wake each other
@@ -375,7 +392,7 @@ export class LocalEngine implements Engine {
     if (job.layout.size > 1 && this.#spin && job.rank < host.cores) host.bindToCore?.(job.rank);
     this.#yield = this.#spin ? undefined : host.yieldCore;
     this.#heldLimitKib = heldLimitKib(host.memoryBytes);
-    const controls = (rank: number) => this.#inboxes[rank]!.control;
+    const controls = (rank: number) => this.#inbox(rank).control;
     this.#pipes = job.layout.pipeBytes > 0
       ? new PipeHandoffs(job.sab, job.layout, job.rank, controls, { checkAbort: () => this.#checkAbort(), ...(job.heap ? { heap: job.heap } : {}) })
       : undefined;
@@ -392,12 +409,30 @@ export class LocalEngine implements Engine {
 
   get jobRank(): number { return this.worldRank; }
 
+  /**
+   * Job rank `rank`'s inbox; for a rank whose slot went to another (it ended, slots.ts), or one this rank never
+   * heard of even after taking the launcher's news, a stand-in that has FINISHED and drops what it is sent.
+   */
+  #inbox(rank: number): InboxView {
+    let inbox = this.#inboxes[rank];
+    if (inbox === undefined) {
+      this.#launcher?.drain();
+      inbox = this.#inboxes[rank];
+    }
+    if (inbox !== undefined && rankInSlot(inbox) === rank) return inbox;
+    return (this.#ended ??= endedInbox());
+  }
+
+  #hasEnded(rank: number): boolean {
+    return Atomics.load(this.#inbox(rank).control, STATE) === FINISHED;
+  }
+
   expendable(on: boolean): void {
     Atomics.store(this.#mine.control, EXIT_FLAGS, on ? EXPENDABLE : 0);
   }
 
   failure(worldRank: number): number | undefined {
-    const flags = Atomics.load(this.#inboxes[worldRank]!.control, EXIT_FLAGS);
+    const flags = Atomics.load(this.#inbox(worldRank).control, EXIT_FLAGS);
     return flags & FAILED ? flags >>> 8 : undefined;
   }
   processorName(): string { return this.#job.host.hostName; }
@@ -419,7 +454,7 @@ export class LocalEngine implements Engine {
     const exitCode = Number.isInteger(code) && code > 0 && code < 256 ? code : code === 0 ? 0 : 1;
     if (reason) this.#job.host.writeError(reason);
     if (Atomics.compareExchange(this.#header, JOB_ABORT, 0, abortWord(this.worldRank, exitCode)) === 0) {
-      for (const inbox of this.#inboxes) Atomics.notify(inbox.control, DOORBELL);
+      for (const inbox of this.#slots) Atomics.notify(inbox.control, DOORBELL);
     }
     return this.#job.host.exit(exitCode);
   }
@@ -447,7 +482,7 @@ export class LocalEngine implements Engine {
    */
   deposit(channel: Channel, data: Uint8Array, kind: PayloadKind, dest: number, tag: number, mode: SendMode, blocking = false): number {
     const destWorld = channel.worldRanks[dest]!;
-    const inbox = this.#inboxes[destWorld]!;
+    const inbox = this.#inbox(destWorld);
     const id = this.#nextId;
     this.#nextId = this.#nextId === 0x7fffffff ? 1 : this.#nextId + 1;
     const sync = mode === SYNCHRONOUS ? SYNC_FLAG : 0;
@@ -457,7 +492,7 @@ export class LocalEngine implements Engine {
     const length = data.length > MAX_RECORD_LENGTH ? LARGE : data.length;
     const eager = blocking ? this.#blockingEager : this.#job.layout.eagerLimit;
     const inline = !backlog && data.length <= eager && fitsRing(inbox, data.length);
-    if (inline && tryAppend(inbox, RECORD_EAGER | flags, context, source, tag, data.length, id, this.worldRank, data)) {
+    if (inline && tryAppend(inbox, destWorld, RECORD_EAGER | flags, context, source, tag, data.length, id, this.worldRank, data)) {
       return id;
     }
     // Too big for the ring, or no room in it now: the bytes go to the port (which queues without limit), and the
@@ -465,7 +500,7 @@ export class LocalEngine implements Engine {
     // A large payload is posted part-filled: the record goes out first, so the receiver copies while we fill.
     const fill = this.#handoffs.post(destWorld, id, data, blocking);
     const type = RECORD_HANDOFF | flags;
-    if (backlog || !tryAppend(inbox, type, context, source, tag, length, id, this.worldRank, null)) {
+    if (backlog || !tryAppend(inbox, destWorld, type, context, source, tag, length, id, this.worldRank, null)) {
       const record: Backlogged = { type, context, source, tag, length, id };
       if (backlog) backlog.push(record);
       else this.#backlogs[destWorld] = [record];
@@ -481,11 +516,11 @@ export class LocalEngine implements Engine {
     for (let dest = 0; dest < backlogs.length; dest++) {
       const backlog = backlogs[dest];
       if (!backlog) continue;
-      const inbox = this.#inboxes[dest]!;
+      const inbox = this.#inbox(dest);
       let sent = 0;
       while (sent < backlog.length) {
         const r = backlog[sent]!;
-        if (!tryAppend(inbox, r.type, r.context, r.source, r.tag, r.length, r.id, this.worldRank, null)) break;
+        if (!tryAppend(inbox, dest, r.type, r.context, r.source, r.tag, r.length, r.id, this.worldRank, null)) break;
         sent++;
       }
       if (sent === 0) continue;
@@ -508,7 +543,7 @@ export class LocalEngine implements Engine {
       this.block(() => !queued(), CALL_SEND_FULL, first, 0, -1, null, first, () => {
         for (let dest = 0; dest < this.#backlogs.length; dest++) {
           const backlog = this.#backlogs[dest];
-          if (!backlog || Atomics.load(this.#inboxes[dest]!.control, STATE) !== FINISHED) continue;
+          if (!backlog || !this.#hasEnded(dest)) continue;
           this.#backlogged -= backlog.length;
           this.#backlogs[dest] = undefined;
         }
@@ -688,7 +723,7 @@ export class LocalEngine implements Engine {
   #flushAcks(): void {
     const pending = this.#pendingAcks.splice(0);
     for (const ack of pending) {
-      if (!tryAppend(this.#inboxes[ack.to]!, RECORD_ACK, -1, -1, 0, 0, ack.id, this.worldRank, null)) this.#pendingAcks.push(ack);
+      if (!tryAppend(this.#inbox(ack.to), ack.to, RECORD_ACK, -1, -1, 0, 0, ack.id, this.worldRank, null)) this.#pendingAcks.push(ack);
     }
   }
 
@@ -824,7 +859,7 @@ export class LocalEngine implements Engine {
    * only while this rank is `blocked` (an awaiting rank may still send to itself from a timer).
    */
   #neverEnds(call: number, peer: number, channel: Channel | null, peerWorld: number, tag: number, blocked = true): string | undefined {
-    const finished = (world: number) => Atomics.load(this.#inboxes[world]!.control, STATE) === FINISHED;
+    const finished = (world: number) => this.#hasEnded(world);
     const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
     if (peerWorld >= 0) {
       if (peerWorld === this.worldRank) {
@@ -997,7 +1032,7 @@ export class LocalEngine implements Engine {
     const { size, rank, worldRanks, context } = internal;
     if (size < 2 || size > SHARED_MAX_RANKS) return undefined;
     const others = worldRanks.filter((w) => w !== this.worldRank);
-    const controls = others.map((w) => this.#inboxes[w]!.control);
+    const controls = others.map((w) => this.#inbox(w).control);
     const host: ArenaHost = {
       waitFor: (done, awaited, missing) => {
         this.block(done, CALL_COLLECTIVE, awaited, -1, context, null, -1, () => {
@@ -1037,7 +1072,7 @@ export class LocalEngine implements Engine {
       for (const w of worldRanks) {
         if (w === this.worldRank) continue;
         this.#handoffs.give(w, key, memory);
-        ringDoorbell(this.#inboxes[w]!.control);
+        ringDoorbell(this.#inbox(w).control);
       }
       return memory;
     }
@@ -1066,7 +1101,7 @@ export class LocalEngine implements Engine {
   }
 
   #checkMember(world: number, member: number): void {
-    if (Atomics.load(this.#inboxes[world]!.control, STATE) === FINISHED) {
+    if (this.#hasEnded(world)) {
       throw new MPIError("ERR_DEADLOCK",
         `collective on rank ${this.worldRank}: rank ${member} of the communicator (rank ${world} of the job) has finished without joining it`);
     }

@@ -36,6 +36,12 @@ export function readAbortWord(word: number): { aborter: number; code: number } {
 
 /** Per-rank control words. Producer-written and consumer-written words sit on different cache lines. */
 export const LOCK = 0; // inbox lock: 0 free, 1 held, 2 held with waiters (futex mutex)
+/**
+ * Which job rank the slot holds, as its difference from the slot's index (so zeroed memory means "slot s holds
+ * rank s"). Written by the launcher only, under LOCK, when it recycles the slot of a spawned rank that ended
+ * (slots.ts); senders read it under LOCK, so that nothing meant for the rank that ended reaches the new one.
+ */
+export const OWNER = 1;
 export const TAIL = 16; // bytes appended so far (mod 2^32), written by senders under LOCK
 export const HEAD = 32; // bytes consumed so far (mod 2^32), written by the owner
 export const DOORBELL = 48; // bumped by every sender after publishing
@@ -151,25 +157,41 @@ export function pipeView(sab: SharedArrayBuffer, layout: JobLayout, from: number
   return { words: new Int32Array(sab, base, 2), data: new Uint8Array(sab, base + PIPE_HEADER_BYTES, layout.pipeBytes) };
 }
 
-export function controlOffsetBytes(layout: JobLayout, rank: number): number {
-  if (rank < layout.size) return JOB_BYTES + rank * (CONTROL_BYTES + layout.ringBytes);
-  return spawnSlotsOffsetBytes(layout) + (rank - layout.size) * (CONTROL_BYTES + layout.ringBytes);
+export function controlOffsetBytes(layout: JobLayout, slot: number): number {
+  if (slot < layout.size) return JOB_BYTES + slot * (CONTROL_BYTES + layout.ringBytes);
+  return spawnSlotsOffsetBytes(layout) + (slot - layout.size) * (CONTROL_BYTES + layout.ringBytes);
 }
 
-/** Views onto one rank's inbox. */
+/** Views onto one slot's inbox. */
 export interface InboxView {
+  /** The slot's index (-1 for no slot: the stand-in for a rank that has ended, see `endedInbox`). */
+  readonly slot: number;
   readonly control: Int32Array;
   readonly ring: Uint8Array;
   readonly ringWords: Int32Array;
 }
 
-export function inboxView(sab: SharedArrayBuffer, layout: JobLayout, rank: number): InboxView {
-  const base = controlOffsetBytes(layout, rank);
+export function inboxView(sab: SharedArrayBuffer, layout: JobLayout, slot: number): InboxView {
+  const base = controlOffsetBytes(layout, slot);
   return {
+    slot,
     control: new Int32Array(sab, base, CONTROL_BYTES / 4),
     ring: new Uint8Array(sab, base + CONTROL_BYTES, layout.ringBytes),
     ringWords: new Int32Array(sab, base + CONTROL_BYTES, layout.ringBytes / 4),
   };
+}
+
+/** The job rank whose inbox this is now (read under the inbox's LOCK to be sure it stays so). */
+export function rankInSlot(inbox: InboxView): number {
+  return inbox.slot + inbox.control[OWNER]!;
+}
+
+/** Where records for a rank whose slot now holds another go: nowhere (tryAppend drops them), and it has FINISHED. */
+export function endedInbox(): InboxView {
+  const control = new Int32Array(CONTROL_BYTES / 4);
+  control[STATE] = FINISHED;
+  control[OWNER] = -1;
+  return { slot: -1, control, ring: new Uint8Array(8), ringWords: new Int32Array(2) };
 }
 
 export function jobHeader(sab: SharedArrayBuffer): Int32Array {

@@ -4,7 +4,7 @@
  * the caller keeps the record for later (engine.ts's backlog): a sender never waits for room.
  */
 import {
-  DOORBELL, HEAD, HEADER_BYTES, LOCK, R_BYTES, R_CONTEXT, R_ID, R_LENGTH, R_SENDER, R_SOURCE, R_TAG, R_TYPE,
+  DOORBELL, HEAD, HEADER_BYTES, LOCK, OWNER, R_BYTES, R_CONTEXT, R_ID, R_LENGTH, R_SENDER, R_SOURCE, R_TAG, R_TYPE,
   RECORD_PAD, SLEEPING, TAIL, TYPE_MASK, type InboxView,
 } from "./layout.js";
 
@@ -19,7 +19,12 @@ function lock(control: Int32Array): void {
   while (Atomics.exchange(control, LOCK, 2) !== 0) Atomics.wait(control, LOCK, 2, 50);
 }
 
-function unlock(control: Int32Array): void {
+/** Takes the lock only if it is free now (the launcher's thread never waits for it). */
+export function tryLock(control: Int32Array): boolean {
+  return Atomics.compareExchange(control, LOCK, 0, 1) === 0;
+}
+
+export function unlock(control: Int32Array): void {
   if (Atomics.sub(control, LOCK, 1) !== 1) {
     Atomics.store(control, LOCK, 0);
     Atomics.notify(control, LOCK, 1);
@@ -43,17 +48,23 @@ export function copyBytes(from: Uint8Array, fromAt: number, to: Uint8Array, toAt
 }
 
 /**
- * Appends one record (with `payload` inline, if given; `length` is the message's length either way) and rings
- * the owner's doorbell. Returns false, having written nothing, when the ring has no room for it now.
+ * Appends one record for job rank `dest` (with `payload` inline, if given; `length` is the message's length either
+ * way) and rings the owner's doorbell. Returns false, having written nothing, when the ring has no room for it
+ * now. When the inbox's slot no longer holds `dest` (it ended, and the slot went to a newly spawned rank) the
+ * record is dropped, as a record for a rank that has finished is never read: true, and nothing written.
  */
 export function tryAppend(
-  inbox: InboxView, type: number, context: number, source: number, tag: number, length: number, id: number,
+  inbox: InboxView, dest: number, type: number, context: number, source: number, tag: number, length: number, id: number,
   sender: number, payload: Uint8Array | null,
 ): boolean {
   const { control, ring, ringWords } = inbox;
   const capacity = ring.length;
   const need = recordBytes(payload ? payload.length : 0);
   lock(control);
+  if (inbox.slot + control[OWNER]! !== dest) {
+    unlock(control);
+    return true;
+  }
   let tail = control[TAIL]!; // only written under the lock we hold
   const used = (tail - Atomics.load(control, HEAD)) | 0;
   let at = tail & (capacity - 1);

@@ -24,6 +24,8 @@ process.argv = [process.execPath, data.programPath, ...data.args];
   ...(data.heap ? { heap: data.heap } : {}),
   layout: data.layout,
   rank: data.rank,
+  slot: data.slot,
+  movedPeers: data.movedPeers,
   ports: data.ports,
   control: data.control,
   ...(data.spawned ? { spawned: data.spawned } : {}),

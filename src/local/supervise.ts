@@ -15,15 +15,19 @@ const DEADLOCK_POLL_MS = 400;
 
 interface Snapshot { states: number[]; bells: number[]; empty: boolean }
 
+/** `inboxes` by job rank; ranks that left the job (their slots recycled) are holes, skipped here and below. */
 function snapshot(inboxes: readonly InboxView[]): Snapshot {
   const states: number[] = [];
   const bells: number[] = [];
   let empty = true;
-  for (const { control } of inboxes) {
-    states.push(Atomics.load(control, STATE), control[STATE_CALL]!, control[STATE_PEER]!, control[STATE_TAG]!);
-    bells.push(Atomics.load(control, DOORBELL));
+  inboxes.forEach(({ control }, rank) => {
+    states[4 * rank] = Atomics.load(control, STATE);
+    states[4 * rank + 1] = control[STATE_CALL]!;
+    states[4 * rank + 2] = control[STATE_PEER]!;
+    states[4 * rank + 3] = control[STATE_TAG]!;
+    bells[rank] = Atomics.load(control, DOORBELL);
     if (Atomics.load(control, HEAD) !== Atomics.load(control, TAIL)) empty = false;
-  }
+  });
   return { states, bells, empty };
 }
 

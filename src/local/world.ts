@@ -14,6 +14,7 @@ import { createHeap } from "./heap.js";
 import { LineRelay, PROGRESS, type OutputMessage } from "./relay.js";
 import type { NewPorts, SpawnReply, SpawnedWorld, ToLauncher } from "./control.js";
 import { ringDoorbell } from "./mailbox.js";
+import { SlotTable } from "./slots.js";
 import { compileProgram, locateProgram } from "../cli/program.js";
 import { ProgressBoard } from "../cli/progress-board.js";
 import type { ProgressUpdate } from "../progress.js";
@@ -27,6 +28,9 @@ export interface RankData {
   heap?: SharedArrayBuffer;
   layout: JobLayout;
   rank: number;
+  /** The rank's inbox slot, and every other rank's whose slot is not its number (slots.ts). */
+  slot: number;
+  movedPeers: [rank: number, slot: number][];
   ports: (MessagePort | undefined)[];
   /** Where the rank posts its output (see relay.ts), and hears the program's URL once it is compiled. */
   output: MessagePort;
@@ -40,6 +44,9 @@ export interface RankData {
 
 /** The launcher's first message on a rank's output port. */
 export interface StartMessage { programUrl: string }
+
+/** The ranks one Spawn started, and how they are ending: their slots are recycled once all ended well. */
+interface SpawnedRanks { readonly ranks: readonly number[]; running: number; endedWell: boolean }
 
 export interface JobOptions {
   size: number;
@@ -62,6 +69,11 @@ const ABORT_GRACE_MS = 1000;
 const CHILD_GRACE_MS = 400;
 /** How long the ranks of a traced job get to write their trace parts before their threads are terminated. */
 const TRACE_FLUSH_MS = 500;
+/**
+ * How long a Spawn that finds no free slot waits for ranks spawned earlier to end and give theirs up (a pool shut
+ * down just before a new one starts: its workers are still leaving) before it is refused.
+ */
+const ROOM_WAIT_MS = 2000;
 
 /** How many ranks a job may grow to by Spawn: MPI4TS_UNIVERSE_SIZE, else its size plus SPAWN_SLOTS. */
 export function universeSize(size: number, env: NodeJS.ProcessEnv = process.env): number {
@@ -76,9 +88,11 @@ export function runLocalJob(options: JobOptions): Promise<number> {
   const sab = new SharedArrayBuffer(jobBytes(layout));
   const heap = layout.pipeBytes > 0 ? createHeap() : undefined;
   const header = jobHeader(sab);
-  // The inboxes of the ranks started so far (spawned ones join), which the deadlock watch and the abort look at.
+  const slots = new SlotTable(sab, layout, layout.pipeBytes === 0);
+  // The inboxes of the ranks started so far, by job rank (spawned ones join; those whose slots are recycled
+  // leave): what the deadlock watch and the abort look at.
   const inboxes = Array.from({ length: options.size }, (_, r) => inboxView(sab, layout, r));
-  const ports = pairChannels(options.size, layout.capacity);
+  const ports = pairChannels(options.size);
   const workerUrl = new URL("./rank.js", import.meta.url);
   const relays: LineRelay[] = [];
   const workers: Worker[] = [];
@@ -112,7 +126,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       exitCode = code;
       if (message) process.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
       Atomics.compareExchange(header, JOB_ABORT, 0, abortWord(-1, code));
-      for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
+      inboxes.forEach((inbox) => Atomics.notify(inbox.control, DOORBELL));
       const grace = setTimeout(() => {
         process.stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
         for (const relay of relays) relay.flush();
@@ -134,20 +148,22 @@ export function runLocalJob(options: JobOptions): Promise<number> {
     const stopListening = () => { stopSignals(); stopOutputWatch(); stopStdin(); };
 
     /** Starts rank `rank`'s thread; it runs `programPath` once told the program's URL on its output port. */
-    const startRank = (rank: number, programPath: string, args: string[], spawned?: SpawnedWorld) => {
+    const startRank = (rank: number, programPath: string, args: string[], spawned?: SpawnedWorld, world?: SpawnedRanks) => {
       const output = new MessageChannel();
       const launcherLink = new MessageChannel();
       outputs[rank] = output.port1;
       controls[rank] = launcherLink.port1;
       launcherLink.port1.on("message", (message: ToLauncher) => onSpawnRequest(rank, message));
       launcherLink.port1.unref();
+      const row = ports[rank] ?? [];
+      ports[rank] = undefined; // (its ports are the new thread's now)
       const data: RankData = {
-        sab, ...(heap ? { heap } : {}), layout, rank, ports: ports[rank]!, output: output.port2, control: launcherLink.port2,
-        programPath, args, ...(spawned ? { spawned } : {}),
+        sab, ...(heap ? { heap } : {}), layout, rank, slot: slots.slot(rank)!, movedPeers: slots.placed().filter(([r, slot]) => r !== slot),
+        ports: row, output: output.port2, control: launcherLink.port2, programPath, args, ...(spawned ? { spawned } : {}),
       };
       const worker = new Worker(workerUrl, {
         workerData: data,
-        transferList: [output.port2, launcherLink.port2, ...ports[rank]!.filter((p): p is MessagePort => p !== undefined)],
+        transferList: [output.port2, launcherLink.port2, ...row.filter((p): p is MessagePort => p !== undefined)],
         stdout: true,
         stderr: true,
         stdin: true,
@@ -193,7 +209,8 @@ export function runLocalJob(options: JobOptions): Promise<number> {
           process.stderr.write(`mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: rank ${rank} was a pool worker: its pool is broken, the job goes on\n`);
           return;
         }
-        endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${inboxes.length} rank${inboxes.length === 1 ? "" : "s"})`);
+        const ranks = inboxes.filter(() => true).length;
+        endJob(1, `mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: ending the job (${ranks} rank${ranks === 1 ? "" : "s"})`);
       });
       worker.on("exit", (code) => {
         drainOutput();
@@ -209,7 +226,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
           if (!failed) process.stderr.write(`mpi4ts: rank ${rank} exited with code ${code} while serving a pool: its pool is broken, the job goes on\n`);
         }
         Atomics.store(control, STATE, FINISHED);
-        for (const inbox of inboxes) Atomics.notify(inbox.control, DOORBELL);
+        inboxes.forEach((inbox) => Atomics.notify(inbox.control, DOORBELL));
         if (!ending && abortState !== 0) {
           const { code: abortCode } = readAbortWord(abortState);
           // The rank said so itself (comm.Abort prints which rank of which communicator called it).
@@ -217,16 +234,34 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         } else if (!ending && code !== 0 && !failed && !brokePool) {
           endJob(code, `mpi4ts: rank ${rank} exited with code ${code}; ending the job`);
         }
+        if (world) {
+          spawnedRunning--;
+          if (failed || code !== 0 || brokePool) world.endedWell = false;
+          if (--world.running === 0 && world.endedWell && !ending) recycle(world.ranks);
+        }
         if (--live === 0) setImmediate(finish);
       });
     };
+
+    /** The ranks of a spawned world that ended well leave the job's tables, and their slots are recycled. */
+    const recycle = (ranks: readonly number[]) => {
+      for (const rank of ranks) {
+        delete inboxes[rank];
+        delete outputs[rank];
+        delete controls[rank];
+      }
+      slots.release(ranks, () => { for (const retry of [...waitingForRoom]) retry(); });
+    };
+    /** Spawns that found no free slot, retried whenever slots are freed (each refuses itself after ROOM_WAIT_MS). */
+    const waitingForRoom = new Set<() => void>();
+    /** Spawned ranks still running, which may free their slots. */
+    let spawnedRunning = 0;
 
     /**
      * A Spawn's root asks for `maxprocs` ranks of a program: the launcher compiles it, gives every rank of the
      * job its ports to the new ranks (before they start, so no record can name a port not yet there), starts
      * them, and answers the root (then rings its doorbell). A refusal starts nothing.
      */
-    let nextRank = options.size;
     const onSpawnRequest = (root: number, { spawn }: ToLauncher) => {
       const answer = (reply: SpawnReply["spawned"]) => {
         controls[root]?.postMessage({ spawned: reply } satisfies SpawnReply);
@@ -235,38 +270,55 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       if (ending) return;
       const count = spawn.programs.reduce((n, p) => n + p.maxprocs, 0);
       const noRoom = () => {
-        const room = layout.capacity - nextRank;
+        const room = slots.room;
         return count <= room ? undefined
-          : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} in all; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${count}`;
+          : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} at once; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${count}`;
       };
       const refusal = noRoom();
-      if (refusal !== undefined) return answer({ id: spawn.id, error: refusal });
+      if (refusal !== undefined && count > slots.room + spawnedRunning) return answer({ id: spawn.id, error: refusal });
       let paths: string[];
       try {
         paths = spawn.programs.map((p) => locateProgram(p.program));
       } catch (e) {
         return answer({ id: spawn.id, error: e instanceof Error ? e.message : String(e) });
       }
-      Promise.all(paths.map((path) => compileProgram(path))).then((urls) => {
+      const start = (urls: string[]) => {
         if (ending) return;
-        // Slots are taken once the programs compiled (another Spawn may have taken some meanwhile).
-        const late = noRoom();
-        if (late !== undefined) return answer({ id: spawn.id, error: late });
-        const ranks = Array.from({ length: count }, (_, i) => nextRank + i);
-        nextRank += count;
-        for (const [peer, given] of channelsTo(ranks, ports)) {
+        const { ranks } = slots.place(count);
+        for (const [peer, given] of channelsTo(ranks, slots, ports)) {
           controls[peer]?.postMessage({ ports: given } satisfies NewPorts, given.map(([, port]) => port));
         }
         live += ranks.length;
+        spawnedRunning += ranks.length;
+        const world: SpawnedRanks = { ranks, running: ranks.length, endedWell: true };
         let rank = ranks[0]!;
         spawn.programs.forEach((p, appnum) => {
           for (let i = 0; i < p.maxprocs; i++, rank++) {
-            inboxes[rank] = inboxView(sab, layout, rank);
-            startRank(rank, paths[appnum]!, [...p.args], { world: ranks, appnum, parents: spawn.parents, base: spawn.base });
+            inboxes[rank] = inboxView(sab, layout, slots.slot(rank)!);
+            startRank(rank, paths[appnum]!, [...p.args], { world: ranks, appnum, parents: spawn.parents, base: spawn.base }, world);
             outputs[rank]!.postMessage({ programUrl: urls[appnum]! } satisfies StartMessage);
           }
         });
         answer({ id: spawn.id, ranks });
+      };
+      Promise.all(paths.map((path) => compileProgram(path))).then((urls) => {
+        // Slots are taken once the programs compiled (another Spawn may have taken some meanwhile, or ranks
+        // leaving may give theirs up soon).
+        if (noRoom() === undefined) return start(urls);
+        const retry = () => {
+          if (ending || noRoom() !== undefined) return;
+          waitingForRoom.delete(retry);
+          clearTimeout(giveUp);
+          start(urls);
+        };
+        const giveUp = setTimeout(() => {
+          waitingForRoom.delete(retry);
+          const late = noRoom();
+          if (ending) return;
+          if (late === undefined) start(urls);
+          else answer({ id: spawn.id, error: late });
+        }, ROOM_WAIT_MS);
+        waitingForRoom.add(retry);
       }, (error: unknown) => answer({ id: spawn.id, error: error instanceof Error ? error.message : String(error) }));
     };
 
@@ -312,9 +364,9 @@ function forwardStdin(worker: Worker): () => void {
   };
 }
 
-/** One MessageChannel per pair of ranks; ports[r][p] is rank r's end of its channel with rank p (rows for every slot). */
-function pairChannels(size: number, capacity: number): (MessagePort | undefined)[][] {
-  const ports: (MessagePort | undefined)[][] = Array.from({ length: capacity }, () => new Array(capacity).fill(undefined));
+/** One MessageChannel per pair of the first ranks; ports[r][p] is rank r's end of its channel with rank p. */
+function pairChannels(size: number): ((MessagePort | undefined)[] | undefined)[] {
+  const ports: (MessagePort | undefined)[][] = Array.from({ length: size }, () => new Array(size).fill(undefined));
   for (let a = 0; a < size; a++) {
     for (let b = a + 1; b < size; b++) {
       const { port1, port2 } = new MessageChannel();
@@ -326,17 +378,24 @@ function pairChannels(size: number, capacity: number): (MessagePort | undefined)
 }
 
 /**
- * Channels from each of `ranks` (about to be spawned) to every rank before it: the new ranks' ends go into their
- * own rows (handed over when they start); the older ranks' ends are returned by peer, to be posted to them.
+ * Channels from each of `ranks` (just placed) to every rank placed before it and not recycled: the new ranks' ends
+ * go into their own rows (handed over when they start); the older ranks' ends are returned by peer, with the new
+ * rank's slot, to be posted to them.
  */
-function channelsTo(ranks: readonly number[], ports: (MessagePort | undefined)[][]): Map<number, [number, MessagePort][]> {
-  const forOlder = new Map<number, [number, MessagePort][]>();
+function channelsTo(
+  ranks: readonly number[], slots: SlotTable, ports: ((MessagePort | undefined)[] | undefined)[],
+): Map<number, NewPorts["ports"][number][]> {
+  const forOlder = new Map<number, NewPorts["ports"][number][]>();
+  const placed = slots.placed();
   for (const rank of ranks) {
-    for (let peer = 0; peer < rank; peer++) {
+    const row = (ports[rank] ??= []);
+    const slot = slots.slot(rank)!;
+    for (const [peer] of placed) {
+      if (peer >= rank) continue;
       const { port1, port2 } = new MessageChannel();
-      ports[rank]![peer] = port2;
-      if (ranks.includes(peer)) ports[peer]![rank] = port1;
-      else forOlder.set(peer, [...(forOlder.get(peer) ?? []), [rank, port1]]);
+      row[peer] = port2;
+      if (ranks.includes(peer)) (ports[peer] ??= [])[rank] = port1;
+      else forOlder.set(peer, [...(forOlder.get(peer) ?? []), [rank, port1, slot]]);
     }
   }
   return forOlder;

@@ -24,6 +24,12 @@ describe("mpi4ts/futures dynamic mode (spawned workers)", () => {
       const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "60", "-n", "1", "test/futures/worker-dies.ts"], { timeoutMs: 90_000 });
       expectWorkerDeath(engine, r, engine === "local" ? /rank [12] exited with code 7 while serving a pool/ : /spawned rank [01] of 2 exited with code 7/);
     });
+    it(`starts pool after pool, more workers in all than the job has room for at once (${engine})`, async () => {
+      const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "120", "-n", "1", "test/futures/pool-rounds.ts", "8"], { timeoutMs: 150_000 });
+      assert.equal(r.code, 0, explain(r));
+      assert.match(r.stdout, /8 pools, one after another/, explain(r));
+      assert.doesNotMatch(r.stderr, /warning/, explain(r));
+    });
     it(`gives every rank of an SPMD program a pool of its own (${engine})`, async () => {
       const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "120", "-n", "2", "test/futures/max-workers.ts"], { timeoutMs: 150_000, env: { ...process.env, MPI4TS_MAX_WORKERS: "1" } });
       assert.equal(r.code, 0, explain(r));

@@ -36,6 +36,13 @@ describe("spawned ranks on the local engine", () => {
     assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=3\)/, explain(r));
   });
 
+  it("take the slots of ranks that ended, so a job can spawn again and again", async () => {
+    const r = await mpi4ts(["run", "-n", "1", "--timeout", "90", job, "recycle", "30"], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /recycle done: 30 rounds, 58 receives from ended children refused/, explain(r));
+    assert.doesNotMatch(r.stderr, /warning/, explain(r));
+  });
+
   it("are refused with ERR_SPAWN when the launcher cannot start them", async () => {
     const env = { ...process.env, MPI4TS_UNIVERSE_SIZE: "3" };
     const dir = mkdtempSync(join(tmpdir(), "mpi4ts-spawn-"));
@@ -44,7 +51,8 @@ describe("spawned ranks on the local engine", () => {
     const r = await mpi4ts(["run", "-n", "1", "--timeout", "60", job, "refusals", broken], { timeoutMs: 90_000, env });
     rmSync(dir, { recursive: true, force: true });
     assert.equal(r.code, 0, explain(r));
-    assert.match(r.stdout, /too many: ERR_SPAWN: .*the job has room for 2 more ranks \(3 in all; set MPI4TS_UNIVERSE_SIZE for more\), and Spawn asked for 1000/, explain(r));
+    assert.match(r.stdout, /too many: ERR_SPAWN: .*the job has room for 2 more ranks \(3 at once; set MPI4TS_UNIVERSE_SIZE for more\), and Spawn asked for 1000/, explain(r));
+    assert.match(r.stdout, /full: ERR_SPAWN: .*the job has room for 0 more ranks \(3 at once; .*\), and Spawn asked for 1/, explain(r));
     assert.match(r.stdout, /not a program: ERR_SPAWN: .*starts mpi4ts programs .* not python3/, explain(r));
     assert.match(r.stdout, /does not compile: ERR_SPAWN: .*cannot compile .*spawn-broken\.ts/, explain(r));
     assert.match(r.stdout, /refusals done/, explain(r));
