@@ -444,11 +444,18 @@ export class Comm {
 
   /** Sends a buffer (MPI_Send, standard mode): a typed array's bytes, or a buffer spec's items. */
   Send(buf: BufSpec, dest: number, tag = 0): void {
-    this.#send("Send", dest, tag, STANDARD, BUFFER, this.#bytes("Send", buf));
+    this.#sendBuffer("Send", buf, dest, tag, STANDARD);
   }
 
   Ssend(buf: BufSpec, dest: number, tag = 0): void {
-    this.#send("Ssend", dest, tag, SYNCHRONOUS, BUFFER, this.#bytes("Ssend", buf));
+    this.#sendBuffer("Ssend", buf, dest, tag, SYNCHRONOUS);
+  }
+
+  /** A blocking send of a buffer, whose packed copy (if any) is free again once the send returns. */
+  #sendBuffer(call: string, buf: BufSpec, dest: number, tag: number, mode: SendMode): void {
+    let m: BufferMessage | undefined, bytes: Uint8Array | undefined;
+    this.#send(call, dest, tag, mode, BUFFER, () => (bytes = (m = this.bufferArg(call, buf)).outgoing()));
+    m?.recycle(bytes!);
   }
 
   Isend(buf: BufSpec, dest: number, tag = 0): Request<void> {
@@ -467,6 +474,7 @@ export class Comm {
   #recvBuffer(call: string, m: BufferMessage, source: unknown, tag: unknown, status: unknown): void {
     const into = m.incoming();
     this.#recv(call, source, tag, status, () => this.bufferSink(call, into), landIn(m, into));
+    m.recycle(into);
   }
 
   /** Receives into a buffer (in place when its datatype is contiguous); a longer message is ERR_TRUNCATE and stays unreceived. */
@@ -495,9 +503,11 @@ export class Comm {
   ): void {
     const m = this.bufferArg("Sendrecv", recvbuf, "recvbuf");
     this.#checkReceive("Sendrecv", source, recvtag, status);
-    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, this.#bytes("Sendrecv", sendbuf, "sendbuf"));
+    let sent: BufferMessage | undefined, bytes: Uint8Array | undefined;
+    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, () => (bytes = (sent = this.bufferArg("Sendrecv", sendbuf, "sendbuf")).outgoing()));
     this.#recvBuffer("Sendrecv", m, source, recvtag, status);
     sendRequest.wait();
+    sent?.recycle(bytes!);
   }
 
   /** Sends and receives in one buffer (MPI_Sendrecv_replace). Everything is checked before the send goes out. */

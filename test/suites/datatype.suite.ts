@@ -187,6 +187,22 @@ for (const [label, comm] of comms) {
     assert.equal(st.Get_count(twoCols), 2);
   }
 
+  // packed copies are reused once a blocking call is done with them (message.ts), never while a send is pending
+  {
+    const sentBy = (r: number, k: number) => grid(r).map((v) => v + k / 2);
+    const pending: MPI.Request[] = [];
+    for (let k = 0; k < 6; k++) {
+      if (k % 2 === 0) pending.push(comm.Isend([sentBy(rank, k), 1, columnType], next, 20 + k));
+      else comm.Send([sentBy(rank, k), 1, columnType], next, 20 + k);
+    }
+    for (let k = 0; k < 6; k++) {
+      const into = new Float64Array(ROWS * COLS).fill(-1);
+      comm.Recv([into.subarray(1), 1, columnType], prev, 20 + k);
+      assert.deepEqual(column(into, 1), column(sentBy(prev, k), 0), ctx(`column ${k} sent while others were packed`));
+    }
+    MPI.Request.Waitall(pending);
+  }
+
   // a short message fills the type's blocks in order and stops inside one (word and byte granularity)
   {
     const pairs = MPI.DOUBLE.Create_vector(3, 2, 4).Commit(); // doubles 0,1 4,5 8,9
