@@ -138,22 +138,29 @@ class NativeWindow implements EngineWindow {
    * collector freed had MPI write into freed memory, a heap corruption (MPICH, win.suite.ts). (The request-based
    * calls' buffers are held by their requests, in the addon.)
    */
-  readonly #inFlight = new Map<number, object[]>();
+  readonly #inFlight: (object[] | undefined)[] = [];
 
   /** (Positional, not a rest list: every Put and Get passes here.) */
   #hold(target: number, first: object | null, second: object | null = null, third: object | null = null): void {
-    let held = this.#inFlight.get(target);
-    if (!held) this.#inFlight.set(target, (held = []));
+    const held = (this.#inFlight[target] ??= []);
     if (first) held.push(first);
     if (second) held.push(second);
     if (third) held.push(third);
   }
 
-  /** Runs a synchronization that completes the calls to `target` (to every target without one): their buffers are the program's again. */
+  /**
+   * Runs a synchronization that completes the calls to `target` (to every target without one): their buffers are
+   * the program's again. Each target's list is emptied in place, for the next epoch (a lock, one Put, an unlock
+   * per step would otherwise make a list per step).
+   */
   #completing(sync: () => void, target?: number): void {
     native(sync);
-    if (target === undefined) this.#inFlight.clear();
-    else this.#inFlight.delete(target);
+    if (target !== undefined) {
+      const held = this.#inFlight[target];
+      if (held) held.length = 0;
+    } else {
+      for (const held of this.#inFlight) if (held) held.length = 0;
+    }
   }
 
   put(origin: Uint8Array, target: number, offset: number): void {
