@@ -265,7 +265,8 @@ export class Comm {
     }
   }
 
-  #isend(call: string, dest: number, tag: number, mode: SendMode, kind: PayloadKind, payload: () => Uint8Array): Request<void> {
+  /** `done`: called once the send is reported complete (its payload is free again). */
+  #isend(call: string, dest: number, tag: number, mode: SendMode, kind: PayloadKind, payload: () => Uint8Array, done?: () => void): Request<void> {
     const c = this.engineComm(call);
     dest = this.checkDest(call, dest);
     tag = this.checkTag(call, tag, false);
@@ -278,7 +279,7 @@ export class Comm {
     } catch (e) {
       throw this.engineError(call, e);
     }
-    return new Request(new SendOperation(request), describe);
+    return new Request(new SendOperation(request, done), describe);
   }
 
   /** Validates a receive's source and tag; null for PROC_NULL (nothing to receive). */
@@ -467,14 +468,14 @@ export class Comm {
   }
 
   #isendBuffer(call: string, buf: BufSpec, dest: number, tag: number, mode: SendMode): Request<void> {
-    return this.#isend(call, dest, tag, mode, BUFFER, this.#bytes(call, buf));
+    let m: BufferMessage | undefined, bytes: Uint8Array | undefined;
+    return this.#isend(call, dest, tag, mode, BUFFER, () => (bytes = (m = this.bufferArg(call, buf)).outgoing()), () => m?.recycle(bytes!));
   }
 
   /** A blocking receive into a parsed buffer: in place, or into a temporary unpacked once the message is in. */
   #recvBuffer(call: string, m: BufferMessage, source: unknown, tag: unknown, status: unknown): void {
     const into = m.incoming();
     this.#recv(call, source, tag, status, () => this.bufferSink(call, into), landIn(m, into));
-    m.recycle(into);
   }
 
   /** Receives into a buffer (in place when its datatype is contiguous); a longer message is ERR_TRUNCATE and stays unreceived. */
@@ -504,10 +505,10 @@ export class Comm {
     const m = this.bufferArg("Sendrecv", recvbuf, "recvbuf");
     this.#checkReceive("Sendrecv", source, recvtag, status);
     let sent: BufferMessage | undefined, bytes: Uint8Array | undefined;
-    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER, () => (bytes = (sent = this.bufferArg("Sendrecv", sendbuf, "sendbuf")).outgoing()));
+    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER,
+      () => (bytes = (sent = this.bufferArg("Sendrecv", sendbuf, "sendbuf")).outgoing()), () => sent?.recycle(bytes!));
     this.#recvBuffer("Sendrecv", m, source, recvtag, status);
     sendRequest.wait();
-    sent?.recycle(bytes!);
   }
 
   /** Sends and receives in one buffer (MPI_Sendrecv_replace). Everything is checked before the send goes out. */
@@ -876,9 +877,11 @@ export class Comm {
 handleErrorsOf(Comm);
 
 /** What a buffer receive does once its message is in: unpack it into `m`'s memory (nothing when in place), fill the status. */
+/** A receive's finish: unpacks what arrived into `m` (a temporary `into` is given back then) and fills the status. */
 function landIn(m: BufferMessage, into: Uint8Array): (envelope: Envelope, status: Status | undefined) => void {
   return (envelope, status) => {
     m.land(into, envelope.byteLength);
+    m.recycle(into);
     status?.fill(envelope);
   };
 }

@@ -48,8 +48,9 @@ export class EngineOperation<T> implements Operation<T> {
  * completes it and finalize waits for it, so the message is delivered, not dropped with its request.
  */
 export class SendOperation extends EngineOperation<void> {
-  constructor(private readonly send: EngineRequest) {
-    super(send, () => undefined);
+  /** `done`: called when the completed send is reported (a packed copy of its buffer may be reused then). */
+  constructor(private readonly send: EngineRequest, done?: () => void) {
+    super(send, () => done?.());
   }
   release(): void {
     if (!this.send.test()) currentEngine().detach?.(this.send);

@@ -195,12 +195,12 @@ for (const [label, comm] of comms) {
       if (k % 2 === 0) pending.push(comm.Isend([sentBy(rank, k), 1, columnType], next, 20 + k));
       else comm.Send([sentBy(rank, k), 1, columnType], next, 20 + k);
     }
-    for (let k = 0; k < 6; k++) {
-      const into = new Float64Array(ROWS * COLS).fill(-1);
-      comm.Recv([into.subarray(1), 1, columnType], prev, 20 + k);
-      assert.deepEqual(column(into, 1), column(sentBy(prev, k), 0), ctx(`column ${k} sent while others were packed`));
-    }
-    MPI.Request.Waitall(pending);
+    // and the same on the receiving side: Irecvs into a column wait while blocking Recvs of the type land
+    const grids = Array.from({ length: 6 }, () => new Float64Array(ROWS * COLS).fill(-1));
+    const receiving = [1, 3, 5].map((k) => comm.Irecv([grids[k]!.subarray(1), 1, columnType], prev, 20 + k));
+    for (const k of [0, 2, 4]) comm.Recv([grids[k]!.subarray(1), 1, columnType], prev, 20 + k);
+    MPI.Request.Waitall([...pending, ...receiving]);
+    grids.forEach((g, k) => assert.deepEqual(column(g, 1), column(sentBy(prev, k), 0), ctx(`column ${k} sent and received while others were packed`)));
   }
 
   // a short message fills the type's blocks in order and stops inside one (word and byte granularity)
