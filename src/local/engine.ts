@@ -410,17 +410,17 @@ export class LocalEngine implements Engine {
   get jobRank(): number { return this.worldRank; }
 
   /**
-   * Job rank `rank`'s inbox; for a rank whose slot went to another (it ended, slots.ts), or one this rank never
-   * heard of even after taking the launcher's news, a stand-in that has FINISHED and drops what it is sent.
+   * Job rank `rank`'s inbox. A slot is taken to hold the rank it names (slots.ts) only after the launcher's news
+   * is in: a rank spawned into a recycled slot may be heard of (from its parents' root) before that news is read.
+   * For a rank whose slot went to another (it ended), or one never heard of, a stand-in that has FINISHED and
+   * drops what it is sent.
    */
   #inbox(rank: number): InboxView {
-    let inbox = this.#inboxes[rank];
-    if (inbox === undefined) {
-      this.#launcher?.drain();
-      inbox = this.#inboxes[rank];
-    }
+    const inbox = this.#inboxes[rank];
     if (inbox !== undefined && rankInSlot(inbox) === rank) return inbox;
-    return (this.#ended ??= endedInbox());
+    this.#launcher?.drain();
+    const known = this.#inboxes[rank];
+    return known !== undefined && rankInSlot(known) === rank ? known : (this.#ended ??= endedInbox());
   }
 
   #hasEnded(rank: number): boolean {

@@ -37,9 +37,10 @@ export function readAbortWord(word: number): { aborter: number; code: number } {
 /** Per-rank control words. Producer-written and consumer-written words sit on different cache lines. */
 export const LOCK = 0; // inbox lock: 0 free, 1 held, 2 held with waiters (futex mutex)
 /**
- * Which job rank the slot holds, as its difference from the slot's index (so zeroed memory means "slot s holds
- * rank s"). Written by the launcher only, under LOCK, when it recycles the slot of a spawned rank that ended
- * (slots.ts); senders read it under LOCK, so that nothing meant for the rank that ended reaches the new one.
+ * Which job rank the slot holds, as its difference from the slot's index (so zeroed memory, the first ranks'
+ * slots, means "slot s holds rank s"; -1 - s: nobody). Written by the launcher only (slots.ts): before the slot's
+ * first rank starts, and under LOCK when it recycles the slot of a spawned rank that ended. Senders read it under
+ * LOCK, so that nothing meant for the rank that ended reaches the new one.
  */
 export const OWNER = 1;
 export const TAIL = 16; // bytes appended so far (mod 2^32), written by senders under LOCK

@@ -4,7 +4,8 @@
  * A job rank names one rank for the whole job and is never given again, so that whatever a rank keeps per peer
  * (ports, handoffs, acknowledgements) can never be mistaken for another's. Slots are what is scarce: the job's
  * memory has `layout.capacity` of them. A spawned rank takes the slot of a rank that ended if there is one, else
- * one never used; while no slot was ever recycled, every rank's slot is its number.
+ * one never used (which, until then, holds nobody); while no slot was ever recycled, every rank's slot is its
+ * number.
  *
  * A slot is recycled once every rank of its spawned world has exited with code 0 (a failed world's control
  * words keep saying how its ranks failed, for the pools that look: futures/dynamic.ts). Under the inbox's lock,
@@ -30,6 +31,8 @@ export class SlotTable {
     this.#nextUnused = layout.size;
     this.#nextRank = layout.size;
     for (let rank = 0; rank < layout.size; rank++) this.#slotOf[rank] = rank;
+    // Slots not yet used hold nobody: a rank's number is no proof that the slot of that number is its own.
+    for (let slot = layout.size; slot < layout.capacity; slot++) inboxView(sab, layout, slot).control[OWNER] = -1 - slot;
   }
 
   /** How many ranks could be placed now. */
@@ -45,7 +48,8 @@ export class SlotTable {
     for (let i = 0; i < count; i++) {
       const slot = this.#free.shift() ?? this.#nextUnused++;
       const rank = this.#nextRank++;
-      // (a recycled slot was vacated under its lock, and nobody has heard of `rank` yet: no sender can race this)
+      // (the slot holds nobody, vacated under its lock if it was used, and nobody has heard of `rank` yet: no
+      // sender can race this)
       Atomics.store(inboxView(this.sab, this.layout, slot).control, OWNER, rank - slot);
       this.#slotOf[rank] = slot;
       ranks.push(rank);

@@ -37,9 +37,9 @@ describe("spawned ranks on the local engine", () => {
   });
 
   it("take the slots of ranks that ended, so a job can spawn again and again", async () => {
-    const r = await mpi4ts(["run", "-n", "1", "--timeout", "90", job, "recycle", "30"], { timeoutMs: 120_000 });
+    const r = await mpi4ts(["run", "-n", "2", "--timeout", "90", job, "recycle", "30"], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, explain(r));
-    assert.match(r.stdout, /recycle done: 30 rounds, 58 receives from ended children refused/, explain(r));
+    for (const rank of [0, 1]) assert.match(r.stdout, new RegExp(`rank ${rank}: recycle done: 30 rounds, 58 receives from ended children refused`), explain(r));
     assert.doesNotMatch(r.stderr, /warning/, explain(r));
   });
 
