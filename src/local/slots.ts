@@ -26,8 +26,8 @@ export class SlotTable {
   #nextUnused: number;
   #nextRank: number;
 
-  /** `recycle`: whether slots are reused (not with pipes, whose memory is laid out per pair of slots). */
-  constructor(private readonly sab: SharedArrayBuffer, private readonly layout: JobLayout, private readonly recycle: boolean) {
+  /** `recycles`: whether slots are reused (not with pipes, whose memory is laid out per pair of slots). */
+  constructor(private readonly sab: SharedArrayBuffer, private readonly layout: JobLayout, readonly recycles: boolean) {
     this.#nextUnused = layout.size;
     this.#nextRank = layout.size;
     for (let rank = 0; rank < layout.size; rank++) this.#slotOf[rank] = rank;
@@ -74,7 +74,7 @@ export class SlotTable {
    * lock is free (a sender holds it for one record at most), then `freed` is called once for the lot.
    */
   release(ranks: readonly number[], freed: () => void): void {
-    if (!this.recycle) return;
+    if (!this.recycles) return;
     const slots = ranks.map((rank) => this.#slotOf[rank]!);
     for (const rank of ranks) delete this.#slotOf[rank];
     let left = slots.length;

@@ -272,7 +272,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       const noRoom = () => {
         const room = slots.room;
         return count <= room ? undefined
-          : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} at once; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${count}`;
+          : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} ${slots.recycles ? "at once" : "in all"}; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${count}`;
       };
       const refusal = noRoom();
       if (refusal !== undefined && count > slots.room + spawnedRunning) return answer({ id: spawn.id, error: refusal });
