@@ -27,9 +27,17 @@ describe("mpi4ts/futures dynamic mode (spawned workers)", () => {
     it(`starts pool after pool, more workers in all than the job has room for at once (${engine})`, async () => {
       const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "120", "-n", "1", "test/futures/pool-rounds.ts", "8"], { timeoutMs: 150_000 });
       assert.equal(r.code, 0, explain(r));
-      assert.match(r.stdout, /8 pools, one after another/, explain(r));
+      assert.match(r.stdout, /rank 0: 8 pools, one after another/, explain(r));
       assert.doesNotMatch(r.stderr, /warning/, explain(r));
     });
+    if (engine === "local") {
+      it("lets the ranks' pools take turns at two free slots (local)", async () => {
+        const env = { ...process.env, MPI4TS_UNIVERSE_SIZE: "6" };
+        const r = await mpi4ts(["run", "--timeout", "120", "-n", "4", "test/futures/pool-rounds.ts", "6", "2"], { timeoutMs: 150_000, env });
+        assert.equal(r.code, 0, explain(r));
+        for (const rank of [0, 1, 2, 3]) assert.match(r.stdout, new RegExp(`rank ${rank}: 6 pools, one after another`), explain(r));
+      });
+    }
     it(`gives every rank of an SPMD program a pool of its own (${engine})`, async () => {
       const r = await mpi4ts(["run", ...engineArgs(engine), "--timeout", "120", "-n", "2", "test/futures/max-workers.ts"], { timeoutMs: 150_000, env: { ...process.env, MPI4TS_MAX_WORKERS: "1" } });
       assert.equal(r.code, 0, explain(r));
