@@ -158,7 +158,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       const row = ports[rank] ?? [];
       ports[rank] = undefined; // (its ports are the new thread's now)
       const data: RankData = {
-        sab, ...(heap ? { heap } : {}), layout, rank, slot: slots.slot(rank)!, movedPeers: slots.placed().filter(([r, slot]) => r !== slot),
+        sab, ...(heap ? { heap } : {}), layout, rank, slot: slots.slot(rank)!, movedPeers: slots.moved(),
         ports: row, output: output.port2, control: launcherLink.port2, programPath, args, ...(spawned ? { spawned } : {}),
       };
       const worker = new Worker(workerUrl, {
@@ -235,7 +235,6 @@ export function runLocalJob(options: JobOptions): Promise<number> {
           endJob(code, `mpi4ts: rank ${rank} exited with code ${code}; ending the job`);
         }
         if (world) {
-          spawnedRunning--;
           if (failed || code !== 0 || brokePool) world.endedWell = false;
           if (--world.running === 0 && world.endedWell && !ending) recycle(world.ranks);
         }
@@ -250,12 +249,20 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         delete outputs[rank];
         delete controls[rank];
       }
-      slots.release(ranks, () => { for (const retry of [...waitingForRoom]) retry(); });
+      slots.release(ranks, serveWaiting);
     };
-    /** Spawns that found no free slot, retried whenever slots are freed (each refuses itself after ROOM_WAIT_MS). */
-    const waitingForRoom = new Set<() => void>();
-    /** Spawned ranks still running, which may free their slots. */
-    let spawnedRunning = 0;
+    /**
+     * Spawns waiting for slots, in the order they asked: served first come, first served whenever slots are freed
+     * (a later request never takes slots before an earlier one), each refused after ROOM_WAIT_MS.
+     */
+    const waitingForRoom: { count: number; start: () => void; giveUp: NodeJS.Timeout }[] = [];
+    const serveWaiting = () => {
+      while (!ending && waitingForRoom.length > 0 && waitingForRoom[0]!.count <= slots.room) {
+        const next = waitingForRoom.shift()!;
+        clearTimeout(next.giveUp);
+        next.start();
+      }
+    };
 
     /**
      * A Spawn's root asks for `maxprocs` ranks of a program: the launcher compiles it, gives every rank of the
@@ -275,7 +282,8 @@ export function runLocalJob(options: JobOptions): Promise<number> {
           : `the job has room for ${room} more rank${room === 1 ? "" : "s"} (${layout.capacity} ${slots.recycles ? "at once" : "in all"}; set MPI4TS_UNIVERSE_SIZE for more), and Spawn asked for ${count}`;
       };
       const refusal = noRoom();
-      if (refusal !== undefined && count > slots.room + spawnedRunning) return answer({ id: spawn.id, error: refusal });
+      // (more than the spawn slots of the job can ever hold: no waiting helps)
+      if (refusal !== undefined && count > layout.capacity - layout.size) return answer({ id: spawn.id, error: refusal });
       let paths: string[];
       try {
         paths = spawn.programs.map((p) => locateProgram(p.program));
@@ -284,12 +292,11 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       }
       const start = (urls: string[]) => {
         if (ending) return;
-        const { ranks } = slots.place(count);
+        const ranks = slots.place(count);
         for (const [peer, given] of channelsTo(ranks, slots, ports)) {
           controls[peer]?.postMessage({ ports: given } satisfies NewPorts, given.map(([, port]) => port));
         }
         live += ranks.length;
-        spawnedRunning += ranks.length;
         const world: SpawnedRanks = { ranks, running: ranks.length, endedWell: true };
         let rank = ranks[0]!;
         spawn.programs.forEach((p, appnum) => {
@@ -304,21 +311,18 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       Promise.all(paths.map((path) => compileProgram(path))).then((urls) => {
         // Slots are taken once the programs compiled (another Spawn may have taken some meanwhile, or ranks
         // leaving may give theirs up soon).
-        if (noRoom() === undefined) return start(urls);
-        const retry = () => {
-          if (ending || noRoom() !== undefined) return;
-          waitingForRoom.delete(retry);
-          clearTimeout(giveUp);
-          start(urls);
+        if (waitingForRoom.length === 0 && noRoom() === undefined) return start(urls);
+        const waiter = {
+          count,
+          start: () => start(urls),
+          giveUp: setTimeout(() => {
+            waitingForRoom.splice(waitingForRoom.indexOf(waiter), 1);
+            if (ending) return;
+            answer({ id: spawn.id, error: noRoom() ?? `the job's free slots went to earlier spawns for ${ROOM_WAIT_MS / 1000} s` });
+            serveWaiting(); // (a smaller request behind this one may fit)
+          }, ROOM_WAIT_MS),
         };
-        const giveUp = setTimeout(() => {
-          waitingForRoom.delete(retry);
-          const late = noRoom();
-          if (ending) return;
-          if (late === undefined) start(urls);
-          else answer({ id: spawn.id, error: late });
-        }, ROOM_WAIT_MS);
-        waitingForRoom.add(retry);
+        waitingForRoom.push(waiter);
       }, (error: unknown) => answer({ id: spawn.id, error: error instanceof Error ? error.message : String(error) }));
     };
 
