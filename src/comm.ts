@@ -467,9 +467,10 @@ export class Comm {
     return this.#isendBuffer("Issend", buf, dest, tag, SYNCHRONOUS);
   }
 
-  #isendBuffer(call: string, buf: BufSpec, dest: number, tag: number, mode: SendMode): Request<void> {
+  /** A nonblocking send of a buffer, whose packed copy (if any) is free again once its completion is reported. */
+  #isendBuffer(call: string, buf: BufSpec, dest: number, tag: number, mode: SendMode, name = "buf"): Request<void> {
     let m: BufferMessage | undefined, bytes: Uint8Array | undefined;
-    return this.#isend(call, dest, tag, mode, BUFFER, () => (bytes = (m = this.bufferArg(call, buf)).outgoing()), () => m?.recycle(bytes!));
+    return this.#isend(call, dest, tag, mode, BUFFER, () => (bytes = (m = this.bufferArg(call, buf, name)).outgoing()), () => m?.recycle(bytes!));
   }
 
   /** A blocking receive into a parsed buffer: in place, or into a temporary unpacked once the message is in. */
@@ -504,9 +505,7 @@ export class Comm {
   ): void {
     const m = this.bufferArg("Sendrecv", recvbuf, "recvbuf");
     this.#checkReceive("Sendrecv", source, recvtag, status);
-    let sent: BufferMessage | undefined, bytes: Uint8Array | undefined;
-    const sendRequest = this.#isend("Sendrecv", dest, sendtag, STANDARD, BUFFER,
-      () => (bytes = (sent = this.bufferArg("Sendrecv", sendbuf, "sendbuf")).outgoing()), () => sent?.recycle(bytes!));
+    const sendRequest = this.#isendBuffer("Sendrecv", sendbuf, dest, sendtag, STANDARD, "sendbuf");
     this.#recvBuffer("Sendrecv", m, source, recvtag, status);
     sendRequest.wait();
   }

@@ -21,6 +21,8 @@ const FIRST_RESET_WORD = OWNER + 1;
 export class SlotTable {
   /** Job rank → slot, for the ranks placed and not yet recycled (sparse). */
   readonly #slotOf: number[] = [];
+  /** The placed ranks whose slot is not their number (what a new rank is told: it assumes the rest). */
+  readonly #moved = new Map<number, number>();
   /** Slots vacated and emptied, ready for new ranks. */
   readonly #free: number[] = [];
   #nextUnused: number;
@@ -40,11 +42,10 @@ export class SlotTable {
     return this.layout.capacity - this.#nextUnused + this.#free.length;
   }
 
-  /** Places `count` new ranks (at most `room`): their job ranks, in order, and each one's slot. */
-  place(count: number): { ranks: number[]; slots: number[] } {
+  /** Places `count` new ranks (at most `room`): their job ranks, in order. */
+  place(count: number): number[] {
     if (count > this.room) throw new Error(`internal: ${count} ranks for ${this.room} slots`);
     const ranks: number[] = [];
-    const slots: number[] = [];
     for (let i = 0; i < count; i++) {
       const slot = this.#free.shift() ?? this.#nextUnused++;
       const rank = this.#nextRank++;
@@ -52,14 +53,19 @@ export class SlotTable {
       // sender can race this)
       Atomics.store(inboxView(this.sab, this.layout, slot).control, OWNER, rank - slot);
       this.#slotOf[rank] = slot;
+      if (rank !== slot) this.#moved.set(rank, slot);
       ranks.push(rank);
-      slots.push(slot);
     }
-    return { ranks, slots };
+    return ranks;
   }
 
   slot(rank: number): number | undefined {
     return this.#slotOf[rank];
+  }
+
+  /** The ranks placed and not recycled whose slot is not their number, with their slots. */
+  moved(): [rank: number, slot: number][] {
+    return [...this.#moved];
   }
 
   /** The ranks placed and not recycled, with their slots. */
@@ -76,7 +82,10 @@ export class SlotTable {
   release(ranks: readonly number[], freed: () => void): void {
     if (!this.recycles) return;
     const slots = ranks.map((rank) => this.#slotOf[rank]!);
-    for (const rank of ranks) delete this.#slotOf[rank];
+    for (const rank of ranks) {
+      delete this.#slotOf[rank];
+      this.#moved.delete(rank);
+    }
     let left = slots.length;
     const vacate = (slot: number) => {
       const control = inboxView(this.sab, this.layout, slot).control;

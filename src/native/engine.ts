@@ -189,7 +189,7 @@ class RecvRequest implements EngineRequest {
   test(): boolean {
     if (this.done) return true;
     if (this.channel.engine.making.size !== 0) this.channel.engine.postWhereMade();
-    if (this.done) return true;
+    if (this.done) return true; // (a queued send to oneself, posted just now, may have landed here)
     let complete: boolean;
     try {
       complete = this.channel.engine.addon.test(this.id);
