@@ -13,7 +13,7 @@ import { MPIError, isMPIError } from "../errors.js";
 import { bytesOf, checkBuffer, describe, isBuffer, isTypedArray } from "../datatype.js";
 import { type BufSpec, type BufSpecV, type BufSpecW, type Message, bufferArg, bufferArgV, bufferArgW, landBlock } from "../datatype/message.js";
 import { EngineOperation, Request } from "../request.js";
-import { CollectivePrequest } from "./persistent.js";
+import { CollectivePrequest, SoftwareRounds, type Rooted } from "./persistent.js";
 import { Op } from "../op.js";
 import { type Group, subgroupRefusal } from "../group.js";
 import type { Comm } from "../comm.js";
@@ -115,17 +115,26 @@ function callName(base: string, mode: Mode): string {
 /**
  * The request of a nonblocking or persistent call whose arguments are checked, on the same buffers each round,
  * so each reads their contents as they are then. Persistent: the MPI library's own persistent collective where
- * the engine has them (made here, begun by each Start), else `start` runs the nonblocking one at each Start;
- * `perRound` when `start` must run anew each round (it copies buffers); `stage` packs and unpacks buffers of
- * derived datatypes around each round.
+ * the engine has them (made here, begun by each Start); in software, rounds on a tag of their own after a rooted
+ * call's verdict (SoftwareRounds); else `start` runs MPI's nonblocking one at each Start. `perRound` when `start`
+ * must run anew each round (it copies buffers); `stage` packs and unpacks buffers of derived datatypes around each
+ * round; `rooted` for the calls whose root alone checks some arguments.
  */
 function started(
   comm: Comm, call: string, mode: Mode, k: Collectives, start: (n: NonblockingCollectives) => EngineRequest,
-  perRound = false, stage: Staging = DIRECT,
+  perRound = false, stage: Staging = DIRECT, rooted?: Rooted,
 ): Request<void> {
   if (mode !== PERSISTENT) return request(comm, call, () => start(k), stage.land);
   const library = perRound ? undefined : k.persistent;
-  if (!library) return new CollectivePrequest(call, () => { stage.pack(); return operation(comm, call, () => start(k), stage.land); });
+  if (!library) {
+    const c = engine(comm, call);
+    let begin = () => start(k);
+    if (k !== c.native) {
+      const rounds = new SoftwareRounds(c.internal, rooted), round = begin;
+      begin = () => rounds.start(round);
+    }
+    return new CollectivePrequest(call, () => { stage.pack(); return operation(comm, call, begin, stage.land); });
+  }
   const made = guard(comm, call, () => start(library) as PersistentEngineRequest);
   return new CollectivePrequest(call, () => {
     stage.pack();
@@ -589,7 +598,10 @@ function rooted(comm: Comm, call: string, root: number, own: unknown, name: "sen
 function refusedAtRoot(c: EngineComm, call: string, mode: Mode, kind: number, root: number, e: unknown, has: Pick<RefusedRoot, "gather" | "operand"> = {}): unknown {
   if (c.size > 1 && isMPIError(e)) {
     // The others' calls run where the op sends them (REPLACE outside MPI's Reduce), so the turn is taken there too.
-    collectivesOf(c, has.operand?.op).refuse?.({ kind, root, error: e, call, mode: MODE_NAMES[mode], ...has });
+    const k = collectivesOf(c, has.operand?.op);
+    // A persistent request in software: the root's turn is its verdict (SoftwareRounds), on the tag the others' took.
+    if (mode === PERSISTENT && k !== c.native) new SoftwareRounds(c.internal, { kind, root }, e.errorClass);
+    else k.refuse?.({ kind, root, error: e, call, mode: MODE_NAMES[mode], ...has });
   }
   return e;
 }
@@ -635,7 +647,7 @@ export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | 
   }
   const send = s?.bytes ?? null;
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root), false, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root), false, staging(s, r), { kind: Kind.Scatter, root });
   try { k.scatterv(send, counts, displs, recv, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -656,7 +668,7 @@ export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: BufSp
     } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Scatter, root, e); }
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), false, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), false, staging(s, r), { kind: Kind.Scatter, root });
   try { k.scatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -680,7 +692,7 @@ export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
   }
   const recv = r?.bytes ?? null;
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root), false, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root), false, staging(s, r), { kind: Kind.Gather, root });
   try { k.gatherv(send, recv, counts, displs, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -701,7 +713,7 @@ export function Gatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: Buffer
     } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Gather, root, e); }
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root), false, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root), false, staging(s, r), { kind: Kind.Gather, root });
   try { k.gatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -813,7 +825,7 @@ export function Reduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
   }
   const o = bufferOp(comm, call, op, (send ?? recv)!);
   const k = collectivesFor(comm, call, o);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduce(send, recv, o, root));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduce(send, recv, o, root), false, DIRECT, { kind: Kind.Reduce, root });
   try { k.reduce(send, recv, o, root); } catch (e) { throw named(comm, call, e); }
 }
 

@@ -123,7 +123,7 @@ function* scan(p2p: PointToPoint, send: TypedArray | null, recv: TypedArray, op:
   alg.release();
 }
 
-function* checked<R>(call: Call, algorithm: Algorithm<R>, stale = false): Algorithm<R> {
+export function* checked<R>(call: Call, algorithm: Algorithm<R>, stale = false): Algorithm<R> {
   const result = yield* algorithm;
   checkLeftovers(call);
   if (stale) checkStale(call);
@@ -138,10 +138,9 @@ class GenericCollectives implements Collectives {
   /**
    * A root's turn after refusing its root-only arguments: a Scatter root sends its refusal down the tree instead of
    * blocks, a Gather or Reduce root collects into scratch memory (root-refusal.ts). Each starts as the others'
-   * calls do. A persistent root takes no turn: the others' starts are calls it cannot know of.
+   * calls do. (A persistent root's turn is its verdict, persistent.ts: this is never asked for one.)
    */
   refuse(refusal: RefusedRoot): void {
-    if (refusal.mode === "persistent") return;
     const blocking = refusal.mode === "blocking";
     try {
       if (refusal.kind === Kind.Scatter) {

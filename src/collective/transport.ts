@@ -5,6 +5,8 @@
  * Tags. Every collective call takes the next number of a per-communicator sequence, the same on every rank because
  * MPI requires every rank to call the collectives of a communicator in the same order. All messages of that call
  * use it as their tag, so calls in flight at once (nonblocking collectives) never take each other's messages.
+ * A persistent collective takes a tag of a second range at its init (reserveTag), as MPI-4 matches persistent
+ * collectives by the order of their inits, not of their starts; each of its rounds runs on that tag (onTag).
  * Tags stay below 0x7ffffff0, which is reserved for communicator management.
  *
  * Framing. A message of up to FRAME_LIMIT bytes is sent as a VALUE record whose first 8 bytes are a header
@@ -76,6 +78,10 @@ export interface Call {
 
 interface Sequence {
   next: number;
+  /** The next persistent collective's tag, counted from TAG_SPACE. */
+  persistent: number;
+  /** The tag the next call takes instead of the sequence's (onTag), or -1. */
+  pinned: number;
   /** Calls started and not yet completed (nonblocking ones may overlap). */
   open: number;
   /** What to do once no call is open any more (whenNoCallOpen). */
@@ -83,14 +89,47 @@ interface Sequence {
 }
 const sequences = new WeakMap<PointToPoint, Sequence>();
 
-/** Starts a collective call: takes the next tag of the communicator's sequence. */
-export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
+function sequenceOf(p2p: PointToPoint): Sequence {
   let seq = sequences.get(p2p);
-  if (!seq) sequences.set(p2p, (seq = { next: 0, open: 0 }));
-  const tag = seq.next;
-  seq.next = (seq.next + 1) % TAG_SPACE;
+  if (!seq) sequences.set(p2p, (seq = { next: 0, persistent: 0, pinned: -1, open: 0 }));
+  return seq;
+}
+
+/** Starts a collective call: takes the next tag of the communicator's sequence (or the one onTag gives). */
+export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
+  const seq = sequenceOf(p2p);
+  let tag = seq.pinned;
+  if (tag < 0) {
+    tag = seq.next;
+    seq.next = (seq.next + 1) % TAG_SPACE;
+  } else {
+    seq.pinned = -1;
+  }
   seq.open++;
   return { p2p, tag, kind, root };
+}
+
+/**
+ * The tag of a persistent collective made now: the next of the persistent range, the same on every rank (their
+ * inits are ordered as collective calls are). Its rounds' messages all carry it, in order between each pair of
+ * ranks, so a rank whose part of a round completes early may start the next round before the others end theirs.
+ */
+export function reserveTag(p2p: PointToPoint): number {
+  const seq = sequenceOf(p2p);
+  const tag = TAG_SPACE + seq.persistent;
+  seq.persistent = (seq.persistent + 1) % TAG_SPACE;
+  return tag;
+}
+
+/** Runs `start`, whose collective call (its first startCall on `p2p`) takes `tag` (from reserveTag). */
+export function onTag<R>(p2p: PointToPoint, tag: number, start: () => R): R {
+  const seq = sequenceOf(p2p);
+  seq.pinned = tag;
+  try {
+    return start();
+  } finally {
+    seq.pinned = -1;
+  }
 }
 
 /** A buffer of `n` payload bytes with room for a header before it. */
@@ -319,6 +358,8 @@ export function whenNoCallOpen(p2p: PointToPoint, release: () => void): void {
 }
 
 function leftovers(call: Call): void {
+  // A persistent collective's next round may have messages here already.
+  if (call.tag >= TAG_SPACE) return;
   const env = call.p2p.iprobe(ANY_SOURCE, call.tag);
   if (!env) return;
   throw new MPIError("ERR_OTHER",
@@ -335,6 +376,8 @@ const STALE_SCAN_LIMIT = 64;
  * disagreed about that call. One iprobe per rank, so only on small communicators.
  */
 export function checkStale(call: Call): void {
+  // A persistent barrier's tag says nothing of which calls came before it.
+  if (call.tag >= TAG_SPACE) return;
   staleScan(call.p2p, call.tag, describeCall(call));
 }
 

@@ -27,6 +27,10 @@ function check(errorClass: string, needsRoot: boolean, run: () => void): void {
       assert.ok(e instanceof MPI.MPIError && e.errorClass === errorClass && refused.test(e.message), String(e));
     }
   }
+  worksOn();
+}
+
+function worksOn(): void {
   const sum = new Float64Array(1);
   world.Allreduce(Float64Array.of(rank), sum);
   assert.equal(sum[0], (size * (size - 1)) / 2, "the communicator works on");
@@ -38,6 +42,21 @@ function check(errorClass: string, needsRoot: boolean, run: () => void): void {
  */
 function checkRequest(errorClass: string, needsRoot: boolean, start: () => { wait(): unknown }): void {
   check(errorClass, needsRoot, () => (atRoot ? start() : start().wait()));
+}
+
+/** A persistent request refused at the root's init: the others' inits succeed and every round of theirs fails. */
+function checkPersistent(errorClass: string, init: () => MPI.Prequest): void {
+  if (atRoot) {
+    expectError(errorClass, init);
+  } else {
+    const request = init();
+    for (let round = 0; round < 2; round++) {
+      request.Start();
+      expectError(errorClass, () => request.Wait(), refused);
+    }
+    request.Free();
+  }
+  worksOn();
 }
 
 /** A Gather and a Reduce of 50 000 doubles after refused ones: their data are not taken by the refused calls' leftovers. */
@@ -90,6 +109,18 @@ if (mode === "abort") {
     const spread = new Float64Array(2 * size).map((_, i) => i), mine = new Float64Array(2);
     world.Scatter(atRoot ? spread : null, mine, root);
     assert.deepEqual([...mine], [2 * rank, 2 * rank + 1], "the next Scatter");
+    // A persistent call refused at its root's init: the root's verdict reaches the others' rounds, which all
+    // fail; nothing of theirs is left for the root's next calls (which took their messages before).
+    checkPersistent("ERR_COUNT", () => world.Scatter_init(atRoot ? new Float64Array(2 * size + 1) : null, block, root));
+    checkPersistent("ERR_TRUNCATE", () => world.Gather_init(block, atRoot ? new Float64Array(size) : null, root));
+    checkPersistent("ERR_ARG", () => world.Gatherv_init(block, atRoot ? ("no spec" as never) : null, root));
+    checkPersistent("ERR_TYPE", () => world.Reduce_init(block, atRoot ? new Int32Array(2) : null, MPI.SUM, root));
+    const detached = new Float64Array(2);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    checkPersistent("ERR_BUFFER", () => world.Reduce_init(atRoot ? MPI.IN_PLACE : block, atRoot ? detached : null, MPI.SUM, root));
+    const sum = atRoot ? new Float64Array(2) : null;
+    world.Ireduce(new Float64Array(2).fill(rank + 1), sum, MPI.SUM, root).Wait();
+    if (sum) assert.deepEqual([...sum], [(size * (size + 1)) / 2, (size * (size + 1)) / 2], "the next Ireduce");
   }
   world.Barrier();
   if (rank === 0) console.log("root refusals: every rank failed or finished, none waits");

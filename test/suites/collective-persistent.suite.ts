@@ -112,9 +112,42 @@ function mixedWithPointToPoint(comm: MPI.Comm): void {
   for (const r of requests) r.Free();
 }
 
+/**
+ * MPI-4 matches persistent collectives by their inits, so the ranks may start them in different orders (rank 0 in
+ * init order, the others in reverse), with a nonblocking collective between the starts (matched by its own order).
+ */
+function startedInOtherOrders(comm: MPI.Comm): void {
+  const { rank, size } = comm;
+  const root = size - 1;
+  const value = new Int32Array(1), mine = new Float64Array(2), sum = new Float64Array(2), max = new Float64Array(2);
+  const all = rank === root ? new Float64Array(2 * size) : null, total = rank === root ? new Float64Array(2) : null;
+  const requests = [
+    comm.Bcast_init(value, root), comm.Barrier_init(), comm.Allreduce_init(mine, sum, MPI.SUM),
+    comm.Allreduce_init(mine, max, MPI.MAX), comm.Gather_init(mine, all, root), comm.Reduce_init(mine, total, MPI.SUM, root),
+  ];
+  const order = rank === 0 ? requests : [...requests].reverse();
+  for (let round = 1; round <= 3; round++) {
+    if (rank === root) value[0] = 100 * round;
+    mine.fill(rank * round);
+    for (const [i, r] of order.entries()) {
+      r.Start();
+      if (i === 2) comm.Ibarrier().Wait();
+    }
+    MPI.Request.Waitall(requests);
+    const ctx = `round ${round}, rank ${rank}/${size}`;
+    assert.equal(value[0], 100 * round, `${ctx}: Bcast_init`);
+    assert.deepEqual([...sum], [0, 0].fill((round * size * (size - 1)) / 2), `${ctx}: Allreduce_init SUM`);
+    assert.deepEqual([...max], [0, 0].fill(round * (size - 1)), `${ctx}: Allreduce_init MAX`);
+    if (all) assert.deepEqual([...all], Array.from({ length: 2 * size }, (_, i) => Math.floor(i / 2) * round), `${ctx}: Gather_init`);
+    if (total) assert.deepEqual([...total], [...sum], `${ctx}: Reduce_init`);
+  }
+  for (const r of requests) r.Free();
+}
+
 for (const [label, comm] of comms) {
   await rounds(label, comm);
   lifecycle(comm);
   mixedWithPointToPoint(comm);
+  startedInOtherOrders(comm);
 }
 world.Barrier();
