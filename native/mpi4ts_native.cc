@@ -15,6 +15,9 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <mpi.h>
+#ifdef OPEN_MPI
+#include <mpi-ext.h>  // MPIX_X_init (persistent collectives)
+#endif
 #include <sched.h>
 #include <sys/mman.h>
 #include <stdint.h>
@@ -773,7 +776,30 @@ MpiCall<A...> withInit(MpiCall<A...> call, typename NotDeduced<int (*)(A..., MPI
   call.persistentName = initName;
   return call;
 }
-#if MPI_VERSION >= 4
+// Open MPI 4.1 (MPI 3.1) has them as an extension, MPIX_X_init, with MPI-4's arguments: matched by their inits as
+// MPI-4's are, where the nonblocking form at each start would be matched by the starts.
+#if MPI_VERSION < 4 && defined(OMPI_HAVE_MPI_EXT_PCOLLREQ) && OMPI_HAVE_MPI_EXT_PCOLLREQ
+#define HAVE_PERSISTENT_COLLECTIVES 1
+#define MPI_Barrier_init MPIX_Barrier_init
+#define MPI_Bcast_init MPIX_Bcast_init
+#define MPI_Gatherv_init MPIX_Gatherv_init
+#define MPI_Scatterv_init MPIX_Scatterv_init
+#define MPI_Allgather_init MPIX_Allgather_init
+#define MPI_Allgatherv_init MPIX_Allgatherv_init
+#define MPI_Alltoall_init MPIX_Alltoall_init
+#define MPI_Alltoallv_init MPIX_Alltoallv_init
+#define MPI_Reduce_init MPIX_Reduce_init
+#define MPI_Allreduce_init MPIX_Allreduce_init
+#define MPI_Scan_init MPIX_Scan_init
+#define MPI_Exscan_init MPIX_Exscan_init
+#define MPI_Reduce_scatter_block_init MPIX_Reduce_scatter_block_init
+#define MPI_Reduce_scatter_init MPIX_Reduce_scatter_init
+#elif MPI_VERSION >= 4
+#define HAVE_PERSISTENT_COLLECTIVES 1
+#else
+#define HAVE_PERSISTENT_COLLECTIVES 0
+#endif
+#if HAVE_PERSISTENT_COLLECTIVES
 #define MPI_COLL(blocking, nonblocking, init) withInit(MPI_CALL(blocking, nonblocking), init, #init)
 #else
 #define MPI_COLL(blocking, nonblocking, init) MPI_CALL(blocking, nonblocking)
@@ -799,7 +825,7 @@ Napi::Value callOrStart(const Napi::CallbackInfo& info, bool nb, std::unique_ptr
   bool init = nb && persistentArg(info);
   if (init && !call.persistent) {
     releaseOp(env, opSlot);
-    throwClass(env, "ERR_OTHER", "mpi4ts native: this MPI has no persistent collectives (MPI_*_init is MPI-4)");
+    throwClass(env, "ERR_OTHER", "mpi4ts native: this MPI has no persistent collectives (MPI_*_init is MPI-4; Open MPI has them as MPIX_*_init)");
   }
   int rc = init ? call.persistent(args..., MPI_INFO_NULL, &r->req) : nb ? call.nonblocking(args..., &r->req) : call.blocking(args...);
   if (rc != MPI_SUCCESS || !nb) {
@@ -1721,7 +1747,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   fn("start", Start);
   fn("requestFree", RequestFree);
   registerWin(fn);
-  exports.Set("persistentCollectives", Napi::Boolean::New(env, MPI_VERSION >= 4));
+  exports.Set("persistentCollectives", Napi::Boolean::New(env, HAVE_PERSISTENT_COLLECTIVES != 0));
   // Which MPI this addon was compiled against, so the loader can refuse a mismatch with a clear message.
 #if defined(OPEN_MPI)
   exports.Set("flavour", Napi::String::New(env, "openmpi"));

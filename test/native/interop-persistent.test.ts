@@ -2,8 +2,8 @@
  * One MPMD job per MPI: a C rank and two mpi4ts ranks (started through `mpi4ts exec`) join the same collectives
  * (test/native/interop/persistent.*). mpi4ts calls Allreduce_init and Bcast_init (three Starts each, on new buffer
  * contents), Iscan and Ireduce_scatter_block; the C rank calls MPI_Allreduce_init and MPI_Bcast_init on MPICH (an
- * MPI-4 library: mpi4ts's requests are MPI's own), MPI_Iallreduce and MPI_Ibcast each round on Open MPI 4.1 (MPI
- * 3.1: mpi4ts runs each Start as the nonblocking collective), MPI_Iscan and MPI_Ireduce_scatter_block on both.
+ * MPI-4 library: mpi4ts's requests are MPI's own), MPIX_Allreduce_init and MPIX_Bcast_init on Open MPI 4.1 (MPI
+ * 3.1, with them as an extension, which mpi4ts uses too), MPI_Iscan and MPI_Ireduce_scatter_block on both.
  * Every side checks every value.
  */
 import assert from "node:assert/strict";
