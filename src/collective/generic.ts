@@ -9,11 +9,13 @@ import * as move from "./movement.js";
 import * as red from "./reduction.js";
 import { BufferAlgebra, bytes } from "./reduction.js";
 import { scratchTurn } from "./root-refusal.js";
-import { Kind, Schedule, checkLeftovers, checkStale, runBlocking, startCall, type Algorithm, type Call } from "./transport.js";
+import { Kind, Schedule, checkLeftovers, checkStale, runBlocking, skipCall, startCall, type Algorithm, type Call } from "./transport.js";
 
 function blocksOf(buf: Uint8Array, counts: readonly number[], displs: readonly number[]): Uint8Array[] {
   return counts.map((c, i) => buf.subarray(displs[i]!, displs[i]! + c));
 }
+
+const EMPTY = new Uint8Array(0);
 
 // ---- the algorithms, as the interface's operations -------------------------------------------------------
 
@@ -137,22 +139,28 @@ class GenericCollectives implements Collectives {
 
   /**
    * A root's turn after refusing its root-only arguments: a Scatter root sends its refusal down the tree instead of
-   * blocks, a Gather or Reduce root collects into scratch memory (root-refusal.ts). Each starts as the others'
+   * blocks, a Gather or Reduce root collects into scratch memory (root-refusal.ts) or drops the blocks. Each starts as the others'
    * calls do. (A persistent root's turn is its verdict, persistent.ts: this is never asked for one.)
    */
   refuse(refusal: RefusedRoot): void {
+    const { kind, root } = refusal;
     const blocking = refusal.mode === "blocking";
     try {
-      if (refusal.kind === Kind.Scatter) {
-        const k = startCall(this.p2p, Kind.Scatter, refusal.root);
-        const algorithm = checked(k, move.refuseSubtree(k, refusal.error.errorClass));
+      // A Gather root without blocks of its own (IN_PLACE, a Gatherv's refused counts) takes the others' blocks,
+      // whose sizes travel with them, and drops them.
+      if (kind === Kind.Scatter || (kind === Kind.Gather && !refusal.gather)) {
+        const k = startCall(this.p2p, kind, root);
+        const algorithm = checked<unknown>(k, kind === Kind.Scatter ? move.refuseSubtree(k, refusal.error.errorClass) : move.gatherBlocks(k, EMPTY));
         if (blocking) runBlocking(algorithm);
         else void new Schedule(algorithm);
         return;
       }
       const turn = scratchTurn(this, refusal);
-      if (blocking) turn?.blocking();
-      else turn?.nonblocking();
+      // A Reduce root with nothing to take part with (root-refusal.ts) still takes its call's place in the order.
+      // The others complete where they need nothing from it (a small reduction to root 0), leaving it their parts.
+      if (!turn) skipCall(this.p2p);
+      else if (blocking) turn.blocking();
+      else turn.nonblocking();
     } catch { /* this rank raises its own error */ }
   }
 

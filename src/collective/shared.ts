@@ -197,13 +197,15 @@ class SharedCollectives implements Collectives {
     try {
       // The senders of a Gather or Reduce need nothing from the root and may be done already (those too big for
       // the area sent by message): it takes their contributions as usual and drops them, so none is left for a
-      // later call. A Reduce root without a valid operand cannot, and takes no turn.
+      // later call. A Reduce root without a valid operand (IN_PLACE, or an op its sendbuf refuses) publishes its
+      // refusal instead, as a root whose data the others need does: the ranks that meet it raise it, the others
+      // are done, and those too big for the area wait for it before they send (reduce()).
       if (kind === Kind.Gather) {
         gatherBytes(area, this.#internal, this.#signature(Kind.Gather, root, -1), EMPTY, root);
         return;
       }
-      if (kind === Kind.Reduce) {
-        if (operand) this.reduce(operand.send, operand.send.slice(), operand.op, root);
+      if (kind === Kind.Reduce && operand) {
+        this.reduce(operand.send, operand.send.slice(), operand.op, root);
         return;
       }
       area.begin(refusedSignature(kind, root, error.errorClass));
@@ -315,6 +317,8 @@ class SharedCollectives implements Collectives {
   reduce(send: TypedArray | null, recv: TypedArray | null, op: BufferOp, root: number): void {
     const mine = send ?? recv!;
     if (!this.#contribute(Kind.Reduce, root, mine, op)) {
+      // The root's word first: it may be a refusal (refuse()), and then no rank may send it anything.
+      if (this.#area.rank !== root) this.#area.await(root, root + 1);
       this.#generic.reduce(send, recv, op, root);
       return;
     }

@@ -110,6 +110,15 @@ export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
 }
 
 /**
+ * Takes the next tag of the sequence without starting a call: the place of a call this rank refused to take part
+ * in (Collectives.refuse), so that its later calls never take the messages the others sent in that one.
+ */
+export function skipCall(p2p: PointToPoint): void {
+  const seq = sequenceOf(p2p);
+  seq.next = (seq.next + 1) % TAG_SPACE;
+}
+
+/**
  * The tag of a persistent collective made now: the next of the persistent range, the same on every rank (their
  * inits are ordered as collective calls are). Its rounds' messages all carry it, in order between each pair of
  * ranks, so a rank whose part of a round completes early may start the next round before the others end theirs.

@@ -94,7 +94,17 @@ if (mode === "abort") {
   // REPLACE, which runs outside MPI's Reduce on the mpi engine: the root's turn is taken where the others' calls are.
   check("ERR_TYPE", false, () => world.Reduce(block, atRoot ? new Int32Array(2) : null, MPI.REPLACE, root));
   nextGatherAndReduce();
-  if (told) check("ERR_ARG", false, () => world.Gatherv(block, atRoot ? ("no spec" as never) : null, root));
+  if (told) {
+    check("ERR_ARG", false, () => world.Gatherv(block, atRoot ? ("no spec" as never) : null, root));
+    // A Reduce root with IN_PLACE and a recvbuf it refuses has no operand to take part with: small and too big
+    // for the local engine's area (the others then wait for the root's word before sending).
+    for (const n of [2, 50_000]) {
+      const detached = new Float64Array(n);
+      structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      check("ERR_BUFFER", false, () => world.Reduce(atRoot ? MPI.IN_PLACE : new Float64Array(n), atRoot ? detached : null, MPI.SUM, root));
+    }
+    nextGatherAndReduce();
+  }
   // The nonblocking forms, small and big.
   checkRequest("ERR_TRUNCATE", false, () => world.Igather(block, atRoot ? new Float64Array(size) : null, root));
   checkRequest("ERR_TRUNCATE", false, () => world.Igather(new Float64Array(50_000), atRoot ? new Float64Array(size) : null, root));
@@ -111,6 +121,12 @@ if (mode === "abort") {
     assert.deepEqual([...mine], [2 * rank, 2 * rank + 1], "the next Scatter");
     // A persistent call refused at its root's init: the root's verdict reaches the others' rounds, which all
     // fail; nothing of theirs is left for the root's next calls (which took their messages before).
+    // Roots that have nothing to take part with (Igatherv's counts, Ireduce's IN_PLACE recvbuf) take their call's
+    // place in the order, so that their next calls never take the others' messages of this one.
+    checkRequest("ERR_ARG", false, () => world.Igatherv(block, atRoot ? ("no spec" as never) : null, root));
+    const gathered = atRoot ? new Float64Array(2 * size) : null;
+    world.Igather(Float64Array.of(rank, rank), gathered, root).Wait();
+    if (gathered) assert.deepEqual([...gathered], Array.from({ length: 2 * size }, (_, i) => Math.floor(i / 2)), "the next Igather");
     checkPersistent("ERR_COUNT", () => world.Scatter_init(atRoot ? new Float64Array(2 * size + 1) : null, block, root));
     checkPersistent("ERR_TRUNCATE", () => world.Gather_init(block, atRoot ? new Float64Array(size) : null, root));
     checkPersistent("ERR_ARG", () => world.Gatherv_init(block, atRoot ? ("no spec" as never) : null, root));
