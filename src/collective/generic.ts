@@ -156,11 +156,19 @@ class GenericCollectives implements Collectives {
         return;
       }
       const turn = scratchTurn(this, refusal);
-      // A Reduce root with nothing to take part with (root-refusal.ts) still takes its call's place in the order.
-      // The others complete where they need nothing from it (a small reduction to root 0), leaving it their parts.
-      if (!turn) skipCall(this.p2p);
-      else if (blocking) turn.blocking();
-      else turn.nonblocking();
+      if (turn) {
+        if (blocking) turn.blocking();
+        else turn.nonblocking();
+        return;
+      }
+      // A Reduce root with nothing to take part with (root-refusal.ts). Root 0 drops its children's parts (the
+      // others' large reductions, which need its halves, wait); another root only takes its call's place in the
+      // order, so that its later calls never take the others' messages, while the rank sending to it waits.
+      if (kind !== Kind.Reduce || root !== 0) return skipCall(this.p2p);
+      const k = startCall(this.p2p, kind, root);
+      const algorithm = checked(k, red.dropPartials(k));
+      if (blocking) runBlocking(algorithm);
+      else void new Schedule(algorithm);
     } catch { /* this rank raises its own error */ }
   }
 

@@ -248,6 +248,17 @@ export function* reduce<P>(call: Call, alg: Algebra<P>, mine: P): Algorithm<P | 
   return undefined;
 }
 
+/**
+ * Root 0's turn in a reduction it has no operand for (Collectives.refuse): its children's partial results in
+ * reduce()'s tree, whatever their size, taken and dropped. (Another root would have to send a part of its own up
+ * the tree, of a size it cannot know.)
+ */
+export function* dropPartials(call: Call): Algorithm {
+  const children: EngineRequest[] = [];
+  for (let m = 1; m < call.p2p.size; m <<= 1) children.push(receive(call, m));
+  if (children.length) yield children;
+}
+
 // ---- allreduce -------------------------------------------------------------------------------------------
 
 /**

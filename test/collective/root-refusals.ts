@@ -127,6 +127,14 @@ if (mode === "abort") {
     const gathered = atRoot ? new Float64Array(2 * size) : null;
     world.Igather(Float64Array.of(rank, rank), gathered, root).Wait();
     if (gathered) assert.deepEqual([...gathered], Array.from({ length: 2 * size }, (_, i) => Math.floor(i / 2)), "the next Igather");
+    // Root 0 drops its children's parts of an Ireduce it has no operand for, and its next Ireduce is right.
+    const none = new Float64Array(2);
+    structuredClone(none.buffer, { transfer: [none.buffer] });
+    if (rank === 0) expectError("ERR_BUFFER", () => world.Ireduce(MPI.IN_PLACE, none, MPI.SUM, 0));
+    else world.Ireduce(block, null, MPI.SUM, 0).Wait();
+    const atZero = rank === 0 ? new Float64Array(2) : null;
+    world.Ireduce(Float64Array.of(rank + 1, rank + 1), atZero, MPI.SUM, 0).Wait();
+    if (atZero) assert.deepEqual([...atZero], [(size * (size + 1)) / 2, (size * (size + 1)) / 2], "the next Ireduce to root 0");
     checkPersistent("ERR_COUNT", () => world.Scatter_init(atRoot ? new Float64Array(2 * size + 1) : null, block, root));
     checkPersistent("ERR_TRUNCATE", () => world.Gather_init(block, atRoot ? new Float64Array(size) : null, root));
     checkPersistent("ERR_ARG", () => world.Gatherv_init(block, atRoot ? ("no spec" as never) : null, root));
