@@ -5,9 +5,10 @@
  * Tags. Every collective call takes the next number of a per-communicator sequence, the same on every rank because
  * MPI requires every rank to call the collectives of a communicator in the same order. All messages of that call
  * use it as their tag, so calls in flight at once (nonblocking collectives) never take each other's messages.
- * A persistent collective takes a tag of a second range at its init (reserveTag), as MPI-4 matches persistent
- * collectives by the order of their inits, not of their starts; each of its rounds runs on that tag (onTag).
- * Tags stay below 0x7ffffff0, which is reserved for communicator management.
+ * A persistent collective takes a tag of a second range, 2^27 .. 2^28 (MPICH's MPI_TAG_UB is 2^28 - 1), at its
+ * init (reserveTag), as MPI-4 matches persistent collectives by the order of their inits, not of their starts;
+ * each of its rounds runs on that tag (onTag). Tags stay below 0x7ffffff0, which is reserved for communicator
+ * management; the local engine's Create_group uses those from 2^28.
  *
  * Framing. A message of up to FRAME_LIMIT bytes is sent as a VALUE record whose first 8 bytes are a header
  * naming the collective and its root; larger ones are sent raw as BUFFER records, checked by length only. So
@@ -402,7 +403,7 @@ function staleScan(p2p: PointToPoint, now: number, call: string): void {
   for (let src = 0; src < p2p.size; src++) {
     if (src === p2p.rank) continue;
     const env = p2p.iprobe(src, ANY_TAG);
-    if (!env || env.tag >= TAG_SPACE) continue; // (communicator management uses tags above the sequence)
+    if (!env || env.tag >= TAG_SPACE) continue; // (persistent collectives and communicator management use tags above the sequence)
     const age = (now - env.tag + TAG_SPACE) % TAG_SPACE;
     if (age > 0 && age < TAG_SPACE / 2) {
       throw new MPIError("ERR_OTHER",

@@ -58,8 +58,11 @@ export interface LocalJob {
 const TAG_COMM_MANAGEMENT = 0x7ffffff0;
 /** Idup's one message, the new communicator's base, from the communicator's rank 0 to the others. */
 const TAG_IDUP = TAG_COMM_MANAGEMENT + 1;
-/** Create_group's tags on the internal channel start here, above the collective sequence's (transport.ts). */
-const TAG_CREATE_GROUP = 0x08000000;
+/**
+ * Create_group's tags on the internal channel start here, above the collective sequence's and the persistent
+ * collectives' (transport.ts: 0 .. 2^28).
+ */
+const TAG_CREATE_GROUP = 0x10000000;
 /** Base contexts: each communicator uses base (user traffic) and base+1 (its internal channel). */
 const WORLD_BASE = 0;
 const SELF_BASE = 2;

@@ -144,7 +144,26 @@ function startedInOtherOrders(comm: MPI.Comm): void {
   for (const r of requests) r.Free();
 }
 
+/** A round in flight while Create_group (its tag 0) makes a communicator of the same ranks: neither takes the other's messages. */
+function besideCreateGroup(comm: MPI.Comm): void {
+  const value = new Int32Array(1), root = comm.size - 1;
+  const request = comm.Bcast_init(value, root);
+  for (let round = 1; round <= 2; round++) {
+    if (comm.rank === root) value[0] = 10 * round;
+    // The root's round goes out before its Create_group's messages; the others make the group first.
+    if (comm.rank === root) request.Start();
+    const again = comm.Create_group(comm.Get_group());
+    if (comm.rank !== root) request.Start();
+    assert.equal(again.Get_size(), comm.size);
+    request.Wait();
+    assert.equal(value[0], 10 * round, `rank ${comm.rank}: Bcast_init beside Create_group, round ${round}`);
+    again.Free();
+  }
+  request.Free();
+}
+
 for (const [label, comm] of comms) {
+  besideCreateGroup(comm); // (first: its request takes the first persistent tag, which Create_group's tag 0 once was)
   await rounds(label, comm);
   lifecycle(comm);
   mixedWithPointToPoint(comm);
