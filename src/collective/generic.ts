@@ -145,30 +145,25 @@ class GenericCollectives implements Collectives {
   refuse(refusal: RefusedRoot): void {
     const { kind, root } = refusal;
     const blocking = refusal.mode === "blocking";
+    /** Takes the turn `make` plays, as the others' calls start. */
+    const take = (make: (k: Call) => Algorithm<unknown>): void => {
+      const k = startCall(this.p2p, kind, root);
+      const algorithm = checked(k, make(k));
+      if (blocking) runBlocking(algorithm);
+      else void new Schedule(algorithm);
+    };
     try {
+      if (kind === Kind.Scatter) return take((k) => move.refuseSubtree(k, refusal.error.errorClass));
       // A Gather root without blocks of its own (IN_PLACE, a Gatherv's refused counts) takes the others' blocks,
       // whose sizes travel with them, and drops them.
-      if (kind === Kind.Scatter || (kind === Kind.Gather && !refusal.gather)) {
-        const k = startCall(this.p2p, kind, root);
-        const algorithm = checked<unknown>(k, kind === Kind.Scatter ? move.refuseSubtree(k, refusal.error.errorClass) : move.gatherBlocks(k, EMPTY));
-        if (blocking) runBlocking(algorithm);
-        else void new Schedule(algorithm);
-        return;
-      }
+      if (kind === Kind.Gather && !refusal.gather) return take((k) => move.gatherBlocks(k, EMPTY));
       const turn = scratchTurn(this, refusal);
-      if (turn) {
-        if (blocking) turn.blocking();
-        else turn.nonblocking();
-        return;
-      }
+      if (turn) return blocking ? turn.blocking() : void turn.nonblocking();
       // A Reduce root with nothing to take part with (root-refusal.ts). Root 0 drops its children's parts (the
       // others' large reductions, which need its halves, wait); another root only takes its call's place in the
       // order, so that its later calls never take the others' messages, while the rank sending to it waits.
-      if (kind !== Kind.Reduce || root !== 0) return skipCall(this.p2p);
-      const k = startCall(this.p2p, kind, root);
-      const algorithm = checked(k, red.dropPartials(k));
-      if (blocking) runBlocking(algorithm);
-      else void new Schedule(algorithm);
+      if (kind === Kind.Reduce && root === 0) return take(red.dropPartials);
+      skipCall(this.p2p);
     } catch { /* this rank raises its own error */ }
   }
 

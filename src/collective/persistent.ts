@@ -4,10 +4,10 @@
  * contents of the same buffers, and `Wait`/`Test`/`await`/the list helpers complete it as any request.
  *
  * MPI-4 matches persistent collectives by the order of their inits: the ranks may start them in different orders.
- * On the mpi engine with an MPI-4 library (MPICH 4) the request is the library's own (MPI_Bcast_init...),
- * begun by MPI_Start, so it matches a C or mpi4py rank's persistent collective. Where the collectives run in
- * software (the local and self engines) each round runs the nonblocking algorithm on a tag the init took
- * (SoftwareRounds). On an MPI without persistent collectives every Start runs MPI's nonblocking one (MPI_Ibcast...),
+ * On the mpi engine the request is the library's own (MPICH 4's MPI_Bcast_init..., Open MPI 4.1's extension
+ * MPIX_Bcast_init...), begun by MPI_Start, so it matches a C or mpi4py rank's persistent collective. Where the
+ * collectives run in software (the local and self engines) each round runs the nonblocking algorithm on a tag the
+ * init took (SoftwareRounds). On an MPI with neither, every Start runs MPI's nonblocking one (MPI_Ibcast...),
  * which takes its place among the communicator's collectives at the Start.
  */
 import type { EngineRequest, PointToPoint } from "../engine/engine.js";
