@@ -615,7 +615,7 @@ function buildTables() {
   if (results.some((r) => r.case === "persistent")) {
     lines.push(`Persistent Allreduce: ${[...persistent].map(([impl, api]) => `${impl} \`${api}\``).join(" · ") || "no implementation has it"}. ` +
       "MPI_Allreduce_init is MPI-4: Open MPI 4.1 (MPI-3.1) has it only as MPIX_Allreduce_init (its pcollreq extension), " +
-      "mpi4py 3.1 not at all (–); on such an MPI mpi4ts-mpi runs each Start as an Iallreduce.", "");
+      "which mpi4ts-mpi uses there too, and mpi4py 3.1 not at all (–).", "");
   }
   if (results.some((r) => r.case === "futures")) {
     lines.push("Task throughput rows: tasks per second; the ratios are time per task (mpi4ts / mpi4py), so the ≥ 3× target is a ratio ≤ 0.33×.", "");
