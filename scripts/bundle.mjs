@@ -13,6 +13,8 @@ const entryPoints = {
   futures: "src/futures/index.ts", pool: "src/pool.ts",
   // the program each worker a PoolExecutor spawns runs (src/futures/dynamic.ts)
   "pool-worker": "src/futures/pool-worker.ts",
+  // the launcher thread of a program started with plain node, at its first Spawn (src/engine/self.ts)
+  launcher: "src/local/in-process.ts",
 };
 
 const node = await build({

@@ -84,9 +84,8 @@ function startProcesses(comm: Comm, call: string, root: unknown, errcodes: unkno
   const engine = currentEngine();
   const dynamic = engine.dynamic;
   if (!dynamic) {
-    // Only jobs that mpi4ts run launched have a launcher to start ranks: not plain node (self), not a web page (local).
-    const where = engine.name === "self" ? "a program run with plain node (the self engine)" : "a program run in a web page";
-    throw new MPIError("ERR_SPAWN", `${comm.where(call)}: ${where} cannot start processes yet; run it with \`npx mpi4ts run -n 1\` (or on the mpi engine)`);
+    // Only a web page's job has no launcher to start ranks (a plain node program's self engine starts one).
+    throw new MPIError("ERR_SPAWN", `${comm.where(call)}: a program run in a web page cannot start processes yet; run it with \`npx mpi4ts run -n 1\` (or on the mpi engine)`);
   }
   const rootOk = Number.isInteger(root) && (root as number) >= 0 && (root as number) < c.size;
   const errcodesOk = errcodes === undefined || errcodes === null || Array.isArray(errcodes);

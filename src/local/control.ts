@@ -42,8 +42,15 @@ export class LauncherLink {
   readonly #replies = new Map<number, SpawnReply["spawned"]>();
   #nextId = 1;
 
-  /** `meet` takes each new rank: its job rank, the port to it, and its inbox slot. */
-  constructor(private readonly port: MessagePort, private readonly meet: (rank: number, port: MessagePort, slot: number) => void) {}
+  /**
+   * `meet` takes each new rank: its job rank, the port to it, and its inbox slot. `connect` starts the launcher at
+   * the first request (the self engine's, src/local/in-process.ts); until then nothing reads the port.
+   */
+  constructor(
+    private readonly port: MessagePort,
+    private readonly meet: (rank: number, port: MessagePort, slot: number) => void,
+    private connect?: () => void,
+  ) {}
 
   /** Takes everything the launcher has posted so far. */
   drain(): void {
@@ -63,6 +70,8 @@ export class LauncherLink {
   /** Posts a Spawn request; `reply(id)` has the answer once the launcher sent it. */
   requestSpawn(request: Omit<SpawnRequest["spawn"], "id">): number {
     const id = this.#nextId++;
+    this.connect?.();
+    this.connect = undefined;
     this.port.postMessage({ spawn: { ...request, id } } satisfies ToLauncher);
     return id;
   }

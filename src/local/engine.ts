@@ -43,8 +43,10 @@ export interface LocalJob {
   readonly movedPeers?: readonly (readonly [rank: number, slot: number])[];
   /** One port per peer job rank (undefined for oneself), for handoffs of large messages; spawned ranks' come later. */
   readonly ports: (MessagePort | undefined)[];
-  /** The rank's control port to its launcher (control.ts); none on the self engine, which has no launcher. */
+  /** The rank's control port to its launcher (control.ts); none in a web page's job made without one. */
   readonly control?: MessagePort;
+  /** The self engine's: starts its launcher at the first Spawn (src/local/in-process.ts). */
+  readonly connectLauncher?: () => void;
   /** For a rank started by Spawn: its COMM_WORLD and its parents (control.ts). */
   readonly spawned?: SpawnedWorld;
   /** The runtime the rank lives in: Node's threads or a browser's workers. */
@@ -386,7 +388,7 @@ export class LocalEngine implements Engine {
     const launcher = job.control && new LauncherLink(job.control, (rank, port, slot) => {
       job.ports[rank] = port;
       this.#inboxes[rank] = this.#slots[slot]!;
-    });
+    }, job.connectLauncher);
     this.#launcher = launcher;
     const host = job.host;
     this.#spin = job.layout.size <= host.cores;
@@ -448,7 +450,7 @@ export class LocalEngine implements Engine {
   wtick(): number { return 1e-9; }
   /** Every rank reads the one process clock; a world of one (self) was started by no launcher, so has no APPNUM. */
   worldAttributes(): WorldAttributes {
-    const universeSize = this.name === "self" ? 1 : this.#job.layout.capacity;
+    const universeSize = this.#job.layout.capacity;
     const appnum = this.name === "self" ? undefined : this.#job.spawned?.appnum ?? 0;
     return { tagUb: TAG_UB, universeSize, appnum, wtimeIsGlobal: true };
   }

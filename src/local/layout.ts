@@ -121,6 +121,12 @@ export interface JobLayout {
 /** Inbox slots a job keeps for spawned ranks, unless MPI4TS_UNIVERSE_SIZE says how many ranks it may grow to. */
 export const SPAWN_SLOTS = 16;
 
+/** How many ranks a job may grow to by Spawn: MPI4TS_UNIVERSE_SIZE, else its size plus SPAWN_SLOTS. */
+export function universeSize(size: number, env: Record<string, string | undefined> = process.env): number {
+  const asked = Number(env.MPI4TS_UNIVERSE_SIZE);
+  return Number.isInteger(asked) && asked > size ? asked : size + SPAWN_SLOTS;
+}
+
 /**
  * Ring size per rank: generous for few ranks, bounded for many (pages are only committed once touched, so the
  * slots kept for spawned ranks cost address space, not memory). `capacity` counts every rank the job may have.

@@ -4,14 +4,15 @@
  * failure (an uncaught exception, an unhandled rejection, a non-zero exit, Abort) ends every rank within a second;
  * a deadlock (every live rank blocked, no message in flight) is reported with what each rank waits for.
  */
+import { writeSync } from "node:fs";
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import {
-  DOORBELL, EXIT_FLAGS, EXPENDABLE, FAILED, FINISHED, JOB_ABORT, STATE, SPAWN_SLOTS, abortWord, inboxView, jobBytes, jobHeader, planLayout,
-  readAbortWord, type JobLayout,
+  DOORBELL, EXIT_FLAGS, EXPENDABLE, FAILED, FINISHED, JOB_ABORT, STATE, abortWord, inboxView, jobBytes, jobHeader, planLayout,
+  readAbortWord, universeSize, type JobLayout,
 } from "./layout.js";
 import { describeBlocked, unmatchedCollectives, watchForDeadlock } from "./supervise.js";
 import { createHeap } from "./heap.js";
-import { LineRelay, PROGRESS, type OutputMessage } from "./relay.js";
+import { LineRelay, PROGRESS, type OutputMessage, type TextSink } from "./relay.js";
 import type { NewPorts, SpawnReply, SpawnedWorld, ToLauncher } from "./control.js";
 import { ringDoorbell } from "./mailbox.js";
 import { SlotTable } from "./slots.js";
@@ -62,7 +63,18 @@ export interface JobOptions {
   env?: Record<string, string>;
   /** Draw the ranks' MPI.progress lines (the launcher's stdout is a terminal). */
   progress?: boolean;
+  /**
+   * A job that a program started with plain node grows into at its first Spawn (src/local/in-process.ts): its
+   * memory, and the control port of its rank 0, the program's own thread, which this launcher does not start.
+   * The launcher then runs on a thread of that program, whose main thread may block at any time: it writes the
+   * ranks' output straight to the process's stdout and stderr, and leaves signals and stdin to the program.
+   */
+  adopted?: { readonly sab: SharedArrayBuffer; readonly layout: JobLayout; readonly control: MessagePort };
 }
+
+/** The process's stdout and stderr, written at once: for a launcher on a thread whose main thread may be blocked. */
+const DIRECT_OUT: TextSink = { write: (text: string) => writeSync(1, text) };
+const DIRECT_ERR: TextSink = { write: (text: string) => writeSync(2, text) };
 
 const ABORT_GRACE_MS = 1000;
 /** How long the processes the ranks started get to end after SIGTERM before SIGKILL. */
@@ -75,17 +87,12 @@ const TRACE_FLUSH_MS = 500;
  */
 const ROOM_WAIT_MS = 2000;
 
-/** How many ranks a job may grow to by Spawn: MPI4TS_UNIVERSE_SIZE, else its size plus SPAWN_SLOTS. */
-export function universeSize(size: number, env: NodeJS.ProcessEnv = process.env): number {
-  const asked = Number(env.MPI4TS_UNIVERSE_SIZE);
-  return Number.isInteger(asked) && asked > size ? asked : size + SPAWN_SLOTS;
-}
-
 /** Runs a job to the end and returns the exit code the launcher should exit with. */
 export function runLocalJob(options: JobOptions): Promise<number> {
   // MPI4TS_PIPES=1 moves large messages as a browser job does (pipes.ts), so that Node's tests cover that path.
-  const layout = planLayout(options.size, universeSize(options.size), process.env.MPI4TS_PIPES === "1");
-  const sab = new SharedArrayBuffer(jobBytes(layout));
+  const adopted = options.adopted;
+  const layout = adopted?.layout ?? planLayout(options.size, universeSize(options.size), process.env.MPI4TS_PIPES === "1");
+  const sab = adopted?.sab ?? new SharedArrayBuffer(jobBytes(layout));
   const heap = layout.pipeBytes > 0 ? createHeap() : undefined;
   const header = jobHeader(sab);
   const slots = new SlotTable(sab, layout, layout.pipeBytes === 0);
@@ -102,9 +109,9 @@ export function runLocalJob(options: JobOptions): Promise<number> {
   let exitCode = 0;
   let ending = false;
   let poolBroke = false;
-  const board = options.progress ? new ProgressBoard(process.stdout) : undefined;
-  const stdout = board ? board.around(process.stdout) : process.stdout;
-  const stderr = board ? board.around(process.stderr) : process.stderr;
+  const board = options.progress && !adopted ? new ProgressBoard(process.stdout) : undefined;
+  const stdout: TextSink = adopted ? DIRECT_OUT : board ? board.around(process.stdout) : process.stdout;
+  const stderr: TextSink = adopted ? DIRECT_ERR : board ? board.around(process.stderr) : process.stderr;
 
   return new Promise<number>((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
@@ -124,26 +131,29 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       if (ending) return;
       ending = true;
       exitCode = code;
-      if (message) process.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
+      if (message) stderr.write(message.endsWith("\n") ? message : `${message}\n`);
       Atomics.compareExchange(header, JOB_ABORT, 0, abortWord(-1, code));
       inboxes.forEach((inbox) => Atomics.notify(inbox.control, DOORBELL));
-      const grace = setTimeout(() => {
-        process.stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
-        for (const relay of relays) relay.flush();
-        process.exit(exitCode);
-      }, ABORT_GRACE_MS);
-      grace.unref();
+      // (An adopted rank 0 learns of the end at its next MPI call: the process is the program's.)
+      if (!adopted) {
+        const grace = setTimeout(() => {
+          stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
+          for (const relay of relays) relay.flush();
+          process.exit(exitCode);
+        }, ABORT_GRACE_MS);
+        grace.unref();
+      }
       // Ranks of a traced job, woken by the abort word, write their trace parts as they end (docs/trace.md).
       const terminate = () => { for (const w of workers) void w.terminate(); };
       if (process.env.MPI4TS_TRACE) setTimeout(terminate, TRACE_FLUSH_MS).unref();
       else terminate();
       // A rank waiting for a child process (execSync) stops only once that child has ended.
-      void endDescendants(CHILD_GRACE_MS);
+      if (!adopted) void endDescendants(CHILD_GRACE_MS);
     };
 
     // Ctrl-C on a hung job says where each rank was, as --timeout does.
-    const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank${describeBlocked(inboxes)}`));
-    const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
+    const stopSignals = adopted ? () => {} : onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank${describeBlocked(inboxes)}`));
+    const stopOutputWatch = adopted ? () => {} : onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
     let stopStdin = () => {};
     const stopListening = () => { stopSignals(); stopOutputWatch(); stopStdin(); };
 
@@ -171,7 +181,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         name: `rank ${rank}`,
       });
       workers.push(worker);
-      if (rank === 0) stopStdin = forwardStdin(worker);
+      if (rank === 0 && !adopted) stopStdin = forwardStdin(worker);
       else worker.stdin!.end();
       const prefix = options.tagOutput ? `[${rank}] ` : "";
       const out = new LineRelay(stdout, prefix);
@@ -206,7 +216,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         }
         if (expendable()) {
           poolBroke = true;
-          process.stderr.write(`mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: rank ${rank} was a pool worker: its pool is broken, the job goes on\n`);
+          stderr.write(`mpi4ts: rank ${rank} failed:\n${formatError(error)}\nmpi4ts: rank ${rank} was a pool worker: its pool is broken, the job goes on\n`);
           return;
         }
         const ranks = inboxes.filter(() => true).length;
@@ -223,7 +233,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         if (brokePool) {
           poolBroke = true;
           Atomics.store(control, EXIT_FLAGS, EXPENDABLE | FAILED | ((failed && code === 0 ? 1 : code) << 8));
-          if (!failed) process.stderr.write(`mpi4ts: rank ${rank} exited with code ${code} while serving a pool: its pool is broken, the job goes on\n`);
+          if (!failed) stderr.write(`mpi4ts: rank ${rank} exited with code ${code} while serving a pool: its pool is broken, the job goes on\n`);
         }
         Atomics.store(control, STATE, FINISHED);
         inboxes.forEach((inbox) => Atomics.notify(inbox.control, DOORBELL));
@@ -326,7 +336,13 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       }, (error: unknown) => answer({ id: spawn.id, error: error instanceof Error ? error.message : String(error) }));
     };
 
-    for (let rank = 0; rank < options.size; rank++) startRank(rank, options.programPath, options.args);
+    if (adopted) {
+      // Rank 0 runs already; it asks for ranks on its control port like any other.
+      controls[0] = adopted.control;
+      adopted.control.on("message", (message: ToLauncher) => onSpawnRequest(0, message));
+    } else {
+      for (let rank = 0; rank < options.size; rank++) startRank(rank, options.programPath, options.args);
+    }
 
     const starts = workers.map((_, rank) => outputs[rank]!);
     options.programUrl.then(

@@ -1,14 +1,15 @@
 /**
  * Spawned ranks of a local job are supervised like the others (src/local/spawn.ts, world.ts): their output is
  * relayed and tagged with their job rank, a failing one ends the job, the deadlock report sees them, and what the
- * launcher cannot start is an ERR_SPAWN with its reason.
+ * launcher cannot start is an ERR_SPAWN with its reason. The same under plain node, where the self engine starts
+ * its launcher on a thread at the first Spawn (src/local/in-process.ts).
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { explain, mpi4ts } from "../support/jobs.js";
+import { explain, mpi4ts, runJob } from "../support/jobs.js";
 
 const job = "test/local/fixtures/spawn-job.ts";
 
@@ -56,5 +57,35 @@ describe("spawned ranks on the local engine", () => {
     assert.match(r.stdout, /not a program: ERR_SPAWN: .*starts mpi4ts programs .* not python3/, explain(r));
     assert.match(r.stdout, /does not compile: ERR_SPAWN: .*cannot compile .*spawn-broken\.ts/, explain(r));
     assert.match(r.stdout, /refusals done/, explain(r));
+  });
+});
+
+describe("spawned ranks of a program run with plain node (self engine)", () => {
+  it("print their output through the launcher thread", async () => {
+    const r = await runJob("self", 1, job, ["talk"], 60);
+    assert.equal(r.code, 0, explain(r));
+    for (const line of ["parent spoke", "child 0 of 2 spoke", "child 1 of 2 spoke"]) assert.match(r.stdout, new RegExp(`^${line}$`, "m"), explain(r));
+  });
+
+  it("end the job when one fails, naming it; the program's next MPI call raises ERR_ABORTED", async () => {
+    const r = await runJob("self", 1, job, ["fails"], 60);
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.stderr, /rank 2 failed:\nError: spawned child 1 fails on purpose/, explain(r));
+    assert.match(r.stderr, /ERR_ABORTED.*the job is being ended by the launcher/, explain(r));
+  });
+
+  it("are in the deadlock report", async () => {
+    const r = await runJob("self", 1, job, ["deadlock"], 60);
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.stderr, /deadlock: every rank is blocked/, explain(r));
+    assert.match(r.stderr, /rank 0: blocked in recv\(source=0, tag=2\)/, explain(r));
+    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=3\)/, explain(r));
+  });
+
+  it("take the slots of ranks that ended, round after round", async () => {
+    const r = await runJob("self", 1, job, ["recycle", "30"], 90);
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /rank 0: recycle done: 30 rounds, 58 receives from ended children refused/, explain(r));
+    assert.doesNotMatch(r.stderr, /warning/, explain(r));
   });
 });

@@ -8,6 +8,7 @@
  * Run:
  *   npx mpi4ts run -n 4 --futures examples/exemplars/drug-design/drug-design-pool.ts 60 5
  *   npx mpi4ts run -n 1 examples/exemplars/drug-design/drug-design-pool.ts 60 5
+ *   npx tsx examples/exemplars/drug-design/drug-design-pool.ts 60 5      (plain node: the same spawned pool)
  *
  * Arguments: [ligands = 60] [max ligand length = 5] [seed = 7] [protein = classic sentence]
  *
