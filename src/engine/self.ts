@@ -6,7 +6,10 @@
  * Spawn (a PoolExecutor's workers) a launcher thread starts (src/local/in-process.ts) and the world of one
  * becomes a local job, as under `mpi4ts run -n 1`.
  */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { MPIError } from "../errors.js";
 import { LocalEngine } from "../local/engine.js";
 import type { InProcessLauncherData } from "../local/in-process.js";
 import { jobBytes, planLayout, universeSize } from "../local/layout.js";
@@ -31,7 +34,12 @@ export function createSelfEngine(): LocalEngine {
 
 function startLauncher(data: InProcessLauncherData): void {
   // (the bundle's launcher.js is this module's neighbour in dist/bundle/)
-  const launcher = new Worker(new URL("./launcher.js", import.meta.url), { workerData: data, transferList: [data.control], name: "mpi4ts launcher" });
+  const script = new URL("./launcher.js", import.meta.url);
+  // Checked here: a thread that cannot load would never answer, and this thread may wait for it in MPI.
+  if (!existsSync(fileURLToPath(script))) {
+    throw new MPIError("ERR_SPAWN", `this mpi4ts has no launcher thread to spawn with (${fileURLToPath(script)} is missing: run npm run build, or start the program with npx mpi4ts run -n 1)`);
+  }
+  const launcher = new Worker(script, { workerData: data, transferList: [data.control], name: "mpi4ts launcher" });
   // The program ends when its own work does (its pool shut down), whatever the launcher still watches.
   launcher.unref();
 }
