@@ -220,7 +220,9 @@ function refusalOf(e: unknown): Offer {
 
 /**
  * Tags of the intercommunicator protocol, on the link's internal channel (never matched by user receives), above
- * the tags the nonblocking collectives take in sequence there (transport.ts, below 2^27).
+ * the tags the nonblocking collectives take in sequence there (transport.ts, below 2^27). They are in the
+ * persistent collectives' range, which no link's channel uses (intercommunicators start each round anew), and
+ * below MPICH's MPI_TAG_UB (2^28 - 1).
  */
 const TAG_LEADERS = 0x08000001, TAG_ROOTED = 0x08000002, TAG_DIRECT = 0x08000003;
 

@@ -90,6 +90,13 @@ interface Sequence {
 }
 const sequences = new WeakMap<PointToPoint, Sequence>();
 
+/** The sequence's next tag, taken. */
+function takeNext(seq: Sequence): number {
+  const tag = seq.next;
+  seq.next = (tag + 1) % TAG_SPACE;
+  return tag;
+}
+
 function sequenceOf(p2p: PointToPoint): Sequence {
   let seq = sequences.get(p2p);
   if (!seq) sequences.set(p2p, (seq = { next: 0, persistent: 0, pinned: -1, open: 0 }));
@@ -100,12 +107,8 @@ function sequenceOf(p2p: PointToPoint): Sequence {
 export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
   const seq = sequenceOf(p2p);
   let tag = seq.pinned;
-  if (tag < 0) {
-    tag = seq.next;
-    seq.next = (seq.next + 1) % TAG_SPACE;
-  } else {
-    seq.pinned = -1;
-  }
+  if (tag < 0) tag = takeNext(seq);
+  else seq.pinned = -1;
   seq.open++;
   return { p2p, tag, kind, root };
 }
@@ -115,8 +118,7 @@ export function startCall(p2p: PointToPoint, kind: number, root = -1): Call {
  * in (Collectives.refuse), so that its later calls never take the messages the others sent in that one.
  */
 export function skipCall(p2p: PointToPoint): void {
-  const seq = sequenceOf(p2p);
-  seq.next = (seq.next + 1) % TAG_SPACE;
+  takeNext(sequenceOf(p2p));
 }
 
 /**

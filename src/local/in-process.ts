@@ -29,7 +29,7 @@ process.on("uncaughtException", (error) => {
 void runLocalJob({
   size: 1,
   programUrl: Promise.resolve(""),
-  programPath: process.argv[1] ?? "",
+  programPath: "", // (no rank of its own to start: the spawned ones' programs come with their requests)
   args: [],
   tagOutput: false,
   deadlockCheck: true,

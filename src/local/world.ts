@@ -134,28 +134,25 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       if (message) stderr.write(message.endsWith("\n") ? message : `${message}\n`);
       Atomics.compareExchange(header, JOB_ABORT, 0, abortWord(-1, code));
       inboxes.forEach((inbox) => Atomics.notify(inbox.control, DOORBELL));
-      // (An adopted rank 0 learns of the end at its next MPI call: the process is the program's.)
-      if (!adopted) {
-        const grace = setTimeout(() => {
-          stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
-          for (const relay of relays) relay.flush();
-          process.exit(exitCode);
-        }, ABORT_GRACE_MS);
-        grace.unref();
-      }
       // Ranks of a traced job, woken by the abort word, write their trace parts as they end (docs/trace.md).
       const terminate = () => { for (const w of workers) void w.terminate(); };
       if (process.env.MPI4TS_TRACE) setTimeout(terminate, TRACE_FLUSH_MS).unref();
       else terminate();
+      // (An adopted rank 0 learns of the end at its next MPI call: the process, and its children, are the program's.)
+      if (adopted) return;
+      const grace = setTimeout(() => {
+        stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
+        for (const relay of relays) relay.flush();
+        process.exit(exitCode);
+      }, ABORT_GRACE_MS);
+      grace.unref();
       // A rank waiting for a child process (execSync) stops only once that child has ended.
-      if (!adopted) void endDescendants(CHILD_GRACE_MS);
+      void endDescendants(CHILD_GRACE_MS);
     };
 
-    // Ctrl-C on a hung job says where each rank was, as --timeout does.
-    const stopSignals = adopted ? () => {} : onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank${describeBlocked(inboxes)}`));
-    const stopOutputWatch = adopted ? () => {} : onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
+    const stopWatching = adopted ? () => {} : watchProcess(endJob, inboxes);
     let stopStdin = () => {};
-    const stopListening = () => { stopSignals(); stopOutputWatch(); stopStdin(); };
+    const stopListening = () => { stopWatching(); stopStdin(); };
 
     /** Starts rank `rank`'s thread; it runs `programPath` once told the program's URL on its output port. */
     const startRank = (rank: number, programPath: string, args: string[], spawned?: SpawnedWorld, world?: SpawnedRanks) => {
@@ -181,7 +178,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
         name: `rank ${rank}`,
       });
       workers.push(worker);
-      if (rank === 0 && !adopted) stopStdin = forwardStdin(worker);
+      if (rank === 0) stopStdin = forwardStdin(worker); // (an adopted rank 0 is not started here)
       else worker.stdin!.end();
       const prefix = options.tagOutput ? `[${rank}] ` : "";
       const out = new LineRelay(stdout, prefix);
@@ -365,6 +362,14 @@ export function runLocalJob(options: JobOptions): Promise<number> {
     }
     if (options.deadlockCheck) timers.push(watchForDeadlock(inboxes, (report) => endJob(1, report)));
   });
+}
+
+/** What only a launcher that owns its process watches (not an adopted job's): signals, and its output closing. */
+function watchProcess(endJob: (code: number, message: string) => void, inboxes: ReturnType<typeof inboxView>[]): () => void {
+  // Ctrl-C on a hung job says where each rank was, as --timeout does.
+  const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank${describeBlocked(inboxes)}`));
+  const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
+  return () => { stopSignals(); stopOutputWatch(); };
 }
 
 /**
