@@ -739,56 +739,56 @@ export class Comm {
   // Start() begins anew on the buffers' current contents), through one function per collective in api.ts.
   Bcast(buf: BufSpec, root = 0): void { coll.Bcast(this, buf, root); }
   Ibcast(buf: BufSpec, root = 0): Request<void> { return coll.Bcast(this, buf, root, NB) as Request<void>; }
-  Bcast_init(buf: BufSpec, root = 0): CollectivePrequest { return coll.Bcast(this, buf, root, INIT) as CollectivePrequest; }
+  Bcast_init(buf: BufSpec, root = 0): CollectivePrequest { return coll.init(this, "Bcast_init", undefined, () => coll.Bcast(this, buf, root, INIT)); }
   Scatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): void { coll.Scatter(this, sendbuf, recvbuf, root); }
   Iscatter(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): Request<void> { return coll.Scatter(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Scatter_init(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest { return coll.Scatter(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Scatter_init(sendbuf: BufSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest { return coll.init(this, "Scatter_init", undefined, () => coll.Scatter(this, sendbuf, recvbuf, root, INIT)); }
   Scatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): void { coll.Scatterv(this, sendbuf, recvbuf, root); }
   Iscatterv(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): Request<void> { return coll.Scatterv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Scatterv_init(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest { return coll.Scatterv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Scatterv_init(sendbuf: BufferSpec | null, recvbuf: BufSpec | InPlace, root = 0): CollectivePrequest { return coll.init(this, "Scatterv_init", undefined, () => coll.Scatterv(this, sendbuf, recvbuf, root, INIT)); }
   Gather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): void { coll.Gather(this, sendbuf, recvbuf, root); }
   Igather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): Request<void> { return coll.Gather(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Gather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): CollectivePrequest { return coll.Gather(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Gather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, root = 0): CollectivePrequest { return coll.init(this, "Gather_init", undefined, () => coll.Gather(this, sendbuf, recvbuf, root, INIT)); }
   Gatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): void { coll.Gatherv(this, sendbuf, recvbuf, root); }
   Igatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): Request<void> { return coll.Gatherv(this, sendbuf, recvbuf, root, NB) as Request<void>; }
-  Gatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): CollectivePrequest { return coll.Gatherv(this, sendbuf, recvbuf, root, INIT) as CollectivePrequest; }
+  Gatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec | null, root = 0): CollectivePrequest { return coll.init(this, "Gatherv_init", undefined, () => coll.Gatherv(this, sendbuf, recvbuf, root, INIT)); }
   Allgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void { coll.Allgather(this, sendbuf, recvbuf); }
   Iallgather(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> { return coll.Allgather(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Allgather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest { return coll.Allgather(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Allgather_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest { return coll.init(this, "Allgather_init", undefined, () => coll.Allgather(this, sendbuf, recvbuf, INIT)); }
   Allgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): void { coll.Allgatherv(this, sendbuf, recvbuf); }
   Iallgatherv(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Allgatherv(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Allgatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Allgatherv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Allgatherv_init(sendbuf: BufSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.init(this, "Allgatherv_init", undefined, () => coll.Allgatherv(this, sendbuf, recvbuf, INIT)); }
   Alltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): void { coll.Alltoall(this, sendbuf, recvbuf); }
   Ialltoall(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): Request<void> { return coll.Alltoall(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Alltoall_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest { return coll.Alltoall(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Alltoall_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec): CollectivePrequest { return coll.init(this, "Alltoall_init", undefined, () => coll.Alltoall(this, sendbuf, recvbuf, INIT)); }
   Alltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): void { coll.Alltoallv(this, sendbuf, recvbuf); }
   Ialltoallv(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): Request<void> { return coll.Alltoallv(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Alltoallv_init(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.Alltoallv(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Alltoallv_init(sendbuf: BufferSpec | InPlace, recvbuf: BufferSpec): CollectivePrequest { return coll.init(this, "Alltoallv_init", undefined, () => coll.Alltoallv(this, sendbuf, recvbuf, INIT)); }
   /**
    * Block j of `sendbuf` to rank j, block i of `recvbuf` from rank i, each block with its own count and datatype at
    * a byte displacement: `[buf, counts, displs, datatypes]` (MPI_Alltoallw).
    */
   Alltoallw(sendbuf: BufSpecW | InPlace, recvbuf: BufSpecW): void { coll.Alltoallw(this, sendbuf, recvbuf); }
   Ialltoallw(sendbuf: BufSpecW | InPlace, recvbuf: BufSpecW): Request<void> { return coll.Alltoallw(this, sendbuf, recvbuf, NB) as Request<void>; }
-  Alltoallw_init(sendbuf: BufSpecW | InPlace, recvbuf: BufSpecW): CollectivePrequest { return coll.Alltoallw(this, sendbuf, recvbuf, INIT) as CollectivePrequest; }
+  Alltoallw_init(sendbuf: BufSpecW | InPlace, recvbuf: BufSpecW): CollectivePrequest { return coll.init(this, "Alltoallw_init", undefined, () => coll.Alltoallw(this, sendbuf, recvbuf, INIT)); }
   Reduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): void { coll.Reduce(this, sendbuf, recvbuf, op, root); }
   Ireduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): Request<void> { return coll.Reduce(this, sendbuf, recvbuf, op, root, NB) as Request<void>; }
-  Reduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): CollectivePrequest { return coll.Reduce(this, sendbuf, recvbuf, op, root, INIT) as CollectivePrequest; }
+  Reduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec | null, op: Op = SUM, root = 0): CollectivePrequest { return coll.init(this, "Reduce_init", op, () => coll.Reduce(this, sendbuf, recvbuf, op, root, INIT)); }
   Allreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Allreduce(this, sendbuf, recvbuf, op); }
   Iallreduce(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Allreduce(this, sendbuf, recvbuf, op, NB) as Request<void>; }
-  Allreduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Allreduce(this, sendbuf, recvbuf, op, INIT) as CollectivePrequest; }
+  Allreduce_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.init(this, "Allreduce_init", op, () => coll.Allreduce(this, sendbuf, recvbuf, op, INIT)); }
   Reduce_scatter_block(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, null, op); }
   Ireduce_scatter_block(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, NB) as Request<void>; }
-  Reduce_scatter_block_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, INIT) as CollectivePrequest; }
+  Reduce_scatter_block_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.init(this, "Reduce_scatter_block_init", op, () => coll.Reduce_scatter(this, sendbuf, recvbuf, null, op, INIT)); }
   Reduce_scatter(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): void { coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op); }
   Ireduce_scatter(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): Request<void> { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, NB) as Request<void>; }
-  Reduce_scatter_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): CollectivePrequest { return coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, INIT) as CollectivePrequest; }
+  Reduce_scatter_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, counts: readonly number[], op: Op = SUM): CollectivePrequest { return coll.init(this, "Reduce_scatter_init", op, () => coll.Reduce_scatter(this, sendbuf, recvbuf, counts, op, INIT)); }
   Scan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, false); }
   Iscan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, false, NB) as Request<void>; }
-  Scan_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, false, INIT) as CollectivePrequest; }
+  Scan_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.init(this, "Scan_init", op, () => coll.Scan(this, sendbuf, recvbuf, op, false, INIT)); }
   Exscan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): void { coll.Scan(this, sendbuf, recvbuf, op, true); }
   Iexscan(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): Request<void> { return coll.Scan(this, sendbuf, recvbuf, op, true, NB) as Request<void>; }
-  Exscan_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.Scan(this, sendbuf, recvbuf, op, true, INIT) as CollectivePrequest; }
+  Exscan_init(sendbuf: BufSpec | InPlace, recvbuf: BufSpec, op: Op = SUM): CollectivePrequest { return coll.init(this, "Exscan_init", op, () => coll.Scan(this, sendbuf, recvbuf, op, true, INIT)); }
   Barrier_init(): CollectivePrequest { return coll.Barrier_init(this); }
 
   /** The group of this communicator (MPI_Comm_group). */

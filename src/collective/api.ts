@@ -14,7 +14,7 @@ import { bytesOf, checkBuffer, describe, isBuffer, isTypedArray } from "../datat
 import { type BufSpec, type BufSpecV, type BufSpecW, type Message, bufferArg, bufferArgV, bufferArgW, landBlock } from "../datatype/message.js";
 import { EngineOperation, Request } from "../request.js";
 import { CollectivePrequest, SoftwareRounds, type Rooted } from "./persistent.js";
-import { Op } from "../op.js";
+import { Op, REPLACE } from "../op.js";
 import { type Group, subgroupRefusal } from "../group.js";
 import type { Comm } from "../comm.js";
 import { agree } from "../agree.js";
@@ -24,7 +24,7 @@ import { opCode, signature } from "./signature.js";
 import { bufferOpRefusal } from "./kernels.js";
 import * as move from "./movement.js";
 import * as red from "./reduction.js";
-import { Kind, VALUE_FAMILY, runBlocking, startCall, withWhere, type Algorithm, type Call } from "./transport.js";
+import { Kind, VALUE_FAMILY, inPersistentOrder, runBlocking, startCall, withWhere, type Algorithm, type Call } from "./transport.js";
 import { Refusal, contribution, decodeRefusal, isRefusal, refusalBlocks, refusalBytes } from "./refusal.js";
 
 /**
@@ -140,6 +140,17 @@ function started(
     stage.pack();
     return operation(comm, call, () => { made.start(); return made; }, stage.land);
   }, () => made.free());
+}
+
+/**
+ * A collective's `*_init` (`make`: the call in PERSISTENT mode). Where its rounds would run in software, a rank that
+ * refuses its own arguments keeps the communicator's persistent collectives in step (inPersistentOrder).
+ */
+export function init(comm: Comm, call: string, op: Op | undefined, make: () => Request<void> | void): CollectivePrequest {
+  const c = engine(comm, call);
+  // (An MPI library pairs the inits its ranks made: one that made none is out of step, as in C.)
+  if (c.native && !c.shared && op !== REPLACE) return make() as CollectivePrequest;
+  return inPersistentOrder(c.internal, make) as CollectivePrequest;
 }
 
 export function checkRoot(comm: Comm, call: string, root: unknown): number {

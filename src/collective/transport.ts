@@ -133,6 +133,20 @@ export function reserveTag(p2p: PointToPoint): number {
   return tag;
 }
 
+/**
+ * Runs `init`, a persistent collective's init that may refuse its arguments: a refusing rank still takes the tag
+ * the others' inits took, so that its later persistent collectives pair with theirs (MPI pairs inits by order).
+ */
+export function inPersistentOrder<R>(p2p: PointToPoint, init: () => R): R {
+  const seq = sequenceOf(p2p), before = seq.persistent;
+  try {
+    return init();
+  } catch (e) {
+    if (seq.persistent === before) reserveTag(p2p);
+    throw e;
+  }
+}
+
 /** Runs `start`, whose collective call (its first startCall on `p2p`) takes `tag` (from reserveTag). */
 export function onTag<R>(p2p: PointToPoint, tag: number, start: () => R): R {
   const seq = sequenceOf(p2p);

@@ -89,8 +89,6 @@ function lifecycle(comm: MPI.Comm): void {
   expectError("ERR_COUNT", () => comm.Reduce_scatter_init(f, f.slice(), Array(size).fill(2)), /Reduce_scatter_init.*add up/);
   expectError("ERR_ARG", () => comm.Gatherv_init(MPI.IN_PLACE, null, (comm.rank + 1) % size), /Gatherv_init/);
   expectError("ERR_BUFFER", () => comm.Alltoall_init(f, "x" as never), /Alltoall_init/);
-  // One rank alone refuses (the others do not call it): nothing is sent, and no turn of the sequence is taken.
-  if (comm.rank === 0) expectError("ERR_OP", () => comm.Allreduce_init(f, f.slice(), "SUM" as never), /Allreduce_init.*op must be/);
   assert.equal(comm.allreduce(1), size);
   comm.Barrier();
 }
@@ -162,7 +160,28 @@ function besideCreateGroup(comm: MPI.Comm): void {
   request.Free();
 }
 
+/**
+ * One rank refuses its own arguments at an init that the others' succeed (a recvbuf too small): its later inits still
+ * pair with theirs, as MPI pairs them by order. Where the rounds run in software, the refusing rank takes the
+ * refused init's tag too; an MPI library pairs the inits its ranks made, and a rank that made none is out of step.
+ */
+function refusedAtOneRank(comm: MPI.Comm): void {
+  const software = ["local", "self"].includes(MPI.Get_library_version().split(" ")[1] ?? "");
+  if (!software || comm.size < 2) return;
+  const refuser = comm.size - 1, mine = Float64Array.of(comm.rank + 1);
+  if (comm.rank === refuser) expectError("ERR_TRUNCATE", () => comm.Allreduce_init(mine, new Float64Array(0), MPI.SUM));
+  else comm.Allreduce_init(mine, new Float64Array(1), MPI.SUM).Free();
+  // Nothing was sent: the collectives that follow take only their own messages.
+  assert.equal(comm.allreduce(comm.rank), (comm.size * (comm.size - 1)) / 2);
+  const sum = new Float64Array(1), request = comm.Allreduce_init(mine, sum, MPI.SUM);
+  request.Start();
+  request.Wait();
+  assert.equal(sum[0], (comm.size * (comm.size + 1)) / 2, `rank ${comm.rank}: the init after one rank's refused one`);
+  request.Free();
+}
+
 for (const [label, comm] of comms) {
+  refusedAtOneRank(comm);
   besideCreateGroup(comm); // (first: its request takes the first persistent tag, which Create_group's tag 0 once was)
   await rounds(label, comm);
   lifecycle(comm);
