@@ -159,10 +159,10 @@ class GenericCollectives implements Collectives {
       if (kind === Kind.Gather && !refusal.gather) return take((k) => move.gatherBlocks(k, EMPTY));
       const turn = scratchTurn(this, refusal);
       if (turn) return blocking ? turn.blocking() : void turn.nonblocking();
-      // A Reduce root with nothing to take part with (root-refusal.ts). Root 0 drops its children's parts (the
-      // others' large reductions, which need its halves, wait); another root only takes its call's place in the
-      // order, so that its later calls never take the others' messages, while the rank sending to it waits.
-      if (kind === Kind.Reduce && root === 0) return take(red.dropPartials);
+      // A Reduce root with nothing to take part with (root-refusal.ts): root 0 drops its children's parts, another
+      // root sends its refusal up the tree in place of its own. (The others' large reductions, which need the root's
+      // halves, wait for it.)
+      if (kind === Kind.Reduce) return take(root === 0 ? red.dropPartials : (k) => red.refusedReduceTurn(k, refusal.error.errorClass));
       skipCall(this.p2p);
     } catch { /* this rank raises its own error */ }
   }

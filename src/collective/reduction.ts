@@ -11,18 +11,20 @@ import type { BufferOp, EngineRequest, TypedArray } from "../engine/engine.js";
 import { decodeValue, encodeValue } from "../codec.js";
 import { combineInto, PAIR_OPS } from "./kernels.js";
 import { floorPow2, scatterBlocks } from "./movement.js";
-import { framedBuffer, receive, send, type Algorithm, type Call } from "./transport.js";
+import { type Incoming, framedBuffer, receive, receiveOrRefusal, send, sendRefusal, type Algorithm, type Call } from "./transport.js";
+import type { ErrorClass } from "../errors.js";
 import { MPIError } from "../errors.js";
 import { Refusal, decodeRefusal, isRefusal } from "./refusal.js";
 
 export interface Pending<P> {
-  readonly request: EngineRequest;
+  readonly request: Incoming;
   value(): P;
 }
 
 export interface Algebra<P> {
   send(call: Call, dest: number, p: P): EngineRequest;
-  receive(call: Call, source: number): Pending<P>;
+  /** `refusable`: the sender may send its refusal instead (the request's `refusal` then says so). */
+  receive(call: Call, source: number, refusable?: boolean): Pending<P>;
   /** `lower ⊕ higher`. Buffers: written into `higher`'s memory, which is returned; `lower` is left unchanged. */
   combine(lower: P, higher: P): P;
   /** A copy the algorithm may overwrite. */
@@ -123,10 +125,11 @@ export class BufferAlgebra implements Algebra<TypedArray> {
     return send(call, dest, framed ? framed.subarray(HEADER_BYTES) : bytes(p), framed);
   }
 
-  receive(call: Call, source: number): Pending<TypedArray> {
+  receive(call: Call, source: number, refusable = false): Pending<TypedArray> {
     const a = this.scratch();
     const framed = this.#framed.get(a)!;
-    return { request: receive(call, source, framed.subarray(HEADER_BYTES), framed), value: () => a };
+    const request = (refusable ? receiveOrRefusal : receive)(call, source, framed.subarray(HEADER_BYTES), framed);
+    return { request, value: () => a };
   }
 
   combine(lower: TypedArray, higher: TypedArray): TypedArray {
@@ -228,10 +231,12 @@ export function* reduce<P>(call: Call, alg: Algebra<P>, mine: P): Algorithm<P | 
   if (size > 1) {
     const s = rank === 0 ? size : rank & -rank;
     const children: Pending<P>[] = [];
-    for (let m = 1; m < s && rank + m < size; m <<= 1) children.push(alg.receive(call, rank + m));
+    // (A root without an operand sends its refusal up instead: refusedReduceTurn. The result it would have
+    // received is dropped, so its part is left out.)
+    for (let m = 1; m < s && rank + m < size; m <<= 1) children.push(alg.receive(call, rank + m, rank + m === root));
     for (const child of children) {
       yield [child.request];
-      acc = alg.combine(acc, child.value());
+      if (!child.request.refusal) acc = alg.combine(acc, child.value());
     }
     if (rank !== 0) yield [alg.send(call, rank - s, acc)];
   }
@@ -257,6 +262,21 @@ export function* dropPartials(call: Call): Algorithm {
   const children: EngineRequest[] = [];
   for (let m = 1; m < call.p2p.size; m <<= 1) children.push(receive(call, m));
   if (children.length) yield children;
+}
+
+/**
+ * The turn of a root other than 0 in a reduction it has no operand for (Collectives.refuse): it takes its children's
+ * partial results in reduce()'s tree, sends its refusal up in place of its own, and drops the result rank 0 sends it.
+ * Its subtree's part is then left out of a result nobody receives, and every other rank completes as usual.
+ */
+export function* refusedReduceTurn(call: Call, errorClass: ErrorClass): Algorithm {
+  const { rank, size } = call.p2p;
+  const s = rank & -rank;
+  const children: EngineRequest[] = [];
+  for (let m = 1; m < s && rank + m < size; m <<= 1) children.push(receive(call, rank + m));
+  if (children.length) yield children;
+  yield [sendRefusal(call, rank - s, errorClass)];
+  yield [receive(call, 0)];
 }
 
 // ---- allreduce -------------------------------------------------------------------------------------------

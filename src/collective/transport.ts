@@ -246,6 +246,8 @@ export class Incoming implements EngineRequest {
   #request: EngineRequest;
   #done = false;
   #scratch: Uint8Array | undefined;
+  /** A message of a refusal's length where data of another length was expected. */
+  #misfit: Uint8Array | undefined;
 
   constructor(
     private readonly call: Call,
@@ -270,7 +272,11 @@ export class Incoming implements EngineRequest {
     if (env.kind === VALUE) {
       if (env.byteLength < HEADER) throw this.#mismatch(`a ${env.byteLength}-byte message that is not a collective's`);
       if (target) {
-        if (env.byteLength - HEADER !== target.length) throw this.#lengthMismatch(env.byteLength - HEADER);
+        if (env.byteLength - HEADER !== target.length) {
+          // A refusal (4 bytes) may come where data was expected: #complete tells which this is.
+          if (!this.refusable || env.byteLength !== HEADER + 4) throw this.#lengthMismatch(env.byteLength - HEADER);
+          return (this.#misfit = this.framed = new Uint8Array(env.byteLength));
+        }
         if (this.framedTarget) return (this.framed = this.framedTarget);
         return (this.#scratch = this.framed = new Uint8Array(env.byteLength));
       }
@@ -324,6 +330,10 @@ export class Incoming implements EngineRequest {
         } else {
           this.error = this.#mismatch(describeKind(kind, root));
         }
+        return;
+      }
+      if (this.#misfit) {
+        this.error = this.#lengthMismatch(framed.length - HEADER);
         return;
       }
       this.data = framed.subarray(HEADER);
@@ -435,9 +445,12 @@ export function receive(call: Call, source: number, target?: Uint8Array, framedT
   return new Incoming(call, source, target, framedTarget);
 }
 
-/** Receives one message of the call from `source` that may be its refusal (sendRefusal) instead of data. */
-export function receiveOrRefusal(call: Call, source: number): Incoming {
-  return new Incoming(call, source, undefined, undefined, false, true);
+/**
+ * Receives one message of the call from `source` that may be its refusal (sendRefusal) instead of data (of
+ * `target`'s length, into it, when given).
+ */
+export function receiveOrRefusal(call: Call, source: number, target?: Uint8Array, framedTarget?: Uint8Array): Incoming {
+  return new Incoming(call, source, target, framedTarget, false, true);
 }
 
 /** Receives what `sendFollowUp` sent: exactly `target.length` bytes, no header. */

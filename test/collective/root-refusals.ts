@@ -135,6 +135,12 @@ if (mode === "abort") {
     const atZero = rank === 0 ? new Float64Array(2) : null;
     world.Ireduce(Float64Array.of(rank + 1, rank + 1), atZero, MPI.SUM, 0).Wait();
     if (atZero) assert.deepEqual([...atZero], [(size * (size + 1)) / 2, (size * (size + 1)) / 2], "the next Ireduce to root 0");
+    // Another root sends its refusal up the tree in place of its part: the ranks below it complete.
+    if (atRoot) expectError("ERR_BUFFER", () => world.Ireduce(MPI.IN_PLACE, none, MPI.SUM, root));
+    else world.Ireduce(block, null, MPI.SUM, root).Wait();
+    const atLast = atRoot ? new Float64Array(2) : null;
+    world.Ireduce(Float64Array.of(rank + 1, rank + 1), atLast, MPI.SUM, root).Wait();
+    if (atLast) assert.deepEqual([...atLast], [(size * (size + 1)) / 2, (size * (size + 1)) / 2], "the next Ireduce to the last rank");
     checkPersistent("ERR_COUNT", () => world.Scatter_init(atRoot ? new Float64Array(2 * size + 1) : null, block, root));
     checkPersistent("ERR_TRUNCATE", () => world.Gather_init(block, atRoot ? new Float64Array(size) : null, root));
     checkPersistent("ERR_ARG", () => world.Gatherv_init(block, atRoot ? ("no spec" as never) : null, root));
