@@ -138,8 +138,16 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       const terminate = () => { for (const w of workers) void w.terminate(); };
       if (process.env.MPI4TS_TRACE) setTimeout(terminate, TRACE_FLUSH_MS).unref();
       else terminate();
-      // (An adopted rank 0 learns of the end at its next MPI call: the process, and its children, are the program's.)
-      if (adopted) return;
+      // An adopted rank 0 learns of the end at its next MPI call (ERR_ABORTED). The process is the program's: one
+      // still running after the grace (computing without MPI calls, or going on after the error) is ended as
+      // mpirun ends its ranks, with a SIGTERM. (The timer keeps only this thread alive, which the program does not wait for.)
+      if (adopted) {
+        setTimeout(() => {
+          stderr.write(`mpi4ts: rank 0 did not end within ${ABORT_GRACE_MS / 1000} s of the job's end; ending it (SIGTERM)\n`);
+          process.kill(process.pid, "SIGTERM");
+        }, ABORT_GRACE_MS);
+        return;
+      }
       const grace = setTimeout(() => {
         stderr.write("mpi4ts: ranks did not stop in time; exiting\n");
         for (const relay of relays) relay.flush();

@@ -74,6 +74,14 @@ describe("spawned ranks of a program run with plain node (self engine)", () => {
     assert.match(r.stderr, /ERR_ABORTED.*the job is being ended by the launcher/, explain(r));
   });
 
+  it("end a program that computes without MPI calls when one fails, as mpirun would", async () => {
+    const r = await runJob("self", 1, job, ["computes"], 60);
+    assert.notEqual(r.code, 0, explain(r));
+    assert.match(r.stderr, /rank 2 failed:\nError: spawned child 1 fails on purpose/, explain(r));
+    assert.match(r.stderr, /rank 0 did not end within 1 s of the job's end; ending it \(SIGTERM\)/, explain(r));
+    assert.doesNotMatch(r.stdout, /computed to the end/, explain(r));
+  });
+
   it("are in the deadlock report", async () => {
     const r = await runJob("self", 1, job, ["deadlock"], 60);
     assert.equal(r.code, 1, explain(r));
