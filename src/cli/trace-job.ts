@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mergeJobTrace, removeParts } from "../trace/merge.js";
 import { formatProfile, profileOf } from "../trace/profile.js";
@@ -21,10 +21,12 @@ export async function tracedJob(options: RunOptions, run: () => Promise<number>)
   process.env.MPI4TS_TRACE = file;
   process.env.MPI4TS_TRACE_JOB = randomUUID();
   process.env.MPI4TS_TRACE_MERGE = "launcher";
+  // (Rank 0 on another host merges there instead: install.ts.)
+  process.env.MPI4TS_TRACE_HOST = hostname();
   try {
     const code = await run();
     const trace = mergeJobTrace(file, options.size);
-    if (!trace) process.stderr.write(`mpi4ts: no rank left a trace (did the program import mpi4ts?)\n`);
+    if (!trace) process.stderr.write(`mpi4ts: no rank left a trace on this host (did the program import mpi4ts? A rank 0 on another host merges the trace there)\n`);
     else {
       if (options.trace !== undefined) process.stderr.write(`mpi4ts: trace written to ${file} (draw it: npx mpi4ts view ${options.trace})\n`);
       if (options.profile) process.stderr.write(formatProfile(profileOf(trace)));

@@ -389,7 +389,13 @@ export interface Engine {
   detach?(request: EngineRequest): void;
   /** Ends every rank of the job with `code` (MPI_Abort). */
   abort(code: number, reason?: string): never;
-  finalize(): void;
+  /** `ending`: why ("exit 0" at the end of the program; MPI.Finalize otherwise), for the hooks of beforeFinalize. */
+  finalize(ending?: string): void;
+  /**
+   * Runs `hook` when this rank finalizes MPI (a normal end), while its communicators still work: every rank of the
+   * world runs its own there, so a hook may communicate with them. Engines without such an end leave it out.
+   */
+  beforeFinalize?(hook: (ending: string) => void): void;
   /**
    * Messages sent to this rank that no receive took (after a last progress), for the warning at the end of the
    * program (exit-warnings.ts). Engines that cannot tell leave it out.

@@ -1369,8 +1369,15 @@ export class NativeEngine implements Engine {
     return out;
   }
 
-  finalize(): void {
+  readonly #beforeFinalize: ((ending: string) => void)[] = [];
+
+  beforeFinalize(hook: (ending: string) => void): void {
+    this.#beforeFinalize.push(hook);
+  }
+
+  finalize(ending = "MPI_Finalize"): void {
     if (this.finalized) return;
+    for (const hook of this.#beforeFinalize.splice(0)) hook(ending);
     // MPI_Finalize wants all communication complete: buffered sends finish once their receivers take them, and
     // receives nobody waited for are cancelled.
     // Both waits show in the launcher's report: a send nobody receives (a bcast only its root called) hangs here.
@@ -1424,7 +1431,7 @@ export function createMpiEngine(): Engine {
       process.stderr.write(`mpi4ts: ${rank} exited with code ${code}; ending the job (MPI_Abort)\n`);
       engine.addon.abort(WORLD, code);
     }
-    engine.finalize();
+    engine.finalize(`exit ${code}`);
   });
   return engine;
 }

@@ -5,10 +5,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { ownVersion } from "../cli/package-info.js";
 import { Comm } from "../comm.js";
 import { currentEngine } from "../engine/select.js";
 import { instrument, instrumentLibrary, startRecording } from "./instrument.js";
+import { gatherParts } from "./collect.js";
 import { mergeJobTrace } from "./merge.js";
 import { DEFAULT_CAP, Recorder, partFile } from "./recorder.js";
 import { synchronizeClocks } from "./sync.js";
@@ -40,15 +42,32 @@ export function traceFromEnvironment(exported: Record<string, unknown>): void {
   }
   recorder.on = process.env.MPI4TS_TRACE_START !== "off";
 
+  if (engine.name === "mpi" && world.size > 1 && engine.beforeFinalize) {
+    // (on a communicator of its own: the check for messages never received, at the end, drains the world's)
+    const parts = world.dup();
+    engine.beforeFinalize((ending) => gatherParts(parts, recorder, file, ending));
+  }
   process.on("exit", (code) => {
     recorder.flush(`exit ${code}`);
-    if (world.rank === 0 && process.env.MPI4TS_TRACE_MERGE !== "launcher") mergeWhenComplete(file, world.size, jobId);
+    if (world.rank === 0 && mergesHere()) mergeWhenComplete(file, world.size, jobId);
   });
   process.prependListener("uncaughtExceptionMonitor", (error) => recorder.flush(`uncaught exception: ${(error as Error)?.message ?? String(error)}`));
   // The mpi engine turns unhandled rejections into MPI_Abort, which runs no exit handler.
   if (process.listenerCount("unhandledRejection") > 0) {
     process.prependListener("unhandledRejection", (reason) => recorder.flush(`unhandled rejection: ${(reason as Error)?.message ?? String(reason)}`));
   }
+}
+
+/**
+ * Whether rank 0 merges the parts: unless a launcher does (`mpi4ts run`), which it can only where it sees rank
+ * 0's files: on rank 0's host (a cluster's hosts may share no file system; the parts come to rank 0, gatherParts).
+ */
+function mergesHere(): boolean {
+  if (process.env.MPI4TS_TRACE_MERGE !== "launcher") return true;
+  const launcherHost = process.env.MPI4TS_TRACE_HOST;
+  if (launcherHost === undefined || launcherHost === hostname()) return false;
+  process.stderr.write(`mpi4ts: rank 0 runs on ${hostname()}, not on the launcher's host ${launcherHost}: it merges the trace into ${process.env.MPI4TS_TRACE} there\n`);
+  return true;
 }
 
 /** Rank 0 without a launcher (bare mpiexec, self): waits for the other ranks' parts of this job, then merges. */

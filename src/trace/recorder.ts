@@ -217,24 +217,38 @@ export class Recorder {
 
   /** Writes this rank's part (once: the first exit path that gets here wins). Never throws. */
   flush(ending: string): void {
-    if (this.#written) return;
-    this.#written = true;
-    // (the ending gets its row even past the cap)
-    this.mark(Kind.RankMark, ending);
     try {
-      const part: TracePart = { ...this.#head(ending), events: this.events() };
+      const part = this.take(ending);
+      if (!part) return;
       if (this.#sink) {
         this.#sink.part(part);
       } else {
         writeFileSync(partFile(this.file, this.identity.rank), JSON.stringify(part));
-        if (this.#mapped) rmSync(rowsFile(this.file, this.identity.rank), { force: true });
+        this.delivered();
       }
     } catch (e) {
       process.stderr.write(`mpi4ts: rank ${this.identity.rank} could not write its trace part: ${(e as Error).message}\n`);
     }
+  }
+
+  /**
+   * This rank's part, to write or to hand to rank 0 (gatherParts): once, as the first exit path that gets here
+   * wins; undefined after.
+   */
+  take(ending: string): TracePart | undefined {
+    if (this.#written) return undefined;
+    this.#written = true;
+    // (the ending gets its row even past the cap)
+    this.mark(Kind.RankMark, ending);
     if (this.dropped > 0) {
       process.stderr.write(`mpi4ts: rank ${this.identity.rank} dropped ${this.dropped} trace events past the cap of ${this.cap} (MPI4TS_TRACE_CAP)\n`);
     }
+    return { ...this.#head(ending), events: this.events() };
+  }
+
+  /** The part is safe (written, or with rank 0): the rows file kept for an end from outside is not needed. */
+  delivered(): void {
+    if (this.#mapped) rmSync(rowsFile(this.file, this.identity.rank), { force: true });
   }
 
   /** The rows (from row `from` on) as Chrome Trace Events. */

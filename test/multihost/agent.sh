@@ -13,4 +13,6 @@ done
 host=$1; shift
 ns=$(awk -v h="$host" '$1==h || $2==h {print $2; exit}' "$STATE/hosts")
 [ -n "$ns" ] || { echo "agent.sh: unknown host '$host'" >&2; exit 255; }
-exec ip netns exec "$ns" nsenter --uts="$STATE/$ns.uts" -- /bin/sh -c "$*"
+# Each host sees its own $STATE/private ($STATE/$ns.private mounted there, in the mount table `ip netns exec` gives
+# the namespace): files no other host sees, as on a cluster without a shared file system.
+exec ip netns exec "$ns" nsenter --uts="$STATE/$ns.uts" -- /bin/sh -c "mount --bind '$STATE/$ns.private' '$STATE/private' || exit 255; $*"

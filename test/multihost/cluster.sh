@@ -5,7 +5,8 @@
 #   test/multihost/cluster.sh up [N]   make hosts h1..hN (default 3): bridge m4tsbr0 10.231.7.1/24, hN = 10.231.7.(10+N)
 #   test/multihost/cluster.sh down     remove everything `up` made (safe to repeat; kills what runs inside)
 #   test/multihost/cluster.sh pids     processes still running inside the namespaces
-# State (hostfile, hosts list, UTS files): $M4TS_STATE (default /run/mpi4ts-cluster). A second cluster beside
+# State (hostfile, hosts list, UTS files, each host's private folder, seen as $M4TS_STATE/private from inside
+# it through agent.sh): $M4TS_STATE (default /run/mpi4ts-cluster). A second cluster beside
 # it (another test file running at the same time) sets M4TS_BR, M4TS_NET (a.b.c) and M4TS_PREFIX too.
 set -euo pipefail
 STATE=${M4TS_STATE:-/run/mpi4ts-cluster}
@@ -32,6 +33,7 @@ up() {
     ip -n "$ns" link set lo up
     ip -n "$ns" addr add "$addr/24" dev eth0
     ip -n "$ns" link set eth0 up
+    mkdir -p "$STATE/private" "$STATE/$ns.private"
     touch "$STATE/$ns.uts"
     unshare --uts="$STATE/$ns.uts" hostname "$ns"
     echo "$addr $ns" >> "$STATE/hosts"

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { ROOT, explain, onPath, openmpiSkip, run } from "../native/support.js";
 
@@ -26,9 +26,10 @@ function rxBytes(host: number): number {
   return Number(readFileSync(`/sys/class/net/v-m4ts-h${host}/statistics/rx_bytes`, "utf8"));
 }
 
-function mpirunArgs(extra: string[]): string[] {
+/** `extra`: the program's arguments; `options`: mpirun's own. */
+function mpirunArgs(extra: string[], options: string[] = []): string[] {
   return [
-    "-k", "5", "80", "mpirun.openmpi", "--allow-run-as-root", "--hostfile", `${STATE}/hostfile`, "-np", String(HOSTS),
+    "-k", "5", "80", "mpirun.openmpi", "--allow-run-as-root", "--hostfile", `${STATE}/hostfile`, "-np", String(HOSTS), ...options,
     "--mca", "plm_rsh_agent", `${ROOT}test/multihost/agent.sh`, "--mca", "plm_rsh_no_tree_spawn", "1",
     "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "10.231.7.0/24", "--mca", "oob_tcp_if_include", "10.231.7.0/24",
     "--timeout", "60", process.execPath, `${ROOT}bin/mpi4ts.js`, "exec", `${ROOT}test/multihost/program.ts`, ...extra,
@@ -57,6 +58,16 @@ describe("multi-host jobs over TCP between network namespaces", { skip }, () => 
     // Every host received at least the 16 MiB of its two ring exchanges through its own veth.
     const after = Array.from({ length: HOSTS }, (_, i) => rxBytes(i + 1));
     after.forEach((v, i) => assert.ok(v - before[i]! > 16 << 20, `host ${i + 1} received ${v - before[i]!} bytes`));
+  });
+
+  it("merges a trace on rank 0's host, though the hosts share no file system", async () => {
+    // Each host sees its own folder as ${STATE}/private (agent.sh): the ranks hand their parts to rank 0.
+    const r = await run("timeout", mpirunArgs([], ["-x", "MPI4TS_TRACE"]), { timeoutMs: 100_000, env: { ...process.env, MPI4TS_TRACE: `${STATE}/private/trace.json` } });
+    assert.equal(r.code, 0, explain(r));
+    const trace = JSON.parse(readFileSync(`${STATE}/m4ts-h1.private/trace.json`, "utf8")) as { mpi4ts: { hosts: string[]; endings: string[] } };
+    assert.deepEqual(trace.mpi4ts.hosts, ["m4ts-h1", "m4ts-h2", "m4ts-h3"], explain(r));
+    assert.deepEqual(trace.mpi4ts.endings, ["exit 0", "exit 0", "exit 0"], explain(r));
+    for (const host of [1, 2, 3]) assert.deepEqual(readdirSync(`${STATE}/m4ts-h${host}.private`), host === 1 ? ["trace.json"] : [], `host ${host}'s folder`);
   });
 
   it("ends the whole job when a rank is killed mid-job, leaving nothing running", async () => {

@@ -4,7 +4,7 @@
  * With `--kill 1`, rank 1 kills itself (SIGKILL) mid-job while the others wait for it: the job must end.
  */
 import assert from "node:assert/strict";
-import { MPI } from "../../src/index.js";
+import { MPI } from "mpi4ts";
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
