@@ -9,6 +9,10 @@ import { currentEngine } from "../engine/select.js";
 import { enableSourceMapsAfterRuntime } from "../source-maps.js";
 
 export async function execProgram(file: string, args: string[], futures = false, spawned = false): Promise<void> {
+  // mpi4ts run decides colour from its own stdout (run.ts, colorEnvironment). Under a bare mpiexec the rank's
+  // stdout (a pty under Open MPI) says nothing about where mpiexec's goes: no colour, as from a C or mpi4py rank,
+  // unless the user asks for it.
+  if (process.env.FORCE_COLOR === undefined && process.env.NO_COLOR === undefined) process.env.FORCE_COLOR = "0";
   if (spawned) {
     // A spawned process's ranks are those of its own world, which the launcher's per-rank channels would take
     // for the job's ranks: its output goes through mpiexec, and it keeps no blocked-state record and no trace

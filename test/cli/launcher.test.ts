@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { explain, mpi4ts, runProcess } from "../support/jobs.js";
+import { CLI, explain, mpi4ts, runProcess } from "../support/jobs.js";
 import { openmpiSkip } from "../native/support.js";
 import { F, checkRelayedLines, runOnTerminal, userTerminalEnv } from "./support.js";
 
@@ -291,6 +291,21 @@ describe("colour in the ranks' output follows the launcher's own stdout", () => 
       assert.match(forced.stdout, /\{ rank: \x1b\[33m0\x1b\[39m \}/, "the user's FORCE_COLOR wins over a pipe");
     });
   }
+});
+
+describe("colour under a bare mpirun", () => {
+  // Open MPI gives each rank a pty, which says nothing about where mpirun's own output goes: no colour, as a C or
+  // mpi4py rank prints none, unless the user asks for it.
+  const ranks = (env: NodeJS.ProcessEnv) => runProcess("mpirun.openmpi", ["--allow-run-as-root", "--oversubscribe", "-n", "2", process.execPath, CLI, "exec", `${F}/colors.ts`], { env, timeoutMs: 60_000 });
+  it("is off unless FORCE_COLOR asks for it", { skip: openmpiSkip() }, async () => {
+    const { FORCE_COLOR: _force, NO_COLOR: _none, ...plain } = process.env;
+    const piped = await ranks(plain);
+    assert.equal(piped.code, 0, explain(piped));
+    assert.match(piped.stdout, /\{ rank: 0 \}/, explain(piped));
+    assert.doesNotMatch(piped.stdout, /\x1b\[/, "no escape codes in mpirun's piped output");
+    const forced = await ranks({ ...plain, FORCE_COLOR: "1" });
+    assert.match(forced.stdout, /\{ rank: \x1b\[33m0\x1b\[39m \}/, explain(forced));
+  });
 });
 
 describe("MPI.progress: live lines per rank on a terminal, nothing otherwise", () => {
