@@ -27,7 +27,7 @@ import { Request } from "./request.js";
 import { checkOp, operation } from "./collective/api.js";
 import { CollectivePrequest } from "./collective/persistent.js";
 import { bufferOpRefusal, combineInto } from "./collective/kernels.js";
-import { Kind, Schedule, VALUE_FAMILY, receive, send, startCall, type Algorithm } from "./collective/transport.js";
+import { FIRST_PROTOCOL_TAG, Kind, Schedule, VALUE_FAMILY, onTag, receive, reserveTag, send, startCall, type Algorithm } from "./collective/transport.js";
 
 /** An envelope as the intercommunicator reports it: the sender's rank in the remote group. */
 function shifted(envelope: Envelope, offset: number): Envelope {
@@ -219,12 +219,11 @@ function refusalOf(e: unknown): Offer {
 }
 
 /**
- * Tags of the intercommunicator protocol, on the link's internal channel (never matched by user receives), above
- * the tags the nonblocking collectives take in sequence there (transport.ts, below 2^27). They are in the
- * persistent collectives' range, which no link's channel uses (intercommunicators start each round anew), and
- * below MPICH's MPI_TAG_UB (2^28 - 1).
+ * Tags of the intercommunicator protocol, on the link's internal channel (never matched by user receives), where
+ * the transport keeps them for such protocols: above the nonblocking collectives' sequence and the persistent
+ * collectives' tags (transport.ts).
  */
-const TAG_LEADERS = 0x08000001, TAG_ROOTED = 0x08000002, TAG_DIRECT = 0x08000003;
+const TAG_LEADERS = FIRST_PROTOCOL_TAG + 1, TAG_ROOTED = FIRST_PROTOCOL_TAG + 2, TAG_DIRECT = FIRST_PROTOCOL_TAG + 3;
 
 /** A communicator whose rank arguments are ranks of a remote group of `remoteSize` processes. */
 export class Intercomm extends Comm {
@@ -921,17 +920,20 @@ export class Intercomm extends Comm {
     };
   }
 
-  // ---- persistent collectives: each Start runs the nonblocking form ----
+  // ---- persistent collectives: each Start runs the nonblocking form on a tag of the init's ----
 
   /**
-   * A persistent collective whose every Start begins `start()`, the nonblocking form on the same arguments. Those
-   * are checked at each Start: a refusal there reaches the other group's round as the nonblocking forms' do,
-   * where a refusal at the init would leave the other group's rounds waiting.
+   * A persistent collective whose every Start begins `start()`, the nonblocking form on the same arguments, on a
+   * tag this init took (reserveTag), so rounds match by init as MPI-4 matches them, whatever the ranks start in
+   * between. The buffers are checked at each Start: a refusal there reaches the other group's round as the
+   * nonblocking forms' do, where a refusal at the init would leave the other group's rounds waiting. (An invalid
+   * root still takes the init's tag, so the later inits pair.)
    */
   #persistent(call: string, root: unknown, start: () => Request<void>): CollectivePrequest {
-    if (root === undefined) this.#collective(call);
-    else this.#root(call, root);
-    return new CollectivePrequest(call, start);
+    const channel = this.#collective(call).internal;
+    const tag = reserveTag(channel);
+    if (root !== undefined) this.#root(call, root);
+    return new CollectivePrequest(call, () => onTag(channel, tag, start));
   }
 
   override Barrier_init(): CollectivePrequest { return this.#persistent("Barrier_init", undefined, () => this.Ibarrier()); }

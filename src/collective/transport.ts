@@ -38,6 +38,13 @@ const MAGIC = 0x4d500000;
 /** In a header's kind byte: the sender refused its own arguments to the call (sendRefusal); the payload is why. */
 const REFUSED = 0x80;
 const TAG_SPACE = 0x08000000;
+/**
+ * The channel's tags: calls in sequence below TAG_SPACE, persistent collectives from TAG_SPACE on (reserveTag), and
+ * the last PROTOCOL_TAGS below 2 * TAG_SPACE (MPICH's MPI_TAG_UB is 2^28 - 1) for protocols of the communicators
+ * themselves (intercomm.ts), which no persistent collective takes.
+ */
+const PROTOCOL_TAGS = 16;
+export const FIRST_PROTOCOL_TAG = 2 * TAG_SPACE - PROTOCOL_TAGS;
 
 /** Collective kinds, as carried in headers (the neighbourhood ones for src/neighbor.ts). */
 export const Kind = {
@@ -129,7 +136,7 @@ export function skipCall(p2p: PointToPoint): void {
 export function reserveTag(p2p: PointToPoint): number {
   const seq = sequenceOf(p2p);
   const tag = TAG_SPACE + seq.persistent;
-  seq.persistent = (seq.persistent + 1) % TAG_SPACE;
+  seq.persistent = (seq.persistent + 1) % (TAG_SPACE - PROTOCOL_TAGS);
   return tag;
 }
 
