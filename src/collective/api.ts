@@ -116,16 +116,16 @@ function callName(base: string, mode: Mode): string {
  * The request of a nonblocking or persistent call whose arguments are checked, on the same buffers each round,
  * so each reads their contents as they are then. Persistent: the MPI library's own persistent collective where
  * the engine has them (made here, begun by each Start); in software, rounds on a tag of their own after a rooted
- * call's verdict (SoftwareRounds); else `start` runs MPI's nonblocking one at each Start. `perRound` when `start`
- * must run anew each round (it copies buffers); `stage` packs and unpacks buffers of derived datatypes around each
- * round; `rooted` for the calls whose root alone checks some arguments.
+ * call's verdict (SoftwareRounds); else `start` runs MPI's nonblocking one at each Start. `stage` packs and
+ * unpacks buffers around each round (derived datatypes, IN_PLACE copies); `rooted` for the calls whose root alone
+ * checks some arguments.
  */
 function started(
   comm: Comm, call: string, mode: Mode, k: Collectives, start: (n: NonblockingCollectives) => EngineRequest,
-  perRound = false, stage: Staging = DIRECT, rooted?: Rooted,
+  stage: Staging = DIRECT, rooted?: Rooted,
 ): Request<void> {
   if (mode !== PERSISTENT) return request(comm, call, () => start(k), stage.land);
-  const library = perRound ? undefined : k.persistent;
+  const library = k.persistent;
   if (!library) {
     const c = engine(comm, call);
     let begin = () => start(k);
@@ -634,7 +634,7 @@ export function Bcast(comm: Comm, buf: BufSpec, root: number, mode: Mode = BLOCK
   root = checkRoot(comm, call, root);
   const k = collectivesFor(comm, call);
   const bytes = b.bytes;
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ibcast(bytes, root), false, staging(b));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ibcast(bytes, root), staging(b));
   try { k.bcast(bytes, root); } catch (e) { throw named(comm, call, e); }
   b.land();
 }
@@ -658,7 +658,7 @@ export function Scatter(comm: Comm, sendbuf: BufSpec | null, recvbuf: BufSpec | 
   }
   const send = s?.bytes ?? null;
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root), false, staging(s, r), { kind: Kind.Scatter, root });
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(send, counts, displs, recv, root), staging(s, r), { kind: Kind.Scatter, root });
   try { k.scatterv(send, counts, displs, recv, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -679,7 +679,7 @@ export function Scatterv(comm: Comm, sendspec: BufferSpec | null, recvbuf: BufSp
     } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Scatter, root, e); }
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), false, staging(s, r), { kind: Kind.Scatter, root });
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iscatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root), staging(s, r), { kind: Kind.Scatter, root });
   try { k.scatterv(s?.bytes ?? null, s?.counts ?? null, s?.displs ?? null, recv, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -703,7 +703,7 @@ export function Gather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
   }
   const recv = r?.bytes ?? null;
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root), false, staging(s, r), { kind: Kind.Gather, root });
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, recv, counts, displs, root), staging(s, r), { kind: Kind.Gather, root });
   try { k.gatherv(send, recv, counts, displs, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -724,7 +724,7 @@ export function Gatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: Buffer
     } catch (e) { throw refusedAtRoot(c, call, mode, Kind.Gather, root, e); }
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root), false, staging(s, r), { kind: Kind.Gather, root });
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.igatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root), staging(s, r), { kind: Kind.Gather, root });
   try { k.gatherv(send, r?.bytes ?? null, r?.counts ?? null, r?.displs ?? null, root); } catch (e) { throw named(comm, call, e); }
   r?.land();
 }
@@ -743,7 +743,7 @@ export function Allgather(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSp
   }
   const { counts, displs } = uniform(c.size, block);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, recv, counts, displs), false, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, recv, counts, displs), staging(s, r));
   try { k.allgatherv(send, recv, counts, displs); } catch (e) { throw named(comm, call, e); }
   r.land();
 }
@@ -759,7 +759,7 @@ export function Allgatherv(comm: Comm, sendbuf: BufSpec | InPlace, recvspec: Buf
       `${comm.where(call)}: sendbuf has ${send.length} bytes but counts[${c.rank}] gives this rank ${r.counts[c.rank]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, r.bytes, r.counts, r.displs), false, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.iallgatherv(send, r.bytes, r.counts, r.displs), staging(s, r));
   try { k.allgatherv(send, r.bytes, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
   r.land();
 }
@@ -772,7 +772,7 @@ export function Alltoall(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpe
   // IN_PLACE: the data to send is in recvbuf; send from a copy (made when the round starts: `outgoing`).
   const s = sendbuf === IN_PLACE ? null : sendBytes(comm, call, "sendbuf", sendbuf, c.size);
   const send = s?.bytes ?? recv;
-  const outgoing = s ? () => send : () => recv.slice();
+  const { outgoing, stage } = s ? { outgoing: () => send, stage: staging(s, r) } : inPlaceSource(mode, recv, staging(r));
   const sblock = divide(comm, call, "sendbuf", send, s?.unit ?? r.unit, c.size);
   const rblock = divide(comm, call, "recvbuf", recv, r.unit, c.size);
   if (sblock !== rblock) {
@@ -781,7 +781,7 @@ export function Alltoall(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpe
   }
   const u = uniform(c.size, sblock);
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs), sendbuf === IN_PLACE, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs), stage);
   try { k.alltoallv(outgoing(), u.counts, u.displs, recv, u.counts, u.displs); } catch (e) { throw named(comm, call, e); }
   r.land();
 }
@@ -801,17 +801,27 @@ export function Alltoallw(comm: Comm, sendspec: BufSpecW | InPlace, recvspec: Bu
   return alltoallBlocks(comm, call, mode, s, r);
 }
 
+/**
+ * An alltoall's IN_PLACE: the data to send is in recvbuf (`recv`), sent from a copy. A persistent request copies it
+ * into one buffer, made at the init, as each round starts (`stage`), so the MPI library's own persistent request
+ * sends from that; the other forms copy at the call.
+ */
+function inPlaceSource(mode: Mode, recv: Uint8Array, stage: Staging): { outgoing: () => Uint8Array; stage: Staging } {
+  if (mode !== PERSISTENT) return { outgoing: () => recv.slice(), stage };
+  const copy = new Uint8Array(recv.length);
+  return { outgoing: () => copy, stage: { pack: () => { stage.pack(); copy.set(recv); }, land: stage.land } };
+}
+
 /** Alltoallv and Alltoallw once parsed: blocks of bytes to and from every rank (s null: IN_PLACE). */
 function alltoallBlocks(comm: Comm, call: string, mode: Mode, s: BytesV | null, r: BytesV): Request<void> | void {
   const sent = s ?? r;
-  // IN_PLACE: the data to send is in recvbuf; send from a copy made when the round starts.
-  const outgoing = s ? () => s.bytes : () => r.bytes.slice();
+  const { outgoing, stage } = s ? { outgoing: () => s.bytes, stage: staging(s, r) } : inPlaceSource(mode, r.bytes, staging(r));
   const rank = engine(comm, call).rank;
   if (sent.counts[rank]! > r.counts[rank]!) {
     throw new MPIError("ERR_TRUNCATE", `${comm.where(call)}: this rank sends itself ${sent.counts[rank]} bytes but receives ${r.counts[rank]}`);
   }
   const k = collectivesFor(comm, call);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs), s === null, staging(s, r));
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ialltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs), stage);
   try { k.alltoallv(outgoing(), sent.counts, sent.displs, r.bytes, r.counts, r.displs); } catch (e) { throw named(comm, call, e); }
   r.land();
 }
@@ -836,7 +846,7 @@ export function Reduce(comm: Comm, sendbuf: BufSpec | InPlace, recvbuf: BufSpec 
   }
   const o = bufferOp(comm, call, op, (send ?? recv)!);
   const k = collectivesFor(comm, call, o);
-  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduce(send, recv, o, root), false, DIRECT, { kind: Kind.Reduce, root });
+  if (mode !== BLOCKING) return started(comm, call, mode, k, (n) => n.ireduce(send, recv, o, root), DIRECT, { kind: Kind.Reduce, root });
   try { k.reduce(send, recv, o, root); } catch (e) { throw named(comm, call, e); }
 }
 

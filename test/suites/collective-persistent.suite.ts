@@ -119,14 +119,18 @@ function startedInOtherOrders(comm: MPI.Comm): void {
   const root = size - 1;
   const value = new Int32Array(1), mine = new Float64Array(2), sum = new Float64Array(2), max = new Float64Array(2);
   const all = rank === root ? new Float64Array(2 * size) : null, total = rank === root ? new Float64Array(2) : null;
+  // (Alltoall_init with IN_PLACE: each round sends from a copy of recvbuf, taken as it starts.)
+  const spread = new Float64Array(size);
   const requests = [
     comm.Bcast_init(value, root), comm.Barrier_init(), comm.Allreduce_init(mine, sum, MPI.SUM),
     comm.Allreduce_init(mine, max, MPI.MAX), comm.Gather_init(mine, all, root), comm.Reduce_init(mine, total, MPI.SUM, root),
+    comm.Alltoall_init(MPI.IN_PLACE, spread),
   ];
   const order = rank === 0 ? requests : [...requests].reverse();
   for (let round = 1; round <= 3; round++) {
     if (rank === root) value[0] = 100 * round;
     mine.fill(rank * round);
+    spread.forEach((_, j) => (spread[j] = 100 * rank + j + round));
     for (const [i, r] of order.entries()) {
       r.Start();
       if (i === 2) comm.Ibarrier().Wait();
@@ -138,6 +142,7 @@ function startedInOtherOrders(comm: MPI.Comm): void {
     assert.deepEqual([...max], [0, 0].fill(round * (size - 1)), `${ctx}: Allreduce_init MAX`);
     if (all) assert.deepEqual([...all], Array.from({ length: 2 * size }, (_, i) => Math.floor(i / 2) * round), `${ctx}: Gather_init`);
     if (total) assert.deepEqual([...total], [...sum], `${ctx}: Reduce_init`);
+    assert.deepEqual([...spread], Array.from({ length: size }, (_, j) => 100 * j + rank + round), `${ctx}: Alltoall_init IN_PLACE`);
   }
   for (const r of requests) r.Free();
 }
