@@ -5,6 +5,9 @@
  * in-neighbours and sends to its out-neighbours in the order its Neighbourhood gives, so between two ranks the
  * k-th message lands in the k-th block (what MPI prescribes for multigraphs and for Cartesian shifts).
  *
+ * The persistent forms (MPI-4.0 §8.8, `Neighbor_allgather_init`...) run the nonblocking exchange at each Start, on
+ * a tag their init took (reserveTag), so they match by init as the other persistent collectives do.
+ *
  * On the mpi engine these run over mpi4ts's communicators, which carry no MPI topology: a C or Python rank of the
  * same job calling MPI_Neighbor_* on its own topology communicator does not meet them (out of scope).
  */
@@ -14,9 +17,11 @@ import { MPIError } from "./errors.js";
 import type { Request } from "./request.js";
 import { type BufSpecW, bufferArgW } from "./datatype/message.js";
 import type { EngineRequest } from "./engine/engine.js";
-import { request } from "./collective/api.js";
+import { BLOCKING, NONBLOCKING, PERSISTENT, type Mode, callName, operation, request } from "./collective/api.js";
+import { CollectivePrequest } from "./collective/persistent.js";
 import {
-  Kind, Schedule, VALUE_FAMILY, checkLeftovers, packet, receive, runBlocking, sendPacket, startCall, withWhere, type Algorithm, type Packet,
+  Kind, Schedule, VALUE_FAMILY, checkLeftovers, inPersistentOrder, onTag, packet, receive, reserveTag, runBlocking, sendPacket, startCall,
+  withWhere, type Algorithm, type Packet,
 } from "./collective/transport.js";
 import type { Neighbourhood, Topocomm } from "./topocomm.js";
 
@@ -66,10 +71,26 @@ function run<R>(comm: Topocomm, call: string, algorithm: Algorithm<R>): R {
   }
 }
 
-/** Runs a buffer exchange to completion, or starts it as the Request of the nonblocking form. */
-function perform(comm: Topocomm, call: string, nonblocking: boolean, algorithm: () => Algorithm<unknown>): Request<void> | void {
-  if (nonblocking) return request(comm, call, () => new Schedule(algorithm()));
-  run(comm, call, algorithm());
+/**
+ * Runs a buffer exchange to completion, starts it as the Request of the nonblocking form, or makes the persistent
+ * request that starts it anew (`algorithm()` each round, reading the buffers as they are then) on its init's tag.
+ */
+function perform(comm: Topocomm, call: string, mode: Mode, algorithm: () => Algorithm<unknown>): Request<void> | void {
+  if (mode === NONBLOCKING) return request(comm, call, () => new Schedule(algorithm()));
+  if (mode === BLOCKING) {
+    run(comm, call, algorithm());
+    return;
+  }
+  const channel = comm.engineComm(call).internal, tag = reserveTag(channel);
+  return new CollectivePrequest(call, () => operation(comm, call, () => onTag(channel, tag, () => new Schedule(algorithm()))));
+}
+
+/**
+ * A neighbourhood collective's `*_init` (`make`: the call in PERSISTENT mode): a rank that refuses its arguments
+ * still takes the init's tag, as the others' inits did (inPersistentOrder).
+ */
+export function init(comm: Topocomm, call: string, make: (mode: Mode) => Request<void> | void): CollectivePrequest {
+  return inPersistentOrder(comm.engineComm(call).internal, () => make(PERSISTENT)) as CollectivePrequest;
 }
 
 function buffer(comm: Topocomm, call: string, name: string, buf: unknown): Uint8Array {
@@ -123,8 +144,8 @@ function split(bytes: Uint8Array, block: number | null, n: number): Uint8Array[]
 
 // ---- buffers ---------------------------------------------------------------------------------------------
 
-export function Neighbor_allgather(comm: Topocomm, sendbuf: Buffer, recvbuf: Buffer, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ineighbor_allgather" : "Neighbor_allgather";
+export function Neighbor_allgather(comm: Topocomm, sendbuf: Buffer, recvbuf: Buffer, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Neighbor_allgather", mode);
   const h = hood(comm, call);
   const mine = buffer(comm, call, "sendbuf", sendbuf);
   buffer(comm, call, "recvbuf", recvbuf);
@@ -133,19 +154,19 @@ export function Neighbor_allgather(comm: Topocomm, sendbuf: Buffer, recvbuf: Buf
     throw new MPIError("ERR_COUNT", `${comm.where(call)}: recvbuf has ${block} bytes per in-neighbour but sendbuf has ${mine.length}`);
   }
   const into = split(bytesOf(recvbuf), block, h.sources.length);
-  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!));
+  return perform(comm, call, mode, () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!));
 }
 
-export function Neighbor_allgatherv(comm: Topocomm, sendbuf: Buffer, recvspec: NeighborSpec, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ineighbor_allgatherv" : "Neighbor_allgatherv";
+export function Neighbor_allgatherv(comm: Topocomm, sendbuf: Buffer, recvspec: NeighborSpec, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Neighbor_allgatherv", mode);
   const h = hood(comm, call);
   const mine = buffer(comm, call, "sendbuf", sendbuf);
   const into = blocks(comm, call, "recvbuf", recvspec, h.sources.length);
-  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!));
+  return perform(comm, call, mode, () => exchange(comm, h, ALLGATHER, () => mine, (i) => into[i]!));
 }
 
-export function Neighbor_alltoall(comm: Topocomm, sendbuf: Buffer, recvbuf: Buffer, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ineighbor_alltoall" : "Neighbor_alltoall";
+export function Neighbor_alltoall(comm: Topocomm, sendbuf: Buffer, recvbuf: Buffer, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Neighbor_alltoall", mode);
   const h = hood(comm, call);
   const send = buffer(comm, call, "sendbuf", sendbuf), recv = buffer(comm, call, "recvbuf", recvbuf);
   const sblock = blockBytes(comm, call, "sendbuf", sendbuf, h.destinations.length, "out-neighbour");
@@ -154,29 +175,29 @@ export function Neighbor_alltoall(comm: Topocomm, sendbuf: Buffer, recvbuf: Buff
     throw new MPIError("ERR_COUNT", `${comm.where(call)}: sendbuf has ${sblock} bytes per out-neighbour but recvbuf has ${rblock} per in-neighbour`);
   }
   const out = split(send, sblock, h.destinations.length), into = split(recv, rblock, h.sources.length);
-  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!));
+  return perform(comm, call, mode, () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!));
 }
 
-export function Neighbor_alltoallv(comm: Topocomm, sendspec: NeighborSpec, recvspec: NeighborSpec, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ineighbor_alltoallv" : "Neighbor_alltoallv";
+export function Neighbor_alltoallv(comm: Topocomm, sendspec: NeighborSpec, recvspec: NeighborSpec, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Neighbor_alltoallv", mode);
   const h = hood(comm, call);
   const out = blocks(comm, call, "sendbuf", sendspec, h.destinations.length);
   const into = blocks(comm, call, "recvbuf", recvspec, h.sources.length);
-  return perform(comm, call, nonblocking, () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!));
+  return perform(comm, call, mode, () => exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => into[i]!));
 }
 
 /** Per-neighbour counts, datatypes and byte displacements (MPI_Neighbor_alltoallw); blocks move as Alltoallw's. */
-export function Neighbor_alltoallw(comm: Topocomm, sendspec: BufSpecW, recvspec: BufSpecW, nonblocking = false): Request<void> | void {
-  const call = nonblocking ? "Ineighbor_alltoallw" : "Neighbor_alltoallw";
+export function Neighbor_alltoallw(comm: Topocomm, sendspec: BufSpecW, recvspec: BufSpecW, mode: Mode = BLOCKING): Request<void> | void {
+  const call = callName("Neighbor_alltoallw", mode);
   const h = hood(comm, call);
   const where = () => comm.where(call);
-  const out = bufferArgW(where, "sendbuf", sendspec, h.destinations.length, "neighbour").map((b) => b.outgoing());
+  const from = bufferArgW(where, "sendbuf", sendspec, h.destinations.length, "neighbour");
   const into = bufferArgW(where, "recvbuf", recvspec, h.sources.length, "neighbour");
-  const landing = into.map((b) => b.incoming(true));
-  return perform(comm, call, nonblocking, () => andThen(
-    exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => landing[i]!),
-    () => into.forEach((b, i) => b.land(landing[i]!)),
-  ));
+  // (packed as each exchange starts: a persistent request's rounds each send the buffers' contents then)
+  return perform(comm, call, mode, () => {
+    const out = from.map((b) => b.outgoing()), landing = into.map((b) => b.incoming(true));
+    return andThen(exchange(comm, h, ALLTOALL, (j) => out[j]!, (i) => landing[i]!), () => into.forEach((b, i) => b.land(landing[i]!)));
+  });
 }
 
 function* andThen<R>(algorithm: Algorithm<R>, after: () => void): Algorithm<R> {

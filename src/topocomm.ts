@@ -9,6 +9,8 @@ import type { Request } from "./request.js";
 import * as nb from "./neighbor.js";
 import type { NeighborSpec } from "./neighbor.js";
 import type { BufSpecW } from "./datatype/message.js";
+import { NONBLOCKING } from "./collective/api.js";
+import type { CollectivePrequest } from "./collective/persistent.js";
 import { handleErrorsOf } from "./errhandler.js";
 
 /** Topology kinds, as `Get_topology()` returns them (UNDEFINED for a communicator without one). */
@@ -53,18 +55,27 @@ export abstract class Topocomm extends Comm {
   // ---- neighbourhood collectives (neighbor.ts) ----
   /** Sends `sendbuf` to every out-neighbour; block i of `recvbuf` receives in-neighbour i's (MPI_Neighbor_allgather). */
   Neighbor_allgather(sendbuf: Buffer, recvbuf: Buffer): void { nb.Neighbor_allgather(this, sendbuf, recvbuf); }
-  Ineighbor_allgather(sendbuf: Buffer, recvbuf: Buffer): Request<void> { return nb.Neighbor_allgather(this, sendbuf, recvbuf, true) as Request<void>; }
+  Ineighbor_allgather(sendbuf: Buffer, recvbuf: Buffer): Request<void> { return nb.Neighbor_allgather(this, sendbuf, recvbuf, NONBLOCKING) as Request<void>; }
   /** As Neighbor_allgather, with per-in-neighbour counts (and displacements) in elements of recvbuf's type. */
   Neighbor_allgatherv(sendbuf: Buffer, recvbuf: NeighborSpec): void { nb.Neighbor_allgatherv(this, sendbuf, recvbuf); }
-  Ineighbor_allgatherv(sendbuf: Buffer, recvbuf: NeighborSpec): Request<void> { return nb.Neighbor_allgatherv(this, sendbuf, recvbuf, true) as Request<void>; }
+  Ineighbor_allgatherv(sendbuf: Buffer, recvbuf: NeighborSpec): Request<void> { return nb.Neighbor_allgatherv(this, sendbuf, recvbuf, NONBLOCKING) as Request<void>; }
   /** Block j of `sendbuf` to out-neighbour j; block i of `recvbuf` from in-neighbour i (MPI_Neighbor_alltoall). */
   Neighbor_alltoall(sendbuf: Buffer, recvbuf: Buffer): void { nb.Neighbor_alltoall(this, sendbuf, recvbuf); }
-  Ineighbor_alltoall(sendbuf: Buffer, recvbuf: Buffer): Request<void> { return nb.Neighbor_alltoall(this, sendbuf, recvbuf, true) as Request<void>; }
+  Ineighbor_alltoall(sendbuf: Buffer, recvbuf: Buffer): Request<void> { return nb.Neighbor_alltoall(this, sendbuf, recvbuf, NONBLOCKING) as Request<void>; }
   Neighbor_alltoallv(sendbuf: NeighborSpec, recvbuf: NeighborSpec): void { nb.Neighbor_alltoallv(this, sendbuf, recvbuf); }
-  Ineighbor_alltoallv(sendbuf: NeighborSpec, recvbuf: NeighborSpec): Request<void> { return nb.Neighbor_alltoallv(this, sendbuf, recvbuf, true) as Request<void>; }
+  Ineighbor_alltoallv(sendbuf: NeighborSpec, recvbuf: NeighborSpec): Request<void> { return nb.Neighbor_alltoallv(this, sendbuf, recvbuf, NONBLOCKING) as Request<void>; }
   /** Per-neighbour counts, byte displacements and datatypes: `[buf, counts, displs, datatypes]` (MPI_Neighbor_alltoallw). */
   Neighbor_alltoallw(sendbuf: BufSpecW, recvbuf: BufSpecW): void { nb.Neighbor_alltoallw(this, sendbuf, recvbuf); }
-  Ineighbor_alltoallw(sendbuf: BufSpecW, recvbuf: BufSpecW): Request<void> { return nb.Neighbor_alltoallw(this, sendbuf, recvbuf, true) as Request<void>; }
+  Ineighbor_alltoallw(sendbuf: BufSpecW, recvbuf: BufSpecW): Request<void> { return nb.Neighbor_alltoallw(this, sendbuf, recvbuf, NONBLOCKING) as Request<void>; }
+  /**
+   * Persistent forms (MPI_Neighbor_allgather_init...): the arguments are checked now; each Start runs the exchange
+   * on the buffers' current contents. Matched by their inits, as every persistent collective.
+   */
+  Neighbor_allgather_init(sendbuf: Buffer, recvbuf: Buffer): CollectivePrequest { return nb.init(this, "Neighbor_allgather_init", (m) => nb.Neighbor_allgather(this, sendbuf, recvbuf, m)); }
+  Neighbor_allgatherv_init(sendbuf: Buffer, recvbuf: NeighborSpec): CollectivePrequest { return nb.init(this, "Neighbor_allgatherv_init", (m) => nb.Neighbor_allgatherv(this, sendbuf, recvbuf, m)); }
+  Neighbor_alltoall_init(sendbuf: Buffer, recvbuf: Buffer): CollectivePrequest { return nb.init(this, "Neighbor_alltoall_init", (m) => nb.Neighbor_alltoall(this, sendbuf, recvbuf, m)); }
+  Neighbor_alltoallv_init(sendbuf: NeighborSpec, recvbuf: NeighborSpec): CollectivePrequest { return nb.init(this, "Neighbor_alltoallv_init", (m) => nb.Neighbor_alltoallv(this, sendbuf, recvbuf, m)); }
+  Neighbor_alltoallw_init(sendbuf: BufSpecW, recvbuf: BufSpecW): CollectivePrequest { return nb.init(this, "Neighbor_alltoallw_init", (m) => nb.Neighbor_alltoallw(this, sendbuf, recvbuf, m)); }
   /** Every in-neighbour's value, in inedges order (undefined for a PROC_NULL neighbour). */
   neighbor_allgather<T>(obj: T): (T | undefined)[] { return nb.neighbor_allgather(this, obj); }
   /** `seq[j]` to out-neighbour j; returns what each in-neighbour sent here (undefined for PROC_NULL). */

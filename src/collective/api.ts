@@ -107,7 +107,7 @@ export const BLOCKING = 0, NONBLOCKING = 1, PERSISTENT = 2;
 export type Mode = typeof BLOCKING | typeof NONBLOCKING | typeof PERSISTENT;
 
 /** "Bcast", "Ibcast" or "Bcast_init": the name errors give the call. */
-function callName(base: string, mode: Mode): string {
+export function callName(base: string, mode: Mode): string {
   if (mode === NONBLOCKING) return `I${base.charAt(0).toLowerCase()}${base.slice(1)}`;
   return mode === PERSISTENT ? `${base}_init` : base;
 }

@@ -155,7 +155,7 @@ const cases: Case[] = [
   },
   {
     file: "examples/patternlets/29-neighbor-halo.ts",
-    expect: (n) => range(n).map((r) => `Process ${r} at (`).concat([`of a ${n === 1 ? "1x1" : n === 2 ? "2x1" : "2x2"} cylinder got up=`]),
+    expect: (n) => range(n).map((r) => `Process ${r} at (`).concat([`of a ${n === 1 ? "1x1" : n === 2 ? "2x1" : "2x2"} cylinder got up=`, "Three steps of the persistent halo exchange checked"]),
   },
   {
     file: "examples/patternlets/30-shared-counter.ts",

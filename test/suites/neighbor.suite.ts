@@ -1,6 +1,6 @@
 // sizes: 1 2 3 4
 /**
- * Neighbourhood collectives: Neighbor_allgather(v), Neighbor_alltoall(v), their nonblocking forms and the
+ * Neighbourhood collectives: Neighbor_allgather(v), Neighbor_alltoall(v), their nonblocking and persistent forms and the
  * lowercase neighbor_allgather/neighbor_alltoall, on Cartesian (MPI's order: per dimension the source then the
  * destination of a shift by 1; PROC_NULL blocks untouched), graph and distributed-graph communicators built on
  * COMM_WORLD, COMM_SELF and a Dup. Expected blocks are computed from the topology, independently of the code.
@@ -72,6 +72,33 @@ async function check(label: string, topo: MPI.Topocomm, expectAlltoall: number[]
   const r7 = new Int32Array(indeg * B).fill(-7);
   topo.Neighbor_alltoallv([sendv, Array.from({ length: outdeg }, () => B), null], [r7, rcounts, rdispls]);
   assert.deepEqual(blocksOf(r7).reverse(), withNull, `${label}: Neighbor_alltoallv`);
+
+  // ---- persistent forms: each Start exchanges the buffers' current contents; matched by their inits, so ranks
+  // of either parity may start them in opposite orders ----
+  const scaled = (blocks: number[][], k: number) => blocks.map((b, i) => (ins[i] === MPI.PROC_NULL ? UNTOUCHED : b.map((x) => x * k)));
+  const pmine = new Int32Array(B), pgather = new Int32Array(indeg * B).fill(-7);
+  const psend = new Int32Array(outdeg * B), palltoall = new Int32Array(indeg * B).fill(-7), pv = new Int32Array(indeg * B).fill(-7);
+  const pw = new Int32Array(indeg * B).fill(-7), bytesPerBlock = B * 4;
+  const persistent = [
+    topo.Neighbor_allgather_init(pmine, pgather),
+    topo.Neighbor_alltoall_init(psend, palltoall),
+    topo.Neighbor_alltoallv_init([psend, Array.from({ length: outdeg }, () => B)], [pv, rcounts, rdispls]),
+    topo.Neighbor_alltoallw_init(
+      [psend, Array.from({ length: outdeg }, () => B), Array.from({ length: outdeg }, (_, j) => j * bytesPerBlock), Array.from({ length: outdeg }, () => MPI.INT32_T)],
+      [pw, ins.map(() => B), ins.map((_, i) => i * bytesPerBlock), ins.map(() => MPI.INT32_T)]),
+  ];
+  for (let round = 1; round <= 2; round++) {
+    pmine.set(block(me, 0).map((x) => x * round));
+    psend.set(sendBlocks(me, outdeg).map((x) => x * round));
+    for (const request of me % 2 === 0 ? persistent : [...persistent].reverse()) request.Start();
+    await MPI.Request.Waitall(persistent);
+    assert.deepEqual(blocksOf(pgather), scaled(gatherExpect, round), `${label}: Neighbor_allgather_init round ${round}`);
+    assert.deepEqual(blocksOf(palltoall), scaled(withNull, round), `${label}: Neighbor_alltoall_init round ${round}`);
+    assert.deepEqual(blocksOf(pv).reverse(), scaled(withNull, round), `${label}: Neighbor_alltoallv_init round ${round}`);
+    assert.deepEqual(blocksOf(pw), scaled(withNull, round), `${label}: Neighbor_alltoallw_init round ${round}`);
+  }
+  for (const request of persistent) request.Free();
+  if (indeg > 0) expectError("ERR_COUNT", () => topo.Neighbor_allgather_init(mine, new Int32Array(indeg * B + 1)), /Neighbor_allgather_init.*recvbuf/);
 
   // ---- refusals every rank makes alike (so nobody is left waiting) ----
   if (indeg > 0) {
