@@ -113,11 +113,20 @@ export class Comm {
       this.#engine = engineComm;
     }
     this.#name = name;
+    if (engineComm && typeof engineComm !== "function") this.#announceName(engineComm);
   }
+
+  /** Tells the engine this communicator's name, for its reports of what a rank is blocked in. */
+  #announceName(engineComm: EngineComm): void {
+    currentEngine().nameCommunicator?.(this.reportedAs(engineComm), this.#name);
+  }
+
+  /** @internal What the engine's reports see of this communicator: its engine communicator (an Intercomm: its link's). */
+  protected reportedAs(engineComm: EngineComm): object { return engineComm; }
 
   /** @internal The engine's communicator; throws ERR_COMM for COMM_NULL and freed communicators. */
   engineComm(call: string): EngineComm {
-    if (!this.#engine && this.#bind) this.#engine = this.#bind(call);
+    if (!this.#engine && this.#bind) this.#announceName((this.#engine = this.#bind(call)));
     if (this.#engine && !this.#freed) return this.#engine;
     const what = this.#freed ? `${this.#name} was freed` : "MPI_COMM_NULL is not a communicator";
     throw new MPIError("ERR_COMM", `${call}: ${what}`);
@@ -156,6 +165,7 @@ export class Comm {
   Set_name(name: string): void {
     if (typeof name !== "string") throw new MPIError("ERR_ARG", `Set_name: name must be a string, got ${typeof name}`);
     this.#name = name;
+    if (this.#engine) this.#announceName(this.#engine);
   }
   /** True for COMM_NULL and freed communicators (mpi4py: `comm == MPI.COMM_NULL`). */
   get isNull(): boolean { return (this.#engine === null && !this.#bind) || this.#freed; }

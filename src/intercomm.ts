@@ -276,6 +276,10 @@ export class Intercomm extends Comm {
    * wire's internal one, collective over both groups; the local group's, collective over it) are made now, in
    * the same order everywhere, rather than by the leaders alone inside the protocol.
    */
+  protected override reportedAs(engineComm: EngineComm): object {
+    return engineComm instanceof InterEngineComm ? engineComm.link.wire : engineComm;
+  }
+
   #collective(call: string): InterEngineComm {
     const ec = this.engineComm(call) as InterEngineComm;
     void ec.internal;

@@ -389,6 +389,11 @@ export interface Engine {
   detach?(request: EngineRequest): void;
   /** Ends every rank of the job with `code` (MPI_Abort). */
   abort(code: number, reason?: string): never;
+  /**
+   * Tells the engine the name of a communicator (`comm`: what the engine made it from), so that its reports of what
+   * a rank is blocked in name it. Optional: engines without such reports leave it out.
+   */
+  nameCommunicator?(comm: object, name: string): void;
   /** `ending`: why ("exit 0" at the end of the program; MPI.Finalize otherwise), for the hooks of beforeFinalize. */
   finalize(ending?: string): void;
   /**

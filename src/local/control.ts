@@ -2,7 +2,8 @@
  * What a rank of a local job and its launcher tell each other besides output, over one MessagePort per rank
  * (the rank's "control" port). The rank's side is read only with receiveMessageOnPort, never through events, so
  * nothing on it is lost or delivered late while the rank's thread is busy or blocked:
- *  - rank → launcher: a Spawn request (the root of the spawning communicator asks for new ranks);
+ *  - rank → launcher: a Spawn request (the root of the spawning communicator asks for new ranks), and the names
+ *    of its communicators, for the launcher's reports of what each rank is blocked in;
  *  - launcher → rank: the ports to ranks spawned since it started (posted before those ranks start), and the
  *    answer to its own Spawn request.
  */
@@ -34,7 +35,10 @@ export interface SpawnedWorld {
   readonly base: number;
 }
 
-export type ToLauncher = SpawnRequest;
+/** A communicator's name (Comm.Get_name), by the context id the rank's blocked state gives (its base / 2). */
+export interface CommunicatorName { readonly name: { readonly id: number; readonly name: string } }
+
+export type ToLauncher = SpawnRequest | CommunicatorName;
 export type ToRank = SpawnReply | NewPorts;
 
 /** The rank's end of its control port. */
@@ -65,6 +69,11 @@ export class LauncherLink {
         this.#replies.set(message.spawned.id, message.spawned);
       }
     }
+  }
+
+  /** Tells the launcher a communicator's name (nothing before a launcher that is started at first use exists). */
+  name(id: number, name: string): void {
+    if (!this.connect) this.port.postMessage({ name: { id, name } } satisfies ToLauncher);
   }
 
   /** Posts a Spawn request; `reply(id)` has the answer once the launcher sent it. */

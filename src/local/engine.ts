@@ -466,6 +466,13 @@ export class LocalEngine implements Engine {
 
   finalize(): void { this.finalized = true; }
 
+  nameCommunicator(comm: object, name: string): void {
+    // A communicator's channel, or a spawn intercommunicator's (spawn.ts), whose internal channel is base + 1.
+    const internal = (comm as { internal?: unknown }).internal;
+    const base = comm instanceof Channel ? comm.context : internal instanceof Channel ? internal.context - 1 : -1;
+    if (base >= 0) this.#launcher?.name(base >> 1, name);
+  }
+
   unreceived(): Unreceived[] {
     this.progress();
     const out: Unreceived[] = [];

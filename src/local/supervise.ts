@@ -35,7 +35,7 @@ function snapshot(inboxes: readonly InboxView[]): Snapshot {
  * Every live rank blocked, every inbox empty, and nothing rang a doorbell between two looks: no rank can ever be
  * woken again, since only a message wakes a blocked rank.
  */
-export function watchForDeadlock(inboxes: readonly InboxView[], report: (message: string) => void): ReturnType<typeof setInterval> {
+export function watchForDeadlock(inboxes: readonly InboxView[], report: (message: string) => void, names?: CommunicatorNames): ReturnType<typeof setInterval> {
   let previous: Snapshot | undefined;
   const timer = setInterval(() => {
     const now = snapshot(inboxes);
@@ -45,7 +45,7 @@ export function watchForDeadlock(inboxes: readonly InboxView[], report: (message
     if (previous && stuck(previous) && stuck(now) &&
         previous.states.every((v, i) => v === now.states[i]) && previous.bells.every((v, i) => v === now.bells[i])) {
       clearInterval(timer);
-      report(`mpi4ts: deadlock: every rank is blocked and no message is in flight (MPI.ERR_DEADLOCK)${describeBlocked(inboxes)}`);
+      report(`mpi4ts: deadlock: every rank is blocked and no message is in flight (MPI.ERR_DEADLOCK)${describeBlocked(inboxes, names)}`);
       return;
     }
     previous = now;
@@ -55,7 +55,24 @@ export function watchForDeadlock(inboxes: readonly InboxView[], report: (message
   return timer;
 }
 
-export function describeBlocked(inboxes: readonly InboxView[]): string {
+/** The names the ranks gave their communicators (CommunicatorName), by job rank and context id. */
+export class CommunicatorNames {
+  readonly #byRank = new Map<number, Map<number, string>>();
+
+  note(rank: number, id: number, name: string): void {
+    let names = this.#byRank.get(rank);
+    if (!names) this.#byRank.set(rank, (names = new Map()));
+    names.set(id, name);
+  }
+
+  /** How a report names rank `rank`'s communicator `id`: by its name where the rank gave one. */
+  describe(rank: number, id: number): string {
+    const name = this.#byRank.get(rank)?.get(id);
+    return name ? `${name} (communicator #${id})` : `communicator #${id}`;
+  }
+}
+
+export function describeBlocked(inboxes: readonly InboxView[], names?: CommunicatorNames): string {
   const lines: string[] = [];
   inboxes.forEach(({ control }, rank) => {
     const state = Atomics.load(control, STATE);
@@ -66,7 +83,8 @@ export function describeBlocked(inboxes: readonly InboxView[]): string {
       const peer = control[STATE_PEER]!;
       const tag = control[STATE_TAG]!;
       const context = control[STATE_CONTEXT]!;
-      const space = context < 0 ? "" : context <= 1 ? " on MPI_COMM_WORLD" : context <= 3 ? " on MPI_COMM_SELF" : ` on communicator #${context >> 1}`;
+      const space = context < 0 ? "" : context <= 1 ? " on MPI_COMM_WORLD" : context <= 3 ? " on MPI_COMM_SELF"
+        : ` on ${names?.describe(rank, context >> 1) ?? `communicator #${context >> 1}`}`;
       if (call === "collective") {
         const awaited = peer >= 0 ? `its rank ${peer}` : "every rank";
         lines.push(`  rank ${rank}: blocked in a collective${space}, waiting for ${awaited} to join`);

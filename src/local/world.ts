@@ -10,10 +10,10 @@ import {
   DOORBELL, EXIT_FLAGS, EXPENDABLE, FAILED, FINISHED, JOB_ABORT, STATE, abortWord, inboxView, jobBytes, jobHeader, planLayout,
   readAbortWord, universeSize, type JobLayout,
 } from "./layout.js";
-import { describeBlocked, unmatchedCollectives, watchForDeadlock } from "./supervise.js";
+import { CommunicatorNames, describeBlocked, unmatchedCollectives, watchForDeadlock } from "./supervise.js";
 import { createHeap } from "./heap.js";
 import { LineRelay, PROGRESS, type OutputMessage, type TextSink } from "./relay.js";
-import type { NewPorts, SpawnReply, SpawnedWorld, ToLauncher } from "./control.js";
+import type { NewPorts, SpawnReply, SpawnRequest, SpawnedWorld, ToLauncher } from "./control.js";
 import { ringDoorbell } from "./mailbox.js";
 import { SlotTable } from "./slots.js";
 import { compileProgram, locateProgram } from "../cli/program.js";
@@ -105,6 +105,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
   const workers: Worker[] = [];
   const outputs: MessagePort[] = [];
   const controls: MessagePort[] = [];
+  const names = new CommunicatorNames();
   let live = options.size;
   let exitCode = 0;
   let ending = false;
@@ -158,7 +159,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       void endDescendants(CHILD_GRACE_MS);
     };
 
-    const stopWatching = adopted ? () => {} : watchProcess(endJob, inboxes);
+    const stopWatching = adopted ? () => {} : watchProcess(endJob, inboxes, names);
     let stopStdin = () => {};
     const stopListening = () => { stopWatching(); stopStdin(); };
 
@@ -168,7 +169,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       const launcherLink = new MessageChannel();
       outputs[rank] = output.port1;
       controls[rank] = launcherLink.port1;
-      launcherLink.port1.on("message", (message: ToLauncher) => onSpawnRequest(rank, message));
+      launcherLink.port1.on("message", (message: ToLauncher) => fromRank(rank, message));
       launcherLink.port1.unref();
       const row = ports[rank] ?? [];
       ports[rank] = undefined; // (its ports are the new thread's now)
@@ -284,7 +285,7 @@ export function runLocalJob(options: JobOptions): Promise<number> {
      * job its ports to the new ranks (before they start, so no record can name a port not yet there), starts
      * them, and answers the root (then rings its doorbell). A refusal starts nothing.
      */
-    const onSpawnRequest = (root: number, { spawn }: ToLauncher) => {
+    const onSpawnRequest = (root: number, { spawn }: SpawnRequest) => {
       const answer = (reply: SpawnReply["spawned"]) => {
         controls[root]?.postMessage({ spawned: reply } satisfies SpawnReply);
         ringDoorbell(inboxes[root]!.control);
@@ -341,10 +342,16 @@ export function runLocalJob(options: JobOptions): Promise<number> {
       }, (error: unknown) => answer({ id: spawn.id, error: error instanceof Error ? error.message : String(error) }));
     };
 
+    /** What a rank tells its launcher besides output: a Spawn request, or a communicator's name (control.ts). */
+    const fromRank = (rank: number, message: ToLauncher) => {
+      if ("name" in message) names.note(rank, message.name.id, message.name.name);
+      else onSpawnRequest(rank, message);
+    };
+
     if (adopted) {
       // Rank 0 runs already; it asks for ranks on its control port like any other.
       controls[0] = adopted.control;
-      adopted.control.on("message", (message: ToLauncher) => onSpawnRequest(0, message));
+      adopted.control.on("message", (message: ToLauncher) => fromRank(0, message));
     } else {
       for (let rank = 0; rank < options.size; rank++) startRank(rank, options.programPath, options.args);
     }
@@ -363,19 +370,19 @@ export function runLocalJob(options: JobOptions): Promise<number> {
 
     if (options.timeout !== undefined) {
       const t = setTimeout(() => {
-        endJob(124, `mpi4ts: the job exceeded --timeout ${options.timeout} s${describeBlocked(inboxes)}`);
+        endJob(124, `mpi4ts: the job exceeded --timeout ${options.timeout} s${describeBlocked(inboxes, names)}`);
       }, options.timeout * 1000);
       t.unref();
       timers.push(t);
     }
-    if (options.deadlockCheck) timers.push(watchForDeadlock(inboxes, (report) => endJob(1, report)));
+    if (options.deadlockCheck) timers.push(watchForDeadlock(inboxes, (report) => endJob(1, report), names));
   });
 }
 
 /** What only a launcher that owns its process watches (not an adopted job's): signals, and its output closing. */
-function watchProcess(endJob: (code: number, message: string) => void, inboxes: ReturnType<typeof inboxView>[]): () => void {
+function watchProcess(endJob: (code: number, message: string) => void, inboxes: ReturnType<typeof inboxView>[], names: CommunicatorNames): () => void {
   // Ctrl-C on a hung job says where each rank was, as --timeout does.
-  const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank${describeBlocked(inboxes)}`));
+  const stopSignals = onJobSignals((signal, code) => endJob(code, `mpi4ts: received ${signal}; ending every rank${describeBlocked(inboxes, names)}`));
   const stopOutputWatch = onOutputClosed(() => endJob(OUTPUT_CLOSED, "mpi4ts: the output was closed; ending every rank"));
   return () => { stopSignals(); stopOutputWatch(); };
 }

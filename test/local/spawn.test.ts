@@ -33,8 +33,8 @@ describe("spawned ranks on the local engine", () => {
     const r = await mpi4ts(["run", "-n", "1", "--timeout", "60", job, "deadlock"], { timeoutMs: 90_000 });
     assert.equal(r.code, 1, explain(r));
     assert.match(r.stderr, /deadlock: every rank is blocked/, explain(r));
-    assert.match(r.stderr, /rank 0: blocked in recv\(source=0, tag=2\)/, explain(r));
-    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=3\)/, explain(r));
+    assert.match(r.stderr, /rank 0: blocked in recv\(source=0, tag=2\) on MPI_COMM_SELF_spawn \(communicator #\d+\)/, explain(r));
+    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=3\) on MPI_COMM_PARENT \(communicator #\d+\)/, explain(r));
   });
 
   it("take the slots of ranks that ended, so a job can spawn again and again", async () => {
@@ -86,8 +86,8 @@ describe("spawned ranks of a program run with plain node (self engine)", () => {
     const r = await runJob("self", 1, job, ["deadlock"], 60);
     assert.equal(r.code, 1, explain(r));
     assert.match(r.stderr, /deadlock: every rank is blocked/, explain(r));
-    assert.match(r.stderr, /rank 0: blocked in recv\(source=0, tag=2\)/, explain(r));
-    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=3\)/, explain(r));
+    assert.match(r.stderr, /rank 0: blocked in recv\(source=0, tag=2\) on MPI_COMM_SELF_spawn \(communicator #\d+\)/, explain(r));
+    assert.match(r.stderr, /rank 1: blocked in recv\(source=0, tag=3\) on MPI_COMM_PARENT \(communicator #\d+\)/, explain(r));
   });
 
   it("take the slots of ranks that ended, round after round", async () => {
