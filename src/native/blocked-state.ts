@@ -11,9 +11,10 @@
  * 0 is MPI_COMM_WORLD, 1 MPI_COMM_SELF, -1 unknown) and the peer (a communicator rank, ANY_SOURCE or -3 for none) with the
  * tag, a count of the calls entered, by which the launcher tells a rank stuck in one call from a rank that
  * keeps entering new ones, and whether the rank ever called Spawn (whose processes have no records here). Writes are not atomic as a group: the state word goes last on entry and first on exit,
- * so a reader sees a whole record or "running".
+ * so a reader sees a whole record or "running". The names of the rank's communicators (Get_name) go, one line per
+ * communicator made or renamed, to a second file beside it, `names-R`, for the report to name them.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ANY_SOURCE, ANY_TAG } from "../constants.js";
@@ -49,10 +50,12 @@ export function blockingCall(name: Exclude<BlockingCall, "">): number {
  */
 export class BlockedState {
   readonly #words: Int32Array;
+  readonly #names: string;
   #depth = 0;
 
-  private constructor(words: Int32Array) {
+  private constructor(words: Int32Array, names: string) {
     this.#words = words;
+    this.#names = names;
   }
 
   /** In a rank: its record, when the launcher that started it is on this host (else nothing is recorded). */
@@ -61,7 +64,14 @@ export class BlockedState {
     const dir = env[DIR_VARIABLE];
     if (!dir || env[HOST_VARIABLE] !== hostname() || !existsSync(dir)) return undefined;
     const buffer = map(join(dir, `rank-${worldRank}`), RECORD_BYTES);
-    return buffer ? new BlockedState(new Int32Array(buffer)) : undefined;
+    return buffer ? new BlockedState(new Int32Array(buffer), join(dir, `names-${worldRank}`)) : undefined;
+  }
+
+  /** Records that the communicator of MPI handle `handle` is called `name` (the last line of a handle wins). */
+  name(handle: number, name: string): void {
+    try {
+      appendFileSync(this.#names, `${JSON.stringify([handle, name])}\n`);
+    } catch { /* (a report without the name still says the handle) */ }
   }
 
   enter(call: number, comm: number, peer: number, tag: number): void {
@@ -137,13 +147,30 @@ export class BlockedStates {
     return bytes.length < RECORD_BYTES ? undefined : new Int32Array(bytes.buffer, bytes.byteOffset, RECORD_BYTES / 4);
   }
 
+  /** The name rank `rank` gave the communicator of handle `handle`, if it gave one. */
+  #nameOf(rank: number, handle: number): string | undefined {
+    let name: string | undefined;
+    try {
+      for (const line of readFileSync(join(this.#dir, `names-${rank}`), "utf8").split("\n")) {
+        if (!line) continue;
+        const [h, n] = JSON.parse(line) as [number, string];
+        if (h === handle) name = n;
+      }
+    } catch { /* no names, or one being written */ }
+    return name || undefined;
+  }
+
   #describe(rank: number): string {
     const w = this.#record(rank);
     if (!w) return "no report (not on this host, or not started)";
     if (w[STATE] !== BLOCKED) return "running";
     const call = CALLS[w[CALL]!] ?? "an MPI call";
     const handle = w[COMM]!;
-    const on = handle < 0 ? "" : ` on ${handle === 0 ? "MPI_COMM_WORLD" : handle === 1 ? "MPI_COMM_SELF" : `communicator #${handle}`}`;
+    const named = (h: number) => {
+      const name = this.#nameOf(rank, h);
+      return name ? `${name} (communicator #${h})` : `communicator #${h}`;
+    };
+    const on = handle < 0 ? "" : ` on ${handle === 0 ? "MPI_COMM_WORLD" : handle === 1 ? "MPI_COMM_SELF" : named(handle)}`;
     const peer = w[PEER]!, tag = w[TAG]!;
     if (peer === NO_PEER) return `blocked in ${call}${on}`;
     const who = call === "send" || call === "ssend" ? `dest=${peer}` : `source=${peer === ANY_SOURCE ? "ANY_SOURCE" : peer}`;

@@ -1369,6 +1369,12 @@ export class NativeEngine implements Engine {
     return out;
   }
 
+  nameCommunicator(comm: object, name: string): void {
+    // (a NativeComm, or an intercommunicator's: both carry their MPI handle)
+    const handle = (comm as { handle?: unknown }).handle;
+    if (typeof handle === "number" && handle > 1) this.blocked?.name(handle, name);
+  }
+
   readonly #beforeFinalize: ((ending: string) => void)[] = [];
 
   beforeFinalize(hook: (ending: string) => void): void {

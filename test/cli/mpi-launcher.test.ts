@@ -59,6 +59,15 @@ describe("mpi4ts run --engine mpi, like the local engine", { skip: openmpiSkip()
     assert.doesNotMatch(unwatched.stderr, /waiting in the same MPI call/, explain(unwatched));
   });
 
+  it("names the communicators the ranks made in what it reports", async () => {
+    const r = await mpi4ts([...MPI, "-n", "3", "--timeout", "4", "test/fixtures/named-deadlock.ts"], { timeoutMs: 60_000 });
+    assert.equal(r.code, 124, explain(r));
+    assert.match(r.stderr, new RegExp("mpi4ts: the job exceeded --timeout 4 s\n" +
+      "  rank 0: blocked in recv\\(source=1, tag=5\\) on MPI_COMM_WORLD_split \\(communicator #\\d+\\)\n" +
+      "  rank 1: blocked in recv\\(source=0, tag=7\\) on ring \\(communicator #\\d+\\)\n" +
+      "  rank 2: blocked in recv\\(source=0, tag=7\\) on ring \\(communicator #\\d+\\)\n"), explain(r));
+  });
+
   it("never reports ranks that keep entering new calls, one that computes, or a spawned process that does", async () => {
     for (const mode of ["exchange", "compute", "spawn"]) {
       const r = await mpi4ts([...MPI, "-n", "3", "--timeout", "60", `${F}/keeps-calling.ts`, mode], { timeoutMs: 90_000 });
