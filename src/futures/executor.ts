@@ -353,11 +353,12 @@ export class PoolExecutor {
     if (!Number.isInteger(chunksize) || chunksize < 1) throw new MPIError("ERR_ARG", `${where(call)}: chunksize must be a whole number >= 1, got ${String(chunksize)}`);
     if (typeof unordered !== "boolean") throw new MPIError("ERR_ARG", `${where(call)}: unordered must be a boolean, got ${typeof unordered}`);
     const timeout = checkTimeout(where(call), options.timeout);
-    return this.#results(where(call), this.#accepting(call, fn), items, chunksize, unordered, timeout);
+    return new Flattened(this.#results(where(call), this.#accepting(call, fn), items, chunksize, unordered, timeout));
   }
 
+  /** The results of map and starmap, a chunk's at a time (Flattened hands them out one by one). */
   async *#results(call: string, fn: TaskRef, items: Items, chunksize: number, unordered: boolean,
-    timeout: number | undefined): AsyncGenerator<unknown, void, undefined> {
+    timeout: number | undefined): AsyncGenerator<readonly unknown[], void, undefined> {
     const end = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
     const left = () => (end === Infinity ? undefined : Math.max(0, (end - Date.now()) / 1000));
     // Enough chunks to keep every worker busy while the head reads the input and hands out results.
@@ -382,13 +383,61 @@ export class PoolExecutor {
           ? (await withTimeout(Promise.race(inFlight.map((f) => f.whenDone().then(() => ({ f })))), left(), call)).f
           : inFlight[0]!;
         inFlight.splice(inFlight.indexOf(next), 1);
-        yield* (await withTimeout(next.result(), left(), call)) as unknown[];
+        yield (await withTimeout(next.result(), left(), call)) as unknown[];
       }
     } finally {
       for (const f of inFlight) f.cancel();
       await items.return?.();
     }
   }
+}
+
+/**
+ * The items of an async generator of arrays, one by one: what map and starmap return. An async generator's own
+ * `yield*` over an array costs a promise and extra turns per item (measured: 0.27-0.37 µs, against 0.08 µs here);
+ * this hands out each item of a chunk already received as one resolved promise. Calls made while a chunk is
+ * awaited are answered in order; `return` and `throw` go to the generator, whose `finally` cancels what is in flight.
+ */
+class Flattened<T> implements AsyncGenerator<T, void, undefined> {
+  #chunk: readonly T[] = [];
+  #at = 0;
+  /** next() calls waiting for a chunk, in order. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #waiting = 0;
+
+  constructor(private readonly chunks: AsyncGenerator<readonly T[], void, undefined>) {}
+
+  next(): Promise<IteratorResult<T, void>> {
+    if (this.#waiting === 0 && this.#at < this.#chunk.length) return Promise.resolve({ value: this.#chunk[this.#at++]!, done: false });
+    this.#waiting++;
+    const result = this.#queue.then(() => this.#take());
+    this.#queue = result.then(() => { this.#waiting--; }, () => { this.#waiting--; });
+    return result;
+  }
+
+  async #take(): Promise<IteratorResult<T, void>> {
+    while (this.#at >= this.#chunk.length) {
+      const r = await this.chunks.next();
+      if (r.done) return { value: undefined, done: true };
+      this.#chunk = r.value;
+      this.#at = 0;
+    }
+    return { value: this.#chunk[this.#at++]!, done: false };
+  }
+
+  return(): Promise<IteratorResult<T, void>> {
+    this.#chunk = [];
+    return this.chunks.return(undefined) as Promise<IteratorResult<T, void>>;
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T, void>> {
+    this.#chunk = [];
+    return this.chunks.throw(error) as Promise<IteratorResult<T, void>>;
+  }
+
+  [Symbol.asyncIterator](): this { return this; }
+
+  async [Symbol.asyncDispose](): Promise<void> { await this.return(); }
 }
 
 function taskError(error: RemoteError, rank: number): TaskError {

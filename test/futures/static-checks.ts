@@ -48,6 +48,10 @@ const workers = MPI.COMM_WORLD.size - 1;
   async function* numbers() { for (let i = 0; i < 5; i++) yield i; }
   assert.deepEqual(await collect(pool.map(square, numbers())), [0, 1, 4, 9, 16]);
   assert.deepEqual(await collect(pool.map(add, [1, 2, 3], numbers())), [1, 3, 5], "a synchronous and an async source zipped");
+  // next() called again before the last call settled: answered in order, then done
+  const ahead = pool.map(square, [1, 2, 3, 4, 5], { chunksize: 2 });
+  const answers = await Promise.all(Array.from({ length: 7 }, () => ahead.next()));
+  assert.deepEqual(answers.map((r) => (r.done ? "done" : r.value)), [1, 4, 9, 16, 25, "done", "done"]);
   let closed = false;
   function* tracked() { try { for (let i = 0; ; i++) yield i; } finally { closed = true; } }
   for await (const v of pool.map(square, tracked())) if (v >= 4) break;
