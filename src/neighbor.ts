@@ -6,7 +6,7 @@
  * k-th message lands in the k-th block (what MPI prescribes for multigraphs and for Cartesian shifts).
  *
  * The persistent forms (MPI-4.0 §8.8, `Neighbor_allgather_init`...) run the nonblocking exchange at each Start, on
- * a tag their init took (reserveTag), so they match by init as the other persistent collectives do.
+ * a tag their init took (SoftwareRounds), so they match by init as the other persistent collectives do.
  *
  * On the mpi engine these run over mpi4ts's communicators, which carry no MPI topology: a C or Python rank of the
  * same job calling MPI_Neighbor_* on its own topology communicator does not meet them (out of scope).
@@ -18,10 +18,10 @@ import type { Request } from "./request.js";
 import { type BufSpecW, bufferArgW } from "./datatype/message.js";
 import type { EngineRequest } from "./engine/engine.js";
 import { BLOCKING, NONBLOCKING, PERSISTENT, type Mode, callName, operation, request } from "./collective/api.js";
-import { CollectivePrequest } from "./collective/persistent.js";
+import { CollectivePrequest, SoftwareRounds } from "./collective/persistent.js";
 import {
-  Kind, Schedule, VALUE_FAMILY, checkLeftovers, inPersistentOrder, onTag, packet, receive, reserveTag, runBlocking, sendPacket, startCall,
-  withWhere, type Algorithm, type Packet,
+  Kind, Schedule, VALUE_FAMILY, checkLeftovers, inPersistentOrder, packet, receive, runBlocking, sendPacket, startCall, withWhere,
+  type Algorithm, type Packet,
 } from "./collective/transport.js";
 import type { Neighbourhood, Topocomm } from "./topocomm.js";
 
@@ -81,8 +81,8 @@ function perform(comm: Topocomm, call: string, mode: Mode, algorithm: () => Algo
     run(comm, call, algorithm());
     return;
   }
-  const channel = comm.engineComm(call).internal, tag = reserveTag(channel);
-  return new CollectivePrequest(call, () => operation(comm, call, () => onTag(channel, tag, () => new Schedule(algorithm()))));
+  const rounds = new SoftwareRounds(comm.engineComm(call).internal);
+  return new CollectivePrequest(call, () => operation(comm, call, () => rounds.start(() => new Schedule(algorithm()))));
 }
 
 /**
