@@ -20,6 +20,7 @@ export const ftruncateSync = (..._: unknown[]): never => noFiles("truncating a f
 export const statSync = (..._: unknown[]): never => noFiles("stat");
 export const readFileSync = (..._: unknown[]): never => noFiles("reading a file");
 export const writeFileSync = (..._: unknown[]): never => noFiles("writing a file");
+export const appendFileSync = (..._: unknown[]): never => noFiles("writing a file");
 export const readdirSync = (..._: unknown[]): never => noFiles("listing a directory");
 export const mkdtempSync = (..._: unknown[]): never => noFiles("making a directory");
 export const mkdirSync = (..._: unknown[]): never => noFiles("making a directory");
