@@ -118,11 +118,8 @@ export class Comm {
 
   /** Tells the engine this communicator's name, for its reports of what a rank is blocked in. */
   #announceName(engineComm: EngineComm): void {
-    currentEngine().nameCommunicator?.(this.reportedAs(engineComm), this.#name);
+    currentEngine().nameCommunicator?.(engineComm.reportedAs ?? engineComm, this.#name);
   }
-
-  /** @internal What the engine's reports see of this communicator: its engine communicator (an Intercomm: its link's). */
-  protected reportedAs(engineComm: EngineComm): object { return engineComm; }
 
   /** @internal The engine's communicator; throws ERR_COMM for COMM_NULL and freed communicators. */
   engineComm(call: string): EngineComm {

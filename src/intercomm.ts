@@ -162,6 +162,8 @@ class InterEngineComm extends RemotePort implements EngineComm {
     if (typeof this.#local === "function") this.#local = this.#local();
     return this.#local;
   }
+  /** The link's wire: what the engine's reports see of a rank blocked on this intercommunicator. */
+  get reportedAs(): object { return this.link.wire; }
   get internal(): PointToPoint {
     return (this.#internal ??= new RemotePort(this.link.internal, this.rank, this.size, this.link.offset));
   }
@@ -276,10 +278,6 @@ export class Intercomm extends Comm {
    * wire's internal one, collective over both groups; the local group's, collective over it) are made now, in
    * the same order everywhere, rather than by the leaders alone inside the protocol.
    */
-  protected override reportedAs(engineComm: EngineComm): object {
-    return engineComm instanceof InterEngineComm ? engineComm.link.wire : engineComm;
-  }
-
   #collective(call: string): InterEngineComm {
     const ec = this.engineComm(call) as InterEngineComm;
     void ec.internal;

@@ -128,6 +128,11 @@ export interface PendingComm {
 export interface EngineComm extends PointToPoint {
   /** The same group on a separate matching space, for collective traffic that must never match user receives. */
   readonly internal: PointToPoint;
+  /**
+   * What the engine's reports of blocked ranks see of this communicator, where that is not itself (an
+   * intercommunicator made over a link: the link's wire), for Engine.nameCommunicator.
+   */
+  readonly reportedAs?: object;
   /** World rank (process index in the job) of each member, indexed by communicator rank. */
   readonly worldRanks: readonly number[];
   /** Collective: a new communicator on the same group. */

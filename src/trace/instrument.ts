@@ -40,7 +40,7 @@ interface Call {
 }
 
 /** Methods that only read local state (or are library internals): no span. */
-const UNTRACED = /^(constructor|then|engineComm|reportedAs|where|check[A-Z]\w*|encode|decode|valueSink|bufferSink|engineError|Get_\w+|Set_\w+|Is_\w+|Compare|Shift|Translate_ranks|Abort)$/;
+const UNTRACED = /^(constructor|then|engineComm|where|check[A-Z]\w*|encode|decode|valueSink|bufferSink|engineError|Get_\w+|Set_\w+|Is_\w+|Compare|Shift|Translate_ranks|Abort)$/;
 const COLLECTIVE = /^(I?(barrier|bcast|scatterv?|gatherv?|allgatherv?|alltoall[vw]?|reduce|allreduce|reduce_scatter(_block)?|scan|exscan|neighbor_\w+)|I?dup|Clone|Split\w*|Create\w*|Sub|Free|Intercomm_\w+|Merge|Spawn\w*)$/i;
 /** Request methods that wait for or look at completion (the others, such as a persistent request's Start, post). */
 const REQUEST_WAIT = /^([Ww]ait\w*|[Tt]est\w*|[Cc]ancel)$/;
